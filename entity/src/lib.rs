@@ -1,0 +1,25 @@
+//! sea-orm entities of xietong: plain data, one module per table. Rules live
+//! in the domain core of the `xietong` crate, never here.
+
+pub mod audit_entry;
+pub mod event_amounts;
+pub mod events;
+pub mod integration_clients;
+pub mod metrics;
+pub mod pairing_co_helpers;
+pub mod pairing_documents;
+pub mod pairings;
+pub mod plans;
+pub mod refresh_tokens;
+pub mod regions;
+pub mod report_values;
+pub mod reports;
+pub mod targets;
+pub mod task_assignments;
+pub mod tasks;
+pub mod unit_aliases;
+pub mod unit_group_members;
+pub mod unit_groups;
+pub mod unit_pairings;
+pub mod units;
+pub mod users;

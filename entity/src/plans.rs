@@ -1,0 +1,28 @@
+//! `plans`: see the migration that creates it for what each column means.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "plans")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub pairing_id: Option<Uuid>,
+    pub region_id: Option<Uuid>,
+    pub year: i32,
+    pub title: String,
+    pub doc_number: Option<String>,
+    pub issued_on: Option<Date>,
+    #[sea_orm(column_type = "Json")]
+    pub issuers: Json,
+    pub status: String,
+    pub default_deadline: Date,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

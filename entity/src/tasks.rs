@@ -1,0 +1,31 @@
+//! `tasks`: see the migration that creates it for what each column means.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tasks")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub section: String,
+    pub seq: i32,
+    pub category: Option<String>,
+    pub content: String,
+    pub deadline: Date,
+    pub deadline_text: Option<String>,
+    pub status: String,
+    pub declared_progress: Option<i32>,
+    pub progress_note: Option<String>,
+    #[sea_orm(column_type = "Json")]
+    pub leaders: Json,
+    pub notes: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

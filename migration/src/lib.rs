@@ -1,0 +1,28 @@
+//! The relational model of xietong as sea-orm migrations, one file per change.
+//! The same migrations run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261122_000001_regions_units;
+mod m20261122_000002_pairings;
+mod m20261122_000003_identity;
+mod m20261122_000004_plans_tasks;
+mod m20261122_000005_reports;
+mod m20261122_000006_events_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_regions_units::Migration),
+            Box::new(m20261122_000002_pairings::Migration),
+            Box::new(m20261122_000003_identity::Migration),
+            Box::new(m20261122_000004_plans_tasks::Migration),
+            Box::new(m20261122_000005_reports::Migration),
+            Box::new(m20261122_000006_events_audit::Migration),
+        ]
+    }
+}

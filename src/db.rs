@@ -1,0 +1,131 @@
+//! Opening the database (SQLite or PostgreSQL), migrating it, and the one
+//! way to begin a write transaction.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    AccessMode, ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// The database when none is configured: a SQLite file beside the process.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://xietong.db";
+
+/// Why the database could not be opened: names the URL, password masked.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the database at {url}: {source}")]
+pub struct ConnectError {
+    pub url: String,
+    #[source]
+    pub source: DbErr,
+}
+
+/// The URL with its password replaced by `***`, fit for logs and errors.
+pub fn mask_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            if parsed.set_password(Some("***")).is_ok() {
+                parsed.to_string()
+            } else {
+                "<unparsable url>".to_owned()
+            }
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => {
+            // Not a URL we can parse: show the scheme only, in case the rest
+            // holds a secret.
+            url.split_once("://")
+                .map_or("<unparsable url>".to_owned(), |(scheme, _)| format!("{scheme}://…"))
+        }
+    }
+}
+
+/// A SQLite URL that creates its file when missing.
+fn with_create_mode(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
+    } else {
+        url.to_owned()
+    }
+}
+
+/// Opens the database. SQLite runs in WAL mode with foreign keys on and
+/// waits for a busy writer instead of failing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let fail = |source| ConnectError {
+        url: mask_url(url),
+        source,
+    };
+    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(fail(DbErr::Custom(
+            "unsupported database: use sqlite://FILE or postgres://USER@HOST/DB".into(),
+        )));
+    }
+    let mut options = ConnectOptions::new(with_create_mode(url));
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    if url.starts_with("sqlite:") {
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    let db = Database::connect(options).await.map_err(fail)?;
+    // Fail now, not at the first request, when the server is unreachable.
+    db.ping().await.map_err(fail)?;
+    Ok(db)
+}
+
+/// Applies every pending migration; a second run changes nothing.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
+/// then writes can fail with `SQLITE_BUSY` without waiting.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: Some(AccessMode::ReadWrite),
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_url("postgres://app:s3cret@db.example:5432/xietong"),
+            "postgres://app:***@db.example:5432/xietong"
+        );
+        assert_eq!(
+            mask_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(mask_url("sqlite://xietong.db"), "sqlite://xietong.db");
+    }
+}

@@ -1,0 +1,111 @@
+//! The audit log: who changed what, when, from where. Written in the same
+//! transaction as the change it records, never edited afterwards.
+
+use entity::audit_entry;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::{Caller, DomainError, DomainResult};
+
+/// What happened to an entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    /// A named state change: `issue`, `submit`, `approve`, `return` …
+    Transition(&'static str),
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Transition(name) => name,
+        }
+    }
+}
+
+/// Serializes a view for the log.
+pub fn snapshot<T: Serialize>(view: &T) -> DomainResult<Value> {
+    serde_json::to_value(view).map_err(|e| DomainError::Internal(e.into()))
+}
+
+/// Keeps only the fields that differ between `before` and `after`, so that
+/// an entry says what changed and not the whole row twice. `version` and
+/// `updated_at` change on every write and say nothing.
+fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let mut old = Map::new();
+            let mut new = Map::new();
+            for (key, new_value) in a {
+                if matches!(key.as_str(), "version" | "updated_at") {
+                    continue;
+                }
+                let old_value = b.get(key).unwrap_or(&Value::Null);
+                if old_value != new_value {
+                    old.insert(key.clone(), old_value.clone());
+                    new.insert(key.clone(), new_value.clone());
+                }
+            }
+            (Value::Object(old), Value::Object(new))
+        }
+        _ => (before.clone(), after.clone()),
+    }
+}
+
+/// Records one change.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: Action,
+    entity: &'static str,
+    entity_id: Option<Uuid>,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> DomainResult<()> {
+    let changes = match (&before, &after) {
+        (Some(b), Some(a)) => {
+            let (old, new) = changed_fields(b, a);
+            json!({ "before": old, "after": new })
+        }
+        _ => json!({ "before": before, "after": after }),
+    };
+    let (actor_kind, actor_id, actor_name) = caller.principal.audit_identity();
+    audit_entry::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        occurred_at: Set(super::now()),
+        actor_kind: Set(actor_kind.to_owned()),
+        actor_id: Set(actor_id),
+        actor_name: Set(actor_name),
+        actor_role: Set(Some(caller.principal.role().as_str().to_owned())),
+        action: Set(action.as_str().to_owned()),
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id),
+        changes: Set(changes),
+        request_id: Set(caller.request_id.clone()),
+        client_addr: Set(caller.client_addr.clone()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_fields_are_kept() {
+        let before = json!({"name": "渝中区", "code": "500103", "version": 1});
+        let after = json!({"name": "渝中区", "code": "500104", "version": 2});
+        let (old, new) = changed_fields(&before, &after);
+        assert_eq!(old, json!({"code": "500103"}));
+        assert_eq!(new, json!({"code": "500104"}));
+    }
+}

@@ -1,0 +1,271 @@
+//! Who may do what (DOMAIN.md, "Who may do what"), decided in one place.
+//! Services ask here before they read or write; rows a principal may not
+//! see answer as if they did not exist.
+
+use std::collections::HashSet;
+
+use entity::{pairing_co_helpers, pairings, plans, task_assignments, unit_group_members, unit_groups, units};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::values::{AssignmentRole, ReportStatus, Role};
+use super::{DomainError, DomainResult, Principal};
+
+/// Fails unless the principal administers the service: regions, pairings,
+/// units, groups, metrics, users and clients are theirs to change.
+pub fn require_admin(principal: &Principal, what: &str) -> DomainResult<()> {
+    if principal.is_admin() {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(format!("only an administrator may {what}")))
+    }
+}
+
+/// Fails unless the principal may read shared reference data (regions,
+/// pairings, units, metrics): anyone signed in, and machines with `read`.
+pub fn require_reader(principal: &Principal) -> DomainResult<()> {
+    match principal {
+        Principal::Client(client) if !client.can_read && !client.can_write => {
+            Err(DomainError::forbidden("the client has no `read` scope"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The regions a plan belongs to: its own region, or the helper, co-helpers
+/// and recipient of its pairing.
+pub async fn plan_regions<C: ConnectionTrait>(conn: &C, plan: &plans::Model) -> DomainResult<Vec<Uuid>> {
+    if let Some(region_id) = plan.region_id {
+        return Ok(vec![region_id]);
+    }
+    let Some(pairing_id) = plan.pairing_id else {
+        return Ok(vec![]);
+    };
+    pairing_regions(conn, pairing_id).await
+}
+
+/// The helper, co-helpers and recipient of a pairing.
+pub async fn pairing_regions<C: ConnectionTrait>(conn: &C, pairing_id: Uuid) -> DomainResult<Vec<Uuid>> {
+    let Some(pairing) = pairings::Entity::find_by_id(pairing_id).one(conn).await? else {
+        return Ok(vec![]);
+    };
+    let mut regions = vec![pairing.helper_region_id, pairing.recipient_region_id];
+    let co_helpers = pairing_co_helpers::Entity::find()
+        .filter(pairing_co_helpers::Column::PairingId.eq(pairing_id))
+        .all(conn)
+        .await?;
+    regions.extend(co_helpers.into_iter().map(|c| c.region_id));
+    Ok(regions)
+}
+
+/// The region of the principal's unit, if it has one.
+async fn principal_region<C: ConnectionTrait>(conn: &C, principal: &Principal) -> DomainResult<Option<Uuid>> {
+    let Some(unit_id) = principal.unit_id() else {
+        return Ok(None);
+    };
+    Ok(units::Entity::find_by_id(unit_id).one(conn).await?.map(|u| u.region_id))
+}
+
+/// What a principal may do with a plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanAccess {
+    /// See the plan and its tasks.
+    pub read: bool,
+    /// Coordinate it: issue it, add and remove tasks, assign units, review
+    /// consolidated reports, see every report.
+    pub coordinate: bool,
+}
+
+/// Decides what `principal` may do with `plan`. A coordinator coordinates
+/// the plans of its unit's region: the region's own, and those of pairings
+/// where the region is helper, co-helper or recipient; a unit user reads
+/// them (public documents, 此件公开发布).
+pub async fn plan_access<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    plan: &plans::Model,
+) -> DomainResult<PlanAccess> {
+    match principal {
+        Principal::System => Ok(PlanAccess {
+            read: true,
+            coordinate: true,
+        }),
+        Principal::Client(client) => Ok(PlanAccess {
+            read: client.can_read || client.can_write,
+            coordinate: client.can_write,
+        }),
+        Principal::User(user) => match user.role {
+            Role::Admin => Ok(PlanAccess {
+                read: true,
+                coordinate: true,
+            }),
+            Role::Viewer => Ok(PlanAccess {
+                read: true,
+                coordinate: false,
+            }),
+            Role::Integration => Ok(PlanAccess::default()),
+            Role::Coordinator | Role::UnitUser => {
+                let Some(region) = principal_region(conn, principal).await? else {
+                    return Ok(PlanAccess::default());
+                };
+                let in_scope = plan_regions(conn, plan).await?.contains(&region);
+                Ok(PlanAccess {
+                    read: in_scope,
+                    coordinate: in_scope && user.role == Role::Coordinator,
+                })
+            }
+        },
+    }
+}
+
+/// The groups a unit belongs to: by explicit membership, or by a rule that
+/// takes every unit of its kind in its region.
+pub async fn groups_of_unit<C: ConnectionTrait>(conn: &C, unit_id: Uuid) -> DomainResult<HashSet<Uuid>> {
+    let Some(unit) = units::Entity::find_by_id(unit_id).one(conn).await? else {
+        return Ok(HashSet::new());
+    };
+    let mut groups: HashSet<Uuid> = unit_group_members::Entity::find()
+        .filter(unit_group_members::Column::UnitId.eq(unit_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.group_id)
+        .collect();
+    let by_rule = unit_groups::Entity::find()
+        .filter(unit_groups::Column::RegionId.eq(unit.region_id))
+        .filter(unit_groups::Column::RuleKinds.is_not_null())
+        .all(conn)
+        .await?;
+    for group in by_rule {
+        if group
+            .rule_kinds
+            .as_deref()
+            .is_some_and(|kinds| kinds.split(',').any(|k| k.trim() == unit.kind))
+        {
+            groups.insert(group.id);
+        }
+    }
+    Ok(groups)
+}
+
+/// The role a unit plays on a task, directly or through a group it belongs
+/// to; lead wins when it plays both.
+pub async fn unit_role_on_task<C: ConnectionTrait>(
+    conn: &C,
+    unit_id: Uuid,
+    task_id: Uuid,
+) -> DomainResult<Option<AssignmentRole>> {
+    let assignments = task_assignments::Entity::find()
+        .filter(task_assignments::Column::TaskId.eq(task_id))
+        .all(conn)
+        .await?;
+    if assignments.is_empty() {
+        return Ok(None);
+    }
+    let groups = if assignments.iter().any(|a| a.group_id.is_some()) {
+        groups_of_unit(conn, unit_id).await?
+    } else {
+        HashSet::new()
+    };
+    let mut role = None;
+    for assignment in assignments {
+        let applies = assignment.unit_id == Some(unit_id) || assignment.group_id.is_some_and(|g| groups.contains(&g));
+        if applies {
+            match assignment.role.parse::<AssignmentRole>() {
+                Ok(AssignmentRole::Lead) => return Ok(Some(AssignmentRole::Lead)),
+                Ok(AssignmentRole::Supporting) => role = Some(AssignmentRole::Supporting),
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(role)
+}
+
+/// What a principal may do with a task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskAccess {
+    pub plan: PlanAccess,
+    /// The role of the principal's unit on the task.
+    pub unit_role: Option<AssignmentRole>,
+}
+
+impl TaskAccess {
+    /// See the task: its plan is visible, or the principal's unit works on it.
+    pub fn read(&self) -> bool {
+        self.plan.read || self.unit_role.is_some()
+    }
+
+    /// Change what the task is (text, deadline, units, targets) or remove it.
+    pub fn edit_definition(&self) -> bool {
+        self.plan.coordinate
+    }
+
+    /// Change the task's progress and status: its lead unit or a coordinator.
+    pub fn edit_progress(&self) -> bool {
+        self.plan.coordinate || self.unit_role == Some(AssignmentRole::Lead)
+    }
+
+    /// See one report on the task: coordinators and readers of everything
+    /// see all; a unit working on the task sees its own and the others'
+    /// once submitted, never another unit's draft.
+    pub fn read_report(&self, principal: &Principal, report_unit: Uuid, status: ReportStatus) -> bool {
+        if self.plan.coordinate || principal.reads_everything() {
+            return true;
+        }
+        self.unit_role.is_some() && (principal.unit_id() == Some(report_unit) || status != ReportStatus::Draft)
+    }
+
+    /// Whether every report of the task is visible, drafts included (so
+    /// lists need no per-row filter).
+    pub fn read_all_reports(&self, principal: &Principal) -> bool {
+        self.plan.coordinate || principal.reads_everything()
+    }
+
+    /// Write and submit the reports of `unit` on the task: the unit's own
+    /// users, a coordinator of the plan, an administrator, or a machine with
+    /// the `write` scope.
+    pub fn write_report_of(&self, principal: &Principal, unit: Uuid) -> bool {
+        match principal {
+            Principal::System => true,
+            Principal::Client(client) => client.can_write,
+            Principal::User(user) => {
+                user.role == Role::Admin
+                    || self.plan.coordinate
+                    || (matches!(user.role, Role::UnitUser | Role::Coordinator)
+                        && user.unit_id == Some(unit)
+                        && self.unit_role.is_some())
+            }
+        }
+    }
+
+    /// Review (approve or return) a report: a supporting unit's report is
+    /// the lead unit's to review; the lead unit's consolidated report is the
+    /// plan's coordinators'. Administrators review both.
+    pub fn review(&self, principal: &Principal, consolidated: bool) -> bool {
+        if principal.is_admin() {
+            return true;
+        }
+        if consolidated {
+            self.plan.coordinate && !matches!(principal, Principal::Client(_))
+        } else {
+            self.unit_role == Some(AssignmentRole::Lead)
+        }
+    }
+}
+
+pub async fn task_access<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    plan: &plans::Model,
+    task_id: Uuid,
+) -> DomainResult<TaskAccess> {
+    let plan_access = plan_access(conn, principal, plan).await?;
+    let unit_role = match (principal.role(), principal.unit_id()) {
+        (Role::UnitUser | Role::Coordinator, Some(unit_id)) => unit_role_on_task(conn, unit_id, task_id).await?,
+        _ => None,
+    };
+    Ok(TaskAccess {
+        plan: plan_access,
+        unit_role,
+    })
+}

@@ -1,0 +1,405 @@
+//! The one error type of the domain core, and the stable codes of
+//! CONTRACT.md that every adapter (REST, GraphQL, CLI) shows.
+
+use std::fmt;
+
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+
+/// The stable, machine-readable error codes of the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    VersionConflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    PreconditionRequired,
+    RateLimited,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::VersionConflict => "VERSION_CONFLICT",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::ValidationFailed => "VALIDATION_FAILED",
+            ErrorCode::PreconditionRequired => "PRECONDITION_REQUIRED",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status CONTRACT.md gives the code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::VersionConflict => 412,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::ValidationFailed => 422,
+            ErrorCode::PreconditionRequired => 428,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// A short human title.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "Bad request",
+            ErrorCode::Unauthenticated => "Authentication required",
+            ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::Conflict => "Conflict",
+            ErrorCode::VersionConflict => "Version conflict",
+            ErrorCode::PayloadTooLarge => "Payload too large",
+            ErrorCode::UnsupportedMediaType => "Unsupported media type",
+            ErrorCode::ValidationFailed => "Validation failed",
+            ErrorCode::PreconditionRequired => "Precondition required",
+            ErrorCode::RateLimited => "Too many requests",
+            ErrorCode::Internal => "Internal error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What is wrong with one field of the input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field, as the input names it (`seq`, `targets[0].value`).
+    pub field: String,
+    pub message: String,
+}
+
+/// Everything the domain core can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    /// A state or uniqueness clash.
+    #[error("{message}")]
+    Conflict { message: String, field: Option<String> },
+    #[error("{entity} {id} has changed: it is at version {current}, not {expected}")]
+    VersionConflict {
+        entity: &'static str,
+        id: String,
+        expected: i32,
+        current: i32,
+    },
+    #[error("the input is not valid: {}", summary(.0))]
+    Validation(Vec<FieldError>),
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;
+
+impl DomainError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DomainError::BadRequest(_) => ErrorCode::BadRequest,
+            DomainError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            DomainError::Forbidden(_) => ErrorCode::Forbidden,
+            DomainError::NotFound { .. } => ErrorCode::NotFound,
+            DomainError::Conflict { .. } => ErrorCode::Conflict,
+            DomainError::VersionConflict { .. } => ErrorCode::VersionConflict,
+            DomainError::Validation(_) => ErrorCode::ValidationFailed,
+            DomainError::RateLimited { .. } => ErrorCode::RateLimited,
+            DomainError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn not_found(entity: &'static str, id: impl fmt::Display) -> DomainError {
+        DomainError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> DomainError {
+        DomainError::Conflict {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> DomainError {
+        DomainError::Forbidden(message.into())
+    }
+
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> DomainError {
+        DomainError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// The per-field messages of a validation failure (empty otherwise).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            DomainError::Validation(errors) => errors,
+            _ => &[],
+        }
+    }
+}
+
+/// A unique index of the model, and what breaking it means to a user.
+struct UniqueRule {
+    index: &'static str,
+    table: &'static str,
+    columns: &'static [&'static str],
+    field: &'static str,
+    message: &'static str,
+}
+
+/// The unique indexes of the migrations (`uq_<table>_<columns>`), so that a
+/// violation that slips past the domain's own checks (two requests racing)
+/// still reads as the rule it broke.
+const UNIQUE_RULES: &[UniqueRule] = &[
+    UniqueRule {
+        index: "uq_regions_code",
+        table: "regions",
+        columns: &["code"],
+        field: "code",
+        message: "a region with this code already exists",
+    },
+    UniqueRule {
+        index: "uq_regions_parent_id_name",
+        table: "regions",
+        columns: &["parent_id", "name"],
+        field: "name",
+        message: "a region with this name already exists under the same parent",
+    },
+    UniqueRule {
+        index: "uq_units_region_id_name",
+        table: "units",
+        columns: &["region_id", "name"],
+        field: "name",
+        message: "a unit with this name already exists in the region",
+    },
+    UniqueRule {
+        index: "uq_unit_groups_region_id_name",
+        table: "unit_groups",
+        columns: &["region_id", "name"],
+        field: "name",
+        message: "a unit group with this name already exists in the region",
+    },
+    UniqueRule {
+        index: "uq_unit_aliases_region_id_alias",
+        table: "unit_aliases",
+        columns: &["region_id", "alias"],
+        field: "aliases",
+        message: "this alias already names another unit or group of the region",
+    },
+    UniqueRule {
+        index: "uq_pairings_helper_region_id_recipient_region_id",
+        table: "pairings",
+        columns: &["helper_region_id", "recipient_region_id"],
+        field: "recipient_region_id",
+        message: "these two regions are already paired",
+    },
+    UniqueRule {
+        index: "uq_unit_pairings_pairing_id_helper_unit_id_recipient_unit_id",
+        table: "unit_pairings",
+        columns: &["pairing_id", "helper_unit_id", "recipient_unit_id"],
+        field: "recipient_unit_id",
+        message: "these two units are already paired in this pairing",
+    },
+    UniqueRule {
+        index: "uq_users_username",
+        table: "users",
+        columns: &["username"],
+        field: "username",
+        message: "this username is taken",
+    },
+    UniqueRule {
+        index: "uq_integration_clients_client_id",
+        table: "integration_clients",
+        columns: &["client_id"],
+        field: "client_id",
+        message: "this client id is taken",
+    },
+    UniqueRule {
+        index: "uq_metrics_code",
+        table: "metrics",
+        columns: &["code"],
+        field: "code",
+        message: "a metric with this code already exists",
+    },
+    UniqueRule {
+        index: "uq_tasks_plan_id_section_seq",
+        table: "tasks",
+        columns: &["plan_id", "section", "seq"],
+        field: "seq",
+        message: "this sequence number is already used in this section of the plan",
+    },
+    UniqueRule {
+        index: "uq_task_assignments_task_id_unit_id",
+        table: "task_assignments",
+        columns: &["task_id", "unit_id"],
+        field: "assignments",
+        message: "a unit is assigned to the task twice",
+    },
+    UniqueRule {
+        index: "uq_task_assignments_task_id_group_id",
+        table: "task_assignments",
+        columns: &["task_id", "group_id"],
+        field: "assignments",
+        message: "a group is assigned to the task twice",
+    },
+    UniqueRule {
+        index: "uq_reports_task_id_unit_id_period",
+        table: "reports",
+        columns: &["task_id", "unit_id", "period"],
+        field: "period",
+        message: "this unit already has a report on this task for this period",
+    },
+    UniqueRule {
+        index: "uq_report_values_report_id_target_id",
+        table: "report_values",
+        columns: &["report_id", "target_id"],
+        field: "values",
+        message: "a target is given twice",
+    },
+];
+
+fn unique_rule_for(message: &str) -> Option<&'static UniqueRule> {
+    UNIQUE_RULES.iter().find(|rule| {
+        // PostgreSQL names the index; SQLite lists `table.column, …`.
+        let sqlite = rule
+            .columns
+            .iter()
+            .map(|c| format!("{}.{c}", rule.table))
+            .collect::<Vec<_>>()
+            .join(", ");
+        message.contains(&format!("\"{}\"", rule.index)) || message.ends_with(&sqlite)
+    })
+}
+
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> DomainError {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(message)) => match unique_rule_for(&message) {
+                Some(rule) => DomainError::Conflict {
+                    message: rule.message.to_owned(),
+                    field: Some(rule.field.to_owned()),
+                },
+                None => DomainError::conflict("a row with the same key already exists"),
+            },
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => DomainError::conflict(
+                "the change refers to a row that does not exist, or removes a row that others still refer to",
+            ),
+            _ => DomainError::Internal(anyhow::Error::new(err)),
+        }
+    }
+}
+
+/// Collects field errors and fails with all of them at once.
+#[derive(Default, Debug)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Validator {
+        Validator::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Records `message` for `field` unless `ok`.
+    pub fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    /// Checks that a text is not blank and at most `max` characters long.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "must not be empty");
+        } else if value.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// Checks an optional text's length when present (blank is allowed).
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(value) = value
+            && value.chars().count() > max
+        {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// Parses a wire name into an enumeration value, recording a failure.
+    pub fn parse<T>(&mut self, field: &str, value: &str) -> Option<T>
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        match value.parse::<T>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn finish(self) -> DomainResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Validation(self.errors))
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The domain core: every rule and every permission check of xietong lives
+//! here. REST, GraphQL and the CLI turn their input into these types, call
+//! one service function with the acting [`Caller`], and show what it returns.
+
+pub mod audit;
+pub mod authz;
+pub mod error;
+pub mod metric;
+pub mod pairing;
+pub mod plan;
+pub mod principal;
+pub mod region;
+pub mod report;
+pub mod task;
+pub mod unit;
+pub mod values;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+
+pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
+pub use principal::{ClientPrincipal, Principal, UserPrincipal};
+
+/// The acting principal of a call and where the call came from, for
+/// authorization and the audit log.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl Caller {
+    /// The service itself, acting from its command line.
+    pub fn system() -> Caller {
+        Caller {
+            principal: Principal::System,
+            request_id: None,
+            client_addr: None,
+        }
+    }
+
+    pub fn new(principal: Principal) -> Caller {
+        Caller {
+            principal,
+            request_id: None,
+            client_addr: None,
+        }
+    }
+}
+
+/// The current time, truncated to microseconds so that what is written
+/// reads back the same on both backends.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// Opens the transaction of a write: `BEGIN IMMEDIATE` on SQLite, so that
+/// concurrent writers wait for each other instead of failing mid-way.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    crate::db::begin_write(db).await
+}
+
+/// Fails with [`DomainError::VersionConflict`] unless the row is still at
+/// the version the caller read.
+pub fn expect_version(entity: &'static str, id: uuid::Uuid, expected: i32, current: i32) -> DomainResult<()> {
+    if expected == current {
+        Ok(())
+    } else {
+        Err(DomainError::VersionConflict {
+            entity,
+            id: id.to_string(),
+            expected,
+            current,
+        })
+    }
+}
+
+/// Maps the error of an `UPDATE … WHERE version = expected` that changed no
+/// row (another writer came first) to a version conflict.
+pub fn lost_update(entity: &'static str, id: uuid::Uuid, expected: i32) -> impl FnOnce(DbErr) -> DomainError {
+    move |err| match err {
+        DbErr::RecordNotUpdated => DomainError::VersionConflict {
+            entity,
+            id: id.to_string(),
+            expected,
+            current: expected + 1,
+        },
+        other => other.into(),
+    }
+}

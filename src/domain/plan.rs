@@ -1,0 +1,419 @@
+//! Plans (任务清单 / 重点任务分解表): the yearly task list of a pairing or of
+//! one region, its document, status and default deadline.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{pairing_co_helpers, pairings, plans, regions, reports, tasks};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Action};
+use super::authz::{self, PlanAccess};
+use super::error::Validator;
+use super::region::parse_stored;
+use super::values::{PlanStatus, Role, end_of_year};
+use super::{Caller, DomainError, DomainResult, Principal, begin_write, expect_version, lost_update, now};
+
+const ENTITY: &str = "plan";
+
+/// A plan as the service shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub id: Uuid,
+    /// The pairing whose plan this is; none for a region's own plan.
+    pub pairing_id: Option<Uuid>,
+    /// The region whose own plan this is; none for a pairing's plan.
+    pub region_id: Option<Uuid>,
+    pub year: i32,
+    pub title: String,
+    /// 文号
+    pub doc_number: Option<String>,
+    /// 印发日期
+    pub issued_on: Option<NaiveDate>,
+    /// 印发机关
+    pub issuers: Vec<String>,
+    pub status: PlanStatus,
+    /// The deadline of tasks that name none: the end of the plan's year.
+    pub default_deadline: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl Plan {
+    pub(crate) fn from_model(m: plans::Model) -> DomainResult<Plan> {
+        let issuers = serde_json::from_value::<Vec<String>>(m.issuers)
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored issuers: {e}")))?;
+        Ok(Plan {
+            id: m.id,
+            pairing_id: m.pairing_id,
+            region_id: m.region_id,
+            year: m.year,
+            title: m.title,
+            doc_number: m.doc_number,
+            issued_on: m.issued_on,
+            issuers,
+            status: parse_stored(&m.status)?,
+            default_deadline: m.default_deadline,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        })
+    }
+}
+
+/// Whose plan it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanOwner {
+    Pairing(Uuid),
+    Region(Uuid),
+}
+
+/// What a new plan is made of.
+#[derive(Clone, Debug)]
+pub struct NewPlan {
+    pub owner: PlanOwner,
+    pub year: i32,
+    pub title: String,
+    pub doc_number: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub issuers: Vec<String>,
+    /// Defaults to the end of the year.
+    pub default_deadline: Option<NaiveDate>,
+}
+
+/// The fields of a plan that can change after it is made.
+#[derive(Clone, Debug, Default)]
+pub struct PlanChanges {
+    pub title: Option<String>,
+    pub doc_number: Option<Option<String>>,
+    pub issued_on: Option<Option<NaiveDate>>,
+    pub issuers: Option<Vec<String>>,
+    pub default_deadline: Option<NaiveDate>,
+}
+
+fn validate_fields(v: &mut Validator, title: &str, doc_number: Option<&str>, issuers: &[String]) {
+    v.text("title", title, 300);
+    v.optional_text("doc_number", doc_number, 100);
+    v.check(issuers.len() <= 20, "issuers", "at most 20 issuing bodies");
+    for (i, issuer) in issuers.iter().enumerate() {
+        v.text(&format!("issuers[{i}]"), issuer, 200);
+    }
+}
+
+/// Loads a plan the caller may see; one it may not see does not exist.
+pub async fn load_visible<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> DomainResult<(plans::Model, PlanAccess)> {
+    let model = plans::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let access = authz::plan_access(conn, &caller.principal, &model).await?;
+    if !access.read {
+        return Err(DomainError::not_found(ENTITY, id));
+    }
+    Ok((model, access))
+}
+
+pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewPlan) -> DomainResult<Plan> {
+    let txn = begin_write(db).await?;
+    let mut v = Validator::new();
+    validate_fields(&mut v, &input.title, input.doc_number.as_deref(), &input.issuers);
+    v.check(
+        (1990..=2100).contains(&input.year),
+        "year",
+        "must be a year between 1990 and 2100",
+    );
+    let (pairing_id, region_id) = match input.owner {
+        PlanOwner::Pairing(id) => {
+            if pairings::Entity::find_by_id(id).one(&txn).await?.is_none() {
+                v.add("pairing_id", format!("no pairing has id {id}"));
+            }
+            (Some(id), None)
+        }
+        PlanOwner::Region(id) => {
+            if regions::Entity::find_by_id(id).one(&txn).await?.is_none() {
+                v.add("region_id", format!("no region has id {id}"));
+            }
+            (None, Some(id))
+        }
+    };
+    v.finish()?;
+    let at = now();
+    let model = plans::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        pairing_id: Set(pairing_id),
+        region_id: Set(region_id),
+        year: Set(input.year),
+        title: Set(input.title.trim().to_owned()),
+        doc_number: Set(input.doc_number.clone()),
+        issued_on: Set(input.issued_on),
+        issuers: Set(serde_json::json!(input.issuers)),
+        status: Set(PlanStatus::Draft.as_str().to_owned()),
+        default_deadline: Set(input.default_deadline.unwrap_or_else(|| end_of_year(input.year))),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    };
+    let candidate = plans::Model {
+        id: Uuid::nil(),
+        pairing_id,
+        region_id,
+        year: input.year,
+        title: String::new(),
+        doc_number: None,
+        issued_on: None,
+        issuers: serde_json::Value::Null,
+        status: String::new(),
+        default_deadline: NaiveDate::MIN,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    if !authz::plan_access(&txn, &caller.principal, &candidate)
+        .await?
+        .coordinate
+    {
+        return Err(DomainError::forbidden(
+            "only a coordinator of the plan's regions may create it",
+        ));
+    }
+    let plan = Plan::from_model(model.insert(&txn).await?)?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        ENTITY,
+        Some(plan.id),
+        None,
+        Some(audit::snapshot(&plan)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(plan)
+}
+
+pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Plan> {
+    let (model, _) = load_visible(conn, caller, id).await?;
+    Plan::from_model(model)
+}
+
+/// The condition that keeps the plans a principal may see, as SQL: all for
+/// those who read everything; for coordinators and unit users, those of
+/// their unit's region and of the pairings it takes part in.
+pub async fn visible_condition<C: ConnectionTrait>(conn: &C, principal: &Principal) -> DomainResult<Condition> {
+    if principal.reads_everything() || matches!(principal, Principal::Client(c) if c.can_write) {
+        return Ok(Condition::all());
+    }
+    let region = match (principal.role(), principal.unit_id()) {
+        (Role::Coordinator | Role::UnitUser, Some(unit_id)) => entity::units::Entity::find_by_id(unit_id)
+            .one(conn)
+            .await?
+            .map(|u| u.region_id),
+        _ => None,
+    };
+    let Some(region) = region else {
+        // Nothing: a condition no row meets.
+        return Ok(Condition::all().add(Expr::cust("1 = 0")));
+    };
+    let pairings_of_region = Query::select()
+        .column(pairings::Column::Id)
+        .from(pairings::Entity)
+        .cond_where(
+            Condition::any()
+                .add(pairings::Column::HelperRegionId.eq(region))
+                .add(pairings::Column::RecipientRegionId.eq(region)),
+        )
+        .union(
+            sea_orm::sea_query::UnionType::All,
+            Query::select()
+                .column(pairing_co_helpers::Column::PairingId)
+                .from(pairing_co_helpers::Entity)
+                .and_where(pairing_co_helpers::Column::RegionId.eq(region))
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(Condition::any()
+        .add(plans::Column::RegionId.eq(region))
+        .add(plans::Column::PairingId.in_subquery(pairings_of_region)))
+}
+
+/// The plans the caller may see, newest year first.
+pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<Plan>> {
+    authz::require_reader(&caller.principal)?;
+    plans::Entity::find()
+        .filter(visible_condition(conn, &caller.principal).await?)
+        .order_by_desc(plans::Column::Year)
+        .order_by_asc(plans::Column::Title)
+        .order_by_asc(plans::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::from_model)
+        .collect()
+}
+
+async fn load_for_coordination(
+    txn: &sea_orm::DatabaseTransaction,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+) -> DomainResult<plans::Model> {
+    let (current, access) = load_visible(txn, caller, id).await?;
+    if !access.coordinate {
+        return Err(DomainError::forbidden("only a coordinator of the plan may change it"));
+    }
+    expect_version(ENTITY, id, expected_version, current.version)?;
+    Ok(current)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    changes: PlanChanges,
+) -> DomainResult<Plan> {
+    let txn = begin_write(db).await?;
+    let current = load_for_coordination(&txn, caller, id, expected_version).await?;
+    let before = Plan::from_model(current)?;
+    if before.status == PlanStatus::Closed {
+        return Err(DomainError::conflict("a closed plan cannot change"));
+    }
+    let title = changes.title.unwrap_or_else(|| before.title.clone());
+    let doc_number = changes.doc_number.unwrap_or_else(|| before.doc_number.clone());
+    let issuers = changes.issuers.unwrap_or_else(|| before.issuers.clone());
+    let mut v = Validator::new();
+    validate_fields(&mut v, &title, doc_number.as_deref(), &issuers);
+    v.finish()?;
+    let model = plans::Entity::update(plans::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        title: Set(title.trim().to_owned()),
+        doc_number: Set(doc_number),
+        issued_on: Set(changes.issued_on.unwrap_or(before.issued_on)),
+        issuers: Set(serde_json::json!(issuers)),
+        default_deadline: Set(changes.default_deadline.unwrap_or(before.default_deadline)),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(plans::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(ENTITY, id, expected_version))?;
+    let after = Plan::from_model(model)?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Update,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Moves a plan along draft → issued → closed (印发, 关闭); a closed plan may
+/// be reopened to issued.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    to: PlanStatus,
+) -> DomainResult<Plan> {
+    let txn = begin_write(db).await?;
+    let current = load_for_coordination(&txn, caller, id, expected_version).await?;
+    let before = Plan::from_model(current)?;
+    let legal = matches!(
+        (before.status, to),
+        (PlanStatus::Draft, PlanStatus::Issued)
+            | (PlanStatus::Issued, PlanStatus::Closed)
+            | (PlanStatus::Closed, PlanStatus::Issued)
+    );
+    if !legal {
+        return Err(DomainError::conflict(format!(
+            "a {} plan cannot become {}",
+            before.status, to
+        )));
+    }
+    let model = plans::Entity::update(plans::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        status: Set(to.as_str().to_owned()),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(plans::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(ENTITY, id, expected_version))?;
+    let after = Plan::from_model(model)?;
+    let action = match to {
+        PlanStatus::Issued if before.status == PlanStatus::Draft => "issue",
+        PlanStatus::Issued => "reopen",
+        PlanStatus::Closed => "close",
+        PlanStatus::Draft => "draft",
+    };
+    audit::record(
+        &txn,
+        caller,
+        Action::Transition(action),
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes a plan with everything in it, as long as no report was made on it.
+pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+    let txn = begin_write(db).await?;
+    let current = load_for_coordination(&txn, caller, id, expected_version).await?;
+    let report_count = reports::Entity::find()
+        .filter(
+            reports::Column::TaskId.in_subquery(
+                Query::select()
+                    .column(tasks::Column::Id)
+                    .from(tasks::Entity)
+                    .and_where(tasks::Column::PlanId.eq(id))
+                    .to_owned(),
+            ),
+        )
+        .count(&txn)
+        .await?;
+    if report_count > 0 {
+        return Err(DomainError::conflict(format!(
+            "the plan has {report_count} reports; close it instead of deleting it"
+        )));
+    }
+    let before = Plan::from_model(current)?;
+    plans::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Delete,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

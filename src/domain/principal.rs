@@ -1,0 +1,84 @@
+//! Who is acting: a person (user), a machine (integration client) or the
+//! service itself (the CLI, migrations, demo data).
+
+use uuid::Uuid;
+
+use super::values::Role;
+
+/// A person signed in with a password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserPrincipal {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    /// The unit the user belongs to; none for admins and viewers.
+    pub unit_id: Option<Uuid>,
+}
+
+/// A provincial or city platform with credentials of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientPrincipal {
+    pub id: Uuid,
+    pub client_id: String,
+    pub can_read: bool,
+    pub can_write: bool,
+}
+
+/// The acting principal of every domain call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// The service itself, from the command line of whoever runs it: may do
+    /// everything an administrator may.
+    System,
+    User(UserPrincipal),
+    Client(ClientPrincipal),
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        match self {
+            Principal::System => Role::Admin,
+            Principal::User(user) => user.role,
+            Principal::Client(_) => Role::Integration,
+        }
+    }
+
+    /// The user's unit, for unit users and coordinators.
+    pub fn unit_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User(user) => user.unit_id,
+            _ => None,
+        }
+    }
+
+    /// The user's id, for "submitted by" and "reviewed by".
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User(user) => Some(user.id),
+            _ => None,
+        }
+    }
+
+    /// An administrator or the service itself.
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Admin
+    }
+
+    /// Reads everything: administrators, viewers and reading machines.
+    pub fn reads_everything(&self) -> bool {
+        match self {
+            Principal::System => true,
+            Principal::User(user) => matches!(user.role, Role::Admin | Role::Viewer),
+            Principal::Client(client) => client.can_read,
+        }
+    }
+
+    /// How the audit log names the actor: kind, id, name.
+    pub fn audit_identity(&self) -> (&'static str, Option<Uuid>, Option<String>) {
+        match self {
+            Principal::System => ("system", None, None),
+            Principal::User(user) => ("user", Some(user.id), Some(user.username.clone())),
+            Principal::Client(client) => ("client", Some(client.id), Some(client.client_id.clone())),
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Regions (行政区划): provinces, cities, districts, counties and
+//! development zones, with their codes and clusters.
+
+use chrono::{DateTime, Utc};
+use entity::{pairing_co_helpers, pairings, plans, regions, unit_groups, units};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Action};
+use super::authz;
+use super::error::Validator;
+use super::values::{Cluster, RegionKind};
+use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+
+const ENTITY: &str = "region";
+
+/// A region as the service shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub id: Uuid,
+    /// 行政区划代码: six digits; none for development zones.
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: RegionKind,
+    /// 一区两群 cluster, none outside Chongqing.
+    pub cluster: Option<Cluster>,
+    pub parent_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl Region {
+    fn from_model(m: regions::Model) -> DomainResult<Region> {
+        Ok(Region {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            kind: parse_stored(&m.kind)?,
+            cluster: m.cluster.as_deref().map(parse_stored).transpose()?,
+            parent_id: m.parent_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        })
+    }
+}
+
+/// Parses a value the database holds; the migrations' checks make failure a
+/// sign of a corrupt row, not of bad input.
+pub(crate) fn parse_stored<T>(text: &str) -> DomainResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.parse::<T>()
+        .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored value: {e}")))
+}
+
+/// What a region is made of, for creating or replacing one.
+#[derive(Clone, Debug)]
+pub struct RegionInput {
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: RegionKind,
+    pub cluster: Option<Cluster>,
+    pub parent_id: Option<Uuid>,
+}
+
+async fn validate<C: ConnectionTrait>(conn: &C, input: &RegionInput, id: Option<Uuid>) -> DomainResult<()> {
+    let mut v = Validator::new();
+    v.text("name", &input.name, 100);
+    if let Some(code) = &input.code {
+        v.check(
+            code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+            "code",
+            "must be six digits (行政区划代码)",
+        );
+        v.check(
+            input.kind != RegionKind::DevelopmentZone,
+            "code",
+            "a development zone has no 行政区划代码",
+        );
+    }
+    if let Some(parent_id) = input.parent_id {
+        if Some(parent_id) == id {
+            v.add("parent_id", "a region cannot be its own parent");
+        } else if regions::Entity::find_by_id(parent_id).one(conn).await?.is_none() {
+            v.add("parent_id", format!("no region has id {parent_id}"));
+        }
+    }
+    v.finish()?;
+
+    if let Some(code) = &input.code {
+        let taken = regions::Entity::find()
+            .filter(regions::Column::Code.eq(code.as_str()))
+            .filter(regions::Column::Id.ne(id.unwrap_or_default()))
+            .one(conn)
+            .await?;
+        if let Some(other) = taken {
+            return Err(DomainError::Conflict {
+                message: format!("region code {code} is already used by {}", other.name),
+                field: Some("code".into()),
+            });
+        }
+    }
+    let same_name = regions::Entity::find()
+        .filter(regions::Column::Name.eq(input.name.trim()))
+        .filter(match input.parent_id {
+            Some(parent) => regions::Column::ParentId.eq(parent),
+            None => regions::Column::ParentId.is_null(),
+        })
+        .filter(regions::Column::Id.ne(id.unwrap_or_default()))
+        .count(conn)
+        .await?;
+    if same_name > 0 {
+        return Err(DomainError::Conflict {
+            message: format!(
+                "a region named {} already exists under the same parent",
+                input.name.trim()
+            ),
+            field: Some("name".into()),
+        });
+    }
+    Ok(())
+}
+
+pub async fn create(db: &DatabaseConnection, caller: &Caller, input: RegionInput) -> DomainResult<Region> {
+    authz::require_admin(&caller.principal, "create regions")?;
+    let txn = begin_write(db).await?;
+    validate(&txn, &input, None).await?;
+    let at = now();
+    let model = regions::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        code: Set(input.code),
+        name: Set(input.name.trim().to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        cluster: Set(input.cluster.map(|c| c.as_str().to_owned())),
+        parent_id: Set(input.parent_id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    let region = Region::from_model(model)?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        ENTITY,
+        Some(region.id),
+        None,
+        Some(audit::snapshot(&region)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(region)
+}
+
+pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Region> {
+    authz::require_reader(&caller.principal)?;
+    let model = regions::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    Region::from_model(model)
+}
+
+/// Every region, by name.
+pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<Region>> {
+    authz::require_reader(&caller.principal)?;
+    regions::Entity::find()
+        .order_by_asc(regions::Column::Name)
+        .order_by_asc(regions::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Region::from_model)
+        .collect()
+}
+
+/// Finds a region by its name, as the CLI and the import files write it
+/// (`渝中区`), or by its code.
+pub async fn find_by_name<C: ConnectionTrait>(conn: &C, name: &str) -> DomainResult<Region> {
+    let name = name.trim();
+    let found = regions::Entity::find()
+        .filter(regions::Column::Name.eq(name).or(regions::Column::Code.eq(name)))
+        .all(conn)
+        .await?;
+    match found.len() {
+        0 => Err(DomainError::not_found(ENTITY, name)),
+        1 => Region::from_model(
+            found
+                .into_iter()
+                .next()
+                .ok_or_else(|| DomainError::not_found(ENTITY, name))?,
+        ),
+        n => Err(DomainError::conflict(format!(
+            "{n} regions are named {name}; name it by its code instead"
+        ))),
+    }
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    input: RegionInput,
+) -> DomainResult<Region> {
+    authz::require_admin(&caller.principal, "change regions")?;
+    let txn = begin_write(db).await?;
+    let current = regions::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    expect_version(ENTITY, id, expected_version, current.version)?;
+    validate(&txn, &input, Some(id)).await?;
+    let before = Region::from_model(current)?;
+    let model = regions::Entity::update(regions::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        code: Set(input.code),
+        name: Set(input.name.trim().to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        cluster: Set(input.cluster.map(|c| c.as_str().to_owned())),
+        parent_id: Set(input.parent_id),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(regions::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(ENTITY, id, expected_version))?;
+    let after = Region::from_model(model)?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Update,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes a region that nothing refers to any more.
+pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+    authz::require_admin(&caller.principal, "delete regions")?;
+    let txn = begin_write(db).await?;
+    let current = regions::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    expect_version(ENTITY, id, expected_version, current.version)?;
+    let in_use = [
+        (
+            "sub-regions",
+            regions::Entity::find()
+                .filter(regions::Column::ParentId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+        (
+            "units",
+            units::Entity::find()
+                .filter(units::Column::RegionId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+        (
+            "unit groups",
+            unit_groups::Entity::find()
+                .filter(unit_groups::Column::RegionId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+        (
+            "pairings",
+            pairings::Entity::find()
+                .filter(
+                    pairings::Column::HelperRegionId
+                        .eq(id)
+                        .or(pairings::Column::RecipientRegionId.eq(id)),
+                )
+                .count(&txn)
+                .await?
+                + pairing_co_helpers::Entity::find()
+                    .filter(pairing_co_helpers::Column::RegionId.eq(id))
+                    .count(&txn)
+                    .await?,
+        ),
+        (
+            "plans",
+            plans::Entity::find()
+                .filter(plans::Column::RegionId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+    ];
+    let users: Vec<String> = in_use
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect();
+    if !users.is_empty() {
+        return Err(DomainError::conflict(format!(
+            "region {} is still referred to by {}",
+            current.name,
+            users.join(", ")
+        )));
+    }
+    let before = Region::from_model(current)?;
+    regions::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Delete,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

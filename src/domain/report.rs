@@ -1,0 +1,550 @@
+//! Progress reports (进展报告): a unit's text and year-to-date figures on a
+//! task for a month, quarter or year, and their review workflow
+//! draft → submitted → approved | returned → submitted …
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{plans, report_values, reports, targets};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Action};
+use super::authz::{self, TaskAccess};
+use super::error::Validator;
+use super::region::parse_stored;
+use super::task;
+use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus};
+use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+
+const ENTITY: &str = "report";
+
+/// The year-to-date actual reached for one target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportValue {
+    pub target_id: Uuid,
+    pub actual: Amount,
+}
+
+/// A report as the service shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub unit_id: Uuid,
+    /// `2025-03`, `2025-Q1` or `2025`.
+    pub period: ReportPeriod,
+    /// The lead unit's report that includes its supporting units' work.
+    pub consolidated: bool,
+    pub status: ReportStatus,
+    pub text: String,
+    pub values: Vec<ReportValue>,
+    pub created_by: Option<Uuid>,
+    pub submitted_by: Option<Uuid>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub return_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// One reported figure.
+#[derive(Clone, Debug)]
+pub struct ValueInput {
+    pub target_id: Uuid,
+    pub actual: Amount,
+}
+
+/// What a new report is made of.
+#[derive(Clone, Debug)]
+pub struct NewReport {
+    pub task_id: Uuid,
+    /// The reporting unit; by default the caller's own.
+    pub unit_id: Option<Uuid>,
+    pub period: ReportPeriod,
+    pub consolidated: bool,
+    pub text: String,
+    pub values: Vec<ValueInput>,
+}
+
+/// What a draft or returned report may change.
+#[derive(Clone, Debug, Default)]
+pub struct ReportChanges {
+    pub text: Option<String>,
+    pub values: Option<Vec<ValueInput>>,
+}
+
+/// Builds the views of many reports with one more query.
+pub async fn report_views<C: ConnectionTrait>(conn: &C, models: Vec<reports::Model>) -> DomainResult<Vec<Report>> {
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let mut values: HashMap<Uuid, Vec<ReportValue>> = HashMap::new();
+    if !ids.is_empty() {
+        for row in report_values::Entity::find()
+            .filter(report_values::Column::ReportId.is_in(ids.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            values.entry(row.report_id).or_default().push(ReportValue {
+                target_id: row.target_id,
+                actual: Amount::from_scaled(row.actual_e4),
+            });
+        }
+    }
+    models
+        .into_iter()
+        .map(|m| {
+            let period = ReportPeriod::parse(&m.period)
+                .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored period: {e}")))?;
+            let mut vals = values.remove(&m.id).unwrap_or_default();
+            vals.sort_by_key(|v| v.target_id);
+            Ok(Report {
+                id: m.id,
+                task_id: m.task_id,
+                unit_id: m.unit_id,
+                period,
+                consolidated: m.consolidated,
+                status: parse_stored(&m.status)?,
+                text: m.text,
+                values: vals,
+                created_by: m.created_by,
+                submitted_by: m.submitted_by,
+                submitted_at: m.submitted_at,
+                reviewed_by: m.reviewed_by,
+                reviewed_at: m.reviewed_at,
+                return_reason: m.return_reason,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                version: m.version,
+            })
+        })
+        .collect()
+}
+
+async fn report_view<C: ConnectionTrait>(conn: &C, model: reports::Model) -> DomainResult<Report> {
+    report_views(conn, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("report view lost")))
+}
+
+/// Loads a report the caller may see, with its task's plan and the
+/// caller's access to the task.
+async fn load_visible<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> DomainResult<(reports::Model, plans::Model, TaskAccess)> {
+    let report = reports::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let (_, plan, access) = task::load_visible(conn, caller, report.task_id)
+        .await
+        .map_err(|_| DomainError::not_found(ENTITY, id))?;
+    let status: ReportStatus = parse_stored(&report.status)?;
+    if !access.read_report(&caller.principal, report.unit_id, status) {
+        return Err(DomainError::not_found(ENTITY, id));
+    }
+    Ok((report, plan, access))
+}
+
+fn validate_text(v: &mut Validator, text: &str) {
+    v.check(
+        text.chars().count() <= 20_000,
+        "text",
+        "must be at most 20000 characters",
+    );
+}
+
+/// Checks that every value names a target of the task, once.
+async fn validate_values<C: ConnectionTrait>(
+    conn: &C,
+    v: &mut Validator,
+    task_id: Uuid,
+    values: &[ValueInput],
+) -> DomainResult<()> {
+    let targets: HashSet<Uuid> = targets::Entity::find()
+        .filter(targets::Column::TaskId.eq(task_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let mut seen = HashSet::new();
+    for (i, value) in values.iter().enumerate() {
+        if !targets.contains(&value.target_id) {
+            v.add(
+                format!("values[{i}].target_id"),
+                format!("the task has no target {}", value.target_id),
+            );
+        } else if !seen.insert(value.target_id) {
+            v.add(format!("values[{i}].target_id"), "the target is given twice");
+        }
+        if value.actual.to_scaled().is_err() {
+            v.add(format!("values[{i}].actual"), "too large");
+        }
+    }
+    Ok(())
+}
+
+async fn write_values(txn: &DatabaseTransaction, report_id: Uuid, values: &[ValueInput]) -> DomainResult<()> {
+    report_values::Entity::delete_many()
+        .filter(report_values::Column::ReportId.eq(report_id))
+        .exec(txn)
+        .await?;
+    for value in values {
+        report_values::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            report_id: Set(report_id),
+            target_id: Set(value.target_id),
+            actual_e4: Set(value
+                .actual
+                .to_scaled()
+                .map_err(|e| DomainError::invalid("values", e.to_string()))?),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewReport) -> DomainResult<Report> {
+    let txn = begin_write(db).await?;
+    let (task_model, plan, access) = task::load_visible(&txn, caller, input.task_id).await?;
+    let Some(unit_id) = input.unit_id.or(caller.principal.unit_id()) else {
+        return Err(DomainError::invalid("unit_id", "name the reporting unit"));
+    };
+    if !access.write_report_of(&caller.principal, unit_id) {
+        return Err(DomainError::forbidden(
+            "you may not write reports for this unit on this task",
+        ));
+    }
+    match parse_stored::<PlanStatus>(&plan.status)? {
+        PlanStatus::Issued => {}
+        PlanStatus::Draft => return Err(DomainError::conflict("the plan is not issued yet: no reports on it")),
+        PlanStatus::Closed => return Err(DomainError::conflict("the plan is closed: no new reports on it")),
+    }
+    let mut v = Validator::new();
+    validate_text(&mut v, &input.text);
+    v.check(
+        input.period.year() == plan.year,
+        "period",
+        format!("must fall in the plan's year {}", plan.year),
+    );
+    match authz::unit_role_on_task(&txn, unit_id, task_model.id).await? {
+        None => v.add("unit_id", "the unit has no role on this task"),
+        Some(AssignmentRole::Lead) if !input.consolidated => v.add(
+            "consolidated",
+            "the lead unit's report is the task's consolidated report: set it true",
+        ),
+        Some(AssignmentRole::Supporting) if input.consolidated => {
+            v.add("consolidated", "only the lead unit consolidates")
+        }
+        Some(_) => {}
+    }
+    validate_values(&txn, &mut v, task_model.id, &input.values).await?;
+    v.finish()?;
+    let period_text = input.period.to_string();
+    let taken = reports::Entity::find()
+        .filter(reports::Column::TaskId.eq(task_model.id))
+        .filter(reports::Column::UnitId.eq(unit_id))
+        .filter(reports::Column::Period.eq(period_text.as_str()))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = taken {
+        return Err(DomainError::Conflict {
+            message: format!(
+                "the unit already has report {} on this task for {period_text}",
+                existing.id
+            ),
+            field: Some("period".into()),
+        });
+    }
+    let at = now();
+    let model = reports::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        task_id: Set(task_model.id),
+        unit_id: Set(unit_id),
+        period: Set(period_text),
+        period_kind: Set(input.period.kind().as_str().to_owned()),
+        period_year: Set(input.period.year()),
+        period_end: Set(input.period.end()),
+        consolidated: Set(input.consolidated),
+        status: Set(ReportStatus::Draft.as_str().to_owned()),
+        text: Set(input.text),
+        created_by: Set(caller.principal.user_id()),
+        submitted_by: Set(None),
+        submitted_at: Set(None),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
+        return_reason: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    write_values(&txn, model.id, &input.values).await?;
+    let report = report_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        ENTITY,
+        Some(report.id),
+        None,
+        Some(audit::snapshot(&report)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Report> {
+    let (report, _, _) = load_visible(conn, caller, id).await?;
+    report_view(conn, report).await
+}
+
+/// The reports on a task that the caller may see, by period.
+pub async fn list_by_task<C: ConnectionTrait>(conn: &C, caller: &Caller, task_id: Uuid) -> DomainResult<Vec<Report>> {
+    let (_, _, access) = task::load_visible(conn, caller, task_id).await?;
+    let mut query = reports::Entity::find().filter(reports::Column::TaskId.eq(task_id));
+    if !access.read_all_reports(&caller.principal) {
+        if access.unit_role.is_none() {
+            return Ok(Vec::new());
+        }
+        let own = caller.principal.unit_id().unwrap_or_default();
+        query = query.filter(
+            reports::Column::Status
+                .ne(ReportStatus::Draft.as_str())
+                .or(reports::Column::UnitId.eq(own)),
+        );
+    }
+    let models = query
+        .order_by_asc(reports::Column::PeriodEnd)
+        .order_by_asc(reports::Column::PeriodKind)
+        .order_by_asc(reports::Column::Id)
+        .all(conn)
+        .await?;
+    report_views(conn, models).await
+}
+
+/// Loads a report for a change by its writer: visible, writable by the
+/// caller, at the expected version, in the plan's open state.
+async fn load_for_writer(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+) -> DomainResult<(reports::Model, ReportStatus)> {
+    let (report, plan, access) = load_visible(txn, caller, id).await?;
+    if !access.write_report_of(&caller.principal, report.unit_id) {
+        return Err(DomainError::forbidden(
+            "only the reporting unit may change or submit its report",
+        ));
+    }
+    expect_version(ENTITY, id, expected_version, report.version)?;
+    if plan.status == PlanStatus::Closed.as_str() {
+        return Err(DomainError::conflict("the plan is closed: its reports cannot change"));
+    }
+    let status = parse_stored(&report.status)?;
+    Ok((report, status))
+}
+
+/// Changes a draft or returned report.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    changes: ReportChanges,
+) -> DomainResult<Report> {
+    let txn = begin_write(db).await?;
+    let (current, status) = load_for_writer(&txn, caller, id, expected_version).await?;
+    if !matches!(status, ReportStatus::Draft | ReportStatus::Returned) {
+        return Err(DomainError::conflict(format!("a {status} report cannot change")));
+    }
+    let mut v = Validator::new();
+    if let Some(text) = &changes.text {
+        validate_text(&mut v, text);
+    }
+    if let Some(values) = &changes.values {
+        validate_values(&txn, &mut v, current.task_id, values).await?;
+    }
+    v.finish()?;
+    let before = report_view(&txn, current.clone()).await?;
+    let model = reports::Entity::update(reports::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        text: Set(changes.text.clone().unwrap_or(current.text)),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(reports::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(ENTITY, id, expected_version))?;
+    if let Some(values) = &changes.values {
+        write_values(&txn, id, values).await?;
+    }
+    let after = report_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Update,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// A step of the review workflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transition {
+    /// draft | returned → submitted, by the reporting unit.
+    Submit,
+    /// submitted → approved, by the reviewer; the report is then frozen.
+    Approve,
+    /// submitted → returned, by the reviewer, with a reason.
+    Return { reason: String },
+}
+
+impl Transition {
+    fn name(&self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve => "approve",
+            Transition::Return { .. } => "return",
+        }
+    }
+
+    /// The status the report moves to, if the move is legal from `from`.
+    pub fn target(&self, from: ReportStatus) -> Option<ReportStatus> {
+        match (self, from) {
+            (Transition::Submit, ReportStatus::Draft | ReportStatus::Returned) => Some(ReportStatus::Submitted),
+            (Transition::Approve, ReportStatus::Submitted) => Some(ReportStatus::Approved),
+            (Transition::Return { .. }, ReportStatus::Submitted) => Some(ReportStatus::Returned),
+            _ => None,
+        }
+    }
+}
+
+/// Moves a report one step along its workflow; who and when are recorded.
+pub async fn transition(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: Option<i32>,
+    step: Transition,
+) -> DomainResult<Report> {
+    let txn = begin_write(db).await?;
+    let (current, plan, access) = load_visible(&txn, caller, id).await?;
+    let allowed = match step {
+        Transition::Submit => access.write_report_of(&caller.principal, current.unit_id),
+        Transition::Approve | Transition::Return { .. } => access.review(&caller.principal, current.consolidated),
+    };
+    if !allowed {
+        return Err(DomainError::forbidden(match step {
+            Transition::Submit => "only the reporting unit may submit its report",
+            _ if current.consolidated => "only a coordinator of the plan reviews a consolidated report",
+            _ => "only the task's lead unit reviews its supporting units' reports",
+        }));
+    }
+    if let Some(expected) = expected_version {
+        expect_version(ENTITY, id, expected, current.version)?;
+    }
+    if plan.status == PlanStatus::Closed.as_str() {
+        return Err(DomainError::conflict("the plan is closed: its reports cannot change"));
+    }
+    let from: ReportStatus = parse_stored(&current.status)?;
+    let Some(to) = step.target(from) else {
+        return Err(DomainError::conflict(format!(
+            "a {from} report cannot be {}ed",
+            step.name().trim_end_matches('e')
+        )));
+    };
+    if let Transition::Return { reason } = &step {
+        let mut v = Validator::new();
+        v.text("reason", reason, 2000);
+        v.finish()?;
+    }
+    let before = report_view(&txn, current.clone()).await?;
+    let at = now();
+    let mut change = reports::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        status: Set(to.as_str().to_owned()),
+        updated_at: Set(at),
+        version: Set(current.version + 1),
+        ..Default::default()
+    };
+    match &step {
+        Transition::Submit => {
+            change.submitted_by = Set(caller.principal.user_id());
+            change.submitted_at = Set(Some(at));
+        }
+        Transition::Approve => {
+            change.reviewed_by = Set(caller.principal.user_id());
+            change.reviewed_at = Set(Some(at));
+            change.return_reason = Set(None);
+        }
+        Transition::Return { reason } => {
+            change.reviewed_by = Set(caller.principal.user_id());
+            change.reviewed_at = Set(Some(at));
+            change.return_reason = Set(Some(reason.trim().to_owned()));
+        }
+    }
+    let model = reports::Entity::update(change)
+        .validate()?
+        .filter(reports::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await
+        .map_err(lost_update(ENTITY, id, current.version))?;
+    let after = report_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Transition(step.name()),
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes a report that was never submitted.
+pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+    let txn = begin_write(db).await?;
+    let (current, status) = load_for_writer(&txn, caller, id, expected_version).await?;
+    if status != ReportStatus::Draft {
+        return Err(DomainError::conflict(format!("a {status} report cannot be deleted")));
+    }
+    let before = report_view(&txn, current).await?;
+    reports::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Delete,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,842 @@
+//! Tasks (重点任务) of a plan, with the units assigned to them (牵头 and 配合
+//! 单位, or a group such as 各镇街) and their quantitative targets (指标).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{metrics, pairings, plans, report_values, reports, targets, task_assignments, tasks, unit_groups, units};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Action};
+use super::authz::{self, TaskAccess};
+use super::error::Validator;
+use super::plan;
+use super::region::parse_stored;
+use super::values::{
+    Amount, AssignmentRole, Comparator, PlanStatus, ReportStatus, Side, TaskStatus, china_day, is_overdue,
+};
+use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+
+const ENTITY: &str = "task";
+
+/// A unit or group assigned to a task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<Uuid>,
+    /// The unit's or group's name.
+    pub name: String,
+    /// 牵头 (lead) or 配合 (supporting).
+    pub role: AssignmentRole,
+    /// The side of the pairing it acts for; none in a region's own plan.
+    pub side: Option<Side>,
+}
+
+/// A quantitative goal inside a task (指标).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub id: Uuid,
+    /// The catalogue metric's code, when the target counts towards one.
+    pub metric: Option<String>,
+    /// What the document calls it (实际到位资金).
+    pub label: Option<String>,
+    pub comparator: Comparator,
+    pub value: Amount,
+    /// The upper end of a range (3—5名), none otherwise.
+    pub value_max: Option<Amount>,
+    /// Unit of measure: 万元, 人次, 个 …
+    pub unit: String,
+    /// The phrase the target came from (力争实际到位资金5000万元以上).
+    pub source_text: String,
+}
+
+/// A task as the service shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    /// 部分; none when the plan has no sections.
+    pub section: Option<String>,
+    /// 序号 within the section.
+    pub seq: i32,
+    /// 协同发展事项 / 重点领域
+    pub category: Option<String>,
+    /// 具体任务
+    pub content: String,
+    /// 完成时限, a calendar day in China.
+    pub deadline: NaiveDate,
+    /// The document's own words for the deadline (2025年11月底).
+    pub deadline_text: Option<String>,
+    pub status: TaskStatus,
+    /// Past the deadline and neither completed nor cancelled.
+    pub overdue: bool,
+    /// The lead unit's declared progress in percent, for tasks without targets.
+    pub declared_progress: Option<i32>,
+    pub progress_note: Option<String>,
+    /// 牵头领导
+    pub leaders: Vec<String>,
+    /// 备注
+    pub notes: Option<String>,
+    pub assignments: Vec<Assignment>,
+    pub targets: Vec<Target>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// A unit or a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Assignee {
+    Unit(Uuid),
+    Group(Uuid),
+}
+
+#[derive(Clone, Debug)]
+pub struct AssignmentInput {
+    pub assignee: Assignee,
+    pub role: AssignmentRole,
+    pub side: Option<Side>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TargetInput {
+    /// The id of a target to keep (its reported values stay with it); none
+    /// for a new target.
+    pub id: Option<Uuid>,
+    pub metric: Option<String>,
+    pub label: Option<String>,
+    pub comparator: Comparator,
+    pub value: Amount,
+    pub value_max: Option<Amount>,
+    pub unit: String,
+    pub source_text: String,
+}
+
+/// What a new task is made of.
+#[derive(Clone, Debug)]
+pub struct NewTask {
+    pub plan_id: Uuid,
+    pub section: Option<String>,
+    pub seq: i32,
+    pub category: Option<String>,
+    pub content: String,
+    /// Defaults to the plan's default deadline.
+    pub deadline: Option<NaiveDate>,
+    pub deadline_text: Option<String>,
+    pub leaders: Vec<String>,
+    pub notes: Option<String>,
+    pub assignments: Vec<AssignmentInput>,
+    pub targets: Vec<TargetInput>,
+}
+
+/// Changes to a task. What the task is (the first group) is the plan's
+/// coordinators' to change; its progress (the second) also its lead unit's.
+#[derive(Clone, Debug, Default)]
+pub struct TaskChanges {
+    pub section: Option<Option<String>>,
+    pub seq: Option<i32>,
+    pub category: Option<Option<String>>,
+    pub content: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub deadline_text: Option<Option<String>>,
+    pub leaders: Option<Vec<String>>,
+    pub notes: Option<Option<String>>,
+    pub assignments: Option<Vec<AssignmentInput>>,
+    pub targets: Option<Vec<TargetInput>>,
+
+    pub status: Option<TaskStatus>,
+    pub declared_progress: Option<Option<i32>>,
+    pub progress_note: Option<Option<String>>,
+}
+
+impl TaskChanges {
+    fn touches_definition(&self) -> bool {
+        self.section.is_some()
+            || self.seq.is_some()
+            || self.category.is_some()
+            || self.content.is_some()
+            || self.deadline.is_some()
+            || self.deadline_text.is_some()
+            || self.leaders.is_some()
+            || self.notes.is_some()
+            || self.assignments.is_some()
+            || self.targets.is_some()
+    }
+
+    fn touches_progress(&self) -> bool {
+        self.status.is_some() || self.declared_progress.is_some() || self.progress_note.is_some()
+    }
+}
+
+/// Builds the views of many tasks with a fixed number of queries, whatever
+/// their number: assignments, their units and groups, targets, metrics.
+pub async fn task_views<C: ConnectionTrait>(conn: &C, models: Vec<tasks::Model>) -> DomainResult<Vec<Task>> {
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let today = china_day(Utc::now());
+    let mut assignments: HashMap<Uuid, Vec<task_assignments::Model>> = HashMap::new();
+    let mut target_rows: HashMap<Uuid, Vec<targets::Model>> = HashMap::new();
+    let mut unit_names: HashMap<Uuid, String> = HashMap::new();
+    let mut group_names: HashMap<Uuid, String> = HashMap::new();
+    let mut metric_codes: HashMap<Uuid, String> = HashMap::new();
+    if !ids.is_empty() {
+        let rows = task_assignments::Entity::find()
+            .filter(task_assignments::Column::TaskId.is_in(ids.iter().copied()))
+            .order_by_asc(task_assignments::Column::Position)
+            .all(conn)
+            .await?;
+        let unit_ids: HashSet<Uuid> = rows.iter().filter_map(|a| a.unit_id).collect();
+        let group_ids: HashSet<Uuid> = rows.iter().filter_map(|a| a.group_id).collect();
+        if !unit_ids.is_empty() {
+            unit_names = units::Entity::find()
+                .filter(units::Column::Id.is_in(unit_ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect();
+        }
+        if !group_ids.is_empty() {
+            group_names = unit_groups::Entity::find()
+                .filter(unit_groups::Column::Id.is_in(group_ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|g| (g.id, g.name))
+                .collect();
+        }
+        for row in rows {
+            assignments.entry(row.task_id).or_default().push(row);
+        }
+        let rows = targets::Entity::find()
+            .filter(targets::Column::TaskId.is_in(ids.iter().copied()))
+            .order_by_asc(targets::Column::Position)
+            .all(conn)
+            .await?;
+        let metric_ids: HashSet<Uuid> = rows.iter().filter_map(|t| t.metric_id).collect();
+        if !metric_ids.is_empty() {
+            metric_codes = metrics::Entity::find()
+                .filter(metrics::Column::Id.is_in(metric_ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m.code))
+                .collect();
+        }
+        for row in rows {
+            target_rows.entry(row.task_id).or_default().push(row);
+        }
+    }
+    models
+        .into_iter()
+        .map(|m| {
+            let status: TaskStatus = parse_stored(&m.status)?;
+            let leaders = serde_json::from_value::<Vec<String>>(m.leaders)
+                .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored leaders: {e}")))?;
+            let assignments = assignments
+                .remove(&m.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| {
+                    let name = match (a.unit_id, a.group_id) {
+                        (Some(id), _) => unit_names.get(&id).cloned(),
+                        (None, Some(id)) => group_names.get(&id).cloned(),
+                        (None, None) => None,
+                    }
+                    .unwrap_or_default();
+                    Ok(Assignment {
+                        unit_id: a.unit_id,
+                        group_id: a.group_id,
+                        name,
+                        role: parse_stored(&a.role)?,
+                        side: a.side.as_deref().map(parse_stored).transpose()?,
+                    })
+                })
+                .collect::<DomainResult<Vec<_>>>()?;
+            let targets = target_rows
+                .remove(&m.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| {
+                    Ok(Target {
+                        id: t.id,
+                        metric: t.metric_id.and_then(|id| metric_codes.get(&id).cloned()),
+                        label: t.label,
+                        comparator: parse_stored(&t.comparator)?,
+                        value: Amount::from_scaled(t.value_e4),
+                        value_max: t.value_max_e4.map(Amount::from_scaled),
+                        unit: t.unit_of_measure,
+                        source_text: t.source_text,
+                    })
+                })
+                .collect::<DomainResult<Vec<_>>>()?;
+            Ok(Task {
+                id: m.id,
+                plan_id: m.plan_id,
+                section: Some(m.section).filter(|s| !s.is_empty()),
+                seq: m.seq,
+                category: m.category,
+                content: m.content,
+                deadline: m.deadline,
+                deadline_text: m.deadline_text,
+                overdue: is_overdue(status, m.deadline, today),
+                status,
+                declared_progress: m.declared_progress,
+                progress_note: m.progress_note,
+                leaders,
+                notes: m.notes,
+                assignments,
+                targets,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                version: m.version,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn task_view<C: ConnectionTrait>(conn: &C, model: tasks::Model) -> DomainResult<Task> {
+    task_views(conn, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("task view lost")))
+}
+
+/// Loads a task the caller may see, with its plan and the caller's access;
+/// a task it may not see does not exist.
+pub async fn load_visible<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> DomainResult<(tasks::Model, plans::Model, TaskAccess)> {
+    let task = tasks::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let plan = plans::Entity::find_by_id(task.plan_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let access = authz::task_access(conn, &caller.principal, &plan, id).await?;
+    if !access.read() {
+        return Err(DomainError::not_found(ENTITY, id));
+    }
+    Ok((task, plan, access))
+}
+
+fn clean_section(section: Option<&str>) -> String {
+    section.map(str::trim).unwrap_or_default().to_owned()
+}
+
+fn validate_text_fields(
+    v: &mut Validator,
+    section: &str,
+    seq: i32,
+    category: Option<&str>,
+    content: &str,
+    deadline_text: Option<&str>,
+    leaders: &[String],
+    notes: Option<&str>,
+) {
+    v.check(
+        section.chars().count() <= 100,
+        "section",
+        "must be at most 100 characters",
+    );
+    v.check((1..=100_000).contains(&seq), "seq", "must be a positive number");
+    v.optional_text("category", category, 200);
+    v.text("content", content, 10_000);
+    v.optional_text("deadline_text", deadline_text, 100);
+    v.check(leaders.len() <= 20, "leaders", "at most 20 leaders");
+    for (i, leader) in leaders.iter().enumerate() {
+        v.text(&format!("leaders[{i}]"), leader, 50);
+    }
+    v.optional_text("notes", notes, 2000);
+}
+
+fn validate_progress(v: &mut Validator, declared_progress: Option<i32>, progress_note: Option<&str>) {
+    if let Some(p) = declared_progress {
+        v.check((0..=100).contains(&p), "declared_progress", "must be between 0 and 100");
+    }
+    v.optional_text("progress_note", progress_note, 5000);
+}
+
+/// Checks the units and groups of a task against its plan: each exists,
+/// belongs to one of the plan's regions, and acts for the side its region
+/// is on; in a region's own plan there are no sides.
+async fn validate_assignments<C: ConnectionTrait>(
+    conn: &C,
+    v: &mut Validator,
+    plan: &plans::Model,
+    inputs: &[AssignmentInput],
+) -> DomainResult<()> {
+    let pairing = match plan.pairing_id {
+        Some(id) => pairings::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let regions = authz::plan_regions(conn, plan).await?;
+    let mut seen = HashSet::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let field = format!("assignments[{i}]");
+        if !seen.insert(input.assignee) {
+            v.add(&field, "the same unit or group is assigned twice");
+            continue;
+        }
+        let (name, region_id) = match input.assignee {
+            Assignee::Unit(id) => match units::Entity::find_by_id(id).one(conn).await? {
+                Some(u) => (u.name, u.region_id),
+                None => {
+                    v.add(format!("{field}.unit_id"), format!("no unit has id {id}"));
+                    continue;
+                }
+            },
+            Assignee::Group(id) => match unit_groups::Entity::find_by_id(id).one(conn).await? {
+                Some(g) => (g.name, g.region_id),
+                None => {
+                    v.add(format!("{field}.group_id"), format!("no unit group has id {id}"));
+                    continue;
+                }
+            },
+        };
+        if !regions.contains(&region_id) {
+            v.add(&field, format!("{name} belongs to no region of the plan"));
+            continue;
+        }
+        match (&pairing, input.side) {
+            (None, Some(_)) => v.add(format!("{field}.side"), "a region's own plan has no sides"),
+            (Some(_), None) => v.add(
+                format!("{field}.side"),
+                "a pairing's plan needs the side: helper or recipient",
+            ),
+            (Some(p), Some(Side::Recipient)) if region_id != p.recipient_region_id => v.add(
+                format!("{field}.side"),
+                format!("{name} is not of the recipient region"),
+            ),
+            (Some(p), Some(Side::Helper)) if region_id == p.recipient_region_id => v.add(
+                format!("{field}.side"),
+                format!("{name} is of the recipient region, not a helper"),
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks targets and resolves their metric codes to ids.
+async fn validate_targets<C: ConnectionTrait>(
+    conn: &C,
+    v: &mut Validator,
+    inputs: &[TargetInput],
+    existing: &[Uuid],
+) -> DomainResult<Vec<Option<Uuid>>> {
+    let mut metric_ids = Vec::with_capacity(inputs.len());
+    for (i, t) in inputs.iter().enumerate() {
+        let field = format!("targets[{i}]");
+        let metric_id = match &t.metric {
+            Some(code) => match metrics::Entity::find()
+                .filter(metrics::Column::Code.eq(code.as_str()))
+                .one(conn)
+                .await?
+            {
+                Some(m) => Some(m.id),
+                None => {
+                    v.add(format!("{field}.metric"), format!("no metric has code `{code}`"));
+                    None
+                }
+            },
+            None => None,
+        };
+        metric_ids.push(metric_id);
+        match (t.comparator, t.value_max) {
+            (Comparator::Range, None) => v.add(format!("{field}.value_max"), "a range needs its upper end"),
+            (Comparator::Range, Some(max)) if max <= t.value => {
+                v.add(format!("{field}.value_max"), "must be greater than value")
+            }
+            (Comparator::Range, Some(_)) => {}
+            (_, Some(_)) => v.add(format!("{field}.value_max"), "only a range has an upper end"),
+            (_, None) => {}
+        }
+        v.text(&format!("{field}.unit"), &t.unit, 20);
+        v.text(&format!("{field}.source_text"), &t.source_text, 1000);
+        v.optional_text(&format!("{field}.label"), t.label.as_deref(), 200);
+        if let Some(id) = t.id
+            && !existing.contains(&id)
+        {
+            v.add(format!("{field}.id"), format!("the task has no target {id}"));
+        }
+    }
+    v.check(inputs.len() <= 50, "targets", "at most 50 targets");
+    Ok(metric_ids)
+}
+
+async fn check_seq_free<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: Uuid,
+    section: &str,
+    seq: i32,
+    own: Option<Uuid>,
+) -> DomainResult<()> {
+    let taken = tasks::Entity::find()
+        .filter(tasks::Column::PlanId.eq(plan_id))
+        .filter(tasks::Column::Section.eq(section))
+        .filter(tasks::Column::Seq.eq(seq))
+        .filter(tasks::Column::Id.ne(own.unwrap_or_default()))
+        .count(conn)
+        .await?;
+    if taken > 0 {
+        let place = if section.is_empty() {
+            "the plan".to_owned()
+        } else {
+            format!("section {section}")
+        };
+        return Err(DomainError::Conflict {
+            message: format!("sequence number {seq} is already used in {place}"),
+            field: Some("seq".into()),
+        });
+    }
+    Ok(())
+}
+
+async fn write_assignments(txn: &DatabaseTransaction, task_id: Uuid, inputs: &[AssignmentInput]) -> DomainResult<()> {
+    task_assignments::Entity::delete_many()
+        .filter(task_assignments::Column::TaskId.eq(task_id))
+        .exec(txn)
+        .await?;
+    let at = now();
+    for (position, a) in (0..).zip(inputs) {
+        let (unit_id, group_id) = match a.assignee {
+            Assignee::Unit(id) => (Some(id), None),
+            Assignee::Group(id) => (None, Some(id)),
+        };
+        task_assignments::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            task_id: Set(task_id),
+            unit_id: Set(unit_id),
+            group_id: Set(group_id),
+            role: Set(a.role.as_str().to_owned()),
+            side: Set(a.side.map(|s| s.as_str().to_owned())),
+            position: Set(position),
+            created_at: Set(at),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes a task's targets: kept ones (by id) are updated in place so their
+/// reported values stay; new ones are added; the rest are removed, unless
+/// an approved report counts them.
+async fn write_targets(
+    txn: &DatabaseTransaction,
+    task_id: Uuid,
+    inputs: &[TargetInput],
+    metric_ids: &[Option<Uuid>],
+) -> DomainResult<()> {
+    let existing: Vec<Uuid> = targets::Entity::find()
+        .filter(targets::Column::TaskId.eq(task_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let kept: HashSet<Uuid> = inputs.iter().filter_map(|t| t.id).collect();
+    let removed: Vec<Uuid> = existing.iter().copied().filter(|id| !kept.contains(id)).collect();
+    if !removed.is_empty() {
+        let approved_reports = Query::select()
+            .column(reports::Column::Id)
+            .from(reports::Entity)
+            .and_where(reports::Column::Status.eq(ReportStatus::Approved.as_str()))
+            .to_owned();
+        let approved = report_values::Entity::find()
+            .filter(report_values::Column::TargetId.is_in(removed.iter().copied()))
+            .filter(report_values::Column::ReportId.in_subquery(approved_reports))
+            .count(txn)
+            .await?;
+        if approved > 0 {
+            return Err(DomainError::Conflict {
+                message: "a target that approved reports count cannot be removed".into(),
+                field: Some("targets".into()),
+            });
+        }
+        targets::Entity::delete_many()
+            .filter(targets::Column::Id.is_in(removed))
+            .exec(txn)
+            .await?;
+    }
+    let at = now();
+    for (position, (t, metric_id)) in (0..).zip(inputs.iter().zip(metric_ids)) {
+        let value = t
+            .value
+            .to_scaled()
+            .map_err(|e| DomainError::invalid(format!("targets[{position}].value"), e.to_string()))?;
+        let value_max = t
+            .value_max
+            .map(|m| m.to_scaled())
+            .transpose()
+            .map_err(|e| DomainError::invalid(format!("targets[{position}].value_max"), e.to_string()))?;
+        let mut row = targets::ActiveModel {
+            id: Set(t.id.unwrap_or_else(Uuid::new_v4)),
+            task_id: Set(task_id),
+            metric_id: Set(*metric_id),
+            label: Set(t.label.clone()),
+            comparator: Set(t.comparator.as_str().to_owned()),
+            value_e4: Set(value),
+            value_max_e4: Set(value_max),
+            unit_of_measure: Set(t.unit.trim().to_owned()),
+            source_text: Set(t.source_text.trim().to_owned()),
+            position: Set(position),
+            created_at: Set(at),
+            updated_at: Set(at),
+            version: Set(1),
+        };
+        if let Some(id) = t.id {
+            row.id = ActiveValue::Unchanged(id);
+            row.created_at = ActiveValue::NotSet;
+            row.version = ActiveValue::NotSet;
+            targets::Entity::update(row).exec(txn).await?;
+        } else {
+            row.insert(txn).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewTask) -> DomainResult<Task> {
+    let txn = begin_write(db).await?;
+    let (plan, access) = plan::load_visible(&txn, caller, input.plan_id)
+        .await
+        .map_err(|e| match e {
+            DomainError::NotFound { .. } => {
+                DomainError::invalid("plan_id", format!("no plan has id {}", input.plan_id))
+            }
+            other => other,
+        })?;
+    if !access.coordinate {
+        return Err(DomainError::forbidden(
+            "only a coordinator of the plan may add tasks to it",
+        ));
+    }
+    if plan.status == PlanStatus::Closed.as_str() {
+        return Err(DomainError::conflict("a closed plan takes no new tasks"));
+    }
+    let section = clean_section(input.section.as_deref());
+    let mut v = Validator::new();
+    validate_text_fields(
+        &mut v,
+        &section,
+        input.seq,
+        input.category.as_deref(),
+        &input.content,
+        input.deadline_text.as_deref(),
+        &input.leaders,
+        input.notes.as_deref(),
+    );
+    validate_assignments(&txn, &mut v, &plan, &input.assignments).await?;
+    let metric_ids = validate_targets(&txn, &mut v, &input.targets, &[]).await?;
+    v.finish()?;
+    check_seq_free(&txn, plan.id, &section, input.seq, None).await?;
+    let at = now();
+    let model = tasks::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        plan_id: Set(plan.id),
+        section: Set(section),
+        seq: Set(input.seq),
+        category: Set(input.category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())),
+        content: Set(input.content.trim().to_owned()),
+        deadline: Set(input.deadline.unwrap_or(plan.default_deadline)),
+        deadline_text: Set(input.deadline_text),
+        status: Set(TaskStatus::NotStarted.as_str().to_owned()),
+        declared_progress: Set(None),
+        progress_note: Set(None),
+        leaders: Set(serde_json::json!(input.leaders)),
+        notes: Set(input.notes),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    write_assignments(&txn, model.id, &input.assignments).await?;
+    write_targets(&txn, model.id, &input.targets, &metric_ids).await?;
+    let task = task_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        ENTITY,
+        Some(task.id),
+        None,
+        Some(audit::snapshot(&task)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(task)
+}
+
+pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Task> {
+    let (task, _, _) = load_visible(conn, caller, id).await?;
+    task_view(conn, task).await
+}
+
+/// The tasks of a plan the caller may see, in document order.
+pub async fn list_by_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<Vec<Task>> {
+    plan::load_visible(conn, caller, plan_id).await?;
+    let models = tasks::Entity::find()
+        .filter(tasks::Column::PlanId.eq(plan_id))
+        .order_by_asc(tasks::Column::Section)
+        .order_by_asc(tasks::Column::Seq)
+        .all(conn)
+        .await?;
+    task_views(conn, models).await
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    changes: TaskChanges,
+) -> DomainResult<Task> {
+    let txn = begin_write(db).await?;
+    let (current, plan, access) = load_visible(&txn, caller, id).await?;
+    if changes.touches_definition() && !access.edit_definition() {
+        return Err(DomainError::forbidden(
+            "only a coordinator of the plan may change what the task is",
+        ));
+    }
+    if changes.touches_progress() && !access.edit_progress() {
+        return Err(DomainError::forbidden(
+            "only the task's lead unit or a coordinator may change its progress",
+        ));
+    }
+    expect_version(ENTITY, id, expected_version, current.version)?;
+    if plan.status == PlanStatus::Closed.as_str() {
+        return Err(DomainError::conflict("the tasks of a closed plan cannot change"));
+    }
+    let before = task_view(&txn, current.clone()).await?;
+    let section = match &changes.section {
+        Some(s) => clean_section(s.as_deref()),
+        None => current.section.clone(),
+    };
+    let seq = changes.seq.unwrap_or(current.seq);
+    let category = changes.category.clone().unwrap_or(current.category.clone());
+    let content = changes.content.clone().unwrap_or(current.content.clone());
+    let deadline_text = changes.deadline_text.clone().unwrap_or(current.deadline_text.clone());
+    let leaders = changes.leaders.clone().unwrap_or(before.leaders.clone());
+    let notes = changes.notes.clone().unwrap_or(current.notes.clone());
+    let declared_progress = changes.declared_progress.unwrap_or(current.declared_progress);
+    let progress_note = changes.progress_note.clone().unwrap_or(current.progress_note.clone());
+    let mut v = Validator::new();
+    validate_text_fields(
+        &mut v,
+        &section,
+        seq,
+        category.as_deref(),
+        &content,
+        deadline_text.as_deref(),
+        &leaders,
+        notes.as_deref(),
+    );
+    validate_progress(&mut v, declared_progress, progress_note.as_deref());
+    if let Some(assignments) = &changes.assignments {
+        validate_assignments(&txn, &mut v, &plan, assignments).await?;
+    }
+    let metric_ids = match &changes.targets {
+        Some(inputs) => {
+            let existing: Vec<Uuid> = before.targets.iter().map(|t| t.id).collect();
+            Some(validate_targets(&txn, &mut v, inputs, &existing).await?)
+        }
+        None => None,
+    };
+    v.finish()?;
+    if section != current.section || seq != current.seq {
+        check_seq_free(&txn, plan.id, &section, seq, Some(id)).await?;
+    }
+    let model = tasks::Entity::update(tasks::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        section: Set(section),
+        seq: Set(seq),
+        category: Set(category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())),
+        content: Set(content.trim().to_owned()),
+        deadline: Set(changes.deadline.unwrap_or(current.deadline)),
+        deadline_text: Set(deadline_text),
+        status: Set(changes.status.unwrap_or(before.status).as_str().to_owned()),
+        declared_progress: Set(declared_progress),
+        progress_note: Set(progress_note),
+        leaders: Set(serde_json::json!(leaders)),
+        notes: Set(notes),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(tasks::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(ENTITY, id, expected_version))?;
+    if let Some(assignments) = &changes.assignments {
+        write_assignments(&txn, id, assignments).await?;
+    }
+    if let (Some(inputs), Some(metric_ids)) = (&changes.targets, &metric_ids) {
+        write_targets(&txn, id, inputs, metric_ids).await?;
+    }
+    let after = task_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Update,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes a task on which no report was made.
+pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+    let txn = begin_write(db).await?;
+    let (current, plan, access) = load_visible(&txn, caller, id).await?;
+    if !access.edit_definition() {
+        return Err(DomainError::forbidden(
+            "only a coordinator of the plan may remove its tasks",
+        ));
+    }
+    expect_version(ENTITY, id, expected_version, current.version)?;
+    if plan.status == PlanStatus::Closed.as_str() {
+        return Err(DomainError::conflict("the tasks of a closed plan cannot change"));
+    }
+    let report_count = reports::Entity::find()
+        .filter(reports::Column::TaskId.eq(id))
+        .count(&txn)
+        .await?;
+    if report_count > 0 {
+        return Err(DomainError::conflict(format!(
+            "the task has {report_count} reports; cancel it instead"
+        )));
+    }
+    let before = task_view(&txn, current).await?;
+    tasks::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Delete,
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

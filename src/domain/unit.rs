@@ -1,0 +1,738 @@
+//! Units (单位: departments, towns, streets, committees, companies), their
+//! aliases, and unit groups (各镇街, 区级相关部门单位) by rule or by members.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    regions, reports, task_assignments, unit_aliases, unit_group_members, unit_groups, unit_pairings, units, users,
+};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Action};
+use super::authz;
+use super::error::Validator;
+use super::region::parse_stored;
+use super::values::UnitKind;
+use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+
+const UNIT: &str = "unit";
+const GROUP: &str = "unit_group";
+
+/// A unit as the service shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    pub id: Uuid,
+    pub region_id: Uuid,
+    pub name: String,
+    pub kind: UnitKind,
+    /// Other names of the unit in documents (区就业人才中心 for 区就业和人才中心).
+    pub aliases: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// What a unit is made of.
+#[derive(Clone, Debug)]
+pub struct UnitInput {
+    pub region_id: Uuid,
+    pub name: String,
+    pub kind: UnitKind,
+    pub aliases: Vec<String>,
+}
+
+/// A named set of a region's units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnitGroup {
+    pub id: Uuid,
+    pub region_id: Uuid,
+    pub name: String,
+    /// A group by rule holds every unit of these kinds in its region.
+    pub rule_kinds: Option<Vec<UnitKind>>,
+    /// Units named explicitly (a group by rule may name extra ones).
+    pub member_ids: Vec<Uuid>,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// What a unit group is made of.
+#[derive(Clone, Debug)]
+pub struct UnitGroupInput {
+    pub region_id: Uuid,
+    pub name: String,
+    pub rule_kinds: Option<Vec<UnitKind>>,
+    pub member_ids: Vec<Uuid>,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+}
+
+async fn aliases_by_owner<C: ConnectionTrait>(
+    conn: &C,
+    column: unit_aliases::Column,
+    ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Vec<String>>> {
+    let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let rows = unit_aliases::Entity::find()
+        .filter(column.is_in(ids.iter().copied()))
+        .order_by_asc(unit_aliases::Column::Alias)
+        .all(conn)
+        .await?;
+    for row in rows {
+        let owner = match column {
+            unit_aliases::Column::UnitId => row.unit_id,
+            _ => row.group_id,
+        };
+        if let Some(owner) = owner {
+            map.entry(owner).or_default().push(row.alias);
+        }
+    }
+    Ok(map)
+}
+
+/// Builds the views of many units with two queries, whatever their number.
+pub async fn unit_views<C: ConnectionTrait>(conn: &C, models: Vec<units::Model>) -> DomainResult<Vec<Unit>> {
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let mut aliases = aliases_by_owner(conn, unit_aliases::Column::UnitId, &ids).await?;
+    models
+        .into_iter()
+        .map(|m| {
+            Ok(Unit {
+                id: m.id,
+                region_id: m.region_id,
+                kind: parse_stored(&m.kind)?,
+                aliases: aliases.remove(&m.id).unwrap_or_default(),
+                name: m.name,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                version: m.version,
+            })
+        })
+        .collect()
+}
+
+async fn unit_view<C: ConnectionTrait>(conn: &C, model: units::Model) -> DomainResult<Unit> {
+    unit_views(conn, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("unit view lost")))
+}
+
+/// Cleans a list of aliases: trimmed, without blanks and duplicates.
+fn clean_aliases(aliases: &[String], own_name: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    aliases
+        .iter()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty() && a != own_name.trim())
+        .filter(|a| seen.insert(a.clone()))
+        .collect()
+}
+
+/// Checks that `names` (a name and aliases) name nothing else in the region.
+async fn check_names_free<C: ConnectionTrait>(
+    conn: &C,
+    region_id: Uuid,
+    name: &str,
+    aliases: &[String],
+    own_unit: Option<Uuid>,
+    own_group: Option<Uuid>,
+) -> DomainResult<()> {
+    let mut all: Vec<(&str, &str)> = vec![("name", name.trim())];
+    all.extend(aliases.iter().map(|a| ("aliases", a.as_str())));
+    for (field, text) in all {
+        let unit = units::Entity::find()
+            .filter(units::Column::RegionId.eq(region_id))
+            .filter(units::Column::Name.eq(text))
+            .one(conn)
+            .await?;
+        let group = unit_groups::Entity::find()
+            .filter(unit_groups::Column::RegionId.eq(region_id))
+            .filter(unit_groups::Column::Name.eq(text))
+            .one(conn)
+            .await?;
+        let alias = unit_aliases::Entity::find()
+            .filter(unit_aliases::Column::RegionId.eq(region_id))
+            .filter(unit_aliases::Column::Alias.eq(text))
+            .one(conn)
+            .await?;
+        let clash = unit.is_some_and(|u| Some(u.id) != own_unit)
+            || group.is_some_and(|g| Some(g.id) != own_group)
+            || alias.is_some_and(|a| {
+                (a.unit_id.is_some() && a.unit_id != own_unit) || (a.group_id.is_some() && a.group_id != own_group)
+            });
+        if clash {
+            return Err(DomainError::Conflict {
+                message: format!("{text} already names another unit or group of the region"),
+                field: Some(field.to_owned()),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn replace_aliases<C: ConnectionTrait>(
+    conn: &C,
+    region_id: Uuid,
+    unit_id: Option<Uuid>,
+    group_id: Option<Uuid>,
+    aliases: &[String],
+) -> DomainResult<()> {
+    let owner = match (unit_id, group_id) {
+        (Some(id), _) => unit_aliases::Column::UnitId.eq(id),
+        (None, Some(id)) => unit_aliases::Column::GroupId.eq(id),
+        (None, None) => return Ok(()),
+    };
+    unit_aliases::Entity::delete_many().filter(owner).exec(conn).await?;
+    let at = now();
+    for alias in aliases {
+        unit_aliases::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            region_id: Set(region_id),
+            alias: Set(alias.clone()),
+            unit_id: Set(unit_id),
+            group_id: Set(group_id),
+            created_at: Set(at),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn validate_unit<C: ConnectionTrait>(conn: &C, input: &UnitInput) -> DomainResult<()> {
+    let mut v = Validator::new();
+    v.text("name", &input.name, 200);
+    for (i, alias) in input.aliases.iter().enumerate() {
+        v.optional_text(&format!("aliases[{i}]"), Some(alias), 200);
+    }
+    if regions::Entity::find_by_id(input.region_id).one(conn).await?.is_none() {
+        v.add("region_id", format!("no region has id {}", input.region_id));
+    }
+    v.finish()
+}
+
+pub async fn create_unit(db: &DatabaseConnection, caller: &Caller, input: UnitInput) -> DomainResult<Unit> {
+    authz::require_admin(&caller.principal, "create units")?;
+    let txn = begin_write(db).await?;
+    validate_unit(&txn, &input).await?;
+    let aliases = clean_aliases(&input.aliases, &input.name);
+    check_names_free(&txn, input.region_id, &input.name, &aliases, None, None).await?;
+    let at = now();
+    let model = units::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        region_id: Set(input.region_id),
+        name: Set(input.name.trim().to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    replace_aliases(&txn, model.region_id, Some(model.id), None, &aliases).await?;
+    let unit = unit_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        UNIT,
+        Some(unit.id),
+        None,
+        Some(audit::snapshot(&unit)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(unit)
+}
+
+pub async fn get_unit<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Unit> {
+    authz::require_reader(&caller.principal)?;
+    let model = units::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(UNIT, id))?;
+    unit_view(conn, model).await
+}
+
+/// The units of a region (or of every region), by name.
+pub async fn list_units<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    region_id: Option<Uuid>,
+) -> DomainResult<Vec<Unit>> {
+    authz::require_reader(&caller.principal)?;
+    let mut query = units::Entity::find();
+    if let Some(region_id) = region_id {
+        query = query.filter(units::Column::RegionId.eq(region_id));
+    }
+    let models = query
+        .order_by_asc(units::Column::Name)
+        .order_by_asc(units::Column::Id)
+        .all(conn)
+        .await?;
+    unit_views(conn, models).await
+}
+
+pub async fn update_unit(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    input: UnitInput,
+) -> DomainResult<Unit> {
+    authz::require_admin(&caller.principal, "change units")?;
+    let txn = begin_write(db).await?;
+    let current = units::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(UNIT, id))?;
+    expect_version(UNIT, id, expected_version, current.version)?;
+    validate_unit(&txn, &input).await?;
+    if input.region_id != current.region_id {
+        return Err(DomainError::invalid(
+            "region_id",
+            "a unit cannot move to another region",
+        ));
+    }
+    let aliases = clean_aliases(&input.aliases, &input.name);
+    check_names_free(&txn, input.region_id, &input.name, &aliases, Some(id), None).await?;
+    let before = unit_view(&txn, current).await?;
+    let model = units::Entity::update(units::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        name: Set(input.name.trim().to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(units::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(UNIT, id, expected_version))?;
+    replace_aliases(&txn, model.region_id, Some(id), None, &aliases).await?;
+    let after = unit_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Update,
+        UNIT,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes a unit that no task, report, user or unit pairing refers to.
+pub async fn delete_unit(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+) -> DomainResult<()> {
+    authz::require_admin(&caller.principal, "delete units")?;
+    let txn = begin_write(db).await?;
+    let current = units::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(UNIT, id))?;
+    expect_version(UNIT, id, expected_version, current.version)?;
+    let uses = [
+        (
+            "task assignments",
+            task_assignments::Entity::find()
+                .filter(task_assignments::Column::UnitId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+        (
+            "reports",
+            reports::Entity::find()
+                .filter(reports::Column::UnitId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+        (
+            "users",
+            users::Entity::find()
+                .filter(users::Column::UnitId.eq(id))
+                .count(&txn)
+                .await?,
+        ),
+        (
+            "unit pairings",
+            unit_pairings::Entity::find()
+                .filter(
+                    unit_pairings::Column::HelperUnitId
+                        .eq(id)
+                        .or(unit_pairings::Column::RecipientUnitId.eq(id)),
+                )
+                .count(&txn)
+                .await?,
+        ),
+    ];
+    let named: Vec<String> = uses
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{n} {w}"))
+        .collect();
+    if !named.is_empty() {
+        return Err(DomainError::conflict(format!(
+            "unit {} is still referred to by {}",
+            current.name,
+            named.join(", ")
+        )));
+    }
+    let before = unit_view(&txn, current).await?;
+    units::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Delete,
+        UNIT,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What a name in a document stands for within a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedUnit {
+    Unit(Uuid),
+    Group(Uuid),
+}
+
+/// Finds the unit or group a region calls `name`, by name or alias.
+pub async fn resolve_name<C: ConnectionTrait>(
+    conn: &C,
+    region_id: Uuid,
+    name: &str,
+) -> DomainResult<Option<NamedUnit>> {
+    let name = name.trim();
+    if let Some(unit) = units::Entity::find()
+        .filter(units::Column::RegionId.eq(region_id))
+        .filter(units::Column::Name.eq(name))
+        .one(conn)
+        .await?
+    {
+        return Ok(Some(NamedUnit::Unit(unit.id)));
+    }
+    if let Some(group) = unit_groups::Entity::find()
+        .filter(unit_groups::Column::RegionId.eq(region_id))
+        .filter(unit_groups::Column::Name.eq(name))
+        .one(conn)
+        .await?
+    {
+        return Ok(Some(NamedUnit::Group(group.id)));
+    }
+    let alias = unit_aliases::Entity::find()
+        .filter(unit_aliases::Column::RegionId.eq(region_id))
+        .filter(unit_aliases::Column::Alias.eq(name))
+        .one(conn)
+        .await?;
+    Ok(alias.and_then(|a| a.unit_id.map(NamedUnit::Unit).or(a.group_id.map(NamedUnit::Group))))
+}
+
+// ---------------------------------------------------------------- groups
+
+fn rule_text(kinds: &Option<Vec<UnitKind>>) -> Option<String> {
+    kinds
+        .as_ref()
+        .map(|ks| ks.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","))
+}
+
+/// Builds the views of many groups with three queries, whatever their number.
+pub async fn group_views<C: ConnectionTrait>(
+    conn: &C,
+    models: Vec<unit_groups::Model>,
+) -> DomainResult<Vec<UnitGroup>> {
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let mut aliases = aliases_by_owner(conn, unit_aliases::Column::GroupId, &ids).await?;
+    let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if !ids.is_empty() {
+        for m in unit_group_members::Entity::find()
+            .filter(unit_group_members::Column::GroupId.is_in(ids.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            members.entry(m.group_id).or_default().push(m.unit_id);
+        }
+    }
+    models
+        .into_iter()
+        .map(|m| {
+            let rule_kinds = m
+                .rule_kinds
+                .as_deref()
+                .map(|text| {
+                    text.split(',')
+                        .map(|k| parse_stored::<UnitKind>(k.trim()))
+                        .collect::<DomainResult<Vec<_>>>()
+                })
+                .transpose()?;
+            let mut member_ids = members.remove(&m.id).unwrap_or_default();
+            member_ids.sort();
+            Ok(UnitGroup {
+                id: m.id,
+                region_id: m.region_id,
+                name: m.name,
+                rule_kinds,
+                member_ids,
+                aliases: aliases.remove(&m.id).unwrap_or_default(),
+                description: m.description,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                version: m.version,
+            })
+        })
+        .collect()
+}
+
+async fn group_view<C: ConnectionTrait>(conn: &C, model: unit_groups::Model) -> DomainResult<UnitGroup> {
+    group_views(conn, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("group view lost")))
+}
+
+async fn validate_group<C: ConnectionTrait>(conn: &C, input: &UnitGroupInput) -> DomainResult<()> {
+    let mut v = Validator::new();
+    v.text("name", &input.name, 200);
+    v.optional_text("description", input.description.as_deref(), 2000);
+    if let Some(kinds) = &input.rule_kinds {
+        v.check(!kinds.is_empty(), "rule_kinds", "a rule names at least one unit kind");
+    }
+    v.check(
+        input.rule_kinds.is_some() || !input.member_ids.is_empty(),
+        "member_ids",
+        "a group needs a rule or at least one member",
+    );
+    if regions::Entity::find_by_id(input.region_id).one(conn).await?.is_none() {
+        v.add("region_id", format!("no region has id {}", input.region_id));
+    }
+    for (i, unit_id) in input.member_ids.iter().enumerate() {
+        match units::Entity::find_by_id(*unit_id).one(conn).await? {
+            None => v.add(format!("member_ids[{i}]"), format!("no unit has id {unit_id}")),
+            Some(unit) if unit.region_id != input.region_id => v.add(
+                format!("member_ids[{i}]"),
+                format!("{} belongs to another region", unit.name),
+            ),
+            Some(_) => {}
+        }
+    }
+    v.finish()
+}
+
+async fn replace_members<C: ConnectionTrait>(conn: &C, group_id: Uuid, member_ids: &[Uuid]) -> DomainResult<()> {
+    unit_group_members::Entity::delete_many()
+        .filter(unit_group_members::Column::GroupId.eq(group_id))
+        .exec(conn)
+        .await?;
+    let at = now();
+    let unique: HashSet<Uuid> = member_ids.iter().copied().collect();
+    for unit_id in unique {
+        unit_group_members::ActiveModel {
+            group_id: Set(group_id),
+            unit_id: Set(unit_id),
+            created_at: Set(at),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn create_group(db: &DatabaseConnection, caller: &Caller, input: UnitGroupInput) -> DomainResult<UnitGroup> {
+    authz::require_admin(&caller.principal, "create unit groups")?;
+    let txn = begin_write(db).await?;
+    validate_group(&txn, &input).await?;
+    let aliases = clean_aliases(&input.aliases, &input.name);
+    check_names_free(&txn, input.region_id, &input.name, &aliases, None, None).await?;
+    let at = now();
+    let model = unit_groups::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        region_id: Set(input.region_id),
+        name: Set(input.name.trim().to_owned()),
+        rule_kinds: Set(rule_text(&input.rule_kinds)),
+        description: Set(input.description.clone()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    replace_members(&txn, model.id, &input.member_ids).await?;
+    replace_aliases(&txn, model.region_id, None, Some(model.id), &aliases).await?;
+    let group = group_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        GROUP,
+        Some(group.id),
+        None,
+        Some(audit::snapshot(&group)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+pub async fn get_group<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<UnitGroup> {
+    authz::require_reader(&caller.principal)?;
+    let model = unit_groups::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(GROUP, id))?;
+    group_view(conn, model).await
+}
+
+pub async fn list_groups<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    region_id: Option<Uuid>,
+) -> DomainResult<Vec<UnitGroup>> {
+    authz::require_reader(&caller.principal)?;
+    let mut query = unit_groups::Entity::find();
+    if let Some(region_id) = region_id {
+        query = query.filter(unit_groups::Column::RegionId.eq(region_id));
+    }
+    let models = query
+        .order_by_asc(unit_groups::Column::Name)
+        .order_by_asc(unit_groups::Column::Id)
+        .all(conn)
+        .await?;
+    group_views(conn, models).await
+}
+
+/// The units a group stands for now: its explicit members and every unit
+/// its rule takes.
+pub async fn group_members<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Vec<Unit>> {
+    let group = get_group(conn, caller, id).await?;
+    let mut query = units::Entity::find().filter(units::Column::RegionId.eq(group.region_id));
+    let explicit = units::Column::Id.is_in(group.member_ids.iter().copied());
+    query = match &group.rule_kinds {
+        Some(kinds) => query.filter(units::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())).or(explicit)),
+        None => query.filter(explicit),
+    };
+    let models = query
+        .order_by_asc(units::Column::Name)
+        .order_by_asc(units::Column::Id)
+        .all(conn)
+        .await?;
+    unit_views(conn, models).await
+}
+
+pub async fn update_group(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    input: UnitGroupInput,
+) -> DomainResult<UnitGroup> {
+    authz::require_admin(&caller.principal, "change unit groups")?;
+    let txn = begin_write(db).await?;
+    let current = unit_groups::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(GROUP, id))?;
+    expect_version(GROUP, id, expected_version, current.version)?;
+    validate_group(&txn, &input).await?;
+    if input.region_id != current.region_id {
+        return Err(DomainError::invalid(
+            "region_id",
+            "a group cannot move to another region",
+        ));
+    }
+    let aliases = clean_aliases(&input.aliases, &input.name);
+    check_names_free(&txn, input.region_id, &input.name, &aliases, None, Some(id)).await?;
+    let before = group_view(&txn, current).await?;
+    let model = unit_groups::Entity::update(unit_groups::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        name: Set(input.name.trim().to_owned()),
+        rule_kinds: Set(rule_text(&input.rule_kinds)),
+        description: Set(input.description.clone()),
+        updated_at: Set(now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(unit_groups::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(lost_update(GROUP, id, expected_version))?;
+    replace_members(&txn, id, &input.member_ids).await?;
+    replace_aliases(&txn, model.region_id, None, Some(id), &aliases).await?;
+    let after = group_view(&txn, model).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Update,
+        GROUP,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_group(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+) -> DomainResult<()> {
+    authz::require_admin(&caller.principal, "delete unit groups")?;
+    let txn = begin_write(db).await?;
+    let current = unit_groups::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(GROUP, id))?;
+    expect_version(GROUP, id, expected_version, current.version)?;
+    let assigned = task_assignments::Entity::find()
+        .filter(task_assignments::Column::GroupId.eq(id))
+        .count(&txn)
+        .await?;
+    if assigned > 0 {
+        return Err(DomainError::conflict(format!(
+            "group {} is assigned to {assigned} tasks",
+            current.name
+        )));
+    }
+    let before = group_view(&txn, current).await?;
+    unit_groups::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        caller,
+        Action::Delete,
+        GROUP,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,477 @@
+//! Domain values: the enumerations of the model, exact amounts, report
+//! periods and China's calendar day. Each is parsed once at the edge; code
+//! past it never re-checks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Defines a string-valued enumeration with its wire names, parsing and
+/// serde, so that the database, the APIs and the CLI spell it the same.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire and database name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The wire names, for error messages and documentation.
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue { value: s.to_owned(), expected: Self::names() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// A string that names no value of an enumeration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub value: String,
+    pub expected: Vec<&'static str>,
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown value `{}`, expected one of: {}",
+            self.value,
+            self.expected.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+string_enum!(
+    /// Kind of a region (行政区划类别).
+    RegionKind {
+        Province = "province",
+        City = "city",
+        District = "district",
+        County = "county",
+        /// 开发区 / 新区: no 行政区划代码.
+        DevelopmentZone = "development_zone",
+    }
+);
+
+string_enum!(
+    /// Chongqing's "one area, two clusters" (一区两群).
+    Cluster {
+        /// 主城都市区
+        MainMetro = "main_metro",
+        /// 渝东北三峡库区城镇群
+        Northeast = "northeast",
+        /// 渝东南武陵山区城镇群
+        Southeast = "southeast",
+    }
+);
+
+string_enum!(
+    /// Kind of a unit (单位类别).
+    UnitKind {
+        /// 部门
+        Department = "department",
+        /// 街道
+        Street = "street",
+        /// 镇
+        Town = "town",
+        /// 乡
+        Township = "township",
+        /// 管委会
+        ManagementCommittee = "management_committee",
+        /// 国有企业
+        StateCompany = "state_company",
+        /// 工业园区
+        IndustrialPark = "industrial_park",
+        Other = "other",
+    }
+);
+
+string_enum!(
+    /// Status of a pairing.
+    PairingStatus { Active = "active", Ended = "ended" }
+);
+
+string_enum!(
+    /// Status of a plan: 草稿, 已印发, 已关闭.
+    PlanStatus { Draft = "draft", Issued = "issued", Closed = "closed" }
+);
+
+string_enum!(
+    /// Status of a task as its lead unit sets it. *Overdue* is derived.
+    TaskStatus {
+        NotStarted = "not_started",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+);
+
+string_enum!(
+    /// Role of a unit on a task: 牵头 (lead) or 配合 (supporting).
+    AssignmentRole { Lead = "lead", Supporting = "supporting" }
+);
+
+string_enum!(
+    /// Side of a pairing a unit acts for: 帮扶方 (helper) or 受帮扶方 (recipient).
+    Side { Helper = "helper", Recipient = "recipient" }
+);
+
+string_enum!(
+    /// How a target compares: 以上/不少于 (at least), 以内/不超过 (at most),
+    /// 左右 (about), exactly, or a range (3—5名).
+    Comparator {
+        AtLeast = "at_least",
+        AtMost = "at_most",
+        About = "about",
+        Exactly = "exactly",
+        Range = "range",
+    }
+);
+
+string_enum!(
+    /// Status of a report in its review workflow.
+    ReportStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+        Returned = "returned",
+        Approved = "approved",
+    }
+);
+
+string_enum!(
+    /// Length of a report period: 月 (month), 季 (quarter), 年 (year).
+    PeriodKind { Month = "month", Quarter = "quarter", Year = "year" }
+);
+
+string_enum!(
+    /// Role of a principal.
+    Role {
+        Admin = "admin",
+        Coordinator = "coordinator",
+        UnitUser = "unit_user",
+        Viewer = "viewer",
+        Integration = "integration",
+    }
+);
+
+/// The number of decimal places an [`Amount`] keeps; the database stores
+/// `value × 10^AMOUNT_SCALE` as an integer.
+pub const AMOUNT_SCALE: u32 = 4;
+
+/// An exact decimal amount (5000万元 stays 5000). Travels as a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(Decimal);
+
+/// Why a text is not an [`Amount`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("not a decimal number")]
+    NotANumber,
+    #[error("more than {AMOUNT_SCALE} decimal places")]
+    TooPrecise,
+    #[error("too large")]
+    TooLarge,
+}
+
+impl Amount {
+    pub const ZERO: Amount = Amount(Decimal::ZERO);
+
+    /// Accepts a decimal written plainly (`5000`, `8.46`, `-1.5`).
+    pub fn parse(text: &str) -> Result<Amount, AmountError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty()
+            || !trimmed
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+        {
+            return Err(AmountError::NotANumber);
+        }
+        let value = Decimal::from_str_exact(trimmed).map_err(|_| AmountError::NotANumber)?;
+        Amount::from_decimal(value)
+    }
+
+    pub fn from_decimal(value: Decimal) -> Result<Amount, AmountError> {
+        let value = value.normalize();
+        if value.scale() > AMOUNT_SCALE {
+            return Err(AmountError::TooPrecise);
+        }
+        let amount = Amount(value);
+        amount.to_scaled()?;
+        Ok(amount)
+    }
+
+    /// The integer the database stores.
+    pub fn to_scaled(self) -> Result<i64, AmountError> {
+        let mut scaled = self.0;
+        scaled.rescale(AMOUNT_SCALE);
+        i64::try_from(scaled.mantissa()).map_err(|_| AmountError::TooLarge)
+    }
+
+    /// The amount a stored integer (or an SQL `SUM` of them) stands for.
+    pub fn from_scaled(scaled: i64) -> Amount {
+        Amount(Decimal::new(scaled, AMOUNT_SCALE).normalize())
+    }
+
+    /// The same, for sums that SQL returns wider than 64 bits.
+    pub fn from_scaled_wide(scaled: i128) -> Result<Amount, AmountError> {
+        Decimal::try_from_i128_with_scale(scaled, AMOUNT_SCALE)
+            .map(|d| Amount(d.normalize()))
+            .map_err(|_| AmountError::TooLarge)
+    }
+
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Amount::parse(&s).map_err(|e| serde::de::Error::custom(format!("`{s}`: {e}")))
+    }
+}
+
+/// A reporting period: a month (`2025-03`), a quarter (`2025-Q1`) or a year
+/// (`2025`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReportPeriod {
+    Month { year: i32, month: u32 },
+    Quarter { year: i32, quarter: u32 },
+    Year { year: i32 },
+}
+
+/// Why a text is not a [`ReportPeriod`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a period: write a month `2025-03`, a quarter `2025-Q1` or a year `2025`")]
+pub struct PeriodError(pub String);
+
+impl ReportPeriod {
+    pub fn parse(text: &str) -> Result<ReportPeriod, PeriodError> {
+        let err = || PeriodError(text.to_owned());
+        let year_of = |s: &str| -> Result<i32, PeriodError> {
+            if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse::<i32>()
+                    .ok()
+                    .filter(|y| (2000..=2100).contains(y))
+                    .ok_or_else(err)
+            } else {
+                Err(err())
+            }
+        };
+        match text.split_once('-') {
+            None => Ok(ReportPeriod::Year { year: year_of(text)? }),
+            Some((y, rest)) => {
+                let year = year_of(y)?;
+                if let Some(q) = rest.strip_prefix('Q') {
+                    match q {
+                        "1" | "2" | "3" | "4" => Ok(ReportPeriod::Quarter {
+                            year,
+                            quarter: q.parse().map_err(|_| err())?,
+                        }),
+                        _ => Err(err()),
+                    }
+                } else if rest.len() == 2 && rest.bytes().all(|b| b.is_ascii_digit()) {
+                    let month: u32 = rest.parse().map_err(|_| err())?;
+                    if (1..=12).contains(&month) {
+                        Ok(ReportPeriod::Month { year, month })
+                    } else {
+                        Err(err())
+                    }
+                } else {
+                    Err(err())
+                }
+            }
+        }
+    }
+
+    pub fn kind(self) -> PeriodKind {
+        match self {
+            ReportPeriod::Month { .. } => PeriodKind::Month,
+            ReportPeriod::Quarter { .. } => PeriodKind::Quarter,
+            ReportPeriod::Year { .. } => PeriodKind::Year,
+        }
+    }
+
+    pub fn year(self) -> i32 {
+        match self {
+            ReportPeriod::Month { year, .. } | ReportPeriod::Quarter { year, .. } | ReportPeriod::Year { year } => year,
+        }
+    }
+
+    /// The last calendar day the period covers.
+    pub fn end(self) -> NaiveDate {
+        let last_month = match self {
+            ReportPeriod::Month { month, .. } => month,
+            ReportPeriod::Quarter { quarter, .. } => quarter * 3,
+            ReportPeriod::Year { .. } => 12,
+        };
+        last_day_of_month(self.year(), last_month)
+    }
+}
+
+impl fmt::Display for ReportPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportPeriod::Month { year, month } => write!(f, "{year}-{month:02}"),
+            ReportPeriod::Quarter { year, quarter } => write!(f, "{year}-Q{quarter}"),
+            ReportPeriod::Year { year } => write!(f, "{year}"),
+        }
+    }
+}
+
+impl Serialize for ReportPeriod {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReportPeriod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ReportPeriod::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The last day of a month.
+pub fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    NaiveDate::from_ymd_opt(next_year, next_month, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// China Standard Time (UTC+8, no daylight saving): deadlines are calendar
+/// days there.
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+/// The calendar day in China at `now`.
+pub fn china_day(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&china_offset()).date_naive()
+}
+
+/// The end of a year, the default deadline of a plan.
+pub fn end_of_year(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Whether a task is overdue on `today`: past its deadline and neither
+/// completed nor cancelled.
+pub fn is_overdue(status: TaskStatus, deadline: NaiveDate, today: NaiveDate) -> bool {
+    today > deadline && !matches!(status, TaskStatus::Completed | TaskStatus::Cancelled)
+}
+
+/// The year of a date, for filters.
+pub fn year_of(date: NaiveDate) -> i32 {
+    date.year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_round_trip_exactly() {
+        for text in ["5000", "8.46", "0.1", "21150", "-3.25", "0.0001"] {
+            let amount = Amount::parse(text).expect(text);
+            assert_eq!(amount.to_string(), text);
+            assert_eq!(Amount::from_scaled(amount.to_scaled().expect(text)), amount);
+        }
+        assert_eq!(Amount::parse("5000.00").map(|a| a.to_string()), Ok("5000".into()));
+        assert_eq!(Amount::parse("0.00001"), Err(AmountError::TooPrecise));
+        assert_eq!(Amount::parse("1e3"), Err(AmountError::NotANumber));
+        assert_eq!(Amount::parse(""), Err(AmountError::NotANumber));
+        assert_eq!(Amount::parse("99999999999999999"), Err(AmountError::TooLarge));
+    }
+
+    #[test]
+    fn periods_parse_and_end() {
+        let p = ReportPeriod::parse("2025-03").expect("month");
+        assert_eq!(
+            (p.kind(), p.end().to_string()),
+            (PeriodKind::Month, "2025-03-31".into())
+        );
+        let q = ReportPeriod::parse("2025-Q1").expect("quarter");
+        assert_eq!(
+            (q.kind(), q.end().to_string()),
+            (PeriodKind::Quarter, "2025-03-31".into())
+        );
+        let y = ReportPeriod::parse("2025").expect("year");
+        assert_eq!((y.kind(), y.end().to_string()), (PeriodKind::Year, "2025-12-31".into()));
+        assert_eq!(
+            ReportPeriod::parse("2024-02").map(|p| p.end().to_string()),
+            Ok("2024-02-29".into())
+        );
+        for bad in [
+            "2025-13", "2025-Q5", "2025-3", "25", "2025-", "abcd", "2025-Q1x", "1999",
+        ] {
+            assert!(ReportPeriod::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn overdue_is_derived_in_china_time() {
+        let deadline = NaiveDate::from_ymd_opt(2025, 11, 30).expect("date");
+        // 2025-11-30 16:30 UTC is already 2025-12-01 in China.
+        let now = DateTime::parse_from_rfc3339("2025-11-30T16:30:00Z")
+            .expect("time")
+            .to_utc();
+        assert!(is_overdue(TaskStatus::InProgress, deadline, china_day(now)));
+        assert!(!is_overdue(TaskStatus::Completed, deadline, china_day(now)));
+        let earlier = DateTime::parse_from_rfc3339("2025-11-30T15:59:00Z")
+            .expect("time")
+            .to_utc();
+        assert!(!is_overdue(TaskStatus::InProgress, deadline, china_day(earlier)));
+    }
+}

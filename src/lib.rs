@@ -1,0 +1,79 @@
+//! xietong (协同): a headless service for district–county pairing
+//! coordination (对口协同发展). This crate builds the application for the
+//! binary and for the tests.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+/// What every request handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cors_origins: Arc<Vec<String>>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, serve: &config::ServeArgs) -> AppState {
+        AppState {
+            db,
+            cors_origins: Arc::new(serve.cors_origins.clone()),
+        }
+    }
+}
+
+/// The application's router over a migrated database.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; requests in
+/// flight then finish before this returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves when the process receives SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
