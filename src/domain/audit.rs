@@ -37,14 +37,15 @@ pub fn snapshot<T: Serialize>(view: &T) -> DomainResult<Value> {
 
 /// Keeps only the fields that differ between `before` and `after`, so that
 /// an entry says what changed and not the whole row twice. `version` and
-/// `updated_at` change on every write and say nothing.
+/// `updated_at` change on every write and say nothing; `overdue` is derived
+/// from the clock, not changed by anyone.
 fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
             let mut old = Map::new();
             let mut new = Map::new();
             for (key, new_value) in a {
-                if matches!(key.as_str(), "version" | "updated_at") {
+                if matches!(key.as_str(), "version" | "updated_at" | "overdue") {
                     continue;
                 }
                 let old_value = b.get(key).unwrap_or(&Value::Null);

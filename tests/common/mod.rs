@@ -1,0 +1,200 @@
+//! The test app: a database of its own per test (a temporary SQLite file,
+//! or a fresh PostgreSQL database when `XIETONG_TEST_POSTGRES_URL` is set),
+//! the real router served on a random port, and an HTTP client for it.
+
+#![allow(dead_code)]
+
+pub mod seed;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+use xietong::config::ServeArgs;
+use xietong::{AppState, db};
+
+/// The environment variable that points the suite at PostgreSQL.
+pub const POSTGRES_ENV: &str = "XIETONG_TEST_POSTGRES_URL";
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A new, empty database on the backend the suite runs on.
+    pub async fn new() -> TestDb {
+        let id = Uuid::new_v4().simple().to_string();
+        match std::env::var(POSTGRES_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("xietong_test_{id}");
+                let admin = db::connect(&admin_url).await.expect("connect to the PostgreSQL of XIETONG_TEST_POSTGRES_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&admin_url).expect("XIETONG_TEST_POSTGRES_URL is a URL");
+                url.set_path(&format!("/{name}"));
+                TestDb { url: url.to_string(), cleanup: Cleanup::PostgresDatabase { admin_url, name } }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("xietong-test-{id}.db"));
+                TestDb { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::SqliteFile(path) }
+            }
+        }
+    }
+
+    /// Opens and migrates it, as `serve` does.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let conn = db::connect(&self.url).await.expect("open the test database");
+        db::migrate(&conn).await.expect("migrate the test database");
+        conn
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::PostgresDatabase { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                let admin_url = admin_url.clone();
+                let name = name.clone();
+                // Drop runs inside the test's runtime: use a runtime of our own
+                // on a thread of our own.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                    rt.block_on(async {
+                        if let Ok(admin) = db::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .await;
+                            admin.close().await.ok();
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// An answer of the app.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The real application, served on a random port over its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: DatabaseConnection,
+    client: Client<HttpConnector, Full<Bytes>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    // Declared last: the database goes after the server that uses it.
+    pub test_db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let test_db = TestDb::new().await;
+        let conn = test_db.connect().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a random port");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(conn.clone(), &ServeArgs::default());
+        let server = tokio::spawn(xietong::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        TestApp { addr, db: conn, client, shutdown: Some(tx), server: Some(server), test_db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request with optional JSON body and extra headers.
+    pub async fn request(&self, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> TestResponse {
+        let mut builder = axum::http::Request::builder().method(method).uri(self.url(path));
+        let bytes = match body {
+            Some(value) => {
+                builder = builder.header("content-type", "application/json");
+                Bytes::from(serde_json::to_vec(value).expect("serialize the body"))
+            }
+            None => Bytes::new(),
+        };
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(Full::new(bytes)).expect("build the request");
+        let response = self.client.request(request).await.expect("send the request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("read the body").to_bytes();
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request("GET", path, None, &[]).await
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// Runs one SQL query and returns the first column of its rows as text.
+pub async fn query_strings(conn: &DatabaseConnection, sql: &str) -> Vec<String> {
+    let backend = conn.get_database_backend();
+    conn.query_all_raw(Statement::from_string(backend, sql.to_owned()))
+        .await
+        .expect("run the query")
+        .into_iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("a text column"))
+        .collect()
+}

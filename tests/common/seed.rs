@@ -1,0 +1,133 @@
+//! Builders of test data through the domain core, named after what they
+//! make: the 渝中区·巫溪县 pairing of the fixtures and its units.
+
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+use xietong::domain::pairing::{self, PairingInput};
+use xietong::domain::plan::{self, NewPlan, PlanOwner};
+use xietong::domain::region::{self, RegionInput};
+use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput};
+use xietong::domain::unit::{self, UnitInput};
+use xietong::domain::values::{Amount, AssignmentRole, Cluster, Comparator, PairingStatus, PlanStatus, RegionKind, Side, UnitKind};
+use xietong::domain::Caller;
+
+/// Two regions, their pairing, a unit on each side and an issued plan.
+pub struct Pairing {
+    pub helper: Uuid,
+    pub recipient: Uuid,
+    pub pairing: Uuid,
+    /// 区经济信息委 of 渝中区
+    pub helper_unit: Uuid,
+    /// 县经济信息委 of 巫溪县
+    pub recipient_unit: Uuid,
+    /// 县商务委 of 巫溪县
+    pub recipient_unit_2: Uuid,
+    pub plan: Uuid,
+}
+
+pub async fn region(db: &DatabaseConnection, code: Option<&str>, name: &str, kind: RegionKind, cluster: Option<Cluster>) -> Uuid {
+    region::create(
+        db,
+        &Caller::system(),
+        RegionInput { code: code.map(str::to_owned), name: name.to_owned(), kind, cluster, parent_id: None },
+    )
+    .await
+    .expect("create a region")
+    .id
+}
+
+pub async fn unit(db: &DatabaseConnection, region_id: Uuid, name: &str, kind: UnitKind) -> Uuid {
+    unit::create_unit(
+        db,
+        &Caller::system(),
+        UnitInput { region_id, name: name.to_owned(), kind, aliases: vec![] },
+    )
+    .await
+    .expect("create a unit")
+    .id
+}
+
+/// 渝中区 helps 巫溪县, with an issued 2025 plan.
+pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
+    let system = Caller::system();
+    let helper = region(db, Some("500103"), "渝中区", RegionKind::District, Some(Cluster::MainMetro)).await;
+    let recipient = region(db, Some("500238"), "巫溪县", RegionKind::County, Some(Cluster::Northeast)).await;
+    let pairing = pairing::create(
+        db,
+        &system,
+        PairingInput {
+            helper_region_id: helper,
+            recipient_region_id: recipient,
+            co_helper_region_ids: vec![],
+            start_year: Some(2020),
+            status: PairingStatus::Active,
+            note: None,
+            documents: vec![],
+        },
+    )
+    .await
+    .expect("create the pairing")
+    .id;
+    let helper_unit = unit(db, helper, "区经济信息委", UnitKind::Department).await;
+    let recipient_unit = unit(db, recipient, "县经济信息委", UnitKind::Department).await;
+    let recipient_unit_2 = unit(db, recipient, "县商务委", UnitKind::Department).await;
+    let plan = plan::create(
+        db,
+        &system,
+        NewPlan {
+            owner: PlanOwner::Pairing(pairing),
+            year: 2025,
+            title: "渝中区·巫溪县2025年度对口协同发展任务清单".into(),
+            doc_number: Some("巫溪府发〔2025〕20号".into()),
+            issued_on: None,
+            issuers: vec!["巫溪县人民政府".into(), "渝中区人民政府".into()],
+            default_deadline: None,
+        },
+    )
+    .await
+    .expect("create the plan");
+    plan::set_status(db, &system, plan.id, plan.version, PlanStatus::Issued).await.expect("issue the plan");
+    Pairing { helper, recipient, pairing, helper_unit, recipient_unit, recipient_unit_2, plan: plan.id }
+}
+
+/// A target of at least `value` 万元 of investment funds.
+pub fn funds_target(value: &str) -> TargetInput {
+    TargetInput {
+        id: None,
+        metric: Some("investment_funds".into()),
+        label: Some("实际到位资金".into()),
+        comparator: Comparator::AtLeast,
+        value: Amount::parse(value).expect("an amount"),
+        value_max: None,
+        unit: "万元".into(),
+        source_text: format!("力争实际到位资金{value}万元以上"),
+    }
+}
+
+/// Task `seq` of the plan: 县经济信息委 leads, 县商务委 supports, with one
+/// funds target per value.
+pub async fn task(db: &DatabaseConnection, p: &Pairing, seq: i32, values: &[&str]) -> task::Task {
+    task::create(
+        db,
+        &Caller::system(),
+        NewTask {
+            plan_id: p.plan,
+            section: None,
+            seq,
+            category: Some("联手开展招商引资".into()),
+            content: "确保协作引进1个以上项目落地巫溪县，力争实际到位资金5000万元以上。".into(),
+            deadline: None,
+            deadline_text: None,
+            leaders: vec![],
+            notes: None,
+            assignments: vec![
+                AssignmentInput { assignee: Assignee::Unit(p.recipient_unit), role: AssignmentRole::Lead, side: Some(Side::Recipient) },
+                AssignmentInput { assignee: Assignee::Unit(p.helper_unit), role: AssignmentRole::Lead, side: Some(Side::Helper) },
+                AssignmentInput { assignee: Assignee::Unit(p.recipient_unit_2), role: AssignmentRole::Supporting, side: Some(Side::Recipient) },
+            ],
+            targets: values.iter().map(|v| funds_target(v)).collect(),
+        },
+    )
+    .await
+    .expect("create a task")
+}
