@@ -14,11 +14,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://xietong.db";
 
 /// Why the database could not be opened: names the URL, password masked.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the database at {url}: {source}")]
+#[error("cannot open the database at {url}: {reason}")]
 pub struct ConnectError {
     pub url: String,
-    #[source]
-    pub source: DbErr,
+    pub reason: String,
 }
 
 /// The URL with its password replaced by `***`, fit for logs and errors.
@@ -54,14 +53,20 @@ fn with_create_mode(url: &str) -> String {
 /// Opens the database. SQLite runs in WAL mode with foreign keys on and
 /// waits for a busy writer instead of failing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
-    let fail = |source| ConnectError {
+    let fail = |reason: String| ConnectError {
         url: mask_url(url),
-        source,
+        reason,
     };
-    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(fail(DbErr::Custom(
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !(url.starts_with("sqlite:") || postgres) {
+        return Err(fail(
             "unsupported database: use sqlite://FILE or postgres://USER@HOST/DB".into(),
-        )));
+        ));
+    }
+    if postgres {
+        // One direct attempt first: a pool would retry until its timeout
+        // and then report only that it timed out.
+        probe_postgres(url).await.map_err(fail)?;
     }
     let mut options = ConnectOptions::new(with_create_mode(url));
     options
@@ -74,15 +79,39 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });
-    if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1);
-    } else {
+    if postgres {
         options.max_connections(16).min_connections(1);
+    } else {
+        options.max_connections(8).min_connections(1);
     }
-    let db = Database::connect(options).await.map_err(fail)?;
+    let db = Database::connect(options).await.map_err(|e| fail(innermost(&e)))?;
     // Fail now, not at the first request, when the server is unreachable.
-    db.ping().await.map_err(fail)?;
+    db.ping().await.map_err(|e| fail(innermost(&e)))?;
     Ok(db)
+}
+
+/// The message of the deepest cause of an error: sea-orm wraps sqlx's
+/// errors and repeats their text at each level.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// Opens and closes one PostgreSQL connection, for a clear error at start.
+async fn probe_postgres(url: &str) -> Result<(), String> {
+    use sea_orm::sqlx::Connection;
+    use sea_orm::sqlx::postgres::PgConnection;
+    match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(url)).await {
+        Err(_) => Err("no answer within 5 s".into()),
+        Ok(Err(err)) => Err(innermost(&err)),
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+    }
 }
 
 /// Applies every pending migration; a second run changes nothing.

@@ -88,8 +88,9 @@ async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", serve.bind))?;
     let addr = listener.local_addr()?;
+    let shutdown = xietong::shutdown_signal().map_err(|e| anyhow::anyhow!("cannot listen for signals: {e}"))?;
     tracing::info!(database = %db::mask_url(&database.database_url), "xietong listening on http://{addr}");
-    xietong::serve(listener, AppState::new(conn, &serve), xietong::shutdown_signal()).await?;
+    xietong::serve(listener, AppState::new(conn, &serve), shutdown).await?;
     tracing::info!("xietong stopped");
     Ok(())
 }

@@ -38,7 +38,9 @@ async fn every_answer_carries_a_request_id() {
     let made = app.get("/healthz").await;
     let id = made.header("x-request-id").expect("a request id is made");
     assert_eq!(id.len(), 36, "a UUID: {id}");
-    let echoed = app.request("GET", "/healthz", None, &[("x-request-id", "portal-42")]).await;
+    let echoed = app
+        .request("GET", "/healthz", None, &[("x-request-id", "portal-42")])
+        .await;
     assert_eq!(echoed.header("x-request-id"), Some("portal-42"));
     app.stop().await;
 }

@@ -73,18 +73,34 @@ async fn every_table_of_the_model_exists_and_migrating_twice_changes_nothing() {
     let mut tables_after = table_names(&again).await;
     tables_after.retain(|t| t != "seaql_migrations");
     assert_eq!(tables_after, TABLES);
-    assert_eq!(query_strings(&again, "SELECT code FROM metrics ORDER BY code").await, metrics_before);
+    assert_eq!(
+        query_strings(&again, "SELECT code FROM metrics ORDER BY code").await,
+        metrics_before
+    );
 }
 
 #[tokio::test]
 async fn a_region_code_is_used_once() {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
-    seed::region(&db, Some("500103"), "渝中区", RegionKind::District, Some(Cluster::MainMetro)).await;
+    seed::region(
+        &db,
+        Some("500103"),
+        "渝中区",
+        RegionKind::District,
+        Some(Cluster::MainMetro),
+    )
+    .await;
     let err = region::create(
         &db,
         &Caller::system(),
-        RegionInput { code: Some("500103".into()), name: "另一区".into(), kind: RegionKind::District, cluster: None, parent_id: None },
+        RegionInput {
+            code: Some("500103".into()),
+            name: "另一区".into(),
+            kind: RegionKind::District,
+            cluster: None,
+            parent_id: None,
+        },
     )
     .await
     .expect_err("a second region with the same code");
@@ -125,7 +141,12 @@ async fn a_unit_name_is_used_once_within_its_region() {
     let err = unit::create_unit(
         &db,
         &Caller::system(),
-        UnitInput { region_id: p.recipient, name: "县经济信息委".into(), kind: UnitKind::Department, aliases: vec![] },
+        UnitInput {
+            region_id: p.recipient,
+            name: "县经济信息委".into(),
+            kind: UnitKind::Department,
+            aliases: vec![],
+        },
     )
     .await
     .expect_err("a second 县经济信息委 in 巫溪县");
@@ -135,11 +156,19 @@ async fn a_unit_name_is_used_once_within_its_region() {
     let err = unit::create_unit(
         &db,
         &Caller::system(),
-        UnitInput { region_id: p.recipient, name: "县投资促进服务中心".into(), kind: UnitKind::Department, aliases: vec!["县商务委".into()] },
+        UnitInput {
+            region_id: p.recipient,
+            name: "县投资促进服务中心".into(),
+            kind: UnitKind::Department,
+            aliases: vec!["县商务委".into()],
+        },
     )
     .await
     .expect_err("an alias that is another unit's name");
-    assert_eq!((err.code(), conflict_field(&err)), (ErrorCode::Conflict, Some("aliases")));
+    assert_eq!(
+        (err.code(), conflict_field(&err)),
+        (ErrorCode::Conflict, Some("aliases"))
+    );
 }
 
 #[tokio::test]
@@ -150,7 +179,12 @@ async fn a_unit_of_an_unknown_region_is_a_field_error() {
     let err = unit::create_unit(
         &db,
         &Caller::system(),
-        UnitInput { region_id: missing, name: "区商务委".into(), kind: UnitKind::Department, aliases: vec![] },
+        UnitInput {
+            region_id: missing,
+            name: "区商务委".into(),
+            kind: UnitKind::Department,
+            aliases: vec![],
+        },
     )
     .await
     .expect_err("a unit of no region");
@@ -199,10 +233,14 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
         assignments: vec![],
         targets: vec![],
     };
-    let err = task::create(&db, &Caller::system(), new_task(None)).await.expect_err("seq 1 twice");
+    let err = task::create(&db, &Caller::system(), new_task(None))
+        .await
+        .expect_err("seq 1 twice");
     assert_eq!((err.code(), conflict_field(&err)), (ErrorCode::Conflict, Some("seq")));
     // 序号 restarts in each section.
-    let other = task::create(&db, &Caller::system(), new_task(Some("主要工作任务"))).await.expect("seq 1 in a section");
+    let other = task::create(&db, &Caller::system(), new_task(Some("主要工作任务")))
+        .await
+        .expect("seq 1 in a section");
     assert_eq!(other.section.as_deref(), Some("主要工作任务"));
 
     // Past the domain's check (two writers racing), the unique index holds
@@ -230,7 +268,11 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
     .await
     .expect_err("the unique index");
     let err = DomainError::from(raw);
-    assert_eq!((err.code(), conflict_field(&err)), (ErrorCode::Conflict, Some("seq")), "{err:?}");
+    assert_eq!(
+        (err.code(), conflict_field(&err)),
+        (ErrorCode::Conflict, Some("seq")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -245,15 +287,27 @@ async fn one_report_per_task_unit_and_period() {
         period: ReportPeriod::parse("2025-03").expect("period"),
         consolidated: false,
         text: "已对接企业3家".into(),
-        values: vec![ValueInput { target_id: t.targets[0].id, actual: Amount::parse("1200").expect("amount") }],
+        values: vec![ValueInput {
+            target_id: t.targets[0].id,
+            actual: Amount::parse("1200").expect("amount"),
+        }],
     };
-    report::create(&db, &Caller::system(), new_report()).await.expect("the first report");
-    let err = report::create(&db, &Caller::system(), new_report()).await.expect_err("a second report for 2025-03");
-    assert_eq!((err.code(), conflict_field(&err)), (ErrorCode::Conflict, Some("period")));
+    report::create(&db, &Caller::system(), new_report())
+        .await
+        .expect("the first report");
+    let err = report::create(&db, &Caller::system(), new_report())
+        .await
+        .expect_err("a second report for 2025-03");
+    assert_eq!(
+        (err.code(), conflict_field(&err)),
+        (ErrorCode::Conflict, Some("period"))
+    );
     // Another period is another report.
     let mut q1 = new_report();
     q1.period = ReportPeriod::parse("2025-Q1").expect("period");
-    report::create(&db, &Caller::system(), q1).await.expect("the quarter's report");
+    report::create(&db, &Caller::system(), q1)
+        .await
+        .expect("the quarter's report");
 }
 
 /// Sums that floating point gets wrong come out exact from SQL `SUM` on
@@ -289,7 +343,11 @@ async fn amounts_sum_exactly_inside_sql() {
     ))
     .await;
     assert_eq!(Amount::from_scaled(first_two).to_string(), "0.3");
-    let all = sum(format!("SELECT CAST(SUM(value_e4) AS BIGINT) FROM targets WHERE task_id = {}", id(t.id))).await;
+    let all = sum(format!(
+        "SELECT CAST(SUM(value_e4) AS BIGINT) FROM targets WHERE task_id = {}",
+        id(t.id)
+    ))
+    .await;
     assert_eq!(Amount::from_scaled(all).to_string(), "5008.76");
 
     let tenth = Amount::parse("0.1").expect("amount").to_scaled().expect("scaled");
@@ -328,10 +386,20 @@ async fn a_stale_version_is_a_version_conflict() {
     let db = test_db.connect().await;
     let p = seed::yuzhong_wuxi(&db).await;
     let t = seed::task(&db, &p, 1, &[]).await;
-    let changes = || TaskChanges { status: Some(TaskStatus::InProgress), ..Default::default() };
-    let updated = task::update(&db, &Caller::system(), t.id, t.version, changes()).await.expect("the first update");
-    assert_eq!((updated.version, updated.status), (t.version + 1, TaskStatus::InProgress));
-    let err = task::update(&db, &Caller::system(), t.id, t.version, changes()).await.expect_err("the stale update");
+    let changes = || TaskChanges {
+        status: Some(TaskStatus::InProgress),
+        ..Default::default()
+    };
+    let updated = task::update(&db, &Caller::system(), t.id, t.version, changes())
+        .await
+        .expect("the first update");
+    assert_eq!(
+        (updated.version, updated.status),
+        (t.version + 1, TaskStatus::InProgress)
+    );
+    let err = task::update(&db, &Caller::system(), t.id, t.version, changes())
+        .await
+        .expect_err("the stale update");
     assert_eq!(err.code(), ErrorCode::VersionConflict);
     assert_eq!(err.code().http_status(), 412);
 }
@@ -342,10 +410,23 @@ async fn a_task_reads_back_with_its_units_and_targets() {
     let db = test_db.connect().await;
     let p = seed::yuzhong_wuxi(&db).await;
     let created = seed::task(&db, &p, 1, &["5000"]).await;
-    let read = task::get(&db, &Caller::system(), created.id).await.expect("read the task");
+    let read = task::get(&db, &Caller::system(), created.id)
+        .await
+        .expect("read the task");
     assert_eq!(read, created);
-    let names: Vec<(&str, &str)> = read.assignments.iter().map(|a| (a.name.as_str(), a.role.as_str())).collect();
-    assert_eq!(names, [("县经济信息委", "lead"), ("区经济信息委", "lead"), ("县商务委", "supporting")]);
+    let names: Vec<(&str, &str)> = read
+        .assignments
+        .iter()
+        .map(|a| (a.name.as_str(), a.role.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("县经济信息委", "lead"),
+            ("区经济信息委", "lead"),
+            ("县商务委", "supporting")
+        ]
+    );
     assert_eq!(read.deadline.to_string(), "2025-12-31", "the plan's default deadline");
     assert_eq!(read.targets[0].metric.as_deref(), Some("investment_funds"));
     assert_eq!(read.targets[0].value.to_string(), "5000");
@@ -363,7 +444,9 @@ async fn a_unit_on_the_wrong_side_is_refused() {
         role: xietong::domain::values::AssignmentRole::Lead,
         side: Some(xietong::domain::values::Side::Recipient),
     }]);
-    let err = task::update(&db, &Caller::system(), t.id, t.version, changes).await.expect_err("helper unit as recipient");
+    let err = task::update(&db, &Caller::system(), t.id, t.version, changes)
+        .await
+        .expect_err("helper unit as recipient");
     assert_eq!(err.code(), ErrorCode::ValidationFailed);
     assert_eq!(err.field_errors()[0].field, "assignments[0].side");
 }
@@ -384,40 +467,76 @@ async fn the_report_workflow_takes_only_legal_steps() {
             period: ReportPeriod::parse("2025").expect("period"),
             consolidated: true,
             text: "已引进项目2个".into(),
-            values: vec![ValueInput { target_id: t.targets[0].id, actual: Amount::parse("5200.5").expect("amount") }],
+            values: vec![ValueInput {
+                target_id: t.targets[0].id,
+                actual: Amount::parse("5200.5").expect("amount"),
+            }],
         },
     )
     .await
     .expect("a draft");
-    let err = report::transition(&db, &system, draft.id, None, Transition::Approve).await.expect_err("approve a draft");
+    let err = report::transition(&db, &system, draft.id, None, Transition::Approve)
+        .await
+        .expect_err("approve a draft");
     assert_eq!(err.code(), ErrorCode::Conflict);
     let err = report::transition(&db, &system, draft.id, None, Transition::Return { reason: " ".into() })
         .await
         .expect_err("return a draft");
     assert_eq!(err.code(), ErrorCode::Conflict);
 
-    let submitted = report::transition(&db, &system, draft.id, Some(draft.version), Transition::Submit).await.expect("submit");
+    let submitted = report::transition(&db, &system, draft.id, Some(draft.version), Transition::Submit)
+        .await
+        .expect("submit");
     assert!(submitted.submitted_at.is_some());
     let err = report::transition(&db, &system, draft.id, None, Transition::Return { reason: "".into() })
         .await
         .expect_err("a return needs a reason");
     assert_eq!(err.code(), ErrorCode::ValidationFailed);
-    let returned = report::transition(&db, &system, draft.id, None, Transition::Return { reason: "请补充到位资金凭证".into() })
-        .await
-        .expect("return");
+    let returned = report::transition(
+        &db,
+        &system,
+        draft.id,
+        None,
+        Transition::Return {
+            reason: "请补充到位资金凭证".into(),
+        },
+    )
+    .await
+    .expect("return");
     assert_eq!(returned.return_reason.as_deref(), Some("请补充到位资金凭证"));
-    report::transition(&db, &system, draft.id, None, Transition::Submit).await.expect("resubmit");
-    let approved = report::transition(&db, &system, draft.id, None, Transition::Approve).await.expect("approve");
+    report::transition(&db, &system, draft.id, None, Transition::Submit)
+        .await
+        .expect("resubmit");
+    let approved = report::transition(&db, &system, draft.id, None, Transition::Approve)
+        .await
+        .expect("approve");
     assert_eq!(approved.values[0].actual.to_string(), "5200.5");
 
     // Approved is frozen.
-    for step in [Transition::Submit, Transition::Approve, Transition::Return { reason: "再改".into() }] {
-        let err = report::transition(&db, &system, draft.id, None, step).await.expect_err("an approved report");
+    for step in [
+        Transition::Submit,
+        Transition::Approve,
+        Transition::Return {
+            reason: "再改".into()
+        },
+    ] {
+        let err = report::transition(&db, &system, draft.id, None, step)
+            .await
+            .expect_err("an approved report");
         assert_eq!(err.code(), ErrorCode::Conflict);
     }
-    let err = report::update(&db, &system, draft.id, approved.version, report::ReportChanges { text: Some("改".into()), values: None })
-        .await
-        .expect_err("edit an approved report");
+    let err = report::update(
+        &db,
+        &system,
+        draft.id,
+        approved.version,
+        report::ReportChanges {
+            text: Some("改".into()),
+            values: None,
+        },
+    )
+    .await
+    .expect_err("edit an approved report");
     assert_eq!(err.code(), ErrorCode::Conflict);
 }
 
@@ -427,10 +546,23 @@ async fn every_change_is_in_the_audit_log() {
     let db = test_db.connect().await;
     let p = seed::yuzhong_wuxi(&db).await;
     let t = seed::task(&db, &p, 1, &[]).await;
-    task::update(&db, &Caller::system(), t.id, t.version, TaskChanges { status: Some(TaskStatus::Completed), ..Default::default() })
-        .await
-        .expect("complete the task");
-    let entries = query_strings(&db, "SELECT entity || ':' || action FROM audit_log ORDER BY occurred_at, entity").await;
+    task::update(
+        &db,
+        &Caller::system(),
+        t.id,
+        t.version,
+        TaskChanges {
+            status: Some(TaskStatus::Completed),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("complete the task");
+    let entries = query_strings(
+        &db,
+        "SELECT entity || ':' || action FROM audit_log ORDER BY occurred_at, entity",
+    )
+    .await;
     assert!(entries.contains(&"task:create".to_owned()), "{entries:?}");
     assert!(entries.contains(&"task:update".to_owned()), "{entries:?}");
     assert!(entries.contains(&"plan:issue".to_owned()), "{entries:?}");

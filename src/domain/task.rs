@@ -335,30 +335,34 @@ fn clean_section(section: Option<&str>) -> String {
     section.map(str::trim).unwrap_or_default().to_owned()
 }
 
-fn validate_text_fields(
-    v: &mut Validator,
-    section: &str,
+/// The written fields of a task, checked together.
+struct TaskFields<'a> {
+    section: &'a str,
     seq: i32,
-    category: Option<&str>,
-    content: &str,
-    deadline_text: Option<&str>,
-    leaders: &[String],
-    notes: Option<&str>,
-) {
-    v.check(
-        section.chars().count() <= 100,
-        "section",
-        "must be at most 100 characters",
-    );
-    v.check((1..=100_000).contains(&seq), "seq", "must be a positive number");
-    v.optional_text("category", category, 200);
-    v.text("content", content, 10_000);
-    v.optional_text("deadline_text", deadline_text, 100);
-    v.check(leaders.len() <= 20, "leaders", "at most 20 leaders");
-    for (i, leader) in leaders.iter().enumerate() {
-        v.text(&format!("leaders[{i}]"), leader, 50);
+    category: Option<&'a str>,
+    content: &'a str,
+    deadline_text: Option<&'a str>,
+    leaders: &'a [String],
+    notes: Option<&'a str>,
+}
+
+impl TaskFields<'_> {
+    fn validate(&self, v: &mut Validator) {
+        v.check(
+            self.section.chars().count() <= 100,
+            "section",
+            "must be at most 100 characters",
+        );
+        v.check((1..=100_000).contains(&self.seq), "seq", "must be a positive number");
+        v.optional_text("category", self.category, 200);
+        v.text("content", self.content, 10_000);
+        v.optional_text("deadline_text", self.deadline_text, 100);
+        v.check(self.leaders.len() <= 20, "leaders", "at most 20 leaders");
+        for (i, leader) in self.leaders.iter().enumerate() {
+            v.text(&format!("leaders[{i}]"), leader, 50);
+        }
+        v.optional_text("notes", self.notes, 2000);
     }
-    v.optional_text("notes", notes, 2000);
 }
 
 fn validate_progress(v: &mut Validator, declared_progress: Option<i32>, progress_note: Option<&str>) {
@@ -629,16 +633,16 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewTask) ->
     }
     let section = clean_section(input.section.as_deref());
     let mut v = Validator::new();
-    validate_text_fields(
-        &mut v,
-        &section,
-        input.seq,
-        input.category.as_deref(),
-        &input.content,
-        input.deadline_text.as_deref(),
-        &input.leaders,
-        input.notes.as_deref(),
-    );
+    TaskFields {
+        section: &section,
+        seq: input.seq,
+        category: input.category.as_deref(),
+        content: &input.content,
+        deadline_text: input.deadline_text.as_deref(),
+        leaders: &input.leaders,
+        notes: input.notes.as_deref(),
+    }
+    .validate(&mut v);
     validate_assignments(&txn, &mut v, &plan, &input.assignments).await?;
     let metric_ids = validate_targets(&txn, &mut v, &input.targets, &[]).await?;
     v.finish()?;
@@ -735,16 +739,16 @@ pub async fn update(
     let declared_progress = changes.declared_progress.unwrap_or(current.declared_progress);
     let progress_note = changes.progress_note.clone().unwrap_or(current.progress_note.clone());
     let mut v = Validator::new();
-    validate_text_fields(
-        &mut v,
-        &section,
+    TaskFields {
+        section: &section,
         seq,
-        category.as_deref(),
-        &content,
-        deadline_text.as_deref(),
-        &leaders,
-        notes.as_deref(),
-    );
+        category: category.as_deref(),
+        content: &content,
+        deadline_text: deadline_text.as_deref(),
+        leaders: &leaders,
+        notes: notes.as_deref(),
+    }
+    .validate(&mut v);
     validate_progress(&mut v, declared_progress, progress_note.as_deref());
     if let Some(assignments) = &changes.assignments {
         validate_assignments(&txn, &mut v, &plan, assignments).await?;

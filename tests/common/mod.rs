@@ -42,7 +42,9 @@ impl TestDb {
         match std::env::var(POSTGRES_ENV) {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("xietong_test_{id}");
-                let admin = db::connect(&admin_url).await.expect("connect to the PostgreSQL of XIETONG_TEST_POSTGRES_URL");
+                let admin = db::connect(&admin_url)
+                    .await
+                    .expect("connect to the PostgreSQL of XIETONG_TEST_POSTGRES_URL");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
@@ -50,11 +52,17 @@ impl TestDb {
                 admin.close().await.ok();
                 let mut url = url::Url::parse(&admin_url).expect("XIETONG_TEST_POSTGRES_URL is a URL");
                 url.set_path(&format!("/{name}"));
-                TestDb { url: url.to_string(), cleanup: Cleanup::PostgresDatabase { admin_url, name } }
+                TestDb {
+                    url: url.to_string(),
+                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                }
             }
             _ => {
                 let path = std::env::temp_dir().join(format!("xietong-test-{id}.db"));
-                TestDb { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::SqliteFile(path) }
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::SqliteFile(path),
+                }
             }
         }
     }
@@ -87,7 +95,9 @@ impl Drop for TestDb {
                 // Drop runs inside the test's runtime: use a runtime of our own
                 // on a thread of our own.
                 let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                        return;
+                    };
                     rt.block_on(async {
                         if let Ok(admin) = db::connect(&admin_url).await {
                             let _ = admin
@@ -137,7 +147,9 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let test_db = TestDb::new().await;
         let conn = test_db.connect().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a random port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
         let state = AppState::new(conn.clone(), &ServeArgs::default());
@@ -145,7 +157,14 @@ impl TestApp {
             let _ = rx.await;
         }));
         let client = Client::builder(TokioExecutor::new()).build_http();
-        TestApp { addr, db: conn, client, shutdown: Some(tx), server: Some(server), test_db }
+        TestApp {
+            addr,
+            db: conn,
+            client,
+            shutdown: Some(tx),
+            server: Some(server),
+            test_db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -153,7 +172,13 @@ impl TestApp {
     }
 
     /// Sends a request with optional JSON body and extra headers.
-    pub async fn request(&self, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut builder = axum::http::Request::builder().method(method).uri(self.url(path));
         let bytes = match body {
             Some(value) => {

@@ -3,13 +3,15 @@
 
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
+use xietong::domain::Caller;
 use xietong::domain::pairing::{self, PairingInput};
 use xietong::domain::plan::{self, NewPlan, PlanOwner};
 use xietong::domain::region::{self, RegionInput};
 use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput};
 use xietong::domain::unit::{self, UnitInput};
-use xietong::domain::values::{Amount, AssignmentRole, Cluster, Comparator, PairingStatus, PlanStatus, RegionKind, Side, UnitKind};
-use xietong::domain::Caller;
+use xietong::domain::values::{
+    Amount, AssignmentRole, Cluster, Comparator, PairingStatus, PlanStatus, RegionKind, Side, UnitKind,
+};
 
 /// Two regions, their pairing, a unit on each side and an issued plan.
 pub struct Pairing {
@@ -25,11 +27,23 @@ pub struct Pairing {
     pub plan: Uuid,
 }
 
-pub async fn region(db: &DatabaseConnection, code: Option<&str>, name: &str, kind: RegionKind, cluster: Option<Cluster>) -> Uuid {
+pub async fn region(
+    db: &DatabaseConnection,
+    code: Option<&str>,
+    name: &str,
+    kind: RegionKind,
+    cluster: Option<Cluster>,
+) -> Uuid {
     region::create(
         db,
         &Caller::system(),
-        RegionInput { code: code.map(str::to_owned), name: name.to_owned(), kind, cluster, parent_id: None },
+        RegionInput {
+            code: code.map(str::to_owned),
+            name: name.to_owned(),
+            kind,
+            cluster,
+            parent_id: None,
+        },
     )
     .await
     .expect("create a region")
@@ -40,7 +54,12 @@ pub async fn unit(db: &DatabaseConnection, region_id: Uuid, name: &str, kind: Un
     unit::create_unit(
         db,
         &Caller::system(),
-        UnitInput { region_id, name: name.to_owned(), kind, aliases: vec![] },
+        UnitInput {
+            region_id,
+            name: name.to_owned(),
+            kind,
+            aliases: vec![],
+        },
     )
     .await
     .expect("create a unit")
@@ -50,8 +69,22 @@ pub async fn unit(db: &DatabaseConnection, region_id: Uuid, name: &str, kind: Un
 /// 渝中区 helps 巫溪县, with an issued 2025 plan.
 pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
     let system = Caller::system();
-    let helper = region(db, Some("500103"), "渝中区", RegionKind::District, Some(Cluster::MainMetro)).await;
-    let recipient = region(db, Some("500238"), "巫溪县", RegionKind::County, Some(Cluster::Northeast)).await;
+    let helper = region(
+        db,
+        Some("500103"),
+        "渝中区",
+        RegionKind::District,
+        Some(Cluster::MainMetro),
+    )
+    .await;
+    let recipient = region(
+        db,
+        Some("500238"),
+        "巫溪县",
+        RegionKind::County,
+        Some(Cluster::Northeast),
+    )
+    .await;
     let pairing = pairing::create(
         db,
         &system,
@@ -86,8 +119,18 @@ pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
     )
     .await
     .expect("create the plan");
-    plan::set_status(db, &system, plan.id, plan.version, PlanStatus::Issued).await.expect("issue the plan");
-    Pairing { helper, recipient, pairing, helper_unit, recipient_unit, recipient_unit_2, plan: plan.id }
+    plan::set_status(db, &system, plan.id, plan.version, PlanStatus::Issued)
+        .await
+        .expect("issue the plan");
+    Pairing {
+        helper,
+        recipient,
+        pairing,
+        helper_unit,
+        recipient_unit,
+        recipient_unit_2,
+        plan: plan.id,
+    }
 }
 
 /// A target of at least `value` 万元 of investment funds.
@@ -121,9 +164,21 @@ pub async fn task(db: &DatabaseConnection, p: &Pairing, seq: i32, values: &[&str
             leaders: vec![],
             notes: None,
             assignments: vec![
-                AssignmentInput { assignee: Assignee::Unit(p.recipient_unit), role: AssignmentRole::Lead, side: Some(Side::Recipient) },
-                AssignmentInput { assignee: Assignee::Unit(p.helper_unit), role: AssignmentRole::Lead, side: Some(Side::Helper) },
-                AssignmentInput { assignee: Assignee::Unit(p.recipient_unit_2), role: AssignmentRole::Supporting, side: Some(Side::Recipient) },
+                AssignmentInput {
+                    assignee: Assignee::Unit(p.recipient_unit),
+                    role: AssignmentRole::Lead,
+                    side: Some(Side::Recipient),
+                },
+                AssignmentInput {
+                    assignee: Assignee::Unit(p.helper_unit),
+                    role: AssignmentRole::Lead,
+                    side: Some(Side::Helper),
+                },
+                AssignmentInput {
+                    assignee: Assignee::Unit(p.recipient_unit_2),
+                    role: AssignmentRole::Supporting,
+                    side: Some(Side::Recipient),
+                },
             ],
             targets: values.iter().map(|v| funds_target(v)).collect(),
         },

@@ -1,0 +1,23 @@
+# Build: the same command as the README's `cargo build --release --locked`.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY entity entity
+COPY migration migration
+COPY src src
+RUN cargo build --release --locked && cp target/release/xietong /usr/local/bin/xietong
+
+# Run: a small image with the binary only.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home-dir /var/lib/xietong --create-home xietong
+COPY --from=build /usr/local/bin/xietong /usr/local/bin/xietong
+USER xietong
+WORKDIR /var/lib/xietong
+ENV XIETONG_BIND=0.0.0.0:8080 \
+    XIETONG_LOG=info,sqlx=warn,sea_orm=warn
+EXPOSE 8080
+ENTRYPOINT ["xietong"]
+CMD ["serve"]
