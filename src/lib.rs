@@ -2,6 +2,7 @@
 //! coordination (对口协同发展). This crate builds the application for the
 //! binary and for the tests.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

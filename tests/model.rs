@@ -21,6 +21,7 @@ const TABLES: &[&str] = &[
     "event_amounts",
     "events",
     "integration_clients",
+    "login_throttle",
     "metrics",
     "pairing_co_helpers",
     "pairing_documents",

@@ -5,6 +5,7 @@ pub mod audit_entry;
 pub mod event_amounts;
 pub mod events;
 pub mod integration_clients;
+pub mod login_throttle;
 pub mod metrics;
 pub mod pairing_co_helpers;
 pub mod pairing_documents;

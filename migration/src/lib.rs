@@ -10,6 +10,7 @@ mod m20261122_000003_identity;
 mod m20261122_000004_plans_tasks;
 mod m20261122_000005_reports;
 mod m20261122_000006_events_audit;
+mod m20261122_000007_login_throttle;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_plans_tasks::Migration),
             Box::new(m20261122_000005_reports::Migration),
             Box::new(m20261122_000006_events_audit::Migration),
+            Box::new(m20261122_000007_login_throttle::Migration),
         ]
     }
 }

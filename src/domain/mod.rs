@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod client;
 pub mod error;
 pub mod metric;
 pub mod pairing;
@@ -11,8 +12,10 @@ pub mod plan;
 pub mod principal;
 pub mod region;
 pub mod report;
+pub mod session;
 pub mod task;
 pub mod unit;
+pub mod user;
 pub mod values;
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,194 @@
+//! Access tokens: short-lived HS256 JWTs whose claims name the principal.
+//! Issuer, audience, expiry and not-before are all checked; `alg: none` and
+//! every algorithm but HS256 are refused.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::values::Role;
+use crate::domain::{ClientPrincipal, Principal, UserPrincipal};
+
+/// The `iss` of every token.
+pub const ISSUER: &str = "xietong";
+/// The `aud` of every token.
+pub const AUDIENCE: &str = "xietong-api";
+/// How long an access token lives.
+pub const ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// The claims of an access token.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user's or client's id.
+    pub sub: Uuid,
+    /// `user` or `client`.
+    pub kind: String,
+    /// Username or client id.
+    pub name: String,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Uuid>,
+    /// Space-separated scopes of a client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token is not valid yet")]
+    NotYetValid,
+    #[error("the access token is not valid: {0}")]
+    Invalid(String),
+}
+
+/// Signs and checks access tokens with one HS256 key.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys(***)")
+    }
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8]) -> TokenKeys {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// Issues an access token for a principal; returns it with its lifetime
+    /// in seconds.
+    pub fn issue(&self, principal: &Principal) -> anyhow::Result<(String, u64)> {
+        let now = chrono::Utc::now().timestamp();
+        let ttl = ACCESS_TTL.as_secs();
+        let (sub, kind, name, unit, scope) = match principal {
+            Principal::User(u) => (u.id, "user", u.username.clone(), u.unit_id, None),
+            Principal::Client(c) => {
+                let mut scopes = Vec::new();
+                if c.can_read {
+                    scopes.push("read");
+                }
+                if c.can_write {
+                    scopes.push("write");
+                }
+                (c.id, "client", c.client_id.clone(), None, Some(scopes.join(" ")))
+            }
+            Principal::System => anyhow::bail!("the system principal has no tokens"),
+        };
+        let claims = Claims {
+            sub,
+            kind: kind.to_owned(),
+            name,
+            role: principal.role().as_str().to_owned(),
+            unit,
+            scope,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat: now,
+            nbf: now,
+            exp: now + i64::try_from(ttl)?,
+            jti: Uuid::new_v4(),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, ttl))
+    }
+
+    /// Checks a token and returns the principal it names.
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        use jsonwebtoken::errors::ErrorKind;
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => TokenError::Expired,
+            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+            ErrorKind::InvalidSignature => TokenError::Invalid("bad signature".into()),
+            ErrorKind::InvalidAudience => TokenError::Invalid("wrong audience".into()),
+            ErrorKind::InvalidIssuer => TokenError::Invalid("wrong issuer".into()),
+            ErrorKind::InvalidAlgorithm => TokenError::Invalid("algorithm not allowed".into()),
+            ErrorKind::MissingRequiredClaim(claim) => TokenError::Invalid(format!("missing claim `{claim}`")),
+            _ => TokenError::Invalid("malformed token".into()),
+        })?;
+        principal_of(data.claims)
+    }
+}
+
+fn principal_of(claims: Claims) -> Result<Principal, TokenError> {
+    let role: Role = claims
+        .role
+        .parse()
+        .map_err(|_| TokenError::Invalid("unknown role".into()))?;
+    match claims.kind.as_str() {
+        "user" if role != Role::Integration => Ok(Principal::User(UserPrincipal {
+            id: claims.sub,
+            username: claims.name,
+            role,
+            unit_id: claims.unit,
+        })),
+        "client" if role == Role::Integration => {
+            let scope = claims.scope.unwrap_or_default();
+            let scopes: Vec<&str> = scope.split_whitespace().collect();
+            Ok(Principal::Client(ClientPrincipal {
+                id: claims.sub,
+                client_id: claims.name,
+                can_read: scopes.contains(&"read"),
+                can_write: scopes.contains(&"write"),
+            }))
+        }
+        _ => Err(TokenError::Invalid("inconsistent claims".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> Principal {
+        Principal::User(UserPrincipal {
+            id: Uuid::new_v4(),
+            username: "wx-jxw".into(),
+            role: Role::UnitUser,
+            unit_id: Some(Uuid::new_v4()),
+        })
+    }
+
+    #[test]
+    fn a_token_names_its_principal() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let principal = user();
+        let (token, ttl) = keys.issue(&principal).expect("issue");
+        assert_eq!(ttl, 900);
+        assert_eq!(keys.verify(&token), Ok(principal));
+    }
+
+    #[test]
+    fn another_key_is_refused() {
+        let (token, _) = TokenKeys::new(b"one key one key one key one key!")
+            .issue(&user())
+            .expect("issue");
+        let other = TokenKeys::new(b"another key another key another!");
+        assert_eq!(other.verify(&token), Err(TokenError::Invalid("bad signature".into())));
+    }
+}

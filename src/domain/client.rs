@@ -1,0 +1,336 @@
+//! Integration clients (provincial and city platforms): machine identities
+//! with a client id, a hashed secret and scopes, exchanged for access
+//! tokens by the OAuth2 client-credentials grant. No person's password is
+//! ever needed for a machine.
+
+use chrono::{DateTime, Utc};
+use entity::integration_clients;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Action};
+use super::authz;
+use super::error::Validator;
+use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, begin_write, now};
+use crate::auth::token::TokenKeys;
+use crate::auth::{password, secret};
+
+const ENTITY: &str = "integration_client";
+
+/// The scopes a client may hold.
+pub const SCOPES: &[&str] = &["read", "write"];
+
+/// An integration client as the service shows it: never the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IntegrationClient {
+    pub id: Uuid,
+    /// What the platform sends as `client_id`.
+    pub client_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl From<integration_clients::Model> for IntegrationClient {
+    fn from(m: integration_clients::Model) -> IntegrationClient {
+        IntegrationClient {
+            id: m.id,
+            client_id: m.client_id,
+            name: m.name,
+            scopes: m.scopes.split_whitespace().map(str::to_owned).collect(),
+            revoked_at: m.revoked_at,
+            last_used_at: m.last_used_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+/// A client with its secret, shown once: when made and when rotated.
+#[derive(Clone, Debug, Serialize)]
+pub struct IssuedClient {
+    #[serde(flatten)]
+    pub client: IntegrationClient,
+    pub client_secret: String,
+}
+
+/// What a new client is made of.
+#[derive(Clone, Debug)]
+pub struct NewClient {
+    /// Chosen by the administrator, or made up when none.
+    pub client_id: Option<String>,
+    pub name: String,
+    pub scopes: Vec<String>,
+}
+
+fn check_scopes(v: &mut Validator, scopes: &[String]) {
+    v.check(!scopes.is_empty(), "scopes", "name at least one scope: read, write");
+    for (i, scope) in scopes.iter().enumerate() {
+        v.check(
+            SCOPES.contains(&scope.as_str()),
+            format!("scopes[{i}]"),
+            format!("unknown scope `{scope}`: read, write"),
+        );
+    }
+}
+
+fn scope_text(scopes: &[String]) -> String {
+    SCOPES
+        .iter()
+        .filter(|s| scopes.iter().any(|x| x == *s))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewClient) -> DomainResult<IssuedClient> {
+    authz::require_admin(&caller.principal, "create integration clients")?;
+    let mut v = Validator::new();
+    v.text("name", &input.name, 200);
+    check_scopes(&mut v, &input.scopes);
+    if let Some(id) = &input.client_id {
+        v.check(
+            (3..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'),
+            "client_id",
+            "3 to 64 letters, digits, `-`, `_` or `.`",
+        );
+    }
+    v.finish()?;
+    let client_id = match input.client_id {
+        Some(id) => id,
+        None => format!("xt-{}", Uuid::new_v4().simple()),
+    };
+    let txn = begin_write(db).await?;
+    if integration_clients::Entity::find()
+        .filter(integration_clients::Column::ClientId.eq(client_id.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::Conflict {
+            message: format!("client id {client_id} is taken"),
+            field: Some("client_id".into()),
+        });
+    }
+    let client_secret = secret::random_token().map_err(DomainError::Internal)?;
+    let at = now();
+    let model = integration_clients::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        client_id: Set(client_id),
+        name: Set(input.name.trim().to_owned()),
+        secret_hash: Set(password::hash(&client_secret).map_err(DomainError::Internal)?),
+        scopes: Set(scope_text(&input.scopes)),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    let client = IntegrationClient::from(model);
+    audit::record(
+        &txn,
+        caller,
+        Action::Create,
+        ENTITY,
+        Some(client.id),
+        None,
+        Some(audit::snapshot(&client)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedClient { client, client_secret })
+}
+
+pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<IntegrationClient>> {
+    authz::require_admin(&caller.principal, "list integration clients")?;
+    Ok(integration_clients::Entity::find()
+        .order_by_asc(integration_clients::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(IntegrationClient::from)
+        .collect())
+}
+
+pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
+    authz::require_admin(&caller.principal, "read integration clients")?;
+    integration_clients::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(IntegrationClient::from)
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))
+}
+
+/// Finds a client by its `client_id`, for the command line.
+pub async fn find_by_client_id<C: ConnectionTrait>(conn: &C, client_id: &str) -> DomainResult<IntegrationClient> {
+    integration_clients::Entity::find()
+        .filter(integration_clients::Column::ClientId.eq(client_id))
+        .one(conn)
+        .await?
+        .map(IntegrationClient::from)
+        .ok_or_else(|| DomainError::not_found(ENTITY, client_id))
+}
+
+/// Gives a client a new secret; the old one stops working at once.
+pub async fn rotate_secret(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> DomainResult<IssuedClient> {
+    authz::require_admin(&caller.principal, "rotate client secrets")?;
+    let txn = begin_write(db).await?;
+    let current = integration_clients::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    if current.revoked_at.is_some() {
+        return Err(DomainError::conflict("a revoked client gets no new secret"));
+    }
+    let client_secret = secret::random_token().map_err(DomainError::Internal)?;
+    let model = integration_clients::Entity::update(integration_clients::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        secret_hash: Set(password::hash(&client_secret).map_err(DomainError::Internal)?),
+        updated_at: Set(now()),
+        version: Set(current.version + 1),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let client = IntegrationClient::from(model);
+    audit::record(
+        &txn,
+        caller,
+        Action::Transition("rotate_secret"),
+        ENTITY,
+        Some(id),
+        None,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedClient { client, client_secret })
+}
+
+/// Revokes a client: its secret no longer buys tokens.
+pub async fn revoke(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
+    authz::require_admin(&caller.principal, "revoke integration clients")?;
+    let txn = begin_write(db).await?;
+    let current = integration_clients::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    if current.revoked_at.is_some() {
+        return Ok(IntegrationClient::from(current));
+    }
+    let before = IntegrationClient::from(current.clone());
+    let at = now();
+    let model = integration_clients::Entity::update(integration_clients::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        revoked_at: Set(Some(at)),
+        updated_at: Set(at),
+        version: Set(current.version + 1),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let after = IntegrationClient::from(model);
+    audit::record(
+        &txn,
+        caller,
+        Action::Transition("revoke"),
+        ENTITY,
+        Some(id),
+        Some(audit::snapshot(&before)?),
+        Some(audit::snapshot(&after)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Why the client-credentials grant refused (RFC 6749 §5.2).
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error("invalid_client")]
+    InvalidClient,
+    #[error("invalid_scope")]
+    InvalidScope(String),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+/// An access token granted to a client.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+/// The client-credentials grant: a client's id and secret buy an access
+/// token with the scopes asked for (all of the client's when none).
+pub async fn grant(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    client_id: &str,
+    client_secret: &str,
+    requested_scope: Option<&str>,
+) -> Result<ClientToken, GrantError> {
+    let found = integration_clients::Entity::find()
+        .filter(integration_clients::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+        .map_err(DomainError::from)?;
+    let Some(client) = found else {
+        password::verify_nothing(client_secret);
+        return Err(GrantError::InvalidClient);
+    };
+    if !password::verify(&client.secret_hash, client_secret) || client.revoked_at.is_some() {
+        return Err(GrantError::InvalidClient);
+    }
+    let held: Vec<&str> = client.scopes.split_whitespace().collect();
+    let granted: Vec<&str> = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
+        None => held.clone(),
+        Some(asked) => {
+            let asked: Vec<&str> = asked.split_whitespace().collect();
+            if let Some(extra) = asked.iter().find(|s| !held.contains(s)) {
+                return Err(GrantError::InvalidScope(format!(
+                    "the client does not hold the scope `{extra}`"
+                )));
+            }
+            asked
+        }
+    };
+    let principal = Principal::Client(ClientPrincipal {
+        id: client.id,
+        client_id: client.client_id.clone(),
+        can_read: granted.contains(&"read"),
+        can_write: granted.contains(&"write"),
+    });
+    let (access_token, expires_in) = keys.issue(&principal).map_err(DomainError::Internal)?;
+    integration_clients::Entity::update(integration_clients::ActiveModel {
+        id: ActiveValue::Unchanged(client.id),
+        last_used_at: Set(Some(now())),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .map_err(DomainError::from)?;
+    Ok(ClientToken {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        scope: granted.join(" "),
+    })
+}
