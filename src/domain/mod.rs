@@ -7,6 +7,7 @@ pub mod authz;
 pub mod client;
 pub mod error;
 pub mod metric;
+pub mod page;
 pub mod pairing;
 pub mod plan;
 pub mod principal;

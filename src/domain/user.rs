@@ -109,10 +109,8 @@ async fn check_role_and_unit<C: ConnectionTrait>(
         (Role::Integration, _) => v.add("role", "machines are integration clients, not users"),
         (Role::UnitUser | Role::Coordinator, None) => v.add("unit_id", format!("a {role} belongs to a unit")),
         (Role::Admin | Role::Viewer, Some(_)) => v.add("unit_id", format!("an {role} belongs to no unit")),
-        (_, Some(id)) => {
-            if units::Entity::find_by_id(id).one(conn).await?.is_none() {
-                v.add("unit_id", format!("no unit has id {id}"));
-            }
+        (_, Some(id)) if units::Entity::find_by_id(id).one(conn).await?.is_none() => {
+            v.add("unit_id", format!("no unit has id {id}"))
         }
         _ => {}
     }

@@ -1,0 +1,205 @@
+//! The one pagination of every list (REST lists and GraphQL connections):
+//! a page size limit and opaque seek cursors over a sort key and the id,
+//! so that rows inserted meanwhile neither repeat nor vanish.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{DomainError, DomainResult};
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// Where a page starts: after the row with this sort key and id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cursor {
+    pub key: Value,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::json!([self.key, self.id]).to_string())
+    }
+
+    pub fn decode(text: &str) -> DomainResult<Cursor> {
+        let bad = || DomainError::invalid("cursor", "not a cursor this service gave out");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        match value {
+            Value::Array(mut parts) if parts.len() == 2 => {
+                let id = parts
+                    .pop()
+                    .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
+                    .ok_or_else(bad)?;
+                let key = parts.pop().ok_or_else(bad)?;
+                Ok(Cursor { key, id })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// A page size and where to start.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// Checks a page size (1 to 200, 50 when none) and decodes a cursor.
+    pub fn new(limit: Option<u64>, cursor: Option<&str>) -> DomainResult<PageRequest> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = cursor.filter(|c| !c.is_empty()).map(Cursor::decode).transpose()?;
+        Ok(PageRequest { limit, after })
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> PageRequest {
+        PageRequest {
+            limit: DEFAULT_LIMIT,
+            after: None,
+        }
+    }
+}
+
+/// One page of a list, in the shape every list answers with.
+#[derive(Clone, Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; none on the last page.
+    pub next_cursor: Option<String>,
+    /// How many rows the whole list has, over all pages.
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+            total_count: self.total_count,
+        }
+    }
+
+    pub fn try_map<U>(self, f: impl FnMut(T) -> DomainResult<U>) -> DomainResult<Page<U>> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<DomainResult<Vec<U>>>()?,
+            next_cursor: self.next_cursor,
+            total_count: self.total_count,
+        })
+    }
+}
+
+/// How a list is sorted: one column, then the id, both the same way.
+pub struct Sort<E: EntityTrait> {
+    pub column: E::Column,
+    pub id: E::Column,
+    pub descending: bool,
+    /// The sort key and id of a row, for its cursor.
+    pub key_of: fn(&E::Model) -> (Value, Uuid),
+    /// The database value of a cursor's key; none when it is not one.
+    pub value_of: fn(&Value) -> Option<sea_orm::Value>,
+}
+
+/// Runs `select` for one page in `sort` order, with its total count.
+pub async fn fetch<E, C>(
+    conn: &C,
+    select: Select<E>,
+    sort: &Sort<E>,
+    request: &PageRequest,
+) -> DomainResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let total_count = PaginatorTrait::count(select.clone(), conn).await?;
+    let mut query = select;
+    if let Some(cursor) = &request.after {
+        let key = (sort.value_of)(&cursor.key)
+            .ok_or_else(|| DomainError::invalid("cursor", "not a cursor of this list and sort"))?;
+        let column: SimpleExpr = Expr::col(sort.column.into_column_ref());
+        let beyond = |a: SimpleExpr, b: SimpleExpr| if sort.descending { a.lt(b) } else { a.gt(b) };
+        let past_key = beyond(column.clone(), Expr::val(key.clone()));
+        let same_key_past_id = Condition::all().add(column.eq(Expr::val(key))).add(if sort.descending {
+            sort.id.lt(cursor.id)
+        } else {
+            sort.id.gt(cursor.id)
+        });
+        query = query.filter(Condition::any().add(past_key).add(same_key_past_id));
+    }
+    let order = if sort.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let mut rows = query
+        .order_by(sort.column, order.clone())
+        .order_by(sort.id, order)
+        .limit(request.limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > request.limit;
+    rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+    let next_cursor = if more {
+        rows.last().map(|row| {
+            let (key, id) = (sort.key_of)(row);
+            Cursor { key, id }.encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows,
+        next_cursor,
+        total_count,
+    })
+}
+
+/// A cursor key that is text.
+pub fn text_value(key: &Value) -> Option<sea_orm::Value> {
+    key.as_str().map(|s| s.to_owned().into())
+}
+
+/// A cursor key that is a UTC timestamp (RFC 3339).
+pub fn timestamp_value(key: &Value) -> Option<sea_orm::Value> {
+    key.as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_junk_is_refused() {
+        let cursor = Cursor {
+            key: Value::String("区商务委".into()),
+            id: Uuid::new_v4(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()).expect("decode"), cursor);
+        for junk in ["", "abc", "W10", "!!!"] {
+            assert!(Cursor::decode(junk).is_err(), "{junk}");
+        }
+        assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(Some(201), None).is_err());
+        assert_eq!(PageRequest::new(None, None).expect("default").limit, 50);
+    }
+}
