@@ -18,13 +18,17 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Signs and checks access tokens.
+    pub keys: Arc<auth::token::TokenKeys>,
     pub cors_origins: Arc<Vec<String>>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, serve: &config::ServeArgs) -> AppState {
+    /// The state of a served app; `secret` is the HS256 key of its tokens.
+    pub fn new(db: DatabaseConnection, serve: &config::ServeArgs, secret: &[u8]) -> AppState {
         AppState {
             db,
+            keys: Arc::new(auth::token::TokenKeys::new(secret)),
             cors_origins: Arc::new(serve.cors_origins.clone()),
         }
     }

@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{refresh_tokens, units, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -15,6 +14,7 @@ use uuid::Uuid;
 use super::audit::{self, Action};
 use super::authz;
 use super::error::Validator;
+use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::Role;
 use super::{Caller, DomainError, DomainResult, Principal, begin_write, expect_version, lost_update, now};
@@ -186,16 +186,19 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
     User::from_model(model)
 }
 
-/// Every user, by username: for administrators.
-pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<User>> {
+/// The users, by username: for administrators.
+pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller, page: &PageRequest) -> DomainResult<Page<User>> {
     authz::require_admin(&caller.principal, "list users")?;
-    users::Entity::find()
-        .order_by_asc(users::Column::Username)
-        .all(conn)
+    let sort = Sort::<users::Entity> {
+        column: users::Column::Username,
+        id: users::Column::Id,
+        descending: false,
+        key_of: |m| (serde_json::Value::String(m.username.clone()), m.id),
+        value_of: page::text_value,
+    };
+    page::fetch(conn, users::Entity::find(), &sort, page)
         .await?
-        .into_iter()
-        .map(User::from_model)
-        .collect()
+        .try_map(User::from_model)
 }
 
 /// Ends every session of a user: their refresh tokens stop working.

@@ -1,14 +1,20 @@
 //! The HTTP surface: health probes now; REST resources under `/api/v1`
 //! each in a module of their own, merged here.
 
+mod audit;
+mod auth;
+mod clients;
+pub mod extract;
 mod health;
+pub mod problem;
+mod users;
 
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -25,8 +31,14 @@ pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.cors_origins);
     Router::new()
         .merge(health::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(clients::router())
+        .merge(audit::router())
+        .fallback(not_found)
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Extractors refuse larger bodies, and their refusal is a problem.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http())
@@ -52,4 +64,47 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         ])
         .expose_headers([axum::http::header::ETAG, REQUEST_ID])
         .max_age(Duration::from_secs(3600))
+}
+
+async fn not_found() -> problem::ApiError {
+    problem::ApiError::new(crate::domain::ErrorCode::NotFound, "no such resource")
+}
+
+/// `limit` and `cursor` of a list.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> Result<crate::domain::page::PageRequest, problem::ApiError> {
+        Ok(crate::domain::page::PageRequest::new(
+            self.limit,
+            self.cursor.as_deref(),
+        )?)
+    }
+}
+
+/// A resource answer with its `ETag`, the quoted version.
+pub fn with_etag(version: i32, body: impl axum::response::IntoResponse) -> axum::response::Response {
+    let mut response = body.into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(axum::http::header::ETAG, value);
+    }
+    response
+}
+
+/// Tells a field that is absent (leave it) from one that is `null` (clear it).
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }

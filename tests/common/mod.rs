@@ -24,6 +24,9 @@ use xietong::{AppState, db};
 /// The environment variable that points the suite at PostgreSQL.
 pub const POSTGRES_ENV: &str = "XIETONG_TEST_POSTGRES_URL";
 
+/// The key test apps sign tokens with, so tests can forge tokens of their own.
+pub const TEST_JWT_SECRET: &[u8] = b"xietong-test-secret-0123456789abcdef";
+
 /// A database that exists for one test and is removed after it.
 pub struct TestDb {
     pub url: String,
@@ -152,7 +155,7 @@ impl TestApp {
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(conn.clone(), &ServeArgs::default());
+        let state = AppState::new(conn.clone(), &ServeArgs::default(), TEST_JWT_SECRET);
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));
@@ -222,4 +225,100 @@ pub async fn query_strings(conn: &DatabaseConnection, sql: &str) -> Vec<String> 
         .into_iter()
         .map(|row| row.try_get_by_index::<String>(0).expect("a text column"))
         .collect()
+}
+
+impl TestApp {
+    /// Makes a user through the domain core and returns its id.
+    pub async fn user(&self, username: &str, role: xietong::domain::values::Role, unit_id: Option<Uuid>) -> Uuid {
+        xietong::domain::user::create(
+            &self.db,
+            &xietong::domain::Caller::system(),
+            xietong::domain::user::NewUser {
+                username: username.to_owned(),
+                display_name: None,
+                password: format!("{username}-password"),
+                role,
+                unit_id,
+            },
+        )
+        .await
+        .expect("create a user")
+        .id
+    }
+
+    /// Signs in as a user made by [`TestApp::user`]; returns the token answer.
+    pub async fn login(&self, username: &str) -> Value {
+        let response = self
+            .request(
+                "POST",
+                "/api/v1/auth/login",
+                Some(&serde_json::json!({"username": username, "password": format!("{username}-password")})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            200,
+            "login {username}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()
+    }
+
+    /// A bearer header value for a user made by [`TestApp::user`].
+    pub async fn bearer(&self, username: &str) -> String {
+        format!(
+            "Bearer {}",
+            self.login(username).await["access_token"]
+                .as_str()
+                .expect("an access token")
+        )
+    }
+
+    /// Sends a request as the holder of `bearer`.
+    pub async fn as_bearer(&self, bearer: &str, method: &str, path: &str, body: Option<&Value>) -> TestResponse {
+        self.request(method, path, body, &[("authorization", bearer)]).await
+    }
+}
+
+/// Asserts that an answer is a problem with this status and code.
+pub fn assert_problem(response: &TestResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(response.header("content-type"), Some("application/problem+json"));
+    let body = response.json();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+}
+
+impl TestApp {
+    /// Makes an administrator `root` and signs in as it.
+    pub async fn bearer_of_new_admin(&self) -> String {
+        self.user("root", xietong::domain::values::Role::Admin, None).await;
+        self.bearer("root").await
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: String,
+        content_type: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut builder = axum::http::Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .header("content-type", content_type);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(Full::new(Bytes::from(body))).expect("build the request");
+        let response = self.client.request(request).await.expect("send the request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("read the body").to_bytes();
+        TestResponse { status, headers, body }
+    }
 }

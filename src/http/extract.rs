@@ -1,0 +1,150 @@
+//! Extractors that turn a request into domain input at the edge: the
+//! acting principal, JSON bodies whose rejections read as problems, and
+//! the `If-Match` version.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::REQUEST_ID;
+use super::problem::ApiError;
+use crate::AppState;
+use crate::domain::{Caller, ErrorCode};
+
+/// The caller of a request that must be signed in.
+pub struct Authenticated(pub Caller);
+
+/// The request id and the client's address of a request.
+fn origin(parts: &Parts) -> (Option<String>, Option<String>) {
+    let request_id = parts
+        .headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let client_addr = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    (request_id, client_addr)
+}
+
+/// A caller with no principal yet, for sign-in: where the request came from.
+pub struct Origin {
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Origin, ApiError> {
+        let (request_id, client_addr) = origin(parts);
+        Ok(Origin {
+            request_id,
+            client_addr,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Authenticated, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "sign in: send `Authorization: Bearer <access token>`",
+            )
+        })?;
+        let text = header
+            .to_str()
+            .map_err(|_| ApiError::new(ErrorCode::Unauthenticated, "the Authorization header is not text"))?;
+        let token = text
+            .strip_prefix("Bearer ")
+            .or_else(|| text.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "the Authorization header must be `Bearer <access token>`",
+                )
+            })?;
+        let principal = state
+            .keys
+            .verify(token)
+            .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, e.to_string()))?;
+        let (request_id, client_addr) = origin(parts);
+        Ok(Authenticated(Caller {
+            principal,
+            request_id,
+            client_addr,
+        }))
+    }
+}
+
+/// A JSON body; malformed JSON is 400, a wrong content type 415, a body too
+/// large 413, and JSON of the wrong shape 422 — each as a problem.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<ApiJson<T>, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonSyntaxError(e) => ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the body is not valid JSON: {}", e.body_text()),
+        ),
+        JsonRejection::JsonDataError(e) => ApiError::new(ErrorCode::ValidationFailed, e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as `Content-Type: application/json`",
+        ),
+        JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+        ),
+        other => ApiError::new(ErrorCode::BadRequest, other.body_text()),
+    }
+}
+
+/// The version a write expects, from `If-Match: "<version>"`.
+pub struct IfMatch(pub i32);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<IfMatch, ApiError> {
+        let value = parts.headers.get(header::IF_MATCH).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::PreconditionRequired,
+                "send `If-Match` with the version you read (its ETag)",
+            )
+        })?;
+        let text = value.to_str().unwrap_or_default().trim();
+        let text = text.strip_prefix("W/").unwrap_or(text);
+        text.trim_matches('"').parse::<i32>().map(IfMatch).map_err(|_| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "If-Match must be an ETag this service gave out, like \"3\"",
+            )
+        })
+    }
+}
