@@ -33,6 +33,15 @@ enum Command {
     /// Manage integration clients (provincial and city platforms).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Print an API schema to standard output.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SchemaCommand {
+    /// The OpenAPI 3.1 document of the REST API, as served at /api/openapi.json.
+    Openapi,
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,6 +85,11 @@ enum ClientCommand {
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
+    if let Some(Command::Schema(SchemaCommand::Openapi)) = cli.command {
+        // Needs no database and no logging: the document only.
+        print!("{}", xietong::http::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
     if cli.command.is_none() {
         // No subcommand means `serve`, with its flags and environment.
         cli = Cli::parse_from(std::env::args_os().chain([std::ffi::OsString::from("serve")]));
@@ -93,6 +107,7 @@ fn main() -> ExitCode {
             Some(Command::Migrate) => run_migrate(&cli.database).await,
             Some(Command::User(command)) => run_user(&cli.database, command).await,
             Some(Command::Client(command)) => run_client(&cli.database, command).await,
+            Some(Command::Schema(_)) => Ok(()),
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
             None => Err(anyhow::anyhow!("no command")),
         }

@@ -20,6 +20,7 @@ const TABLES: &[&str] = &[
     "audit_log",
     "event_amounts",
     "events",
+    "idempotency_keys",
     "integration_clients",
     "login_throttle",
     "metrics",

@@ -4,6 +4,7 @@
 pub mod audit_entry;
 pub mod event_amounts;
 pub mod events;
+pub mod idempotency_keys;
 pub mod integration_clients;
 pub mod login_throttle;
 pub mod metrics;

@@ -11,6 +11,7 @@ mod m20261122_000004_plans_tasks;
 mod m20261122_000005_reports;
 mod m20261122_000006_events_audit;
 mod m20261122_000007_login_throttle;
+mod m20261122_000008_idempotency;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_reports::Migration),
             Box::new(m20261122_000006_events_audit::Migration),
             Box::new(m20261122_000007_login_throttle::Migration),
+            Box::new(m20261122_000008_idempotency::Migration),
         ]
     }
 }

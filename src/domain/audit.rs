@@ -112,7 +112,7 @@ mod tests {
 }
 
 /// An entry of the audit log as the service shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: Uuid,
     pub occurred_at: chrono::DateTime<chrono::Utc>,
@@ -125,6 +125,7 @@ pub struct AuditEntry {
     pub entity: String,
     pub entity_id: Option<Uuid>,
     /// `{"before": {…}, "after": {…}}`: the fields that changed.
+    #[schema(value_type = Object)]
     pub changes: Value,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,

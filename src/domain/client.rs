@@ -6,8 +6,7 @@
 use chrono::{DateTime, Utc};
 use entity::integration_clients;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -15,6 +14,7 @@ use uuid::Uuid;
 use super::audit::{self, Action};
 use super::authz;
 use super::error::Validator;
+use super::page::{self, Page, PageRequest, Sort};
 use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, begin_write, now};
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, secret};
@@ -25,7 +25,7 @@ const ENTITY: &str = "integration_client";
 pub const SCOPES: &[&str] = &["read", "write"];
 
 /// An integration client as the service shows it: never the secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IntegrationClient {
     pub id: Uuid,
     /// What the platform sends as `client_id`.
@@ -56,7 +56,7 @@ impl From<integration_clients::Model> for IntegrationClient {
 }
 
 /// A client with its secret, shown once: when made and when rotated.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedClient {
     #[serde(flatten)]
     pub client: IntegrationClient,
@@ -155,15 +155,22 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewClient) 
     Ok(IssuedClient { client, client_secret })
 }
 
-pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<IntegrationClient>> {
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    page: &PageRequest,
+) -> DomainResult<Page<IntegrationClient>> {
     authz::require_admin(&caller.principal, "list integration clients")?;
-    Ok(integration_clients::Entity::find()
-        .order_by_asc(integration_clients::Column::Name)
-        .all(conn)
+    let sort = Sort::<integration_clients::Entity> {
+        column: integration_clients::Column::ClientId,
+        id: integration_clients::Column::Id,
+        descending: false,
+        key_of: |m| (serde_json::Value::String(m.client_id.clone()), m.id),
+        value_of: page::text_value,
+    };
+    Ok(page::fetch(conn, integration_clients::Entity::find(), &sort, page)
         .await?
-        .into_iter()
-        .map(IntegrationClient::from)
-        .collect())
+        .map(IntegrationClient::from))
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
@@ -270,7 +277,7 @@ pub enum GrantError {
 }
 
 /// An access token granted to a client.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientToken {
     pub access_token: String,
     pub token_type: &'static str,

@@ -86,7 +86,7 @@ impl fmt::Display for ErrorCode {
 }
 
 /// What is wrong with one field of the input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field, as the input names it (`seq`, `targets[0].value`).
     pub field: String,

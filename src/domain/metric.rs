@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{Caller, DomainError, DomainResult, authz};
 
 /// A metric of the catalogue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Metric {
     pub id: Uuid,
     /// Stable code, e.g. `investment_funds`.

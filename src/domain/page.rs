@@ -79,7 +79,7 @@ impl Default for PageRequest {
 }
 
 /// One page of a list, in the shape every list answers with.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; none on the last page.
@@ -182,6 +182,35 @@ pub fn timestamp_value(key: &Value) -> Option<sea_orm::Value> {
     key.as_str()
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&chrono::Utc).into())
+}
+
+/// A cursor key that is an integer.
+pub fn int_value(key: &Value) -> Option<sea_orm::Value> {
+    key.as_i64().and_then(|n| i32::try_from(n).ok()).map(Into::into)
+}
+
+/// A cursor key that is a calendar day (`2025-12-31`).
+pub fn date_value(key: &Value) -> Option<sea_orm::Value> {
+    key.as_str()
+        .and_then(|s| s.parse::<chrono::NaiveDate>().ok())
+        .map(Into::into)
+}
+
+/// A requested sort: a field name, `-` first for descending.
+pub fn parse_sort<'a>(text: Option<&'a str>, default: &'a str, allowed: &[&str]) -> DomainResult<(&'a str, bool)> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(default);
+    let (field, descending) = match text.strip_prefix('-') {
+        Some(field) => (field, true),
+        None => (text, false),
+    };
+    if allowed.contains(&field) {
+        Ok((field, descending))
+    } else {
+        Err(DomainError::invalid(
+            "sort",
+            format!("sort by one of: {} (prefix `-` for descending)", allowed.join(", ")),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ const PAIRING: &str = "pairing";
 const UNIT_PAIRING: &str = "unit_pairing";
 
 /// An agreement or task-list document of a pairing (文件).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PairingDocument {
     pub title: String,
     /// 文号, e.g. 巫溪府发〔2025〕20号.
@@ -33,7 +33,7 @@ pub struct PairingDocument {
 }
 
 /// A pairing as the service shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Pairing {
     pub id: Uuid,
     /// 帮扶方
@@ -360,7 +360,7 @@ pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected
 // ---------------------------------------------------------- unit pairings
 
 /// A helper unit paired with a recipient unit (区发展改革委 ↔ 县发展改革委).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitPairing {
     pub id: Uuid,
     pub pairing_id: Uuid,

@@ -6,7 +6,7 @@ use entity::{pairing_co_helpers, pairings, plans, regions, reports, tasks};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::audit::{self, Action};
 use super::authz::{self, PlanAccess};
 use super::error::Validator;
+use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::{PlanStatus, Role, end_of_year};
 use super::{Caller, DomainError, DomainResult, Principal, begin_write, expect_version, lost_update, now};
@@ -21,7 +22,7 @@ use super::{Caller, DomainError, DomainResult, Principal, begin_write, expect_ve
 const ENTITY: &str = "plan";
 
 /// A plan as the service shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Plan {
     pub id: Uuid,
     /// The pairing whose plan this is; none for a region's own plan.
@@ -223,6 +224,12 @@ pub async fn visible_condition<C: ConnectionTrait>(conn: &C, principal: &Princip
         // Nothing: a condition no row meets.
         return Ok(Condition::all().add(Expr::cust("1 = 0")));
     };
+    Ok(region_scope(region))
+}
+
+/// The plans of a region: its own, and those of the pairings it takes part
+/// in as helper, co-helper or recipient.
+pub fn region_scope(region: Uuid) -> Condition {
     let pairings_of_region = Query::select()
         .column(pairings::Column::Id)
         .from(pairings::Entity)
@@ -240,24 +247,69 @@ pub async fn visible_condition<C: ConnectionTrait>(conn: &C, principal: &Princip
                 .to_owned(),
         )
         .to_owned();
-    Ok(Condition::any()
+    Condition::any()
         .add(plans::Column::RegionId.eq(region))
-        .add(plans::Column::PairingId.in_subquery(pairings_of_region)))
+        .add(plans::Column::PairingId.in_subquery(pairings_of_region))
 }
 
-/// The plans the caller may see, newest year first.
-pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<Plan>> {
+/// What the plan list is filtered by.
+#[derive(Clone, Debug, Default)]
+pub struct PlanFilter {
+    pub pairing_id: Option<Uuid>,
+    /// The region's own plans and those of its pairings.
+    pub region_id: Option<Uuid>,
+    pub year: Option<i32>,
+    pub status: Option<PlanStatus>,
+}
+
+/// The plans the caller may see, one page in `sort` order (`title`,
+/// `year`, `created_at`; `-` for descending; newest year first by default).
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: PlanFilter,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<Plan>> {
     authz::require_reader(&caller.principal)?;
-    plans::Entity::find()
-        .filter(visible_condition(conn, &caller.principal).await?)
-        .order_by_desc(plans::Column::Year)
-        .order_by_asc(plans::Column::Title)
-        .order_by_asc(plans::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Plan::from_model)
-        .collect()
+    let (field, descending) = page::parse_sort(sort, "-year", &["title", "year", "created_at"])?;
+    let mut query = plans::Entity::find().filter(visible_condition(conn, &caller.principal).await?);
+    if let Some(id) = filter.pairing_id {
+        query = query.filter(plans::Column::PairingId.eq(id));
+    }
+    if let Some(region) = filter.region_id {
+        query = query.filter(region_scope(region));
+    }
+    if let Some(year) = filter.year {
+        query = query.filter(plans::Column::Year.eq(year));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(plans::Column::Status.eq(status.as_str()));
+    }
+    let sort = match field {
+        "title" => Sort::<plans::Entity> {
+            column: plans::Column::Title,
+            id: plans::Column::Id,
+            descending,
+            key_of: |m: &plans::Model| (serde_json::json!(m.title), m.id),
+            value_of: page::text_value,
+        },
+        "year" => Sort {
+            column: plans::Column::Year,
+            id: plans::Column::Id,
+            descending,
+            key_of: |m: &plans::Model| (serde_json::json!(m.year), m.id),
+            value_of: page::int_value,
+        },
+        _ => Sort {
+            column: plans::Column::CreatedAt,
+            id: plans::Column::Id,
+            descending,
+            key_of: |m: &plans::Model| (serde_json::json!(m.created_at.to_rfc3339()), m.id),
+            value_of: page::timestamp_value,
+        },
+    };
+    page::fetch(conn, query, &sort, page).await?.try_map(Plan::from_model)
 }
 
 async fn load_for_coordination(

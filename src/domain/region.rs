@@ -20,7 +20,7 @@ use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost
 const ENTITY: &str = "region";
 
 /// A region as the service shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Region {
     pub id: Uuid,
     /// 行政区划代码: six digits; none for development zones.

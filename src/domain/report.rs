@@ -25,14 +25,14 @@ use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost
 const ENTITY: &str = "report";
 
 /// The year-to-date actual reached for one target.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReportValue {
     pub target_id: Uuid,
     pub actual: Amount,
 }
 
 /// A report as the service shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub id: Uuid,
     pub task_id: Uuid,
@@ -547,4 +547,143 @@ pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// What the report list is filtered by.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilter {
+    pub task_id: Option<Uuid>,
+    pub plan_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    pub period: Option<ReportPeriod>,
+    pub status: Option<ReportStatus>,
+    pub consolidated: Option<bool>,
+}
+
+/// The reports a principal may see, as SQL: every report for those who
+/// read everything; for a coordinator, those of the plans it coordinates;
+/// for a unit, those of the tasks it works on, other units' drafts aside.
+async fn visible_condition<C: ConnectionTrait>(
+    conn: &C,
+    principal: &super::Principal,
+) -> DomainResult<sea_orm::Condition> {
+    use sea_orm::sea_query::Query;
+    if principal.reads_everything() || matches!(principal, super::Principal::Client(c) if c.can_write) {
+        return Ok(sea_orm::Condition::all());
+    }
+    let mut cond = sea_orm::Condition::any();
+    if principal.role() == super::values::Role::Coordinator {
+        let coordinated = Query::select()
+            .column(entity::tasks::Column::Id)
+            .from(entity::tasks::Entity)
+            .and_where(
+                entity::tasks::Column::PlanId.in_subquery(
+                    Query::select()
+                        .column(plans::Column::Id)
+                        .from(plans::Entity)
+                        .cond_where(super::plan::visible_condition(conn, principal).await?)
+                        .to_owned(),
+                ),
+            )
+            .to_owned();
+        cond = cond.add(reports::Column::TaskId.in_subquery(coordinated));
+    }
+    if let Some(unit_id) = principal.unit_id() {
+        let groups = authz::groups_of_unit(conn, unit_id).await?;
+        let mut who = sea_orm::Condition::any().add(entity::task_assignments::Column::UnitId.eq(unit_id));
+        if !groups.is_empty() {
+            who = who.add(entity::task_assignments::Column::GroupId.is_in(groups));
+        }
+        let worked_on = Query::select()
+            .column(entity::task_assignments::Column::TaskId)
+            .from(entity::task_assignments::Entity)
+            .cond_where(who)
+            .to_owned();
+        cond = cond.add(
+            sea_orm::Condition::all()
+                .add(reports::Column::TaskId.in_subquery(worked_on))
+                .add(
+                    sea_orm::Condition::any()
+                        .add(reports::Column::Status.ne(ReportStatus::Draft.as_str()))
+                        .add(reports::Column::UnitId.eq(unit_id)),
+                ),
+        );
+    }
+    if cond.is_empty() {
+        return Ok(sea_orm::Condition::all().add(sea_orm::sea_query::Expr::cust("1 = 0")));
+    }
+    Ok(cond)
+}
+
+/// The reports the caller may see that meet `filter`, one page, newest
+/// first by default (`created_at`, `updated_at`, `period_end`; `-` for
+/// descending).
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: ReportFilter,
+    sort: Option<&str>,
+    page: &super::page::PageRequest,
+) -> DomainResult<super::page::Page<Report>> {
+    use super::page::{self, Sort};
+    use sea_orm::sea_query::Query;
+    authz::require_reader(&caller.principal)?;
+    let (field, descending) = page::parse_sort(sort, "-created_at", &["created_at", "updated_at", "period_end"])?;
+    let mut query = reports::Entity::find().filter(visible_condition(conn, &caller.principal).await?);
+    if let Some(id) = filter.task_id {
+        query = query.filter(reports::Column::TaskId.eq(id));
+    }
+    if let Some(id) = filter.plan_id {
+        query = query.filter(
+            reports::Column::TaskId.in_subquery(
+                Query::select()
+                    .column(entity::tasks::Column::Id)
+                    .from(entity::tasks::Entity)
+                    .and_where(entity::tasks::Column::PlanId.eq(id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(id) = filter.unit_id {
+        query = query.filter(reports::Column::UnitId.eq(id));
+    }
+    if let Some(period) = filter.period {
+        query = query.filter(reports::Column::Period.eq(period.to_string()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(reports::Column::Status.eq(status.as_str()));
+    }
+    if let Some(consolidated) = filter.consolidated {
+        query = query.filter(reports::Column::Consolidated.eq(consolidated));
+    }
+    let sort = match field {
+        "period_end" => Sort::<reports::Entity> {
+            column: reports::Column::PeriodEnd,
+            id: reports::Column::Id,
+            descending,
+            key_of: |m: &reports::Model| (serde_json::json!(m.period_end.to_string()), m.id),
+            value_of: page::date_value,
+        },
+        "updated_at" => Sort {
+            column: reports::Column::UpdatedAt,
+            id: reports::Column::Id,
+            descending,
+            key_of: |m: &reports::Model| (serde_json::json!(m.updated_at.to_rfc3339()), m.id),
+            value_of: page::timestamp_value,
+        },
+        _ => Sort {
+            column: reports::Column::CreatedAt,
+            id: reports::Column::Id,
+            descending,
+            key_of: |m: &reports::Model| (serde_json::json!(m.created_at.to_rfc3339()), m.id),
+            value_of: page::timestamp_value,
+        },
+    };
+    let rows = page::fetch(conn, query, &sort, page).await?;
+    let items = report_views(conn, rows.items).await?;
+    Ok(page::Page {
+        items,
+        next_cursor: rows.next_cursor,
+        total_count: rows.total_count,
+    })
 }

@@ -26,7 +26,7 @@ pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 pub const FIRST_LOCK_SECONDS: i64 = 30;
 
 /// What a successful sign-in or refresh returns.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: String,

@@ -26,7 +26,7 @@ use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost
 const ENTITY: &str = "task";
 
 /// A unit or group assigned to a task.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Assignment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_id: Option<Uuid>,
@@ -41,7 +41,7 @@ pub struct Assignment {
 }
 
 /// A quantitative goal inside a task (指标).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Target {
     pub id: Uuid,
     /// The catalogue metric's code, when the target counts towards one.
@@ -59,7 +59,7 @@ pub struct Target {
 }
 
 /// A task as the service shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Task {
     pub id: Uuid,
     pub plan_id: Uuid,
@@ -843,4 +843,210 @@ pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// What the task list is filtered by; every filter narrows.
+#[derive(Clone, Debug, Default)]
+pub struct TaskFilter {
+    pub plan_id: Option<Uuid>,
+    pub pairing_id: Option<Uuid>,
+    /// Tasks of the plans of this region (its own and its pairings').
+    pub region_id: Option<Uuid>,
+    pub year: Option<i32>,
+    pub category: Option<String>,
+    /// Tasks this unit works on, directly or through a group.
+    pub unit_id: Option<Uuid>,
+    /// With `unit_id`: only where the unit leads, or only where it supports.
+    pub role: Option<AssignmentRole>,
+    pub status: Option<TaskStatusFilter>,
+    pub deadline_from: Option<NaiveDate>,
+    pub deadline_to: Option<NaiveDate>,
+    /// A substring of the task's text (具体任务).
+    pub q: Option<String>,
+}
+
+/// A task status to filter by, or `overdue` (逾期), which is derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskStatusFilter {
+    Status(TaskStatus),
+    Overdue,
+}
+
+impl std::str::FromStr for TaskStatusFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TaskStatusFilter, String> {
+        if s == "overdue" {
+            return Ok(TaskStatusFilter::Overdue);
+        }
+        s.parse::<TaskStatus>()
+            .map(TaskStatusFilter::Status)
+            .map_err(|e| format!("{e}, or overdue"))
+    }
+}
+
+/// The tasks a unit works on, directly or through one of its groups, in
+/// `role` when given.
+async fn tasks_of_unit<C: ConnectionTrait>(
+    conn: &C,
+    unit_id: Uuid,
+    role: Option<AssignmentRole>,
+) -> DomainResult<sea_orm::sea_query::SelectStatement> {
+    let groups = authz::groups_of_unit(conn, unit_id).await?;
+    let mut who = sea_orm::Condition::any().add(task_assignments::Column::UnitId.eq(unit_id));
+    if !groups.is_empty() {
+        who = who.add(task_assignments::Column::GroupId.is_in(groups));
+    }
+    let mut cond = sea_orm::Condition::all().add(who);
+    if let Some(role) = role {
+        cond = cond.add(task_assignments::Column::Role.eq(role.as_str()));
+    }
+    Ok(Query::select()
+        .column(task_assignments::Column::TaskId)
+        .from(task_assignments::Entity)
+        .cond_where(cond)
+        .to_owned())
+}
+
+/// The tasks a principal may see, as SQL: those of the plans it sees, and
+/// those its unit works on.
+pub async fn visible_condition<C: ConnectionTrait>(
+    conn: &C,
+    principal: &super::Principal,
+) -> DomainResult<sea_orm::Condition> {
+    if principal.reads_everything() || matches!(principal, super::Principal::Client(c) if c.can_write) {
+        return Ok(sea_orm::Condition::all());
+    }
+    let plans_seen = Query::select()
+        .column(plans::Column::Id)
+        .from(plans::Entity)
+        .cond_where(plan::visible_condition(conn, principal).await?)
+        .to_owned();
+    let mut cond = sea_orm::Condition::any().add(tasks::Column::PlanId.in_subquery(plans_seen));
+    if let Some(unit_id) = principal.unit_id() {
+        cond = cond.add(tasks::Column::Id.in_subquery(tasks_of_unit(conn, unit_id, None).await?));
+    }
+    Ok(cond)
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The tasks the caller may see that meet `filter`, one page in `sort`
+/// order (`seq`, `deadline`, `created_at`, `updated_at`; `-` for descending).
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: TaskFilter,
+    sort: Option<&str>,
+    page: &super::page::PageRequest,
+) -> DomainResult<super::page::Page<Task>> {
+    use super::page::{self, Sort};
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+    authz::require_reader(&caller.principal)?;
+    let (field, descending) = page::parse_sort(sort, "seq", &["seq", "deadline", "created_at", "updated_at"])?;
+    if filter.role.is_some() && filter.unit_id.is_none() {
+        return Err(DomainError::invalid("role", "filter by role together with unit_id"));
+    }
+    let mut query = tasks::Entity::find().filter(visible_condition(conn, &caller.principal).await?);
+    let mut plan_cond = sea_orm::Condition::all();
+    let mut by_plan = false;
+    if let Some(id) = filter.pairing_id {
+        plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));
+        by_plan = true;
+    }
+    if let Some(region) = filter.region_id {
+        plan_cond = plan_cond.add(plan::region_scope(region));
+        by_plan = true;
+    }
+    if let Some(year) = filter.year {
+        plan_cond = plan_cond.add(plans::Column::Year.eq(year));
+        by_plan = true;
+    }
+    if by_plan {
+        query = query.filter(
+            tasks::Column::PlanId.in_subquery(
+                Query::select()
+                    .column(plans::Column::Id)
+                    .from(plans::Entity)
+                    .cond_where(plan_cond)
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(id) = filter.plan_id {
+        query = query.filter(tasks::Column::PlanId.eq(id));
+    }
+    if let Some(category) = filter.category {
+        query = query.filter(tasks::Column::Category.eq(category));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        query = query.filter(tasks::Column::Id.in_subquery(tasks_of_unit(conn, unit_id, filter.role).await?));
+    }
+    match filter.status {
+        Some(TaskStatusFilter::Status(status)) => query = query.filter(tasks::Column::Status.eq(status.as_str())),
+        Some(TaskStatusFilter::Overdue) => {
+            let today = china_day(Utc::now());
+            query = query.filter(tasks::Column::Deadline.lt(today)).filter(
+                tasks::Column::Status.is_not_in([TaskStatus::Completed.as_str(), TaskStatus::Cancelled.as_str()]),
+            );
+        }
+        None => {}
+    }
+    if let Some(from) = filter.deadline_from {
+        query = query.filter(tasks::Column::Deadline.gte(from));
+    }
+    if let Some(to) = filter.deadline_to {
+        query = query.filter(tasks::Column::Deadline.lte(to));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        query = query.filter(Expr::col(tasks::Column::Content).like(LikeExpr::new(like_pattern(q)).escape('\\')));
+    }
+    let sort = match field {
+        "seq" => Sort::<tasks::Entity> {
+            column: tasks::Column::Seq,
+            id: tasks::Column::Id,
+            descending,
+            key_of: |m: &tasks::Model| (serde_json::json!(m.seq), m.id),
+            value_of: page::int_value,
+        },
+        "deadline" => Sort {
+            column: tasks::Column::Deadline,
+            id: tasks::Column::Id,
+            descending,
+            key_of: |m: &tasks::Model| (serde_json::json!(m.deadline.to_string()), m.id),
+            value_of: page::date_value,
+        },
+        "created_at" => Sort {
+            column: tasks::Column::CreatedAt,
+            id: tasks::Column::Id,
+            descending,
+            key_of: |m: &tasks::Model| (serde_json::json!(m.created_at.to_rfc3339()), m.id),
+            value_of: page::timestamp_value,
+        },
+        _ => Sort {
+            column: tasks::Column::UpdatedAt,
+            id: tasks::Column::Id,
+            descending,
+            key_of: |m: &tasks::Model| (serde_json::json!(m.updated_at.to_rfc3339()), m.id),
+            value_of: page::timestamp_value,
+        },
+    };
+    let rows = page::fetch(conn, query, &sort, page).await?;
+    let items = task_views(conn, rows.items).await?;
+    Ok(page::Page {
+        items,
+        next_cursor: rows.next_cursor,
+        total_count: rows.total_count,
+    })
 }

@@ -26,7 +26,7 @@ const UNIT: &str = "unit";
 const GROUP: &str = "unit_group";
 
 /// A unit as the service shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Unit {
     pub id: Uuid,
     pub region_id: Uuid,
@@ -49,7 +49,7 @@ pub struct UnitInput {
 }
 
 /// A named set of a region's units.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitGroup {
     pub id: Uuid,
     pub region_id: Uuid,

@@ -26,7 +26,7 @@ const ENTITY: &str = "user";
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// A user as the service shows it: never the password hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: Uuid,
     pub username: String,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Defines a string-valued enumeration with its wire names, parsing and
 /// serde, so that the database, the APIs and the CLI spell it the same.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident ($desc:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
@@ -56,7 +56,36 @@ macro_rules! string_enum {
                 s.parse().map_err(serde::de::Error::custom)
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                string_schema($desc, None, Some(&[$($text),+]), None)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
+}
+
+/// The schema of a string, for the OpenAPI document.
+pub(crate) fn string_schema(
+    description: &str,
+    pattern: Option<&str>,
+    values: Option<&[&str]>,
+    example: Option<&str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut builder = ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(description))
+        .pattern(pattern);
+    if let Some(values) = values {
+        builder = builder.enum_values(Some(values.iter().copied()));
+    }
+    if let Some(example) = example {
+        builder = builder.examples([example]);
+    }
+    builder.into()
 }
 
 /// A string that names no value of an enumeration.
@@ -81,7 +110,7 @@ impl std::error::Error for UnknownValue {}
 
 string_enum!(
     /// Kind of a region (行政区划类别).
-    RegionKind {
+    RegionKind ("Kind of a region (行政区划类别).") {
         Province = "province",
         City = "city",
         District = "district",
@@ -93,7 +122,7 @@ string_enum!(
 
 string_enum!(
     /// Chongqing's "one area, two clusters" (一区两群).
-    Cluster {
+    Cluster ("Chongqing's \"one area, two clusters\" (一区两群): main_metro 主城都市区, northeast 渝东北三峡库区城镇群, southeast 渝东南武陵山区城镇群.") {
         /// 主城都市区
         MainMetro = "main_metro",
         /// 渝东北三峡库区城镇群
@@ -105,7 +134,7 @@ string_enum!(
 
 string_enum!(
     /// Kind of a unit (单位类别).
-    UnitKind {
+    UnitKind ("Kind of a unit (单位类别): department 部门, street 街道, town 镇, township 乡, management_committee 管委会, state_company 国有企业, industrial_park 工业园区.") {
         /// 部门
         Department = "department",
         /// 街道
@@ -126,17 +155,17 @@ string_enum!(
 
 string_enum!(
     /// Status of a pairing.
-    PairingStatus { Active = "active", Ended = "ended" }
+    PairingStatus ("Status of a pairing (结对).") { Active = "active", Ended = "ended" }
 );
 
 string_enum!(
     /// Status of a plan: 草稿, 已印发, 已关闭.
-    PlanStatus { Draft = "draft", Issued = "issued", Closed = "closed" }
+    PlanStatus ("Status of a plan (任务清单): draft 草稿, issued 已印发, closed 已关闭.") { Draft = "draft", Issued = "issued", Closed = "closed" }
 );
 
 string_enum!(
     /// Status of a task as its lead unit sets it. *Overdue* is derived.
-    TaskStatus {
+    TaskStatus ("Status of a task as its lead unit sets it: not_started 未启动, in_progress 推进中, completed 已完成, cancelled 已取消. Overdue (逾期) is derived, see `overdue`.") {
         NotStarted = "not_started",
         InProgress = "in_progress",
         Completed = "completed",
@@ -146,18 +175,18 @@ string_enum!(
 
 string_enum!(
     /// Role of a unit on a task: 牵头 (lead) or 配合 (supporting).
-    AssignmentRole { Lead = "lead", Supporting = "supporting" }
+    AssignmentRole ("Role of a unit on a task: lead 牵头 (牵头责任单位) or supporting 配合 (配合单位).") { Lead = "lead", Supporting = "supporting" }
 );
 
 string_enum!(
     /// Side of a pairing a unit acts for: 帮扶方 (helper) or 受帮扶方 (recipient).
-    Side { Helper = "helper", Recipient = "recipient" }
+    Side ("Side of a pairing a unit acts for: helper 帮扶方 or recipient 受帮扶方.") { Helper = "helper", Recipient = "recipient" }
 );
 
 string_enum!(
     /// How a target compares: 以上/不少于 (at least), 以内/不超过 (at most),
     /// 左右 (about), exactly, or a range (3—5名).
-    Comparator {
+    Comparator ("How a target compares: at_least 以上/不少于, at_most 以内/不超过, about 左右, exactly, range (3—5名).") {
         AtLeast = "at_least",
         AtMost = "at_most",
         About = "about",
@@ -168,7 +197,7 @@ string_enum!(
 
 string_enum!(
     /// Status of a report in its review workflow.
-    ReportStatus {
+    ReportStatus ("Status of a report in its review workflow: draft 草稿, submitted 已报送, returned 已退回, approved 已审核.") {
         Draft = "draft",
         Submitted = "submitted",
         Returned = "returned",
@@ -178,12 +207,12 @@ string_enum!(
 
 string_enum!(
     /// Length of a report period: 月 (month), 季 (quarter), 年 (year).
-    PeriodKind { Month = "month", Quarter = "quarter", Year = "year" }
+    PeriodKind ("Length of a report period: month 月 (月调度), quarter 季 (季通报), year 年 (年评估考核).") { Month = "month", Quarter = "quarter", Year = "year" }
 );
 
 string_enum!(
     /// Role of a principal.
-    Role {
+    Role ("Role of a principal: admin 管理员, coordinator 协调办公室, unit_user 单位用户, viewer 督查室 (reads everything), integration 对接平台.") {
         Admin = "admin",
         Coordinator = "coordinator",
         UnitUser = "unit_user",
@@ -267,6 +296,19 @@ impl fmt::Display for Amount {
         write!(f, "{}", self.0.normalize())
     }
 }
+
+impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(
+            "An exact decimal amount as a string, at most 4 decimal places (5000万元 is \"5000\", 8.46万亩 is \"8.46\"). Never a JSON number, so nothing rounds.",
+            Some(r"^-?[0-9]+(\.[0-9]{1,4})?$"),
+            None,
+            Some("5000"),
+        )
+    }
+}
+
+impl utoipa::ToSchema for Amount {}
 
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -368,6 +410,19 @@ impl fmt::Display for ReportPeriod {
         }
     }
 }
+
+impl utoipa::PartialSchema for ReportPeriod {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(
+            "A reporting period: a month `2025-03` (月调度), a quarter `2025-Q1` (季通报) or a year `2025` (年评估考核).",
+            Some(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
+            None,
+            Some("2025-Q1"),
+        )
+    }
+}
+
+impl utoipa::ToSchema for ReportPeriod {}
 
 impl Serialize for ReportPeriod {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -1,37 +1,47 @@
 //! `/api/v1/audit`: the audit log, read-only, for administrators and viewers.
 
-use axum::extract::{Query, State};
+use axum::Json;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::extract::Authenticated;
+use super::extract::{ApiQuery, Authenticated};
 use super::problem::ApiResult;
 use crate::AppState;
 use crate::domain::audit::{self, AuditFilter};
 use crate::domain::page::PageRequest;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// `task`, `report`, `plan`, `user` …
     entity: Option<String>,
     entity_id: Option<Uuid>,
     actor_id: Option<Uuid>,
+    /// `create`, `update`, `delete`, `submit`, `approve`, `return`, `login` …
     action: Option<String>,
 }
 
+/// The audit log (操作日志), newest first: who changed what, when and from
+/// where. For administrators and viewers; never editable.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, description = "A page of entries", body = crate::domain::page::Page<crate::domain::audit::AuditEntry>)))]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
     let filter = AuditFilter {

@@ -4,12 +4,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Authenticated, Origin};
 use super::problem::ApiResult;
@@ -17,23 +18,32 @@ use crate::AppState;
 use crate::domain::client::{self, GrantError};
 use crate::domain::{Caller, Principal, session, user};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/refresh", post(refresh))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/auth/token", post(token))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/me/password", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(token))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
 }
 
-#[derive(Deserialize)]
+/// A username and password.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
+    #[schema(example = "wx-jxw")]
     username: String,
+    #[schema(format = Password)]
     password: String,
 }
 
+/// Sign in with a password (登录): an access token and a refresh token.
+///
+/// Repeated failures for one username or one address are refused for a while
+/// with 429 and `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody, security(()),
+    responses((status = 200, description = "Signed in", body = crate::domain::session::Tokens)))]
 async fn login(
     State(state): State<AppState>,
     origin: Origin,
@@ -48,17 +58,25 @@ async fn login(
     Ok(no_store(Json(tokens)))
 }
 
-#[derive(Deserialize)]
+/// A refresh token.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
     refresh_token: String,
 }
 
+/// Trade a refresh token for new tokens. The old refresh token is spent;
+/// presenting it again ends every token of its sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody, security(()),
+    responses((status = 200, description = "New tokens", body = crate::domain::session::Tokens)))]
 async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshBody>) -> ApiResult<Response> {
     let tokens = session::refresh(&state.db, &state.keys, &body.refresh_token).await?;
     Ok(no_store(Json(tokens)))
 }
 
+/// Sign out (退出): the refresh token and those rotated from the same sign-in stop working.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody, security(()),
+    responses((status = 204, description = "Signed out")))]
 async fn logout(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshBody>) -> ApiResult<StatusCode> {
     session::logout(&state.db, &body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -73,12 +91,21 @@ fn no_store(body: impl IntoResponse) -> Response {
     response
 }
 
-#[derive(Deserialize)]
+/// The OAuth2 client-credentials grant (RFC 6749 §4.4).
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TokenForm {
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
     scope: Option<String>,
+}
+
+/// An RFC 6749 §5.2 error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct OAuthError {
+    #[schema(example = "invalid_client")]
+    error: String,
+    error_description: String,
 }
 
 /// An RFC 6749 §5.2 error: the one exception to problem+json.
@@ -108,6 +135,19 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
+/// The OAuth2 token endpoint for integration clients (对接平台): form-encoded
+/// `grant_type=client_credentials`, with `client_id` and `client_secret` in the
+/// form or as HTTP Basic authentication, and optionally `scope` (`read`,
+/// `write`). Errors follow RFC 6749 §5.2 (`error`, `error_description`), not
+/// problem+json.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", security(()),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "An access token", body = crate::domain::client::ClientToken),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 500, description = "server_error", body = OAuthError),
+    ))]
 async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -167,28 +207,57 @@ async fn token(
     }
 }
 
+/// The identity of an integration client.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ClientIdentity {
+    client_id: String,
+    /// Always `integration`.
+    role: String,
+    /// `read` and/or `write`.
+    scopes: Vec<String>,
+}
+
+/// The caller: a user's account, or a client's identity.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum Me {
+    User(user::User),
+    Client(ClientIdentity),
+}
+
 /// Who the caller is: a user's account, or a client's identity.
-async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Response> {
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, description = "The caller", body = Me)))]
+async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Json<Me>> {
     match &caller.principal {
-        Principal::User(u) => Ok(Json(user::get(&state.db, &caller, u.id).await?).into_response()),
+        Principal::User(u) => Ok(Json(Me::User(user::get(&state.db, &caller, u.id).await?))),
         Principal::Client(c) => {
-            let scopes: Vec<&str> = [c.can_read.then_some("read"), c.can_write.then_some("write")]
+            let scopes = [c.can_read.then_some("read"), c.can_write.then_some("write")]
                 .into_iter()
                 .flatten()
+                .map(str::to_owned)
                 .collect();
-            Ok(Json(json!({ "client_id": c.client_id, "role": "integration", "scopes": scopes })).into_response())
+            Ok(Json(Me::Client(ClientIdentity {
+                client_id: c.client_id.clone(),
+                role: "integration".into(),
+                scopes,
+            })))
         }
-        Principal::System => Ok(StatusCode::NO_CONTENT.into_response()),
+        Principal::System => Err(crate::domain::DomainError::Unauthenticated("sign in".into()).into()),
     }
 }
 
-#[derive(Deserialize)]
+/// The current password and a new one.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+/// Change one's own password (修改密码); every session of the user ends.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204, description = "Changed")))]
 async fn change_password(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

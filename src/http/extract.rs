@@ -148,3 +148,45 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         })
     }
 }
+
+/// Query parameters; a malformed or mistyped query is a 400 problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiQuery<T>, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("the query string is not valid: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// Path parameters; an id that is not an id is a 400 problem.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiPath<T>, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("the path is not valid: {}", rejection.body_text()),
+            )),
+        }
+    }
+}

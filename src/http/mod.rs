@@ -6,8 +6,15 @@ mod auth;
 mod clients;
 pub mod extract;
 mod health;
+pub mod idempotent;
+pub mod openapi;
+mod plans;
 pub mod problem;
+mod reports;
+mod tasks;
 mod users;
+
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -29,12 +36,26 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The whole router of the service.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.cors_origins);
+    let (api_routes, api) = openapi::api_router().split_for_parts();
+    let document_json = Arc::new(openapi::to_json(&openapi::finish(api)));
     Router::new()
         .merge(health::router())
-        .merge(auth::router())
-        .merge(users::router())
-        .merge(clients::router())
-        .merge(audit::router())
+        .merge(api_routes)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let body = document_json.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body.as_str().to_owned(),
+                    )
+                }
+            }),
+        )
+        // The page is served from the binary and reads the document above:
+        // it works on an intranet with no internet.
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])))
         .fallback(not_found)
         .with_state(state)
         // Extractors refuse larger bodies, and their refusal is a problem.
@@ -71,10 +92,13 @@ async fn not_found() -> problem::ApiError {
 }
 
 /// `limit` and `cursor` of a list.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Page size, 1 to 200 (default 50).
     pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -85,6 +109,28 @@ impl ListQuery {
             self.cursor.as_deref(),
         )?)
     }
+}
+
+/// A resource answer with its `ETag`; `304 Not Modified` when the client's
+/// `If-None-Match` already names this version.
+pub fn conditional(
+    headers: &axum::http::HeaderMap,
+    version: i32,
+    body: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let etag = format!("\"{version}\"");
+    let matches = headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == etag || t.trim() == format!("W/{etag}") || t.trim() == "*")
+        });
+    if matches {
+        return with_etag(version, axum::http::StatusCode::NOT_MODIFIED).into_response();
+    }
+    with_etag(version, body)
 }
 
 /// A resource answer with its `ETag`, the quoted version.

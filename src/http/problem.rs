@@ -3,9 +3,32 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::domain::{DomainError, ErrorCode, FieldError};
+
+/// A problem (RFC 9457), the body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: `code` says what kind of problem it is.
+    #[schema(example = "about:blank")]
+    pub r#type: String,
+    #[schema(example = "Validation failed")]
+    pub title: String,
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong, for people.
+    #[schema(example = "the input is not valid: seq: must be a positive number")]
+    pub detail: String,
+    /// A stable machine-readable code: BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
+    /// VERSION_CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, VALIDATION_FAILED,
+    /// PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL.
+    #[schema(example = "VALIDATION_FAILED")]
+    pub code: String,
+    /// Per-field messages of a validation failure or a uniqueness clash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
 
 /// An error answer of the HTTP API.
 #[derive(Debug)]
@@ -66,17 +89,16 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut body = json!({
-            "type": "about:blank",
-            "title": self.code.title(),
-            "status": status.as_u16(),
-            "detail": self.detail,
-            "code": self.code.as_str(),
-        });
-        if !self.errors.is_empty() {
-            body["errors"] = json!(self.errors);
-        }
-        let mut response = (status, body.to_string()).into_response();
+        let body = Problem {
+            r#type: "about:blank".to_owned(),
+            title: self.code.title().to_owned(),
+            status: status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.as_str().to_owned(),
+            errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+        };
+        let text = serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned());
+        let mut response = (status, text).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

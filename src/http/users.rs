@@ -1,37 +1,43 @@
 //! `/api/v1/users`: user administration for administrators.
 
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::extract::{ApiJson, Authenticated, IfMatch};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
 use super::problem::ApiResult;
-use super::{ListQuery, with_etag};
+use super::{ListQuery, conditional, with_etag};
 use crate::AppState;
-use crate::domain::user::{self, NewUser, UserChanges};
+use crate::domain::user::{self, NewUser, User, UserChanges};
 use crate::domain::values::Role;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/users", get(list).post(create))
-        .route("/api/v1/users/{id}", get(read).patch(update))
-        .route("/api/v1/users/{id}/password", post(reset_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update))
+        .routes(routes!(reset_password))
 }
 
+/// The users (用户), by username: for administrators.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery),
+    responses((status = 200, description = "A page of users", body = crate::domain::page::Page<User>)))]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
     let page = q.page()?;
     Ok(Json(user::list(&state.db, &caller, &page).await?).into_response())
 }
 
-#[derive(Deserialize)]
+/// A new user. Unit users and coordinators belong to a unit; administrators and viewers to none.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateUser {
     username: String,
@@ -43,6 +49,9 @@ struct CreateUser {
     unit_id: Option<Uuid>,
 }
 
+/// Create a user: for administrators.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, description = "Created", body = User, headers(("ETag" = String, description = "The version, quoted")))))]
 async fn create(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -63,16 +72,21 @@ async fn create(
     Ok((StatusCode::CREATED, with_etag(created.version, Json(created))).into_response())
 }
 
+/// A user: administrators see all, a user sees itself.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The user", body = User, headers(("ETag" = String))), (status = 304, description = "Not modified since the `If-None-Match` version")))]
 async fn read(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let found = user::get(&state.db, &caller, id).await?;
-    Ok(with_etag(found.version, Json(found)))
+    Ok(conditional(&headers, found.version, Json(found)))
 }
 
-#[derive(Deserialize)]
+/// Changes to a user; absent fields stay, `null` clears.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PatchUser {
     #[serde(default, with = "super::double_option")]
@@ -85,10 +99,15 @@ struct PatchUser {
     disabled: Option<bool>,
 }
 
+/// Change a user's role, unit, name, or disable it: for administrators. A
+/// disabled user loses access at its next refresh.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = PatchUser,
+    params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Changed", body = User, headers(("ETag" = String)))))]
 async fn update(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<PatchUser>,
 ) -> ApiResult<Response> {
@@ -102,16 +121,20 @@ async fn update(
     Ok(with_etag(updated.version, Json(updated)))
 }
 
-#[derive(Deserialize)]
+/// A new password.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetPassword {
     password: String,
 }
 
+/// Set a new password for a user (重置密码): for administrators; the user's sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", request_body = ResetPassword,
+    params(("id" = Uuid, Path, description = "The user's id")), responses((status = 204, description = "Set")))]
 async fn reset_password(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ResetPassword>,
 ) -> ApiResult<StatusCode> {
     user::reset_password(&state.db, &caller, id, &body.password).await?;

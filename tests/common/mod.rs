@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod openapi;
 pub mod seed;
 
 use std::net::SocketAddr;
@@ -198,6 +199,8 @@ impl TestApp {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await.expect("read the body").to_bytes();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        openapi::check(method, path, status, content_type, &body);
         TestResponse { status, headers, body }
     }
 
@@ -319,6 +322,8 @@ impl TestApp {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await.expect("read the body").to_bytes();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        openapi::check(method, path, status, content_type, &body);
         TestResponse { status, headers, body }
     }
 }

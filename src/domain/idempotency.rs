@@ -1,0 +1,112 @@
+//! Idempotent creation: a request that carries an `Idempotency-Key` runs
+//! once per caller and key; a replay with the same input gets the first
+//! answer, with different input a validation failure. Shared by REST and
+//! GraphQL.
+
+use entity::idempotency_keys;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::{DomainError, DomainResult, Principal, now};
+use crate::auth::secret;
+
+/// A stored first answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What to do with a request.
+#[derive(Debug)]
+pub enum Begin {
+    /// Run it, then [`finish`] or [`abandon`] the claim.
+    Proceed(Claim),
+    /// It ran before: answer as then.
+    Replay(StoredAnswer),
+}
+
+/// A claim on a key while its first request runs.
+#[derive(Debug)]
+pub struct Claim {
+    id: Uuid,
+}
+
+fn owner(principal: &Principal) -> String {
+    let (kind, id, _) = principal.audit_identity();
+    format!("{kind}:{}", id.unwrap_or_default())
+}
+
+/// Claims `key` for this caller and operation, or finds its first answer.
+pub async fn begin(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    key: &str,
+    operation: &str,
+    input: &[u8],
+) -> DomainResult<Begin> {
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(DomainError::invalid(
+            "Idempotency-Key",
+            "1 to 255 printable ASCII characters",
+        ));
+    }
+    let owner = owner(principal);
+    let hash = secret::digest(&format!("{operation}\n{}", String::from_utf8_lossy(input)));
+    let claim = idempotency_keys::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        owner: Set(owner.clone()),
+        key: Set(key.to_owned()),
+        operation: Set(operation.to_owned()),
+        request_hash: Set(hash.clone()),
+        status: Set(None),
+        response: Set(None),
+        created_at: Set(now()),
+    };
+    match claim.insert(db).await {
+        Ok(row) => Ok(Begin::Proceed(Claim { id: row.id })),
+        Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            let first = idempotency_keys::Entity::find()
+                .filter(idempotency_keys::Column::Owner.eq(owner))
+                .filter(idempotency_keys::Column::Key.eq(key))
+                .one(db)
+                .await?
+                .ok_or_else(|| DomainError::conflict("the idempotency key is being released; retry"))?;
+            if first.request_hash != hash || first.operation != operation {
+                return Err(DomainError::invalid(
+                    "Idempotency-Key",
+                    "this key was used for another request; use a new key for new input",
+                ));
+            }
+            match (first.status, first.response) {
+                (Some(status), Some(body)) => Ok(Begin::Replay(StoredAnswer {
+                    status: u16::try_from(status).unwrap_or(200),
+                    body,
+                })),
+                _ => Err(DomainError::conflict(
+                    "a request with this idempotency key is still running; retry shortly",
+                )),
+            }
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Stores the first answer of a claimed key.
+pub async fn finish(db: &DatabaseConnection, claim: Claim, status: u16, body: &str) -> DomainResult<()> {
+    idempotency_keys::Entity::update(idempotency_keys::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(claim.id),
+        status: Set(Some(i32::from(status))),
+        response: Set(Some(body.to_owned())),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Releases a claim whose request failed, so that a retry runs again.
+pub async fn abandon(db: &DatabaseConnection, claim: Claim) -> DomainResult<()> {
+    idempotency_keys::Entity::delete_by_id(claim.id).exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! The OpenAPI 3.1 document: assembled from the routers' annotations, with
+//! the problem answers every operation can give added in one place, served
+//! at `/api/openapi.json` and printed by `xietong schema openapi`.
+
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "xietong (协同)",
+        description = "District–county pairing coordination (对口协同发展): pairings (结对), their yearly task lists \
+(任务清单), the lead (牵头) and supporting (配合) units of each task, the targets (指标) inside tasks, and the \
+progress reports (进展报告) that flow up every month (月调度), quarter (季通报) and year (年评估考核).\n\n\
+Every list answers `{items, next_cursor, total_count}` and takes `limit` (1–200, default 50) and `cursor`. \
+Every mutable resource carries `version` and answers with `ETag: \"<version>\"`; `PATCH`, `PUT` and `DELETE` need \
+`If-Match`. A `POST` that creates may carry `Idempotency-Key`. Amounts are decimal strings. Errors are \
+`application/problem+json` with a stable `code`.",
+        license(name = "MIT"),
+    ),
+    components(schemas(super::problem::Problem, crate::domain::FieldError)),
+    tags(
+        (name = "auth", description = "Signing in (登录), tokens, the caller's own account"),
+        (name = "users", description = "User administration (用户管理)"),
+        (name = "clients", description = "Integration clients of provincial and city platforms (对接平台)"),
+        (name = "audit", description = "The audit log (操作日志)"),
+        (name = "regions", description = "Regions (行政区划)"),
+        (name = "pairings", description = "Pairings (结对) and unit pairings (部门街镇结对)"),
+        (name = "units", description = "Units (单位) and unit groups (单位组, e.g. 各镇街)"),
+        (name = "plans", description = "Plans (任务清单)"),
+        (name = "tasks", description = "Tasks (重点任务) with their units and targets (指标)"),
+        (name = "reports", description = "Progress reports (进展报告) and their review"),
+        (name = "metrics", description = "The metric catalogue (指标目录)"),
+    )
+)]
+struct ApiDoc;
+
+/// Every REST route, with its documentation.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(super::auth::router())
+        .merge(super::users::router())
+        .merge(super::clients::router())
+        .merge(super::audit::router())
+        .merge(super::plans::router())
+        .merge(super::tasks::router())
+        .merge(super::reports::router())
+}
+
+/// The finished document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = api_router().split_for_parts();
+    finish(api)
+}
+
+/// The document as served and committed: pretty JSON and a final newline.
+pub fn document_json() -> String {
+    to_json(&document())
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json(document: &utoipa::openapi::OpenApi) -> String {
+    let mut text = document.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
+    text.push('\n');
+    text
+}
+
+/// Adds what every operation shares: the bearer scheme and the problem
+/// answers that the service gives for them.
+pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    api.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "An access token from `POST /api/v1/auth/login` or `POST /api/v1/auth/token`.",
+                ))
+                .build(),
+        ),
+    );
+    for (path, item) in api.paths.paths.iter_mut() {
+        let has_id = path.contains('{');
+        let public = path.starts_with("/api/v1/auth/");
+        for (method, op) in [
+            ("get", item.get.as_mut()),
+            ("post", item.post.as_mut()),
+            ("put", item.put.as_mut()),
+            ("patch", item.patch.as_mut()),
+            ("delete", item.delete.as_mut()),
+        ] {
+            let Some(op) = op else { continue };
+            if path == "/api/v1/auth/token" {
+                continue;
+            }
+            add_problems(op, method, has_id, public);
+        }
+    }
+    api
+}
+
+fn add_problems(op: &mut Operation, method: &str, has_id: bool, public: bool) {
+    let writes = method != "get";
+    let if_match = op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| matches!(p, utoipa::openapi::RefOr::T(p) if p.name.eq_ignore_ascii_case("If-Match")))
+    });
+    let with_body = op.request_body.is_some();
+    let mut codes: Vec<(&str, &str)> = vec![
+        ("400", "The request is malformed (BAD_REQUEST)."),
+        ("500", "The service failed (INTERNAL)."),
+    ];
+    codes.push(("401", "No valid access token, or wrong credentials (UNAUTHENTICATED)."));
+    if !public {
+        codes.push(("403", "The caller may not do this (FORBIDDEN)."));
+    }
+    if has_id {
+        codes.push(("404", "No such resource, or one the caller may not see (NOT_FOUND)."));
+    }
+    if with_body {
+        codes.push(("413", "The body is too large (PAYLOAD_TOO_LARGE)."));
+        codes.push(("415", "The body is not JSON (UNSUPPORTED_MEDIA_TYPE)."));
+    }
+    if with_body || !writes {
+        codes.push((
+            "422",
+            "The input is not valid; `errors` names each field (VALIDATION_FAILED).",
+        ));
+    }
+    if writes && !public {
+        codes.push((
+            "409",
+            "The change clashes with the state or a uniqueness rule (CONFLICT).",
+        ));
+    }
+    if if_match {
+        codes.push((
+            "412",
+            "`If-Match` names a version that is no longer current (VERSION_CONFLICT).",
+        ));
+        codes.push(("428", "`If-Match` is missing (PRECONDITION_REQUIRED)."));
+    }
+    if public {
+        codes.push(("429", "Too many failed attempts; see `Retry-After` (RATE_LIMITED)."));
+    }
+    for (code, description) in codes {
+        if op.responses.responses.contains_key(code) {
+            continue;
+        }
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        op.responses.responses.insert(code.to_owned(), response.into());
+    }
+    if !public && op.security.is_none() {
+        op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}

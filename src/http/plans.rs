@@ -1,0 +1,242 @@
+//! `/api/v1/plans`: plans (任务清单) of pairings and regions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
+use super::problem::{ApiError, ApiResult};
+use super::{conditional, idempotent, with_etag};
+use crate::AppState;
+use crate::domain::DomainError;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanFilter, PlanOwner};
+use crate::domain::values::PlanStatus;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, delete))
+        .routes(routes!(issue))
+        .routes(routes!(close))
+        .routes(routes!(reopen))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct PlanQuery {
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `title`, `year` or `created_at`, `-` first for descending (default `-year`).
+    sort: Option<String>,
+    pairing_id: Option<Uuid>,
+    /// The region's own plans and those of the pairings it takes part in.
+    region_id: Option<Uuid>,
+    year: Option<i32>,
+    status: Option<PlanStatus>,
+}
+
+/// The plans the caller may see.
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(PlanQuery),
+    responses((status = 200, description = "A page of plans", body = Page<Plan>)))]
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<PlanQuery>,
+) -> ApiResult<Json<Page<Plan>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let filter = PlanFilter {
+        pairing_id: q.pairing_id,
+        region_id: q.region_id,
+        year: q.year,
+        status: q.status,
+    };
+    Ok(Json(
+        plan::list(&state.db, &caller, filter, q.sort.as_deref(), &page).await?,
+    ))
+}
+
+/// A new plan, of a pairing (`pairing_id`) or of one region (`region_id`).
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreatePlan {
+    pairing_id: Option<Uuid>,
+    region_id: Option<Uuid>,
+    #[schema(example = 2025)]
+    year: i32,
+    #[schema(example = "渝中区·巫溪县2025年度对口协同发展任务清单")]
+    title: String,
+    /// 文号
+    #[schema(example = "巫溪府发〔2025〕20号")]
+    doc_number: Option<String>,
+    /// 印发日期
+    #[schema(example = "2025-06-27")]
+    issued_on: Option<NaiveDate>,
+    /// 印发机关
+    #[serde(default)]
+    #[schema(example = json!(["巫溪县人民政府", "渝中区人民政府"]))]
+    issuers: Vec<String>,
+    /// Defaults to the end of the year.
+    default_deadline: Option<NaiveDate>,
+}
+
+/// Create a plan (a draft) as a coordinator of its regions.
+#[utoipa::path(post, path = "/api/v1/plans", tag = "plans", request_body = CreatePlan,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = Plan, headers(("ETag" = String)))))]
+async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreatePlan>,
+) -> ApiResult<Response> {
+    let owner = match (body.pairing_id, body.region_id) {
+        (Some(id), None) => PlanOwner::Pairing(id),
+        (None, Some(id)) => PlanOwner::Region(id),
+        _ => {
+            return Err(ApiError::from(DomainError::invalid(
+                "pairing_id",
+                "give either pairing_id or region_id",
+            )));
+        }
+    };
+    let input = NewPlan {
+        owner,
+        year: body.year,
+        title: body.title.clone(),
+        doc_number: body.doc_number.clone(),
+        issued_on: body.issued_on,
+        issuers: body.issuers.clone(),
+        default_deadline: body.default_deadline,
+    };
+    idempotent::create(
+        &state,
+        &caller,
+        &headers,
+        "POST /api/v1/plans",
+        &body,
+        plan::create(&state.db, &caller, input),
+    )
+    .await
+}
+
+/// A plan.
+#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = Uuid, Path, description = "The plan's id")),
+    responses((status = 200, description = "The plan", body = Plan, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
+async fn read(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let found = plan::get(&state.db, &caller, id).await?;
+    Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// Changes to a plan; absent fields stay, `null` clears.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PatchPlan {
+    title: Option<String>,
+    #[serde(default, with = "super::double_option")]
+    doc_number: Option<Option<String>>,
+    #[serde(default, with = "super::double_option")]
+    issued_on: Option<Option<NaiveDate>>,
+    issuers: Option<Vec<String>>,
+    default_deadline: Option<NaiveDate>,
+}
+
+/// Change a plan, as its coordinator.
+#[utoipa::path(patch, path = "/api/v1/plans/{id}", tag = "plans", request_body = PatchPlan,
+    params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Changed", body = Plan, headers(("ETag" = String)))))]
+async fn update(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<PatchPlan>,
+) -> ApiResult<Response> {
+    let changes = PlanChanges {
+        title: body.title,
+        doc_number: body.doc_number,
+        issued_on: body.issued_on,
+        issuers: body.issuers,
+        default_deadline: body.default_deadline,
+    };
+    let updated = plan::update(&state.db, &caller, id, version, changes).await?;
+    Ok(with_etag(updated.version, Json(updated)))
+}
+
+/// Delete a plan with its tasks, as its coordinator, while no report was made on it.
+#[utoipa::path(delete, path = "/api/v1/plans/{id}", tag = "plans",
+    params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 204, description = "Deleted")))]
+async fn delete(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<StatusCode> {
+    plan::delete(&state.db, &caller, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn move_to(
+    state: AppState,
+    caller: crate::domain::Caller,
+    id: Uuid,
+    version: i32,
+    to: PlanStatus,
+) -> ApiResult<Response> {
+    let moved = plan::set_status(&state.db, &caller, id, version, to).await?;
+    Ok(with_etag(moved.version, Json(moved)))
+}
+
+/// Issue a draft plan (印发): reports may then be made on its tasks.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/issue", tag = "plans",
+    params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Issued", body = Plan)))]
+async fn issue(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<Response> {
+    move_to(state, caller, id, version, PlanStatus::Issued).await
+}
+
+/// Close an issued plan (关闭): nothing in it changes any more.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/close", tag = "plans",
+    params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Closed", body = Plan)))]
+async fn close(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<Response> {
+    move_to(state, caller, id, version, PlanStatus::Closed).await
+}
+
+/// Reopen a closed plan.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/reopen", tag = "plans",
+    params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Reopened", body = Plan)))]
+async fn reopen(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<Response> {
+    move_to(state, caller, id, version, PlanStatus::Issued).await
+}

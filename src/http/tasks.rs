@@ -1,0 +1,319 @@
+//! `/api/v1/tasks`: tasks (重点任务) with their units (牵头 and 配合) and
+//! targets (指标), written and read with the task.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
+use super::problem::{ApiError, ApiResult};
+use super::{conditional, idempotent, with_etag};
+use crate::AppState;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput, Task, TaskChanges, TaskFilter};
+use crate::domain::values::{Amount, AssignmentRole, Comparator, Side, TaskStatus};
+use crate::domain::{DomainError, FieldError};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, delete))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct TaskQuery {
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `seq`, `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).
+    sort: Option<String>,
+    plan_id: Option<Uuid>,
+    pairing_id: Option<Uuid>,
+    /// Tasks of the plans of this region: its own and its pairings'.
+    region_id: Option<Uuid>,
+    /// The plan's year.
+    year: Option<i32>,
+    /// 协同发展事项 / 重点领域, exactly.
+    category: Option<String>,
+    /// Tasks this unit works on, directly or through a group (各镇街).
+    unit_id: Option<Uuid>,
+    /// With `unit_id`: `lead` (牵头) or `supporting` (配合).
+    role: Option<AssignmentRole>,
+    /// `not_started`, `in_progress`, `completed`, `cancelled`, or `overdue` (逾期).
+    status: Option<String>,
+    /// Deadline on or after this day.
+    deadline_from: Option<NaiveDate>,
+    /// Deadline on or before this day.
+    deadline_to: Option<NaiveDate>,
+    /// Words in the task's text (具体任务).
+    q: Option<String>,
+}
+
+/// The tasks the caller may see.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskQuery),
+    responses((status = 200, description = "A page of tasks", body = Page<Task>)))]
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<TaskQuery>,
+) -> ApiResult<Json<Page<Task>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| s.parse::<task::TaskStatusFilter>())
+        .transpose()
+        .map_err(|e| ApiError::from(DomainError::invalid("status", e)))?;
+    let filter = TaskFilter {
+        plan_id: q.plan_id,
+        pairing_id: q.pairing_id,
+        region_id: q.region_id,
+        year: q.year,
+        category: q.category,
+        unit_id: q.unit_id,
+        role: q.role,
+        status,
+        deadline_from: q.deadline_from,
+        deadline_to: q.deadline_to,
+        q: q.q,
+    };
+    Ok(Json(
+        task::list(&state.db, &caller, filter, q.sort.as_deref(), &page).await?,
+    ))
+}
+
+/// A unit or a group on a task: give `unit_id` or `group_id`.
+#[derive(Deserialize, Serialize, utoipa::ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+struct AssignmentBody {
+    unit_id: Option<Uuid>,
+    group_id: Option<Uuid>,
+    role: AssignmentRole,
+    /// Required in a pairing's plan, absent in a region's own.
+    side: Option<Side>,
+}
+
+/// A target (指标) of a task.
+#[derive(Deserialize, Serialize, utoipa::ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+struct TargetBody {
+    /// An existing target to keep (its reported values stay); absent for a new one.
+    id: Option<Uuid>,
+    /// A metric code of the catalogue (`investment_funds`).
+    #[schema(example = "investment_funds")]
+    metric: Option<String>,
+    #[schema(example = "实际到位资金")]
+    label: Option<String>,
+    comparator: Comparator,
+    value: Amount,
+    /// The upper end of a `range`.
+    value_max: Option<Amount>,
+    /// 万元, 人次, 个, 名 …
+    #[schema(example = "万元")]
+    unit: String,
+    #[schema(example = "力争实际到位资金5000万元以上")]
+    source_text: String,
+}
+
+fn assignments(bodies: Vec<AssignmentBody>) -> Result<Vec<AssignmentInput>, ApiError> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let assignee = match (body.unit_id, body.group_id) {
+            (Some(id), None) => Assignee::Unit(id),
+            (None, Some(id)) => Assignee::Group(id),
+            _ => {
+                errors.push(FieldError {
+                    field: format!("assignments[{i}]"),
+                    message: "give either unit_id or group_id".into(),
+                });
+                continue;
+            }
+        };
+        out.push(AssignmentInput {
+            assignee,
+            role: body.role,
+            side: body.side,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(DomainError::Validation(errors).into())
+    }
+}
+
+fn targets(bodies: Vec<TargetBody>) -> Vec<TargetInput> {
+    bodies
+        .into_iter()
+        .map(|t| TargetInput {
+            id: t.id,
+            metric: t.metric,
+            label: t.label,
+            comparator: t.comparator,
+            value: t.value,
+            value_max: t.value_max,
+            unit: t.unit,
+            source_text: t.source_text,
+        })
+        .collect()
+}
+
+/// A new task of a plan.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreateTask {
+    plan_id: Uuid,
+    /// 部分, when the plan has sections.
+    section: Option<String>,
+    /// 序号, once within a section.
+    #[schema(example = 1)]
+    seq: i32,
+    #[schema(example = "联手开展招商引资")]
+    category: Option<String>,
+    #[schema(example = "确保协作引进1个以上项目落地巫溪县，力争实际到位资金5000万元以上。")]
+    content: String,
+    /// 完成时限; the plan's default deadline when absent.
+    deadline: Option<NaiveDate>,
+    #[schema(example = "2025年11月底")]
+    deadline_text: Option<String>,
+    /// 牵头领导
+    #[serde(default)]
+    leaders: Vec<String>,
+    /// 备注
+    notes: Option<String>,
+    #[serde(default)]
+    assignments: Vec<AssignmentBody>,
+    #[serde(default)]
+    targets: Vec<TargetBody>,
+}
+
+/// Add a task to a plan, as its coordinator.
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = CreateTask,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = Task, headers(("ETag" = String)))))]
+async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> ApiResult<Response> {
+    let input = NewTask {
+        plan_id: body.plan_id,
+        section: body.section.clone(),
+        seq: body.seq,
+        category: body.category.clone(),
+        content: body.content.clone(),
+        deadline: body.deadline,
+        deadline_text: body.deadline_text.clone(),
+        leaders: body.leaders.clone(),
+        notes: body.notes.clone(),
+        assignments: assignments(body.assignments.clone())?,
+        targets: targets(body.targets.clone()),
+    };
+    idempotent::create(
+        &state,
+        &caller,
+        &headers,
+        "POST /api/v1/tasks",
+        &body,
+        task::create(&state.db, &caller, input),
+    )
+    .await
+}
+
+/// A task, with its units and targets.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path, description = "The task's id")),
+    responses((status = 200, description = "The task", body = Task, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
+async fn read(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let found = task::get(&state.db, &caller, id).await?;
+    Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// Changes to a task; absent fields stay, `null` clears. What the task is
+/// (text, deadline, units, targets) is the coordinators'; its progress
+/// (`status`, `declared_progress`, `progress_note`) also its lead unit's.
+/// `assignments` and `targets`, when given, replace the lists; a target
+/// keeps its reported values when named by its `id`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PatchTask {
+    #[serde(default, with = "super::double_option")]
+    section: Option<Option<String>>,
+    seq: Option<i32>,
+    #[serde(default, with = "super::double_option")]
+    category: Option<Option<String>>,
+    content: Option<String>,
+    deadline: Option<NaiveDate>,
+    #[serde(default, with = "super::double_option")]
+    deadline_text: Option<Option<String>>,
+    leaders: Option<Vec<String>>,
+    #[serde(default, with = "super::double_option")]
+    notes: Option<Option<String>>,
+    assignments: Option<Vec<AssignmentBody>>,
+    targets: Option<Vec<TargetBody>>,
+    status: Option<TaskStatus>,
+    /// 0 to 100, for tasks without targets.
+    #[serde(default, with = "super::double_option")]
+    declared_progress: Option<Option<i32>>,
+    #[serde(default, with = "super::double_option")]
+    progress_note: Option<Option<String>>,
+}
+
+/// Change a task.
+#[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", request_body = PatchTask,
+    params(("id" = Uuid, Path, description = "The task's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Changed", body = Task, headers(("ETag" = String)))))]
+async fn update(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<PatchTask>,
+) -> ApiResult<Response> {
+    let changes = TaskChanges {
+        section: body.section,
+        seq: body.seq,
+        category: body.category,
+        content: body.content,
+        deadline: body.deadline,
+        deadline_text: body.deadline_text,
+        leaders: body.leaders,
+        notes: body.notes,
+        assignments: body.assignments.map(assignments).transpose()?,
+        targets: body.targets.map(targets),
+        status: body.status,
+        declared_progress: body.declared_progress,
+        progress_note: body.progress_note,
+    };
+    let updated = task::update(&state.db, &caller, id, version, changes).await?;
+    Ok(with_etag(updated.version, Json(updated)))
+}
+
+/// Remove a task on which no report was made, as a coordinator of its plan.
+#[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = Uuid, Path, description = "The task's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 204, description = "Deleted")))]
+async fn delete(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<StatusCode> {
+    task::delete(&state.db, &caller, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,75 @@
+//! The OpenAPI document: committed, served and printed are the same bytes,
+//! and the documentation page works offline.
+
+mod common;
+
+use common::TestApp;
+
+#[test]
+fn the_committed_document_is_what_the_code_produces() {
+    let produced = xietong::http::openapi::document_json();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+        .expect("openapi/openapi.json is committed");
+    assert!(
+        produced == committed,
+        "openapi/openapi.json is stale: run `cargo run -- schema openapi > openapi/openapi.json` and commit it"
+    );
+}
+
+#[test]
+fn schema_openapi_prints_the_same_bytes() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_xietong"))
+        .args(["schema", "openapi"])
+        .output()
+        .expect("run xietong schema openapi");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).expect("UTF-8"),
+        xietong::http::openapi::document_json()
+    );
+}
+
+#[tokio::test]
+async fn the_server_serves_the_committed_document_and_its_docs_page() {
+    let app = TestApp::spawn().await;
+    let served = app.get("/api/openapi.json").await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type"), Some("application/json"));
+    assert_eq!(served.body, xietong::http::openapi::document_json().as_bytes());
+    let document = served.json();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    let page = String::from_utf8_lossy(&docs.body);
+    assert!(page.contains("swagger-ui"), "{page}");
+    assert!(
+        !page.contains("https://"),
+        "the page must load nothing from the internet"
+    );
+    let script = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(script.status, 200, "Swagger UI is served from the binary");
+}
+
+#[test]
+fn every_operation_documents_its_errors_and_security() {
+    let document = common::openapi::committed();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("500"), "{method} {path} documents no 500");
+            if path.starts_with("/api/v1/") && !path.starts_with("/api/v1/auth/") {
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{method} {path}"
+                );
+                assert!(op["security"].is_array(), "{method} {path} names no security");
+            }
+            assert!(
+                op["summary"].is_string() || op["description"].is_string(),
+                "{method} {path} is not described"
+            );
+        }
+    }
+}
