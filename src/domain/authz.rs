@@ -221,6 +221,15 @@ impl TaskAccess {
         self.plan.coordinate || principal.reads_everything()
     }
 
+    /// Write reports on the task at all: for some unit, if not the caller's.
+    pub fn writes_reports(&self, principal: &Principal) -> bool {
+        match principal {
+            Principal::System => true,
+            Principal::Client(client) => client.can_write,
+            Principal::User(user) => user.role == Role::Admin || self.plan.coordinate || self.unit_role.is_some(),
+        }
+    }
+
     /// Write and submit the reports of `unit` on the task: the unit's own
     /// users, a coordinator of the plan, an administrator, or a machine with
     /// the `write` scope.

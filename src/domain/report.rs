@@ -218,6 +218,9 @@ async fn write_values(txn: &DatabaseTransaction, report_id: Uuid, values: &[Valu
 pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewReport) -> DomainResult<Report> {
     let txn = begin_write(db).await?;
     let (task_model, plan, access) = task::load_visible(&txn, caller, input.task_id).await?;
+    if !access.writes_reports(&caller.principal) {
+        return Err(DomainError::forbidden("you may not write reports on this task"));
+    }
     let Some(unit_id) = input.unit_id.or(caller.principal.unit_id()) else {
         return Err(DomainError::invalid("unit_id", "name the reporting unit"));
     };
