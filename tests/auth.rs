@@ -645,3 +645,56 @@ async fn bad_bodies_are_problems() {
         .await;
     assert_problem(&too_large, 413, "PAYLOAD_TOO_LARGE");
 }
+
+#[tokio::test]
+async fn many_failures_from_one_address_are_throttled_whatever_the_username() {
+    let app = TestApp::spawn().await;
+    for n in 0..5 {
+        let body = json!({"username": format!("guess-{n}"), "password": "wrong-password"});
+        assert_eq!(
+            app.request("POST", "/api/v1/auth/login", Some(&body), &[]).await.status,
+            401
+        );
+    }
+    let body = json!({"username": "guess-9", "password": "wrong-password"});
+    let limited = app.request("POST", "/api/v1/auth/login", Some(&body), &[]).await;
+    assert_problem(&limited, 429, "RATE_LIMITED");
+    assert!(limited.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_by_actor_and_action() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let root = app.as_bearer(&admin, "GET", "/api/v1/me", None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for name in ["alpha-user", "beta-user"] {
+        let body = json!({"username": name, "password": "long-enough-pw", "role": "viewer"});
+        assert_eq!(
+            app.as_bearer(&admin, "POST", "/api/v1/users", Some(&body)).await.status,
+            201
+        );
+    }
+    let by_actor = app
+        .as_bearer(
+            &admin,
+            "GET",
+            &format!("/api/v1/audit?actor_id={root}&action=create"),
+            None,
+        )
+        .await;
+    assert_eq!(by_actor.json()["total_count"], 2);
+    let logins = app.as_bearer(&admin, "GET", "/api/v1/audit?action=login", None).await;
+    assert_eq!(logins.json()["total_count"], 1);
+    let nobody = app
+        .as_bearer(
+            &admin,
+            "GET",
+            &format!("/api/v1/audit?actor_id={}", uuid::Uuid::new_v4()),
+            None,
+        )
+        .await;
+    assert_eq!(nobody.json()["total_count"], 0);
+}
