@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod import;
 
 use std::future::Future;
 use std::sync::Arc;

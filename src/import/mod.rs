@@ -1,0 +1,8 @@
+//! Import of task lists and tables as the documents lay them out: reading
+//! CSV and XLSX, finding columns by their Chinese headers, splitting unit
+//! cells, parsing deadlines and extracting targets.
+
+pub mod cells;
+pub mod deadline;
+pub mod table;
+pub mod targets;
