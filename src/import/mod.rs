@@ -4,5 +4,7 @@
 
 pub mod cells;
 pub mod deadline;
+pub mod headers;
+pub mod rows;
 pub mod table;
 pub mod targets;
