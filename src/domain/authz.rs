@@ -118,6 +118,36 @@ pub async fn plan_access<C: ConnectionTrait>(
     }
 }
 
+/// Fails unless `principal` may write the chronicle (大事记) of a pairing:
+/// an administrator, a coordinator whose unit's region is the pairing's
+/// helper, a co-helper or its recipient (as for the pairing's plans, see
+/// [`plan_access`]), or a machine with the `write` scope.
+pub async fn require_chronicle_writer<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    pairing_id: Uuid,
+) -> DomainResult<()> {
+    let allowed = match principal {
+        Principal::System => true,
+        Principal::Client(client) => client.can_write,
+        Principal::User(user) => match user.role {
+            Role::Admin => true,
+            Role::Coordinator => match principal_region(conn, principal).await? {
+                Some(region) => pairing_regions(conn, pairing_id).await?.contains(&region),
+                None => false,
+            },
+            Role::UnitUser | Role::Viewer | Role::Integration => false,
+        },
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "only an administrator or a coordinator of the pairing's regions may change its chronicle",
+        ))
+    }
+}
+
 /// The groups a unit belongs to: by explicit membership, or by a rule that
 /// takes every unit of its kind in its region.
 pub async fn groups_of_unit<C: ConnectionTrait>(conn: &C, unit_id: Uuid) -> DomainResult<HashSet<Uuid>> {

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::page::{self, Page, PageRequest, Sort};
 use super::{Caller, DomainError, DomainResult, authz};
 
 /// A metric of the catalogue.
@@ -44,6 +45,27 @@ pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult
         .into_iter()
         .map(Metric::from)
         .collect())
+}
+
+/// The catalogue, one page by code (`sort`: `code` or `-code`).
+pub async fn list_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<Metric>> {
+    authz::require_reader(&caller.principal)?;
+    let (_, descending) = page::parse_sort(sort, "code", &["code"])?;
+    let sort = Sort::<metrics::Entity> {
+        column: metrics::Column::Code,
+        id: metrics::Column::Id,
+        descending,
+        key_of: |m: &metrics::Model| (serde_json::json!(m.code), m.id),
+        value_of: page::text_value,
+    };
+    Ok(page::fetch(conn, metrics::Entity::find(), &sort, page)
+        .await?
+        .map(Metric::from))
 }
 
 /// The metric with this code, if the catalogue has one.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authz;
 pub mod client;
 pub mod error;
+pub mod event;
 pub mod idempotency;
 pub mod metric;
 pub mod page;

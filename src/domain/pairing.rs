@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::audit::{self, Action};
 use super::authz;
 use super::error::Validator;
+use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::PairingStatus;
 use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
@@ -255,6 +256,57 @@ pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult
         .all(conn)
         .await?;
     pairing_views(conn, models).await
+}
+
+/// What a list of pairings is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct PairingFilter {
+    /// Pairings where the region is helper, co-helper or recipient.
+    pub region_id: Option<Uuid>,
+    pub status: Option<PairingStatus>,
+}
+
+/// The pairings that meet `filter`, one page by creation (`sort`:
+/// `created_at` or `-created_at`).
+pub async fn list_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: PairingFilter,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<Pairing>> {
+    authz::require_reader(&caller.principal)?;
+    let (_, descending) = page::parse_sort(sort, "created_at", &["created_at"])?;
+    let mut query = pairings::Entity::find();
+    if let Some(region_id) = filter.region_id {
+        let as_co_helper = sea_orm::sea_query::Query::select()
+            .column(pairing_co_helpers::Column::PairingId)
+            .from(pairing_co_helpers::Entity)
+            .and_where(pairing_co_helpers::Column::RegionId.eq(region_id))
+            .to_owned();
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(pairings::Column::HelperRegionId.eq(region_id))
+                .add(pairings::Column::RecipientRegionId.eq(region_id))
+                .add(pairings::Column::Id.in_subquery(as_co_helper)),
+        );
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(pairings::Column::Status.eq(status.as_str()));
+    }
+    let sort = Sort::<pairings::Entity> {
+        column: pairings::Column::CreatedAt,
+        id: pairings::Column::Id,
+        descending,
+        key_of: |m: &pairings::Model| (serde_json::json!(m.created_at.to_rfc3339()), m.id),
+        value_of: page::timestamp_value,
+    };
+    let rows = page::fetch(conn, query, &sort, page).await?;
+    Ok(Page {
+        items: pairing_views(conn, rows.items).await?,
+        next_cursor: rows.next_cursor,
+        total_count: rows.total_count,
+    })
 }
 
 /// Finds the pairing of a helper and a recipient, named as the CLI names
@@ -508,6 +560,55 @@ pub async fn list_unit_pairings<C: ConnectionTrait>(
         .into_iter()
         .map(UnitPairing::from)
         .collect())
+}
+
+pub async fn get_unit_pairing<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<UnitPairing> {
+    authz::require_reader(&caller.principal)?;
+    unit_pairings::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(UnitPairing::from)
+        .ok_or_else(|| DomainError::not_found(UNIT_PAIRING, id))
+}
+
+/// What a list of unit pairings is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct UnitPairingFilter {
+    pub pairing_id: Option<Uuid>,
+    /// Unit pairings where the unit is the helper or the recipient unit.
+    pub unit_id: Option<Uuid>,
+}
+
+/// The unit pairings that meet `filter`, one page by creation (`sort`:
+/// `created_at` or `-created_at`).
+pub async fn list_unit_pairings_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: UnitPairingFilter,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<UnitPairing>> {
+    authz::require_reader(&caller.principal)?;
+    let (_, descending) = page::parse_sort(sort, "created_at", &["created_at"])?;
+    let mut query = unit_pairings::Entity::find();
+    if let Some(pairing_id) = filter.pairing_id {
+        query = query.filter(unit_pairings::Column::PairingId.eq(pairing_id));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(unit_pairings::Column::HelperUnitId.eq(unit_id))
+                .add(unit_pairings::Column::RecipientUnitId.eq(unit_id)),
+        );
+    }
+    let sort = Sort::<unit_pairings::Entity> {
+        column: unit_pairings::Column::CreatedAt,
+        id: unit_pairings::Column::Id,
+        descending,
+        key_of: |m: &unit_pairings::Model| (serde_json::json!(m.created_at.to_rfc3339()), m.id),
+        value_of: page::timestamp_value,
+    };
+    Ok(page::fetch(conn, query, &sort, page).await?.map(UnitPairing::from))
 }
 
 pub async fn update_unit_pairing(

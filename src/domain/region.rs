@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::audit::{self, Action};
 use super::authz;
 use super::error::Validator;
+use super::page::{self, Page, PageRequest, Sort};
 use super::values::{Cluster, RegionKind};
 use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
 
@@ -183,6 +184,84 @@ pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult
         .into_iter()
         .map(Region::from_model)
         .collect()
+}
+
+/// What a list of regions is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct RegionFilter {
+    pub kind: Option<RegionKind>,
+    pub cluster: Option<Cluster>,
+    pub parent_id: Option<Uuid>,
+    /// A part of the name or of the code.
+    pub q: Option<String>,
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern that finds
+/// `text` anywhere.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A condition that `column` contains `text`.
+pub(crate) fn contains(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, LikeExpr};
+    Expr::col(column).like(LikeExpr::new(like_pattern(text)).escape('\\'))
+}
+
+/// The regions that meet `filter`, one page in `sort` order (`name` or
+/// `created_at`; `-` for descending; by name when none).
+pub async fn list_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: RegionFilter,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<Region>> {
+    authz::require_reader(&caller.principal)?;
+    let (field, descending) = page::parse_sort(sort, "name", &["name", "created_at"])?;
+    let mut query = regions::Entity::find();
+    if let Some(kind) = filter.kind {
+        query = query.filter(regions::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(cluster) = filter.cluster {
+        query = query.filter(regions::Column::Cluster.eq(cluster.as_str()));
+    }
+    if let Some(parent_id) = filter.parent_id {
+        query = query.filter(regions::Column::ParentId.eq(parent_id));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(contains(regions::Column::Name, q))
+                .add(contains(regions::Column::Code, q)),
+        );
+    }
+    let sort = match field {
+        "name" => Sort::<regions::Entity> {
+            column: regions::Column::Name,
+            id: regions::Column::Id,
+            descending,
+            key_of: |m: &regions::Model| (serde_json::json!(m.name), m.id),
+            value_of: page::text_value,
+        },
+        _ => Sort {
+            column: regions::Column::CreatedAt,
+            id: regions::Column::Id,
+            descending,
+            key_of: |m: &regions::Model| (serde_json::json!(m.created_at.to_rfc3339()), m.id),
+            value_of: page::timestamp_value,
+        },
+    };
+    page::fetch(conn, query, &sort, page).await?.try_map(Region::from_model)
 }
 
 /// Finds a region by its name, as the CLI and the import files write it

@@ -18,7 +18,8 @@ use uuid::Uuid;
 use super::audit::{self, Action};
 use super::authz;
 use super::error::Validator;
-use super::region::parse_stored;
+use super::page::{self, Page, PageRequest, Sort};
+use super::region::{contains, parse_stored};
 use super::values::UnitKind;
 use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
 
@@ -284,6 +285,68 @@ pub async fn list_units<C: ConnectionTrait>(
         .all(conn)
         .await?;
     unit_views(conn, models).await
+}
+
+/// What a list of units is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct UnitFilter {
+    pub region_id: Option<Uuid>,
+    pub kind: Option<UnitKind>,
+    /// A part of the unit's name or of one of its aliases.
+    pub q: Option<String>,
+}
+
+fn unit_name_sort(descending: bool) -> Sort<units::Entity> {
+    Sort {
+        column: units::Column::Name,
+        id: units::Column::Id,
+        descending,
+        key_of: |m: &units::Model| (serde_json::json!(m.name), m.id),
+        value_of: page::text_value,
+    }
+}
+
+/// Views of one page of unit rows.
+async fn unit_page<C: ConnectionTrait>(conn: &C, rows: Page<units::Model>) -> DomainResult<Page<Unit>> {
+    Ok(Page {
+        items: unit_views(conn, rows.items).await?,
+        next_cursor: rows.next_cursor,
+        total_count: rows.total_count,
+    })
+}
+
+/// The units that meet `filter`, one page by name (`sort`: `name` or `-name`).
+pub async fn list_units_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: UnitFilter,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<Unit>> {
+    authz::require_reader(&caller.principal)?;
+    let (_, descending) = page::parse_sort(sort, "name", &["name"])?;
+    let mut query = units::Entity::find();
+    if let Some(region_id) = filter.region_id {
+        query = query.filter(units::Column::RegionId.eq(region_id));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(units::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let by_alias = sea_orm::sea_query::Query::select()
+            .column(unit_aliases::Column::UnitId)
+            .from(unit_aliases::Entity)
+            .and_where(unit_aliases::Column::UnitId.is_not_null())
+            .and_where(contains(unit_aliases::Column::Alias, q))
+            .to_owned();
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(contains(units::Column::Name, q))
+                .add(units::Column::Id.in_subquery(by_alias)),
+        );
+    }
+    let rows = page::fetch(conn, query, &unit_name_sort(descending), page).await?;
+    unit_page(conn, rows).await
 }
 
 pub async fn update_unit(
@@ -629,18 +692,63 @@ pub async fn list_groups<C: ConnectionTrait>(
 /// its rule takes.
 pub async fn group_members<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Vec<Unit>> {
     let group = get_group(conn, caller, id).await?;
-    let mut query = units::Entity::find().filter(units::Column::RegionId.eq(group.region_id));
-    let explicit = units::Column::Id.is_in(group.member_ids.iter().copied());
-    query = match &group.rule_kinds {
-        Some(kinds) => query.filter(units::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())).or(explicit)),
-        None => query.filter(explicit),
-    };
-    let models = query
+    let models = members_query(&group)
         .order_by_asc(units::Column::Name)
         .order_by_asc(units::Column::Id)
         .all(conn)
         .await?;
     unit_views(conn, models).await
+}
+
+/// The groups of a region (or of every region), one page by name
+/// (`sort`: `name` or `-name`).
+pub async fn list_groups_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    region_id: Option<Uuid>,
+    sort: Option<&str>,
+    page: &PageRequest,
+) -> DomainResult<Page<UnitGroup>> {
+    authz::require_reader(&caller.principal)?;
+    let (_, descending) = page::parse_sort(sort, "name", &["name"])?;
+    let mut query = unit_groups::Entity::find();
+    if let Some(region_id) = region_id {
+        query = query.filter(unit_groups::Column::RegionId.eq(region_id));
+    }
+    let sort = Sort::<unit_groups::Entity> {
+        column: unit_groups::Column::Name,
+        id: unit_groups::Column::Id,
+        descending,
+        key_of: |m: &unit_groups::Model| (serde_json::json!(m.name), m.id),
+        value_of: page::text_value,
+    };
+    let rows = page::fetch(conn, query, &sort, page).await?;
+    Ok(Page {
+        items: group_views(conn, rows.items).await?,
+        next_cursor: rows.next_cursor,
+        total_count: rows.total_count,
+    })
+}
+
+/// The units a group stands for now (see [`group_members`]), one page by name.
+pub async fn group_members_page<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: Uuid,
+    page: &PageRequest,
+) -> DomainResult<Page<Unit>> {
+    let group = get_group(conn, caller, id).await?;
+    let rows = page::fetch(conn, members_query(&group), &unit_name_sort(false), page).await?;
+    unit_page(conn, rows).await
+}
+
+fn members_query(group: &UnitGroup) -> sea_orm::Select<units::Entity> {
+    let query = units::Entity::find().filter(units::Column::RegionId.eq(group.region_id));
+    let explicit = units::Column::Id.is_in(group.member_ids.iter().copied());
+    match &group.rule_kinds {
+        Some(kinds) => query.filter(units::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())).or(explicit)),
+        None => query.filter(explicit),
+    }
 }
 
 pub async fn update_group(

@@ -4,14 +4,19 @@
 mod audit;
 mod auth;
 mod clients;
+mod events;
 pub mod extract;
 mod health;
 pub mod idempotent;
+mod metrics;
 pub mod openapi;
+mod pairings;
 mod plans;
 pub mod problem;
+mod regions;
 mod reports;
 mod tasks;
+mod units;
 mod users;
 
 use std::sync::Arc;

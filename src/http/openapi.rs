@@ -36,6 +36,7 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "tasks", description = "Tasks (重点任务) with their units and targets (指标)"),
         (name = "reports", description = "Progress reports (进展报告) and their review"),
         (name = "metrics", description = "The metric catalogue (指标目录)"),
+        (name = "events", description = "The chronicle of a pairing (大事记)"),
     )
 )]
 struct ApiDoc;
@@ -50,6 +51,11 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::plans::router())
         .merge(super::tasks::router())
         .merge(super::reports::router())
+        .merge(super::regions::router())
+        .merge(super::units::router())
+        .merge(super::pairings::router())
+        .merge(super::metrics::router())
+        .merge(super::events::router())
 }
 
 /// The finished document.

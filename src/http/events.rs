@@ -1,0 +1,181 @@
+//! `/api/v1/events`: the chronicle of a pairing (大事记) — agreements
+//! signed, parks opened, forest quota bought (8.46万亩 for 21150万元) —
+//! each event with its amounts.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
+use super::problem::ApiResult;
+use super::{conditional, idempotent, with_etag};
+use crate::AppState;
+use crate::domain::event::{self, Event, EventAmount, EventFilter, EventInput};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::values::Amount;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, replace, delete))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct EventQuery {
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `occurred_on` or `created_at`, `-` first for descending (default `occurred_on`).
+    sort: Option<String>,
+    pairing_id: Option<Uuid>,
+    /// Events on or after this day.
+    from: Option<NaiveDate>,
+    /// Events on or before this day.
+    to: Option<NaiveDate>,
+}
+
+/// The chronicle (大事记): events of every pairing or of one, by day.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery),
+    responses((status = 200, description = "A page of events", body = Page<Event>)))]
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<EventQuery>,
+) -> ApiResult<Json<Page<Event>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let filter = EventFilter {
+        pairing_id: q.pairing_id,
+        from: q.from,
+        to: q.to,
+    };
+    Ok(Json(
+        event::list(&state.db, &caller, filter, q.sort.as_deref(), &page).await?,
+    ))
+}
+
+/// An amount of an event: a value and its unit (8.46万亩, 21150万元).
+#[derive(Deserialize, Serialize, utoipa::ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+struct AmountBody {
+    value: Amount,
+    /// The unit of measure: 万亩, 万元, 个 …
+    #[schema(example = "万亩")]
+    unit: String,
+    /// What the amount counts.
+    #[schema(example = "森林面积指标")]
+    label: Option<String>,
+}
+
+/// An event, whole: the body of a create and of a replace.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct EventBody {
+    /// The pairing whose chronicle it belongs to; it cannot change.
+    pairing_id: Uuid,
+    /// The day it happened.
+    #[schema(example = "2021-06-18")]
+    occurred_on: NaiveDate,
+    #[schema(example = "渝中区向巫溪县购买森林面积指标")]
+    title: String,
+    #[schema(example = "签订森林覆盖率指标交易协议，购买森林面积指标8.46万亩，交易金额21150万元。")]
+    description: Option<String>,
+    /// In order; replaced as a whole.
+    #[serde(default)]
+    #[schema(example = json!([
+        {"value": "8.46", "unit": "万亩", "label": "森林面积指标"},
+        {"value": "21150", "unit": "万元", "label": "交易金额"}
+    ]))]
+    amounts: Vec<AmountBody>,
+}
+
+impl EventBody {
+    fn input(&self) -> EventInput {
+        EventInput {
+            pairing_id: self.pairing_id,
+            occurred_on: self.occurred_on,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            amounts: self
+                .amounts
+                .iter()
+                .map(|a| EventAmount {
+                    value: a.value,
+                    unit: a.unit.clone(),
+                    label: a.label.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Add an event to a pairing's chronicle (大事记), as an administrator or a coordinator of the pairing's regions.
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = Event, headers(("ETag" = String)))))]
+async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<EventBody>,
+) -> ApiResult<Response> {
+    idempotent::create(
+        &state,
+        &caller,
+        &headers,
+        "POST /api/v1/events",
+        &body,
+        event::create(&state.db, &caller, body.input()),
+    )
+    .await
+}
+
+/// An event of a pairing's chronicle (大事记) with its amounts.
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = Uuid, Path, description = "The event's id")),
+    responses((status = 200, description = "The event", body = Event, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
+async fn read(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let found = event::get(&state.db, &caller, id).await?;
+    Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// Replace an event of the chronicle (大事记) and its amounts with the body given, as an administrator or a coordinator of the pairing's regions.
+#[utoipa::path(put, path = "/api/v1/events/{id}", tag = "events", request_body = EventBody,
+    params(("id" = Uuid, Path, description = "The event's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Replaced", body = Event, headers(("ETag" = String)))))]
+async fn replace(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<EventBody>,
+) -> ApiResult<Response> {
+    let updated = event::update(&state.db, &caller, id, version, body.input()).await?;
+    Ok(with_etag(updated.version, Json(updated)))
+}
+
+/// Delete an event of the chronicle (大事记), as an administrator or a coordinator of the pairing's regions.
+#[utoipa::path(delete, path = "/api/v1/events/{id}", tag = "events",
+    params(("id" = Uuid, Path, description = "The event's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 204, description = "Deleted")))]
+async fn delete(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<StatusCode> {
+    event::delete(&state.db, &caller, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

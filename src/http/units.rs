@@ -1,0 +1,299 @@
+//! `/api/v1/units` and `/api/v1/unit-groups`: units (单位: departments,
+//! streets, towns, townships) with their aliases, and unit groups (单位组,
+//! e.g. 各镇街) by rule or by members.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
+use super::problem::ApiResult;
+use super::{ListQuery, conditional, idempotent, with_etag};
+use crate::AppState;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::unit::{self, Unit, UnitFilter, UnitGroup, UnitGroupInput, UnitInput};
+use crate::domain::values::UnitKind;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(read_unit, replace_unit, delete_unit))
+        .routes(routes!(list_groups, create_group))
+        .routes(routes!(read_group, replace_group, delete_group))
+        .routes(routes!(group_members))
+}
+
+// ------------------------------------------------------------------ units
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct UnitQuery {
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `name`, `-` first for descending (default `name`).
+    sort: Option<String>,
+    region_id: Option<Uuid>,
+    kind: Option<UnitKind>,
+    /// A part of the unit's name or of one of its aliases (区就业人才中心).
+    q: Option<String>,
+}
+
+/// The units (单位) of every region or of one, by name.
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", params(UnitQuery),
+    responses((status = 200, description = "A page of units", body = Page<Unit>)))]
+async fn list_units(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<UnitQuery>,
+) -> ApiResult<Json<Page<Unit>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let filter = UnitFilter {
+        region_id: q.region_id,
+        kind: q.kind,
+        q: q.q,
+    };
+    Ok(Json(
+        unit::list_units_page(&state.db, &caller, filter, q.sort.as_deref(), &page).await?,
+    ))
+}
+
+/// A unit, whole: the body of a create and of a replace.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UnitBody {
+    /// The region the unit belongs to; it cannot change.
+    region_id: Uuid,
+    /// Unique in the region among units, groups and aliases.
+    #[schema(example = "县经济信息委")]
+    name: String,
+    kind: UnitKind,
+    /// Other names of the unit in documents; replaced as a whole.
+    #[serde(default)]
+    #[schema(example = json!(["县投资促进服务中心"]))]
+    aliases: Vec<String>,
+}
+
+impl UnitBody {
+    fn input(&self) -> UnitInput {
+        UnitInput {
+            region_id: self.region_id,
+            name: self.name.clone(),
+            kind: self.kind,
+            aliases: self.aliases.clone(),
+        }
+    }
+}
+
+/// Create a unit (单位) with its aliases, as an administrator.
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = Unit, headers(("ETag" = String)))))]
+async fn create_unit(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> ApiResult<Response> {
+    idempotent::create(
+        &state,
+        &caller,
+        &headers,
+        "POST /api/v1/units",
+        &body,
+        unit::create_unit(&state.db, &caller, body.input()),
+    )
+    .await
+}
+
+/// A unit (单位) with its aliases.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", params(("id" = Uuid, Path, description = "The unit's id")),
+    responses((status = 200, description = "The unit", body = Unit, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
+async fn read_unit(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let found = unit::get_unit(&state.db, &caller, id).await?;
+    Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// Replace a unit (单位) and its aliases with the body given, as an administrator.
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", request_body = UnitBody,
+    params(("id" = Uuid, Path, description = "The unit's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Replaced", body = Unit, headers(("ETag" = String)))))]
+async fn replace_unit(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> ApiResult<Response> {
+    let updated = unit::update_unit(&state.db, &caller, id, version, body.input()).await?;
+    Ok(with_etag(updated.version, Json(updated)))
+}
+
+/// Delete a unit (单位) that no task, report, user or unit pairing refers to, as an administrator.
+#[utoipa::path(delete, path = "/api/v1/units/{id}", tag = "units",
+    params(("id" = Uuid, Path, description = "The unit's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 204, description = "Deleted")))]
+async fn delete_unit(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<StatusCode> {
+    unit::delete_unit(&state.db, &caller, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----------------------------------------------------------------- groups
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct GroupQuery {
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `name`, `-` first for descending (default `name`).
+    sort: Option<String>,
+    region_id: Option<Uuid>,
+}
+
+/// The unit groups (单位组: 各镇街, 区级相关部门单位) of every region or of one, by name.
+#[utoipa::path(get, path = "/api/v1/unit-groups", tag = "units", params(GroupQuery),
+    responses((status = 200, description = "A page of unit groups", body = Page<UnitGroup>)))]
+async fn list_groups(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<GroupQuery>,
+) -> ApiResult<Json<Page<UnitGroup>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    Ok(Json(
+        unit::list_groups_page(&state.db, &caller, q.region_id, q.sort.as_deref(), &page).await?,
+    ))
+}
+
+/// A unit group, whole: the body of a create and of a replace. Give a
+/// rule (`rule_kinds`), members (`member_ids`), or both.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct GroupBody {
+    /// The region the group belongs to; it cannot change.
+    region_id: Uuid,
+    /// Unique in the region among units, groups and aliases.
+    #[schema(example = "各镇街")]
+    name: String,
+    /// Every unit of these kinds in the region belongs to the group.
+    #[schema(example = json!(["street", "town", "township"]))]
+    rule_kinds: Option<Vec<UnitKind>>,
+    /// Units of the region named explicitly.
+    #[serde(default)]
+    member_ids: Vec<Uuid>,
+    /// Other names of the group in documents.
+    #[serde(default)]
+    #[schema(example = json!(["各街镇"]))]
+    aliases: Vec<String>,
+    #[schema(example = "渝中区所有街道")]
+    description: Option<String>,
+}
+
+impl GroupBody {
+    fn input(&self) -> UnitGroupInput {
+        UnitGroupInput {
+            region_id: self.region_id,
+            name: self.name.clone(),
+            rule_kinds: self.rule_kinds.clone(),
+            member_ids: self.member_ids.clone(),
+            aliases: self.aliases.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// Create a unit group (单位组, e.g. 各镇街), as an administrator.
+#[utoipa::path(post, path = "/api/v1/unit-groups", tag = "units", request_body = GroupBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = UnitGroup, headers(("ETag" = String)))))]
+async fn create_group(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<GroupBody>,
+) -> ApiResult<Response> {
+    idempotent::create(
+        &state,
+        &caller,
+        &headers,
+        "POST /api/v1/unit-groups",
+        &body,
+        unit::create_group(&state.db, &caller, body.input()),
+    )
+    .await
+}
+
+/// A unit group (单位组).
+#[utoipa::path(get, path = "/api/v1/unit-groups/{id}", tag = "units", params(("id" = Uuid, Path, description = "The group's id")),
+    responses((status = 200, description = "The group", body = UnitGroup, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
+async fn read_group(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let found = unit::get_group(&state.db, &caller, id).await?;
+    Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// Replace a unit group (单位组) with the body given, as an administrator.
+#[utoipa::path(put, path = "/api/v1/unit-groups/{id}", tag = "units", request_body = GroupBody,
+    params(("id" = Uuid, Path, description = "The group's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Replaced", body = UnitGroup, headers(("ETag" = String)))))]
+async fn replace_group(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<GroupBody>,
+) -> ApiResult<Response> {
+    let updated = unit::update_group(&state.db, &caller, id, version, body.input()).await?;
+    Ok(with_etag(updated.version, Json(updated)))
+}
+
+/// Delete a unit group (单位组) that no task is assigned to, as an administrator.
+#[utoipa::path(delete, path = "/api/v1/unit-groups/{id}", tag = "units",
+    params(("id" = Uuid, Path, description = "The group's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 204, description = "Deleted")))]
+async fn delete_group(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+) -> ApiResult<StatusCode> {
+    unit::delete_group(&state.db, &caller, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The units a group (单位组) stands for now: its members and every unit its rule takes, by name.
+#[utoipa::path(get, path = "/api/v1/unit-groups/{id}/members", tag = "units",
+    params(("id" = Uuid, Path, description = "The group's id"), ListQuery),
+    responses((status = 200, description = "A page of units", body = Page<Unit>)))]
+async fn group_members(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Unit>>> {
+    let page = q.page()?;
+    Ok(Json(unit::group_members_page(&state.db, &caller, id, &page).await?))
+}
