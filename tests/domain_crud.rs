@@ -11,7 +11,7 @@ use common::seed;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 use xietong::domain::pairing::{self, PairingDocument, PairingInput, UnitPairingInput};
-use xietong::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanOwner};
+use xietong::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanOwner, PlanTransition};
 use xietong::domain::region::{self, RegionInput};
 use xietong::domain::report::{self, NewReport, Report, ReportChanges, ValueInput};
 use xietong::domain::task::{self, Assignee, AssignmentInput, TargetInput, TaskChanges};
@@ -979,11 +979,11 @@ async fn a_plan_goes_from_draft_to_issued_to_closed() {
     let draft = draft_plan(&db, &p, 2026).await;
     assert_eq!(draft.status, PlanStatus::Draft);
     assert_eq!(draft.default_deadline, date(2026, 12, 31));
-    let issued = plan::set_status(&db, &system(), draft.id, draft.version, PlanStatus::Issued)
+    let issued = plan::transition(&db, &system(), draft.id, draft.version, PlanTransition::Issue)
         .await
         .expect("issue");
     assert_eq!(issued.status, PlanStatus::Issued);
-    let closed = plan::set_status(&db, &system(), draft.id, issued.version, PlanStatus::Closed)
+    let closed = plan::transition(&db, &system(), draft.id, issued.version, PlanTransition::Close)
         .await
         .expect("close");
     assert_eq!(closed.status, PlanStatus::Closed);
@@ -991,14 +991,14 @@ async fn a_plan_goes_from_draft_to_issued_to_closed() {
 }
 
 #[tokio::test]
-async fn an_issued_plan_cannot_go_back_to_draft() {
+async fn an_issued_plan_cannot_be_issued_again() {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
     let p = seed::yuzhong_wuxi(&db).await;
     let issued = plan_of(&db, p.plan).await;
-    let err = plan::set_status(&db, &system(), p.plan, issued.version, PlanStatus::Draft)
+    let err = plan::transition(&db, &system(), p.plan, issued.version, PlanTransition::Issue)
         .await
-        .expect_err("issued → draft");
+        .expect_err("issue an issued plan");
     assert_eq!(err.code(), ErrorCode::Conflict, "{err:?}");
     assert_eq!(plan_of(&db, p.plan).await, issued);
 }
@@ -1010,7 +1010,7 @@ async fn a_closed_plan_refuses_task_updates() {
     let p = seed::yuzhong_wuxi(&db).await;
     let t = seed::task(&db, &p, 1, &["5000"]).await;
     let issued = plan_of(&db, p.plan).await;
-    plan::set_status(&db, &system(), p.plan, issued.version, PlanStatus::Closed)
+    plan::transition(&db, &system(), p.plan, issued.version, PlanTransition::Close)
         .await
         .expect("close the plan");
     let err = task::update(

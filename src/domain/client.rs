@@ -5,9 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::integration_clients;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -15,7 +13,7 @@ use super::audit::{self, Action};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
-use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, begin_write, now};
+use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, Store, begin_write, now};
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, secret};
 
@@ -92,7 +90,7 @@ fn scope_text(scopes: &[String]) -> String {
         .join(" ")
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewClient) -> DomainResult<IssuedClient> {
+pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> DomainResult<IssuedClient> {
     authz::require_admin(&caller.principal, "create integration clients")?;
     let mut v = Validator::new();
     v.text("name", &input.name, 200);
@@ -193,7 +191,7 @@ pub async fn find_by_client_id<C: ConnectionTrait>(conn: &C, client_id: &str) ->
 }
 
 /// Gives a client a new secret; the old one stops working at once.
-pub async fn rotate_secret(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> DomainResult<IssuedClient> {
+pub async fn rotate_secret(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<IssuedClient> {
     authz::require_admin(&caller.principal, "rotate client secrets")?;
     let txn = begin_write(db).await?;
     let current = integration_clients::Entity::find_by_id(id)
@@ -229,7 +227,7 @@ pub async fn rotate_secret(db: &DatabaseConnection, caller: &Caller, id: Uuid) -
 }
 
 /// Revokes a client: its secret no longer buys tokens.
-pub async fn revoke(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
+pub async fn revoke(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
     authz::require_admin(&caller.principal, "revoke integration clients")?;
     let txn = begin_write(db).await?;
     let current = integration_clients::Entity::find_by_id(id)
@@ -288,7 +286,7 @@ pub struct ClientToken {
 /// The client-credentials grant: a client's id and secret buy an access
 /// token with the scopes asked for (all of the client's when none).
 pub async fn grant(
-    db: &DatabaseConnection,
+    db: &impl Store,
     keys: &TokenKeys,
     client_id: &str,
     client_secret: &str,

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{event_amounts, events, pairings};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -18,7 +15,7 @@ use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::values::Amount;
-use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const ENTITY: &str = "event";
 
@@ -182,7 +179,7 @@ fn clean_description(description: Option<String>) -> Option<String> {
 }
 
 /// Adds an event to a pairing's chronicle.
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: EventInput) -> DomainResult<Event> {
+pub async fn create(db: &impl Store, caller: &Caller, input: EventInput) -> DomainResult<Event> {
     let txn = begin_write(db).await?;
     authz::require_chronicle_writer(&txn, &caller.principal, input.pairing_id).await?;
     let scaled = validate(&txn, &input).await?;
@@ -276,7 +273,7 @@ pub async fn list<C: ConnectionTrait>(
 
 /// Replaces an event (its amounts with it), at the version the caller read.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -328,7 +325,7 @@ pub async fn update(
 }
 
 /// Removes an event with its amounts, at the version the caller read.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     let txn = begin_write(db).await?;
     let current = events::Entity::find_by_id(id)
         .one(&txn)

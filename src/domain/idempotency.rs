@@ -4,10 +4,10 @@
 //! GraphQL.
 
 use entity::idempotency_keys;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{DomainError, DomainResult, Principal, now};
+use super::{DomainError, DomainResult, Principal, Store, now};
 use crate::auth::secret;
 
 /// A stored first answer.
@@ -39,7 +39,7 @@ fn owner(principal: &Principal) -> String {
 
 /// Claims `key` for this caller and operation, or finds its first answer.
 pub async fn begin(
-    db: &DatabaseConnection,
+    db: &impl Store,
     principal: &Principal,
     key: &str,
     operation: &str,
@@ -93,7 +93,7 @@ pub async fn begin(
 }
 
 /// Stores the first answer of a claimed key.
-pub async fn finish(db: &DatabaseConnection, claim: Claim, status: u16, body: &str) -> DomainResult<()> {
+pub async fn finish(db: &impl Store, claim: Claim, status: u16, body: &str) -> DomainResult<()> {
     idempotency_keys::Entity::update(idempotency_keys::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(claim.id),
         status: Set(Some(i32::from(status))),
@@ -106,7 +106,7 @@ pub async fn finish(db: &DatabaseConnection, claim: Claim, status: u16, body: &s
 }
 
 /// Releases a claim whose request failed, so that a retry runs again.
-pub async fn abandon(db: &DatabaseConnection, claim: Claim) -> DomainResult<()> {
+pub async fn abandon(db: &impl Store, claim: Claim) -> DomainResult<()> {
     idempotency_keys::Entity::delete_by_id(claim.id).exec(db).await?;
     Ok(())
 }

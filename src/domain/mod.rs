@@ -22,7 +22,7 @@ pub mod user;
 pub mod values;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
 pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
 pub use principal::{ClientPrincipal, Principal, UserPrincipal};
@@ -62,9 +62,17 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
+/// What a domain write goes through: the connection pool, or a
+/// transaction already open (an import's), in which each write is a
+/// savepoint, so that many writes commit or vanish together.
+pub trait Store: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> + Send + Sync {}
+
+impl<T: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> + Send + Sync> Store for T {}
+
 /// Opens the transaction of a write: `BEGIN IMMEDIATE` on SQLite, so that
-/// concurrent writers wait for each other instead of failing mid-way.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// concurrent writers wait for each other instead of failing mid-way; a
+/// savepoint inside an open transaction.
+pub async fn begin_write<C: Store>(db: &C) -> Result<DatabaseTransaction, DbErr> {
     crate::db::begin_write(db).await
 }
 

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{events, pairing_co_helpers, pairing_documents, pairings, plans, regions, unit_pairings, units};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::PairingStatus;
-use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const PAIRING: &str = "pairing";
 const UNIT_PAIRING: &str = "unit_pairing";
@@ -205,7 +205,7 @@ async fn replace_parts<C: ConnectionTrait>(conn: &C, pairing_id: Uuid, input: &P
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: PairingInput) -> DomainResult<Pairing> {
+pub async fn create(db: &impl Store, caller: &Caller, input: PairingInput) -> DomainResult<Pairing> {
     authz::require_admin(&caller.principal, "create pairings")?;
     let txn = begin_write(db).await?;
     validate_pairing(&txn, &input, None).await?;
@@ -324,7 +324,7 @@ pub async fn find_by_regions<C: ConnectionTrait>(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -372,7 +372,7 @@ pub async fn update(
 }
 
 /// Removes a pairing that has no plans and no chronicle.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete pairings")?;
     let txn = begin_write(db).await?;
     let current = pairings::Entity::find_by_id(id)
@@ -509,7 +509,7 @@ async fn validate_unit_pairing<C: ConnectionTrait>(
 }
 
 pub async fn create_unit_pairing(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     input: UnitPairingInput,
 ) -> DomainResult<UnitPairing> {
@@ -612,7 +612,7 @@ pub async fn list_unit_pairings_page<C: ConnectionTrait>(
 }
 
 pub async fn update_unit_pairing(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -664,7 +664,7 @@ pub async fn update_unit_pairing(
 }
 
 pub async fn delete_unit_pairing(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,

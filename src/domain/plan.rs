@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{pairing_co_helpers, pairings, plans, regions, reports, tasks};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::{PlanStatus, Role, end_of_year};
-use super::{Caller, DomainError, DomainResult, Principal, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, expect_version, lost_update, now};
 
 const ENTITY: &str = "plan";
 
@@ -123,7 +123,7 @@ pub async fn load_visible<C: ConnectionTrait>(
     Ok((model, access))
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewPlan) -> DomainResult<Plan> {
+pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainResult<Plan> {
     let txn = begin_write(db).await?;
     let mut v = Validator::new();
     validate_fields(&mut v, &input.title, input.doc_number.as_deref(), &input.issuers);
@@ -327,7 +327,7 @@ async fn load_for_coordination(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -376,28 +376,50 @@ pub async fn update(
     Ok(after)
 }
 
-/// Moves a plan along draft → issued → closed (印发, 关闭); a closed plan may
-/// be reopened to issued.
-pub async fn set_status(
-    db: &DatabaseConnection,
+/// A step of a plan's life: draft → issued (印发) → closed (关闭), and a
+/// closed plan reopened to issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanTransition {
+    Issue,
+    Close,
+    Reopen,
+}
+
+impl PlanTransition {
+    /// The status a plan must be in, and the one it moves to.
+    pub fn states(self) -> (PlanStatus, PlanStatus) {
+        match self {
+            PlanTransition::Issue => (PlanStatus::Draft, PlanStatus::Issued),
+            PlanTransition::Close => (PlanStatus::Issued, PlanStatus::Closed),
+            PlanTransition::Reopen => (PlanStatus::Closed, PlanStatus::Issued),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            PlanTransition::Issue => "issue",
+            PlanTransition::Close => "close",
+            PlanTransition::Reopen => "reopen",
+        }
+    }
+}
+
+pub async fn transition(
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
-    to: PlanStatus,
+    step: PlanTransition,
 ) -> DomainResult<Plan> {
     let txn = begin_write(db).await?;
     let current = load_for_coordination(&txn, caller, id, expected_version).await?;
     let before = Plan::from_model(current)?;
-    let legal = matches!(
-        (before.status, to),
-        (PlanStatus::Draft, PlanStatus::Issued)
-            | (PlanStatus::Issued, PlanStatus::Closed)
-            | (PlanStatus::Closed, PlanStatus::Issued)
-    );
-    if !legal {
+    let (from, to) = step.states();
+    if before.status != from {
         return Err(DomainError::conflict(format!(
-            "a {} plan cannot become {}",
-            before.status, to
+            "only a {from} plan can {}; this one is {}",
+            step.name(),
+            before.status
         )));
     }
     let model = plans::Entity::update(plans::ActiveModel {
@@ -413,16 +435,10 @@ pub async fn set_status(
     .await
     .map_err(lost_update(ENTITY, id, expected_version))?;
     let after = Plan::from_model(model)?;
-    let action = match to {
-        PlanStatus::Issued if before.status == PlanStatus::Draft => "issue",
-        PlanStatus::Issued => "reopen",
-        PlanStatus::Closed => "close",
-        PlanStatus::Draft => "draft",
-    };
     audit::record(
         &txn,
         caller,
-        Action::Transition(action),
+        Action::Transition(step.name()),
         ENTITY,
         Some(id),
         Some(audit::snapshot(&before)?),
@@ -434,7 +450,7 @@ pub async fn set_status(
 }
 
 /// Removes a plan with everything in it, as long as no report was made on it.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     let txn = begin_write(db).await?;
     let current = load_for_coordination(&txn, caller, id, expected_version).await?;
     let report_count = reports::Entity::find()

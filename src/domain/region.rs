@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{pairing_co_helpers, pairings, plans, regions, unit_groups, units};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -16,7 +15,7 @@ use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::values::{Cluster, RegionKind};
-use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const ENTITY: &str = "region";
 
@@ -131,7 +130,7 @@ async fn validate<C: ConnectionTrait>(conn: &C, input: &RegionInput, id: Option<
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: RegionInput) -> DomainResult<Region> {
+pub async fn create(db: &impl Store, caller: &Caller, input: RegionInput) -> DomainResult<Region> {
     authz::require_admin(&caller.principal, "create regions")?;
     let txn = begin_write(db).await?;
     validate(&txn, &input, None).await?;
@@ -287,7 +286,7 @@ pub async fn find_by_name<C: ConnectionTrait>(conn: &C, name: &str) -> DomainRes
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -334,7 +333,7 @@ pub async fn update(
 }
 
 /// Removes a region that nothing refers to any more.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete regions")?;
     let txn = begin_write(db).await?;
     let current = regions::Entity::find_by_id(id)

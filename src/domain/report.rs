@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use entity::{plans, report_values, reports, targets};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use super::error::Validator;
 use super::region::parse_stored;
 use super::task;
 use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus};
-use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const ENTITY: &str = "report";
 
@@ -215,7 +215,7 @@ async fn write_values(txn: &DatabaseTransaction, report_id: Uuid, values: &[Valu
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewReport) -> DomainResult<Report> {
+pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> DomainResult<Report> {
     let txn = begin_write(db).await?;
     let (task_model, plan, access) = task::load_visible(&txn, caller, input.task_id).await?;
     if !access.writes_reports(&caller.principal) {
@@ -363,7 +363,7 @@ async fn load_for_writer(
 
 /// Changes a draft or returned report.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -446,7 +446,7 @@ impl Transition {
 
 /// Moves a report one step along its workflow; who and when are recorded.
 pub async fn transition(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: Option<i32>,
@@ -530,7 +530,7 @@ pub async fn transition(
 }
 
 /// Removes a report that was never submitted.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     let txn = begin_write(db).await?;
     let (current, status) = load_for_writer(&txn, caller, id, expected_version).await?;
     if status != ReportStatus::Draft {

@@ -6,13 +6,13 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::{login_throttle, refresh_tokens, users};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::{self, Action};
 use super::user::User;
-use super::{Caller, DomainError, DomainResult, begin_write, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, now};
 use crate::auth::secret;
 use crate::auth::token::TokenKeys;
 
@@ -134,7 +134,7 @@ fn access_for(keys: &TokenKeys, user: &User, refresh_token: String) -> DomainRes
 
 /// Signs a user in with their password.
 pub async fn login(
-    db: &DatabaseConnection,
+    db: &impl Store,
     keys: &TokenKeys,
     caller: &Caller,
     username: &str,
@@ -207,7 +207,7 @@ async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: Uuid, at: DateTi
 /// Trades a refresh token for new tokens. The old one is spent; presenting
 /// it again ends every token of its family, since one of the two holders
 /// is not who they say.
-pub async fn refresh(db: &DatabaseConnection, keys: &TokenKeys, refresh_token: &str) -> DomainResult<Tokens> {
+pub async fn refresh(db: &impl Store, keys: &TokenKeys, refresh_token: &str) -> DomainResult<Tokens> {
     let at = now();
     let txn = begin_write(db).await?;
     let Some(stored) = refresh_tokens::Entity::find()
@@ -264,7 +264,7 @@ pub async fn refresh(db: &DatabaseConnection, keys: &TokenKeys, refresh_token: &
 
 /// Signs out: the refresh token and its family stop working. Unknown
 /// tokens are ignored, so signing out twice is harmless.
-pub async fn logout(db: &DatabaseConnection, refresh_token: &str) -> DomainResult<()> {
+pub async fn logout(db: &impl Store, refresh_token: &str) -> DomainResult<()> {
     let txn = begin_write(db).await?;
     if let Some(stored) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(secret::digest(refresh_token)))

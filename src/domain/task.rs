@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{metrics, pairings, plans, report_values, reports, targets, task_assignments, tasks, unit_groups, units};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use super::region::parse_stored;
 use super::values::{
     Amount, AssignmentRole, Comparator, PlanStatus, ReportStatus, Side, TaskStatus, china_day, is_overdue,
 };
-use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const ENTITY: &str = "task";
 
@@ -613,7 +613,7 @@ async fn write_targets(
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewTask) -> DomainResult<Task> {
+pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainResult<Task> {
     let txn = begin_write(db).await?;
     let (plan, access) = plan::load_visible(&txn, caller, input.plan_id)
         .await
@@ -703,7 +703,7 @@ pub async fn list_by_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -808,7 +808,7 @@ pub async fn update(
 }
 
 /// Removes a task on which no report was made.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
+pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     let txn = begin_write(db).await?;
     let (current, plan, access) = load_visible(&txn, caller, id).await?;
     if !access.edit_definition() {

@@ -9,8 +9,8 @@ use entity::{
 };
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::{contains, parse_stored};
 use super::values::UnitKind;
-use super::{Caller, DomainError, DomainResult, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const UNIT: &str = "unit";
 const GROUP: &str = "unit_group";
@@ -225,7 +225,7 @@ async fn validate_unit<C: ConnectionTrait>(conn: &C, input: &UnitInput) -> Domai
     v.finish()
 }
 
-pub async fn create_unit(db: &DatabaseConnection, caller: &Caller, input: UnitInput) -> DomainResult<Unit> {
+pub async fn create_unit(db: &impl Store, caller: &Caller, input: UnitInput) -> DomainResult<Unit> {
     authz::require_admin(&caller.principal, "create units")?;
     let txn = begin_write(db).await?;
     validate_unit(&txn, &input).await?;
@@ -350,7 +350,7 @@ pub async fn list_units_page<C: ConnectionTrait>(
 }
 
 pub async fn update_unit(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -403,12 +403,7 @@ pub async fn update_unit(
 }
 
 /// Removes a unit that no task, report, user or unit pairing refers to.
-pub async fn delete_unit(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-    expected_version: i32,
-) -> DomainResult<()> {
+pub async fn delete_unit(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete units")?;
     let txn = begin_write(db).await?;
     let current = units::Entity::find_by_id(id)
@@ -625,7 +620,7 @@ async fn replace_members<C: ConnectionTrait>(conn: &C, group_id: Uuid, member_id
     Ok(())
 }
 
-pub async fn create_group(db: &DatabaseConnection, caller: &Caller, input: UnitGroupInput) -> DomainResult<UnitGroup> {
+pub async fn create_group(db: &impl Store, caller: &Caller, input: UnitGroupInput) -> DomainResult<UnitGroup> {
     authz::require_admin(&caller.principal, "create unit groups")?;
     let txn = begin_write(db).await?;
     validate_group(&txn, &input).await?;
@@ -752,7 +747,7 @@ fn members_query(group: &UnitGroup) -> sea_orm::Select<units::Entity> {
 }
 
 pub async fn update_group(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -806,12 +801,7 @@ pub async fn update_group(
     Ok(after)
 }
 
-pub async fn delete_group(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-    expected_version: i32,
-) -> DomainResult<()> {
+pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete unit groups")?;
     let txn = begin_write(db).await?;
     let current = unit_groups::Entity::find_by_id(id)

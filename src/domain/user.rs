@@ -5,9 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::{refresh_tokens, units, users};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -17,7 +15,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::Role;
-use super::{Caller, DomainError, DomainResult, Principal, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, expect_version, lost_update, now};
 use crate::auth::password;
 
 const ENTITY: &str = "user";
@@ -117,7 +115,7 @@ async fn check_role_and_unit<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewUser) -> DomainResult<User> {
+pub async fn create(db: &impl Store, caller: &Caller, input: NewUser) -> DomainResult<User> {
     authz::require_admin(&caller.principal, "create users")?;
     let txn = begin_write(db).await?;
     let mut v = Validator::new();
@@ -213,7 +211,7 @@ async fn revoke_sessions<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> DomainR
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     id: Uuid,
     expected_version: i32,
@@ -309,12 +307,7 @@ async fn set_password(
 }
 
 /// An administrator sets a new password for a user; their sessions end.
-pub async fn reset_password(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-    new_password: &str,
-) -> DomainResult<()> {
+pub async fn reset_password(db: &impl Store, caller: &Caller, id: Uuid, new_password: &str) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "reset passwords")?;
     let mut v = Validator::new();
     check_password(&mut v, "password", new_password);
@@ -332,7 +325,7 @@ pub async fn reset_password(
 /// A user changes their own password, proving the current one; every
 /// session of theirs ends.
 pub async fn change_own_password(
-    db: &DatabaseConnection,
+    db: &impl Store,
     caller: &Caller,
     current: &str,
     new_password: &str,

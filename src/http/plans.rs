@@ -16,7 +16,7 @@ use super::{conditional, idempotent, with_etag};
 use crate::AppState;
 use crate::domain::DomainError;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanFilter, PlanOwner};
+use crate::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanFilter, PlanOwner, PlanTransition};
 use crate::domain::values::PlanStatus;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -196,9 +196,9 @@ async fn move_to(
     caller: crate::domain::Caller,
     id: Uuid,
     version: i32,
-    to: PlanStatus,
+    step: PlanTransition,
 ) -> ApiResult<Response> {
-    let moved = plan::set_status(&state.db, &caller, id, version, to).await?;
+    let moved = plan::transition(&state.db, &caller, id, version, step).await?;
     Ok(with_etag(moved.version, Json(moved)))
 }
 
@@ -212,7 +212,7 @@ async fn issue(
     ApiPath(id): ApiPath<Uuid>,
     IfMatch(version): IfMatch,
 ) -> ApiResult<Response> {
-    move_to(state, caller, id, version, PlanStatus::Issued).await
+    move_to(state, caller, id, version, PlanTransition::Issue).await
 }
 
 /// Close an issued plan (关闭): nothing in it changes any more.
@@ -225,7 +225,7 @@ async fn close(
     ApiPath(id): ApiPath<Uuid>,
     IfMatch(version): IfMatch,
 ) -> ApiResult<Response> {
-    move_to(state, caller, id, version, PlanStatus::Closed).await
+    move_to(state, caller, id, version, PlanTransition::Close).await
 }
 
 /// Reopen a closed plan.
@@ -238,5 +238,5 @@ async fn reopen(
     ApiPath(id): ApiPath<Uuid>,
     IfMatch(version): IfMatch,
 ) -> ApiResult<Response> {
-    move_to(state, caller, id, version, PlanStatus::Issued).await
+    move_to(state, caller, id, version, PlanTransition::Reopen).await
 }

@@ -5,6 +5,9 @@
 pub mod cells;
 pub mod deadline;
 pub mod headers;
+pub mod reference;
+pub mod resolve;
 pub mod rows;
 pub mod table;
 pub mod targets;
+pub mod tasks;

@@ -5,13 +5,11 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 use xietong::domain::Caller;
 use xietong::domain::pairing::{self, PairingInput};
-use xietong::domain::plan::{self, NewPlan, PlanOwner};
+use xietong::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
 use xietong::domain::region::{self, RegionInput};
 use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput};
 use xietong::domain::unit::{self, UnitInput};
-use xietong::domain::values::{
-    Amount, AssignmentRole, Cluster, Comparator, PairingStatus, PlanStatus, RegionKind, Side, UnitKind,
-};
+use xietong::domain::values::{Amount, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Side, UnitKind};
 
 /// Two regions, their pairing, a unit on each side and an issued plan.
 pub struct Pairing {
@@ -119,7 +117,7 @@ pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
     )
     .await
     .expect("create the plan");
-    plan::set_status(db, &system, plan.id, plan.version, PlanStatus::Issued)
+    plan::transition(db, &system, plan.id, plan.version, PlanTransition::Issue)
         .await
         .expect("issue the plan");
     Pairing {

@@ -1,0 +1,459 @@
+//! Importing a task list into a new plan: dry run first, then all or
+//! nothing in one transaction.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::resolve::{self, Resolution, Resolver, Unresolved};
+use super::rows::{self, RowProblem};
+use super::{deadline, table, targets};
+use crate::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
+use crate::domain::task::{self, AssignmentInput, NewTask, TargetInput};
+use crate::domain::values::{AssignmentRole, Side};
+use crate::domain::{Caller, DomainError, DomainResult, Store, authz, region};
+
+/// Whose plan the list becomes, and how names resolve.
+#[derive(Clone, Debug)]
+pub struct TaskImport {
+    pub year: i32,
+    pub title: String,
+    /// `Pairing(helper, recipient)` or `Region(region)`, by region id.
+    pub owner: Owner,
+    /// The region whose columns name no side (责任单位); by default the
+    /// recipient of a pairing, or the plan's region.
+    pub issuer: Option<Uuid>,
+    pub doc_number: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub create_missing_units: bool,
+    /// `NAME=UNIT`: the document's NAME is the unit UNIT (remembered as its alias).
+    pub aliases: Vec<(String, String)>,
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    Pairing { helper: Uuid, recipient: Uuid },
+    Region(Uuid),
+}
+
+/// A target found in a task's text.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TargetFound {
+    pub metric: Option<String>,
+    pub comparator: String,
+    pub value: String,
+    pub value_max: Option<String>,
+    pub unit: String,
+    pub source_text: String,
+}
+
+/// What became of one row.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RowOutcome {
+    /// The row's line in the file.
+    pub line: usize,
+    pub section: Option<String>,
+    pub seq: i32,
+    pub category: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub deadline_text: Option<String>,
+    pub leaders: Vec<String>,
+    pub lead: Vec<Resolution>,
+    pub supporting: Vec<Resolution>,
+    pub targets: Vec<TargetFound>,
+    pub problems: Vec<String>,
+}
+
+/// A problem with the file or a row.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportProblem {
+    pub line: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+    pub suggestion: Option<String>,
+}
+
+/// The answer of an import: row by row what it did (or, on a dry run or
+/// on failure, would do), and nothing written unless `ok` and not a dry run.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub ok: bool,
+    pub dry_run: bool,
+    /// Whether anything was written.
+    pub written: bool,
+    pub plan_id: Option<Uuid>,
+    pub tasks: usize,
+    pub targets: usize,
+    pub units_created: Vec<String>,
+    pub groups_created: Vec<String>,
+    pub aliases_added: Vec<String>,
+    pub problems: Vec<ImportProblem>,
+    pub rows: Vec<RowOutcome>,
+}
+
+impl ImportReport {
+    fn failed(dry_run: bool, problems: Vec<ImportProblem>) -> ImportReport {
+        ImportReport {
+            ok: false,
+            dry_run,
+            written: false,
+            plan_id: None,
+            tasks: 0,
+            targets: 0,
+            units_created: vec![],
+            groups_created: vec![],
+            aliases_added: vec![],
+            problems,
+            rows: vec![],
+        }
+    }
+}
+
+fn row_problem(p: RowProblem) -> ImportProblem {
+    ImportProblem {
+        line: p.line,
+        column: p.column,
+        message: p.message,
+        suggestion: None,
+    }
+}
+
+fn unresolved_problem(line: usize, u: Unresolved) -> ImportProblem {
+    ImportProblem {
+        line: Some(line),
+        column: None,
+        message: u.message,
+        suggestion: u.suggestion,
+    }
+}
+
+/// Imports a task list from the bytes of a CSV or XLSX file.
+pub async fn import<C: Store>(
+    db: &C,
+    caller: &Caller,
+    bytes: &[u8],
+    options: &TaskImport,
+) -> DomainResult<ImportReport> {
+    let rows = match table::read(bytes) {
+        Ok(rows) => rows,
+        Err(e) => {
+            return Ok(ImportReport::failed(
+                options.dry_run,
+                vec![ImportProblem {
+                    line: None,
+                    column: None,
+                    message: e.to_string(),
+                    suggestion: None,
+                }],
+            ));
+        }
+    };
+    let tasks = match rows::parse(&rows) {
+        Ok(tasks) => tasks,
+        Err(problems) => {
+            return Ok(ImportReport::failed(
+                options.dry_run,
+                problems.into_iter().map(row_problem).collect(),
+            ));
+        }
+    };
+    let txn = crate::domain::begin_write(db).await?;
+    let outcome = run(&txn, caller, &tasks, options).await;
+    match outcome {
+        Ok(mut report) => {
+            if report.ok && !options.dry_run {
+                txn.commit().await?;
+                report.written = true;
+            } else {
+                txn.rollback().await?;
+                // Rolled back: the plan it made does not exist.
+                report.plan_id = None;
+            }
+            Ok(report)
+        }
+        Err(err) => {
+            txn.rollback().await?;
+            match err {
+                DomainError::Internal(_) => Err(err),
+                other => Ok(ImportReport::failed(
+                    options.dry_run,
+                    vec![ImportProblem {
+                        line: None,
+                        column: None,
+                        message: other.to_string(),
+                        suggestion: None,
+                    }],
+                )),
+            }
+        }
+    }
+}
+
+struct Regions {
+    issuer: Uuid,
+    /// (region id, name, side)
+    members: Vec<(Uuid, String, Option<Side>)>,
+}
+
+impl Regions {
+    fn of(&self, written: Option<&str>) -> Option<&(Uuid, String, Option<Side>)> {
+        match written {
+            None => self.members.iter().find(|(id, _, _)| *id == self.issuer),
+            Some(name) => self.members.iter().find(|(_, n, _)| n == name),
+        }
+    }
+}
+
+async fn regions<C: Store>(conn: &C, caller: &Caller, options: &TaskImport) -> DomainResult<Regions> {
+    let mut members = Vec::new();
+    let issuer = match options.owner {
+        Owner::Region(id) => {
+            let r = region::get(conn, caller, id).await?;
+            members.push((r.id, r.name, None));
+            options.issuer.unwrap_or(id)
+        }
+        Owner::Pairing { helper, recipient } => {
+            let Some(pairing) = crate::domain::pairing::find_by_regions(conn, helper, recipient).await? else {
+                return Err(DomainError::invalid("pairing", "the two regions are not paired"));
+            };
+            for id in authz::pairing_regions(conn, pairing.id).await? {
+                let r = region::get(conn, caller, id).await?;
+                let side = if id == recipient { Side::Recipient } else { Side::Helper };
+                members.push((r.id, r.name, Some(side)));
+            }
+            options.issuer.unwrap_or(recipient)
+        }
+    };
+    if !members.iter().any(|(id, _, _)| *id == issuer) {
+        return Err(DomainError::invalid(
+            "issuer",
+            "the issuer is none of the plan's regions",
+        ));
+    }
+    Ok(Regions { issuer, members })
+}
+
+async fn run<C: Store>(
+    txn: &C,
+    caller: &Caller,
+    rows: &[rows::TaskRow],
+    options: &TaskImport,
+) -> DomainResult<ImportReport> {
+    let regions = regions(txn, caller, options).await?;
+    let owner = match options.owner {
+        Owner::Region(id) => PlanOwner::Region(id),
+        Owner::Pairing { helper, recipient } => {
+            match crate::domain::pairing::find_by_regions(txn, helper, recipient).await? {
+                Some(p) => PlanOwner::Pairing(p.id),
+                None => return Err(DomainError::invalid("pairing", "the two regions are not paired")),
+            }
+        }
+    };
+    let issuers: Vec<String> = regions
+        .members
+        .iter()
+        .map(|(_, name, _)| format!("{name}人民政府"))
+        .collect();
+    let plan = plan::create(
+        txn,
+        caller,
+        NewPlan {
+            owner,
+            year: options.year,
+            title: options.title.clone(),
+            doc_number: options.doc_number.clone(),
+            issued_on: options.issued_on,
+            issuers,
+            default_deadline: None,
+        },
+    )
+    .await?;
+    let mut problems = Vec::new();
+    // Columns that name a region that is not the plan's.
+    for row in rows.iter().take(1) {
+        for cell in &row.units {
+            if regions.of(cell.region.as_deref()).is_none() {
+                problems.push(ImportProblem {
+                    line: None,
+                    column: cell.region.clone(),
+                    message: format!(
+                        "the column names {}, which is none of the plan's regions",
+                        cell.region.clone().unwrap_or_default()
+                    ),
+                    suggestion: None,
+                });
+            }
+        }
+    }
+    let mut resolver = Resolver::new(caller, options.create_missing_units, &options.aliases);
+    for row in rows {
+        for cell in &row.units {
+            if let Some((id, _, _)) = regions.of(cell.region.as_deref()) {
+                resolver.note_written(*id, &cell.names);
+            }
+        }
+    }
+    let mut outcomes = Vec::new();
+    let mut task_count = 0;
+    let mut target_count = 0;
+    for row in rows {
+        let mut outcome = RowOutcome {
+            line: row.line,
+            section: Some(row.section.clone()).filter(|s| !s.is_empty()),
+            seq: row.seq,
+            category: row.category.clone(),
+            deadline: None,
+            deadline_text: row.deadline_text.clone(),
+            leaders: row.leaders.clone(),
+            lead: vec![],
+            supporting: vec![],
+            targets: vec![],
+            problems: vec![],
+        };
+        let mut assignments: Vec<(task::Assignee, bool, Option<Side>)> = Vec::new();
+        for cell in &row.units {
+            let Some((region_id, region_name, side)) = regions.of(cell.region.as_deref()).cloned() else {
+                continue;
+            };
+            for name in &cell.names {
+                match resolver.resolve(txn, region_id, &region_name, name).await? {
+                    Ok(found) => {
+                        for r in found {
+                            if let Some(assignee) = r.assignee {
+                                assignments.push((assignee, cell.lead, side));
+                            }
+                            if cell.lead {
+                                outcome.lead.push(r)
+                            } else {
+                                outcome.supporting.push(r)
+                            }
+                        }
+                    }
+                    Err(unresolved) => {
+                        outcome.problems.push(unresolved.message.clone());
+                        problems.push(unresolved_problem(row.line, unresolved));
+                    }
+                }
+            }
+        }
+        // Lead first, so that a unit named twice keeps its lead role.
+        assignments.sort_by_key(|(_, lead, _)| !*lead);
+        let mut pairs: Vec<(task::Assignee, bool)> = assignments.iter().map(|(a, l, _)| (*a, *l)).collect();
+        resolve::dedupe(&mut pairs);
+        let assignment_inputs: Vec<AssignmentInput> = pairs
+            .iter()
+            .map(|(assignee, lead)| AssignmentInput {
+                assignee: *assignee,
+                role: if *lead {
+                    AssignmentRole::Lead
+                } else {
+                    AssignmentRole::Supporting
+                },
+                side: assignments
+                    .iter()
+                    .find(|(a, _, _)| a == assignee)
+                    .and_then(|(_, _, s)| *s),
+            })
+            .collect();
+        let deadline = row
+            .deadline_text
+            .as_deref()
+            .and_then(|t| deadline::parse(t, options.year));
+        if let (Some(text), None) = (&row.deadline_text, deadline) {
+            outcome.problems.push(format!(
+                "the deadline `{text}` names no day; the plan's default applies"
+            ));
+        }
+        outcome.deadline = deadline;
+        let found = targets::extract(&row.content);
+        outcome.targets = found
+            .iter()
+            .map(|t| TargetFound {
+                metric: t.metric.map(str::to_owned),
+                comparator: t.comparator.as_str().to_owned(),
+                value: t.value.to_string(),
+                value_max: t.value_max.map(|m| m.to_string()),
+                unit: t.unit.clone(),
+                source_text: t.source_text.clone(),
+            })
+            .collect();
+        if outcome.problems.iter().any(|p| !p.starts_with("the deadline")) {
+            outcomes.push(outcome);
+            continue;
+        }
+        let created = task::create(
+            txn,
+            caller,
+            NewTask {
+                plan_id: plan.id,
+                section: Some(row.section.clone()).filter(|s| !s.is_empty()),
+                seq: row.seq,
+                category: row.category.clone(),
+                content: row.content.clone(),
+                deadline,
+                deadline_text: row.deadline_text.clone(),
+                leaders: row.leaders.clone(),
+                notes: row.notes.clone(),
+                assignments: assignment_inputs,
+                targets: found
+                    .into_iter()
+                    .map(|t| TargetInput {
+                        id: None,
+                        metric: t.metric.map(str::to_owned),
+                        label: None,
+                        comparator: t.comparator,
+                        value: t.value,
+                        value_max: t.value_max,
+                        unit: t.unit,
+                        source_text: t.source_text,
+                    })
+                    .collect(),
+            },
+        )
+        .await;
+        match created {
+            Ok(made) => {
+                task_count += 1;
+                target_count += made.targets.len();
+                outcome.deadline = Some(made.deadline);
+            }
+            Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
+            Err(err) => {
+                let message = match err.field_errors() {
+                    [] => err.to_string(),
+                    fields => fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                };
+                outcome.problems.push(message.clone());
+                problems.push(ImportProblem {
+                    line: Some(row.line),
+                    column: None,
+                    message,
+                    suggestion: None,
+                });
+            }
+        }
+        outcomes.push(outcome);
+    }
+    if problems.is_empty() {
+        let current = plan::get(txn, caller, plan.id).await?;
+        plan::transition(txn, caller, plan.id, current.version, PlanTransition::Issue).await?;
+    }
+    Ok(ImportReport {
+        ok: problems.is_empty(),
+        dry_run: options.dry_run,
+        written: false,
+        plan_id: Some(plan.id),
+        tasks: task_count,
+        targets: target_count,
+        units_created: resolver.created_units,
+        groups_created: resolver.created_groups,
+        aliases_added: resolver.aliases_added,
+        problems,
+        rows: outcomes,
+    })
+}
