@@ -5,6 +5,7 @@ COPY Cargo.toml Cargo.lock rustfmt.toml ./
 COPY entity entity
 COPY migration migration
 COPY src src
+COPY demo demo
 RUN cargo build --release --locked && cp target/release/xietong /usr/local/bin/xietong
 
 # Run: a small image with the binary only.

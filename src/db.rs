@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// The database when none is configured: a SQLite file beside the process.
@@ -134,7 +134,7 @@ pub async fn begin_write<C: ConnectionTrait + TransactionTrait<Transaction = Dat
         DatabaseBackend::Sqlite => {
             db.begin_with_options(TransactionOptions {
                 isolation_level: None,
-                access_mode: Some(AccessMode::ReadWrite),
+                access_mode: None,
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
             .await

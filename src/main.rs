@@ -36,6 +36,90 @@ enum Command {
     /// Print an API schema to standard output.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Import regions, pairings, a task list, a unit pairing table or a chronicle.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Load the public demo data and one demo account per role.
+    Demo {
+        /// The password of the demo users; a random one is printed for each when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+/// What every import takes.
+#[derive(clap::Args, Debug)]
+struct ImportFlags {
+    /// Report what would happen and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// `text` for people, `json` for machines.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Regions in the layout of fixtures/regions.csv (code,name,kind,cluster).
+    Regions {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
+    /// Pairings in the layout of fixtures/pairings.csv (helper,recipient,co_helpers).
+    Pairings {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
+    /// A plan's task list (任务清单), CSV or XLSX, into a new plan.
+    Tasks {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        title: String,
+        /// HELPER:RECIPIENT, e.g. 渝中区:巫溪县.
+        #[arg(long, conflicts_with = "region", required_unless_present = "region")]
+        pairing: Option<String>,
+        /// A region's own plan.
+        #[arg(long)]
+        region: Option<String>,
+        /// The region of columns that name no side (default: the recipient).
+        #[arg(long)]
+        issuer: Option<String>,
+        #[arg(long)]
+        doc_number: Option<String>,
+        #[arg(long)]
+        create_missing_units: bool,
+        /// NAME=UNIT: the document's NAME is the unit UNIT (remembered as its alias).
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
+    /// A pairing's unit pairing table (部门街镇结对帮扶表).
+    UnitPairs {
+        file: std::path::PathBuf,
+        /// HELPER:RECIPIENT, e.g. 渝中区:巫溪县.
+        #[arg(long)]
+        pairing: String,
+        #[arg(long)]
+        create_missing_units: bool,
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
+    /// A pairing's chronicle (大事记): date,title,amount,amount_unit.
+    Events {
+        file: std::path::PathBuf,
+        /// HELPER:RECIPIENT
+        #[arg(long)]
+        pairing: String,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +192,8 @@ fn main() -> ExitCode {
             Some(Command::User(command)) => run_user(&cli.database, command).await,
             Some(Command::Client(command)) => run_client(&cli.database, command).await,
             Some(Command::Schema(_)) => Ok(()),
+            Some(Command::Import(command)) => run_import(&cli.database, command).await,
+            Some(Command::Demo { password }) => run_demo(&cli.database, password.as_deref()).await,
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
             None => Err(anyhow::anyhow!("no command")),
         }
@@ -268,4 +354,248 @@ fn describe(err: xietong::domain::DomainError) -> anyhow::Error {
     } else {
         anyhow::anyhow!("{} ({})", fields.join("; "), err.code())
     }
+}
+
+/// `NAME=UNIT` pairs of `--alias`.
+fn parse_aliases(aliases: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    aliases
+        .iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
+                .filter(|(n, u)| !n.is_empty() && !u.is_empty())
+                .ok_or_else(|| anyhow::anyhow!("--alias takes NAME=UNIT, not `{a}`"))
+        })
+        .collect()
+}
+
+/// The two regions of `HELPER:RECIPIENT`.
+async fn pairing_regions(
+    conn: &sea_orm::DatabaseConnection,
+    text: &str,
+) -> anyhow::Result<(xietong::domain::region::Region, xietong::domain::region::Region)> {
+    let (helper, recipient) = text
+        .split_once(':')
+        .ok_or_else(|| anyhow::anyhow!("--pairing takes HELPER:RECIPIENT, e.g. 渝中区:巫溪县"))?;
+    let helper = xietong::domain::region::find_by_name(conn, helper)
+        .await
+        .map_err(describe)?;
+    let recipient = xietong::domain::region::find_by_name(conn, recipient)
+        .await
+        .map_err(describe)?;
+    Ok((helper, recipient))
+}
+
+fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        .len();
+    if size > xietong::import::table::MAX_FILE_BYTES as u64 {
+        anyhow::bail!(
+            "{}: larger than {} bytes",
+            path.display(),
+            xietong::import::table::MAX_FILE_BYTES
+        );
+    }
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Prints a report in the asked format and fails when it is not ok.
+fn show<T: serde::Serialize>(report: &T, ok: bool, format: &str, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if format == "json" {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{}", text());
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("the import failed; nothing was written"))
+    }
+}
+
+fn problems_text(problems: &[xietong::import::tasks::ImportProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| {
+            let at = p.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+            format!("  ✗ {at}{}\n", p.message)
+        })
+        .collect()
+}
+
+fn reference_text(what: &str, r: &xietong::import::reference::ReferenceReport) -> String {
+    let mode = if r.dry_run { " (dry run: nothing written)" } else { "" };
+    let mut out = format!("{what}: {} to create, {} already there{mode}\n", r.created, r.unchanged);
+    for u in &r.units_created {
+        out.push_str(&format!("  + unit {u}\n"));
+    }
+    for a in &r.aliases_added {
+        out.push_str(&format!("  + alias {a}\n"));
+    }
+    out.push_str(&problems_text(&r.problems));
+    out
+}
+
+async fn run_import(database: &DatabaseArgs, command: ImportCommand) -> anyhow::Result<()> {
+    use xietong::domain::Caller;
+    use xietong::import::{events, reference, tasks};
+    let conn = open(database).await?;
+    let system = Caller::system();
+    match command {
+        ImportCommand::Regions { file, flags } => {
+            let r = reference::regions(&conn, &system, &read_file(&file)?, flags.dry_run)
+                .await
+                .map_err(describe)?;
+            show(&r, r.ok, &flags.format, || reference_text("regions", &r))
+        }
+        ImportCommand::Pairings { file, flags } => {
+            let r = reference::pairings(&conn, &system, &read_file(&file)?, flags.dry_run)
+                .await
+                .map_err(describe)?;
+            show(&r, r.ok, &flags.format, || reference_text("pairings", &r))
+        }
+        ImportCommand::UnitPairs {
+            file,
+            pairing,
+            create_missing_units,
+            aliases,
+            flags,
+        } => {
+            let (helper, recipient) = pairing_regions(&conn, &pairing).await?;
+            let options = reference::UnitPairImport {
+                helper: helper.name,
+                recipient: recipient.name,
+                create_missing_units,
+                aliases: parse_aliases(&aliases)?,
+                dry_run: flags.dry_run,
+            };
+            let r = reference::unit_pairs(&conn, &system, &read_file(&file)?, &options)
+                .await
+                .map_err(describe)?;
+            show(&r, r.ok, &flags.format, || reference_text("unit pairs", &r))
+        }
+        ImportCommand::Events { file, pairing, flags } => {
+            let (helper, recipient) = pairing_regions(&conn, &pairing).await?;
+            let found = xietong::domain::pairing::find_by_regions(&conn, helper.id, recipient.id)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| anyhow::anyhow!("{pairing} is not a pairing"))?;
+            let r = events::import(&conn, &system, &read_file(&file)?, found.id, flags.dry_run)
+                .await
+                .map_err(describe)?;
+            show(&r, r.ok, &flags.format, || reference_text("events", &r))
+        }
+        ImportCommand::Tasks {
+            file,
+            year,
+            title,
+            pairing,
+            region,
+            issuer,
+            doc_number,
+            create_missing_units,
+            aliases,
+            flags,
+        } => {
+            let owner = match (&pairing, &region) {
+                (Some(text), _) => {
+                    let (helper, recipient) = pairing_regions(&conn, text).await?;
+                    tasks::Owner::Pairing {
+                        helper: helper.id,
+                        recipient: recipient.id,
+                    }
+                }
+                (None, Some(name)) => tasks::Owner::Region(
+                    xietong::domain::region::find_by_name(&conn, name)
+                        .await
+                        .map_err(describe)?
+                        .id,
+                ),
+                (None, None) => anyhow::bail!("give --pairing HELPER:RECIPIENT or --region REGION"),
+            };
+            let issuer = match issuer {
+                Some(name) => Some(
+                    xietong::domain::region::find_by_name(&conn, &name)
+                        .await
+                        .map_err(describe)?
+                        .id,
+                ),
+                None => None,
+            };
+            let options = tasks::TaskImport {
+                year,
+                title,
+                owner,
+                issuer,
+                doc_number,
+                issued_on: None,
+                create_missing_units,
+                aliases: parse_aliases(&aliases)?,
+                dry_run: flags.dry_run,
+            };
+            let r = tasks::import(&conn, &system, &read_file(&file)?, &options)
+                .await
+                .map_err(describe)?;
+            show(&r, r.ok, &flags.format, || {
+                let mode = if r.dry_run { " (dry run: nothing written)" } else { "" };
+                let mut out = format!("{} tasks, {} targets{mode}\n", r.tasks, r.targets);
+                for row in &r.rows {
+                    let units: Vec<String> = row
+                        .lead
+                        .iter()
+                        .chain(&row.supporting)
+                        .map(|u| match u.how.as_str() {
+                            "unit" | "group" => u.name.clone(),
+                            how => format!("{} ({how}: {})", u.written, u.name),
+                        })
+                        .collect();
+                    let mark = if row.problems.iter().any(|p| !p.starts_with("the deadline")) {
+                        "✗"
+                    } else {
+                        "✓"
+                    };
+                    out.push_str(&format!(
+                        "{mark} line {} {}{}: {} targets; {}\n",
+                        row.line,
+                        row.section.as_deref().map(|s| format!("{s} ")).unwrap_or_default(),
+                        row.seq,
+                        row.targets.len(),
+                        units.join("、")
+                    ));
+                }
+                for u in &r.units_created {
+                    out.push_str(&format!("  + unit {u}\n"));
+                }
+                for g in &r.groups_created {
+                    out.push_str(&format!("  + group {g}\n"));
+                }
+                for a in &r.aliases_added {
+                    out.push_str(&format!("  + alias {a}\n"));
+                }
+                out.push_str(&problems_text(&r.problems));
+                if let Some(id) = r.plan_id {
+                    out.push_str(&format!("plan {id}\n"));
+                }
+                out
+            })
+        }
+    }
+}
+
+async fn run_demo(database: &DatabaseArgs, password: Option<&str>) -> anyhow::Result<()> {
+    let conn = open(database).await?;
+    let report = xietong::demo::load(&conn, password).await?;
+    for step in &report.steps {
+        println!("{step}");
+    }
+    println!();
+    for c in &report.credentials {
+        let unit = c.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+        match &c.secret {
+            Some(secret) => println!("{} {} [{}]{unit}: {secret} — {}", c.kind, c.name, c.role, c.note),
+            None => println!("{} {} [{}]{unit}: {}", c.kind, c.name, c.role, c.note),
+        }
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod deadline;
+pub mod events;
 pub mod headers;
 pub mod reference;
 pub mod resolve;
