@@ -8,6 +8,7 @@ mod events;
 pub mod extract;
 mod health;
 pub mod idempotent;
+mod imports;
 mod metrics;
 pub mod openapi;
 mod pairings;

@@ -28,6 +28,10 @@ pub struct Problem {
     /// Per-field messages of a validation failure or a uniqueness clash.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For a failed import: its whole report, row by row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<serde_json::Value>,
 }
 
 /// An error answer of the HTTP API.
@@ -37,6 +41,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
+    /// Extra detail for the problem body (an import's report).
+    pub report: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -46,6 +52,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_secs: None,
+            report: None,
         }
     }
 }
@@ -82,6 +89,7 @@ impl From<DomainError> for ApiError {
             detail,
             errors,
             retry_after_secs,
+            report: None,
         }
     }
 }
@@ -96,6 +104,7 @@ impl IntoResponse for ApiError {
             detail: self.detail.clone(),
             code: self.code.as_str().to_owned(),
             errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+            report: self.report.clone(),
         };
         let text = serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned());
         let mut response = (status, text).into_response();

@@ -87,6 +87,7 @@ fn failed(problems: Vec<ImportProblem>, dry_run: bool) -> ReferenceReport {
 
 /// Imports regions in the layout of `fixtures/regions.csv`.
 pub async fn regions<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: bool) -> DomainResult<ReferenceReport> {
+    crate::domain::authz::require_admin(&caller.principal, "import regions")?;
     let (rows, at) = match columns(bytes, &["code", "name", "kind", "cluster"]) {
         Ok(found) => found,
         Err(problems) => return Ok(failed(problems, dry_run)),
@@ -174,6 +175,7 @@ fn describe(err: &DomainError) -> String {
 /// Imports pairings in the layout of `fixtures/pairings.csv` (co-helpers
 /// separated by `;` or 、).
 pub async fn pairings<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: bool) -> DomainResult<ReferenceReport> {
+    crate::domain::authz::require_admin(&caller.principal, "import pairings")?;
     let (rows, at) = match columns(bytes, &["helper", "recipient", "co_helpers"]) {
         Ok(found) => found,
         Err(problems) => return Ok(failed(problems, dry_run)),
@@ -249,6 +251,7 @@ pub async fn unit_pairs<C: Store>(
     bytes: &[u8],
     options: &UnitPairImport,
 ) -> DomainResult<ReferenceReport> {
+    crate::domain::authz::require_admin(&caller.principal, "import unit pairings")?;
     let (helper_name, recipient_name, dry_run) = (options.helper.as_str(), options.recipient.as_str(), options.dry_run);
     let (rows, at) = match columns(bytes, &[helper_name, recipient_name]) {
         Ok(found) => found,

@@ -1,0 +1,253 @@
+//! `/api/v1/imports/…`: uploading a task list, a unit pairing table,
+//! regions, pairings or a chronicle as a multipart form (the file in field
+//! `file`). `dry_run=true` reports what would happen and writes nothing; a
+//! failed import writes nothing and answers 422 with its report.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::Authenticated;
+use super::problem::{ApiError, ApiResult};
+use crate::AppState;
+use crate::domain::{DomainError, ErrorCode, pairing, region};
+use crate::import::reference::{self, ReferenceReport, UnitPairImport};
+use crate::import::tasks::{self, ImportReport, Owner, TaskImport};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import_tasks))
+        .routes(routes!(import_unit_pairs))
+        .routes(routes!(import_regions))
+        .routes(routes!(import_pairings))
+        .routes(routes!(import_events))
+}
+
+/// The fields of a multipart form and its file.
+struct Upload {
+    fields: HashMap<String, Vec<String>>,
+    file: Vec<u8>,
+}
+
+impl Upload {
+    async fn read(form: Result<Multipart, MultipartRejection>) -> ApiResult<Upload> {
+        let mut form = form.map_err(|e| {
+            ApiError::new(ErrorCode::UnsupportedMediaType, format!("send a multipart/form-data body: {}", e.body_text()))
+        })?;
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ErrorCode::PayloadTooLarge } else { ErrorCode::BadRequest };
+            ApiError::new(code, format!("the form cannot be read: {}", e.body_text()))
+        };
+        let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+        let mut file = None;
+        while let Some(field) = form.next_field().await.map_err(bad)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "file" {
+                file = Some(field.bytes().await.map_err(bad)?.to_vec());
+            } else {
+                let text = field.text().await.map_err(bad)?;
+                fields.entry(name).or_default().push(text);
+            }
+        }
+        let file = file.ok_or_else(|| ApiError::from(DomainError::invalid("file", "send the table in the form field `file`")))?;
+        Ok(Upload { fields, file })
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(|v| v.first()).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+
+    fn required(&self, name: &str) -> ApiResult<&str> {
+        self.text(name).ok_or_else(|| ApiError::from(DomainError::invalid(name, "required")))
+    }
+
+    fn flag(&self, name: &str) -> ApiResult<bool> {
+        match self.text(name) {
+            None | Some("false") | Some("0") => Ok(false),
+            Some("true") | Some("1") => Ok(true),
+            Some(other) => Err(DomainError::invalid(name, format!("`{other}` is not true or false")).into()),
+        }
+    }
+
+    fn uuid(&self, name: &str) -> ApiResult<Option<Uuid>> {
+        self.text(name)
+            .map(|t| t.parse::<Uuid>().map_err(|_| ApiError::from(DomainError::invalid(name, "not an id"))))
+            .transpose()
+    }
+
+    fn aliases(&self) -> ApiResult<Vec<(String, String)>> {
+        self.fields
+            .get("alias")
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                a.split_once('=')
+                    .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
+                    .filter(|(n, u)| !n.is_empty() && !u.is_empty())
+                    .ok_or_else(|| ApiError::from(DomainError::invalid("alias", format!("`{a}` is not NAME=UNIT"))))
+            })
+            .collect()
+    }
+}
+
+/// 201 when written, 200 for a dry run, 422 with the report when it failed.
+fn answer<T: Serialize>(report: &T, ok: bool, written: bool) -> ApiResult<Response> {
+    let body = serde_json::to_value(report).map_err(|e| ApiError::from(DomainError::Internal(e.into())))?;
+    if !ok {
+        let mut error = ApiError::new(ErrorCode::ValidationFailed, "the import failed; nothing was written: see `report`");
+        error.report = Some(body);
+        return Err(error);
+    }
+    let status = if written { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(body)).into_response())
+}
+
+/// A task list upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct TaskUpload {
+    /// The task list, CSV (UTF-8 or GB18030) or XLSX.
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    #[schema(example = 2025)]
+    year: i32,
+    #[schema(example = "渝中区·巫溪县2025年度对口协同发展任务清单")]
+    title: String,
+    /// A pairing's plan …
+    pairing_id: Option<Uuid>,
+    /// … or a region's own.
+    region_id: Option<Uuid>,
+    /// The region of columns that name no side (责任单位); by default the recipient.
+    issuer_region_id: Option<Uuid>,
+    #[schema(example = "巫溪府发〔2025〕20号")]
+    doc_number: Option<String>,
+    /// Create units the region does not have yet (never near misses).
+    create_missing_units: Option<bool>,
+    /// Repeatable `NAME=UNIT`: the document's NAME is the unit UNIT.
+    #[schema(example = "区就业人才中心=区就业和人才中心")]
+    alias: Option<Vec<String>>,
+    /// Report what would happen and write nothing.
+    dry_run: Option<bool>,
+}
+
+/// Import a task list (任务清单) into a new plan: columns found by their
+/// Chinese headers, merged cells filled, units resolved, targets extracted.
+#[utoipa::path(post, path = "/api/v1/imports/tasks", tag = "imports",
+    request_body(content = inline(TaskUpload), content_type = "multipart/form-data"),
+    responses((status = 201, description = "Imported", body = ImportReport), (status = 200, description = "Dry run: what would be imported", body = ImportReport)))]
+async fn import_tasks(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+    let upload = Upload::read(form).await?;
+    let year: i32 = upload.required("year")?.parse().map_err(|_| ApiError::from(DomainError::invalid("year", "not a year")))?;
+    let owner = match (upload.uuid("pairing_id")?, upload.uuid("region_id")?) {
+        (Some(id), None) => {
+            let p = pairing::get(&state.db, &caller, id).await?;
+            Owner::Pairing { helper: p.helper_region_id, recipient: p.recipient_region_id }
+        }
+        (None, Some(id)) => Owner::Region(region::get(&state.db, &caller, id).await?.id),
+        _ => return Err(DomainError::invalid("pairing_id", "give either pairing_id or region_id").into()),
+    };
+    let options = TaskImport {
+        year,
+        title: upload.required("title")?.to_owned(),
+        owner,
+        issuer: upload.uuid("issuer_region_id")?,
+        doc_number: upload.text("doc_number").map(str::to_owned),
+        issued_on: None,
+        create_missing_units: upload.flag("create_missing_units")?,
+        aliases: upload.aliases()?,
+        dry_run: upload.flag("dry_run")?,
+    };
+    let report: ImportReport = tasks::import(&state.db, &caller, &upload.file, &options).await?;
+    answer(&report, report.ok, report.written)
+}
+
+/// A unit pairing table upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UnitPairUpload {
+    /// 部门街镇结对帮扶表: 序号, a column headed by the helper region's name, one by the recipient's.
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    pairing_id: Uuid,
+    create_missing_units: Option<bool>,
+    alias: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+/// Import a pairing's unit pairing table (部门街镇结对帮扶表).
+#[utoipa::path(post, path = "/api/v1/imports/unit-pairs", tag = "imports",
+    request_body(content = inline(UnitPairUpload), content_type = "multipart/form-data"),
+    responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
+async fn import_unit_pairs(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+    let upload = Upload::read(form).await?;
+    let id = upload.uuid("pairing_id")?.ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
+    let p = pairing::get(&state.db, &caller, id).await?;
+    let options = UnitPairImport {
+        helper: region::get(&state.db, &caller, p.helper_region_id).await?.name,
+        recipient: region::get(&state.db, &caller, p.recipient_region_id).await?.name,
+        create_missing_units: upload.flag("create_missing_units")?,
+        aliases: upload.aliases()?,
+        dry_run: upload.flag("dry_run")?,
+    };
+    let report = reference::unit_pairs(&state.db, &caller, &upload.file, &options).await?;
+    answer(&report, report.ok, report.written)
+}
+
+/// A plain table upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct TableUpload {
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    dry_run: Option<bool>,
+}
+
+/// Import regions (`code,name,kind,cluster`), as an administrator.
+#[utoipa::path(post, path = "/api/v1/imports/regions", tag = "imports",
+    request_body(content = inline(TableUpload), content_type = "multipart/form-data"),
+    responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
+async fn import_regions(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+    let upload = Upload::read(form).await?;
+    let report = reference::regions(&state.db, &caller, &upload.file, upload.flag("dry_run")?).await?;
+    answer(&report, report.ok, report.written)
+}
+
+/// Import pairings (`helper,recipient,co_helpers`), as an administrator.
+#[utoipa::path(post, path = "/api/v1/imports/pairings", tag = "imports",
+    request_body(content = inline(TableUpload), content_type = "multipart/form-data"),
+    responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
+async fn import_pairings(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+    let upload = Upload::read(form).await?;
+    let report = reference::pairings(&state.db, &caller, &upload.file, upload.flag("dry_run")?).await?;
+    answer(&report, report.ok, report.written)
+}
+
+/// A chronicle upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct EventUpload {
+    /// `date,title,amount,amount_unit`
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    pairing_id: Uuid,
+    dry_run: Option<bool>,
+}
+
+/// Import a pairing's chronicle (大事记).
+#[utoipa::path(post, path = "/api/v1/imports/events", tag = "imports",
+    request_body(content = inline(EventUpload), content_type = "multipart/form-data"),
+    responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
+async fn import_events(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+    let upload = Upload::read(form).await?;
+    let id = upload.uuid("pairing_id")?.ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
+    let report = crate::import::events::import(&state.db, &caller, &upload.file, id, upload.flag("dry_run")?).await?;
+    answer(&report, report.ok, report.written)
+}
