@@ -126,6 +126,8 @@ enum ImportCommand {
 enum SchemaCommand {
     /// The OpenAPI 3.1 document of the REST API, as served at /api/openapi.json.
     Openapi,
+    /// The GraphQL schema (SDL) of the API served at /graphql.
+    Graphql,
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +174,10 @@ fn main() -> ExitCode {
     if let Some(Command::Schema(SchemaCommand::Openapi)) = cli.command {
         // Needs no database and no logging: the document only.
         print!("{}", xietong::http::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Schema(SchemaCommand::Graphql)) = cli.command {
+        print!("{}", xietong::graphql::sdl());
         return ExitCode::SUCCESS;
     }
     if cli.command.is_none() {

@@ -690,3 +690,17 @@ pub async fn delete_unit_pairing(
     txn.commit().await?;
     Ok(())
 }
+
+/// The pairings with these ids that exist, in no particular order, with a
+/// fixed number of queries: for batch loading.
+pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Pairing>> {
+    authz::require_reader(&caller.principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = pairings::Entity::find()
+        .filter(pairings::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    pairing_views(conn, models).await
+}

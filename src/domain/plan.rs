@@ -485,3 +485,20 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     txn.commit().await?;
     Ok(())
 }
+
+/// The plans with these ids that the caller may see, in no particular
+/// order, in one query (with the visibility of [`list`]): for batch loading.
+pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Plan>> {
+    authz::require_reader(&caller.principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    plans::Entity::find()
+        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(plans::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::from_model)
+        .collect()
+}

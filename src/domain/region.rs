@@ -413,3 +413,19 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     txn.commit().await?;
     Ok(())
 }
+
+/// The regions with these ids that exist, in no particular order: one
+/// query, for the batch loading of the GraphQL API.
+pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Region>> {
+    authz::require_reader(&caller.principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    regions::Entity::find()
+        .filter(regions::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Region::from_model)
+        .collect()
+}

@@ -690,3 +690,29 @@ pub async fn list<C: ConnectionTrait>(
         total_count: rows.total_count,
     })
 }
+
+/// The reports on these tasks that the caller may see (with the visibility
+/// of [`list`]: never another unit's draft, nothing of tasks it has no role
+/// in unless it coordinates them or reads everything), by task, then period
+/// as [`list_by_task`] orders them, with two queries however many tasks: for
+/// batch loading.
+pub async fn list_by_tasks<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    task_ids: &[Uuid],
+) -> DomainResult<Vec<Report>> {
+    authz::require_reader(&caller.principal)?;
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = reports::Entity::find()
+        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(reports::Column::TaskId.is_in(task_ids.iter().copied()))
+        .order_by_asc(reports::Column::TaskId)
+        .order_by_asc(reports::Column::PeriodEnd)
+        .order_by_asc(reports::Column::PeriodKind)
+        .order_by_asc(reports::Column::Id)
+        .all(conn)
+        .await?;
+    report_views(conn, models).await
+}

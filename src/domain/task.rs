@@ -1050,3 +1050,43 @@ pub async fn list<C: ConnectionTrait>(
         total_count: rows.total_count,
     })
 }
+
+/// The tasks with these ids that the caller may see, in no particular
+/// order, with a fixed number of queries (with the visibility of [`list`]):
+/// for batch loading.
+pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Task>> {
+    authz::require_reader(&caller.principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = tasks::Entity::find()
+        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(tasks::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    task_views(conn, models).await
+}
+
+/// The tasks of these plans that the caller may see, in document order
+/// (section, then sequence number), with a fixed number of queries however
+/// many plans and tasks (with the visibility of [`list`]): for batch loading.
+pub async fn list_by_plans<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    plan_ids: &[Uuid],
+) -> DomainResult<Vec<Task>> {
+    authz::require_reader(&caller.principal)?;
+    if plan_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = tasks::Entity::find()
+        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(tasks::Column::PlanId.is_in(plan_ids.iter().copied()))
+        .order_by_asc(tasks::Column::PlanId)
+        .order_by_asc(tasks::Column::Section)
+        .order_by_asc(tasks::Column::Seq)
+        .order_by_asc(tasks::Column::Id)
+        .all(conn)
+        .await?;
+    task_views(conn, models).await
+}

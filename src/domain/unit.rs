@@ -834,3 +834,31 @@ pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_v
     txn.commit().await?;
     Ok(())
 }
+
+/// The units with these ids that exist, in no particular order, with a
+/// fixed number of queries: for batch loading.
+pub async fn get_units<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Unit>> {
+    authz::require_reader(&caller.principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = units::Entity::find()
+        .filter(units::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    unit_views(conn, models).await
+}
+
+/// The unit groups with these ids that exist, in no particular order, with
+/// a fixed number of queries: for batch loading.
+pub async fn get_groups<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<UnitGroup>> {
+    authz::require_reader(&caller.principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = unit_groups::Entity::find()
+        .filter(unit_groups::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    group_views(conn, models).await
+}

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(api_routes)
+        .merge(crate::graphql::router(&state))
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {

@@ -327,3 +327,108 @@ impl TestApp {
         TestResponse { status, headers, body }
     }
 }
+
+impl TestApp {
+    /// The app served over a connection that `configure` may change first
+    /// (a metric callback that counts SQL statements, say).
+    pub async fn spawn_with(configure: impl FnOnce(&mut DatabaseConnection)) -> TestApp {
+        let test_db = TestDb::new().await;
+        let mut conn = test_db.connect().await;
+        configure(&mut conn);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a random port");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(conn.clone(), &ServeArgs::default(), TEST_JWT_SECRET);
+        let server = tokio::spawn(xietong::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        TestApp {
+            addr,
+            db: conn,
+            client,
+            shutdown: Some(tx),
+            server: Some(server),
+            test_db,
+        }
+    }
+
+    /// Runs a GraphQL operation as the holder of `bearer` (none: no
+    /// `Authorization` header) and returns the answer's JSON, asserting the
+    /// HTTP status is 200.
+    pub async fn graphql(&self, bearer: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = serde_json::json!({"query": query, "variables": variables});
+        let mut headers = Vec::new();
+        if let Some(bearer) = bearer {
+            headers.push(("authorization", bearer));
+        }
+        let response = self.request("POST", "/graphql", Some(&body), &headers).await;
+        assert_eq!(
+            response.status,
+            200,
+            "POST /graphql: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()
+    }
+}
+
+/// The `extensions.code` of the first error of a GraphQL answer.
+pub fn graphql_code(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Asserts that a GraphQL answer has no errors, and returns its data.
+pub fn graphql_data(answer: &Value) -> &Value {
+    assert!(answer.get("errors").is_none_or(Value::is_null), "errors: {answer}");
+    &answer["data"]
+}
+
+/// The permission matrix, shared by the REST and GraphQL walks.
+pub mod matrix;
+
+/// Another instance of the service over a test app's database, as a
+/// second server behind the same PostgreSQL would be.
+pub struct Sibling {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    /// Serves another instance over this app's database.
+    pub async fn spawn_sibling(&self) -> Sibling {
+        let conn = db::connect(&self.test_db.url).await.expect("open the database again");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a random port");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(conn, &ServeArgs::default(), TEST_JWT_SECRET);
+        let server = tokio::spawn(xietong::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Sibling {
+            addr,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+}
+
+impl Sibling {
+    /// Stops the instance and waits until it has finished.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// A GraphQL subscriber over WebSocket (graphql-transport-ws).
+pub mod subscriber;

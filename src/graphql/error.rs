@@ -1,0 +1,100 @@
+//! Domain errors as GraphQL errors: the stable code of CONTRACT.md in
+//! `extensions.code`, per-field messages in `extensions.errors`.
+
+use async_graphql::{Error, ErrorExtensions};
+
+use crate::domain::{DomainError, ErrorCode, FieldError};
+
+/// A GraphQL error with `code` (and field errors) in its extensions.
+pub fn coded(code: ErrorCode, message: impl Into<String>, fields: &[FieldError]) -> Error {
+    Error::new(message).extend_with(|_, ext| {
+        ext.set("code", code.as_str());
+        if !fields.is_empty() {
+            let list: Vec<async_graphql::Value> = fields
+                .iter()
+                .map(|f| {
+                    let mut entry = async_graphql::indexmap::IndexMap::new();
+                    entry.insert(
+                        async_graphql::Name::new("field"),
+                        async_graphql::Value::from(f.field.as_str()),
+                    );
+                    entry.insert(
+                        async_graphql::Name::new("message"),
+                        async_graphql::Value::from(f.message.as_str()),
+                    );
+                    async_graphql::Value::Object(entry)
+                })
+                .collect();
+            ext.set("errors", async_graphql::Value::List(list));
+        }
+    })
+}
+
+/// One invalid argument, as a validation failure.
+pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+    let message = message.into();
+    coded(
+        ErrorCode::ValidationFailed,
+        format!("the input is not valid: {field}: {message}"),
+        &[FieldError {
+            field: field.to_owned(),
+            message,
+        }],
+    )
+}
+
+/// The error of a domain call, as the REST problem would carry it.
+pub fn from_domain(err: DomainError) -> Error {
+    let code = err.code();
+    let fields: Vec<FieldError> = match &err {
+        DomainError::Validation(errors) => errors.clone(),
+        DomainError::Conflict {
+            field: Some(field),
+            message,
+        } => vec![FieldError {
+            field: field.clone(),
+            message: message.clone(),
+        }],
+        _ => Vec::new(),
+    };
+    let message = match &err {
+        DomainError::Internal(source) => {
+            tracing::error!(error = ?source, "internal error");
+            "the service failed; the error is logged".to_owned()
+        }
+        other => other.to_string(),
+    };
+    coded(code, message, &fields)
+}
+
+/// Turns a domain result into a GraphQL result.
+pub trait DomainResultExt<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> DomainResultExt<T> for Result<T, DomainError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(from_domain)
+    }
+}
+
+/// Gives every error of an answer a code: the service's own errors carry
+/// theirs; those of parsing and validation (a syntax error, an unknown
+/// field, a variable of the wrong type) are `BAD_REQUEST`.
+pub fn with_codes(answer: async_graphql::BatchResponse) -> async_graphql::BatchResponse {
+    fn fix(mut response: async_graphql::Response) -> async_graphql::Response {
+        for error in &mut response.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", ErrorCode::BadRequest.as_str());
+            }
+        }
+        response
+    }
+    match answer {
+        async_graphql::BatchResponse::Single(r) => async_graphql::BatchResponse::Single(fix(r)),
+        async_graphql::BatchResponse::Batch(list) => {
+            async_graphql::BatchResponse::Batch(list.into_iter().map(fix).collect())
+        }
+    }
+}

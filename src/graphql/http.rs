@@ -1,0 +1,217 @@
+//! `POST /graphql` runs queries and mutations (a batch of a few at most);
+//! `GET /graphql` is GraphiQL. Transport problems (a body too large, not
+//! JSON, a bad token) answer 4xx with a GraphQL error body; everything else
+//! answers 200 with `data` and `errors`.
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, Data, ServerError};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::batching::drive;
+use super::context::RequestScope;
+use super::limits::{BATCH_ENV, BODY_ENV, limit_error};
+use super::{AppSchema, error};
+use crate::AppState;
+use crate::domain::{Caller, ErrorCode};
+use crate::http::extract::Authenticated;
+
+/// A GraphQL-shaped error answer with a status.
+fn refuse(status: StatusCode, error: ServerError) -> Response {
+    let body = serde_json::json!({ "errors": [error] });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"xietong\", error=\"invalid_token\""),
+        );
+    }
+    response
+}
+
+fn coded(code: ErrorCode, message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code.as_str());
+    error.extensions = Some(extensions);
+    error
+}
+
+/// The caller of a request: none without an `Authorization` header (only
+/// introspection then works), an error for a header that is not a valid token.
+async fn caller_of(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Option<Caller>, Response> {
+    if !parts.headers.contains_key(header::AUTHORIZATION) {
+        return Ok(None);
+    }
+    match Authenticated::from_request_parts(parts, state).await {
+        Ok(Authenticated(caller)) => Ok(Some(caller)),
+        Err(problem) => Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            coded(ErrorCode::Unauthenticated, problem.detail),
+        )),
+    }
+}
+
+pub(super) async fn execute(
+    State(state): State<AppState>,
+    Extension(schema): Extension<AppSchema>,
+    request: Request,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let limits = schema.limits();
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            coded(
+                ErrorCode::UnsupportedMediaType,
+                "send the request as `Content-Type: application/json`: {\"query\": …, \"variables\": …}".into(),
+            ),
+        );
+    }
+    let bytes = match axum::body::to_bytes(Body::new(body), limits.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let mut error = coded(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the request is larger than {} bytes, the body size limit ({BODY_ENV})",
+                    limits.max_body_bytes
+                ),
+            );
+            if let Some(ext) = error.extensions.as_mut() {
+                ext.set("limit", "body");
+            }
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, error);
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(batch) => batch,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                coded(
+                    ErrorCode::BadRequest,
+                    format!("the body is not a GraphQL request ({{\"query\": …}} or a list of them): {e}"),
+                ),
+            );
+        }
+    };
+    let caller = match caller_of(&mut parts, &state).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let answer = match batch {
+        BatchRequest::Single(request) => {
+            let (scope, queue) = RequestScope::new(&state, caller);
+            BatchResponse::Single(drive(queue, schema.0.execute(request.data(scope))).await)
+        }
+        BatchRequest::Batch(requests) => {
+            if requests.len() > limits.max_batch {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    limit_error(
+                        format!(
+                            "the batch holds {} operations, over the batch limit of {} ({BATCH_ENV})",
+                            requests.len(),
+                            limits.max_batch
+                        ),
+                        "batch",
+                    ),
+                );
+            }
+            let mut answers = Vec::with_capacity(requests.len());
+            for request in requests {
+                let (scope, queue) = RequestScope::new(&state, caller.clone());
+                answers.push(drive(queue, schema.0.execute(request.data(scope))).await);
+            }
+            BatchResponse::Batch(answers)
+        }
+    };
+    axum::Json(error::with_codes(answer)).into_response()
+}
+
+/// `GET /graphql`: subscriptions when the request upgrades to WebSocket,
+/// else GraphiQL.
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Extension(schema): Extension<AppSchema>,
+    request: Request,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return graphiql(&parts.headers).into_response();
+    }
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(protocol) => protocol,
+        Err(status) => return status.into_response(),
+    };
+    let socket = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(socket) => socket,
+        Err(rejection) => return rejection.into_response(),
+    };
+    socket
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema.0.clone(), protocol)
+                .on_connection_init(move |payload| connection_init(state, payload))
+                .serve()
+        })
+        .into_response()
+}
+
+/// The caller of a WebSocket connection, from the token in its
+/// `connection_init` payload: `{"Authorization": "Bearer …"}`.
+async fn connection_init(state: AppState, payload: serde_json::Value) -> async_graphql::Result<Data> {
+    let header = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|name| payload.get(*name).and_then(|v| v.as_str()))
+        .unwrap_or_default();
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            error::coded(
+                ErrorCode::Unauthenticated,
+                "send {\"Authorization\": \"Bearer <access token>\"} in connection_init",
+                &[],
+            )
+        })?;
+    let principal = state
+        .keys
+        .verify(token)
+        .map_err(|e| error::coded(ErrorCode::Unauthenticated, e.to_string(), &[]))?;
+    let mut data = Data::default();
+    data.insert(RequestScope::spawned(&state, Caller::new(principal)));
+    Ok(data)
+}
+
+/// GraphiQL, sending the `Authorization` header of the request that loaded it.
+fn graphiql(headers: &axum::http::HeaderMap) -> Html<String> {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let mut source = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql");
+    if let Some(value) = authorization {
+        source = source.header("Authorization", value);
+    }
+    Html(source.finish())
+}

@@ -1,0 +1,153 @@
+//! Batch loading of relations (task → plan, plan → tasks, task → reports,
+//! unit → region …): every key asked for while one level of a query
+//! resolves becomes one domain call, so the number of SQL statements does
+//! not grow with the number of rows. A loader acts for one caller and
+//! shows only what the domain lets that caller see.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::error::DomainResultExt;
+use crate::domain::Caller;
+use crate::domain::pairing::{self, Pairing};
+use crate::domain::plan::{self, Plan};
+use crate::domain::region::{self, Region};
+use crate::domain::report::{self, Report};
+use crate::domain::task::{self, Task};
+use crate::domain::unit::{self, Unit, UnitGroup};
+
+/// The loader of one request: its caller and the database.
+pub struct DomainLoader {
+    db: DatabaseConnection,
+    caller: Caller,
+}
+
+impl DomainLoader {
+    pub fn new(db: DatabaseConnection, caller: Caller) -> DomainLoader {
+        DomainLoader { db, caller }
+    }
+}
+
+/// A region by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionKey(pub Uuid);
+/// A unit by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UnitKey(pub Uuid);
+/// A unit group by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GroupKey(pub Uuid);
+/// A pairing by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PairingKey(pub Uuid);
+/// A plan by id, if the caller may see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlanKey(pub Uuid);
+/// A task by id, if the caller may see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaskKey(pub Uuid);
+/// The tasks of a plan that the caller may see, in document order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlanTasksKey(pub Uuid);
+/// The reports on a task that the caller may see, by period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaskReportsKey(pub Uuid);
+
+type Loaded<K, V> = async_graphql::Result<HashMap<K, V>>;
+
+impl Loader<RegionKey> for DomainLoader {
+    type Value = Region;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RegionKey]) -> Loaded<RegionKey, Region> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = region::get_many(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|r| (RegionKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<UnitKey> for DomainLoader {
+    type Value = Unit;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UnitKey]) -> Loaded<UnitKey, Unit> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = unit::get_units(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|u| (UnitKey(u.id), u)).collect())
+    }
+}
+
+impl Loader<GroupKey> for DomainLoader {
+    type Value = UnitGroup;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[GroupKey]) -> Loaded<GroupKey, UnitGroup> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = unit::get_groups(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|g| (GroupKey(g.id), g)).collect())
+    }
+}
+
+impl Loader<PairingKey> for DomainLoader {
+    type Value = Pairing;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PairingKey]) -> Loaded<PairingKey, Pairing> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = pairing::get_many(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|p| (PairingKey(p.id), p)).collect())
+    }
+}
+
+impl Loader<PlanKey> for DomainLoader {
+    type Value = Plan;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PlanKey]) -> Loaded<PlanKey, Plan> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = plan::get_many(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|p| (PlanKey(p.id), p)).collect())
+    }
+}
+
+impl Loader<TaskKey> for DomainLoader {
+    type Value = Task;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TaskKey]) -> Loaded<TaskKey, Task> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = task::get_many(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|t| (TaskKey(t.id), t)).collect())
+    }
+}
+
+impl Loader<PlanTasksKey> for DomainLoader {
+    type Value = Vec<Task>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PlanTasksKey]) -> Loaded<PlanTasksKey, Vec<Task>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut by_plan: HashMap<PlanTasksKey, Vec<Task>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for t in task::list_by_plans(&self.db, &self.caller, &ids).await.gql()? {
+            by_plan.entry(PlanTasksKey(t.plan_id)).or_default().push(t);
+        }
+        Ok(by_plan)
+    }
+}
+
+impl Loader<TaskReportsKey> for DomainLoader {
+    type Value = Vec<Report>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TaskReportsKey]) -> Loaded<TaskReportsKey, Vec<Report>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let mut by_task: HashMap<TaskReportsKey, Vec<Report>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in report::list_by_tasks(&self.db, &self.caller, &ids).await.gql()? {
+            by_task.entry(TaskReportsKey(r.task_id)).or_default().push(r);
+        }
+        Ok(by_task)
+    }
+}

@@ -1,0 +1,69 @@
+//! The GraphQL API: an adapter over the domain core like REST. Queries
+//! mirror REST's resources and lists as Relay connections, mutations its
+//! writes; relations load in batches per request; depth, complexity, page
+//! size, batch and body size are bounded.
+
+mod batching;
+mod connection;
+mod context;
+mod error;
+mod http;
+mod ids;
+mod inputs;
+pub mod limits;
+mod loaders;
+mod mutation;
+mod query;
+mod scalars;
+mod subscription;
+mod types;
+
+use async_graphql::Schema;
+use axum::Router;
+use axum::routing::get;
+
+pub use ids::{decode as decode_global_id, global_id};
+pub use limits::Limits;
+pub use subscription::POLL_ENV as FEED_POLL_ENV;
+
+use crate::AppState;
+use mutation::MutationRoot;
+use query::QueryRoot;
+use subscription::SubscriptionRoot;
+
+/// The schema of the service, with the limits it was built with.
+#[derive(Clone)]
+pub struct AppSchema(Schema<QueryRoot, MutationRoot, SubscriptionRoot>, Limits);
+
+impl AppSchema {
+    /// The schema over `state`, bounded by `limits`.
+    pub fn new(state: AppState, limits: Limits) -> AppSchema {
+        let feed = subscription::ChangeFeed::new(state.db.clone());
+        let schema = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+            .data(feed)
+            .data(state)
+            .data(limits)
+            .extension(limits::LimitCheck(limits))
+            .finish();
+        AppSchema(schema, limits)
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.1
+    }
+}
+
+/// The schema in SDL, as `xietong schema graphql` prints it and
+/// `schema.graphql` holds it.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).finish().sdl()
+}
+
+/// `POST /graphql`; at `GET /graphql` GraphiQL, or subscriptions over
+/// WebSocket; with the limits of the environment (see [`limits`]).
+pub fn router(state: &AppState) -> Router<AppState> {
+    let schema = AppSchema::new(state.clone(), Limits::from_env());
+    Router::new()
+        .route("/graphql", get(http::get).post(http::execute))
+        .layer(axum::Extension(schema))
+}

@@ -1,0 +1,707 @@
+//! The mutations: every write REST has. Updates, deletes and plan
+//! transitions take the `version` read (REST's `If-Match`): a stale one is
+//! `VERSION_CONFLICT`. Creates take an optional `idempotencyKey`, as REST's
+//! `Idempotency-Key`.
+
+use std::future::Future;
+
+use async_graphql::{Context, ID, Object, Result};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::context::{caller, db, state};
+use super::error::{DomainResultExt, from_domain, invalid};
+use super::ids::{global_id, uuid_of};
+use super::inputs::{
+    CreateClientInput, CreatePlanInput, CreateReportInput, CreateTaskInput, CreateUserInput, EventInput, PairingInput,
+    RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdatePlanInput, UpdateReportInput, UpdateTaskInput,
+    UpdateUserInput,
+};
+use super::subscription::publish;
+use super::types::account::{ClientNode, IssuedClientObject, UserNode};
+use super::types::plan::{PlanNode, TaskNode};
+use super::types::reference::{EventNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
+use super::types::report::ReportNode;
+use crate::domain::idempotency::{self, Begin};
+use crate::domain::plan::PlanTransition;
+use crate::domain::report::Transition;
+use crate::domain::{DomainError, DomainResult, client, event, pairing, plan, region, report, task, unit, user};
+
+/// Runs `create` once per caller and idempotency key: a replay with the
+/// same input answers the resource made the first time (read again with
+/// `read`), another input under the same key is a validation failure.
+async fn idempotent<T, C, R, RF>(
+    ctx: &Context<'_>,
+    key: Option<&str>,
+    operation: &str,
+    input: &impl Serialize,
+    create: C,
+    read: R,
+) -> Result<T>
+where
+    T: Serialize,
+    C: Future<Output = DomainResult<T>>,
+    R: FnOnce(Uuid) -> RF,
+    RF: Future<Output = DomainResult<T>>,
+{
+    let Some(key) = key else {
+        return create.await.gql();
+    };
+    let who = caller(ctx)?;
+    let app = state(ctx);
+    let internal = |e: serde_json::Error| from_domain(DomainError::Internal(e.into()));
+    let body = serde_json::to_vec(input).map_err(internal)?;
+    match idempotency::begin(&app.db, &who.principal, key, operation, &body)
+        .await
+        .gql()?
+    {
+        Begin::Replay(answer) => {
+            let id = serde_json::from_str::<serde_json::Value>(&answer.body)
+                .ok()
+                .and_then(|v| v["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
+                .ok_or_else(|| invalid("idempotencyKey", "this key was used for another request; use a new key"))?;
+            read(id).await.gql()
+        }
+        Begin::Proceed(claim) => match create.await {
+            Ok(made) => {
+                let stored = serde_json::to_string(&made).map_err(internal)?;
+                idempotency::finish(&app.db, claim, 201, &stored).await.gql()?;
+                Ok(made)
+            }
+            Err(err) => {
+                idempotency::abandon(&app.db, claim).await.gql()?;
+                Err(from_domain(err))
+            }
+        },
+    }
+}
+
+/// What can be changed.
+pub struct MutationRoot;
+
+/// What can be changed. Every change is checked by the domain exactly as
+/// over REST and recorded in the audit log (操作日志).
+#[Object(name = "Mutation")]
+impl MutationRoot {
+    // ---------------------------------------------------------- regions
+
+    /// Create a region (行政区划), as an administrator.
+    async fn create_region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: RegionInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<RegionNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createRegion",
+            &input,
+            region::create(conn, who, input.domain()?),
+            |id| region::get(conn, who, id),
+        )
+        .await?;
+        Ok(RegionNode(made))
+    }
+
+    /// Replace a region (行政区划) with the input, as an administrator.
+    async fn update_region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: RegionInput,
+    ) -> Result<RegionNode> {
+        let id = uuid_of("id", "Region", &id)?;
+        Ok(RegionNode(
+            region::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a region (行政区划) that nothing refers to, as an administrator; answers its `id`.
+    async fn delete_region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The region's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Region", &id)?;
+        region::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Region", id))
+    }
+
+    // ------------------------------------------------------------ units
+
+    /// Create a unit (单位) with its aliases, as an administrator.
+    async fn create_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: UnitInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<UnitNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createUnit",
+            &input,
+            unit::create_unit(conn, who, input.domain()?),
+            |id| unit::get_unit(conn, who, id),
+        )
+        .await?;
+        Ok(UnitNode(made))
+    }
+
+    /// Replace a unit (单位) and its aliases with the input, as an administrator.
+    async fn update_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UnitInput,
+    ) -> Result<UnitNode> {
+        let id = uuid_of("id", "Unit", &id)?;
+        Ok(UnitNode(
+            unit::update_unit(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a unit (单位) that nothing refers to, as an administrator; answers its `id`.
+    async fn delete_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Unit", &id)?;
+        unit::delete_unit(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Unit", id))
+    }
+
+    /// Create a unit group (单位组, e.g. 各镇街), as an administrator.
+    async fn create_unit_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: UnitGroupInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<UnitGroupNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createUnitGroup",
+            &input,
+            unit::create_group(conn, who, input.domain()?),
+            |id| unit::get_group(conn, who, id),
+        )
+        .await?;
+        Ok(UnitGroupNode(made))
+    }
+
+    /// Replace a unit group (单位组) with the input, as an administrator.
+    async fn update_unit_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UnitGroupInput,
+    ) -> Result<UnitGroupNode> {
+        let id = uuid_of("id", "UnitGroup", &id)?;
+        Ok(UnitGroupNode(
+            unit::update_group(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a unit group (单位组) that no task is assigned to, as an administrator; answers its `id`.
+    async fn delete_unit_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "UnitGroup", &id)?;
+        unit::delete_group(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("UnitGroup", id))
+    }
+
+    // --------------------------------------------------------- pairings
+
+    /// Create a pairing (结对) of a helper and a recipient region, as an administrator.
+    async fn create_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: PairingInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<PairingNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createPairing",
+            &input,
+            pairing::create(conn, who, input.domain()?),
+            |id| pairing::get(conn, who, id),
+        )
+        .await?;
+        Ok(PairingNode(made))
+    }
+
+    /// Replace a pairing (结对), its co-helpers and documents, as an administrator.
+    async fn update_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pairing's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: PairingInput,
+    ) -> Result<PairingNode> {
+        let id = uuid_of("id", "Pairing", &id)?;
+        Ok(PairingNode(
+            pairing::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a pairing (结对) that has no plans and no chronicle, as an administrator; answers its `id`.
+    async fn delete_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pairing's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Pairing", &id)?;
+        pairing::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Pairing", id))
+    }
+
+    /// Pair a helper unit with a recipient unit within a pairing (部门街镇结对), as an administrator.
+    async fn create_unit_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: UnitPairingInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<UnitPairingNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createUnitPairing",
+            &input,
+            pairing::create_unit_pairing(conn, who, input.domain()?),
+            |id| pairing::get_unit_pairing(conn, who, id),
+        )
+        .await?;
+        Ok(UnitPairingNode(made))
+    }
+
+    /// Replace a unit pairing (部门街镇结对), as an administrator.
+    async fn update_unit_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit pairing's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UnitPairingInput,
+    ) -> Result<UnitPairingNode> {
+        let id = uuid_of("id", "UnitPairing", &id)?;
+        Ok(UnitPairingNode(
+            pairing::update_unit_pairing(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a unit pairing (部门街镇结对), as an administrator; answers its `id`.
+    async fn delete_unit_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit pairing's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "UnitPairing", &id)?;
+        pairing::delete_unit_pairing(db(ctx), caller(ctx)?, id, version)
+            .await
+            .gql()?;
+        Ok(global_id("UnitPairing", id))
+    }
+
+    // ----------------------------------------------------------- events
+
+    /// Add an event to a pairing's chronicle (大事记), as an administrator or a coordinator of its regions.
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: EventInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<EventNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createEvent",
+            &input,
+            event::create(conn, who, input.domain()?),
+            |id| event::get(conn, who, id),
+        )
+        .await?;
+        Ok(EventNode(made))
+    }
+
+    /// Replace an event of the chronicle (大事记) and its amounts.
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: EventInput,
+    ) -> Result<EventNode> {
+        let id = uuid_of("id", "Event", &id)?;
+        Ok(EventNode(
+            event::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete an event of the chronicle (大事记); answers its `id`.
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Event", &id)?;
+        event::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Event", id))
+    }
+
+    // ------------------------------------------------------------ plans
+
+    /// Create a plan (任务清单), a draft, as a coordinator of its regions.
+    async fn create_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreatePlanInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<PlanNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createPlan",
+            &input,
+            plan::create(conn, who, input.domain()?),
+            |id| plan::get(conn, who, id),
+        )
+        .await?;
+        Ok(PlanNode(made))
+    }
+
+    /// Change a plan (任务清单), as its coordinator.
+    async fn update_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UpdatePlanInput,
+    ) -> Result<PlanNode> {
+        let id = uuid_of("id", "Plan", &id)?;
+        Ok(PlanNode(
+            plan::update(db(ctx), caller(ctx)?, id, version, input.domain())
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a plan (任务清单) with its tasks while no report was made on it; answers its `id`.
+    async fn delete_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Plan", &id)?;
+        plan::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Plan", id))
+    }
+
+    /// Issue a draft plan (印发): reports may then be made on its tasks.
+    async fn issue_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<PlanNode> {
+        move_plan(ctx, &id, version, PlanTransition::Issue).await
+    }
+
+    /// Close an issued plan (关闭): nothing in it changes any more.
+    async fn close_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<PlanNode> {
+        move_plan(ctx, &id, version, PlanTransition::Close).await
+    }
+
+    /// Reopen a closed plan.
+    async fn reopen_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<PlanNode> {
+        move_plan(ctx, &id, version, PlanTransition::Reopen).await
+    }
+
+    // ------------------------------------------------------------ tasks
+
+    /// Add a task (重点任务) to a plan, as its coordinator.
+    async fn create_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateTaskInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<TaskNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createTask",
+            &input,
+            task::create(conn, who, input.domain()?),
+            |id| task::get(conn, who, id),
+        )
+        .await?;
+        Ok(TaskNode(made))
+    }
+
+    /// Change a task (重点任务): what it is as a coordinator, its progress and status also as its lead unit.
+    async fn update_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UpdateTaskInput,
+    ) -> Result<TaskNode> {
+        let id = uuid_of("id", "Task", &id)?;
+        let before_status = input.status;
+        let changed = task::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
+            .await
+            .gql()?;
+        if before_status.is_some() {
+            publish(ctx).await;
+        }
+        Ok(TaskNode(changed))
+    }
+
+    /// Remove a task (重点任务) on which no report was made, as a coordinator of its plan; answers its `id`.
+    async fn delete_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Task", &id)?;
+        task::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Task", id))
+    }
+
+    // ---------------------------------------------------------- reports
+
+    /// Make a draft report (进展报告) on a task, for the caller's unit (an
+    /// administrator or coordinator names `unitId`).
+    async fn create_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateReportInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<ReportNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createReport",
+            &input,
+            report::create(conn, who, input.domain()?),
+            |id| report::get(conn, who, id),
+        )
+        .await?;
+        Ok(ReportNode(made))
+    }
+
+    /// Change a draft or returned report, as its unit.
+    async fn update_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UpdateReportInput,
+    ) -> Result<ReportNode> {
+        let id = uuid_of("id", "Report", &id)?;
+        Ok(ReportNode(
+            report::update(db(ctx), caller(ctx)?, id, version, input.domain())
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Delete a draft that was never submitted, as its unit; answers its `id`.
+    async fn delete_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Report", &id)?;
+        report::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Report", id))
+    }
+
+    /// Submit a draft or returned report (报送), as its unit.
+    async fn submit_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "Optional: the version read.")] version: Option<i32>,
+    ) -> Result<ReportNode> {
+        move_report(ctx, &id, version, Transition::Submit).await
+    }
+
+    /// Approve a submitted report (审核通过): a supporting unit's by the
+    /// task's lead unit, a consolidated one by the plan's coordinator.
+    async fn approve_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "Optional: the version read.")] version: Option<i32>,
+    ) -> Result<ReportNode> {
+        move_report(ctx, &id, version, Transition::Approve).await
+    }
+
+    /// Return a submitted report to its unit (退回) with a reason.
+    async fn return_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "Why it goes back (退回原因).")] reason: String,
+        #[graphql(desc = "Optional: the version read.")] version: Option<i32>,
+    ) -> Result<ReportNode> {
+        move_report(ctx, &id, version, Transition::Return { reason }).await
+    }
+
+    // ------------------------------------------------- users and clients
+
+    /// Create a user (用户): for administrators.
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateUserInput,
+    ) -> Result<UserNode> {
+        Ok(UserNode(
+            user::create(db(ctx), caller(ctx)?, input.domain()?).await.gql()?,
+        ))
+    }
+
+    /// Change a user's role, unit, name, or disable it: for administrators.
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to write.")] input: UpdateUserInput,
+    ) -> Result<UserNode> {
+        let id = uuid_of("id", "User", &id)?;
+        Ok(UserNode(
+            user::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Set a new password for a user (重置密码): for administrators; the user's sessions end.
+    async fn reset_user_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The new password.", secret)] password: String,
+    ) -> Result<bool> {
+        let id = uuid_of("id", "User", &id)?;
+        user::reset_password(db(ctx), caller(ctx)?, id, &password).await.gql()?;
+        Ok(true)
+    }
+
+    /// Change one's own password (修改密码); every session of the user ends.
+    async fn change_my_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The password now.", secret)] current_password: String,
+        #[graphql(desc = "The new password.", secret)] new_password: String,
+    ) -> Result<bool> {
+        user::change_own_password(db(ctx), caller(ctx)?, &current_password, &new_password)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Create an integration client (对接平台); its secret is in this answer only.
+    async fn create_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateClientInput,
+    ) -> Result<IssuedClientObject> {
+        let input = client::NewClient {
+            client_id: input.client_id,
+            name: input.name,
+            scopes: input.scopes,
+        };
+        Ok(IssuedClientObject(
+            client::create(db(ctx), caller(ctx)?, input).await.gql()?,
+        ))
+    }
+
+    /// Give a client a new secret (in this answer only); the old one stops working.
+    async fn rotate_client_secret(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client's `id` or `uuid`.")] id: ID,
+    ) -> Result<IssuedClientObject> {
+        let id = uuid_of("id", "IntegrationClient", &id)?;
+        Ok(IssuedClientObject(
+            client::rotate_secret(db(ctx), caller(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// Revoke a client: its secret buys no more tokens.
+    async fn revoke_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client's `id` or `uuid`.")] id: ID,
+    ) -> Result<ClientNode> {
+        let id = uuid_of("id", "IntegrationClient", &id)?;
+        Ok(ClientNode(client::revoke(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+}
+
+async fn move_plan(ctx: &Context<'_>, id: &ID, version: i32, step: PlanTransition) -> Result<PlanNode> {
+    let id = uuid_of("id", "Plan", id)?;
+    Ok(PlanNode(
+        plan::transition(db(ctx), caller(ctx)?, id, version, step).await.gql()?,
+    ))
+}
+
+async fn move_report(ctx: &Context<'_>, id: &ID, version: Option<i32>, step: Transition) -> Result<ReportNode> {
+    let id = uuid_of("id", "Report", id)?;
+    let moved = report::transition(db(ctx), caller(ctx)?, id, version, step)
+        .await
+        .gql()?;
+    publish(ctx).await;
+    Ok(ReportNode(moved))
+}

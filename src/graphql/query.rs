@@ -1,0 +1,505 @@
+//! The queries: every resource and list that REST has, with REST's
+//! filters in camelCase and its sorts (`field`, `-field`), as Relay
+//! connections; `node(id:)` and `me`.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::NaiveDate;
+
+use super::connection::{PageArgs, build, cost};
+use super::context::{caller, db};
+use super::error::{DomainResultExt, coded};
+use super::ids::{uuid_of, uuid_opt};
+use super::scalars::{
+    AssignmentRole, Cluster, PairingStatus, PlanStatus, RegionKind, ReportStatus, TaskStatusFilter, UnitKind,
+};
+use super::types::account::{
+    AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
+};
+use super::types::node::{self, Node};
+use super::types::plan::{PlanConnection, PlanNode, TaskConnection, TaskNode};
+use super::types::reference::{
+    EventConnection, EventNode, MetricConnection, MetricNode, PairingConnection, PairingNode, RegionConnection,
+    RegionNode, UnitConnection, UnitGroupConnection, UnitGroupNode, UnitNode, UnitPairingConnection, UnitPairingNode,
+};
+use super::types::report::{ReportConnection, ReportNode};
+use crate::domain::values::ReportPeriod;
+use crate::domain::{
+    ErrorCode, Principal, audit, client, event, metric, pairing, plan, region, report, task, unit, user,
+};
+
+/// What can be read.
+pub struct QueryRoot;
+
+/// What can be read. Every list is a Relay connection: `first`/`after` pages
+/// forward, `last`/`before` backward (where the list can be sorted); a page
+/// holds 1 to 200 items (50 by default).
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Any object by its global id (Relay): one the caller may not see does not exist.
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> Result<Node> {
+        node::fetch(ctx, &id).await
+    }
+
+    /// The caller (当前用户): a user's account, or a client's identity.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let who = caller(ctx)?;
+        match &who.principal {
+            Principal::User(u) => Ok(Me::User(UserNode(user::get(db(ctx), who, u.id).await.gql()?))),
+            Principal::Client(c) => Ok(Me::Client(ClientIdentity {
+                client_id: c.client_id.clone(),
+                role: crate::domain::values::Role::Integration.into(),
+                scopes: [c.can_read.then_some("read"), c.can_write.then_some("write")]
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
+            })),
+            Principal::System => Err(coded(ErrorCode::Unauthenticated, "sign in", &[])),
+        }
+    }
+
+    // ------------------------------------------------------------ plans
+
+    /// The plans (任务清单) the caller may see.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Plans of this pairing (结对).")] pairing_id: Option<ID>,
+        #[graphql(desc = "The region's own plans and those of the pairings it takes part in.")] region_id: Option<ID>,
+        #[graphql(desc = "年度.")] year: Option<i32>,
+        #[graphql(desc = "状态.")] status: Option<PlanStatus>,
+        #[graphql(desc = "`title`, `year` or `created_at`, `-` first for descending (default `-year`).")] sort: Option<
+            String,
+        >,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<PlanConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "-year")?;
+        let filter = plan::PlanFilter {
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            year,
+            status: status.map(Into::into),
+        };
+        let page = plan::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(PlanConnection(build(&paging, page, PlanNode)))
+    }
+
+    /// A plan (任务清单).
+    async fn plan(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<PlanNode> {
+        let id = uuid_of("id", "Plan", &id)?;
+        Ok(PlanNode(plan::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    // ------------------------------------------------------------ tasks
+
+    /// The tasks (重点任务) the caller may see; every filter narrows.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Tasks of this plan (任务清单).")] plan_id: Option<ID>,
+        #[graphql(desc = "Tasks of the plans of this pairing (结对).")] pairing_id: Option<ID>,
+        #[graphql(desc = "Tasks of the plans of this region: its own and its pairings'.")] region_id: Option<ID>,
+        #[graphql(desc = "The plan's year.")] year: Option<i32>,
+        #[graphql(desc = "协同发展事项 / 重点领域, exactly.")] category: Option<String>,
+        #[graphql(desc = "Tasks this unit works on, directly or through a group (各镇街).")] unit_id: Option<ID>,
+        #[graphql(desc = "With `unitId`: only where it leads (牵头) or supports (配合).")] role: Option<AssignmentRole>,
+        #[graphql(desc = "A status, or OVERDUE (逾期).")] status: Option<TaskStatusFilter>,
+        #[graphql(desc = "Deadline on or after this day.")] deadline_from: Option<NaiveDate>,
+        #[graphql(desc = "Deadline on or before this day.")] deadline_to: Option<NaiveDate>,
+        #[graphql(desc = "Words in the task's text (具体任务).")] q: Option<String>,
+        #[graphql(desc = "`seq`, `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).")]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<TaskConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "seq")?;
+        let filter = task::TaskFilter {
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            year,
+            category,
+            unit_id: uuid_opt("unitId", "Unit", unit_id.as_ref())?,
+            role: role.map(Into::into),
+            status: status.map(Into::into),
+            deadline_from,
+            deadline_to,
+            q,
+        };
+        let page = task::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(TaskConnection(build(&paging, page, TaskNode)))
+    }
+
+    /// A task (重点任务), with its units and targets.
+    async fn task(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<TaskNode> {
+        let id = uuid_of("id", "Task", &id)?;
+        Ok(TaskNode(task::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    // ---------------------------------------------------------- reports
+
+    /// The progress reports (进展报告) the caller may see: never another unit's draft.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Reports on this task.")] task_id: Option<ID>,
+        #[graphql(desc = "Reports on the tasks of this plan.")] plan_id: Option<ID>,
+        #[graphql(desc = "Reports of this unit (填报单位).")] unit_id: Option<ID>,
+        #[graphql(desc = "Reports for this period.")] period: Option<ReportPeriod>,
+        #[graphql(desc = "状态.")] status: Option<ReportStatus>,
+        #[graphql(desc = "Only consolidated reports (汇总报告), or only the others.")] consolidated: Option<bool>,
+        #[graphql(
+            desc = "`created_at`, `updated_at` or `period_end`, `-` first for descending (default `-created_at`)."
+        )]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<ReportConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "-created_at")?;
+        let filter = report::ReportFilter {
+            task_id: uuid_opt("taskId", "Task", task_id.as_ref())?,
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            unit_id: uuid_opt("unitId", "Unit", unit_id.as_ref())?,
+            period,
+            status: status.map(Into::into),
+            consolidated,
+        };
+        let page = report::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(ReportConnection(build(&paging, page, ReportNode)))
+    }
+
+    /// A progress report (进展报告).
+    async fn report(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<ReportNode> {
+        let id = uuid_of("id", "Report", &id)?;
+        Ok(ReportNode(report::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    // ---------------------------------------------------------- regions
+
+    /// The regions (行政区划).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "行政区划类别.")] kind: Option<RegionKind>,
+        #[graphql(desc = "一区两群 cluster.")] cluster: Option<Cluster>,
+        #[graphql(desc = "The regions directly under this one.")] parent_id: Option<ID>,
+        #[graphql(desc = "A part of the name or of the code (行政区划代码).")] q: Option<String>,
+        #[graphql(desc = "`name` or `created_at`, `-` first for descending (default `name`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<RegionConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let filter = region::RegionFilter {
+            kind: kind.map(Into::into),
+            cluster: cluster.map(Into::into),
+            parent_id: uuid_opt("parentId", "Region", parent_id.as_ref())?,
+            q,
+        };
+        let page = region::list_page(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(RegionConnection(build(&paging, page, RegionNode)))
+    }
+
+    /// A region (行政区划).
+    async fn region(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<RegionNode> {
+        let id = uuid_of("id", "Region", &id)?;
+        Ok(RegionNode(region::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    // ------------------------------------------------------------ units
+
+    /// The units (单位) of every region or of one, by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Units of this region.")] region_id: Option<ID>,
+        #[graphql(desc = "单位类别.")] kind: Option<UnitKind>,
+        #[graphql(desc = "A part of the unit's name or of one of its aliases (区就业人才中心).")] q: Option<String>,
+        #[graphql(desc = "`name`, `-` first for descending (default `name`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<UnitConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let filter = unit::UnitFilter {
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            kind: kind.map(Into::into),
+            q,
+        };
+        let page = unit::list_units_page(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(UnitConnection(build(&paging, page, UnitNode)))
+    }
+
+    /// A unit (单位) with its aliases.
+    async fn unit(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<UnitNode> {
+        let id = uuid_of("id", "Unit", &id)?;
+        Ok(UnitNode(unit::get_unit(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The unit groups (单位组: 各镇街, 区级相关部门单位) of every region or of one, by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn unit_groups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Groups of this region.")] region_id: Option<ID>,
+        #[graphql(desc = "`name`, `-` first for descending (default `name`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<UnitGroupConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let region_id = uuid_opt("regionId", "Region", region_id.as_ref())?;
+        let page = unit::list_groups_page(db(ctx), caller(ctx)?, region_id, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(UnitGroupConnection(build(&paging, page, UnitGroupNode)))
+    }
+
+    /// A unit group (单位组).
+    async fn unit_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<UnitGroupNode> {
+        let id = uuid_of("id", "UnitGroup", &id)?;
+        Ok(UnitGroupNode(unit::get_group(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    // --------------------------------------------------------- pairings
+
+    /// The pairings (结对), in the order they were recorded.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn pairings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Pairings where the region is helper (帮扶方), co-helper (联合帮扶方) or recipient (受帮扶方)."
+        )]
+        region_id: Option<ID>,
+        #[graphql(desc = "状态.")] status: Option<PairingStatus>,
+        #[graphql(desc = "`created_at`, `-` first for descending (default `created_at`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<PairingConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "created_at")?;
+        let filter = pairing::PairingFilter {
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            status: status.map(Into::into),
+        };
+        let page = pairing::list_page(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(PairingConnection(build(&paging, page, PairingNode)))
+    }
+
+    /// A pairing (结对) with its co-helpers (联合帮扶方) and documents.
+    async fn pairing(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<PairingNode> {
+        let id = uuid_of("id", "Pairing", &id)?;
+        Ok(PairingNode(pairing::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The unit pairings (部门街镇结对), in the order they were recorded.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn unit_pairings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Unit pairings of this pairing (结对).")] pairing_id: Option<ID>,
+        #[graphql(desc = "Unit pairings where the unit is the helper or the recipient unit.")] unit_id: Option<ID>,
+        #[graphql(desc = "`created_at`, `-` first for descending (default `created_at`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<UnitPairingConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "created_at")?;
+        let filter = pairing::UnitPairingFilter {
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            unit_id: uuid_opt("unitId", "Unit", unit_id.as_ref())?,
+        };
+        let page = pairing::list_unit_pairings_page(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(UnitPairingConnection(build(&paging, page, UnitPairingNode)))
+    }
+
+    /// A unit pairing (部门街镇结对).
+    async fn unit_pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<UnitPairingNode> {
+        let id = uuid_of("id", "UnitPairing", &id)?;
+        Ok(UnitPairingNode(
+            pairing::get_unit_pairing(db(ctx), caller(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    // ------------------------------------------------- metrics, events
+
+    /// The metric catalogue (指标目录), by code.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn metrics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "`code`, `-` first for descending (default `code`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<MetricConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "code")?;
+        let page = metric::list_page(db(ctx), caller(ctx)?, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(MetricConnection(build(&paging, page, MetricNode)))
+    }
+
+    /// A metric (指标) of the catalogue.
+    async fn metric(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<MetricNode> {
+        let id = uuid_of("id", "Metric", &id)?;
+        Ok(MetricNode(metric::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The chronicle (大事记): events of every pairing or of one, by day.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Events of this pairing (结对).")] pairing_id: Option<ID>,
+        #[graphql(desc = "Events on or after this day.")] from: Option<NaiveDate>,
+        #[graphql(desc = "Events on or before this day.")] to: Option<NaiveDate>,
+        #[graphql(desc = "`occurred_on` or `created_at`, `-` first for descending (default `occurred_on`).")]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<EventConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "occurred_on")?;
+        let filter = event::EventFilter {
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            from,
+            to,
+        };
+        let page = event::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(EventConnection(build(&paging, page, EventNode)))
+    }
+
+    /// An event of a pairing's chronicle (大事记) with its amounts.
+    async fn event(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<EventNode> {
+        let id = uuid_of("id", "Event", &id)?;
+        Ok(EventNode(event::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    // ------------------------------------------- users, clients, audit
+
+    /// The users (用户), by username: for administrators. Pages forward only.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
+        #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+    ) -> Result<UserConnection> {
+        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "username")?;
+        let page = user::list(db(ctx), caller(ctx)?, &paging.request).await.gql()?;
+        Ok(UserConnection(build(&paging, page, UserNode)))
+    }
+
+    /// A user (用户): administrators see all, a user sees itself.
+    async fn user(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<UserNode> {
+        let id = uuid_of("id", "User", &id)?;
+        Ok(UserNode(user::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The integration clients (对接平台), by `client_id`: for administrators. Pages forward only.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn clients(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
+        #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+    ) -> Result<ClientConnection> {
+        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "client_id")?;
+        let page = client::list(db(ctx), caller(ctx)?, &paging.request).await.gql()?;
+        Ok(ClientConnection(build(&paging, page, ClientNode)))
+    }
+
+    /// An integration client (对接平台): for administrators.
+    async fn client(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<ClientNode> {
+        let id = uuid_of("id", "IntegrationClient", &id)?;
+        Ok(ClientNode(client::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The audit log (操作日志), newest first: for administrators and viewers. Pages forward only.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "`task`, `report`, `plan`, `user` …")] entity: Option<String>,
+        #[graphql(desc = "The changed row's `uuid`.")] entity_id: Option<uuid::Uuid>,
+        #[graphql(desc = "The acting user's or client's `uuid`.")] actor_id: Option<uuid::Uuid>,
+        #[graphql(desc = "`create`, `update`, `delete`, `submit`, `approve`, `return`, `login` …")] action: Option<
+            String,
+        >,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
+        #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+    ) -> Result<AuditConnection> {
+        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "occurred_at")?;
+        let filter = audit::AuditFilter {
+            entity,
+            entity_id,
+            actor_id,
+            action,
+        };
+        let page = audit::list(db(ctx), caller(ctx)?, filter, &paging.request)
+            .await
+            .gql()?;
+        Ok(AuditConnection(build(&paging, page, AuditEntryObject)))
+    }
+}

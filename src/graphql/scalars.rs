@@ -1,0 +1,222 @@
+//! Scalars and enumerations of the schema, each spelled as the domain
+//! spells it: exact amounts and report periods travel as strings.
+
+use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+
+use crate::domain::task::TaskStatusFilter as DomainTaskStatusFilter;
+use crate::domain::values::{self, Amount, ReportPeriod};
+
+/// An exact decimal amount as a string, at most 4 decimal places (5000万元
+/// is "5000", 8.46万亩 is "8.46"). Never a float, so nothing rounds.
+#[Scalar(name = "Amount")]
+impl ScalarType for Amount {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => {
+                Amount::parse(text).map_err(|e| InputValueError::custom(format!("`{text}` is not an amount: {e}")))
+            }
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+/// A reporting period: a month `2025-03` (月调度), a quarter `2025-Q1`
+/// (季通报) or a year `2025` (年评估考核).
+#[Scalar(name = "ReportPeriod")]
+impl ScalarType for ReportPeriod {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => ReportPeriod::parse(text).map_err(|e| InputValueError::custom(e.to_string())),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+/// Kind of a region (行政区划类别).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::RegionKind")]
+pub enum RegionKind {
+    /// 省
+    Province,
+    /// 市
+    City,
+    /// 区
+    District,
+    /// 县
+    County,
+    /// 开发区 / 新区: no 行政区划代码.
+    DevelopmentZone,
+}
+
+/// Chongqing's "one area, two clusters" (一区两群).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::Cluster")]
+pub enum Cluster {
+    /// 主城都市区
+    MainMetro,
+    /// 渝东北三峡库区城镇群
+    Northeast,
+    /// 渝东南武陵山区城镇群
+    Southeast,
+}
+
+/// Kind of a unit (单位类别).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::UnitKind")]
+pub enum UnitKind {
+    /// 部门
+    Department,
+    /// 街道
+    Street,
+    /// 镇
+    Town,
+    /// 乡
+    Township,
+    /// 管委会
+    ManagementCommittee,
+    /// 国有企业
+    StateCompany,
+    /// 工业园区
+    IndustrialPark,
+    /// 其他
+    Other,
+}
+
+/// Status of a pairing (结对).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::PairingStatus")]
+pub enum PairingStatus {
+    /// 进行中
+    Active,
+    /// 已结束
+    Ended,
+}
+
+/// Status of a plan (任务清单).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::PlanStatus")]
+pub enum PlanStatus {
+    /// 草稿
+    Draft,
+    /// 已印发
+    Issued,
+    /// 已关闭
+    Closed,
+}
+
+/// Status of a task as its lead unit sets it; overdue (逾期) is derived.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::TaskStatus")]
+pub enum TaskStatus {
+    /// 未启动
+    NotStarted,
+    /// 推进中
+    InProgress,
+    /// 已完成
+    Completed,
+    /// 已取消
+    Cancelled,
+}
+
+/// A task status to filter by, or overdue (逾期: past the deadline and
+/// neither completed nor cancelled).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+pub enum TaskStatusFilter {
+    /// 未启动
+    NotStarted,
+    /// 推进中
+    InProgress,
+    /// 已完成
+    Completed,
+    /// 已取消
+    Cancelled,
+    /// 逾期
+    Overdue,
+}
+
+impl From<TaskStatusFilter> for DomainTaskStatusFilter {
+    fn from(filter: TaskStatusFilter) -> DomainTaskStatusFilter {
+        use values::TaskStatus as S;
+        match filter {
+            TaskStatusFilter::NotStarted => DomainTaskStatusFilter::Status(S::NotStarted),
+            TaskStatusFilter::InProgress => DomainTaskStatusFilter::Status(S::InProgress),
+            TaskStatusFilter::Completed => DomainTaskStatusFilter::Status(S::Completed),
+            TaskStatusFilter::Cancelled => DomainTaskStatusFilter::Status(S::Cancelled),
+            TaskStatusFilter::Overdue => DomainTaskStatusFilter::Overdue,
+        }
+    }
+}
+
+/// Role of a unit on a task.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::AssignmentRole")]
+pub enum AssignmentRole {
+    /// 牵头 (牵头责任单位)
+    Lead,
+    /// 配合 (配合单位)
+    Supporting,
+}
+
+/// Side of a pairing a unit acts for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::Side")]
+pub enum Side {
+    /// 帮扶方
+    Helper,
+    /// 受帮扶方
+    Recipient,
+}
+
+/// How a target (指标) compares.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::Comparator")]
+pub enum Comparator {
+    /// 以上 / 不少于
+    AtLeast,
+    /// 以内 / 不超过
+    AtMost,
+    /// 左右
+    About,
+    /// exactly the value
+    Exactly,
+    /// a range (3—5名): value to valueMax
+    Range,
+}
+
+/// Status of a report (进展报告) in its review workflow.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::ReportStatus")]
+pub enum ReportStatus {
+    /// 草稿
+    Draft,
+    /// 已报送
+    Submitted,
+    /// 已退回
+    Returned,
+    /// 已审核
+    Approved,
+}
+
+/// Role of a principal.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::Role")]
+pub enum Role {
+    /// 管理员
+    Admin,
+    /// 协调办公室 (usually the region's 发展改革委)
+    Coordinator,
+    /// 单位用户
+    UnitUser,
+    /// 督查室: reads everything, changes nothing
+    Viewer,
+    /// 对接平台: a machine identity
+    Integration,
+}

@@ -1,0 +1,289 @@
+//! Subscriptions to status changes of reports and tasks, filtered by what
+//! the subscriber may see. Every change is in the audit log, written in
+//! the change's own transaction, whichever way it came (GraphQL, REST, the
+//! command line) and whichever instance made it: the feed tails the log.
+//! It looks when a GraphQL mutation of this instance says so, when another
+//! instance says so over PostgreSQL `NOTIFY`, and at least once a poll
+//! interval (for the writes that say nothing: REST, imports).
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_graphql::futures_util::Stream;
+use async_graphql::futures_util::stream;
+use async_graphql::{Context, ID, Result, Subscription};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
+
+use super::context::{caller, db};
+use super::ids::uuid_opt;
+use super::types::plan::TaskNode;
+use super::types::report::ReportNode;
+use crate::domain::audit::{self, AuditEntry, AuditFilter};
+use crate::domain::page::{MAX_LIMIT, PageRequest};
+use crate::domain::{Caller, report, task};
+
+/// The PostgreSQL channel instances tell each other of changes on.
+pub const CHANNEL: &str = "xietong_changes";
+
+/// `XIETONG_GRAPHQL_FEED_POLL_MS`: how often the feed looks at the audit
+/// log while someone subscribes (1000 by default; 0: only when told).
+pub const POLL_ENV: &str = "XIETONG_GRAPHQL_FEED_POLL_MS";
+
+/// How far back the feed looks again, for changes whose transaction
+/// committed after a later one's.
+const LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+/// What changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A report was submitted, approved or returned.
+    ReportStatus(Uuid),
+    /// A task's status was set.
+    TaskStatus(Uuid),
+}
+
+impl Change {
+    fn of(entry: &AuditEntry) -> Option<Change> {
+        let id = entry.entity_id?;
+        match (entry.entity.as_str(), entry.action.as_str()) {
+            ("report", "submit" | "approve" | "return") => Some(Change::ReportStatus(id)),
+            ("task", "update") if entry.changes["after"].get("status").is_some() => Some(Change::TaskStatus(id)),
+            _ => None,
+        }
+    }
+}
+
+struct FeedInner {
+    db: DatabaseConnection,
+    sender: broadcast::Sender<Change>,
+    wake: Notify,
+    poll: Option<Duration>,
+    started: OnceLock<()>,
+}
+
+/// The changes of this service, for the subscriptions of one instance.
+#[derive(Clone)]
+pub struct ChangeFeed(Arc<FeedInner>);
+
+impl ChangeFeed {
+    /// A feed over `db`, polling as [`POLL_ENV`] says.
+    pub fn new(db: DatabaseConnection) -> ChangeFeed {
+        let millis = std::env::var(POLL_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1000);
+        let (sender, _) = broadcast::channel(1024);
+        ChangeFeed(Arc::new(FeedInner {
+            db,
+            sender,
+            wake: Notify::new(),
+            poll: (millis > 0).then(|| Duration::from_millis(millis)),
+            started: OnceLock::new(),
+        }))
+    }
+
+    fn is_postgres(&self) -> bool {
+        self.0.db.get_database_backend() == DatabaseBackend::Postgres
+    }
+
+    /// The changes from now on; starts the feed on first use.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        let receiver = self.0.sender.subscribe();
+        self.0.started.get_or_init(|| {
+            tokio::spawn(tail(self.0.clone()));
+            if self.is_postgres() {
+                tokio::spawn(listen(self.0.clone()));
+            }
+        });
+        receiver
+    }
+
+    /// Says that something changed: to this instance's feed, and over
+    /// PostgreSQL to every instance's.
+    pub async fn publish(&self) {
+        self.0.wake.notify_one();
+        if self.is_postgres()
+            && let Err(err) = self.0.db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await
+        {
+            tracing::warn!(error = %err, "could not tell other instances of a change");
+        }
+    }
+}
+
+/// Tells the subscribers of every instance that a mutation changed something.
+pub async fn publish(ctx: &Context<'_>) {
+    if let Some(feed) = ctx.data_opt::<ChangeFeed>() {
+        feed.publish().await;
+    }
+}
+
+/// Wakes the feed whenever another instance (or this one) notifies.
+async fn listen(feed: Arc<FeedInner>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let pool = feed.db.get_postgres_connection_pool().clone();
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(err) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %err, "LISTEN {CHANNEL} failed");
+                } else {
+                    while listener.recv().await.is_ok() {
+                        feed.wake.notify_one();
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot listen for changes of other instances"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Reads the audit log for status changes and hands each one on, once.
+async fn tail(feed: Arc<FeedInner>) {
+    let mut since: DateTime<Utc> = crate::domain::now();
+    let mut seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    loop {
+        match feed.poll {
+            Some(every) => {
+                tokio::select! {
+                    _ = feed.wake.notified() => {}
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+            None => feed.wake.notified().await,
+        }
+        if feed.sender.receiver_count() == 0 {
+            since = crate::domain::now();
+            seen.clear();
+            continue;
+        }
+        let mut fresh: Vec<AuditEntry> = Vec::new();
+        let floor = since - LOOKBACK;
+        for (entity, action) in [("report", None), ("task", Some("update"))] {
+            let filter = AuditFilter {
+                entity: Some(entity.to_owned()),
+                action: action.map(str::to_owned),
+                ..AuditFilter::default()
+            };
+            let page = PageRequest {
+                limit: MAX_LIMIT,
+                after: None,
+            };
+            match audit::list(&feed.db, &Caller::system(), filter, &page).await {
+                Ok(page) => fresh.extend(
+                    page.items
+                        .into_iter()
+                        .take_while(|e| e.occurred_at >= floor)
+                        .filter(|e| !seen.contains_key(&e.id)),
+                ),
+                Err(err) => tracing::warn!(error = %err, "cannot read the audit log for subscriptions"),
+            }
+        }
+        fresh.sort_by_key(|e| (e.occurred_at, e.id));
+        for entry in fresh {
+            seen.insert(entry.id, entry.occurred_at);
+            since = since.max(entry.occurred_at);
+            if let Some(change) = Change::of(&entry) {
+                let _ = feed.sender.send(change);
+            }
+        }
+        let floor = since - LOOKBACK;
+        seen.retain(|_, at| *at >= floor);
+    }
+}
+
+/// The next change that `accept` turns into an item, skipping the rest.
+fn changes<T, F, Fut>(receiver: broadcast::Receiver<Change>, accept: F) -> impl Stream<Item = T>
+where
+    F: Fn(Change) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<T>> + Send,
+{
+    stream::unfold((receiver, accept), |(mut receiver, accept)| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(change) => {
+                    if let Some(item) = accept(change).await {
+                        return Some((item, (receiver, accept)));
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "a subscriber fell behind; changes were dropped");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// What can be watched.
+pub struct SubscriptionRoot;
+
+/// What can be watched, over WebSocket at `/graphql` (graphql-transport-ws;
+/// the token in `connection_init`: `{"Authorization": "Bearer …"}`). Each
+/// change is shown as the subscriber may see it, or not at all.
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// A report (进展报告) was submitted (报送), approved (审核通过) or
+    /// returned (退回): the report as it is now.
+    async fn report_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only reports on this task (重点任务).")] task_id: Option<ID>,
+        #[graphql(desc = "Only reports on the tasks of this plan (任务清单).")] plan_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ReportNode> + use<>> {
+        let who = caller(ctx)?.clone();
+        let conn = db(ctx).clone();
+        let task_id = uuid_opt("taskId", "Task", task_id.as_ref())?;
+        let plan_id = uuid_opt("planId", "Plan", plan_id.as_ref())?;
+        let feed = ctx.data::<ChangeFeed>()?;
+        Ok(changes(feed.subscribe(), move |change| {
+            let (who, conn) = (who.clone(), conn.clone());
+            async move {
+                let Change::ReportStatus(id) = change else { return None };
+                let seen = report::get(&conn, &who, id).await.ok()?;
+                if task_id.is_some_and(|t| t != seen.task_id) {
+                    return None;
+                }
+                if let Some(plan) = plan_id {
+                    let of_task = task::get(&conn, &who, seen.task_id).await.ok()?;
+                    if of_task.plan_id != plan {
+                        return None;
+                    }
+                }
+                Some(ReportNode(seen))
+            }
+        }))
+    }
+
+    /// A task's status (状态) was set by its lead unit or a coordinator: the task as it is now.
+    async fn task_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this task (重点任务).")] task_id: Option<ID>,
+        #[graphql(desc = "Only the tasks of this plan (任务清单).")] plan_id: Option<ID>,
+    ) -> Result<impl Stream<Item = TaskNode> + use<>> {
+        let who = caller(ctx)?.clone();
+        let conn = db(ctx).clone();
+        let task_id = uuid_opt("taskId", "Task", task_id.as_ref())?;
+        let plan_id = uuid_opt("planId", "Plan", plan_id.as_ref())?;
+        let feed = ctx.data::<ChangeFeed>()?;
+        Ok(changes(feed.subscribe(), move |change| {
+            let (who, conn) = (who.clone(), conn.clone());
+            async move {
+                let Change::TaskStatus(id) = change else { return None };
+                if task_id.is_some_and(|t| t != id) {
+                    return None;
+                }
+                let seen = task::get(&conn, &who, id).await.ok()?;
+                if plan_id.is_some_and(|p| p != seen.plan_id) {
+                    return None;
+                }
+                Some(TaskNode(seen))
+            }
+        }))
+    }
+}

@@ -1,0 +1,338 @@
+//! Plans (任务清单) and their tasks (重点任务) with assigned units (牵头 and
+//! 配合单位) and targets (指标).
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::reference::{PairingNode, RegionNode, UnitNode, load_pairing, load_region, load_unit};
+use super::report::ReportNode;
+use super::time_key;
+use crate::domain::plan::Plan;
+use crate::domain::task::{Assignment, Target, Task};
+use crate::domain::values::Amount;
+use crate::graphql::connection::{Keyed, PageArgs, connection, cost, slice};
+use crate::graphql::context::loader;
+use crate::graphql::ids::global_id;
+use crate::graphql::loaders::{GroupKey, PlanKey, PlanTasksKey, TaskReportsKey};
+use crate::graphql::scalars::{AssignmentRole, Comparator, PlanStatus, Side, TaskStatus};
+
+use super::reference::UnitGroupNode;
+
+/// A plan (任务清单 / 重点任务分解表): the yearly task list of a pairing or
+/// of one region, issued as an official document.
+pub struct PlanNode(pub Plan);
+
+/// A plan (任务清单 / 重点任务分解表): the yearly task list of a pairing or
+/// of one region, issued as an official document.
+#[Object(name = "Plan")]
+impl PlanNode {
+    /// The global id (Relay `Node`).
+    pub(crate) async fn id(&self) -> ID {
+        global_id("Plan", self.0.id)
+    }
+    /// The REST id.
+    pub(crate) async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    /// The pairing (结对) whose plan this is; none for a region's own plan.
+    async fn pairing(&self, ctx: &Context<'_>) -> Result<Option<PairingNode>> {
+        match self.0.pairing_id {
+            Some(id) => load_pairing(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The region (行政区划) whose own plan this is; none for a pairing's plan.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<RegionNode>> {
+        match self.0.region_id {
+            Some(id) => load_region(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// 年度.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// 标题, e.g. 渝中区·巫溪县2025年度对口协同发展任务清单.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// 文号, e.g. 巫溪府发〔2025〕20号.
+    async fn doc_number(&self) -> Option<&str> {
+        self.0.doc_number.as_deref()
+    }
+    /// 印发日期.
+    async fn issued_on(&self) -> Option<NaiveDate> {
+        self.0.issued_on
+    }
+    /// 印发机关.
+    async fn issuers(&self) -> &[String] {
+        &self.0.issuers
+    }
+    /// 状态: draft 草稿, issued 已印发, closed 已关闭.
+    async fn status(&self) -> PlanStatus {
+        self.0.status.into()
+    }
+    /// The deadline of tasks that name none: the end of the plan's year.
+    async fn default_deadline(&self) -> NaiveDate {
+        self.0.default_deadline
+    }
+    /// The plan's tasks (重点任务) that the caller may see, in document
+    /// order (section, then 序号); loaded for every plan of the query at once.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<TaskConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let all = loader(ctx)?
+            .load_one(PlanTasksKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(TaskConnection(slice(ctx, &args, "seq", all, TaskNode)?))
+    }
+    /// When it was recorded (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The version: pass it back as `version` to change it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+impl Keyed for Plan {
+    fn uuid(&self) -> Uuid {
+        self.id
+    }
+    fn key(&self, field: &str) -> Value {
+        match field {
+            "title" => json!(self.title),
+            "year" => json!(self.year),
+            _ => time_key(&self.created_at),
+        }
+    }
+}
+
+connection!(
+    /// A page of plans (任务清单).
+    PlanConnection,
+    PlanEdge,
+    PlanNode,
+    "A plan (任务清单) in a page, with its cursor."
+);
+
+/// A task (重点任务) of a plan: its text (具体任务), deadline (完成时限),
+/// units (牵头 and 配合单位) and targets (指标).
+pub struct TaskNode(pub Task);
+
+/// A task (重点任务) of a plan: its text (具体任务), deadline (完成时限),
+/// units (牵头 and 配合单位) and targets (指标).
+#[Object(name = "Task")]
+impl TaskNode {
+    /// The global id (Relay `Node`).
+    pub(crate) async fn id(&self) -> ID {
+        global_id("Task", self.0.id)
+    }
+    /// The REST id.
+    pub(crate) async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    /// The plan (任务清单) the task belongs to.
+    async fn plan(&self, ctx: &Context<'_>) -> Result<Option<PlanNode>> {
+        Ok(loader(ctx)?.load_one(PlanKey(self.0.plan_id)).await?.map(PlanNode))
+    }
+    /// 部分; none when the plan has no sections.
+    async fn section(&self) -> Option<&str> {
+        self.0.section.as_deref()
+    }
+    /// 序号 within the section.
+    async fn seq(&self) -> i32 {
+        self.0.seq
+    }
+    /// 协同发展事项 / 重点领域, e.g. 联手开展招商引资.
+    async fn category(&self) -> Option<&str> {
+        self.0.category.as_deref()
+    }
+    /// 具体任务: the task's text.
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+    /// 完成时限: a calendar day in China.
+    async fn deadline(&self) -> NaiveDate {
+        self.0.deadline
+    }
+    /// The document's own words for the deadline (2025年11月底).
+    async fn deadline_text(&self) -> Option<&str> {
+        self.0.deadline_text.as_deref()
+    }
+    /// 状态, set by the lead unit.
+    async fn status(&self) -> TaskStatus {
+        self.0.status.into()
+    }
+    /// 逾期: past the deadline and neither completed nor cancelled.
+    async fn overdue(&self) -> bool {
+        self.0.overdue
+    }
+    /// The lead unit's declared progress in percent, for tasks without targets.
+    async fn declared_progress(&self) -> Option<i32> {
+        self.0.declared_progress
+    }
+    /// The lead unit's note on progress.
+    async fn progress_note(&self) -> Option<&str> {
+        self.0.progress_note.as_deref()
+    }
+    /// 牵头领导: named officials.
+    async fn leaders(&self) -> &[String] {
+        &self.0.leaders
+    }
+    /// 备注.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    /// The units and groups assigned (牵头责任单位 and 配合单位), in document order.
+    async fn assignments(&self) -> Vec<AssignmentObject> {
+        self.0.assignments.iter().cloned().map(AssignmentObject).collect()
+    }
+    /// The quantitative targets (指标), in document order.
+    async fn targets(&self) -> Vec<TargetObject> {
+        self.0.targets.iter().cloned().map(TargetObject).collect()
+    }
+    /// The progress reports (进展报告) on the task that the caller may see,
+    /// by period; loaded for every task of the query at once.
+    #[graphql(complexity = "20 * child_complexity + 1")]
+    async fn reports(&self, ctx: &Context<'_>) -> Result<Vec<ReportNode>> {
+        Ok(loader(ctx)?
+            .load_one(TaskReportsKey(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(ReportNode)
+            .collect())
+    }
+    /// When it was recorded (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The version: pass it back as `version` to change it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+impl Keyed for Task {
+    fn uuid(&self) -> Uuid {
+        self.id
+    }
+    fn key(&self, field: &str) -> Value {
+        match field {
+            "deadline" => json!(self.deadline.to_string()),
+            "created_at" => time_key(&self.created_at),
+            "updated_at" => time_key(&self.updated_at),
+            _ => json!(self.seq),
+        }
+    }
+}
+
+connection!(
+    /// A page of tasks (重点任务).
+    TaskConnection,
+    TaskEdge,
+    TaskNode,
+    "A task (重点任务) in a page, with its cursor."
+);
+
+/// A unit or a group assigned to a task, with its role and side.
+pub struct AssignmentObject(pub Assignment);
+
+/// A unit or a group assigned to a task, with its role and side.
+#[Object(name = "Assignment")]
+impl AssignmentObject {
+    /// The unit (单位), when a unit is assigned.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<UnitNode>> {
+        match self.0.unit_id {
+            Some(id) => load_unit(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The unit group (单位组, e.g. 各镇街), when a group is assigned.
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<UnitGroupNode>> {
+        match self.0.group_id {
+            Some(id) => Ok(loader(ctx)?.load_one(GroupKey(id)).await?.map(UnitGroupNode)),
+            None => Ok(None),
+        }
+    }
+    /// The REST id of the unit, when a unit is assigned.
+    async fn unit_uuid(&self) -> Option<Uuid> {
+        self.0.unit_id
+    }
+    /// The REST id of the group, when a group is assigned.
+    async fn group_uuid(&self) -> Option<Uuid> {
+        self.0.group_id
+    }
+    /// The unit's or group's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// 牵头 (lead) or 配合 (supporting).
+    async fn role(&self) -> AssignmentRole {
+        self.0.role.into()
+    }
+    /// The side of the pairing it acts for (帮扶方 or 受帮扶方); none in a region's own plan.
+    async fn side(&self) -> Option<Side> {
+        self.0.side.map(Into::into)
+    }
+}
+
+/// A quantitative goal inside a task (指标): 实际到位资金5000万元以上.
+pub struct TargetObject(pub Target);
+
+/// A quantitative goal inside a task (指标): 实际到位资金5000万元以上.
+#[Object(name = "Target")]
+impl TargetObject {
+    /// The target's id, to name it in a report's values.
+    pub(crate) async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    /// The catalogue metric's code (指标目录), when the target counts towards one.
+    async fn metric(&self) -> Option<&str> {
+        self.0.metric.as_deref()
+    }
+    /// What the document calls it (实际到位资金).
+    async fn label(&self) -> Option<&str> {
+        self.0.label.as_deref()
+    }
+    /// How it compares: 以上, 以内, 左右, exactly, or a range.
+    async fn comparator(&self) -> Comparator {
+        self.0.comparator.into()
+    }
+    /// The value (the lower end of a range).
+    async fn value(&self) -> Amount {
+        self.0.value
+    }
+    /// The upper end of a range (3—5名), none otherwise.
+    async fn value_max(&self) -> Option<Amount> {
+        self.0.value_max
+    }
+    /// Unit of measure (计量单位): 万元, 人次, 个, 名 …
+    async fn unit(&self) -> &str {
+        &self.0.unit
+    }
+    /// The phrase the target came from (力争实际到位资金5000万元以上).
+    async fn source_text(&self) -> &str {
+        &self.0.source_text
+    }
+}

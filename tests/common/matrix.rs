@@ -1,0 +1,484 @@
+//! The permission matrix of DOMAIN.md ("Who may do what"), shared by the
+//! REST and the GraphQL walks: the principals, the world they act in, and
+//! what each operation answers each of them (as an HTTP status; GraphQL
+//! shows the same outcome as its error code).
+
+use uuid::Uuid;
+use xietong::domain::report::{self, NewReport, Transition};
+use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask};
+use xietong::domain::unit::{self, UnitGroupInput};
+use xietong::domain::values::{AssignmentRole, Cluster, RegionKind, ReportPeriod, Role, Side, UnitKind};
+use xietong::domain::{Caller, client};
+
+use super::{TestApp, seed};
+
+/// Who acts, and how they relate to the task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Admin,
+    Viewer,
+    /// Coordinator of 巫溪县, a region of the plan.
+    Coordinator,
+    /// Coordinator of 黔江区, no region of the plan.
+    OtherCoordinator,
+    /// User of 县经济信息委, a lead unit of the task.
+    Lead,
+    /// User of 县商务委, a supporting unit of the task.
+    Supporting,
+    /// User of 白鹿镇, supporting through the group 各镇街.
+    GroupMember,
+    /// User of 县教委: same region, no role on the task.
+    SameRegion,
+    /// User of a unit of 黔江区.
+    OtherRegion,
+    ClientRead,
+    ClientWrite,
+}
+
+pub const EVERYONE: [Who; 11] = [
+    Who::Admin,
+    Who::Viewer,
+    Who::Coordinator,
+    Who::OtherCoordinator,
+    Who::Lead,
+    Who::Supporting,
+    Who::GroupMember,
+    Who::SameRegion,
+    Who::OtherRegion,
+    Who::ClientRead,
+    Who::ClientWrite,
+];
+
+/// The pairing, its units and a signed-in principal of every kind.
+pub struct World {
+    pub app: TestApp,
+    pub p: seed::Pairing,
+    pub group: Uuid,
+    pub bearers: Vec<(Who, String)>,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let app = TestApp::spawn().await;
+        let p = seed::yuzhong_wuxi(&app.db).await;
+        let qianjiang = seed::region(
+            &app.db,
+            Some("500114"),
+            "黔江区",
+            RegionKind::District,
+            Some(Cluster::Southeast),
+        )
+        .await;
+        let wuxi_fgw = seed::unit(&app.db, p.recipient, "县发展改革委", UnitKind::Department).await;
+        let wuxi_jw = seed::unit(&app.db, p.recipient, "县教委", UnitKind::Department).await;
+        let bailu = seed::unit(&app.db, p.recipient, "白鹿镇", UnitKind::Town).await;
+        let qj_fgw = seed::unit(&app.db, qianjiang, "区发展改革委", UnitKind::Department).await;
+        let qj_jw = seed::unit(&app.db, qianjiang, "区教委", UnitKind::Department).await;
+        let group = unit::create_group(
+            &app.db,
+            &Caller::system(),
+            UnitGroupInput {
+                region_id: p.recipient,
+                name: "各镇街".into(),
+                rule_kinds: Some(vec![UnitKind::Town, UnitKind::Street, UnitKind::Township]),
+                member_ids: vec![],
+                aliases: vec![],
+                description: None,
+            },
+        )
+        .await
+        .expect("the group")
+        .id;
+        app.user("admin", Role::Admin, None).await;
+        app.user("viewer", Role::Viewer, None).await;
+        app.user("wx-fgw", Role::Coordinator, Some(wuxi_fgw)).await;
+        app.user("qj-fgw", Role::Coordinator, Some(qj_fgw)).await;
+        app.user("wx-jxw", Role::UnitUser, Some(p.recipient_unit)).await;
+        app.user("wx-swj", Role::UnitUser, Some(p.recipient_unit_2)).await;
+        app.user("wx-bailu", Role::UnitUser, Some(bailu)).await;
+        app.user("wx-jw", Role::UnitUser, Some(wuxi_jw)).await;
+        app.user("qj-jw", Role::UnitUser, Some(qj_jw)).await;
+        let mut bearers = Vec::new();
+        for (who, name) in [
+            (Who::Admin, "admin"),
+            (Who::Viewer, "viewer"),
+            (Who::Coordinator, "wx-fgw"),
+            (Who::OtherCoordinator, "qj-fgw"),
+            (Who::Lead, "wx-jxw"),
+            (Who::Supporting, "wx-swj"),
+            (Who::GroupMember, "wx-bailu"),
+            (Who::SameRegion, "wx-jw"),
+            (Who::OtherRegion, "qj-jw"),
+        ] {
+            bearers.push((who, app.bearer(name).await));
+        }
+        for (who, client_id, scopes) in [
+            (Who::ClientRead, "reader", vec!["read"]),
+            (Who::ClientWrite, "writer", vec!["read", "write"]),
+        ] {
+            let issued = client::create(
+                &app.db,
+                &Caller::system(),
+                client::NewClient {
+                    client_id: Some(client_id.into()),
+                    name: client_id.into(),
+                    scopes: scopes.into_iter().map(str::to_owned).collect(),
+                },
+            )
+            .await
+            .expect("a client");
+            let granted = app
+                .request_raw(
+                    "POST",
+                    "/api/v1/auth/token",
+                    format!(
+                        "grant_type=client_credentials&client_id={client_id}&client_secret={}",
+                        issued.client_secret
+                    ),
+                    "application/x-www-form-urlencoded",
+                    &[],
+                )
+                .await;
+            bearers.push((
+                who,
+                format!("Bearer {}", granted.json()["access_token"].as_str().expect("token")),
+            ));
+        }
+        World { app, p, group, bearers }
+    }
+
+    pub fn bearer(&self, who: Who) -> &str {
+        self.bearers
+            .iter()
+            .find(|(w, _)| *w == who)
+            .map(|(_, b)| b.as_str())
+            .expect("a bearer")
+    }
+
+    /// A fresh task: 县经济信息委 and 区经济信息委 lead, 县商务委 and the
+    /// group 各镇街 support; one funds target.
+    pub async fn task(&self, seq: i32) -> task::Task {
+        task::create(
+            &self.app.db,
+            &Caller::system(),
+            NewTask {
+                plan_id: self.p.plan,
+                section: None,
+                seq,
+                category: Some("联手开展招商引资".into()),
+                content: "力争实际到位资金5000万元以上".into(),
+                deadline: None,
+                deadline_text: None,
+                leaders: vec![],
+                notes: None,
+                assignments: vec![
+                    AssignmentInput {
+                        assignee: Assignee::Unit(self.p.recipient_unit),
+                        role: AssignmentRole::Lead,
+                        side: Some(Side::Recipient),
+                    },
+                    AssignmentInput {
+                        assignee: Assignee::Unit(self.p.helper_unit),
+                        role: AssignmentRole::Lead,
+                        side: Some(Side::Helper),
+                    },
+                    AssignmentInput {
+                        assignee: Assignee::Unit(self.p.recipient_unit_2),
+                        role: AssignmentRole::Supporting,
+                        side: Some(Side::Recipient),
+                    },
+                    AssignmentInput {
+                        assignee: Assignee::Group(self.group),
+                        role: AssignmentRole::Supporting,
+                        side: Some(Side::Recipient),
+                    },
+                ],
+                targets: vec![seed::funds_target("5000")],
+            },
+        )
+        .await
+        .expect("a task")
+    }
+
+    /// A report on `task` by `unit`, moved to `submitted` when asked.
+    pub async fn report(&self, task: &task::Task, unit: Uuid, consolidated: bool, submitted: bool) -> report::Report {
+        let made = report::create(
+            &self.app.db,
+            &Caller::system(),
+            NewReport {
+                task_id: task.id,
+                unit_id: Some(unit),
+                period: ReportPeriod::parse("2025-06").expect("period"),
+                consolidated,
+                text: "已对接企业3家".into(),
+                values: vec![],
+            },
+        )
+        .await
+        .expect("a report");
+        if submitted {
+            report::transition(&self.app.db, &Caller::system(), made.id, None, Transition::Submit)
+                .await
+                .expect("submit")
+        } else {
+            made
+        }
+    }
+}
+
+/// Reading a task: the status of `GET /tasks/{id}`.
+pub const READ_TASK: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 200),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 200),
+    (Who::GroupMember, 200),
+    (Who::SameRegion, 200),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 200),
+    (Who::ClientWrite, 200),
+];
+
+/// How many tasks each sees in the task list (one task exists).
+pub const VISIBLE_TASKS: [(Who, u64); 11] = [
+    (Who::Admin, 1),
+    (Who::Viewer, 1),
+    (Who::Coordinator, 1),
+    (Who::OtherCoordinator, 0),
+    (Who::Lead, 1),
+    (Who::Supporting, 1),
+    (Who::GroupMember, 1),
+    (Who::SameRegion, 1),
+    (Who::OtherRegion, 0),
+    (Who::ClientRead, 1),
+    (Who::ClientWrite, 1),
+];
+
+/// Changing what a task is (its text).
+pub const CHANGE_TASK_DEFINITION: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 200),
+];
+
+/// Changing a task's progress and status.
+pub const CHANGE_TASK_PROGRESS: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 200),
+];
+
+/// Adding a task to the plan.
+pub const ADD_TASK: [(Who, u16); 11] = [
+    (Who::Admin, 201),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 201),
+    (Who::OtherCoordinator, 422),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 422),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 201),
+];
+
+/// Removing a task.
+pub const REMOVE_TASK: [(Who, u16); 11] = [
+    (Who::Admin, 204),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 204),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 204),
+];
+
+/// Writing a report for one's own unit. Admins, viewers and machines have no unit of
+/// their own; a coordinator's unit has no role on the task.
+pub const WRITE_OWN_REPORT: [(Who, u16); 11] = [
+    (Who::Admin, 422),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 422),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 201),
+    (Who::Supporting, 201),
+    (Who::GroupMember, 201),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 422),
+];
+
+/// Writing a report for the supporting unit 县商务委.
+pub const WRITE_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
+    (Who::Admin, 201),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 201),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 403),
+    (Who::Supporting, 201),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 201),
+];
+
+/// Reading the supporting unit's draft.
+pub const READ_SUPPORTING_UNITS_DRAFT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 200),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 404),
+    (Who::Supporting, 200),
+    (Who::GroupMember, 404),
+    (Who::SameRegion, 404),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 200),
+    (Who::ClientWrite, 200),
+];
+
+/// Reading the supporting unit's submitted report.
+pub const READ_SUBMITTED_REPORT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 200),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 200),
+    (Who::GroupMember, 200),
+    (Who::SameRegion, 404),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 200),
+    (Who::ClientWrite, 200),
+];
+
+/// How many reports each sees of the task's two: 县商务委's draft and the lead's
+/// submitted consolidated report.
+pub const VISIBLE_REPORTS: [(Who, u64); 11] = [
+    (Who::Admin, 2),
+    (Who::Viewer, 2),
+    (Who::Coordinator, 2),
+    (Who::OtherCoordinator, 0),
+    (Who::Lead, 1),
+    (Who::Supporting, 2),
+    (Who::GroupMember, 1),
+    (Who::SameRegion, 0),
+    (Who::OtherRegion, 0),
+    (Who::ClientRead, 2),
+    (Who::ClientWrite, 2),
+];
+
+/// Submitting the supporting unit's draft.
+pub const SUBMIT_SUPPORTING_UNITS_DRAFT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 404),
+    (Who::Supporting, 200),
+    (Who::GroupMember, 404),
+    (Who::SameRegion, 404),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 200),
+];
+
+/// Approving the supporting unit's submitted report.
+pub const APPROVE_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 403),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 404),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 403),
+];
+
+/// Returning the supporting unit's submitted report.
+pub const RETURN_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 403),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 404),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 403),
+];
+
+/// Approving the lead unit's consolidated report.
+pub const APPROVE_CONSOLIDATED_REPORT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 404),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 403),
+];
+
+/// Listing users and clients: administrators only.
+pub const ONLY_ADMIN: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 403),
+    (Who::OtherCoordinator, 403),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 403),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 403),
+];
+
+/// Reading the audit log: administrators and viewers.
+pub const ADMIN_AND_VIEWER: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 200),
+    (Who::Coordinator, 403),
+    (Who::OtherCoordinator, 403),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 403),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 403),
+];

@@ -1,0 +1,51 @@
+//! A change made through one instance reaches subscribers connected to
+//! another instance on the same PostgreSQL, through LISTEN/NOTIFY: the
+//! feed here never polls (`XIETONG_GRAPHQL_FEED_POLL_MS=0`), so only the
+//! notification can wake it. On SQLite (one process) there is nothing to
+//! cross: the test says so and passes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::subscriber::Subscriber;
+use common::{TestApp, graphql_data, seed};
+use serde_json::json;
+use xietong::domain::values::Role;
+
+#[tokio::test]
+async fn a_change_through_one_instance_reaches_subscribers_of_another() {
+    if std::env::var(common::POSTGRES_ENV).map_or(true, |v| v.is_empty()) {
+        eprintln!("skipped: set {} to run it against PostgreSQL", common::POSTGRES_ENV);
+        return;
+    }
+    // The only test of this binary: the variable is read as instances start.
+    // SAFETY: set before any thread of this test reads the environment.
+    unsafe { std::env::set_var(xietong::graphql::FEED_POLL_ENV, "0") };
+    let app = TestApp::spawn().await;
+    let other = app.spawn_sibling().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let task = seed::task(&app.db, &p, 1, &[]).await;
+    app.user("wx-jxw", Role::UnitUser, Some(p.recipient_unit)).await;
+    let lead = app.bearer("wx-jxw").await;
+
+    let mut socket = Subscriber::connect(other.addr, &lead).await;
+    socket
+        .subscribe("tasks", "subscription { taskStatusChanged { uuid status } }", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let update = "mutation($id: ID!) { updateTask(id: $id, version: 1, input: {status: COMPLETED}) { status } }";
+    let answer = app.graphql(Some(&lead), update, json!({"id": task.id})).await;
+    graphql_data(&answer);
+    let heard = socket
+        .next(Duration::from_secs(10))
+        .await
+        .expect("the other instance passes the change on");
+    assert_eq!(heard["type"], "next", "{heard}");
+    assert_eq!(
+        heard["payload"]["data"]["taskStatusChanged"],
+        json!({"uuid": task.id, "status": "COMPLETED"})
+    );
+    other.stop().await;
+}
