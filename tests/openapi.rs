@@ -24,7 +24,10 @@ fn schema_openapi_prints_the_same_bytes() {
         .expect("run xietong schema openapi");
     assert!(output.status.success());
     let printed = String::from_utf8(output.stdout).expect("UTF-8");
-    assert!(printed == xietong::http::openapi::document_json(), "`xietong schema openapi` prints another document");
+    assert!(
+        printed == xietong::http::openapi::document_json(),
+        "`xietong schema openapi` prints another document"
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ pub mod page;
 pub mod pairing;
 pub mod plan;
 pub mod principal;
+pub mod progress;
 pub mod region;
 pub mod report;
 pub mod session;
