@@ -106,6 +106,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             ("delete", item.delete.as_mut()),
         ] {
             let Some(op) = op else { continue };
+            unique_operation_id(op);
             if path == "/api/v1/auth/token" {
                 continue;
             }
@@ -113,6 +114,17 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// Operation ids are the handlers' names, which repeat across resources
+/// (`list`, `create`): prefix them with the tag so that each is unique, as
+/// client generators need.
+fn unique_operation_id(op: &mut Operation) {
+    if let (Some(tag), Some(id)) = (op.tags.as_ref().and_then(|t| t.first()), op.operation_id.as_ref())
+        && !id.starts_with(&format!("{tag}_"))
+    {
+        op.operation_id = Some(format!("{tag}_{id}"));
+    }
 }
 
 fn add_problems(op: &mut Operation, method: &str, has_id: bool, public: bool) {
