@@ -17,6 +17,7 @@ pub mod progress;
 pub mod region;
 pub mod report;
 pub mod session;
+pub mod statistics;
 pub mod task;
 pub mod unit;
 pub mod user;
