@@ -39,6 +39,17 @@ enum Command {
     /// Import regions, pairings, a task list, a unit pairing table or a chronicle.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export a plan as its document lays it out, with its progress.
+    Export {
+        /// The plan's id.
+        #[arg(long)]
+        plan: uuid::Uuid,
+        #[arg(long, default_value = "xlsx", value_parser = ["xlsx", "csv"])]
+        format: String,
+        /// The file to write; standard output when omitted.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Load the public demo data and one demo account per role.
     Demo {
         /// The password of the demo users; a random one is printed for each when omitted.
@@ -200,6 +211,7 @@ fn main() -> ExitCode {
             Some(Command::Schema(_)) => Ok(()),
             Some(Command::Import(command)) => run_import(&cli.database, command).await,
             Some(Command::Demo { password }) => run_demo(&cli.database, password.as_deref()).await,
+            Some(Command::Export { plan, format, output }) => run_export(&cli.database, plan, &format, output).await,
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
             None => Err(anyhow::anyhow!("no command")),
         }
@@ -602,6 +614,26 @@ async fn run_demo(database: &DatabaseArgs, password: Option<&str>) -> anyhow::Re
             Some(secret) => println!("{} {} [{}]{unit}: {secret} — {}", c.kind, c.name, c.role, c.note),
             None => println!("{} {} [{}]{unit}: {}", c.kind, c.name, c.role, c.note),
         }
+    }
+    Ok(())
+}
+
+async fn run_export(
+    database: &DatabaseArgs,
+    plan: uuid::Uuid,
+    format: &str,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    use xietong::import::export::{self, Format};
+    let conn = open(database).await?;
+    let format = if format == "csv" { Format::Csv } else { Format::Xlsx };
+    let bytes = export::export(&conn, &xietong::domain::Caller::system(), plan, format)
+        .await
+        .map_err(describe)?;
+    match output {
+        Some(path) => std::fs::write(&path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        None => std::io::stdout().write_all(&bytes)?,
     }
     Ok(())
 }

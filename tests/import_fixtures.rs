@@ -328,6 +328,23 @@ async fn the_fuling_work_report_imports_with_sections_groups_and_leaders() {
     assert_eq!(leads, ["区财政局", "区税务局"]);
 }
 
+/// A small XLSX-looking zip whose one part inflates to 150 MB of zeros.
+fn zip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    writer.start_file("xl/worksheets/sheet1.xml", options).expect("a part");
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..150 {
+        writer.write_all(&zeros).expect("zeros");
+    }
+    let bytes = writer.finish().expect("the zip").into_inner();
+    assert!(bytes.len() < 1024 * 1024, "the bomb is small: {}", bytes.len());
+    bytes
+}
+
 #[tokio::test]
 async fn bad_files_are_reported_and_write_nothing() {
     let test_db = TestDb::new().await;
@@ -383,6 +400,7 @@ async fn bad_files_are_reported_and_write_nothing() {
             "more than",
         ),
         ("fake xlsx", b"PK\x03\x04 not really a zip".to_vec(), "spreadsheet"),
+        ("zip bomb", zip_bomb(), "unpacks to more than"),
     ];
     for (what, bytes, says) in cases {
         let report = import(bytes).await;

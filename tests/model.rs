@@ -259,6 +259,7 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
         deadline_text: Set(None),
         status: Set("not_started".into()),
         declared_progress: Set(None),
+        completed_on: Set(None),
         progress_note: Set(None),
         leaders: Set(serde_json::json!([])),
         notes: Set(None),

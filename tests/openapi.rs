@@ -24,7 +24,10 @@ fn schema_openapi_prints_the_same_bytes() {
         .expect("run xietong schema openapi");
     assert!(output.status.success());
     let printed = String::from_utf8(output.stdout).expect("UTF-8");
-    assert!(printed == xietong::http::openapi::document_json(), "`xietong schema openapi` prints another document");
+    assert!(
+        printed == xietong::http::openapi::document_json(),
+        "`xietong schema openapi` prints another document"
+    );
 }
 
 #[tokio::test]
@@ -70,4 +73,27 @@ fn every_operation_documents_its_errors_and_security() {
             );
         }
     }
+}
+
+#[test]
+fn operation_ids_are_unique() {
+    let document = common::openapi::committed();
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(seen.insert(id.to_owned()), "{id} is used twice");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_query_string_that_is_not_utf8_is_a_problem() {
+    let app = TestApp::spawn().await;
+    app.user("viewer", xietong::domain::values::Role::Viewer, None).await;
+    let bearer = app.bearer("viewer").await;
+    let response = app.as_bearer(&bearer, "GET", "/api/v1/tasks?q=%FF%FE", None).await;
+    common::assert_problem(&response, 400, "BAD_REQUEST");
 }

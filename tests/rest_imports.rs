@@ -14,7 +14,9 @@ fn form(fields: &[(&str, &str)], file: &str) -> (String, String) {
     let boundary = "xietong-test-boundary-7d1e";
     let mut body = String::new();
     for (name, value) in fields {
-        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
     }
     body.push_str(&format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"table.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
@@ -24,7 +26,8 @@ fn form(fields: &[(&str, &str)], file: &str) -> (String, String) {
 
 async fn upload(app: &TestApp, bearer: &str, path: &str, fields: &[(&str, &str)], file: &str) -> common::TestResponse {
     let (content_type, body) = form(fields, file);
-    app.request_raw("POST", path, body, &content_type, &[("authorization", bearer)]).await
+    app.request_raw("POST", path, body, &content_type, &[("authorization", bearer)])
+        .await
 }
 
 #[tokio::test]
@@ -35,11 +38,26 @@ async fn an_administrator_uploads_the_fixtures_and_a_dry_run_writes_nothing() {
     assert_eq!(regions.status, 201, "{}", String::from_utf8_lossy(&regions.body));
     assert_eq!(regions.json()["created"], 40);
     let again = upload(&app, &admin, "/api/v1/imports/regions", &[], &fixture("regions.csv")).await;
-    assert_eq!((again.json()["created"].as_i64(), again.json()["unchanged"].as_i64()), (Some(0), Some(40)));
-    assert_eq!(upload(&app, &admin, "/api/v1/imports/pairings", &[], &fixture("pairings.csv")).await.status, 201);
+    assert_eq!(
+        (again.json()["created"].as_i64(), again.json()["unchanged"].as_i64()),
+        (Some(0), Some(40))
+    );
+    assert_eq!(
+        upload(&app, &admin, "/api/v1/imports/pairings", &[], &fixture("pairings.csv"))
+            .await
+            .status,
+        201
+    );
 
-    let pairings = app.as_bearer(&admin, "GET", "/api/v1/pairings?limit=200", None).await.json();
-    let yuzhong = app.as_bearer(&admin, "GET", "/api/v1/regions?q=渝中区", None).await.json()["items"][0]["id"].clone();
+    let pairings = app
+        .as_bearer(&admin, "GET", "/api/v1/pairings?limit=200", None)
+        .await
+        .json();
+    let yuzhong = app
+        .as_bearer(&admin, "GET", "/api/v1/regions?q=渝中区", None)
+        .await
+        .json()["items"][0]["id"]
+        .clone();
     let pairing = pairings["items"]
         .as_array()
         .expect("pairings")
@@ -73,20 +91,46 @@ async fn an_administrator_uploads_the_fixtures_and_a_dry_run_writes_nothing() {
     };
     let fields = task_fields("true");
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let dry = upload(&app, &admin, "/api/v1/imports/tasks", &borrowed, &fixture("yuzhong-wuxi-2025-tasks.csv")).await;
+    let dry = upload(
+        &app,
+        &admin,
+        "/api/v1/imports/tasks",
+        &borrowed,
+        &fixture("yuzhong-wuxi-2025-tasks.csv"),
+    )
+    .await;
     assert_eq!(dry.status, 200, "{}", String::from_utf8_lossy(&dry.body));
     assert_eq!(dry.json()["dry_run"], true);
     assert_eq!(dry.json()["rows"].as_array().map(Vec::len), Some(16));
-    assert_eq!(app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"], 0);
+    assert_eq!(
+        app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"],
+        0
+    );
 
     let fields = task_fields("false");
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let done = upload(&app, &admin, "/api/v1/imports/tasks", &borrowed, &fixture("yuzhong-wuxi-2025-tasks.csv")).await;
+    let done = upload(
+        &app,
+        &admin,
+        "/api/v1/imports/tasks",
+        &borrowed,
+        &fixture("yuzhong-wuxi-2025-tasks.csv"),
+    )
+    .await;
     assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
     let plan_id = done.json()["plan_id"].as_str().expect("a plan").to_owned();
-    let plan = app.as_bearer(&admin, "GET", &format!("/api/v1/plans/{plan_id}"), None).await;
+    let plan = app
+        .as_bearer(&admin, "GET", &format!("/api/v1/plans/{plan_id}"), None)
+        .await;
     assert_eq!(plan.json()["status"], "issued");
-    let tasks = app.as_bearer(&admin, "GET", &format!("/api/v1/tasks?plan_id={plan_id}&limit=200"), None).await;
+    let tasks = app
+        .as_bearer(
+            &admin,
+            "GET",
+            &format!("/api/v1/tasks?plan_id={plan_id}&limit=200"),
+            None,
+        )
+        .await;
     assert_eq!(tasks.json()["total_count"], 16);
 }
 
@@ -95,43 +139,89 @@ async fn a_failed_upload_is_a_problem_with_its_report() {
     let app = TestApp::spawn().await;
     let admin = app.bearer_of_new_admin().await;
     upload(&app, &admin, "/api/v1/imports/regions", &[], &fixture("regions.csv")).await;
-    let region = app.as_bearer(&admin, "GET", "/api/v1/regions?q=涪陵区", None).await.json()["items"][0]["id"]
+    let region = app
+        .as_bearer(&admin, "GET", "/api/v1/regions?q=涪陵区", None)
+        .await
+        .json()["items"][0]["id"]
         .as_str()
         .expect("涪陵区")
         .to_owned();
-    let fields = [("region_id", region.as_str()), ("year", "2025"), ("title", "涪陵区2025"), ("create_missing_units", "true")];
-    let failed = upload(&app, &admin, "/api/v1/imports/tasks", &fields, &fixture("fuling-2025-work-report-tasks.csv")).await;
+    let fields = [
+        ("region_id", region.as_str()),
+        ("year", "2025"),
+        ("title", "涪陵区2025"),
+        ("create_missing_units", "true"),
+    ];
+    let failed = upload(
+        &app,
+        &admin,
+        "/api/v1/imports/tasks",
+        &fields,
+        &fixture("fuling-2025-work-report-tasks.csv"),
+    )
+    .await;
     assert_problem(&failed, 422, "VALIDATION_FAILED");
     let report = &failed.json()["report"];
     assert_eq!(report["written"], false);
-    let suggestions: Vec<&str> =
-        report["problems"].as_array().expect("problems").iter().filter_map(|p| p["suggestion"].as_str()).collect();
+    let suggestions: Vec<&str> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["suggestion"].as_str())
+        .collect();
     assert_eq!(suggestions, ["区住房城乡建委"]);
-    assert_eq!(app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"], 0);
+    assert_eq!(
+        app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"],
+        0
+    );
 }
 
 #[tokio::test]
 async fn bad_uploads_are_problems() {
     let app = TestApp::spawn().await;
     let admin = app.bearer_of_new_admin().await;
-    let json = app.as_bearer(&admin, "POST", "/api/v1/imports/regions", Some(&serde_json::json!({"file": "x"}))).await;
+    let json = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/imports/regions",
+            Some(&serde_json::json!({"file": "x"})),
+        )
+        .await;
     assert_problem(&json, 415, "UNSUPPORTED_MEDIA_TYPE");
     let boundary = "b";
     let no_file = app
         .request_raw(
             "POST",
             "/api/v1/imports/regions",
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\ntrue\r\n--{boundary}--\r\n"),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\ntrue\r\n--{boundary}--\r\n"
+            ),
             "multipart/form-data; boundary=b",
             &[("authorization", &admin)],
         )
         .await;
     assert_problem(&no_file, 422, "VALIDATION_FAILED");
-    let bad_flag = upload(&app, &admin, "/api/v1/imports/regions", &[("dry_run", "maybe")], "code,name,kind,cluster\n").await;
+    let bad_flag = upload(
+        &app,
+        &admin,
+        "/api/v1/imports/regions",
+        &[("dry_run", "maybe")],
+        "code,name,kind,cluster\n",
+    )
+    .await;
     assert_problem(&bad_flag, 422, "VALIDATION_FAILED");
     let garbage = upload(&app, &admin, "/api/v1/imports/regions", &[], "\u{1}\u{2}\u{3}").await;
     assert_problem(&garbage, 422, "VALIDATION_FAILED");
-    let no_token = app.request_raw("POST", "/api/v1/imports/regions", String::new(), "multipart/form-data; boundary=b", &[]).await;
+    let no_token = app
+        .request_raw(
+            "POST",
+            "/api/v1/imports/regions",
+            String::new(),
+            "multipart/form-data; boundary=b",
+            &[],
+        )
+        .await;
     assert_problem(&no_token, 401, "UNAUTHENTICATED");
 }
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub category: Option<String>,
     pub content: String,
     pub deadline: Date,
+    /// The day in China the task was marked completed.
+    pub completed_on: Option<Date>,
     pub deadline_text: Option<String>,
     pub status: String,
     pub declared_progress: Option<i32>,

@@ -12,6 +12,7 @@ mod m20261122_000005_reports;
 mod m20261122_000006_events_audit;
 mod m20261122_000007_login_throttle;
 mod m20261122_000008_idempotency;
+mod m20261122_000009_task_completed_on;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_events_audit::Migration),
             Box::new(m20261122_000007_login_throttle::Migration),
             Box::new(m20261122_000008_idempotency::Migration),
+            Box::new(m20261122_000009_task_completed_on::Migration),
         ]
     }
 }

@@ -659,6 +659,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
         deadline_text: Set(input.deadline_text),
         status: Set(TaskStatus::NotStarted.as_str().to_owned()),
         declared_progress: Set(None),
+        completed_on: Set(None),
         progress_note: Set(None),
         leaders: Set(serde_json::json!(input.leaders)),
         notes: Set(input.notes),
@@ -773,6 +774,7 @@ pub async fn update(
         deadline: Set(changes.deadline.unwrap_or(current.deadline)),
         deadline_text: Set(deadline_text),
         status: Set(changes.status.unwrap_or(before.status).as_str().to_owned()),
+        completed_on: Set(completion_day(before.status, changes.status, current.completed_on)),
         declared_progress: Set(declared_progress),
         progress_note: Set(progress_note),
         leaders: Set(serde_json::json!(leaders)),
@@ -805,6 +807,16 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The day a task counts as completed: kept while it stays completed, set
+/// to China's today when it becomes so, cleared when it no longer is.
+fn completion_day(before: TaskStatus, after: Option<TaskStatus>, day: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (before, after.unwrap_or(before)) {
+        (TaskStatus::Completed, TaskStatus::Completed) => day,
+        (_, TaskStatus::Completed) => Some(china_day(Utc::now())),
+        _ => None,
+    }
 }
 
 /// Removes a task on which no report was made.

@@ -160,6 +160,14 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiQuery<T>, ApiError> {
+        if let Some(query) = parts.uri.query()
+            && !decodes_to_utf8(query)
+        {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "the query string is not UTF-8 once percent-decoded",
+            ));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError::new(
@@ -188,5 +196,50 @@ where
                 format!("the path is not valid: {}", rejection.body_text()),
             )),
         }
+    }
+}
+
+/// Whether a query string percent-decodes to UTF-8; the usual decoders
+/// replace bad bytes with U+FFFD, which would search for the wrong text.
+fn decodes_to_utf8(query: &str) -> bool {
+    let bytes = query.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        decoded.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        decoded.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decodes_to_utf8;
+
+    #[test]
+    fn query_strings_must_decode_to_utf8() {
+        assert!(decodes_to_utf8("q=%E5%B0%B1%E4%B8%9A&limit=5"));
+        assert!(decodes_to_utf8("q=50%"));
+        assert!(!decodes_to_utf8("q=%FF%FE"));
+        assert!(!decodes_to_utf8("q=%E5%B0"));
     }
 }

@@ -40,10 +40,17 @@ struct Upload {
 impl Upload {
     async fn read(form: Result<Multipart, MultipartRejection>) -> ApiResult<Upload> {
         let mut form = form.map_err(|e| {
-            ApiError::new(ErrorCode::UnsupportedMediaType, format!("send a multipart/form-data body: {}", e.body_text()))
+            ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                format!("send a multipart/form-data body: {}", e.body_text()),
+            )
         })?;
         let bad = |e: axum::extract::multipart::MultipartError| {
-            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ErrorCode::PayloadTooLarge } else { ErrorCode::BadRequest };
+            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ErrorCode::PayloadTooLarge
+            } else {
+                ErrorCode::BadRequest
+            };
             ApiError::new(code, format!("the form cannot be read: {}", e.body_text()))
         };
         let mut fields: HashMap<String, Vec<String>> = HashMap::new();
@@ -57,16 +64,22 @@ impl Upload {
                 fields.entry(name).or_default().push(text);
             }
         }
-        let file = file.ok_or_else(|| ApiError::from(DomainError::invalid("file", "send the table in the form field `file`")))?;
+        let file = file
+            .ok_or_else(|| ApiError::from(DomainError::invalid("file", "send the table in the form field `file`")))?;
         Ok(Upload { fields, file })
     }
 
     fn text(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).and_then(|v| v.first()).map(|s| s.trim()).filter(|s| !s.is_empty())
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
     }
 
     fn required(&self, name: &str) -> ApiResult<&str> {
-        self.text(name).ok_or_else(|| ApiError::from(DomainError::invalid(name, "required")))
+        self.text(name)
+            .ok_or_else(|| ApiError::from(DomainError::invalid(name, "required")))
     }
 
     fn flag(&self, name: &str) -> ApiResult<bool> {
@@ -79,7 +92,10 @@ impl Upload {
 
     fn uuid(&self, name: &str) -> ApiResult<Option<Uuid>> {
         self.text(name)
-            .map(|t| t.parse::<Uuid>().map_err(|_| ApiError::from(DomainError::invalid(name, "not an id"))))
+            .map(|t| {
+                t.parse::<Uuid>()
+                    .map_err(|_| ApiError::from(DomainError::invalid(name, "not an id")))
+            })
             .transpose()
     }
 
@@ -102,7 +118,10 @@ impl Upload {
 fn answer<T: Serialize>(report: &T, ok: bool, written: bool) -> ApiResult<Response> {
     let body = serde_json::to_value(report).map_err(|e| ApiError::from(DomainError::Internal(e.into())))?;
     if !ok {
-        let mut error = ApiError::new(ErrorCode::ValidationFailed, "the import failed; nothing was written: see `report`");
+        let mut error = ApiError::new(
+            ErrorCode::ValidationFailed,
+            "the import failed; nothing was written: see `report`",
+        );
         error.report = Some(body);
         return Err(error);
     }
@@ -143,13 +162,23 @@ struct TaskUpload {
 #[utoipa::path(post, path = "/api/v1/imports/tasks", tag = "imports",
     request_body(content = inline(TaskUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ImportReport), (status = 200, description = "Dry run: what would be imported", body = ImportReport)))]
-async fn import_tasks(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+async fn import_tasks(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
     let upload = Upload::read(form).await?;
-    let year: i32 = upload.required("year")?.parse().map_err(|_| ApiError::from(DomainError::invalid("year", "not a year")))?;
+    let year: i32 = upload
+        .required("year")?
+        .parse()
+        .map_err(|_| ApiError::from(DomainError::invalid("year", "not a year")))?;
     let owner = match (upload.uuid("pairing_id")?, upload.uuid("region_id")?) {
         (Some(id), None) => {
             let p = pairing::get(&state.db, &caller, id).await?;
-            Owner::Pairing { helper: p.helper_region_id, recipient: p.recipient_region_id }
+            Owner::Pairing {
+                helper: p.helper_region_id,
+                recipient: p.recipient_region_id,
+            }
         }
         (None, Some(id)) => Owner::Region(region::get(&state.db, &caller, id).await?.id),
         _ => return Err(DomainError::invalid("pairing_id", "give either pairing_id or region_id").into()),
@@ -186,9 +215,15 @@ struct UnitPairUpload {
 #[utoipa::path(post, path = "/api/v1/imports/unit-pairs", tag = "imports",
     request_body(content = inline(UnitPairUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
-async fn import_unit_pairs(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+async fn import_unit_pairs(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
     let upload = Upload::read(form).await?;
-    let id = upload.uuid("pairing_id")?.ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
+    let id = upload
+        .uuid("pairing_id")?
+        .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
     let p = pairing::get(&state.db, &caller, id).await?;
     let options = UnitPairImport {
         helper: region::get(&state.db, &caller, p.helper_region_id).await?.name,
@@ -214,7 +249,11 @@ struct TableUpload {
 #[utoipa::path(post, path = "/api/v1/imports/regions", tag = "imports",
     request_body(content = inline(TableUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
-async fn import_regions(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+async fn import_regions(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
     let upload = Upload::read(form).await?;
     let report = reference::regions(&state.db, &caller, &upload.file, upload.flag("dry_run")?).await?;
     answer(&report, report.ok, report.written)
@@ -224,7 +263,11 @@ async fn import_regions(State(state): State<AppState>, Authenticated(caller): Au
 #[utoipa::path(post, path = "/api/v1/imports/pairings", tag = "imports",
     request_body(content = inline(TableUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
-async fn import_pairings(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+async fn import_pairings(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
     let upload = Upload::read(form).await?;
     let report = reference::pairings(&state.db, &caller, &upload.file, upload.flag("dry_run")?).await?;
     answer(&report, report.ok, report.written)
@@ -245,9 +288,15 @@ struct EventUpload {
 #[utoipa::path(post, path = "/api/v1/imports/events", tag = "imports",
     request_body(content = inline(EventUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
-async fn import_events(State(state): State<AppState>, Authenticated(caller): Authenticated, form: Result<Multipart, MultipartRejection>) -> ApiResult<Response> {
+async fn import_events(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
     let upload = Upload::read(form).await?;
-    let id = upload.uuid("pairing_id")?.ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
+    let id = upload
+        .uuid("pairing_id")?
+        .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
     let report = crate::import::events::import(&state.db, &caller, &upload.file, id, upload.flag("dry_run")?).await?;
     answer(&report, report.ok, report.written)
 }

@@ -16,6 +16,7 @@ mod plans;
 pub mod problem;
 mod regions;
 mod reports;
+mod statistics;
 mod tasks;
 mod units;
 mod users;

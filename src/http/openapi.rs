@@ -37,6 +37,7 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "reports", description = "Progress reports (进展报告) and their review"),
         (name = "metrics", description = "The metric catalogue (指标目录)"),
         (name = "events", description = "The chronicle of a pairing (大事记)"),
+        (name = "statistics", description = "Statistics across pairings (统计): counts, rates, sums, what is late"),
         (name = "imports", description = "Uploading task lists and tables as the documents lay them out (导入)"),
     )
 )]
@@ -53,6 +54,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::tasks::router())
         .merge(super::reports::router())
         .merge(super::imports::router())
+        .merge(super::statistics::router())
         .merge(super::regions::router())
         .merge(super::units::router())
         .merge(super::pairings::router())
@@ -106,6 +108,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             ("delete", item.delete.as_mut()),
         ] {
             let Some(op) = op else { continue };
+            unique_operation_id(op);
             if path == "/api/v1/auth/token" {
                 continue;
             }
@@ -113,6 +116,17 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// Operation ids are the handlers' names, which repeat across resources
+/// (`list`, `create`): prefix them with the tag so that each is unique, as
+/// client generators need.
+fn unique_operation_id(op: &mut Operation) {
+    if let (Some(tag), Some(id)) = (op.tags.as_ref().and_then(|t| t.first()), op.operation_id.as_ref())
+        && !id.starts_with(&format!("{tag}_"))
+    {
+        op.operation_id = Some(format!("{tag}_{id}"));
+    }
 }
 
 fn add_problems(op: &mut Operation, method: &str, has_id: bool, public: bool) {

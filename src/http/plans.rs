@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(issue))
         .routes(routes!(close))
         .routes(routes!(reopen))
+        .routes(routes!(export))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -239,4 +240,48 @@ async fn reopen(
     IfMatch(version): IfMatch,
 ) -> ApiResult<Response> {
     move_to(state, caller, id, version, PlanTransition::Reopen).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// The plan as its document lays it out (序号, 分类, 具体任务, 完成时限, 牵头领导,
+/// lead and supporting units per region), with each task's status and
+/// latest approved progress beside it; the import reads it back.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/export", tag = "plans",
+    params(("id" = Uuid, Path, description = "The plan's id"), ExportQuery),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
+    ))]
+async fn export(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    use crate::import::export::{self, Format};
+    use axum::response::IntoResponse;
+    let format = match q.format.as_deref() {
+        None | Some("xlsx") => Format::Xlsx,
+        Some("csv") => Format::Csv,
+        Some(other) => return Err(DomainError::invalid("format", format!("`{other}`: xlsx or csv")).into()),
+    };
+    let bytes = export::export(&state.db, &caller, id, format).await?;
+    let disposition = format!("attachment; filename=\"plan-{id}.{}\"", format.extension());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, format.content_type().to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

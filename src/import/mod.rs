@@ -5,6 +5,7 @@
 pub mod cells;
 pub mod deadline;
 pub mod events;
+pub mod export;
 pub mod headers;
 pub mod reference;
 pub mod resolve;

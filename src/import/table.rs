@@ -11,7 +11,7 @@ pub const MAX_ROWS: usize = 5_000;
 pub const MAX_CELL_CHARS: usize = 10_000;
 /// The most an XLSX may unpack to: a small file that unpacks to gigabytes
 /// is refused before it is read.
-pub const MAX_UNPACKED_BYTES: u64 = 200 * 1024 * 1024;
+pub const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
 
 /// Why a file is not a table we can read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,14 +135,22 @@ fn read_csv(text: &str) -> Result<Rows, TableError> {
     Ok(rows)
 }
 
-/// Refuses an XLSX whose parts unpack to more than the limit, from the
-/// sizes its zip directory declares, before anything is inflated.
+/// Refuses an XLSX whose parts unpack to more than the limit, by inflating
+/// them into nothing with a budget before the workbook is read: declared
+/// sizes may be missing (data descriptors) or lie.
 fn read_xlsx(bytes: &[u8]) -> Result<Rows, TableError> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| TableError::Spreadsheet(e.to_string()))?;
-    // Sizes that the directory cannot tell (data descriptors) count as too many.
-    let unpacked = archive.decompressed_size().unwrap_or(u128::MAX);
-    if unpacked > u128::from(MAX_UNPACKED_BYTES) {
-        return Err(TableError::Unpacks);
+    use std::io::Read;
+    let unreadable = |e: &dyn std::fmt::Display| TableError::Spreadsheet(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let mut unpacked: u64 = 0;
+    for i in 0..archive.len() {
+        let file = archive.by_index(i).map_err(|e| unreadable(&e))?;
+        let budget = MAX_UNPACKED_BYTES - unpacked;
+        let read = std::io::copy(&mut file.take(budget + 1), &mut std::io::sink()).map_err(|e| unreadable(&e))?;
+        unpacked += read;
+        if unpacked > MAX_UNPACKED_BYTES {
+            return Err(TableError::Unpacks);
+        }
     }
     read_workbook(bytes)
 }

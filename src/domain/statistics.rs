@@ -1,0 +1,411 @@
+//! Statistics across pairings (统计): task counts by status, completion and
+//! on-time rates, the overdue list, and sums of targets and of approved
+//! actuals per metric — in total and per pairing, computed by the database
+//! over exactly the tasks the caller may see.
+
+use chrono::{NaiveDate, Utc};
+use entity::{metrics, pairings, plans, regions, tasks};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::values::{Amount, Cluster, TaskStatus, china_day};
+use super::{Caller, DomainError, DomainResult, authz, task};
+
+/// What the statistics are narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct StatisticsFilter {
+    pub year: Option<i32>,
+    /// The cluster of the plan's region (a pairing's recipient).
+    pub cluster: Option<Cluster>,
+    pub pairing_id: Option<Uuid>,
+    pub plan_id: Option<Uuid>,
+    pub category: Option<String>,
+    /// A metric code: only its targets and actuals.
+    pub metric: Option<String>,
+}
+
+/// Task counts and rates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TaskCounts {
+    pub total: u64,
+    pub not_started: u64,
+    pub in_progress: u64,
+    pub completed: u64,
+    pub cancelled: u64,
+    /// Past the deadline, neither completed nor cancelled (逾期).
+    pub overdue: u64,
+    /// Completed ÷ tasks not cancelled, in percent with two decimals
+    /// (`"36.80"`); none without such tasks.
+    pub completion_rate: Option<String>,
+    /// Completed on or before the deadline ÷ completed, in percent.
+    pub on_time_rate: Option<String>,
+}
+
+/// Targets and approved actuals of one metric.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MetricTotal {
+    /// The metric's code (`investment_funds`).
+    pub metric: String,
+    /// 实际到位资金
+    pub name: String,
+    /// 万元
+    pub unit: String,
+    /// How many targets count towards it.
+    pub targets: u64,
+    /// The sum of their values (a range counts its lower end).
+    pub target_total: Amount,
+    /// The sum of the year-to-date actuals of the latest approved
+    /// consolidated report of each task: only approved values count.
+    pub actual_total: Amount,
+}
+
+/// The figures of one pairing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PairingStatistics {
+    pub pairing_id: Uuid,
+    pub tasks: TaskCounts,
+    pub metrics: Vec<MetricTotal>,
+}
+
+/// An overdue task, for the list of what is late.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OverdueTask {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub section: Option<String>,
+    pub seq: i32,
+    pub content: String,
+    pub deadline: NaiveDate,
+    pub status: TaskStatus,
+}
+
+/// The statistics of what the caller may see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Statistics {
+    /// The calendar day in China the statistics are of.
+    pub as_of: NaiveDate,
+    pub tasks: TaskCounts,
+    pub metrics: Vec<MetricTotal>,
+    pub by_pairing: Vec<PairingStatistics>,
+    pub overdue: Vec<OverdueTask>,
+}
+
+fn percent(part: u64, whole: u64) -> Option<String> {
+    (whole > 0).then(|| {
+        // Exact to two decimals, rounded half up, in integers.
+        let hundredths = (part * 10_000 * 2 + whole) / (whole * 2);
+        format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    })
+}
+
+/// The ids of the tasks counted: those the caller may see that meet the filter.
+async fn counted_tasks<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: &StatisticsFilter,
+) -> DomainResult<SelectStatement> {
+    let mut cond = Condition::all().add(task::visible_condition(conn, &caller.principal).await?);
+    let mut plan_cond = Condition::all();
+    if let Some(year) = filter.year {
+        plan_cond = plan_cond.add(plans::Column::Year.eq(year));
+    }
+    if let Some(id) = filter.pairing_id {
+        plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));
+    }
+    if let Some(cluster) = filter.cluster {
+        let in_cluster = Query::select()
+            .column(regions::Column::Id)
+            .from(regions::Entity)
+            .and_where(regions::Column::Cluster.eq(cluster.as_str()))
+            .to_owned();
+        let recipients_in_cluster = Query::select()
+            .column(pairings::Column::Id)
+            .from(pairings::Entity)
+            .and_where(pairings::Column::RecipientRegionId.in_subquery(in_cluster.clone()))
+            .to_owned();
+        plan_cond = plan_cond.add(
+            Condition::any()
+                .add(plans::Column::RegionId.in_subquery(in_cluster))
+                .add(plans::Column::PairingId.in_subquery(recipients_in_cluster)),
+        );
+    }
+    cond = cond.add(
+        tasks::Column::PlanId.in_subquery(
+            Query::select()
+                .column(plans::Column::Id)
+                .from(plans::Entity)
+                .cond_where(plan_cond)
+                .to_owned(),
+        ),
+    );
+    if let Some(id) = filter.plan_id {
+        cond = cond.add(tasks::Column::PlanId.eq(id));
+    }
+    if let Some(category) = &filter.category {
+        cond = cond.add(tasks::Column::Category.eq(category.as_str()));
+    }
+    Ok(Query::select()
+        .column((tasks::Entity, tasks::Column::Id))
+        .from(tasks::Entity)
+        .cond_where(cond)
+        .to_owned())
+}
+
+/// A value written into SQL as a literal: only values of our own making
+/// (days, ids, flags), so that the counted tasks' subquery keeps the only
+/// bound parameters, in the order both backends expect.
+fn literal_day(day: NaiveDate) -> String {
+    format!("'{}'", day.format("%Y-%m-%d"))
+}
+
+fn literal_id(backend: sea_orm::DatabaseBackend, id: Uuid) -> String {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => format!("'{id}'::uuid"),
+        _ => format!("X'{}'", id.simple()),
+    }
+}
+
+fn literal_true(backend: sea_orm::DatabaseBackend) -> &'static str {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => "TRUE",
+        _ => "1",
+    }
+}
+
+/// Runs SQL around the counted tasks' subquery, placed where `{tasks}` is.
+async fn query<C: ConnectionTrait>(
+    conn: &C,
+    template: &str,
+    counted: &SelectStatement,
+) -> DomainResult<Vec<sea_orm::QueryResult>> {
+    let backend = conn.get_database_backend();
+    let (sub_sql, values) = match backend {
+        sea_orm::DatabaseBackend::Postgres => counted.build(sea_orm::sea_query::PostgresQueryBuilder),
+        _ => counted.build(sea_orm::sea_query::SqliteQueryBuilder),
+    };
+    let sql = template.replace("{tasks}", &sub_sql);
+    Ok(conn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?)
+}
+
+fn get_i64(row: &sea_orm::QueryResult, index: usize) -> DomainResult<i64> {
+    row.try_get_by_index::<Option<i64>>(index)
+        .map(|v| v.unwrap_or(0))
+        .map_err(|e| DomainError::Internal(e.into()))
+}
+
+fn get_uuid(row: &sea_orm::QueryResult, index: usize) -> DomainResult<Option<Uuid>> {
+    row.try_get_by_index::<Option<Uuid>>(index)
+        .map_err(|e| DomainError::Internal(e.into()))
+}
+
+/// Counts by status and the on-time count, per pairing (none for a
+/// region's own plans).
+async fn counts<C: ConnectionTrait>(
+    conn: &C,
+    counted: &SelectStatement,
+    today: NaiveDate,
+) -> DomainResult<Vec<(Option<Uuid>, TaskCounts, u64)>> {
+    let sql = format!(
+        "SELECT p.pairing_id, t.status, CAST(COUNT(*) AS BIGINT), \
+         CAST(SUM(CASE WHEN t.deadline < {today} AND t.status NOT IN ('completed', 'cancelled') THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= t.deadline THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id IN ({{tasks}}) GROUP BY p.pairing_id, t.status",
+        today = literal_day(today)
+    );
+    let mut out: Vec<(Option<Uuid>, TaskCounts, u64)> = Vec::new();
+    for row in query(conn, &sql, counted).await? {
+        let pairing = get_uuid(&row, 0)?;
+        let status: String = row.try_get_by_index(1).map_err(|e| DomainError::Internal(e.into()))?;
+        let n = u64::try_from(get_i64(&row, 2)?).unwrap_or(0);
+        let at = match out.iter().position(|(p, _, _)| *p == pairing) {
+            Some(at) => at,
+            None => {
+                out.push((pairing, TaskCounts::default(), 0));
+                out.len() - 1
+            }
+        };
+        let (_, c, on_time) = &mut out[at];
+        c.total += n;
+        c.overdue += u64::try_from(get_i64(&row, 3)?).unwrap_or(0);
+        *on_time += u64::try_from(get_i64(&row, 4)?).unwrap_or(0);
+        match status.as_str() {
+            "not_started" => c.not_started += n,
+            "in_progress" => c.in_progress += n,
+            "completed" => c.completed += n,
+            "cancelled" => c.cancelled += n,
+            _ => {}
+        }
+    }
+    for (_, c, on_time) in &mut out {
+        rates(c, *on_time);
+    }
+    Ok(out)
+}
+
+fn rates(c: &mut TaskCounts, on_time: u64) {
+    c.completion_rate = percent(c.completed, c.total - c.cancelled);
+    c.on_time_rate = percent(on_time, c.completed);
+}
+
+/// One metric's sums within one pairing: (pairing, metric, targets, target
+/// sum, actual sum), scaled by 10⁴.
+type MetricRow = (Option<Uuid>, Uuid, u64, i128, i128);
+
+/// Target and approved actual sums per metric, grouped by pairing.
+async fn sums<C: ConnectionTrait>(
+    conn: &C,
+    counted: &SelectStatement,
+    metric: Option<Uuid>,
+) -> DomainResult<Vec<MetricRow>> {
+    let backend = conn.get_database_backend();
+    let metric_clause = metric
+        .map(|m| format!(" AND g.metric_id = {}", literal_id(backend, m)))
+        .unwrap_or_default();
+    let targets_sql = format!(
+        "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.value_e4) AS BIGINT) \
+         FROM targets g JOIN tasks t ON t.id = g.task_id JOIN plans p ON p.id = t.plan_id \
+         WHERE g.metric_id IS NOT NULL{metric_clause} AND g.task_id IN ({{tasks}}) GROUP BY p.pairing_id, g.metric_id"
+    );
+    // A task's figure is its latest approved consolidated report.
+    let actuals_sql = format!(
+        "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.actual_e4) AS BIGINT) \
+         FROM report_values v JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id \
+         JOIN plans p ON p.id = t.plan_id \
+         WHERE g.metric_id IS NOT NULL{metric_clause} AND v.report_id IN ( \
+           SELECT latest.id FROM (SELECT r.id, ROW_NUMBER() OVER ( \
+             PARTITION BY r.task_id ORDER BY r.period_end DESC, r.reviewed_at DESC) AS rn \
+             FROM reports r WHERE r.status = 'approved' AND r.consolidated = {yes} AND r.task_id IN ({{tasks}})) latest \
+           WHERE latest.rn = 1) \
+         GROUP BY p.pairing_id, g.metric_id",
+        yes = literal_true(backend)
+    );
+    let mut out: Vec<MetricRow> = Vec::new();
+    for row in query(conn, &targets_sql, counted).await? {
+        let (pairing, Some(metric_id)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
+            continue;
+        };
+        out.push((
+            pairing,
+            metric_id,
+            u64::try_from(get_i64(&row, 2)?).unwrap_or(0),
+            i128::from(get_i64(&row, 3)?),
+            0,
+        ));
+    }
+    for row in query(conn, &actuals_sql, counted).await? {
+        let (pairing, Some(metric_id)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
+            continue;
+        };
+        let actual = i128::from(get_i64(&row, 2)?);
+        match out.iter_mut().find(|(p, m, ..)| *p == pairing && *m == metric_id) {
+            Some(entry) => entry.4 += actual,
+            None => out.push((pairing, metric_id, 0, 0, actual)),
+        }
+    }
+    Ok(out)
+}
+
+/// The statistics of the tasks the caller may see that meet `filter`.
+pub async fn compute<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: StatisticsFilter,
+) -> DomainResult<Statistics> {
+    authz::require_reader(&caller.principal)?;
+    let today = china_day(Utc::now());
+    let metric = match &filter.metric {
+        Some(code) => Some(
+            metrics::Entity::find()
+                .filter(metrics::Column::Code.eq(code.as_str()))
+                .one(conn)
+                .await?
+                .ok_or_else(|| DomainError::invalid("metric", format!("no metric has code `{code}`")))?,
+        ),
+        None => None,
+    };
+    let counted = counted_tasks(conn, caller, &filter).await?;
+    let counts = counts(conn, &counted, today).await?;
+    let sums = sums(conn, &counted, metric.as_ref().map(|m| m.id)).await?;
+    let catalogue: Vec<metrics::Model> = metrics::Entity::find()
+        .order_by_asc(metrics::Column::Code)
+        .all(conn)
+        .await?;
+    let metric_totals = |rows: Vec<&MetricRow>| -> DomainResult<Vec<MetricTotal>> {
+        let mut out = Vec::new();
+        for m in &catalogue {
+            let mine: Vec<_> = rows.iter().filter(|r| r.1 == m.id).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let targets = mine.iter().map(|r| r.2).sum();
+            let target: i128 = mine.iter().map(|r| r.3).sum();
+            let actual: i128 = mine.iter().map(|r| r.4).sum();
+            out.push(MetricTotal {
+                metric: m.code.clone(),
+                name: m.name.clone(),
+                unit: m.unit_of_measure.clone(),
+                targets,
+                target_total: Amount::from_scaled_wide(target).map_err(|e| DomainError::Internal(e.into()))?,
+                actual_total: Amount::from_scaled_wide(actual).map_err(|e| DomainError::Internal(e.into()))?,
+            });
+        }
+        Ok(out)
+    };
+    let mut total = TaskCounts::default();
+    let mut on_time_total = 0;
+    for (_, c, on_time) in &counts {
+        total.total += c.total;
+        total.not_started += c.not_started;
+        total.in_progress += c.in_progress;
+        total.completed += c.completed;
+        total.cancelled += c.cancelled;
+        total.overdue += c.overdue;
+        on_time_total += on_time;
+    }
+    rates(&mut total, on_time_total);
+    let mut by_pairing = Vec::new();
+    for (pairing, c, _) in &counts {
+        if let Some(pairing_id) = pairing {
+            let rows: Vec<&MetricRow> = sums.iter().filter(|r| r.0 == Some(*pairing_id)).collect();
+            by_pairing.push(PairingStatistics {
+                pairing_id: *pairing_id,
+                tasks: c.clone(),
+                metrics: metric_totals(rows)?,
+            });
+        }
+    }
+    by_pairing.sort_by_key(|p| p.pairing_id);
+    let overdue_models = tasks::Entity::find()
+        .filter(tasks::Column::Id.in_subquery(counted.clone()))
+        .filter(tasks::Column::Deadline.lt(today))
+        .filter(tasks::Column::Status.is_not_in([TaskStatus::Completed.as_str(), TaskStatus::Cancelled.as_str()]))
+        .order_by_asc(tasks::Column::Deadline)
+        .order_by_asc(tasks::Column::Id)
+        .all(conn)
+        .await?;
+    let overdue = overdue_models
+        .into_iter()
+        .map(|m| {
+            Ok(OverdueTask {
+                id: m.id,
+                plan_id: m.plan_id,
+                section: Some(m.section).filter(|s| !s.is_empty()),
+                seq: m.seq,
+                content: m.content,
+                deadline: m.deadline,
+                status: super::region::parse_stored(&m.status)?,
+            })
+        })
+        .collect::<DomainResult<Vec<_>>>()?;
+    Ok(Statistics {
+        as_of: today,
+        tasks: total,
+        metrics: metric_totals(sums.iter().collect())?,
+        by_pairing,
+        overdue,
+    })
+}

@@ -1,0 +1,57 @@
+//! `/api/v1/statistics`: what is done, what is late, and what the figures
+//! add up to, over what the caller may see.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiQuery, Authenticated};
+use super::problem::ApiResult;
+use crate::AppState;
+use crate::domain::statistics::{self, Statistics, StatisticsFilter};
+use crate::domain::values::Cluster;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(read))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct StatisticsQuery {
+    /// The plans' year.
+    year: Option<i32>,
+    /// 一区两群: `main_metro`, `northeast`, `southeast` (of the plan's region, or a pairing's recipient).
+    cluster: Option<Cluster>,
+    pairing_id: Option<Uuid>,
+    plan_id: Option<Uuid>,
+    /// 协同发展事项 / 重点领域, exactly.
+    category: Option<String>,
+    /// A metric code: only its targets and actuals (`investment_funds`).
+    metric: Option<String>,
+}
+
+/// Statistics (统计): task counts by status, completion and on-time rates,
+/// the overdue list (逾期), and per metric the sums of targets and of the
+/// approved year-to-date actuals (only approved values count) — in total
+/// and per pairing, over the tasks the caller may see.
+#[utoipa::path(get, path = "/api/v1/statistics", tag = "statistics", params(StatisticsQuery),
+    responses((status = 200, description = "The statistics", body = Statistics)))]
+async fn read(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<StatisticsQuery>,
+) -> ApiResult<Json<Statistics>> {
+    let filter = StatisticsFilter {
+        year: q.year,
+        cluster: q.cluster,
+        pairing_id: q.pairing_id,
+        plan_id: q.plan_id,
+        category: q.category,
+        metric: q.metric,
+    };
+    Ok(Json(statistics::compute(&state.db, &caller, filter).await?))
+}

@@ -1,0 +1,294 @@
+//! Exporting a plan as its document lays it out — 序号, 部分, 分类, the task,
+//! 完成时限, 牵头领导, a lead-unit column per region, supporting units — with
+//! the latest approved progress beside it, to CSV or XLSX. What it writes,
+//! the import reads back.
+
+use std::collections::BTreeSet;
+
+use uuid::Uuid;
+
+use crate::domain::Store;
+use crate::domain::page::PageRequest;
+use crate::domain::task::{self, Task, TaskFilter};
+use crate::domain::values::{AssignmentRole, Side};
+use crate::domain::{Caller, DomainError, DomainResult, authz, plan, progress, region};
+
+/// The file formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// One column of the export: its header and how a task fills it.
+struct Column {
+    header: String,
+    cell: Box<dyn Fn(&Task) -> String + Send + Sync>,
+}
+
+fn names(
+    task: &Task,
+    role: AssignmentRole,
+    region: Option<Uuid>,
+    unit_regions: &std::collections::HashMap<Uuid, Uuid>,
+) -> String {
+    task.assignments
+        .iter()
+        .filter(|a| a.role == role)
+        .filter(|a| match region {
+            None => true,
+            Some(r) => a.unit_id.or(a.group_id).and_then(|id| unit_regions.get(&id)) == Some(&r),
+        })
+        .map(|a| a.name.clone())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The rows of a plan's export, header first.
+pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<Vec<Vec<String>>> {
+    let plan = plan::get(db, caller, plan_id).await?;
+    let mut tasks = Vec::new();
+    let mut page = PageRequest {
+        limit: 200,
+        after: None,
+    };
+    loop {
+        let filter = TaskFilter {
+            plan_id: Some(plan_id),
+            ..Default::default()
+        };
+        let got = task::list(db, caller, filter, Some("seq"), &page).await?;
+        tasks.extend(got.items);
+        match got.next_cursor {
+            Some(next) => page = PageRequest::new(Some(200), Some(&next))?,
+            None => break,
+        }
+    }
+    tasks.sort_by(|a, b| {
+        (a.section.clone().unwrap_or_default(), a.seq).cmp(&(b.section.clone().unwrap_or_default(), b.seq))
+    });
+    // Which region each assigned unit or group belongs to.
+    let ids: BTreeSet<Uuid> = tasks
+        .iter()
+        .flat_map(|t| t.assignments.iter().filter_map(|a| a.unit_id.or(a.group_id)))
+        .collect();
+    let unit_regions = regions_of(db, &ids).await?;
+    let regions = authz::plan_regions(db, &plan_model(db, plan_id).await?).await?;
+    let pairing = plan.pairing_id.is_some();
+    let mut columns: Vec<Column> = vec![Column {
+        header: "序号".into(),
+        cell: Box::new(|t| t.seq.to_string()),
+    }];
+    if tasks.iter().any(|t| t.section.is_some()) {
+        columns.push(Column {
+            header: "部分".into(),
+            cell: Box::new(|t| t.section.clone().unwrap_or_default()),
+        });
+    }
+    columns.push(Column {
+        header: if pairing { "协同发展事项" } else { "分类" }.into(),
+        cell: Box::new(|t| t.category.clone().unwrap_or_default()),
+    });
+    columns.push(Column {
+        header: "具体任务".into(),
+        cell: Box::new(|t| t.content.clone()),
+    });
+    let default_deadline = plan.default_deadline;
+    columns.push(Column {
+        header: "完成时限".into(),
+        cell: Box::new(move |t| match (&t.deadline_text, t.deadline) {
+            (Some(text), _) => text.clone(),
+            (None, d) if d == default_deadline => String::new(),
+            (None, d) => d.format("%Y年%-m月%-d日").to_string(),
+        }),
+    });
+    if tasks.iter().any(|t| !t.leaders.is_empty()) {
+        columns.push(Column {
+            header: "牵头领导".into(),
+            cell: Box::new(|t| t.leaders.join("、")),
+        });
+    }
+    let unit_regions = std::sync::Arc::new(unit_regions);
+    if pairing {
+        // The recipient first, as the documents do.
+        let mut ordered = Vec::new();
+        for id in &regions {
+            let r = region::get(db, caller, *id).await?;
+            ordered.push(r);
+        }
+        let recipient_side = |t: &Task, r: Uuid| {
+            t.assignments.iter().any(|a| {
+                a.side == Some(Side::Recipient)
+                    && a.unit_id.or(a.group_id).and_then(|id| unit_regions.get(&id)) == Some(&r)
+            })
+        };
+        ordered.sort_by_key(|r| !tasks.iter().any(|t| recipient_side(t, r.id)));
+        for role in [AssignmentRole::Lead, AssignmentRole::Supporting] {
+            for r in &ordered {
+                let any = tasks
+                    .iter()
+                    .any(|t| !names(t, role, Some(r.id), &unit_regions).is_empty());
+                if !any {
+                    continue;
+                }
+                let suffix = if role == AssignmentRole::Lead {
+                    "牵头责任单位"
+                } else {
+                    "配合单位"
+                };
+                let (id, map) = (r.id, unit_regions.clone());
+                columns.push(Column {
+                    header: format!("{}{suffix}", r.name),
+                    cell: Box::new(move |t| names(t, role, Some(id), &map)),
+                });
+            }
+        }
+    } else {
+        let (lead, support) = (unit_regions.clone(), unit_regions.clone());
+        columns.push(Column {
+            header: "牵头责任单位".into(),
+            cell: Box::new(move |t| names(t, AssignmentRole::Lead, None, &lead)),
+        });
+        columns.push(Column {
+            header: "责任（配合）单位".into(),
+            cell: Box::new(move |t| names(t, AssignmentRole::Supporting, None, &support)),
+        });
+    }
+    columns.push(Column {
+        header: "备注".into(),
+        cell: Box::new(|t| t.notes.clone().unwrap_or_default()),
+    });
+    let latest = progress::latest_approved(db, &tasks.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
+    let mut out = vec![
+        columns
+            .iter()
+            .map(|c| c.header.clone())
+            .chain(["完成情况".into(), "最新进展".into(), "年度累计完成".into()])
+            .collect(),
+    ];
+    for t in &tasks {
+        let report = latest.get(&t.id);
+        let figures = report
+            .map(|r| {
+                r.values
+                    .iter()
+                    .filter_map(|v| {
+                        t.targets
+                            .iter()
+                            .find(|x| x.id == v.target_id)
+                            .map(|x| format!("{}{}", v.actual, x.unit))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；")
+            })
+            .unwrap_or_default();
+        let status = if t.overdue {
+            "逾期".to_owned()
+        } else {
+            status_words(t.status).to_owned()
+        };
+        let mut row: Vec<String> = columns.iter().map(|c| (c.cell)(t)).collect();
+        row.push(status);
+        row.push(report.map(|r| format!("{}：{}", r.period, r.text)).unwrap_or_default());
+        row.push(figures);
+        out.push(row);
+    }
+    Ok(out)
+}
+
+fn status_words(status: crate::domain::values::TaskStatus) -> &'static str {
+    use crate::domain::values::TaskStatus::*;
+    match status {
+        NotStarted => "未启动",
+        InProgress => "推进中",
+        Completed => "已完成",
+        Cancelled => "已取消",
+    }
+}
+
+/// The region of each unit or group.
+async fn regions_of<C: Store>(db: &C, ids: &BTreeSet<Uuid>) -> DomainResult<std::collections::HashMap<Uuid, Uuid>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for u in entity::units::Entity::find()
+        .filter(entity::units::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        out.insert(u.id, u.region_id);
+    }
+    for g in entity::unit_groups::Entity::find()
+        .filter(entity::unit_groups::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        out.insert(g.id, g.region_id);
+    }
+    Ok(out)
+}
+
+async fn plan_model<C: Store>(db: &C, plan_id: Uuid) -> DomainResult<entity::plans::Model> {
+    use sea_orm::EntityTrait;
+    entity::plans::Entity::find_by_id(plan_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("plan", plan_id))
+}
+
+/// A plan as a file.
+pub async fn export<C: Store>(db: &C, caller: &Caller, plan_id: Uuid, format: Format) -> DomainResult<Vec<u8>> {
+    let rows = rows(db, caller, plan_id).await?;
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            for row in &rows {
+                writer.write_record(row).map_err(|e| DomainError::Internal(e.into()))?;
+            }
+            let mut bytes = b"\xEF\xBB\xBF".to_vec();
+            bytes.extend(
+                writer
+                    .into_inner()
+                    .map_err(|e| DomainError::Internal(anyhow::anyhow!("{e}")))?,
+            );
+            Ok(bytes)
+        }
+        Format::Xlsx => {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            let bold = rust_xlsxwriter::Format::new().set_bold().set_text_wrap();
+            let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    let format = if r == 0 { &bold } else { &wrap };
+                    let (r, c) = (
+                        u32::try_from(r).unwrap_or(u32::MAX),
+                        u16::try_from(c).unwrap_or(u16::MAX),
+                    );
+                    sheet
+                        .write_string_with_format(r, c, cell, format)
+                        .map_err(|e| DomainError::Internal(e.into()))?;
+                }
+            }
+            workbook.save_to_buffer().map_err(|e| DomainError::Internal(e.into()))
+        }
+    }
+}
