@@ -65,30 +65,42 @@ pub(super) async fn execute(
 ) -> Response {
     let (mut parts, body) = request.into_parts();
     let limits = schema.limits();
-    let json = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
+        .unwrap_or_default()
+        .to_owned();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let multipart = essence == "multipart/form-data";
+    if essence != "application/json" && !multipart {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             coded(
                 ErrorCode::UnsupportedMediaType,
-                "send the request as `Content-Type: application/json`: {\"query\": …, \"variables\": …}".into(),
+                "send the request as `Content-Type: application/json`: {\"query\": …, \"variables\": …}, \
+                 or as a GraphQL multipart request to upload a file"
+                    .into(),
             ),
         );
     }
-    let bytes = match axum::body::to_bytes(Body::new(body), limits.max_body_bytes).await {
+    // An upload may carry a whole task list; other requests stay small.
+    let max_bytes = if multipart {
+        crate::import::table::MAX_FILE_BYTES + limits.max_body_bytes
+    } else {
+        limits.max_body_bytes
+    };
+    let bytes = match axum::body::to_bytes(Body::new(body), max_bytes).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let mut error = coded(
                 ErrorCode::PayloadTooLarge,
-                format!(
-                    "the request is larger than {} bytes, the body size limit ({BODY_ENV})",
-                    limits.max_body_bytes
-                ),
+                format!("the request is larger than {max_bytes} bytes, the body size limit ({BODY_ENV})"),
             );
             if let Some(ext) = error.extensions.as_mut() {
                 ext.set("limit", "body");
@@ -96,7 +108,17 @@ pub(super) async fn execute(
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, error);
         }
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+    let parsed = if multipart {
+        let options = async_graphql::http::MultipartOptions::default()
+            .max_num_files(1)
+            .max_file_size(crate::import::table::MAX_FILE_BYTES);
+        async_graphql::http::receive_batch_body(Some(content_type.as_str()), &bytes[..], options)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice::<BatchRequest>(&bytes).map_err(|e| e.to_string())
+    };
+    let batch: BatchRequest = match parsed {
         Ok(batch) => batch,
         Err(e) => {
             return refuse(

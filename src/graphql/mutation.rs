@@ -79,10 +79,115 @@ where
 /// What can be changed.
 pub struct MutationRoot;
 
+/// What an uploaded task list becomes: a new plan of a pairing or of a
+/// region, and how the names in it resolve.
+#[derive(async_graphql::InputObject)]
+pub struct ImportTasksInput {
+    /// The plan's year.
+    year: i32,
+    /// The plan's title.
+    title: String,
+    /// A pairing's plan: the pairing's `id` or `uuid`.
+    pairing_id: Option<ID>,
+    /// A region's own plan: the region's `id` or `uuid`.
+    region_id: Option<ID>,
+    /// The region of columns that name no side (责任单位); by default the recipient.
+    issuer_region_id: Option<ID>,
+    /// 文号
+    doc_number: Option<String>,
+    /// Create units the region does not have yet (never near misses).
+    create_missing_units: Option<bool>,
+    /// `NAME=UNIT`: the document's NAME is the unit UNIT (remembered as its alias).
+    aliases: Option<Vec<String>>,
+    /// Report what would happen and write nothing.
+    dry_run: Option<bool>,
+}
+
 /// What can be changed. Every change is checked by the domain exactly as
 /// over REST and recorded in the audit log (操作日志).
 #[Object(name = "Mutation")]
 impl MutationRoot {
+    // ------------------------------------------------------------ imports
+
+    /// Import a task list (任务清单) into a new plan from an uploaded CSV or
+    /// XLSX file (GraphQL multipart request): columns found by their Chinese
+    /// headers, merged cells filled, units resolved, targets extracted. With
+    /// `dryRun` nothing is written; a failed import writes nothing either.
+    /// The answer is the import's report, row by row.
+    async fn import_tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task list, CSV (UTF-8 or GB18030) or XLSX.")] file: async_graphql::Upload,
+        #[graphql(desc = "Which plan it becomes and how names resolve.")] input: ImportTasksInput,
+    ) -> Result<async_graphql::Json<crate::import::tasks::ImportReport>> {
+        use crate::import::tasks::{self, Owner, TaskImport};
+        use std::io::Read;
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let ImportTasksInput {
+            year,
+            title,
+            pairing_id,
+            region_id,
+            issuer_region_id,
+            doc_number,
+            create_missing_units,
+            aliases,
+            dry_run,
+        } = input;
+        let owner = match (&pairing_id, &region_id) {
+            (Some(id), None) => {
+                let p = pairing::get(conn, who, uuid_of("pairingId", "Pairing", id)?)
+                    .await
+                    .map_err(from_domain)?;
+                Owner::Pairing {
+                    helper: p.helper_region_id,
+                    recipient: p.recipient_region_id,
+                }
+            }
+            (None, Some(id)) => Owner::Region(
+                region::get(conn, who, uuid_of("regionId", "Region", id)?)
+                    .await
+                    .map_err(from_domain)?
+                    .id,
+            ),
+            _ => return Err(invalid("pairingId", "give either pairingId or regionId")),
+        };
+        let issuer = issuer_region_id
+            .as_ref()
+            .map(|id| uuid_of("issuerRegionId", "Region", id))
+            .transpose()?;
+        let aliases = aliases
+            .unwrap_or_default()
+            .iter()
+            .map(|a| {
+                a.split_once('=')
+                    .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
+                    .filter(|(n, u)| !n.is_empty() && !u.is_empty())
+                    .ok_or_else(|| invalid("aliases", format!("`{a}` is not NAME=UNIT")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut bytes = Vec::new();
+        let upload = file.value(ctx).map_err(|e| invalid("file", e.to_string()))?;
+        upload
+            .into_read()
+            .take(crate::import::table::MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| invalid("file", e.to_string()))?;
+        let options = TaskImport {
+            year,
+            title,
+            owner,
+            issuer,
+            doc_number,
+            issued_on: None,
+            create_missing_units: create_missing_units.unwrap_or(false),
+            aliases,
+            dry_run: dry_run.unwrap_or(false),
+        };
+        let report = tasks::import(conn, who, &bytes, &options).await.map_err(from_domain)?;
+        Ok(async_graphql::Json(report))
+    }
+
     // ---------------------------------------------------------- regions
 
     /// Create a region (行政区划), as an administrator.
