@@ -362,16 +362,7 @@ async fn run_client(database: &DatabaseArgs, command: ClientCommand) -> anyhow::
 
 /// A domain error with its field messages, for the terminal.
 fn describe(err: xietong::domain::DomainError) -> anyhow::Error {
-    let fields: Vec<String> = err
-        .field_errors()
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect();
-    if fields.is_empty() {
-        anyhow::anyhow!("{} ({})", err, err.code())
-    } else {
-        anyhow::anyhow!("{} ({})", fields.join("; "), err.code())
-    }
+    anyhow::anyhow!("{} ({})", err.describe(), err.code())
 }
 
 /// `NAME=UNIT` pairs of `--alias`.

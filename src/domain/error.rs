@@ -173,6 +173,19 @@ impl DomainError {
         }])
     }
 
+    /// The error for a person reading a report or a terminal: the per-field
+    /// messages when there are some, the error itself otherwise.
+    pub fn describe(&self) -> String {
+        match self.field_errors() {
+            [] => self.to_string(),
+            fields => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
     /// The per-field messages of a validation failure (empty otherwise).
     pub fn field_errors(&self) -> &[FieldError] {
         match self {

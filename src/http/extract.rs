@@ -132,21 +132,28 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<IfMatch, ApiError> {
-        let value = parts.headers.get(header::IF_MATCH).ok_or_else(|| {
+        if_match_version(&parts.headers)?.map(IfMatch).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::PreconditionRequired,
                 "send `If-Match` with the version you read (its ETag)",
             )
-        })?;
-        let text = value.to_str().unwrap_or_default().trim();
-        let text = text.strip_prefix("W/").unwrap_or(text);
-        text.trim_matches('"').parse::<i32>().map(IfMatch).map_err(|_| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                "If-Match must be an ETag this service gave out, like \"3\"",
-            )
         })
     }
+}
+
+/// The version an `If-Match` header names, when there is one.
+pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<Option<i32>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    text.trim_matches('"').parse::<i32>().map(Some).map_err(|_| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "If-Match must be an ETag this service gave out, like \"3\"",
+        )
+    })
 }
 
 /// Query parameters; a malformed or mistyped query is a 400 problem.

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch, if_match_version};
 use super::problem::ApiResult;
 use super::{conditional, idempotent, with_etag};
 use crate::AppState;
@@ -200,23 +200,6 @@ async fn step(
     Ok(with_etag(moved.version, Json(moved)))
 }
 
-/// The version a transition expects, when the client sends `If-Match`.
-fn optional_version(headers: &HeaderMap) -> ApiResult<Option<i32>> {
-    match headers.get(axum::http::header::IF_MATCH) {
-        None => Ok(None),
-        Some(value) => {
-            let text = value.to_str().unwrap_or_default().trim();
-            let text = text.strip_prefix("W/").unwrap_or(text);
-            text.trim_matches('"').parse::<i32>().map(Some).map_err(|_| {
-                super::problem::ApiError::new(
-                    crate::domain::ErrorCode::BadRequest,
-                    "If-Match must be an ETag this service gave out, like \"3\"",
-                )
-            })
-        }
-    }
-}
-
 /// Submit a draft or returned report (报送), as its unit.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/submit", tag = "reports",
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
@@ -227,7 +210,7 @@ async fn submit(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    step(state, caller, id, optional_version(&headers)?, Transition::Submit).await
+    step(state, caller, id, if_match_version(&headers)?, Transition::Submit).await
 }
 
 /// Approve a submitted report (审核通过): a supporting unit's by the task's
@@ -241,7 +224,7 @@ async fn approve(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    step(state, caller, id, optional_version(&headers)?, Transition::Approve).await
+    step(state, caller, id, if_match_version(&headers)?, Transition::Approve).await
 }
 
 /// Why a report goes back.
@@ -267,7 +250,7 @@ async fn return_report(
         state,
         caller,
         id,
-        optional_version(&headers)?,
+        if_match_version(&headers)?,
         Transition::Return { reason: body.reason },
     )
     .await

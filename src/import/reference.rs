@@ -155,21 +155,10 @@ pub async fn regions<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: b
         match region::create(&txn, caller, input).await {
             Ok(_) => report.created += 1,
             Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
-            Err(e) => report.problems.push(problem(Some(line), describe(&e))),
+            Err(e) => report.problems.push(problem(Some(line), e.describe())),
         }
     }
     finish(txn, report, dry_run).await
-}
-
-fn describe(err: &DomainError) -> String {
-    match err.field_errors() {
-        [] => err.to_string(),
-        fields => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
 }
 
 /// Imports pairings in the layout of `fixtures/pairings.csv` (co-helpers
@@ -224,7 +213,7 @@ pub async fn pairings<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: 
         match pairing::create(&txn, caller, input).await {
             Ok(_) => report.created += 1,
             Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
-            Err(e) => report.problems.push(problem(Some(line), describe(&e))),
+            Err(e) => report.problems.push(problem(Some(line), e.describe())),
         }
     }
     finish(txn, report, dry_run).await
@@ -321,7 +310,7 @@ pub async fn unit_pairs<C: Store>(
                 match pairing::create_unit_pairing(&txn, caller, input).await {
                     Ok(_) => report.created += 1,
                     Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
-                    Err(e) => report.problems.push(problem(Some(line), describe(&e))),
+                    Err(e) => report.problems.push(problem(Some(line), e.describe())),
                 }
             }
         }

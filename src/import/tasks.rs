@@ -420,14 +420,7 @@ async fn run<C: Store>(
             }
             Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
             Err(err) => {
-                let message = match err.field_errors() {
-                    [] => err.to_string(),
-                    fields => fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                };
+                let message = err.describe();
                 outcome.problems.push(message.clone());
                 problems.push(ImportProblem {
                     line: Some(row.line),
