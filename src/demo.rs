@@ -14,8 +14,8 @@ use crate::domain::{Caller, DomainError, client, pairing, region, user};
 use crate::import::reference::{self, UnitPairImport};
 use crate::import::tasks::{self, Owner, TaskImport};
 
-const REGIONS: &[u8] = include_bytes!("../demo/regions.csv");
-const PAIRINGS: &[u8] = include_bytes!("../demo/pairings.csv");
+pub(crate) const REGIONS: &[u8] = include_bytes!("../demo/regions.csv");
+pub(crate) const PAIRINGS: &[u8] = include_bytes!("../demo/pairings.csv");
 const UNIT_PAIRS: &[u8] = include_bytes!("../demo/yuzhong-wuxi-2025-unit-pairs.csv");
 const YUZHONG_WUXI_TASKS: &[u8] = include_bytes!("../demo/yuzhong-wuxi-2025-tasks.csv");
 const FULING_TASKS: &[u8] = include_bytes!("../demo/fuling-2025-work-report-tasks.csv");

@@ -50,11 +50,44 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Write synthetic data in bulk, for benchmarks (no audit entries).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
     /// Load the public demo data and one demo account per role.
     Demo {
         /// The password of the demo users; a random one is printed for each when omitted.
         #[arg(long)]
         password: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum GenerateCommand {
+    /// A city: the demo's regions and pairings and synthetic ones beyond,
+    /// a plan per pairing and year, its tasks, units, targets and monthly reports.
+    City {
+        #[arg(long, default_value_t = 20)]
+        pairings: usize,
+        #[arg(long, default_value_t = 5)]
+        years: i32,
+        /// The last plan year.
+        #[arg(long, default_value_t = 2025)]
+        last_year: i32,
+        /// Tasks per plan.
+        #[arg(long, default_value_t = 200)]
+        tasks: i32,
+        /// Monthly reports per task.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Monthly approved reports by the lead unit for every task that has none.
+    Reports {
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -210,6 +243,7 @@ fn main() -> ExitCode {
             Some(Command::Client(command)) => run_client(&cli.database, command).await,
             Some(Command::Schema(_)) => Ok(()),
             Some(Command::Import(command)) => run_import(&cli.database, command).await,
+            Some(Command::Generate(command)) => run_generate(&cli.database, command).await,
             Some(Command::Demo { password }) => run_demo(&cli.database, password.as_deref()).await,
             Some(Command::Export { plan, format, output }) => run_export(&cli.database, plan, &format, output).await,
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
@@ -606,6 +640,36 @@ async fn run_demo(database: &DatabaseArgs, password: Option<&str>) -> anyhow::Re
             None => println!("{} {} [{}]{unit}: {}", c.kind, c.name, c.role, c.note),
         }
     }
+    Ok(())
+}
+
+async fn run_generate(database: &DatabaseArgs, command: GenerateCommand) -> anyhow::Result<()> {
+    use xietong::generate;
+    let conn = open(database).await?;
+    let started = std::time::Instant::now();
+    let generated = match command {
+        GenerateCommand::City {
+            pairings,
+            years,
+            last_year,
+            tasks,
+            months,
+            seed,
+        } => {
+            let options = generate::CityOptions {
+                pairings,
+                years,
+                last_year,
+                tasks,
+                months,
+                seed,
+            };
+            generate::city(&conn, &options).await?
+        }
+        GenerateCommand::Reports { months, seed } => generate::reports_for_existing(&conn, months, seed).await?,
+    };
+    println!("{}", serde_json::to_string_pretty(&generated)?);
+    eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

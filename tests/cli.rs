@@ -1,4 +1,4 @@
-//! The command line: `user create` and `client create|rotate|revoke`.
+//! The command line: `user create`, `client create|rotate|revoke` and `generate`.
 
 mod common;
 
@@ -174,4 +174,49 @@ async fn clients_are_created_rotated_and_revoked_from_the_command_line() {
     let bad_scope = run(&db, &["client", "create", "--name", "x", "--scope", "admin"], "");
     assert!(!bad_scope.status.success());
     assert!(String::from_utf8_lossy(&bad_scope.stderr).contains("unknown scope"));
+}
+
+#[tokio::test]
+async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    let args = [
+        "generate",
+        "city",
+        "--pairings",
+        "8",
+        "--years",
+        "2",
+        "--tasks",
+        "10",
+        "--months",
+        "3",
+    ];
+    let first = run(&db, &args, "");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let generated: serde_json::Value = serde_json::from_slice(&first.stdout).expect("JSON summary");
+    assert_eq!(generated["plans"], 16);
+    assert_eq!(generated["tasks"], 160);
+    // The demo has 6 pairings: two synthetic ones make 8.
+    assert_eq!(generated["pairings"], 8);
+    assert_eq!(entity::pairings::Entity::find().count(&conn).await.expect("count"), 8);
+    assert_eq!(entity::plans::Entity::find().count(&conn).await.expect("count"), 16);
+    assert_eq!(entity::tasks::Entity::find().count(&conn).await.expect("count"), 160);
+    let reports = entity::reports::Entity::find().count(&conn).await.expect("count");
+    assert_eq!(generated["reports"], reports);
+    // Three a task, except tasks not started.
+    assert!(reports > 0 && reports % 3 == 0 && reports <= 480, "{reports}");
+
+    let again = run(&db, &args, "");
+    assert!(again.status.success());
+    let generated: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON summary");
+    assert_eq!(generated["plans"], 0, "plans already there are left alone");
+
+    let filled = run(&db, &["generate", "reports", "--months", "3"], "");
+    assert!(filled.status.success(), "{}", String::from_utf8_lossy(&filled.stderr));
+    assert_eq!(entity::reports::Entity::find().count(&conn).await.expect("count"), 480);
+    let none_left = run(&db, &["generate", "reports"], "");
+    let generated: serde_json::Value = serde_json::from_slice(&none_left.stdout).expect("JSON summary");
+    assert_eq!(generated["reports"], 0);
 }
