@@ -119,6 +119,7 @@ async fn draft_plan(db: &DatabaseConnection, p: &seed::Pairing, year: i32) -> Pl
             issued_on: None,
             issuers: vec!["巫溪县人民政府".into()],
             default_deadline: None,
+            calendar: None,
         },
     )
     .await

@@ -95,6 +95,7 @@ async fn status_changes_reach_those_who_may_see_them_and_nobody_else() {
             issued_on: None,
             issuers: vec![],
             default_deadline: None,
+            calendar: None,
         },
     )
     .await

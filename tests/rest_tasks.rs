@@ -297,6 +297,7 @@ async fn nanchuan_wulong(app: &TestApp) -> Other {
             issued_on: None,
             issuers: vec![],
             default_deadline: None,
+            calendar: None,
         },
     )
     .await
@@ -326,6 +327,7 @@ async fn domain_plan(app: &TestApp, owner: PlanOwner, year: i32, title: &str) ->
             issued_on: None,
             issuers: vec![],
             default_deadline: None,
+            calendar: None,
         },
     )
     .await

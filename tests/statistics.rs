@@ -9,7 +9,7 @@ use serde_json::Value;
 use xietong::domain::Caller;
 use xietong::domain::report::{self, NewReport, Transition, ValueInput};
 use xietong::domain::task::{self, TaskChanges};
-use xietong::domain::values::{Amount, Cluster, RegionKind, ReportPeriod, Role, TaskStatus, UnitKind};
+use xietong::domain::values::{Amount, ReportPeriod, Role, TaskStatus};
 
 async fn approved(
     app: &TestApp,
@@ -188,17 +188,7 @@ async fn statistics_count_exactly_what_may_be_seen_and_only_approved_values() {
     common::assert_problem(&bad, 422, "VALIDATION_FAILED");
 
     // Each principal counts what it may see.
-    let qianjiang = seed::region(
-        &app.db,
-        Some("500114"),
-        "黔江区",
-        RegionKind::District,
-        Some(Cluster::Southeast),
-    )
-    .await;
-    let elsewhere = seed::unit(&app.db, qianjiang, "区教委", UnitKind::Department).await;
-    app.user("qj-jw", Role::UnitUser, Some(elsewhere)).await;
-    let outsider = app.bearer("qj-jw").await;
+    let outsider = app.bearer_of_outsider().await;
     let theirs = app.as_bearer(&outsider, "GET", "/api/v1/statistics", None).await.json();
     assert_eq!(theirs["tasks"]["total"], 0);
     assert!(theirs["metrics"].as_array().is_some_and(Vec::is_empty));

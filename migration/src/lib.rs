@@ -13,6 +13,7 @@ mod m20261122_000006_events_audit;
 mod m20261122_000007_login_throttle;
 mod m20261122_000008_idempotency;
 mod m20261122_000009_task_completed_on;
+mod m20261122_000010_plan_calendar;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_login_throttle::Migration),
             Box::new(m20261122_000008_idempotency::Migration),
             Box::new(m20261122_000009_task_completed_on::Migration),
+            Box::new(m20261122_000010_plan_calendar::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod calendar;
 pub mod client;
 pub mod error;
 pub mod event;

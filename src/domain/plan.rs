@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Action};
 use super::authz::{self, PlanAccess};
+use super::calendar::Calendar;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
@@ -40,6 +41,8 @@ pub struct Plan {
     pub status: PlanStatus,
     /// The deadline of tasks that name none: the end of the plan's year.
     pub default_deadline: NaiveDate,
+    /// When its reports are due (月调度, 季通报, 年评估考核) and the year's summary.
+    pub calendar: Calendar,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -60,6 +63,7 @@ impl Plan {
             issuers,
             status: parse_stored(&m.status)?,
             default_deadline: m.default_deadline,
+            calendar: Calendar::from_stored(m.monthly_due_day, m.quarterly_due_day, &m.yearly_due, &m.summary_due)?,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -85,6 +89,8 @@ pub struct NewPlan {
     pub issuers: Vec<String>,
     /// Defaults to the end of the year.
     pub default_deadline: Option<NaiveDate>,
+    /// Defaults to [`Calendar::default`].
+    pub calendar: Option<Calendar>,
 }
 
 /// The fields of a plan that can change after it is made.
@@ -95,6 +101,8 @@ pub struct PlanChanges {
     pub issued_on: Option<Option<NaiveDate>>,
     pub issuers: Option<Vec<String>>,
     pub default_deadline: Option<NaiveDate>,
+    /// The whole calendar, replaced.
+    pub calendar: Option<Calendar>,
 }
 
 fn validate_fields(v: &mut Validator, title: &str, doc_number: Option<&str>, issuers: &[String]) {
@@ -127,6 +135,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
     let txn = begin_write(db).await?;
     let mut v = Validator::new();
     validate_fields(&mut v, &input.title, input.doc_number.as_deref(), &input.issuers);
+    let calendar = input.calendar.clone().unwrap_or_default();
+    calendar.validate(&mut v);
     v.check(
         (1990..=2100).contains(&input.year),
         "year",
@@ -159,6 +169,10 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         issuers: Set(serde_json::json!(input.issuers)),
         status: Set(PlanStatus::Draft.as_str().to_owned()),
         default_deadline: Set(input.default_deadline.unwrap_or_else(|| end_of_year(input.year))),
+        monthly_due_day: Set(calendar.monthly_due_day),
+        quarterly_due_day: Set(calendar.quarterly_due_day),
+        yearly_due: Set(calendar.yearly_due.clone()),
+        summary_due: Set(calendar.summary_due.clone()),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -174,6 +188,10 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         issuers: serde_json::Value::Null,
         status: String::new(),
         default_deadline: NaiveDate::MIN,
+        monthly_due_day: None,
+        quarterly_due_day: None,
+        yearly_due: String::new(),
+        summary_due: String::new(),
         created_at: at,
         updated_at: at,
         version: 1,
@@ -342,8 +360,10 @@ pub async fn update(
     let title = changes.title.unwrap_or_else(|| before.title.clone());
     let doc_number = changes.doc_number.unwrap_or_else(|| before.doc_number.clone());
     let issuers = changes.issuers.unwrap_or_else(|| before.issuers.clone());
+    let calendar = changes.calendar.unwrap_or_else(|| before.calendar.clone());
     let mut v = Validator::new();
     validate_fields(&mut v, &title, doc_number.as_deref(), &issuers);
+    calendar.validate(&mut v);
     v.finish()?;
     let model = plans::Entity::update(plans::ActiveModel {
         id: ActiveValue::Unchanged(id),
@@ -352,6 +372,10 @@ pub async fn update(
         issued_on: Set(changes.issued_on.unwrap_or(before.issued_on)),
         issuers: Set(serde_json::json!(issuers)),
         default_deadline: Set(changes.default_deadline.unwrap_or(before.default_deadline)),
+        monthly_due_day: Set(calendar.monthly_due_day),
+        quarterly_due_day: Set(calendar.quarterly_due_day),
+        yearly_due: Set(calendar.yearly_due),
+        summary_due: Set(calendar.summary_due),
         updated_at: Set(now()),
         version: Set(expected_version + 1),
         ..Default::default()

@@ -1,15 +1,20 @@
-//! A task's figures: the latest approved consolidated report is the task's
-//! figure for the year to date, so that nothing is counted twice.
+//! A task's figures and progress: the latest approved consolidated report is
+//! the task's figure for the year to date, so that nothing is counted twice;
+//! each target's progress reads that figure through its comparator.
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, Utc};
 use entity::reports;
+use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::DomainResult;
 use super::report::{Report, report_views};
-use super::values::ReportStatus;
+use super::task::Task;
+use super::values::{Amount, Comparator, ReportPeriod, ReportStatus, TaskStatus, china_day, is_overdue};
+use super::{Caller, DomainError, DomainResult};
 
 /// The latest approved consolidated report of each task that has one
 /// (latest by the end of the period it covers, then by review time).
@@ -31,4 +36,226 @@ pub async fn latest_approved<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) ->
     }
     let views = report_views(conn, latest.into_values().collect()).await?;
     Ok(views.into_iter().map(|r| (r.task_id, r)).collect())
+}
+
+/// How far a target has got: its year-to-date actual from the task's latest
+/// approved consolidated report, against the target as its comparator reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TargetProgress {
+    pub target_id: Uuid,
+    /// The catalogue metric's code, when the target counts towards one.
+    pub metric: Option<String>,
+    pub comparator: Comparator,
+    pub value: Amount,
+    pub value_max: Option<Amount>,
+    /// Unit of measure: 万元, 人次, 个 …
+    pub unit: String,
+    /// The approved year-to-date actual; none before any approved figure.
+    pub actual: Option<Amount>,
+    /// Progress towards the target in percent with two decimals, not capped
+    /// (`"120.00"` is 超额完成): actual ÷ value for at least, about and
+    /// exactly, actual ÷ the lower end for a range; for at most, 100 while
+    /// the actual stays within the value and value ÷ actual beyond it.
+    pub percent: Option<String>,
+    /// Whether the actual satisfies the comparator: at least ≥ value, at
+    /// most ≤ value, about within 10 % of the value, exactly = value, range
+    /// between its ends (inclusive).
+    pub met: bool,
+}
+
+/// Where a task's progress comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressSource {
+    /// The mean of its targets' progress, each capped at 100 and counted as
+    /// 0 while it has no approved figure.
+    Targets,
+    /// The lead unit's declared progress (the task has no targets).
+    Declared,
+    /// Completed, with neither targets nor a declaration: 100.
+    Completed,
+    /// Nothing to go by, or cancelled: no progress.
+    None,
+}
+
+/// A task's progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TaskProgress {
+    pub task_id: Uuid,
+    pub status: TaskStatus,
+    /// Past the deadline (China's calendar day), neither completed nor cancelled.
+    pub overdue: bool,
+    /// In percent with two decimals (`"75.00"`); none when there is nothing to go by.
+    pub percent: Option<String>,
+    pub source: ProgressSource,
+    /// The period of the approved consolidated report the actuals come from.
+    pub as_of: Option<ReportPeriod>,
+    pub targets: Vec<TargetProgress>,
+}
+
+/// A percentage with two decimals, rounded half away from zero.
+fn percent_text(value: Decimal) -> String {
+    format!(
+        "{:.2}",
+        value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    )
+}
+
+/// `part ÷ whole × 100`; 100 when nothing was asked for.
+fn ratio(part: Decimal, whole: Decimal) -> Decimal {
+    if whole <= Decimal::ZERO {
+        return if part >= whole {
+            Decimal::ONE_HUNDRED
+        } else {
+            Decimal::ZERO
+        };
+    }
+    part * Decimal::ONE_HUNDRED / whole
+}
+
+/// The progress of one target given its approved actual (percent, met).
+pub fn measure(comparator: Comparator, value: Amount, value_max: Option<Amount>, actual: Amount) -> (Decimal, bool) {
+    let (v, a) = (value.decimal(), actual.decimal());
+    match comparator {
+        Comparator::AtLeast => (ratio(a, v), a >= v),
+        Comparator::AtMost => {
+            let percent = if a <= v { Decimal::ONE_HUNDRED } else { ratio(v, a) };
+            (percent, a <= v)
+        }
+        Comparator::About => {
+            let tolerance = v.abs() / Decimal::TEN;
+            (ratio(a, v), (a - v).abs() <= tolerance)
+        }
+        Comparator::Exactly => (ratio(a, v), a == v),
+        Comparator::Range => {
+            let high = value_max.map_or(v, Amount::decimal);
+            (ratio(a, v), a >= v && a <= high)
+        }
+    }
+}
+
+/// The progress of a task, given its latest approved consolidated report.
+pub fn of_task(task: &Task, latest: Option<&Report>, today: NaiveDate) -> TaskProgress {
+    // Each target with its progress, capped at 100 for the task's mean (0 without an approved figure).
+    let (targets, capped): (Vec<TargetProgress>, Vec<Decimal>) = task
+        .targets
+        .iter()
+        .map(|target| {
+            let actual = latest.and_then(|r| r.values.iter().find(|v| v.target_id == target.id).map(|v| v.actual));
+            let measured = actual.map(|a| measure(target.comparator, target.value, target.value_max, a));
+            let progress = TargetProgress {
+                target_id: target.id,
+                metric: target.metric.clone(),
+                comparator: target.comparator,
+                value: target.value,
+                value_max: target.value_max,
+                unit: target.unit.clone(),
+                actual,
+                percent: measured.map(|(p, _)| percent_text(p)),
+                met: measured.is_some_and(|(_, met)| met),
+            };
+            (
+                progress,
+                measured.map_or(Decimal::ZERO, |(p, _)| p.min(Decimal::ONE_HUNDRED)),
+            )
+        })
+        .unzip();
+    let (percent, source) = if task.status == TaskStatus::Cancelled {
+        (None, ProgressSource::None)
+    } else if !capped.is_empty() {
+        let sum: Decimal = capped.iter().sum();
+        (Some(sum / Decimal::from(capped.len())), ProgressSource::Targets)
+    } else if let Some(declared) = task.declared_progress {
+        (Some(Decimal::from(declared)), ProgressSource::Declared)
+    } else if task.status == TaskStatus::Completed {
+        (Some(Decimal::ONE_HUNDRED), ProgressSource::Completed)
+    } else {
+        (None, ProgressSource::None)
+    };
+    TaskProgress {
+        task_id: task.id,
+        status: task.status,
+        overdue: is_overdue(task.status, task.deadline, today),
+        percent: percent.map(percent_text),
+        source,
+        as_of: latest.map(|r| r.period),
+        targets,
+    }
+}
+
+/// The progress of tasks the caller has already been allowed to see.
+pub async fn of_tasks<C: ConnectionTrait>(conn: &C, tasks: &[Task]) -> DomainResult<Vec<TaskProgress>> {
+    let latest = latest_approved(conn, &tasks.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
+    let today = china_day(Utc::now());
+    Ok(tasks.iter().map(|t| of_task(t, latest.get(&t.id), today)).collect())
+}
+
+/// The progress of one task the caller may see.
+pub async fn of_task_id<C: ConnectionTrait>(conn: &C, caller: &Caller, task_id: Uuid) -> DomainResult<TaskProgress> {
+    let task = super::task::get(conn, caller, task_id).await?;
+    let mut all = of_tasks(conn, std::slice::from_ref(&task)).await?;
+    all.pop().ok_or_else(|| DomainError::not_found("task", task_id))
+}
+
+/// A plan's progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PlanProgress {
+    pub plan_id: Uuid,
+    /// The mean of its tasks' percents (those that have one), two decimals.
+    pub percent: Option<String>,
+    /// Each task the caller may see, in document order.
+    pub tasks: Vec<TaskProgress>,
+}
+
+/// The progress of every task of a plan that the caller may see, in document order.
+pub async fn of_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<PlanProgress> {
+    let tasks = super::task::list_by_plan(conn, caller, plan_id).await?;
+    let tasks = of_tasks(conn, &tasks).await?;
+    let percents: Vec<Decimal> = tasks
+        .iter()
+        .filter_map(|t| t.percent.as_deref().and_then(|p| p.parse::<Decimal>().ok()))
+        .collect();
+    let percent =
+        (!percents.is_empty()).then(|| percent_text(percents.iter().sum::<Decimal>() / Decimal::from(percents.len())));
+    Ok(PlanProgress {
+        plan_id,
+        percent,
+        tasks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(text: &str) -> Amount {
+        Amount::parse(text).expect("amount")
+    }
+
+    fn check(comparator: Comparator, value: &str, max: Option<&str>, actual: &str) -> (String, bool) {
+        let (p, met) = measure(comparator, amount(value), max.map(amount), amount(actual));
+        (percent_text(p), met)
+    }
+
+    #[test]
+    fn comparators_read_as_the_documents_mean_them() {
+        assert_eq!(
+            check(Comparator::AtLeast, "5000", None, "2025"),
+            ("40.50".into(), false)
+        );
+        assert_eq!(
+            check(Comparator::AtLeast, "5000", None, "6000"),
+            ("120.00".into(), true)
+        );
+        assert_eq!(check(Comparator::AtMost, "10", None, "8"), ("100.00".into(), true));
+        assert_eq!(check(Comparator::AtMost, "10", None, "12.5"), ("80.00".into(), false));
+        assert_eq!(check(Comparator::About, "100", None, "91"), ("91.00".into(), true));
+        assert_eq!(check(Comparator::About, "100", None, "111"), ("111.00".into(), false));
+        assert_eq!(check(Comparator::Exactly, "3", None, "3"), ("100.00".into(), true));
+        assert_eq!(check(Comparator::Exactly, "3", None, "2"), ("66.67".into(), false));
+        assert_eq!(check(Comparator::Range, "3", Some("5"), "4"), ("133.33".into(), true));
+        assert_eq!(check(Comparator::Range, "3", Some("5"), "6"), ("200.00".into(), false));
+        assert_eq!(check(Comparator::Range, "3", Some("5"), "2"), ("66.67".into(), false));
+        assert_eq!(check(Comparator::AtLeast, "0", None, "0"), ("100.00".into(), true));
+    }
 }

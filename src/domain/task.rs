@@ -898,7 +898,7 @@ impl std::str::FromStr for TaskStatusFilter {
 
 /// The tasks a unit works on, directly or through one of its groups, in
 /// `role` when given.
-async fn tasks_of_unit<C: ConnectionTrait>(
+pub(crate) async fn tasks_of_unit<C: ConnectionTrait>(
     conn: &C,
     unit_id: Uuid,
     role: Option<AssignmentRole>,

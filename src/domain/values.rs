@@ -211,6 +211,16 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a report owed stands on a day (报送情况).
+    ObligationStatus ("Where a report owed stands on a day: open (due later, not yet submitted), submitted (on or before its due day), submitted_late, late (past its due day and not submitted).") {
+        Open = "open",
+        Submitted = "submitted",
+        SubmittedLate = "submitted_late",
+        Late = "late",
+    }
+);
+
+string_enum!(
     /// Role of a principal.
     Role ("Role of a principal: admin 管理员, coordinator 协调办公室, unit_user 单位用户, viewer 督查室 (reads everything), integration 对接平台.") {
         Admin = "admin",

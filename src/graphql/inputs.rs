@@ -3,6 +3,8 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined, Result};
 use chrono::NaiveDate;
+
+use crate::domain::calendar::Calendar;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -283,6 +285,9 @@ pub struct CreatePlanInput {
     pub issuers: Vec<String>,
     /// Defaults to the end of the year.
     pub default_deadline: Option<NaiveDate>,
+    /// When its reports are due; monthly by the 5th, quarterly by the 10th,
+    /// the year by 11-20 and the summary by 12-20 when omitted.
+    pub calendar: Option<CalendarInput>,
 }
 
 impl CreatePlanInput {
@@ -303,6 +308,7 @@ impl CreatePlanInput {
             issued_on: self.issued_on,
             issuers: self.issuers.clone(),
             default_deadline: self.default_deadline,
+            calendar: self.calendar.clone().map(CalendarInput::domain),
         })
     }
 }
@@ -320,6 +326,8 @@ pub struct UpdatePlanInput {
     pub issuers: Option<Vec<String>>,
     /// The deadline of tasks that name none.
     pub default_deadline: Option<NaiveDate>,
+    /// The whole reporting calendar, replaced.
+    pub calendar: Option<CalendarInput>,
 }
 
 impl UpdatePlanInput {
@@ -330,6 +338,31 @@ impl UpdatePlanInput {
             issued_on: change(&self.issued_on),
             issuers: self.issuers.clone(),
             default_deadline: self.default_deadline,
+            calendar: self.calendar.clone().map(CalendarInput::domain),
+        }
+    }
+}
+
+/// When a plan's reports are due (月调度, 季通报, 年评估考核) and the year's summary.
+#[derive(InputObject, Clone, Serialize)]
+pub struct CalendarInput {
+    /// The day (1–28) of the following month by which each monthly report is due; null: no monthly rhythm.
+    pub monthly_due_day: Option<i32>,
+    /// The day (1–28) of the month after each quarter by which the quarterly report is due; null: none.
+    pub quarterly_due_day: Option<i32>,
+    /// `MM-DD` in the plan's year by which the yearly report is due (`11-20`).
+    pub yearly_due: String,
+    /// `MM-DD` in the plan's year by which the coordinating office's summary is due (`12-20`).
+    pub summary_due: String,
+}
+
+impl CalendarInput {
+    pub fn domain(self) -> Calendar {
+        Calendar {
+            monthly_due_day: self.monthly_due_day,
+            quarterly_due_day: self.quarterly_due_day,
+            yearly_due: self.yearly_due,
+            summary_due: self.summary_due,
         }
     }
 }

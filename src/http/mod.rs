@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod calendar;
 mod clients;
 mod events;
 pub mod extract;

@@ -37,6 +37,7 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "reports", description = "Progress reports (进展报告) and their review"),
         (name = "metrics", description = "The metric catalogue (指标目录)"),
         (name = "events", description = "The chronicle of a pairing (大事记)"),
+        (name = "calendar", description = "The reporting calendar (报送日历): which reports are due, submitted and late"),
         (name = "statistics", description = "Statistics across pairings (统计): counts, rates, sums, what is late"),
         (name = "imports", description = "Uploading task lists and tables as the documents lay them out (导入)"),
     )
@@ -55,6 +56,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::reports::router())
         .merge(super::imports::router())
         .merge(super::statistics::router())
+        .merge(super::calendar::router())
         .merge(super::regions::router())
         .merge(super::units::router())
         .merge(super::pairings::router())

@@ -15,6 +15,7 @@ use super::problem::{ApiError, ApiResult};
 use super::{conditional, idempotent, with_etag};
 use crate::AppState;
 use crate::domain::DomainError;
+use crate::domain::calendar::Calendar;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanFilter, PlanOwner, PlanTransition};
 use crate::domain::values::PlanStatus;
@@ -88,6 +89,9 @@ struct CreatePlan {
     issuers: Vec<String>,
     /// Defaults to the end of the year.
     default_deadline: Option<NaiveDate>,
+    /// When its reports are due; monthly by the 5th, quarterly by the 10th,
+    /// the year by 11-20 and the summary by 12-20 when omitted.
+    calendar: Option<Calendar>,
 }
 
 /// Create a plan (a draft) as a coordinator of its regions.
@@ -118,6 +122,7 @@ async fn create(
         issued_on: body.issued_on,
         issuers: body.issuers.clone(),
         default_deadline: body.default_deadline,
+        calendar: body.calendar.clone(),
     };
     idempotent::create(
         &state,
@@ -154,6 +159,8 @@ struct PatchPlan {
     issued_on: Option<Option<NaiveDate>>,
     issuers: Option<Vec<String>>,
     default_deadline: Option<NaiveDate>,
+    /// The whole calendar, replaced.
+    calendar: Option<Calendar>,
 }
 
 /// Change a plan, as its coordinator.
@@ -173,6 +180,7 @@ async fn update(
         issued_on: body.issued_on,
         issuers: body.issuers,
         default_deadline: body.default_deadline,
+        calendar: body.calendar,
     };
     let updated = plan::update(&state.db, &caller, id, version, changes).await?;
     Ok(with_etag(updated.version, Json(updated)))

@@ -266,6 +266,7 @@ async fn run<C: Store>(
             issued_on: options.issued_on,
             issuers,
             default_deadline: None,
+            calendar: None,
         },
     )
     .await?;

@@ -432,3 +432,22 @@ impl Sibling {
 
 /// A GraphQL subscriber over WebSocket (graphql-transport-ws).
 pub mod subscriber;
+
+impl TestApp {
+    /// Signs in as `qj-jw`, a unit user of 黔江区's 区教委: a unit outside
+    /// every pairing the seed makes.
+    pub async fn bearer_of_outsider(&self) -> String {
+        use xietong::domain::values::{Cluster, RegionKind, Role, UnitKind};
+        let qianjiang = seed::region(
+            &self.db,
+            Some("500114"),
+            "黔江区",
+            RegionKind::District,
+            Some(Cluster::Southeast),
+        )
+        .await;
+        let elsewhere = seed::unit(&self.db, qianjiang, "区教委", UnitKind::Department).await;
+        self.user("qj-jw", Role::UnitUser, Some(elsewhere)).await;
+        self.bearer("qj-jw").await
+    }
+}

@@ -113,6 +113,7 @@ pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
             issued_on: None,
             issuers: vec!["巫溪县人民政府".into(), "渝中区人民政府".into()],
             default_deadline: None,
+            calendar: None,
         },
     )
     .await

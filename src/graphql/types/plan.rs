@@ -78,6 +78,21 @@ impl PlanNode {
     async fn default_deadline(&self) -> NaiveDate {
         self.0.default_deadline
     }
+    /// When its reports are due (月调度, 季通报, 年评估考核) and the year's summary.
+    async fn calendar(&self) -> PlanCalendar {
+        let c = &self.0.calendar;
+        PlanCalendar {
+            monthly_due_day: c.monthly_due_day,
+            quarterly_due_day: c.quarterly_due_day,
+            yearly_due: c.yearly_due.clone(),
+            summary_due: c.summary_due.clone(),
+            yearly_due_on: c
+                .periods(self.0.year)
+                .iter()
+                .find_map(|(p, due)| (p.kind() == crate::domain::values::PeriodKind::Year).then_some(*due)),
+            summary_due_on: c.summary_due_on(self.0.year),
+        }
+    }
     /// The plan's tasks (重点任务) that the caller may see, in document
     /// order (section, then 序号); loaded for every plan of the query at once.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -335,4 +350,21 @@ impl TargetObject {
     async fn source_text(&self) -> &str {
         &self.0.source_text
     }
+}
+
+/// When a plan's reports are due.
+#[derive(async_graphql::SimpleObject)]
+pub struct PlanCalendar {
+    /// The day (1–28) of the following month by which each monthly report (月调度) is due; null: no monthly rhythm.
+    pub monthly_due_day: Option<i32>,
+    /// The day (1–28) of the month after each quarter by which the quarterly report (季通报) is due; null: none.
+    pub quarterly_due_day: Option<i32>,
+    /// `MM-DD` in the plan's year by which the yearly report (年评估考核) is due.
+    pub yearly_due: String,
+    /// `MM-DD` in the plan's year by which the coordinating office's summary is due.
+    pub summary_due: String,
+    /// The yearly report's due day in the plan's year.
+    pub yearly_due_on: Option<NaiveDate>,
+    /// The summary's due day in the plan's year.
+    pub summary_due_on: Option<NaiveDate>,
 }

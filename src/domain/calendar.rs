@@ -1,0 +1,599 @@
+//! The reporting calendar (报送日历): when each unit's reports on a task are
+//! due by its plan's rhythm — monthly scheduling (月调度), the quarterly
+//! bulletin (季通报), the yearly evaluation (年评估考核) — and, for any unit
+//! and day, which are open, submitted, submitted late, or late.
+//!
+//! Every unit assigned to a task of an issued (or closed) plan owes a report
+//! for each period of the plan's rhythm: the lead unit its consolidated
+//! report, each supporting unit its own; a group assigned to a task makes
+//! each of its units owe one. A period counts once it has begun; a completed
+//! task owes nothing for periods that begin after it was completed, a
+//! cancelled one nothing at all.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate, Utc};
+use entity::{plans, reports, task_assignments, tasks, unit_group_members, unit_groups, units};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::error::Validator;
+use super::values::{
+    AssignmentRole, ObligationStatus, PeriodKind, PlanStatus, ReportPeriod, ReportStatus, TaskStatus, china_day,
+};
+use super::{Caller, DomainError, DomainResult, authz, task};
+
+/// When a plan's reports are due.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Calendar {
+    /// The day (1–28) of the following month by which each monthly report
+    /// (月调度) is due; none when the plan has no monthly rhythm.
+    #[schema(minimum = 1, maximum = 28, example = 5)]
+    pub monthly_due_day: Option<i32>,
+    /// The day (1–28) of the month after each quarter by which the quarterly
+    /// report (季通报) is due; none when the plan has no quarterly rhythm.
+    #[schema(minimum = 1, maximum = 28, example = 10)]
+    pub quarterly_due_day: Option<i32>,
+    /// `MM-DD` in the plan's year by which the yearly report (年评估考核)
+    /// reaches the coordinating office (11月20日前).
+    #[schema(pattern = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "11-20")]
+    pub yearly_due: String,
+    /// `MM-DD` in the plan's year by which the coordinating office writes
+    /// the year's summary (12月20日前).
+    #[schema(pattern = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "12-20")]
+    pub summary_due: String,
+}
+
+impl Default for Calendar {
+    /// Monthly by the 5th, quarterly by the 10th, the year by 11-20, the summary by 12-20.
+    fn default() -> Calendar {
+        Calendar {
+            monthly_due_day: Some(5),
+            quarterly_due_day: Some(10),
+            yearly_due: "11-20".into(),
+            summary_due: "12-20".into(),
+        }
+    }
+}
+
+/// `MM-DD` that is a day in every year (so not `02-29`).
+fn month_day(text: &str) -> Option<(u32, u32)> {
+    let (m, d) = text.split_once('-')?;
+    if m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (m, d) = (m.parse().ok()?, d.parse().ok()?);
+    NaiveDate::from_ymd_opt(2023, m, d).map(|_| (m, d))
+}
+
+fn on_day(year: i32, (month, day): (u32, u32)) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MAX)
+}
+
+impl Calendar {
+    pub(crate) fn from_stored(
+        monthly_due_day: Option<i32>,
+        quarterly_due_day: Option<i32>,
+        yearly_due: &str,
+        summary_due: &str,
+    ) -> DomainResult<Calendar> {
+        let calendar = Calendar {
+            monthly_due_day,
+            quarterly_due_day,
+            yearly_due: yearly_due.to_owned(),
+            summary_due: summary_due.to_owned(),
+        };
+        let mut v = Validator::new();
+        calendar.validate(&mut v);
+        v.finish()
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored calendar: {e}")))?;
+        Ok(calendar)
+    }
+
+    pub fn validate(&self, v: &mut Validator) {
+        for (field, day) in [
+            ("calendar.monthly_due_day", self.monthly_due_day),
+            ("calendar.quarterly_due_day", self.quarterly_due_day),
+        ] {
+            v.check(
+                day.is_none_or(|d| (1..=28).contains(&d)),
+                field,
+                "a day of the month from 1 to 28, or none",
+            );
+        }
+        for (field, text) in [
+            ("calendar.yearly_due", &self.yearly_due),
+            ("calendar.summary_due", &self.summary_due),
+        ] {
+            v.check(
+                month_day(text).is_some(),
+                field,
+                "a day of the year as `MM-DD` (`11-20`), not 02-29",
+            );
+        }
+    }
+
+    /// The periods a plan of `year` reports on, each with its due day, in
+    /// the order they fall due.
+    pub fn periods(&self, year: i32) -> Vec<(ReportPeriod, NaiveDate)> {
+        let mut out = Vec::with_capacity(17);
+        let month_after = |month: u32, day: i32| {
+            let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+            NaiveDate::from_ymd_opt(y, m, day.clamp(1, 28) as u32).unwrap_or(NaiveDate::MAX)
+        };
+        if let Some(day) = self.monthly_due_day {
+            out.extend((1..=12).map(|month| (ReportPeriod::Month { year, month }, month_after(month, day))));
+        }
+        if let Some(day) = self.quarterly_due_day {
+            out.extend((1..=4).map(|quarter| (ReportPeriod::Quarter { year, quarter }, month_after(quarter * 3, day))));
+        }
+        if let Some(md) = month_day(&self.yearly_due) {
+            out.push((ReportPeriod::Year { year }, on_day(year, md)));
+        }
+        out.sort_by_key(|(period, due)| (*due, period.kind() as u8));
+        out
+    }
+
+    /// The day the coordinating office's summary of `year` is due.
+    pub fn summary_due_on(&self, year: i32) -> Option<NaiveDate> {
+        month_day(&self.summary_due).map(|md| on_day(year, md))
+    }
+}
+
+/// The first day a period covers.
+fn period_start(period: ReportPeriod) -> NaiveDate {
+    let (year, month) = match period {
+        ReportPeriod::Month { year, month } => (year, month),
+        ReportPeriod::Quarter { year, quarter } => (year, quarter * 3 - 2),
+        ReportPeriod::Year { year } => (year, 1),
+    };
+    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// A report a unit owes on a task for a period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Obligation {
+    pub plan_id: Uuid,
+    pub task_id: Uuid,
+    /// 部分; none when the plan has no sections.
+    pub section: Option<String>,
+    pub seq: i32,
+    pub unit_id: Uuid,
+    /// Lead units owe the consolidated report.
+    pub role: AssignmentRole,
+    pub period: ReportPeriod,
+    pub due_on: NaiveDate,
+    pub status: ObligationStatus,
+    /// The submitted (or approved) report, when there is one by that day.
+    pub report_id: Option<Uuid>,
+    /// The day (in China) it was last submitted.
+    pub submitted_on: Option<NaiveDate>,
+}
+
+/// What the calendar is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct CalendarFilter {
+    /// The day to look from (China's calendar); today when none.
+    pub on: Option<NaiveDate>,
+    pub unit_id: Option<Uuid>,
+    pub plan_id: Option<Uuid>,
+    /// The plans' year; when none, the year of `on` and the one before.
+    pub year: Option<i32>,
+    pub status: Option<ObligationStatus>,
+    pub kind: Option<PeriodKind>,
+}
+
+/// How many reports owed stand where.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ObligationCounts {
+    pub open: u64,
+    pub submitted: u64,
+    pub submitted_late: u64,
+    pub late: u64,
+}
+
+impl ObligationCounts {
+    fn add(&mut self, status: ObligationStatus) {
+        match status {
+            ObligationStatus::Open => self.open += 1,
+            ObligationStatus::Submitted => self.submitted += 1,
+            ObligationStatus::SubmittedLate => self.submitted_late += 1,
+            ObligationStatus::Late => self.late += 1,
+        }
+    }
+}
+
+/// The reports owed as of a day, with counts of all of them and one page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CalendarPage {
+    /// The day looked from.
+    pub on: NaiveDate,
+    /// Counts over everything that meets the filter except `status`.
+    pub counts: ObligationCounts,
+    /// How many meet the whole filter.
+    pub total: u64,
+    /// In order of due day, plan, section, number, unit.
+    pub items: Vec<Obligation>,
+    /// The `offset` of the next page; none on the last.
+    pub next_offset: Option<u64>,
+}
+
+/// A unit with reports past their due day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LateUnit {
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    pub region_id: Uuid,
+    /// How many of its reports are late.
+    pub late: u64,
+    pub oldest_due_on: NaiveDate,
+    /// The first (oldest) of them, at most 20.
+    pub items: Vec<Obligation>,
+}
+
+/// Late units, the latest first by count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LateReport {
+    pub on: NaiveDate,
+    pub units: Vec<LateUnit>,
+}
+
+/// Largest page of the calendar.
+pub const MAX_LIMIT: u64 = 1000;
+const LATE_ITEMS: usize = 20;
+
+/// The tasks in scope, as SQL: visible to the caller, of issued or closed
+/// plans of the years asked, not cancelled, the unit's when one is given.
+async fn scope<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: &CalendarFilter,
+    years: &[i32],
+) -> DomainResult<SelectStatement> {
+    let mut plan_cond = Condition::all()
+        .add(plans::Column::Year.is_in(years.iter().copied()))
+        .add(plans::Column::Status.is_in([PlanStatus::Issued.as_str(), PlanStatus::Closed.as_str()]));
+    if let Some(id) = filter.plan_id {
+        plan_cond = plan_cond.add(plans::Column::Id.eq(id));
+    }
+    let mut cond = Condition::all()
+        .add(task::visible_condition(conn, &caller.principal).await?)
+        .add(tasks::Column::Status.ne(TaskStatus::Cancelled.as_str()))
+        .add(
+            tasks::Column::PlanId.in_subquery(
+                Query::select()
+                    .column(plans::Column::Id)
+                    .from(plans::Entity)
+                    .cond_where(plan_cond)
+                    .to_owned(),
+            ),
+        );
+    if let Some(unit_id) = filter.unit_id {
+        cond = cond.add(tasks::Column::Id.in_subquery(task::tasks_of_unit(conn, unit_id, None).await?));
+    }
+    Ok(Query::select()
+        .column(tasks::Column::Id)
+        .from(tasks::Entity)
+        .cond_where(cond)
+        .to_owned())
+}
+
+/// The units a group stands for: its members, or every unit of its rule's
+/// kinds in its region.
+async fn group_units<C: ConnectionTrait>(
+    conn: &C,
+    group_ids: &HashSet<Uuid>,
+) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if group_ids.is_empty() {
+        return Ok(out);
+    }
+    for m in unit_group_members::Entity::find()
+        .filter(unit_group_members::Column::GroupId.is_in(group_ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        out.entry(m.group_id).or_default().push(m.unit_id);
+    }
+    for group in unit_groups::Entity::find()
+        .filter(unit_groups::Column::Id.is_in(group_ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        let Some(kinds) = group.rule_kinds.as_deref() else {
+            continue;
+        };
+        let kinds: Vec<&str> = kinds.split(',').map(str::trim).collect();
+        let members = units::Entity::find()
+            .filter(units::Column::RegionId.eq(group.region_id))
+            .filter(units::Column::Kind.is_in(kinds))
+            .all(conn)
+            .await?;
+        out.entry(group.id)
+            .or_default()
+            .extend(members.into_iter().map(|u| u.id));
+    }
+    Ok(out)
+}
+
+/// Every report owed in scope as of `on`, in order, before `status` is applied.
+async fn owed<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: &CalendarFilter,
+    on: NaiveDate,
+) -> DomainResult<Vec<Obligation>> {
+    authz::require_reader(&caller.principal)?;
+    let years = match filter.year {
+        Some(year) => vec![year],
+        None => vec![on.year() - 1, on.year()],
+    };
+    let in_scope = scope(conn, caller, filter, &years).await?;
+    let task_rows = tasks::Entity::find()
+        .filter(tasks::Column::Id.in_subquery(in_scope.clone()))
+        .all(conn)
+        .await?;
+    if task_rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan_ids: HashSet<Uuid> = task_rows.iter().map(|t| t.plan_id).collect();
+    let mut periods: HashMap<Uuid, Vec<(ReportPeriod, NaiveDate)>> = HashMap::new();
+    for plan in plans::Entity::find()
+        .filter(plans::Column::Id.is_in(plan_ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        let calendar = Calendar::from_stored(
+            plan.monthly_due_day,
+            plan.quarterly_due_day,
+            &plan.yearly_due,
+            &plan.summary_due,
+        )?;
+        let mut owed = calendar.periods(plan.year);
+        owed.retain(|(period, _)| period_start(*period) <= on && filter.kind.is_none_or(|k| period.kind() == k));
+        periods.insert(plan.id, owed);
+    }
+
+    let assignments = task_assignments::Entity::find()
+        .filter(task_assignments::Column::TaskId.in_subquery(in_scope.clone()))
+        .all(conn)
+        .await?;
+    let groups: HashSet<Uuid> = assignments.iter().filter_map(|a| a.group_id).collect();
+    let members = group_units(conn, &groups).await?;
+    // Each task's units with their role; lead wins when a unit plays both.
+    let mut roles: HashMap<Uuid, Vec<(Uuid, AssignmentRole)>> = HashMap::new();
+    for a in &assignments {
+        let role = if a.role == AssignmentRole::Lead.as_str() {
+            AssignmentRole::Lead
+        } else {
+            AssignmentRole::Supporting
+        };
+        let units: Vec<Uuid> = match (a.unit_id, a.group_id) {
+            (Some(unit), _) => vec![unit],
+            (None, Some(group)) => members.get(&group).cloned().unwrap_or_default(),
+            (None, None) => vec![],
+        };
+        let entry = roles.entry(a.task_id).or_default();
+        for unit in units {
+            if filter.unit_id.is_some_and(|wanted| wanted != unit) {
+                continue;
+            }
+            match entry.iter_mut().find(|(u, _)| *u == unit) {
+                Some(existing) if role == AssignmentRole::Lead => existing.1 = role,
+                Some(_) => {}
+                None => entry.push((unit, role)),
+            }
+        }
+    }
+
+    // Reports that count as submitted: submitted or approved, by the day looked from.
+    let submitted: HashMap<(Uuid, Uuid, String), (Uuid, NaiveDate)> = reports::Entity::find()
+        .select_only()
+        .columns([
+            reports::Column::Id,
+            reports::Column::TaskId,
+            reports::Column::UnitId,
+            reports::Column::Period,
+            reports::Column::SubmittedAt,
+        ])
+        .filter(reports::Column::TaskId.in_subquery(in_scope))
+        .filter(reports::Column::Status.is_in([ReportStatus::Submitted.as_str(), ReportStatus::Approved.as_str()]))
+        .into_tuple::<(Uuid, Uuid, Uuid, String, Option<chrono::DateTime<Utc>>)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(id, task, unit, period, at)| {
+            let day = china_day(at?);
+            (day <= on).then_some(((task, unit, period), (id, day)))
+        })
+        .collect();
+
+    let mut out = Vec::new();
+    for t in &task_rows {
+        let (Some(units), Some(owed)) = (roles.get(&t.id), periods.get(&t.plan_id)) else {
+            continue;
+        };
+        for (period, due_on) in owed {
+            if t.completed_on.is_some_and(|done| period_start(*period) > done) {
+                continue;
+            }
+            let key_period = period.to_string();
+            for (unit_id, role) in units {
+                let report = submitted.get(&(t.id, *unit_id, key_period.clone()));
+                let status = match report {
+                    Some((_, day)) if day <= due_on => ObligationStatus::Submitted,
+                    Some(_) => ObligationStatus::SubmittedLate,
+                    None if *due_on < on => ObligationStatus::Late,
+                    None => ObligationStatus::Open,
+                };
+                out.push(Obligation {
+                    plan_id: t.plan_id,
+                    task_id: t.id,
+                    section: (!t.section.is_empty()).then(|| t.section.clone()),
+                    seq: t.seq,
+                    unit_id: *unit_id,
+                    role: *role,
+                    period: *period,
+                    due_on: *due_on,
+                    status,
+                    report_id: report.map(|(id, _)| *id),
+                    submitted_on: report.map(|(_, day)| *day),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.due_on, a.plan_id, &a.section, a.seq, a.unit_id, a.period.kind() as u8).cmp(&(
+            b.due_on,
+            b.plan_id,
+            &b.section,
+            b.seq,
+            b.unit_id,
+            b.period.kind() as u8,
+        ))
+    });
+    Ok(out)
+}
+
+fn check_on(on: Option<NaiveDate>) -> DomainResult<NaiveDate> {
+    let on = on.unwrap_or_else(|| china_day(Utc::now()));
+    if !(2000..=2100).contains(&on.year()) {
+        return Err(DomainError::invalid("on", "a day from 2000 to 2100"));
+    }
+    Ok(on)
+}
+
+/// The reports owed as of a day that meet `filter`: counts, and one page of
+/// `limit` (at most [`MAX_LIMIT`]) from `offset`.
+pub async fn obligations<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: CalendarFilter,
+    limit: u64,
+    offset: u64,
+) -> DomainResult<CalendarPage> {
+    let on = check_on(filter.on)?;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(DomainError::invalid("limit", format!("from 1 to {MAX_LIMIT}")));
+    }
+    let all = owed(conn, caller, &filter, on).await?;
+    let mut counts = ObligationCounts::default();
+    for o in &all {
+        counts.add(o.status);
+    }
+    let wanted: Vec<Obligation> = all
+        .into_iter()
+        .filter(|o| filter.status.is_none_or(|s| o.status == s))
+        .collect();
+    let total = wanted.len() as u64;
+    let items: Vec<Obligation> = wanted
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit as usize)
+        .collect();
+    let next = offset.saturating_add(items.len() as u64);
+    Ok(CalendarPage {
+        on,
+        counts,
+        total,
+        items,
+        next_offset: (next < total).then_some(next),
+    })
+}
+
+/// The units with late reports as of a day, across the plans the caller
+/// sees (a coordinator: its own), the most late first.
+pub async fn late_units<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: CalendarFilter,
+) -> DomainResult<LateReport> {
+    let on = check_on(filter.on)?;
+    let all = owed(conn, caller, &filter, on).await?;
+    let mut by_unit: HashMap<Uuid, Vec<Obligation>> = HashMap::new();
+    for o in all.into_iter().filter(|o| o.status == ObligationStatus::Late) {
+        by_unit.entry(o.unit_id).or_default().push(o);
+    }
+    let names: HashMap<Uuid, units::Model> = units::Entity::find()
+        .filter(units::Column::Id.is_in(by_unit.keys().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut late: Vec<LateUnit> = by_unit
+        .into_iter()
+        .filter_map(|(unit_id, items)| {
+            let unit = names.get(&unit_id)?;
+            Some(LateUnit {
+                unit_id,
+                unit_name: unit.name.clone(),
+                region_id: unit.region_id,
+                late: items.len() as u64,
+                oldest_due_on: items.first()?.due_on,
+                items: items.into_iter().take(LATE_ITEMS).collect(),
+            })
+        })
+        .collect();
+    late.sort_by(|a, b| {
+        b.late
+            .cmp(&a.late)
+            .then(a.oldest_due_on.cmp(&b.oldest_due_on))
+            .then(a.unit_name.cmp(&b.unit_name))
+    });
+    Ok(LateReport { on, units: late })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_rhythm_is_monthly_quarterly_and_yearly() {
+        let periods = Calendar::default().periods(2025);
+        assert_eq!(periods.len(), 17);
+        let due = |text: &str| {
+            let period = ReportPeriod::parse(text).expect("period");
+            periods.iter().find(|(p, _)| *p == period).map(|(_, d)| d.to_string())
+        };
+        assert_eq!(due("2025-01").as_deref(), Some("2025-02-05"));
+        assert_eq!(due("2025-12").as_deref(), Some("2026-01-05"));
+        assert_eq!(due("2025-Q1").as_deref(), Some("2025-04-10"));
+        assert_eq!(due("2025-Q4").as_deref(), Some("2026-01-10"));
+        assert_eq!(due("2025").as_deref(), Some("2025-11-20"));
+        assert_eq!(
+            Calendar::default()
+                .summary_due_on(2025)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("2025-12-20")
+        );
+    }
+
+    #[test]
+    fn a_calendar_without_monthly_reports_owes_quarters_and_the_year() {
+        let calendar = Calendar {
+            monthly_due_day: None,
+            ..Calendar::default()
+        };
+        assert_eq!(calendar.periods(2025).len(), 5);
+    }
+
+    #[test]
+    fn bad_calendars_name_their_fields() {
+        let calendar = Calendar {
+            monthly_due_day: Some(31),
+            quarterly_due_day: Some(0),
+            yearly_due: "02-29".into(),
+            summary_due: "1220".into(),
+        };
+        let mut v = Validator::new();
+        calendar.validate(&mut v);
+        let message = v.finish().expect_err("invalid").to_string();
+        for field in ["monthly_due_day", "quarterly_due_day", "yearly_due", "summary_due"] {
+            assert!(message.contains(field), "{message}");
+        }
+    }
+}

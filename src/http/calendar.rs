@@ -1,0 +1,137 @@
+//! `/api/v1/calendar`: which reports are due, submitted and late, by the
+//! plans' rhythm; and `/api/v1/tasks/{id}/progress`, `/api/v1/plans/{id}/progress`:
+//! how far tasks and their targets have got.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiPath, ApiQuery, Authenticated};
+use super::problem::ApiResult;
+use crate::AppState;
+use crate::domain::calendar::{self, CalendarFilter, CalendarPage, LateReport};
+use crate::domain::progress::{self, PlanProgress, TaskProgress};
+use crate::domain::values::{ObligationStatus, PeriodKind};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(obligations))
+        .routes(routes!(late))
+        .routes(routes!(task_progress))
+        .routes(routes!(plan_progress))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct CalendarQuery {
+    /// The day to look from (China's calendar); today when omitted.
+    on: Option<NaiveDate>,
+    /// Only what this unit owes (directly or through its groups).
+    unit_id: Option<Uuid>,
+    plan_id: Option<Uuid>,
+    /// The plans' year; the year of `on` and the one before when omitted.
+    year: Option<i32>,
+    /// Only reports owed that stand so.
+    status: Option<ObligationStatus>,
+    /// Only months (月调度), quarters (季通报) or years (年评估考核).
+    kind: Option<PeriodKind>,
+    /// Page size, 1 to 1000 (100 when omitted).
+    limit: Option<u64>,
+    /// Where the page starts (`next_offset` of the page before).
+    offset: Option<u64>,
+}
+
+/// The reporting calendar (报送日历): the reports owed as of a day on the
+/// tasks the caller may see — each unit's report for each month, quarter
+/// and year of its plan's rhythm, open, submitted, submitted late or late —
+/// with counts, in order of due day.
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "calendar", params(CalendarQuery),
+    responses((status = 200, description = "The reports owed", body = CalendarPage)))]
+async fn obligations(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<CalendarQuery>,
+) -> ApiResult<Json<CalendarPage>> {
+    let filter = CalendarFilter {
+        on: q.on,
+        unit_id: q.unit_id,
+        plan_id: q.plan_id,
+        year: q.year,
+        status: q.status,
+        kind: q.kind,
+    };
+    let page = calendar::obligations(
+        &state.db,
+        &caller,
+        filter,
+        q.limit.unwrap_or(100),
+        q.offset.unwrap_or(0),
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct LateQuery {
+    /// The day to look from (China's calendar); today when omitted.
+    on: Option<NaiveDate>,
+    plan_id: Option<Uuid>,
+    /// The plans' year; the year of `on` and the one before when omitted.
+    year: Option<i32>,
+    /// Only months (月调度), quarters (季通报) or years (年评估考核).
+    kind: Option<PeriodKind>,
+}
+
+/// Late units (逾期未报): the units with reports past their due day, across
+/// the plans the caller sees (a coordinator: the plans it coordinates), the
+/// most late first, each with its oldest late reports.
+#[utoipa::path(get, path = "/api/v1/calendar/late", tag = "calendar", params(LateQuery),
+    responses((status = 200, description = "The late units", body = LateReport)))]
+async fn late(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<LateQuery>,
+) -> ApiResult<Json<LateReport>> {
+    let filter = CalendarFilter {
+        on: q.on,
+        plan_id: q.plan_id,
+        year: q.year,
+        kind: q.kind,
+        ..Default::default()
+    };
+    Ok(Json(calendar::late_units(&state.db, &caller, filter).await?))
+}
+
+/// A task's progress (进度): each target's approved year-to-date actual
+/// against the target as its comparator reads, and the task's percent from
+/// its targets, or from its lead unit's declaration where it has none.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/progress", tag = "tasks",
+    params(("id" = Uuid, Path, description = "The task's id")),
+    responses((status = 200, description = "The task's progress", body = TaskProgress)))]
+async fn task_progress(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<TaskProgress>> {
+    Ok(Json(progress::of_task_id(&state.db, &caller, id).await?))
+}
+
+/// The progress of every task of a plan the caller may see, in document
+/// order, and the plan's mean.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/progress", tag = "plans",
+    params(("id" = Uuid, Path, description = "The plan's id")),
+    responses((status = 200, description = "The plan's progress", body = PlanProgress)))]
+async fn plan_progress(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<PlanProgress>> {
+    Ok(Json(progress::of_plan(&state.db, &caller, id).await?))
+}
