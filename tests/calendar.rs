@@ -5,76 +5,13 @@
 
 mod common;
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use common::{TestApp, seed};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use xietong::domain::Caller;
-use xietong::domain::report::{self, NewReport, Transition, ValueInput};
 use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput, TaskChanges};
-use xietong::domain::values::{Amount, AssignmentRole, Comparator, ReportPeriod, Side, TaskStatus};
-
-/// A report by `unit` for `period`, submitted on `submitted` (China's day,
-/// at 10:00 there) and approved when asked; a draft without a day.
-async fn report_on(
-    app: &TestApp,
-    task: &task::Task,
-    unit: Uuid,
-    period: &str,
-    values: &[(usize, &str)],
-    submitted: Option<&str>,
-    approve: bool,
-) -> Uuid {
-    let system = Caller::system();
-    let lead = task
-        .assignments
-        .iter()
-        .any(|a| a.role == AssignmentRole::Lead && a.unit_id == Some(unit));
-    let made = report::create(
-        &app.db,
-        &system,
-        NewReport {
-            task_id: task.id,
-            unit_id: Some(unit),
-            period: ReportPeriod::parse(period).expect("period"),
-            consolidated: lead,
-            text: format!("{period}进展"),
-            values: values
-                .iter()
-                .map(|(i, v)| ValueInput {
-                    target_id: task.targets[*i].id,
-                    actual: Amount::parse(v).expect("amount"),
-                })
-                .collect(),
-        },
-    )
-    .await
-    .expect("a report");
-    let Some(day) = submitted else {
-        return made.id;
-    };
-    report::transition(&app.db, &system, made.id, None, Transition::Submit)
-        .await
-        .expect("submit");
-    if approve {
-        report::transition(&app.db, &system, made.id, None, Transition::Approve)
-            .await
-            .expect("approve");
-    }
-    // The day it reached the office: 10:00 in China is 02:00 UTC.
-    let day: NaiveDate = day.parse().expect("a day");
-    let at = Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).expect("a time"));
-    entity::reports::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(made.id),
-        submitted_at: Set(Some(at)),
-        ..Default::default()
-    }
-    .update(&app.db)
-    .await
-    .expect("backdate the submission");
-    made.id
-}
+use xietong::domain::values::{Amount, AssignmentRole, Comparator, Side, TaskStatus};
 
 fn counts(page: &Value) -> (u64, u64, u64, u64) {
     let c = &page["counts"];
@@ -120,8 +57,8 @@ async fn the_calendar_tells_open_submitted_and_late_reports_on_any_day() {
     // 县经济信息委 and 区经济信息委 lead, 县商务委 supports.
     let t = seed::task(&app.db, &p, 1, &["5000"]).await;
     // Q1 (due 04-10): the lead on time, the supporting unit late, 区经济信息委 not at all.
-    report_on(
-        &app,
+    seed::report_on(
+        &app.db,
         &t,
         p.recipient_unit,
         "2025-Q1",
@@ -130,9 +67,18 @@ async fn the_calendar_tells_open_submitted_and_late_reports_on_any_day() {
         true,
     )
     .await;
-    report_on(&app, &t, p.recipient_unit_2, "2025-Q1", &[], Some("2025-04-15"), false).await;
+    seed::report_on(
+        &app.db,
+        &t,
+        p.recipient_unit_2,
+        "2025-Q1",
+        &[],
+        Some("2025-04-15"),
+        false,
+    )
+    .await;
     // Q2 (due 07-10): only a draft.
-    report_on(&app, &t, p.recipient_unit, "2025-Q2", &[(0, "2000")], None, false).await;
+    seed::report_on(&app.db, &t, p.recipient_unit, "2025-Q2", &[(0, "2000")], None, false).await;
 
     let on = |day: &str, extra: &str| format!("/api/v1/calendar?year=2025&on={day}{extra}");
     let july = app.as_bearer(&admin, "GET", &on("2025-07-11", ""), None).await;
@@ -385,8 +331,8 @@ async fn progress_reads_the_latest_approved_figure_through_each_comparator() {
 
     // At least 5000 万元: 3000 approved in Q2, a larger Q3 figure not yet approved.
     let funds = seed::task(&app.db, &p, 1, &["5000"]).await;
-    report_on(
-        &app,
+    seed::report_on(
+        &app.db,
         &funds,
         p.recipient_unit,
         "2025-Q1",
@@ -395,8 +341,8 @@ async fn progress_reads_the_latest_approved_figure_through_each_comparator() {
         true,
     )
     .await;
-    report_on(
-        &app,
+    seed::report_on(
+        &app.db,
         &funds,
         p.recipient_unit,
         "2025-Q2",
@@ -405,8 +351,8 @@ async fn progress_reads_the_latest_approved_figure_through_each_comparator() {
         true,
     )
     .await;
-    report_on(
-        &app,
+    seed::report_on(
+        &app.db,
         &funds,
         p.recipient_unit,
         "2025-Q3",
@@ -426,8 +372,8 @@ async fn progress_reads_the_latest_approved_figure_through_each_comparator() {
         ],
     )
     .await;
-    report_on(
-        &app,
+    seed::report_on(
+        &app.db,
         &two,
         p.recipient_unit,
         "2025",
@@ -447,8 +393,8 @@ async fn progress_reads_the_latest_approved_figure_through_each_comparator() {
         ],
     )
     .await;
-    report_on(
-        &app,
+    seed::report_on(
+        &app.db,
         &range,
         p.recipient_unit,
         "2025-06",

@@ -56,6 +56,11 @@ pub struct PlanTasksKey(pub Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TaskReportsKey(pub Uuid);
 
+/// The latest approved consolidated report on a task (its figure for the
+/// year to date), for tasks the caller has been allowed to see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LatestApprovedKey(pub Uuid);
+
 type Loaded<K, V> = async_graphql::Result<HashMap<K, V>>;
 
 impl Loader<RegionKey> for DomainLoader {
@@ -149,5 +154,16 @@ impl Loader<TaskReportsKey> for DomainLoader {
             by_task.entry(TaskReportsKey(r.task_id)).or_default().push(r);
         }
         Ok(by_task)
+    }
+}
+
+impl Loader<LatestApprovedKey> for DomainLoader {
+    type Value = crate::domain::report::Report;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[LatestApprovedKey]) -> Loaded<LatestApprovedKey, crate::domain::report::Report> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = crate::domain::progress::latest_approved(&self.db, &ids).await.gql()?;
+        Ok(found.into_iter().map(|(id, r)| (LatestApprovedKey(id), r)).collect())
     }
 }

@@ -10,11 +10,13 @@ use super::context::{caller, db};
 use super::error::{DomainResultExt, coded};
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
-    AssignmentRole, Cluster, PairingStatus, PlanStatus, RegionKind, ReportStatus, TaskStatusFilter, UnitKind,
+    AssignmentRole, Cluster, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus,
+    TaskStatusFilter, UnitKind,
 };
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
 };
+use super::types::figures::{CalendarPageObject, LateReportObject, StatisticsObject};
 use super::types::node::{self, Node};
 use super::types::plan::{PlanConnection, PlanNode, TaskConnection, TaskNode};
 use super::types::reference::{
@@ -24,7 +26,8 @@ use super::types::reference::{
 use super::types::report::{ReportConnection, ReportNode};
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
-    ErrorCode, Principal, audit, client, event, metric, pairing, plan, region, report, task, unit, user,
+    ErrorCode, Principal, audit, calendar, client, event, metric, pairing, plan, region, report, statistics, task,
+    unit, user,
 };
 
 /// What can be read.
@@ -501,5 +504,82 @@ impl QueryRoot {
             .await
             .gql()?;
         Ok(AuditConnection(build(&paging, page, AuditEntryObject)))
+    }
+
+    /// Statistics (统计) over the tasks the caller may see: counts by status,
+    /// completion and on-time rates, the overdue list (逾期), and per metric
+    /// the sums of targets and of approved actuals, in total and per pairing.
+    #[allow(clippy::too_many_arguments)]
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plans' year.")] year: Option<i32>,
+        #[graphql(desc = "一区两群 cluster of the plan's region or the pairing's recipient.")] cluster: Option<Cluster>,
+        #[graphql(desc = "Only this pairing's plans.")] pairing_id: Option<ID>,
+        #[graphql(desc = "Only this plan.")] plan_id: Option<ID>,
+        #[graphql(desc = "协同发展事项 / 重点领域, exactly.")] category: Option<String>,
+        #[graphql(desc = "A metric code: only its targets and actuals (`investment_funds`).")] metric: Option<String>,
+    ) -> Result<StatisticsObject> {
+        let filter = statistics::StatisticsFilter {
+            year,
+            cluster: cluster.map(Into::into),
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            category,
+            metric,
+        };
+        let figures = statistics::compute(db(ctx), caller(ctx)?, filter).await.gql()?;
+        Ok(StatisticsObject(figures))
+    }
+
+    /// The reporting calendar (报送日历): the reports owed as of a day on the
+    /// tasks the caller may see, open, submitted, submitted late or late,
+    /// with counts, in order of due day.
+    #[allow(clippy::too_many_arguments)]
+    async fn calendar(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day to look from (China's calendar); today when omitted.")] on: Option<NaiveDate>,
+        #[graphql(desc = "Only what this unit owes (directly or through its groups).")] unit_id: Option<ID>,
+        #[graphql(desc = "Only this plan.")] plan_id: Option<ID>,
+        #[graphql(desc = "The plans' year; the year of `on` and the one before when omitted.")] year: Option<i32>,
+        #[graphql(desc = "Only reports owed that stand so.")] status: Option<ObligationStatus>,
+        #[graphql(desc = "Only months, quarters or years.")] kind: Option<PeriodKind>,
+        #[graphql(desc = "Page size, 1 to 1000 (default 100).")] limit: Option<u64>,
+        #[graphql(desc = "Where the page starts (`nextOffset` of the page before).")] offset: Option<u64>,
+    ) -> Result<CalendarPageObject> {
+        let filter = calendar::CalendarFilter {
+            on,
+            unit_id: uuid_opt("unitId", "Unit", unit_id.as_ref())?,
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            year,
+            status: status.map(Into::into),
+            kind: kind.map(Into::into),
+        };
+        let page = calendar::obligations(db(ctx), caller(ctx)?, filter, limit.unwrap_or(100), offset.unwrap_or(0))
+            .await
+            .gql()?;
+        Ok(CalendarPageObject(page))
+    }
+
+    /// Late units (逾期未报): units with reports past their due day across the
+    /// plans the caller sees, the most late first.
+    async fn late_units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day to look from (China's calendar); today when omitted.")] on: Option<NaiveDate>,
+        #[graphql(desc = "Only this plan.")] plan_id: Option<ID>,
+        #[graphql(desc = "The plans' year; the year of `on` and the one before when omitted.")] year: Option<i32>,
+        #[graphql(desc = "Only months, quarters or years.")] kind: Option<PeriodKind>,
+    ) -> Result<LateReportObject> {
+        let filter = calendar::CalendarFilter {
+            on,
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            year,
+            kind: kind.map(Into::into),
+            ..Default::default()
+        };
+        let late = calendar::late_units(db(ctx), caller(ctx)?, filter).await.gql()?;
+        Ok(LateReportObject(late))
     }
 }

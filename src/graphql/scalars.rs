@@ -220,3 +220,43 @@ pub enum Role {
     /// 对接平台: a machine identity
     Integration,
 }
+
+/// Length of a report period.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::PeriodKind")]
+pub enum PeriodKind {
+    /// 月 (月调度)
+    Month,
+    /// 季 (季通报)
+    Quarter,
+    /// 年 (年评估考核)
+    Year,
+}
+
+/// Where a report owed stands on a day (报送情况).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::ObligationStatus")]
+pub enum ObligationStatus {
+    /// Due later, not yet submitted.
+    Open,
+    /// Submitted on or before its due day.
+    Submitted,
+    /// Submitted after its due day.
+    SubmittedLate,
+    /// Past its due day and not submitted (逾期未报).
+    Late,
+}
+
+/// Where a task's progress comes from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "crate::domain::progress::ProgressSource")]
+pub enum ProgressSource {
+    /// The mean of its targets' progress, each capped at 100, 0 without an approved figure.
+    Targets,
+    /// The lead unit's declared progress (no targets).
+    Declared,
+    /// Completed, with neither targets nor a declaration: 100.
+    Completed,
+    /// Nothing to go by, or cancelled.
+    None,
+}

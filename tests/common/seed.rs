@@ -1,15 +1,19 @@
 //! Builders of test data through the domain core, named after what they
 //! make: the 渝中区·巫溪县 pairing of the fixtures and its units.
 
-use sea_orm::DatabaseConnection;
+use chrono::{NaiveDate, TimeZone, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 use uuid::Uuid;
 use xietong::domain::Caller;
 use xietong::domain::pairing::{self, PairingInput};
 use xietong::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
 use xietong::domain::region::{self, RegionInput};
+use xietong::domain::report::{self, NewReport, Transition, ValueInput};
 use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput};
 use xietong::domain::unit::{self, UnitInput};
-use xietong::domain::values::{Amount, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Side, UnitKind};
+use xietong::domain::values::{
+    Amount, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, ReportPeriod, Side, UnitKind,
+};
 
 /// Two regions, their pairing, a unit on each side and an issued plan.
 pub struct Pairing {
@@ -184,4 +188,65 @@ pub async fn task(db: &DatabaseConnection, p: &Pairing, seq: i32, values: &[&str
     )
     .await
     .expect("create a task")
+}
+
+/// A report by `unit` for `period`, submitted on `submitted` (China's day,
+/// at 10:00 there) and approved when asked; a draft without a day.
+pub async fn report_on(
+    db: &DatabaseConnection,
+    task: &task::Task,
+    unit: Uuid,
+    period: &str,
+    values: &[(usize, &str)],
+    submitted: Option<&str>,
+    approve: bool,
+) -> Uuid {
+    let system = Caller::system();
+    let lead = task
+        .assignments
+        .iter()
+        .any(|a| a.role == AssignmentRole::Lead && a.unit_id == Some(unit));
+    let made = report::create(
+        db,
+        &system,
+        NewReport {
+            task_id: task.id,
+            unit_id: Some(unit),
+            period: ReportPeriod::parse(period).expect("period"),
+            consolidated: lead,
+            text: format!("{period}进展"),
+            values: values
+                .iter()
+                .map(|(i, v)| ValueInput {
+                    target_id: task.targets[*i].id,
+                    actual: Amount::parse(v).expect("amount"),
+                })
+                .collect(),
+        },
+    )
+    .await
+    .expect("a report");
+    let Some(day) = submitted else {
+        return made.id;
+    };
+    report::transition(db, &system, made.id, None, Transition::Submit)
+        .await
+        .expect("submit");
+    if approve {
+        report::transition(db, &system, made.id, None, Transition::Approve)
+            .await
+            .expect("approve");
+    }
+    // The day it reached the office: 10:00 in China is 02:00 UTC.
+    let day: NaiveDate = day.parse().expect("a day");
+    let at = Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).expect("a time"));
+    entity::reports::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(made.id),
+        submitted_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .expect("backdate the submission");
+    made.id
 }

@@ -198,6 +198,20 @@ impl TaskNode {
     async fn overdue(&self) -> bool {
         self.0.overdue
     }
+    /// How far it has got (进度): each target's approved year-to-date actual
+    /// through its comparator, and the task's percent from its targets or
+    /// its lead unit's declaration; loaded for every task of the query at once.
+    async fn progress(&self, ctx: &Context<'_>) -> Result<super::figures::TaskProgressObject> {
+        let latest = loader(ctx)?
+            .load_one(crate::graphql::loaders::LatestApprovedKey(self.0.id))
+            .await?;
+        let today = crate::domain::values::china_day(chrono::Utc::now());
+        Ok(super::figures::TaskProgressObject(crate::domain::progress::of_task(
+            &self.0,
+            latest.as_ref(),
+            today,
+        )))
+    }
     /// The lead unit's declared progress in percent, for tasks without targets.
     async fn declared_progress(&self) -> Option<i32> {
         self.0.declared_progress
