@@ -1,4 +1,4 @@
-//! Uploading a task list through GraphQL (the GraphQL multipart request).
+//! Uploading a task list and a chronicle through GraphQL (the GraphQL multipart request).
 
 mod common;
 
@@ -102,4 +102,66 @@ async fn a_bad_upload_is_a_graphql_error() {
     .json();
     assert_eq!(garbage["data"]["importTasks"]["ok"], false, "{garbage}");
     assert_eq!(garbage["data"]["importTasks"]["written"], false);
+}
+
+const CHRONICLE: &str = "date,title,amount,amount_unit\n2021-06-30,渝中区与巫溪县签订林业碳汇指标购买协议,21150,万元\n2021-09-01,巫溪县农特产品展销中心在解放碑开业,,\n";
+const IMPORT_EVENTS: &str = "mutation($file: Upload!, $pairing: ID!, $dry: Boolean) { \
+    importEvents(file: $file, pairingId: $pairing, dryRun: $dry) }";
+
+#[tokio::test]
+async fn a_chronicle_uploads_through_graphql_for_its_coordinator_only() {
+    let app = TestApp::spawn().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let admin = app.bearer_of_new_admin().await;
+    let pairing = common::graphql_data(
+        &app.graphql(
+            Some(&admin),
+            "query($id: ID!) { pairing(id: $id) { id } }",
+            json!({"id": p.pairing.to_string()}),
+        )
+        .await,
+    )["pairing"]["id"]
+        .clone();
+
+    let dry = upload(
+        &app,
+        &admin,
+        IMPORT_EVENTS,
+        json!({"pairing": pairing, "dry": true}),
+        CHRONICLE,
+    )
+    .await;
+    assert_eq!(dry.status, 200, "{}", String::from_utf8_lossy(&dry.body));
+    assert_eq!(dry.json()["data"]["importEvents"]["ok"], true, "{}", dry.json());
+    let events = "query($id: ID!) { events(pairingId: $id) { nodes { occurredOn title amounts { value unit } } } }";
+    let none = app.graphql(Some(&admin), events, json!({"id": pairing})).await;
+    assert_eq!(
+        common::graphql_data(&none)["events"]["nodes"],
+        json!([]),
+        "a dry run writes nothing"
+    );
+
+    let outsider = app.bearer_of_outsider().await;
+    let refused = upload(&app, &outsider, IMPORT_EVENTS, json!({"pairing": pairing}), CHRONICLE).await;
+    assert_eq!(
+        common::graphql_code(&refused.json()),
+        Some("FORBIDDEN"),
+        "{}",
+        refused.json()
+    );
+    assert!(refused.json()["data"].is_null(), "{}", refused.json());
+
+    let done = upload(&app, &admin, IMPORT_EVENTS, json!({"pairing": pairing}), CHRONICLE).await;
+    assert_eq!(done.json()["data"]["importEvents"]["ok"], true, "{}", done.json());
+    let listed = app.graphql(Some(&admin), events, json!({"id": pairing})).await;
+    let nodes = common::graphql_data(&listed)["events"]["nodes"].clone();
+    assert_eq!(nodes.as_array().map(Vec::len), Some(2), "{nodes}");
+    assert!(
+        nodes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|n| n["amounts"] == json!([{"value": "21150", "unit": "万元"}])),
+        "{nodes}"
+    );
 }

@@ -157,6 +157,17 @@ async fn a_chronicle_uploads_over_http() {
         )
         .await;
     assert_problem(&failed, 422, "VALIDATION_FAILED");
+    let outsider = app.bearer_of_outsider().await;
+    let refused = app
+        .request_raw(
+            "POST",
+            "/api/v1/imports/events",
+            form(good),
+            &content_type,
+            &[("authorization", &outsider)],
+        )
+        .await;
+    assert_problem(&refused, 403, "FORBIDDEN");
     let events = app
         .as_bearer(&admin, "GET", &format!("/api/v1/events?pairing_id={}", p.pairing), None)
         .await;

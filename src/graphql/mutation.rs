@@ -103,6 +103,19 @@ pub struct ImportTasksInput {
     dry_run: Option<bool>,
 }
 
+/// The bytes of an uploaded file, refused beyond the import's size limit.
+fn read_upload(ctx: &Context<'_>, file: async_graphql::Upload) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let upload = file.value(ctx).map_err(|e| invalid("file", e.to_string()))?;
+    upload
+        .into_read()
+        .take(crate::import::table::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid("file", e.to_string()))?;
+    Ok(bytes)
+}
+
 /// What can be changed. Every change is checked by the domain exactly as
 /// over REST and recorded in the audit log (操作日志).
 #[Object(name = "Mutation")]
@@ -121,7 +134,6 @@ impl MutationRoot {
         #[graphql(desc = "Which plan it becomes and how names resolve.")] input: ImportTasksInput,
     ) -> Result<async_graphql::Json<crate::import::tasks::ImportReport>> {
         use crate::import::tasks::{self, Owner, TaskImport};
-        use std::io::Read;
         let (conn, who) = (db(ctx), caller(ctx)?);
         let ImportTasksInput {
             year,
@@ -166,13 +178,7 @@ impl MutationRoot {
                     .ok_or_else(|| invalid("aliases", format!("`{a}` is not NAME=UNIT")))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut bytes = Vec::new();
-        let upload = file.value(ctx).map_err(|e| invalid("file", e.to_string()))?;
-        upload
-            .into_read()
-            .take(crate::import::table::MAX_FILE_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| invalid("file", e.to_string()))?;
+        let bytes = read_upload(ctx, file)?;
         let options = TaskImport {
             year,
             title,
@@ -185,6 +191,25 @@ impl MutationRoot {
             dry_run: dry_run.unwrap_or(false),
         };
         let report = tasks::import(conn, who, &bytes, &options).await.map_err(from_domain)?;
+        Ok(async_graphql::Json(report))
+    }
+
+    /// Import a pairing's chronicle (大事记) from an uploaded CSV
+    /// (`date,title,amount,amount_unit`; GraphQL multipart request), as an
+    /// administrator or a coordinator of the pairing's regions. With
+    /// `dryRun` nothing is written; a failed import writes nothing either.
+    async fn import_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The chronicle, CSV (UTF-8 or GB18030).")] file: async_graphql::Upload,
+        #[graphql(desc = "The pairing (结对) whose chronicle it is.")] pairing_id: ID,
+        #[graphql(desc = "Report what would happen and write nothing.")] dry_run: Option<bool>,
+    ) -> Result<async_graphql::Json<crate::import::reference::ReferenceReport>> {
+        let pairing = uuid_of("pairingId", "Pairing", &pairing_id)?;
+        let bytes = read_upload(ctx, file)?;
+        let report = crate::import::events::import(db(ctx), caller(ctx)?, &bytes, pairing, dry_run.unwrap_or(false))
+            .await
+            .map_err(from_domain)?;
         Ok(async_graphql::Json(report))
     }
 

@@ -29,6 +29,8 @@ pub async fn import<C: Store>(
     pairing_id: Uuid,
     dry_run: bool,
 ) -> DomainResult<ReferenceReport> {
+    // Refused before the file is read: the whole import is the caller's or not.
+    crate::domain::authz::require_chronicle_writer(db, &caller.principal, pairing_id).await?;
     let mut report = ReferenceReport {
         dry_run,
         ..Default::default()
