@@ -160,13 +160,6 @@ fn literal_day(day: NaiveDate) -> String {
     format!("'{}'", day.format("%Y-%m-%d"))
 }
 
-fn literal_id(backend: sea_orm::DatabaseBackend, id: Uuid) -> String {
-    match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("'{id}'::uuid"),
-        _ => format!("X'{}'", id.simple()),
-    }
-}
-
 fn literal_true(backend: sea_orm::DatabaseBackend) -> &'static str {
     match backend {
         sea_orm::DatabaseBackend::Postgres => "TRUE",
@@ -262,20 +255,20 @@ async fn sums<C: ConnectionTrait>(
     metric: Option<Uuid>,
 ) -> DomainResult<Vec<MetricRow>> {
     let backend = conn.get_database_backend();
-    let metric_clause = metric
-        .map(|m| format!(" AND g.metric_id = {}", literal_id(backend, m)))
-        .unwrap_or_default();
+    // The metric filter is applied to the grouped rows: as a WHERE clause it
+    // led both planners to re-run the latest-report window per row (20–40×
+    // slower on the generated city, see BENCHMARKS.md).
     let targets_sql = format!(
         "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.value_e4) AS BIGINT) \
          FROM targets g JOIN tasks t ON t.id = g.task_id JOIN plans p ON p.id = t.plan_id \
-         WHERE g.metric_id IS NOT NULL{metric_clause} AND g.task_id IN ({{tasks}}) GROUP BY p.pairing_id, g.metric_id"
+         WHERE g.metric_id IS NOT NULL AND g.task_id IN ({{tasks}}) GROUP BY p.pairing_id, g.metric_id"
     );
     // A task's figure is its latest approved consolidated report.
     let actuals_sql = format!(
         "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.actual_e4) AS BIGINT) \
          FROM report_values v JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id \
          JOIN plans p ON p.id = t.plan_id \
-         WHERE g.metric_id IS NOT NULL{metric_clause} AND v.report_id IN ( \
+         WHERE g.metric_id IS NOT NULL AND v.report_id IN ( \
            SELECT latest.id FROM (SELECT r.id, ROW_NUMBER() OVER ( \
              PARTITION BY r.task_id ORDER BY r.period_end DESC, r.reviewed_at DESC) AS rn \
              FROM reports r WHERE r.status = 'approved' AND r.consolidated = {yes} AND r.task_id IN ({{tasks}})) latest \
@@ -305,6 +298,9 @@ async fn sums<C: ConnectionTrait>(
             Some(entry) => entry.4 += actual,
             None => out.push((pairing, metric_id, 0, 0, actual)),
         }
+    }
+    if let Some(metric) = metric {
+        out.retain(|r| r.1 == metric);
     }
     Ok(out)
 }
