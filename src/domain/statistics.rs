@@ -258,11 +258,9 @@ async fn sums<C: ConnectionTrait>(
     // The metric filter is applied to the grouped rows: as a WHERE clause it
     // led both planners to re-run the latest-report window per row (20–40×
     // slower on the generated city, see BENCHMARKS.md).
-    let targets_sql = format!(
-        "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.value_e4) AS BIGINT) \
+    let targets_sql = "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.value_e4) AS BIGINT) \
          FROM targets g JOIN tasks t ON t.id = g.task_id JOIN plans p ON p.id = t.plan_id \
-         WHERE g.metric_id IS NOT NULL AND g.task_id IN ({{tasks}}) GROUP BY p.pairing_id, g.metric_id"
-    );
+         WHERE g.metric_id IS NOT NULL AND g.task_id IN ({tasks}) GROUP BY p.pairing_id, g.metric_id";
     // A task's figure is its latest approved consolidated report.
     let actuals_sql = format!(
         "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.actual_e4) AS BIGINT) \
@@ -277,7 +275,7 @@ async fn sums<C: ConnectionTrait>(
         yes = literal_true(backend)
     );
     let mut out: Vec<MetricRow> = Vec::new();
-    for row in query(conn, &targets_sql, counted).await? {
+    for row in query(conn, targets_sql, counted).await? {
         let (pairing, Some(metric_id)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
             continue;
         };
