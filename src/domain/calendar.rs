@@ -129,11 +129,16 @@ impl Calendar {
         if let Some(day) = self.quarterly_due_day {
             out.extend((1..=4).map(|quarter| (ReportPeriod::Quarter { year, quarter }, month_after(quarter * 3, day))));
         }
-        if let Some(md) = month_day(&self.yearly_due) {
-            out.push((ReportPeriod::Year { year }, on_day(year, md)));
+        if let Some(due) = self.yearly_due_on(year) {
+            out.push((ReportPeriod::Year { year }, due));
         }
         out.sort_by_key(|(period, due)| (*due, period.kind() as u8));
         out
+    }
+
+    /// The day the yearly report of `year` is due.
+    pub fn yearly_due_on(&self, year: i32) -> Option<NaiveDate> {
+        month_day(&self.yearly_due).map(|md| on_day(year, md))
     }
 
     /// The day the coordinating office's summary of `year` is due.

@@ -86,10 +86,7 @@ impl PlanNode {
             quarterly_due_day: c.quarterly_due_day,
             yearly_due: c.yearly_due.clone(),
             summary_due: c.summary_due.clone(),
-            yearly_due_on: c
-                .periods(self.0.year)
-                .iter()
-                .find_map(|(p, due)| (p.kind() == crate::domain::values::PeriodKind::Year).then_some(*due)),
+            yearly_due_on: c.yearly_due_on(self.0.year),
             summary_due_on: c.summary_due_on(self.0.year),
         }
     }
