@@ -22,6 +22,9 @@ pub enum ErrorCode {
     PreconditionRequired,
     RateLimited,
     Internal,
+    /// The database cannot be reached, or the service is too busy to answer
+    /// in time: retry later.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -39,6 +42,7 @@ impl ErrorCode {
             ErrorCode::PreconditionRequired => "PRECONDITION_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Unavailable => "UNAVAILABLE",
         }
     }
 
@@ -57,6 +61,7 @@ impl ErrorCode {
             ErrorCode::PreconditionRequired => 428,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 
@@ -75,6 +80,7 @@ impl ErrorCode {
             ErrorCode::PreconditionRequired => "Precondition required",
             ErrorCode::RateLimited => "Too many requests",
             ErrorCode::Internal => "Internal error",
+            ErrorCode::Unavailable => "Service unavailable",
         }
     }
 }
@@ -120,6 +126,9 @@ pub enum DomainError {
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// The database cannot be reached, or the answer took too long.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_secs: u64 },
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -144,6 +153,7 @@ impl DomainError {
             DomainError::Validation(_) => ErrorCode::ValidationFailed,
             DomainError::RateLimited { .. } => ErrorCode::RateLimited,
             DomainError::Internal(_) => ErrorCode::Internal,
+            DomainError::Unavailable { .. } => ErrorCode::Unavailable,
         }
     }
 

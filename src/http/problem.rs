@@ -22,7 +22,7 @@ pub struct Problem {
     pub detail: String,
     /// A stable machine-readable code: BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
     /// VERSION_CONFLICT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, VALIDATION_FAILED,
-    /// PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL.
+    /// PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL, UNAVAILABLE.
     #[schema(example = "VALIDATION_FAILED")]
     pub code: String,
     /// Per-field messages of a validation failure or a uniqueness clash.
@@ -61,7 +61,9 @@ impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> ApiError {
         let code = err.code();
         let retry_after_secs = match &err {
-            DomainError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            DomainError::RateLimited { retry_after_secs } | DomainError::Unavailable { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         };
         let errors = match &err {
