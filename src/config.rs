@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use clap::Args;
 
 use crate::db::DEFAULT_DATABASE_URL;
+use crate::domain::rate_limit::RateLimits;
 
 /// A secret that never reaches a log: `Debug` prints a placeholder.
 #[derive(Clone)]
@@ -63,9 +64,68 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
 
-    /// Origins allowed to call the API from a browser, comma-separated.
+    /// Origins allowed to call the API from a browser, comma-separated
+    /// (`https://portal.example.gov.cn`); `*` is refused.
     #[arg(long, env = "XIETONG_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+
+    /// API requests per minute and bearer token, counted across every
+    /// instance on the database; 0 turns the limit off.
+    #[arg(long, env = "XIETONG_RATE_LIMIT_PER_TOKEN", default_value_t = RateLimits::default().per_token)]
+    pub rate_limit_per_token: u32,
+
+    /// API requests per minute and client address, counted across every
+    /// instance on the database; 0 turns the limit off.
+    #[arg(long, env = "XIETONG_RATE_LIMIT_PER_ADDRESS", default_value_t = RateLimits::default().per_address)]
+    pub rate_limit_per_address: u32,
+
+    /// Seconds a request may take, its body included, before it is
+    /// answered 503.
+    #[arg(long, env = "XIETONG_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
+
+    /// Requests served at once; more are answered 503 at once.
+    #[arg(long, env = "XIETONG_MAX_CONCURRENT_REQUESTS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_concurrent_requests: u32,
+}
+
+impl ServeArgs {
+    /// The rate limits configured.
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            per_token: self.rate_limit_per_token,
+            per_address: self.rate_limit_per_address,
+        }
+    }
+
+    /// The CORS origins, checked: each `scheme://host[:port]`, no wildcard.
+    pub fn checked_cors_origins(&self) -> Result<Vec<String>, String> {
+        let mut origins = Vec::new();
+        for origin in self.cors_origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+            if origin.contains('*') {
+                return Err(format!(
+                    "XIETONG_CORS_ORIGINS: `{origin}`: wildcards are not allowed; name each origin"
+                ));
+            }
+            let parsed = url::Url::parse(origin)
+                .map_err(|e| format!("XIETONG_CORS_ORIGINS: `{origin}` is not an origin: {e}"))?;
+            let bare = matches!(parsed.scheme(), "http" | "https")
+                && parsed.host_str().is_some()
+                && parsed.username().is_empty()
+                && parsed.password().is_none()
+                && parsed.path() == "/"
+                && !origin.ends_with('/')
+                && parsed.query().is_none()
+                && parsed.fragment().is_none();
+            if !bare {
+                return Err(format!(
+                    "XIETONG_CORS_ORIGINS: `{origin}` is not an origin like https://portal.example.gov.cn"
+                ));
+            }
+            origins.push(origin.to_owned());
+        }
+        Ok(origins)
+    }
 }
 
 impl Default for ServeArgs {
@@ -74,6 +134,10 @@ impl Default for ServeArgs {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: None,
             cors_origins: Vec::new(),
+            rate_limit_per_token: RateLimits::default().per_token,
+            rate_limit_per_address: RateLimits::default().per_address,
+            request_timeout_secs: 30,
+            max_concurrent_requests: 512,
         }
     }
 }

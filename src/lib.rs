@@ -25,15 +25,28 @@ pub struct AppState {
     /// Signs and checks access tokens.
     pub keys: Arc<auth::token::TokenKeys>,
     pub cors_origins: Arc<Vec<String>>,
+    /// API requests per token and address, shared across instances.
+    pub rate_limiter: Arc<domain::rate_limit::RateLimiter>,
+    /// One permit per request being served.
+    pub requests: Arc<tokio::sync::Semaphore>,
+    /// How long a request may take.
+    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {
     /// The state of a served app; `secret` is the HS256 key of its tokens.
+    /// Origins that fail [`config::ServeArgs::checked_cors_origins`] are
+    /// left out; `serve` refuses to start with them.
     pub fn new(db: DatabaseConnection, serve: &config::ServeArgs, secret: &[u8]) -> AppState {
         AppState {
+            rate_limiter: domain::rate_limit::RateLimiter::new(db.clone(), serve.rate_limits()),
             db,
             keys: Arc::new(auth::token::TokenKeys::new(secret)),
-            cors_origins: Arc::new(serve.cors_origins.clone()),
+            cors_origins: Arc::new(serve.checked_cors_origins().unwrap_or_default()),
+            requests: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(serve.max_concurrent_requests).unwrap_or(usize::MAX),
+            )),
+            request_timeout: std::time::Duration::from_secs(serve.request_timeout_secs),
         }
     }
 }

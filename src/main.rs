@@ -283,6 +283,7 @@ async fn run_migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
 }
 
 async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<()> {
+    serve.checked_cors_origins().map_err(anyhow::Error::msg)?;
     let conn = open(database).await?;
     let listener = TcpListener::bind(serve.bind)
         .await

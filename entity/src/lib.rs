@@ -12,6 +12,7 @@ pub mod pairing_co_helpers;
 pub mod pairing_documents;
 pub mod pairings;
 pub mod plans;
+pub mod rate_limit_windows;
 pub mod refresh_tokens;
 pub mod regions;
 pub mod report_values;

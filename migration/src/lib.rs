@@ -14,6 +14,7 @@ mod m20261122_000007_login_throttle;
 mod m20261122_000008_idempotency;
 mod m20261122_000009_task_completed_on;
 mod m20261122_000010_plan_calendar;
+mod m20261201_000011_rate_limits;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_idempotency::Migration),
             Box::new(m20261122_000009_task_completed_on::Migration),
             Box::new(m20261122_000010_plan_calendar::Migration),
+            Box::new(m20261201_000011_rate_limits::Migration),
         ]
     }
 }

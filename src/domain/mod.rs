@@ -15,6 +15,7 @@ pub mod pairing;
 pub mod plan;
 pub mod principal;
 pub mod progress;
+pub mod rate_limit;
 pub mod region;
 pub mod report;
 pub mod session;

@@ -7,6 +7,7 @@ mod calendar;
 mod clients;
 mod events;
 pub mod extract;
+pub mod guard;
 mod health;
 pub mod idempotent;
 mod imports;
@@ -44,6 +45,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The whole router of the service.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.cors_origins);
+    let guard = axum::middleware::from_fn_with_state(state.clone(), guard::limits);
     let (api_routes, api) = openapi::api_router().split_for_parts();
     let document_json = Arc::new(openapi::to_json(&openapi::finish(api)));
     Router::new()
@@ -69,7 +71,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         // Extractors refuse larger bodies, and their refusal is a problem.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(guard)
+        // Preflights are answered here, before the limits count them.
         .layer(cors)
+        .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -79,7 +84,9 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     let allowed: Vec<HeaderValue> = origins
         .iter()
         .map(|o| o.trim())
-        .filter(|o| !o.is_empty())
+        // No wildcard: `AllowOrigin::list` would panic, and an API that
+        // acts on bearer tokens names the portals it serves.
+        .filter(|o| !o.is_empty() && !o.contains('*'))
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
     CorsLayer::new()

@@ -112,6 +112,16 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             let Some(op) = op else { continue };
             unique_operation_id(op);
             if path == "/api/v1/auth/token" {
+                // OAuth's own error answers, documented by the handler; the
+                // guard's refusals before it are problems.
+                for (code, description) in GUARD_PROBLEMS {
+                    insert_problem(op, code, description);
+                }
+                insert_problem(
+                    op,
+                    "429",
+                    "Too many requests from this address; see `Retry-After` (RATE_LIMITED).",
+                );
                 continue;
             }
             add_problems(op, method, has_id, public);
@@ -172,23 +182,17 @@ fn add_problems(op: &mut Operation, method: &str, has_id: bool, public: bool) {
         ));
         codes.push(("428", "`If-Match` is missing (PRECONDITION_REQUIRED)."));
     }
-    if public {
-        codes.push(("429", "Too many failed attempts; see `Retry-After` (RATE_LIMITED)."));
-    }
+    codes.push((
+        "429",
+        if public {
+            "Too many failed attempts, or too many requests from this address; see `Retry-After` (RATE_LIMITED)."
+        } else {
+            "Too many requests from this token or address this minute; see `Retry-After` (RATE_LIMITED)."
+        },
+    ));
+    codes.extend(GUARD_PROBLEMS);
     for (code, description) in codes {
-        if op.responses.responses.contains_key(code) {
-            continue;
-        }
-        let response = ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build();
-        op.responses.responses.insert(code.to_owned(), response.into());
+        insert_problem(op, code, description);
     }
     if !public && op.security.is_none() {
         op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
@@ -196,4 +200,35 @@ fn add_problems(op: &mut Operation, method: &str, has_id: bool, public: bool) {
             Vec::<String>::new(),
         )]);
     }
+}
+
+/// What any request may be refused with before its handler runs (see
+/// `guard`), besides the rate limit.
+const GUARD_PROBLEMS: [(&str, &str); 2] = [
+    (
+        "431",
+        "The header fields are too many or too large (HEADERS_TOO_LARGE).",
+    ),
+    (
+        "503",
+        "The database cannot be reached, the service is at its limit of requests at once, or the \
+         request took too long; see `Retry-After` (UNAVAILABLE).",
+    ),
+];
+
+/// Documents a problem answer, unless the handler documents that status.
+fn insert_problem(op: &mut Operation, code: &str, description: &str) {
+    if op.responses.responses.contains_key(code) {
+        return;
+    }
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
+    op.responses.responses.insert(code.to_owned(), response.into());
 }

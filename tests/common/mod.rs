@@ -149,6 +149,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_serving(ServeArgs::default()).await
+    }
+
+    /// The app served with the settings of `serve` (limits, CORS origins).
+    pub async fn spawn_serving(serve: ServeArgs) -> TestApp {
         let test_db = TestDb::new().await;
         let conn = test_db.connect().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -156,7 +161,7 @@ impl TestApp {
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(conn.clone(), &ServeArgs::default(), TEST_JWT_SECRET);
+        let state = AppState::new(conn.clone(), &serve, TEST_JWT_SECRET);
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));
@@ -400,13 +405,18 @@ pub struct Sibling {
 impl TestApp {
     /// Serves another instance over this app's database.
     pub async fn spawn_sibling(&self) -> Sibling {
+        self.spawn_sibling_serving(&ServeArgs::default()).await
+    }
+
+    /// Serves another instance over this app's database with the settings of `serve`.
+    pub async fn spawn_sibling_serving(&self, serve: &ServeArgs) -> Sibling {
         let conn = db::connect(&self.test_db.url).await.expect("open the database again");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(conn, &ServeArgs::default(), TEST_JWT_SECRET);
+        let state = AppState::new(conn, serve, TEST_JWT_SECRET);
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));

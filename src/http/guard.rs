@@ -1,0 +1,82 @@
+//! What every request passes before a handler sees it: bounded headers,
+//! a bounded number of requests at once, the rate limits per token and per
+//! address, and a time limit; and the headers every answer carries.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::problem::ApiError;
+use crate::AppState;
+use crate::domain::{DomainError, ErrorCode};
+
+/// The most header fields a request may carry.
+pub const MAX_HEADERS: usize = 64;
+/// The most bytes a request's header fields may hold in all.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Probes answer whatever the load, unlimited: an orchestrator must be able
+/// to tell a busy instance from a dead one.
+fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
+}
+
+fn unavailable(message: String) -> Response {
+    ApiError::from(DomainError::Unavailable {
+        message,
+        retry_after_secs: 1,
+    })
+    .into_response()
+}
+
+/// Refuses oversized headers (431), sheds requests beyond the concurrency
+/// limit (503), applies the rate limits (429) and the time limit (503).
+pub async fn limits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let header_bytes: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return ApiError::new(
+            ErrorCode::HeadersTooLarge,
+            format!("at most {MAX_HEADERS} header fields and {MAX_HEADER_BYTES} bytes of them are accepted"),
+        )
+        .into_response();
+    }
+    if is_probe(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let Ok(_permit) = state.requests.clone().try_acquire_owned() else {
+        return unavailable("the service is serving as many requests as it can; retry shortly".to_owned());
+    };
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let addr = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    if let Err(refused) = state.rate_limiter.admit(authorization, addr.as_deref()).await {
+        return ApiError::from(refused).into_response();
+    }
+    let limit = state.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => unavailable(format!("the request was not answered within {} s", limit.as_secs())),
+    }
+}
+
+/// `X-Content-Type-Options`, `X-Frame-Options` and `Referrer-Policy` on
+/// every answer; `Cache-Control: no-store` on answers to requests that
+/// carried credentials, so no shared cache keeps them.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let authenticated = request.headers().contains_key(header::AUTHORIZATION);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if authenticated {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
