@@ -28,6 +28,7 @@ const TABLES: &[&str] = &[
     "pairing_documents",
     "pairings",
     "plans",
+    "rate_limit_windows",
     "refresh_tokens",
     "regions",
     "report_values",

@@ -343,8 +343,27 @@ fn unique_rule_for(message: &str) -> Option<&'static UniqueRule> {
     })
 }
 
+/// The SQLSTATE of a database error, when the driver gives one.
+fn sqlstate(err: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(db) => db.code().map(|code| code.into_owned()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// PostgreSQL's `character_not_in_repertoire`: text with a NUL character,
+/// which its text columns cannot hold.
+const NUL_IN_TEXT: &str = "22021";
+
 impl From<DbErr> for DomainError {
     fn from(err: DbErr) -> DomainError {
+        if sqlstate(&err).as_deref() == Some(NUL_IN_TEXT) {
+            return DomainError::BadRequest("text may not contain the NUL character (U+0000)".into());
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(message)) => match unique_rule_for(&message) {
                 Some(rule) => DomainError::Conflict {

@@ -24,6 +24,10 @@ fn is_probe(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz")
 }
 
+fn has_nul(query: &str) -> bool {
+    query.as_bytes().windows(3).any(|w| w == b"%00") || query.contains('\0')
+}
+
 fn unavailable(message: String) -> Response {
     ApiError::from(DomainError::Unavailable {
         message,
@@ -41,6 +45,15 @@ pub async fn limits(State(state): State<AppState>, request: Request, next: Next)
         return ApiError::new(
             ErrorCode::HeadersTooLarge,
             format!("at most {MAX_HEADERS} header fields and {MAX_HEADER_BYTES} bytes of them are accepted"),
+        )
+        .into_response();
+    }
+    // PostgreSQL's text holds no NUL, so no backend is asked to: a filter
+    // with one is refused alike on both.
+    if request.uri().query().is_some_and(has_nul) {
+        return ApiError::new(
+            ErrorCode::BadRequest,
+            "the query string may not contain the NUL character (%00)",
         )
         .into_response();
     }

@@ -345,7 +345,15 @@ impl TestApp {
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(conn.clone(), &ServeArgs::default(), TEST_JWT_SECRET);
+        // What `configure` observes is the API's work: the rate limiter's
+        // bookkeeping (a statement per key and minute, a sync per second)
+        // is left out.
+        let serve = ServeArgs {
+            rate_limit_per_token: 0,
+            rate_limit_per_address: 0,
+            ..ServeArgs::default()
+        };
+        let state = AppState::new(conn.clone(), &serve, TEST_JWT_SECRET);
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));
