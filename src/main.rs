@@ -3,9 +3,16 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
 use tokio::net::TcpListener;
 use xietong::config::{DatabaseArgs, ServeArgs};
 use xietong::{AppState, db};
+
+/// mimalloc instead of glibc's malloc: a GraphQL answer allocates per
+/// field, and with glibc a quarter of the service's time went to malloc and
+/// free (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -3,6 +3,7 @@
 
 use async_graphql::{Error, ErrorExtensions};
 
+use super::limits::{Limits, name_limit_error};
 use crate::domain::{DomainError, ErrorCode, FieldError};
 
 /// A GraphQL error with `code` (and field errors) in its extensions.
@@ -80,17 +81,19 @@ impl<T> DomainResultExt<T> for Result<T, DomainError> {
 
 /// Gives every error of an answer a code: the service's own errors carry
 /// theirs; those of parsing and validation (a syntax error, an unknown
-/// field, a variable of the wrong type) are `BAD_REQUEST`.
-pub fn with_codes(answer: async_graphql::BatchResponse) -> async_graphql::BatchResponse {
-    fn fix(mut response: async_graphql::Response) -> async_graphql::Response {
+/// field, a variable of the wrong type) are `BAD_REQUEST`; the depth and
+/// complexity limits name themselves.
+pub fn with_codes(answer: async_graphql::BatchResponse, limits: Limits) -> async_graphql::BatchResponse {
+    let fix = |mut response: async_graphql::Response| -> async_graphql::Response {
         for error in &mut response.errors {
+            name_limit_error(error, limits);
             let extensions = error.extensions.get_or_insert_with(Default::default);
             if extensions.get("code").is_none() {
                 extensions.set("code", ErrorCode::BadRequest.as_str());
             }
         }
         response
-    }
+    };
     match answer {
         async_graphql::BatchResponse::Single(r) => async_graphql::BatchResponse::Single(fix(r)),
         async_graphql::BatchResponse::Batch(list) => {

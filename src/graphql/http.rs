@@ -134,6 +134,13 @@ pub(super) async fn execute(
         Ok(caller) => caller,
         Err(refusal) => return refusal,
     };
+    // Held until the answer is serialized: that is CPU work and memory too.
+    let Ok(_turn) = schema.2.acquire().await else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            coded(ErrorCode::Unavailable, "the service is shutting down".into()),
+        );
+    };
     let answer = match batch {
         BatchRequest::Single(request) => {
             let (scope, queue) = RequestScope::new(&state, caller);
@@ -161,7 +168,7 @@ pub(super) async fn execute(
             BatchResponse::Batch(answers)
         }
     };
-    axum::Json(error::with_codes(answer)).into_response()
+    axum::Json(error::with_codes(answer, limits)).into_response()
 }
 
 /// `GET /graphql`: subscriptions when the request upgrades to WebSocket,

@@ -3,10 +3,7 @@
 //! size. Each has a default and an environment variable; an error names
 //! the limit it hit.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ServerError, ValidationResult};
+use async_graphql::ServerError;
 
 use crate::domain::ErrorCode;
 use crate::domain::page::MAX_LIMIT;
@@ -25,6 +22,12 @@ pub const BATCH_ENV: &str = "XIETONG_GRAPHQL_MAX_BATCH";
 /// `XIETONG_GRAPHQL_MAX_BODY_BYTES`: the size of a request body.
 pub const BODY_ENV: &str = "XIETONG_GRAPHQL_MAX_BODY_BYTES";
 
+/// `XIETONG_GRAPHQL_MAX_CONCURRENT`: operations executed at once; more wait
+/// their turn (default twice the processors). Execution is CPU work, so
+/// queuing costs no throughput, and it bounds the memory that answers
+/// being built hold.
+pub const CONCURRENT_ENV: &str = "XIETONG_GRAPHQL_MAX_CONCURRENT";
+
 /// The limits in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -33,6 +36,7 @@ pub struct Limits {
     pub max_page_size: u64,
     pub max_batch: usize,
     pub max_body_bytes: usize,
+    pub max_concurrent: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +47,7 @@ impl Default for Limits {
             max_page_size: MAX_LIMIT,
             max_batch: 10,
             max_body_bytes: 256 * 1024,
+            max_concurrent: 2 * std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
         }
     }
 }
@@ -63,6 +68,7 @@ impl Limits {
             max_page_size: env_number(PAGE_SIZE_ENV).map_or(d.max_page_size, |n| n.min(MAX_LIMIT)),
             max_batch: size(BATCH_ENV, d.max_batch),
             max_body_bytes: size(BODY_ENV, d.max_body_bytes),
+            max_concurrent: size(CONCURRENT_ENV, d.max_concurrent),
         }
     }
 }
@@ -77,47 +83,29 @@ pub fn limit_error(message: String, limit: &str) -> ServerError {
     error
 }
 
-/// Checks depth and complexity after validation, naming the limit hit
-/// (async-graphql's own checks say only that a query is too deep).
-pub struct LimitCheck(pub Limits);
-
-impl ExtensionFactory for LimitCheck {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitCheckExtension(self.0))
-    }
-}
-
-struct LimitCheckExtension(Limits);
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for LimitCheckExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let limits = self.0;
-        let mut errors = Vec::new();
-        if result.depth > limits.max_depth {
-            errors.push(limit_error(
-                format!(
-                    "the query nests {} levels deep, over the depth limit of {} ({DEPTH_ENV})",
-                    result.depth, limits.max_depth
-                ),
-                "depth",
-            ));
-        }
-        if result.complexity > limits.max_complexity {
-            errors.push(limit_error(
-                format!(
-                    "the query costs {}, over the complexity limit of {} ({COMPLEXITY_ENV}); \
-                     a connection costs its page size (first or last) times what each item costs: ask for smaller pages",
-                    result.complexity, limits.max_complexity
-                ),
-                "complexity",
-            ));
-        }
-        if errors.is_empty() { Ok(result) } else { Err(errors) }
-    }
+/// Renames async-graphql's own depth and complexity errors ("Query is
+/// nested too deep.") so that they name the limit hit and its variable, as
+/// every other limit error does. (The schema checks both limits itself: an
+/// extension that did it would wrap every field's resolution, a third of
+/// the time of a large query.)
+pub fn name_limit_error(error: &mut ServerError, limits: Limits) {
+    let (message, limit) = match error.message.as_str() {
+        "Query is nested too deep." => (
+            format!(
+                "the query nests deeper than the depth limit of {} ({DEPTH_ENV})",
+                limits.max_depth
+            ),
+            "depth",
+        ),
+        "Query is too complex." => (
+            format!(
+                "the query costs more than the complexity limit of {} ({COMPLEXITY_ENV}); a connection costs its \
+                 page size (first or last) times what each item costs: ask for smaller pages",
+                limits.max_complexity
+            ),
+            "complexity",
+        ),
+        _ => return,
+    };
+    *error = limit_error(message, limit);
 }

@@ -33,7 +33,12 @@ use subscription::SubscriptionRoot;
 
 /// The schema of the service, with the limits it was built with.
 #[derive(Clone)]
-pub struct AppSchema(Schema<QueryRoot, MutationRoot, SubscriptionRoot>, Limits);
+pub struct AppSchema(
+    Schema<QueryRoot, MutationRoot, SubscriptionRoot>,
+    Limits,
+    /// One permit per operation being executed (see [`limits::CONCURRENT_ENV`]).
+    std::sync::Arc<tokio::sync::Semaphore>,
+);
 
 impl AppSchema {
     /// The schema over `state`, bounded by `limits`.
@@ -43,9 +48,11 @@ impl AppSchema {
             .data(feed)
             .data(state)
             .data(limits)
-            .extension(limits::LimitCheck(limits))
+            .limit_depth(limits.max_depth)
+            .limit_complexity(limits.max_complexity)
             .finish();
-        AppSchema(schema, limits)
+        let executions = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent.max(1)));
+        AppSchema(schema, limits, executions)
     }
 
     pub fn limits(&self) -> Limits {
