@@ -141,6 +141,10 @@ fn add_problems(op: &mut Operation, method: &str, has_id: bool, public: bool) {
     let mut codes: Vec<(&str, &str)> = vec![
         ("400", "The request is malformed (BAD_REQUEST)."),
         ("500", "The service failed (INTERNAL)."),
+        (
+            "503",
+            "The database cannot be reached or is too busy; retry after `Retry-After` seconds (UNAVAILABLE).",
+        ),
     ];
     codes.push(("401", "No valid access token, or wrong credentials (UNAUTHENTICATED)."));
     if !public {
