@@ -12,6 +12,10 @@ use sea_orm::{
 /// The database when none is configured: a SQLite file beside the process.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://xietong.db";
 
+/// How long a request waits for a PostgreSQL connection before it is
+/// answered 503 (see [`connect`]).
+pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Why the database could not be opened: names the URL, password masked.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot open the database at {url}: {reason}")]
@@ -70,8 +74,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     }
     let mut options = ConnectOptions::new(with_create_mode(url));
     options
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        // A connection taken from the pool is checked first (one round trip):
+        // after an outage the idle connections are dead, and without the
+        // check each would fail one request once the database is back.
+        .test_before_acquire(true)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -79,10 +85,23 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });
+    // How long a request waits for a connection (sea-orm's connect timeout
+    // is the same pool setting). While PostgreSQL is unreachable the pool
+    // keeps retrying until this runs out, so it is how long a request hangs
+    // before it is answered 503: short, at the price of a 503 instead of a
+    // late answer when all 16 connections stay busy for 3 s. SQLite is never
+    // unreachable, only busy with one writer at a time: there a request
+    // waits longer for its turn rather than fail.
     if postgres {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT);
     } else {
-        options.max_connections(8).min_connections(1);
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10));
     }
     let db = Database::connect(options).await.map_err(|e| fail(innermost(&e)))?;
     // Fail now, not at the first request, when the server is unreachable.

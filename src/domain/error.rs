@@ -343,6 +343,69 @@ fn unique_rule_for(message: &str) -> Option<&'static UniqueRule> {
     })
 }
 
+/// How long a client should wait before retrying when the database cannot
+/// be reached: about the time a restarted PostgreSQL or a failover takes.
+pub const UNREACHABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// How long to wait when the database is there but busy (a SQLite writer
+/// held the lock past the busy timeout).
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// Whether an error says the database cannot be reached or is too busy,
+/// rather than that the statement was wrong; with what to tell the client.
+/// Such failures are the server's circumstances, not the request's fault: a
+/// retry later can succeed, so they are 503 with `Retry-After`, not 500.
+fn unavailability(err: &DbErr) -> Option<(&'static str, u64)> {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::sqlx::error::DatabaseError as _;
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    const UNREACHABLE: &str = "the database cannot be reached; retry later";
+    const BUSY: &str = "the database is busy; retry shortly";
+    let sqlx = match err {
+        // No connection became free, or none could be opened, in time.
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => {
+            return Some((
+                "no database connection could be had in time; retry later",
+                UNREACHABLE_RETRY_AFTER_SECS,
+            ));
+        }
+        DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed) => {
+            return Some((UNREACHABLE, UNREACHABLE_RETRY_AFTER_SECS));
+        }
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e.as_ref(),
+        // sea-orm's own failures to open a connection.
+        DbErr::Conn(_) => return Some((UNREACHABLE, UNREACHABLE_RETRY_AFTER_SECS)),
+        _ => return None,
+    };
+    match sqlx {
+        // The socket failed (refused, reset, closed by the server) or the
+        // pool gave up: the database is away, not the statement wrong.
+        Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => {
+            Some((UNREACHABLE, UNREACHABLE_RETRY_AFTER_SECS))
+        }
+        Sqlx::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>() {
+                let code = pg.code();
+                // Class 08: connection exceptions; 57P01–57P03: the server
+                // is shutting down, crashed or starting; 53300: it has no
+                // connection slot left.
+                (code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300"))
+                    .then_some((UNREACHABLE, UNREACHABLE_RETRY_AFTER_SECS))
+            } else if let Some(sqlite) = db.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>() {
+                // SQLITE_BUSY and SQLITE_LOCKED with their extended codes:
+                // another writer held the lock past the busy timeout.
+                let primary = sqlite.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                matches!(primary, Some(5 | 6)).then_some((BUSY, BUSY_RETRY_AFTER_SECS))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The SQLSTATE of a database error, when the driver gives one.
 fn sqlstate(err: &DbErr) -> Option<String> {
     use sea_orm::RuntimeErr;
@@ -361,6 +424,13 @@ const NUL_IN_TEXT: &str = "22021";
 
 impl From<DbErr> for DomainError {
     fn from(err: DbErr) -> DomainError {
+        if let Some((message, retry_after_secs)) = unavailability(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return DomainError::Unavailable {
+                message: message.to_owned(),
+                retry_after_secs,
+            };
+        }
         if sqlstate(&err).as_deref() == Some(NUL_IN_TEXT) {
             return DomainError::BadRequest("text may not contain the NUL character (U+0000)".into());
         }
@@ -447,6 +517,99 @@ impl Validator {
             Ok(())
         } else {
             Err(DomainError::Validation(self.errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::Arc;
+
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::*;
+
+    fn sqlx(err: sea_orm::sqlx::Error) -> RuntimeErr {
+        RuntimeErr::SqlxError(Arc::new(err))
+    }
+
+    fn code_of(err: DbErr) -> (ErrorCode, Option<u64>) {
+        match DomainError::from(err) {
+            DomainError::Unavailable { retry_after_secs, .. } => (ErrorCode::Unavailable, Some(retry_after_secs)),
+            other => (other.code(), None),
+        }
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_with_a_retry_after() {
+        let unreachable = (ErrorCode::Unavailable, Some(UNREACHABLE_RETRY_AFTER_SECS));
+        for kind in [
+            io::ErrorKind::ConnectionRefused,
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::ConnectionAborted,
+            io::ErrorKind::BrokenPipe,
+            io::ErrorKind::UnexpectedEof,
+        ] {
+            let io = || sea_orm::sqlx::Error::Io(io::Error::from(kind));
+            assert_eq!(code_of(DbErr::Query(sqlx(io()))), unreachable, "{kind:?}");
+            assert_eq!(code_of(DbErr::Exec(sqlx(io()))), unreachable, "{kind:?}");
+            assert_eq!(code_of(DbErr::Conn(sqlx(io()))), unreachable, "{kind:?}");
+        }
+        for err in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(sqlx(sea_orm::sqlx::Error::PoolTimedOut)),
+            DbErr::Query(sqlx(sea_orm::sqlx::Error::PoolClosed)),
+            DbErr::Exec(sqlx(sea_orm::sqlx::Error::WorkerCrashed)),
+        ] {
+            let text = err.to_string();
+            assert_eq!(code_of(err), unreachable, "{text}");
+        }
+    }
+
+    #[test]
+    fn other_database_failures_stay_internal() {
+        for err in [
+            DbErr::RecordNotFound("task".into()),
+            DbErr::Query(sqlx(sea_orm::sqlx::Error::RowNotFound)),
+            DbErr::Query(sqlx(sea_orm::sqlx::Error::Protocol("bad data".into()))),
+            DbErr::Type("not a uuid".into()),
+        ] {
+            let text = err.to_string();
+            assert_eq!(code_of(err), (ErrorCode::Internal, None), "{text}");
+        }
+    }
+
+    /// A second writer that cannot get SQLite's lock within the busy timeout
+    /// is told to retry shortly, not that the service failed.
+    #[tokio::test]
+    async fn a_sqlite_writer_that_cannot_get_the_lock_is_unavailable() {
+        use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+        use sea_orm::sqlx::{Connection, Executor};
+        let path = std::env::temp_dir().join(format!("xietong-busy-{}.db", uuid::Uuid::new_v4().simple()));
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .busy_timeout(std::time::Duration::from_millis(50));
+        let mut holder = SqliteConnection::connect_with(&options).await.expect("open");
+        holder.execute("CREATE TABLE t (x INTEGER)").await.expect("create");
+        holder.execute("BEGIN IMMEDIATE").await.expect("take the write lock");
+        let mut other = SqliteConnection::connect_with(&options).await.expect("open again");
+        let err = other
+            .execute("INSERT INTO t VALUES (1)")
+            .await
+            .expect_err("the lock is held");
+        assert_eq!(
+            code_of(DbErr::Exec(sqlx(err))),
+            (ErrorCode::Unavailable, Some(BUSY_RETRY_AFTER_SECS))
+        );
+        drop(other);
+        drop(holder);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
         }
     }
 }

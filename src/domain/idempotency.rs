@@ -83,6 +83,7 @@ pub async fn begin(
                     status: u16::try_from(status).unwrap_or(200),
                     body,
                 })),
+                _ if take_over(db, first.id).await? => Ok(Begin::Proceed(Claim { id: first.id })),
                 _ => Err(DomainError::conflict(
                     "a request with this idempotency key is still running; retry shortly",
                 )),
@@ -90,6 +91,30 @@ pub async fn begin(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// How long a claim without an answer counts as running. A request that
+/// creates ends well within it (it waits at most 10 s for a connection and
+/// 10 s for SQLite's write lock); an older claim was left by a process that
+/// died mid-request (a crash, a kill, a lost database), whose transaction
+/// rolled back, so a retry takes the claim over instead of being told
+/// forever that the first request is still running. One window stays
+/// open: a process that dies after its create committed and before its
+/// answer was stored makes the retry create again.
+pub const CLAIM_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Takes over a claim whose request has not answered within
+/// [`CLAIM_LEASE`]; of racing retries only one succeeds.
+async fn take_over(db: &impl Store, id: Uuid) -> DomainResult<bool> {
+    let at = now();
+    let taken = idempotency_keys::Entity::update_many()
+        .col_expr(idempotency_keys::Column::CreatedAt, sea_orm::sea_query::Expr::value(at))
+        .filter(idempotency_keys::Column::Id.eq(id))
+        .filter(idempotency_keys::Column::Status.is_null())
+        .filter(idempotency_keys::Column::CreatedAt.lt(at - CLAIM_LEASE))
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
 }
 
 /// Stores the first answer of a claimed key.

@@ -211,8 +211,8 @@ const GUARD_PROBLEMS: [(&str, &str); 2] = [
     ),
     (
         "503",
-        "The database cannot be reached, the service is at its limit of requests at once, or the \
-         request took too long; see `Retry-After` (UNAVAILABLE).",
+        "The database cannot be reached or is too busy, the service is at its limit of requests at \
+         once, or the request took too long; see `Retry-After` (UNAVAILABLE).",
     ),
 ];
 

@@ -469,3 +469,78 @@ impl TestApp {
         self.bearer("qj-jw").await
     }
 }
+
+/// A client of a server the test did not start in-process (the binary, or
+/// an instance behind a proxy). Answers are checked against the committed
+/// document as [`TestApp`]'s are; a failed or overlong exchange is an
+/// error, not a panic, since the test may be killing the server.
+#[derive(Clone)]
+pub struct Remote {
+    pub addr: SocketAddr,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Remote {
+    /// How long one exchange may take before it counts as failed.
+    pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+    pub fn new(addr: SocketAddr) -> Remote {
+        Remote {
+            addr,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    pub async fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<TestResponse, String> {
+        let mut builder = axum::http::Request::builder()
+            .method(method)
+            .uri(format!("http://{}{}", self.addr, path));
+        let bytes = match body {
+            Some(value) => {
+                builder = builder.header("content-type", "application/json");
+                Bytes::from(serde_json::to_vec(value).expect("serialize the body"))
+            }
+            None => Bytes::new(),
+        };
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(Full::new(bytes)).expect("build the request");
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok::<_, String>(TestResponse { status, headers, body })
+        };
+        let answer = tokio::time::timeout(Self::TIMEOUT, exchange)
+            .await
+            .map_err(|_| format!("{method} {path}: no answer within {:?}", Self::TIMEOUT))??;
+        openapi::check(method, path, answer.status, answer.header("content-type"), &answer.body);
+        Ok(answer)
+    }
+
+    /// Like [`Remote::try_request`], panicking when there is no answer.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        self.try_request(method, path, body, headers)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+}
