@@ -262,6 +262,11 @@ async fn bad_calendar_input_is_refused_with_the_field_named() {
         ("status=tardy", 400),
         ("kind=week", 400),
         ("unit_id=nope", 400),
+        // The document says int64 and at least 0: past it is a malformed
+        // query, below it an invalid one.
+        ("offset=9223372036854775808", 400),
+        ("offset=-1", 422),
+        ("offset=9223372036854775807", 200),
     ] {
         let response = app
             .as_bearer(&admin, "GET", &format!("/api/v1/calendar?{query}"), None)

@@ -60,6 +60,9 @@ fn every_operation_documents_its_errors_and_security() {
         for (method, op) in item.as_object().expect("operations") {
             let responses = op["responses"].as_object().expect("responses");
             assert!(responses.contains_key("500"), "{method} {path} documents no 500");
+            if path != "/api/v1/auth/token" {
+                assert!(responses.contains_key("503"), "{method} {path} documents no 503");
+            }
             if path.starts_with("/api/v1/") && !path.starts_with("/api/v1/auth/") {
                 assert!(
                     responses.contains_key("401") && responses.contains_key("403"),
@@ -73,6 +76,32 @@ fn every_operation_documents_its_errors_and_security() {
             );
         }
     }
+}
+
+/// Every `$ref` names a schema the document has (query parameters once
+/// named `PeriodKind`, which was not among the components).
+#[test]
+fn every_reference_resolves() {
+    fn walk(value: &serde_json::Value, document: &serde_json::Value, at: &str) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let pointer = reference.strip_prefix('#').expect("a local reference");
+                    assert!(
+                        document.pointer(pointer).is_some(),
+                        "{at}: {reference} resolves to nothing"
+                    );
+                }
+                for (key, inner) in map {
+                    walk(inner, document, &format!("{at}/{key}"));
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|inner| walk(inner, document, at)),
+            _ => {}
+        }
+    }
+    let document = common::openapi::committed();
+    walk(document, document, "");
 }
 
 #[test]

@@ -235,3 +235,54 @@ async fn only_administrators_import_reference_data() {
     let refused = upload(&app, &viewer, "/api/v1/imports/pairings", &[], &fixture("pairings.csv")).await;
     assert_problem(&refused, 403, "FORBIDDEN");
 }
+
+/// A pairing or region named in the form that does not exist is a field of
+/// the form that is wrong (422, as in a JSON body), not a missing resource.
+#[tokio::test]
+async fn an_unknown_pairing_or_region_in_the_form_is_a_validation_problem() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let nowhere = uuid::Uuid::new_v4().to_string();
+    let tasks = "序号,重点任务,牵头单位\n1,任务,县发展改革委\n";
+    let nowhere = nowhere.as_str();
+    let cases = [
+        (
+            "/api/v1/imports/tasks",
+            vec![("year", "2025"), ("title", "清单"), ("pairing_id", nowhere)],
+            tasks,
+            "pairing_id",
+        ),
+        (
+            "/api/v1/imports/tasks",
+            vec![("year", "2025"), ("title", "清单"), ("region_id", nowhere)],
+            tasks,
+            "region_id",
+        ),
+        (
+            "/api/v1/imports/unit-pairs",
+            vec![("pairing_id", nowhere)],
+            "序号,渝中区,巫溪县\n1,区商务委,县商务委\n",
+            "pairing_id",
+        ),
+        (
+            "/api/v1/imports/events",
+            vec![("pairing_id", nowhere)],
+            "date,title,amount,amount_unit\n2024-01-01,签约,1,万元\n",
+            "pairing_id",
+        ),
+    ];
+    for (path, fields, file, field) in cases {
+        let response = upload(&app, &admin, path, &fields, file).await;
+        assert_problem(&response, 422, "VALIDATION_FAILED");
+        let body = response.json();
+        let named = body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["field"] == field)
+            || body["report"]["problems"]
+                .to_string()
+                .contains(&format!("{field}: no pairing"));
+        assert!(named, "{path}: {body}");
+    }
+}

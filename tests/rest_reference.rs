@@ -1449,3 +1449,45 @@ async fn every_create_is_idempotent_with_a_key() {
         assert_eq!(misused.json()["errors"][0]["field"], "Idempotency-Key", "{collection}");
     }
 }
+
+/// `If-Match` takes the ETags the service gives out, `"2"` or `W/"2"`, and
+/// nothing else that happens to hold the digits, as the document's pattern
+/// says.
+#[tokio::test]
+async fn if_match_takes_only_the_etags_the_service_gives_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let zone = create(
+        &app,
+        &admin,
+        "/api/v1/regions",
+        &json!({"name": "两江新区", "kind": "development_zone", "cluster": "main_metro"}),
+    )
+    .await;
+    let path = format!("/api/v1/regions/{}", id_of(&zone));
+    for malformed in [
+        "1",
+        "\"1",
+        "\"\"1\"\"",
+        "\"+1\"",
+        "\"-1\"",
+        "\"1\", \"2\"",
+        "*",
+        "\"9999999999\"",
+    ] {
+        let refused = send(&app, &admin, "DELETE", &path, None, &[("if-match", malformed)]).await;
+        assert_problem(&refused, 400, "BAD_REQUEST");
+    }
+    let weak_and_stale = send(&app, &admin, "DELETE", &path, None, &[("if-match", "W/\"7\"")]).await;
+    assert_problem(&weak_and_stale, 412, "VERSION_CONFLICT");
+    let weak = send(&app, &admin, "DELETE", &path, None, &[("if-match", "W/\"1\"")]).await;
+    assert_eq!(weak.status, 204, "{}", text(&weak));
+    let pattern = common::openapi::committed()["paths"]["/api/v1/regions/{id}"]["delete"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "If-Match")
+        .expect("If-Match")["schema"]["pattern"]
+        .clone();
+    assert_eq!(pattern, r#"^(W/)?"[0-9]{1,9}"$"#);
+}

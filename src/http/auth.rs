@@ -251,7 +251,10 @@ async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated)
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
+    #[schema(format = Password)]
     current_password: String,
+    /// 8 to 256 characters, not the current one (user::check_password).
+    #[schema(format = Password, min_length = 8, max_length = 256)]
     new_password: String,
 }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::extract::{ApiPath, ApiQuery, Authenticated};
 use super::problem::ApiResult;
 use crate::AppState;
+use crate::domain::DomainError;
 use crate::domain::calendar::{self, CalendarFilter, CalendarPage, LateReport};
 use crate::domain::progress::{self, PlanProgress, TaskProgress};
 use crate::domain::values::{ObligationStatus, PeriodKind};
@@ -41,9 +42,11 @@ struct CalendarQuery {
     /// Only months (月调度), quarters (季通报) or years (年评估考核).
     kind: Option<PeriodKind>,
     /// Page size, 1 to 1000 (100 when omitted).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
     /// Where the page starts (`next_offset` of the page before).
-    offset: Option<u64>,
+    #[param(minimum = 0)]
+    offset: Option<i64>,
 }
 
 /// The reporting calendar (报送日历): the reports owed as of a day on the
@@ -65,14 +68,9 @@ async fn obligations(
         status: q.status,
         kind: q.kind,
     };
-    let page = calendar::obligations(
-        &state.db,
-        &caller,
-        filter,
-        q.limit.unwrap_or(100),
-        q.offset.unwrap_or(0),
-    )
-    .await?;
+    // Signed as the document's int64 says, so that no offset past it is taken.
+    let offset = u64::try_from(q.offset.unwrap_or(0)).map_err(|_| DomainError::invalid("offset", "0 or more"))?;
+    let page = calendar::obligations(&state.db, &caller, filter, q.limit.unwrap_or(100), offset).await?;
     Ok(Json(page))
 }
 

@@ -141,19 +141,25 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The version an `If-Match` header names, when there is one.
+/// The version an `If-Match` header names, when there is one: `"3"` or
+/// `W/"3"`, as the ETags this service gives out (the document's pattern).
 pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<Option<i32>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
     let text = value.to_str().unwrap_or_default().trim();
     let text = text.strip_prefix("W/").unwrap_or(text);
-    text.trim_matches('"').parse::<i32>().map(Some).map_err(|_| {
-        ApiError::new(
-            ErrorCode::BadRequest,
-            "If-Match must be an ETag this service gave out, like \"3\"",
-        )
-    })
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|digits| (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<i32>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "If-Match must be an ETag this service gave out, like \"3\"",
+            )
+        })
 }
 
 /// Query parameters; a malformed or mistyped query is a 400 problem.

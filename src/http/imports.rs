@@ -114,6 +114,16 @@ impl Upload {
     }
 }
 
+/// A pairing or region named by a form field: one that does not exist, or
+/// that the caller may not see, makes the form invalid (422), as an unknown
+/// id in a JSON body does.
+fn referenced<T>(field: &str, found: Result<T, DomainError>) -> ApiResult<T> {
+    found.map_err(|e| match e {
+        DomainError::NotFound { entity, id } => DomainError::invalid(field, format!("no {entity} has id {id}")).into(),
+        other => other.into(),
+    })
+}
+
 /// 201 when written, 200 for a dry run, 422 with the report when it failed.
 fn answer<T: Serialize>(report: &T, ok: bool, written: bool) -> ApiResult<Response> {
     let body = serde_json::to_value(report).map_err(|e| ApiError::from(DomainError::Internal(e.into())))?;
@@ -174,13 +184,13 @@ async fn import_tasks(
         .map_err(|_| ApiError::from(DomainError::invalid("year", "not a year")))?;
     let owner = match (upload.uuid("pairing_id")?, upload.uuid("region_id")?) {
         (Some(id), None) => {
-            let p = pairing::get(&state.db, &caller, id).await?;
+            let p = referenced("pairing_id", pairing::get(&state.db, &caller, id).await)?;
             Owner::Pairing {
                 helper: p.helper_region_id,
                 recipient: p.recipient_region_id,
             }
         }
-        (None, Some(id)) => Owner::Region(region::get(&state.db, &caller, id).await?.id),
+        (None, Some(id)) => Owner::Region(referenced("region_id", region::get(&state.db, &caller, id).await)?.id),
         _ => return Err(DomainError::invalid("pairing_id", "give either pairing_id or region_id").into()),
     };
     let options = TaskImport {
@@ -224,7 +234,7 @@ async fn import_unit_pairs(
     let id = upload
         .uuid("pairing_id")?
         .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
-    let p = pairing::get(&state.db, &caller, id).await?;
+    let p = referenced("pairing_id", pairing::get(&state.db, &caller, id).await)?;
     let options = UnitPairImport {
         helper: region::get(&state.db, &caller, p.helper_region_id).await?.name,
         recipient: region::get(&state.db, &caller, p.recipient_region_id).await?.name,

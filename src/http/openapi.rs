@@ -3,7 +3,8 @@
 //! at `/api/openapi.json` and printed by `xietong schema openapi`.
 
 use utoipa::OpenApi;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,7 +24,8 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
 `application/problem+json` with a stable `code`.",
         license(name = "MIT"),
     ),
-    components(schemas(super::problem::Problem, crate::domain::FieldError)),
+    // PeriodKind is named by query parameters only, which utoipa does not collect.
+    components(schemas(super::problem::Problem, crate::domain::FieldError, crate::domain::values::PeriodKind)),
     tags(
         (name = "auth", description = "Signing in (登录), tokens, the caller's own account"),
         (name = "users", description = "User administration (用户管理)"),
@@ -111,6 +113,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         ] {
             let Some(op) = op else { continue };
             unique_operation_id(op);
+            describe_header_shapes(op);
             if path == "/api/v1/auth/token" {
                 // OAuth's own error answers, documented by the handler; the
                 // guard's refusals before it are problems.
@@ -138,6 +141,35 @@ fn unique_operation_id(op: &mut Operation) {
         && !id.starts_with(&format!("{tag}_"))
     {
         op.operation_id = Some(format!("{tag}_{id}"));
+    }
+}
+
+/// The shapes the service accepts for its own request headers, stated once
+/// for every operation that takes them: anything else is refused with 400
+/// (`If-Match`) or 422 (`Idempotency-Key`).
+fn describe_header_shapes(op: &mut Operation) {
+    for param in op.parameters.iter_mut().flatten() {
+        let utoipa::openapi::RefOr::T(param) = param else {
+            continue;
+        };
+        if param.parameter_in != ParameterIn::Header {
+            continue;
+        }
+        let pattern = if param.name.eq_ignore_ascii_case("If-Match") {
+            // An ETag this service gave out: a quoted version, weak or strong.
+            r#"^(W/)?"[0-9]{1,9}"$"#
+        } else if param.name.eq_ignore_ascii_case("Idempotency-Key") {
+            // 1 to 255 printable ASCII characters, no spaces (domain::idempotency).
+            "^[!-~]{1,255}$"
+        } else {
+            continue;
+        };
+        param.schema = Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern))
+                .into(),
+        );
     }
 }
 

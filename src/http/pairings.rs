@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct PairingQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -194,6 +195,7 @@ async fn delete_pairing(
 #[into_params(parameter_in = Query)]
 struct UnitPairingQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

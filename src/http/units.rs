@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct UnitQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -162,6 +163,7 @@ async fn delete_unit(
 #[into_params(parameter_in = Query)]
 struct GroupQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

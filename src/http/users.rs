@@ -43,6 +43,8 @@ struct CreateUser {
     username: String,
     #[serde(default)]
     display_name: Option<String>,
+    /// 8 to 256 characters (user::check_password).
+    #[schema(format = Password, min_length = 8, max_length = 256)]
     password: String,
     role: Role,
     #[serde(default)]
@@ -125,6 +127,8 @@ async fn update(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetPassword {
+    /// 8 to 256 characters (user::check_password).
+    #[schema(format = Password, min_length = 8, max_length = 256)]
     password: String,
 }
 
