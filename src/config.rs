@@ -69,8 +69,9 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
-    /// API requests per minute and bearer token, counted across every
-    /// instance on the database; 0 turns the limit off.
+    /// API requests per minute and signed-in principal (a user or a client,
+    /// whatever token it presents), counted across every instance on the
+    /// database; 0 turns the limit off.
     #[arg(long, env = "XIETONG_RATE_LIMIT_PER_TOKEN", default_value_t = RateLimits::default().per_token)]
     pub rate_limit_per_token: u32,
 

@@ -54,7 +54,7 @@ async fn a_token_over_its_limit_is_refused_with_429_and_retry_after() {
     let refused = app.as_bearer(&bearer, "GET", "/api/v1/regions", None).await;
     assert_problem(&refused, 429, "RATE_LIMITED");
     assert_retry_after(&refused, 60);
-    // GraphQL counts against the same token.
+    // GraphQL counts against the same user.
     let refused = app
         .request(
             "POST",
@@ -65,11 +65,24 @@ async fn a_token_over_its_limit_is_refused_with_429_and_retry_after() {
         .await;
     assert_problem(&refused, 429, "RATE_LIMITED");
 
-    // Another token has its own count; probes are never limited.
+    // Signing in again gives no new allowance.
+    let again = app.bearer("root").await;
+    let refused = app.as_bearer(&again, "GET", "/api/v1/regions", None).await;
+    assert_problem(&refused, 429, "RATE_LIMITED");
+
+    // Another user has a count of its own; made-up tokens count only per
+    // address (off here), so they are answered 401, not 429; probes are
+    // never limited.
     app.user("root2", xietong::domain::values::Role::Admin, None).await;
     let other = app.bearer("root2").await;
     let ok = app.as_bearer(&other, "GET", "/api/v1/regions", None).await;
     assert_eq!(ok.status, 200);
+    for n in 0..8 {
+        let made_up = app
+            .as_bearer(&format!("Bearer made-up-{n}"), "GET", "/api/v1/regions", None)
+            .await;
+        assert_problem(&made_up, 401, "UNAUTHENTICATED");
+    }
     assert_eq!(app.get("/healthz").await.status, 200);
     assert_eq!(app.get("/readyz").await.status, 200);
 }
@@ -119,7 +132,7 @@ async fn instances_on_one_database_share_the_count() {
     loop {
         let hits = common::query_strings(
             &app.db,
-            "SELECT CAST(MAX(hits) AS TEXT) FROM rate_limit_windows WHERE key LIKE 'token:%'",
+            "SELECT CAST(MAX(hits) AS TEXT) FROM rate_limit_windows WHERE key LIKE 'user:%'",
         )
         .await;
         if hits.first().and_then(|h| h.parse::<i64>().ok()) >= Some(4) {

@@ -1,5 +1,5 @@
-//! API rate limits per token and per client address, shared by every
-//! instance over the same database.
+//! API rate limits per token (the principal a valid token names) and per
+//! client address, shared by every instance over the same database.
 //!
 //! Each instance counts requests per key and minute in memory and decides
 //! from what it knows: the count the database held at its last sync plus
@@ -19,9 +19,8 @@ use std::time::Duration;
 use entity::rate_limit_windows;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use sha2::{Digest, Sha256};
 
-use super::{DomainError, DomainResult};
+use super::{DomainError, DomainResult, Principal};
 
 /// How often an instance adds its counts to the database's.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
@@ -29,7 +28,8 @@ pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// Requests per minute; `0` turns a limit off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Per bearer token (the `Authorization` header).
+    /// Per signed-in principal (a user or a client, whatever token it
+    /// presents); requests with no valid token count only per address.
     pub per_token: u32,
     /// Per client address.
     pub per_address: u32,
@@ -66,12 +66,14 @@ impl std::fmt::Debug for RateLimiter {
     }
 }
 
-/// The key of a bearer token: a digest, so the database and the logs never
-/// hold the token.
-pub fn token_key(authorization: &str) -> String {
-    let digest = Sha256::digest(authorization.as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("token:{hex}")
+/// The key of a signed-in principal: every token of a user or a client
+/// counts against the same limit.
+pub fn principal_key(principal: &Principal) -> String {
+    match principal {
+        Principal::User(user) => format!("user:{}", user.id),
+        Principal::Client(client) => format!("client:{}", client.id),
+        Principal::System => "system".to_owned(),
+    }
 }
 
 /// The key of a client address.
@@ -117,18 +119,25 @@ impl RateLimiter {
         self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Counts one request of the token (`Authorization` header value) and
-    /// the address, or refuses it with `RATE_LIMITED` and the seconds until
-    /// the minute ends.
-    pub async fn admit(&self, authorization: Option<&str>, addr: Option<&str>) -> DomainResult<()> {
+    /// Counts one request of the address and of the principal its token
+    /// names, or refuses it with `RATE_LIMITED` and the seconds until the
+    /// minute ends. The address is counted first, and only verified tokens
+    /// make keys of their own: made-up tokens can neither dodge the address
+    /// limit nor make the limiter write a row for each of them.
+    pub async fn admit(&self, principal: Option<&Principal>, addr: Option<&str>) -> DomainResult<()> {
         let now = now_secs();
-        if let Some(token) = authorization.filter(|_| self.limits.per_token > 0) {
-            self.count(token_key(token), self.limits.per_token, now).await?;
-        }
         if let Some(addr) = addr.filter(|_| self.limits.per_address > 0) {
             self.count(address_key(addr), self.limits.per_address, now).await?;
         }
+        if let Some(principal) = principal.filter(|_| self.limits.per_token > 0) {
+            self.count(principal_key(principal), self.limits.per_token, now).await?;
+        }
         Ok(())
+    }
+
+    /// Whether any limit is on.
+    pub fn is_on(&self) -> bool {
+        self.limits.per_token > 0 || self.limits.per_address > 0
     }
 
     async fn count(&self, key: String, limit: u32, now: i64) -> DomainResult<()> {
@@ -251,14 +260,24 @@ async fn add_hits(db: &DatabaseConnection, key: &str, minute: i64, hits: i64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ClientPrincipal, UserPrincipal};
 
     #[test]
-    fn token_keys_hide_the_token() {
-        let key = token_key("Bearer secret-token");
-        assert!(key.starts_with("token:"));
-        assert!(!key.contains("secret"));
-        assert_eq!(key.len(), "token:".len() + 32);
-        assert_eq!(key, token_key("Bearer secret-token"));
-        assert_ne!(key, token_key("Bearer other-token"));
+    fn every_token_of_a_principal_shares_one_key() {
+        let id = uuid::Uuid::new_v4();
+        let user = Principal::User(UserPrincipal {
+            id,
+            username: "wx-jxw".into(),
+            role: crate::domain::values::Role::UnitUser,
+            unit_id: None,
+        });
+        let client = Principal::Client(ClientPrincipal {
+            id,
+            client_id: "platform".into(),
+            can_read: true,
+            can_write: false,
+        });
+        assert_eq!(principal_key(&user), format!("user:{id}"));
+        assert_eq!(principal_key(&client), format!("client:{id}"));
     }
 }
