@@ -94,8 +94,7 @@ impl RateLimiter {
             limits,
             counters: Mutex::new(HashMap::new()),
         });
-        let on = limits.per_token > 0 || limits.per_address > 0;
-        if let (true, Ok(runtime)) = (on, tokio::runtime::Handle::try_current()) {
+        if let (true, Ok(runtime)) = (limiter.is_on(), tokio::runtime::Handle::try_current()) {
             let weak = Arc::downgrade(&limiter);
             runtime.spawn(async move {
                 let mut ticks = tokio::time::interval(SYNC_EVERY);

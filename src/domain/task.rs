@@ -940,20 +940,6 @@ pub async fn visible_condition<C: ConnectionTrait>(
     Ok(cond)
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// The tasks the caller may see that meet `filter`, one page in `sort`
 /// order (`seq`, `deadline`, `created_at`, `updated_at`; `-` for descending).
 pub async fn list<C: ConnectionTrait>(
@@ -964,7 +950,6 @@ pub async fn list<C: ConnectionTrait>(
     page: &super::page::PageRequest,
 ) -> DomainResult<super::page::Page<Task>> {
     use super::page::{self, Sort};
-    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
     authz::require_reader(&caller.principal)?;
     let (field, descending) = page::parse_sort(sort, "seq", &["seq", "deadline", "created_at", "updated_at"])?;
     if filter.role.is_some() && filter.unit_id.is_none() {
@@ -1022,7 +1007,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(tasks::Column::Deadline.lte(to));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(Expr::col(tasks::Column::Content).like(LikeExpr::new(like_pattern(q)).escape('\\')));
+        query = query.filter(super::region::contains(tasks::Column::Content, q));
     }
     let sort = match field {
         "seq" => Sort::<tasks::Entity> {
