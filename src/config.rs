@@ -52,6 +52,11 @@ pub struct DatabaseArgs {
     pub log: String,
 }
 
+/// Seconds a request may take unless configured.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Requests served at once unless configured.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 512;
+
 /// How `serve` listens.
 #[derive(Args, Clone, Debug)]
 pub struct ServeArgs {
@@ -82,11 +87,11 @@ pub struct ServeArgs {
 
     /// Seconds a request may take, its body included, before it is
     /// answered 503.
-    #[arg(long, env = "XIETONG_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "XIETONG_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
 
     /// Requests served at once; more are answered 503 at once.
-    #[arg(long, env = "XIETONG_MAX_CONCURRENT_REQUESTS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, env = "XIETONG_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_concurrent_requests: u32,
 }
 
@@ -137,8 +142,8 @@ impl Default for ServeArgs {
             cors_origins: Vec::new(),
             rate_limit_per_token: RateLimits::default().per_token,
             rate_limit_per_address: RateLimits::default().per_address,
-            request_timeout_secs: 30,
-            max_concurrent_requests: 512,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }

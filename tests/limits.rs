@@ -144,15 +144,13 @@ async fn instances_on_one_database_share_the_count() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let remote = common::Remote::new(sibling.addr);
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let request = axum::http::Request::get(format!("http://{}/api/v1/regions", sibling.addr))
-            .header("authorization", &bearer)
-            .body(http_body_util::Full::new(axum::body::Bytes::new()))
-            .expect("a request");
-        let answer = client.request(request).await.expect("the sibling answers");
-        statuses.push(answer.status().as_u16());
+        let answer = remote
+            .request("GET", "/api/v1/regions", None, &[("authorization", &bearer)])
+            .await;
+        statuses.push(answer.status);
     }
     assert_eq!(
         statuses,

@@ -109,10 +109,6 @@ impl RateLimiter {
         limiter
     }
 
-    pub fn limits(&self) -> RateLimits {
-        self.limits
-    }
-
     fn counters(&self) -> MutexGuard<'_, HashMap<String, Counter>> {
         // A panic while holding the lock leaves plain counts behind: use them.
         self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -154,8 +154,15 @@ impl TestApp {
 
     /// The app served with the settings of `serve` (limits, CORS origins).
     pub async fn spawn_serving(serve: ServeArgs) -> TestApp {
+        TestApp::spawn_configured(serve, |_| {}).await
+    }
+
+    /// The app served with `serve` over a connection that `configure` may
+    /// change first.
+    async fn spawn_configured(serve: ServeArgs, configure: impl FnOnce(&mut DatabaseConnection)) -> TestApp {
         let test_db = TestDb::new().await;
-        let conn = test_db.connect().await;
+        let mut conn = test_db.connect().await;
+        configure(&mut conn);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a random port");
@@ -188,18 +195,7 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> TestResponse {
-        let mut builder = axum::http::Request::builder().method(method).uri(self.url(path));
-        let bytes = match body {
-            Some(value) => {
-                builder = builder.header("content-type", "application/json");
-                Bytes::from(serde_json::to_vec(value).expect("serialize the body"))
-            }
-            None => Bytes::new(),
-        };
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let request = builder.body(Full::new(bytes)).expect("build the request");
+        let request = json_request(self.addr, method, path, body, headers);
         let response = self.client.request(request).await.expect("send the request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -222,6 +218,30 @@ impl TestApp {
             let _ = server.await;
         }
     }
+}
+
+/// A request to the server at `addr` with an optional JSON body and extra headers.
+fn json_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> axum::http::Request<Full<Bytes>> {
+    let mut builder = axum::http::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"));
+    let bytes = match body {
+        Some(value) => {
+            builder = builder.header("content-type", "application/json");
+            Bytes::from(serde_json::to_vec(value).expect("serialize the body"))
+        }
+        None => Bytes::new(),
+    };
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Full::new(bytes)).expect("build the request")
 }
 
 /// Runs one SQL query and returns the first column of its rows as text.
@@ -337,14 +357,6 @@ impl TestApp {
     /// The app served over a connection that `configure` may change first
     /// (a metric callback that counts SQL statements, say).
     pub async fn spawn_with(configure: impl FnOnce(&mut DatabaseConnection)) -> TestApp {
-        let test_db = TestDb::new().await;
-        let mut conn = test_db.connect().await;
-        configure(&mut conn);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a random port");
-        let addr = listener.local_addr().expect("local address");
-        let (tx, rx) = oneshot::channel::<()>();
         // What `configure` observes is the API's work: the rate limiter's
         // bookkeeping (a statement per key and minute, a sync per second)
         // is left out.
@@ -353,19 +365,7 @@ impl TestApp {
             rate_limit_per_address: 0,
             ..ServeArgs::default()
         };
-        let state = AppState::new(conn.clone(), &serve, TEST_JWT_SECRET);
-        let server = tokio::spawn(xietong::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
-        let client = Client::builder(TokioExecutor::new()).build_http();
-        TestApp {
-            addr,
-            db: conn,
-            client,
-            shutdown: Some(tx),
-            server: Some(server),
-            test_db,
-        }
+        TestApp::spawn_configured(serve, configure).await
     }
 
     /// Runs a GraphQL operation as the holder of `bearer` (none: no
@@ -498,20 +498,7 @@ impl Remote {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Result<TestResponse, String> {
-        let mut builder = axum::http::Request::builder()
-            .method(method)
-            .uri(format!("http://{}{}", self.addr, path));
-        let bytes = match body {
-            Some(value) => {
-                builder = builder.header("content-type", "application/json");
-                Bytes::from(serde_json::to_vec(value).expect("serialize the body"))
-            }
-            None => Bytes::new(),
-        };
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let request = builder.body(Full::new(bytes)).expect("build the request");
+        let request = json_request(self.addr, method, path, body, headers);
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| e.to_string())?;
             let status = response.status().as_u16();
