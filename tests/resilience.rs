@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Remote, TEST_JWT_SECRET, TestDb, TestResponse};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
@@ -239,9 +238,10 @@ async fn every_acknowledged_write_survives_a_sigkill() {
         assert_eq!(answer.json()["name"], name.as_str());
     }
     // A client whose request the crash cut off retries it with the same
-    // key. The dead process's claim on the key holds for the lease (its
-    // request might, for all the new one knows, still be running); past it
-    // the retry runs. The lease is made to have passed by ageing the claims.
+    // key. Claim, create and answer commit together, so the dead process
+    // left either all of them (the retry is its answer again) or none (the
+    // retry runs now): a region is made once either way, and the retry is
+    // answered like the first attempt would have been.
     let unanswered = unanswered.lock().expect("unanswered").clone();
     assert!(!unanswered.is_empty(), "the kill cut off no request");
     let retry = |key: String, name: String| {
@@ -260,42 +260,12 @@ async fn every_acknowledged_write_survives_a_sigkill() {
         }
     };
     for (key, name) in &unanswered {
-        let answer = retry(key.clone(), name.clone()).await;
-        assert!(
-            answer.status == 201 || answer.json()["code"] == "CONFLICT",
-            "{key}: {}",
-            text(&answer)
-        );
-    }
-    let conn = test_db.connect().await;
-    entity::idempotency_keys::Entity::update_many()
-        .col_expr(
-            entity::idempotency_keys::Column::CreatedAt,
-            sea_orm::sea_query::Expr::value(
-                chrono::Utc::now() - xietong::domain::idempotency::CLAIM_LEASE - chrono::TimeDelta::seconds(1),
-            ),
-        )
-        .filter(entity::idempotency_keys::Column::Status.is_null())
-        .exec(&conn)
-        .await
-        .expect("age the claims");
-    conn.close().await.ok();
-    for (key, name) in &unanswered {
         let first = retry(key.clone(), name.clone()).await;
-        if first.status == 201 {
-            let again = retry(key.clone(), name.clone()).await;
-            assert_eq!(again.status, 201, "{}", text(&again));
-            assert_eq!(again.header("idempotent-replayed"), Some("true"));
-            assert_eq!(again.json()["id"], first.json()["id"], "{key} is answered once");
-        } else {
-            // The known gap (domain::idempotency::CLAIM_LEASE): the kill came
-            // after the create committed and before its answer was stored,
-            // so the retry runs the create again. For a region its unique
-            // name refuses the second row; the client is told it exists
-            // instead of getting its first answer back.
-            assert_eq!(first.status, 409, "{key} after the lease: {}", text(&first));
-            assert_eq!(first.json()["errors"][0]["field"], "name", "{}", text(&first));
-        }
+        assert_eq!(first.status, 201, "{key} retried after the crash: {}", text(&first));
+        let again = retry(key.clone(), name.clone()).await;
+        assert_eq!(again.status, 201, "{}", text(&again));
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.json()["id"], first.json()["id"], "{key} is answered once");
         let found = server
             .remote
             .request(

@@ -1450,6 +1450,78 @@ async fn every_create_is_idempotent_with_a_key() {
     }
 }
 
+/// A create that fails keeps no claim on its key: once the cause is gone,
+/// the same request with the same key runs and is answered 201.
+#[tokio::test]
+async fn a_failed_create_leaves_its_idempotency_key_free() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let body = json!({"name": "渝中区", "kind": "district"});
+    let taken = create(&app, &admin, "/api/v1/regions", &body).await;
+    let headers = [("idempotency-key", "after-the-conflict")];
+    let refused = send(&app, &admin, "POST", "/api/v1/regions", Some(&body), &headers).await;
+    assert_problem(&refused, 409, "CONFLICT");
+    let deleted = send(
+        &app,
+        &admin,
+        "DELETE",
+        &format!("/api/v1/regions/{}", id_of(&taken)),
+        None,
+        &[("if-match", "\"1\"")],
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{}", text(&deleted));
+    let retried = send(&app, &admin, "POST", "/api/v1/regions", Some(&body), &headers).await;
+    assert_eq!(retried.status, 201, "{}", text(&retried));
+    assert_eq!(retried.header("idempotent-replayed"), None, "it ran now");
+    let again = send(&app, &admin, "POST", "/api/v1/regions", Some(&body), &headers).await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), retried.json());
+}
+
+/// Versions before claim, create and answer shared a transaction could
+/// leave a claim without an answer when their process died mid-request
+/// (nothing else of that request committed). A retry takes such a claim
+/// over and runs, once.
+#[tokio::test]
+async fn a_claim_left_without_an_answer_is_taken_over_by_the_retry() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let body = json!({"name": "巫溪县", "kind": "county"});
+    let headers = [("idempotency-key", "orphaned")];
+    let first = send(&app, &admin, "POST", "/api/v1/regions", Some(&body), &headers).await;
+    assert_eq!(first.status, 201, "{}", text(&first));
+    // Make it what a dead process of an older version left: the claim
+    // committed without an answer, the region not.
+    entity::regions::Entity::delete_by_id(id_of(&first.json()).parse::<Uuid>().expect("a uuid"))
+        .exec(&app.db)
+        .await
+        .expect("delete the region");
+    entity::idempotency_keys::Entity::update_many()
+        .col_expr(
+            entity::idempotency_keys::Column::Status,
+            sea_orm::sea_query::Expr::value(None::<i32>),
+        )
+        .col_expr(
+            entity::idempotency_keys::Column::Response,
+            sea_orm::sea_query::Expr::value(None::<String>),
+        )
+        .filter(entity::idempotency_keys::Column::Key.eq("orphaned"))
+        .exec(&app.db)
+        .await
+        .expect("unanswer the claim");
+    let retried = send(&app, &admin, "POST", "/api/v1/regions", Some(&body), &headers).await;
+    assert_eq!(retried.status, 201, "{}", text(&retried));
+    assert_eq!(retried.header("idempotent-replayed"), None, "it ran now");
+    assert_ne!(retried.json()["id"], first.json()["id"], "a new region");
+    let again = send(&app, &admin, "POST", "/api/v1/regions", Some(&body), &headers).await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), retried.json());
+    let listed = app.as_bearer(&admin, "GET", "/api/v1/regions", None).await;
+    assert_eq!(listed.json()["total_count"], 1, "{}", text(&listed));
+}
+
 /// `If-Match` takes the ETags the service gives out, `"2"` or `W/"2"`, and
 /// nothing else that happens to hold the digits, as the document's pattern
 /// says.

@@ -2,12 +2,20 @@
 //! once per caller and key; a replay with the same input gets the first
 //! answer, with different input a validation failure. Shared by REST and
 //! GraphQL.
+//!
+//! The key is claimed, the resource created and the answer stored in one
+//! transaction, so that they commit together or not at all: a process that
+//! dies mid-request leaves no claim behind and nothing half done, and a
+//! retry simply runs. A request that comes while the first one with its key
+//! runs waits for it (PostgreSQL's unique index, SQLite's write lock) and
+//! then gets its answer.
 
 use entity::idempotency_keys;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TryInsertResult};
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::{DomainError, DomainResult, Principal, Store, now};
+use super::{DomainError, DomainResult, Principal, Store, begin_write, now};
 use crate::auth::secret;
 
 /// A stored first answer.
@@ -17,121 +25,164 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
-/// What to do with a request.
+/// A creating request's key and what it asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The client's `Idempotency-Key`.
+    pub key: &'a str,
+    /// What it does, e.g. `POST /api/v1/regions`: a key reused for another
+    /// operation is refused.
+    pub operation: &'a str,
+    /// Its input, as sent: a key reused with other input is refused.
+    pub input: &'a [u8],
+}
+
+/// What a creating request comes to.
 #[derive(Debug)]
-pub enum Begin {
-    /// Run it, then [`finish`] or [`abandon`] the claim.
-    Proceed(Claim),
+pub enum Created<T> {
+    /// It ran now and made `made`, whose JSON (stored for replays) is `body`.
+    New { made: T, body: String },
     /// It ran before: answer as then.
     Replay(StoredAnswer),
 }
 
-/// A claim on a key while its first request runs.
-#[derive(Debug)]
-pub struct Claim {
-    id: Uuid,
-}
+/// The status every stored answer of a create has.
+const CREATED: u16 = 201;
 
 fn owner(principal: &Principal) -> String {
     let (kind, id, _) = principal.audit_identity();
     format!("{kind}:{}", id.unwrap_or_default())
 }
 
-/// Claims `key` for this caller and operation, or finds its first answer.
-pub async fn begin(
+/// Runs `create` in a write transaction, once per caller and key when the
+/// request carries one. `create` gets the transaction: whatever it writes
+/// commits together with the claim on the key and the stored answer.
+pub async fn create_once<T, F>(
     db: &impl Store,
     principal: &Principal,
-    key: &str,
-    operation: &str,
-    input: &[u8],
-) -> DomainResult<Begin> {
+    request: Option<Request<'_>>,
+    create: F,
+) -> DomainResult<Created<T>>
+where
+    T: Serialize,
+    F: AsyncFnOnce(&DatabaseTransaction) -> DomainResult<T>,
+{
+    if let Some(request) = request {
+        check_key(request.key)?;
+    }
+    let txn = begin_write(db).await?;
+    let claim = match request {
+        None => None,
+        Some(request) => match claim(&txn, principal, request).await? {
+            Claimed::Now(id) => Some(id),
+            Claimed::Before(answer) => {
+                txn.rollback().await?;
+                return Ok(Created::Replay(answer));
+            }
+        },
+    };
+    // An error drops `txn`, which rolls back the claim with the rest.
+    let made = create(&txn).await?;
+    let body = serde_json::to_string(&made).map_err(|e| DomainError::Internal(e.into()))?;
+    if let Some(id) = claim {
+        idempotency_keys::Entity::update(idempotency_keys::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(id),
+            status: Set(Some(i32::from(CREATED))),
+            response: Set(Some(body.clone())),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Created::New { made, body })
+}
+
+fn check_key(key: &str) -> DomainResult<()> {
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(DomainError::invalid(
             "Idempotency-Key",
             "1 to 255 printable ASCII characters",
         ));
     }
+    Ok(())
+}
+
+enum Claimed {
+    /// The key is this request's: its row (without an answer yet).
+    Now(Uuid),
+    /// A request with this key and input answered before.
+    Before(StoredAnswer),
+}
+
+/// Claims the key inside `txn`, or finds its first answer.
+async fn claim(txn: &DatabaseTransaction, principal: &Principal, request: Request<'_>) -> DomainResult<Claimed> {
     let owner = owner(principal);
-    let hash = secret::digest(&format!("{operation}\n{}", String::from_utf8_lossy(input)));
-    let claim = idempotency_keys::ActiveModel {
-        id: Set(Uuid::new_v4()),
+    let hash = secret::digest(&format!(
+        "{}\n{}",
+        request.operation,
+        String::from_utf8_lossy(request.input)
+    ));
+    let id = Uuid::new_v4();
+    let row = idempotency_keys::ActiveModel {
+        id: Set(id),
         owner: Set(owner.clone()),
-        key: Set(key.to_owned()),
-        operation: Set(operation.to_owned()),
+        key: Set(request.key.to_owned()),
+        operation: Set(request.operation.to_owned()),
         request_hash: Set(hash.clone()),
         status: Set(None),
         response: Set(None),
         created_at: Set(now()),
     };
-    match claim.insert(db).await {
-        Ok(row) => Ok(Begin::Proceed(Claim { id: row.id })),
-        Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            let first = idempotency_keys::Entity::find()
-                .filter(idempotency_keys::Column::Owner.eq(owner))
-                .filter(idempotency_keys::Column::Key.eq(key))
-                .one(db)
-                .await?
-                .ok_or_else(|| DomainError::conflict("the idempotency key is being released; retry"))?;
-            if first.request_hash != hash || first.operation != operation {
-                return Err(DomainError::invalid(
-                    "Idempotency-Key",
-                    "this key was used for another request; use a new key for new input",
-                ));
-            }
-            match (first.status, first.response) {
-                (Some(status), Some(body)) => Ok(Begin::Replay(StoredAnswer {
-                    status: u16::try_from(status).unwrap_or(200),
-                    body,
-                })),
-                _ if take_over(db, first.id).await? => Ok(Begin::Proceed(Claim { id: first.id })),
-                _ => Err(DomainError::conflict(
-                    "a request with this idempotency key is still running; retry shortly",
-                )),
+    // On PostgreSQL this waits while another transaction holds the same
+    // key uncommitted, then inserts (it rolled back) or does nothing (it
+    // committed, answer and all).
+    let inserted = idempotency_keys::Entity::insert(row)
+        .on_conflict_do_nothing_on([idempotency_keys::Column::Owner, idempotency_keys::Column::Key])
+        .exec_without_returning(txn)
+        .await?;
+    if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(Claimed::Now(id));
+    }
+    let first = idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::Owner.eq(owner))
+        .filter(idempotency_keys::Column::Key.eq(request.key))
+        .one(txn)
+        .await?
+        .ok_or_else(|| DomainError::conflict("the idempotency key is being released; retry"))?;
+    if first.request_hash != hash || first.operation != request.operation {
+        return Err(DomainError::invalid(
+            "Idempotency-Key",
+            "this key was used for another request; use a new key for new input",
+        ));
+    }
+    match (first.status, first.response) {
+        (Some(status), Some(body)) => Ok(Claimed::Before(StoredAnswer {
+            status: u16::try_from(status).unwrap_or(CREATED),
+            body,
+        })),
+        // A claim without an answer was committed by a version that
+        // claimed in a transaction of its own and whose process died
+        // before answering; nothing it made committed with it. Take it
+        // over: of racing retries the first to update it wins, the others
+        // wait for it and find its answer.
+        _ => {
+            let taken = idempotency_keys::Entity::update_many()
+                .col_expr(
+                    idempotency_keys::Column::CreatedAt,
+                    sea_orm::sea_query::Expr::value(now()),
+                )
+                .filter(idempotency_keys::Column::Id.eq(first.id))
+                .filter(idempotency_keys::Column::Status.is_null())
+                .exec(txn)
+                .await?;
+            if taken.rows_affected == 1 {
+                Ok(Claimed::Now(first.id))
+            } else {
+                Err(DomainError::conflict(
+                    "a request with this idempotency key just answered; retry to get its answer",
+                ))
             }
         }
-        Err(err) => Err(err.into()),
     }
-}
-
-/// How long a claim without an answer counts as running. A request that
-/// creates ends well within it (it waits at most 10 s for a connection and
-/// 10 s for SQLite's write lock); an older claim was left by a process that
-/// died mid-request (a crash, a kill, a lost database), whose transaction
-/// rolled back, so a retry takes the claim over instead of being told
-/// forever that the first request is still running. One window stays
-/// open: a process that dies after its create committed and before its
-/// answer was stored makes the retry create again.
-pub const CLAIM_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
-
-/// Takes over a claim whose request has not answered within
-/// [`CLAIM_LEASE`]; of racing retries only one succeeds.
-async fn take_over(db: &impl Store, id: Uuid) -> DomainResult<bool> {
-    let at = now();
-    let taken = idempotency_keys::Entity::update_many()
-        .col_expr(idempotency_keys::Column::CreatedAt, sea_orm::sea_query::Expr::value(at))
-        .filter(idempotency_keys::Column::Id.eq(id))
-        .filter(idempotency_keys::Column::Status.is_null())
-        .filter(idempotency_keys::Column::CreatedAt.lt(at - CLAIM_LEASE))
-        .exec(db)
-        .await?;
-    Ok(taken.rows_affected == 1)
-}
-
-/// Stores the first answer of a claimed key.
-pub async fn finish(db: &impl Store, claim: Claim, status: u16, body: &str) -> DomainResult<()> {
-    idempotency_keys::Entity::update(idempotency_keys::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(claim.id),
-        status: Set(Some(i32::from(status))),
-        response: Set(Some(body.to_owned())),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
-}
-
-/// Releases a claim whose request failed, so that a retry runs again.
-pub async fn abandon(db: &impl Store, claim: Claim) -> DomainResult<()> {
-    idempotency_keys::Entity::delete_by_id(claim.id).exec(db).await?;
-    Ok(())
 }

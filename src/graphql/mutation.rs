@@ -6,6 +6,7 @@
 use std::future::Future;
 
 use async_graphql::{Context, ID, Object, Result};
+use sea_orm::DatabaseTransaction;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -22,7 +23,7 @@ use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
 use super::types::reference::{EventNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
 use super::types::report::ReportNode;
-use crate::domain::idempotency::{self, Begin};
+use crate::domain::idempotency::{self, Created, Request};
 use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
 use crate::domain::{DomainError, DomainResult, client, event, pairing, plan, region, report, task, unit, user};
@@ -30,6 +31,8 @@ use crate::domain::{DomainError, DomainResult, client, event, pairing, plan, reg
 /// Runs `create` once per caller and idempotency key: a replay with the
 /// same input answers the resource made the first time (read again with
 /// `read`), another input under the same key is a validation failure.
+/// `create` gets the transaction the claim on the key is in (see
+/// `domain::idempotency`).
 async fn idempotent<T, C, R, RF>(
     ctx: &Context<'_>,
     key: Option<&str>,
@@ -40,39 +43,32 @@ async fn idempotent<T, C, R, RF>(
 ) -> Result<T>
 where
     T: Serialize,
-    C: Future<Output = DomainResult<T>>,
+    C: AsyncFnOnce(&DatabaseTransaction) -> DomainResult<T>,
     R: FnOnce(Uuid) -> RF,
     RF: Future<Output = DomainResult<T>>,
 {
-    let Some(key) = key else {
-        return create.await.gql();
-    };
-    let who = caller(ctx)?;
-    let app = state(ctx);
     let internal = |e: serde_json::Error| from_domain(DomainError::Internal(e.into()));
-    let body = serde_json::to_vec(input).map_err(internal)?;
-    match idempotency::begin(&app.db, &who.principal, key, operation, &body)
+    let body = match key {
+        None => Vec::new(),
+        Some(_) => serde_json::to_vec(input).map_err(internal)?,
+    };
+    let request = key.map(|key| Request {
+        key,
+        operation,
+        input: &body,
+    });
+    match idempotency::create_once(&state(ctx).db, &caller(ctx)?.principal, request, create)
         .await
         .gql()?
     {
-        Begin::Replay(answer) => {
+        Created::New { made, .. } => Ok(made),
+        Created::Replay(answer) => {
             let id = serde_json::from_str::<serde_json::Value>(&answer.body)
                 .ok()
                 .and_then(|v| v["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
                 .ok_or_else(|| invalid("idempotencyKey", "this key was used for another request; use a new key"))?;
             read(id).await.gql()
         }
-        Begin::Proceed(claim) => match create.await {
-            Ok(made) => {
-                let stored = serde_json::to_string(&made).map_err(internal)?;
-                idempotency::finish(&app.db, claim, 201, &stored).await.gql()?;
-                Ok(made)
-            }
-            Err(err) => {
-                idempotency::abandon(&app.db, claim).await.gql()?;
-                Err(from_domain(err))
-            }
-        },
     }
 }
 
@@ -223,12 +219,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<RegionNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createRegion",
             &input,
-            region::create(conn, who, input.domain()?),
+            async |txn| region::create(txn, who, new).await,
             |id| region::get(conn, who, id),
         )
         .await?;
@@ -273,12 +270,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<UnitNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createUnit",
             &input,
-            unit::create_unit(conn, who, input.domain()?),
+            async |txn| unit::create_unit(txn, who, new).await,
             |id| unit::get_unit(conn, who, id),
         )
         .await?;
@@ -321,12 +319,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<UnitGroupNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createUnitGroup",
             &input,
-            unit::create_group(conn, who, input.domain()?),
+            async |txn| unit::create_group(txn, who, new).await,
             |id| unit::get_group(conn, who, id),
         )
         .await?;
@@ -371,12 +370,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<PairingNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createPairing",
             &input,
-            pairing::create(conn, who, input.domain()?),
+            async |txn| pairing::create(txn, who, new).await,
             |id| pairing::get(conn, who, id),
         )
         .await?;
@@ -419,12 +419,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<UnitPairingNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createUnitPairing",
             &input,
-            pairing::create_unit_pairing(conn, who, input.domain()?),
+            async |txn| pairing::create_unit_pairing(txn, who, new).await,
             |id| pairing::get_unit_pairing(conn, who, id),
         )
         .await?;
@@ -471,12 +472,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<EventNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createEvent",
             &input,
-            event::create(conn, who, input.domain()?),
+            async |txn| event::create(txn, who, new).await,
             |id| event::get(conn, who, id),
         )
         .await?;
@@ -521,12 +523,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<PlanNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createPlan",
             &input,
-            plan::create(conn, who, input.domain()?),
+            async |txn| plan::create(txn, who, new).await,
             |id| plan::get(conn, who, id),
         )
         .await?;
@@ -601,12 +604,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<TaskNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createTask",
             &input,
-            task::create(conn, who, input.domain()?),
+            async |txn| task::create(txn, who, new).await,
             |id| task::get(conn, who, id),
         )
         .await?;
@@ -655,12 +659,13 @@ impl MutationRoot {
         #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
     ) -> Result<ReportNode> {
         let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain()?;
         let made = idempotent(
             ctx,
             idempotency_key.as_deref(),
             "graphql createReport",
             &input,
-            report::create(conn, who, input.domain()?),
+            async |txn| report::create(txn, who, new).await,
             |id| report::get(conn, who, id),
         )
         .await?;

@@ -128,14 +128,9 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<EventBody>,
 ) -> ApiResult<Response> {
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        "POST /api/v1/events",
-        &body,
-        event::create(&state.db, &caller, body.input()),
-    )
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/events", &body, async |txn| {
+        event::create(txn, &caller, body.input()).await
+    })
     .await
 }
 

@@ -1,16 +1,16 @@
 //! Creating requests with an `Idempotency-Key`: the first answer is kept
 //! and given again to a replay (see `domain::idempotency`).
 
-use std::future::Future;
-
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::problem::{ApiError, ApiResult};
+use sea_orm::DatabaseTransaction;
+
+use super::problem::ApiResult;
 use crate::AppState;
-use crate::domain::idempotency::{self, Begin};
-use crate::domain::{Caller, DomainResult};
+use crate::domain::idempotency::{self, Created, Request};
+use crate::domain::{Caller, DomainError, DomainResult};
 
 /// The header a client names its attempt with.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -34,7 +34,8 @@ fn created(status: StatusCode, body: String, replayed: bool) -> Response {
 }
 
 /// Runs `create` and answers 201 with what it made, once per key when the
-/// request carries an `Idempotency-Key`.
+/// request carries an `Idempotency-Key`. `create` gets the transaction the
+/// claim on the key is in (see `domain::idempotency`).
 pub async fn create<T, F>(
     state: &AppState,
     caller: &Caller,
@@ -45,42 +46,33 @@ pub async fn create<T, F>(
 ) -> ApiResult<Response>
 where
     T: Serialize,
-    F: Future<Output = DomainResult<T>>,
+    F: AsyncFnOnce(&DatabaseTransaction) -> DomainResult<T>,
 {
     let key = match headers.get(IDEMPOTENCY_KEY) {
         None => None,
-        Some(value) => Some(value.to_str().map_err(|_| {
-            ApiError::from(crate::domain::DomainError::invalid(
-                "Idempotency-Key",
-                "must be printable ASCII",
-            ))
-        })?),
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| DomainError::invalid("Idempotency-Key", "must be printable ASCII"))?,
+        ),
     };
-    let serialize = |value: &T| {
-        serde_json::to_string(value).map_err(|e| ApiError::from(crate::domain::DomainError::Internal(e.into())))
+    let input = match key {
+        None => Vec::new(),
+        Some(_) => serde_json::to_vec(input).map_err(|e| DomainError::Internal(e.into()))?,
     };
-    let Some(key) = key else {
-        let made = create.await?;
-        return Ok(created(StatusCode::CREATED, serialize(&made)?, false));
-    };
-    let input =
-        serde_json::to_vec(input).map_err(|e| ApiError::from(crate::domain::DomainError::Internal(e.into())))?;
-    match idempotency::begin(&state.db, &caller.principal, key, operation, &input).await? {
-        Begin::Replay(answer) => Ok(created(
-            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED),
-            answer.body,
-            true,
-        )),
-        Begin::Proceed(claim) => match create.await {
-            Ok(made) => {
-                let body = serialize(&made)?;
-                idempotency::finish(&state.db, claim, StatusCode::CREATED.as_u16(), &body).await?;
-                Ok(created(StatusCode::CREATED, body, false))
-            }
-            Err(err) => {
-                idempotency::abandon(&state.db, claim).await?;
-                Err(err.into())
-            }
+    let request = key.map(|key| Request {
+        key,
+        operation,
+        input: &input,
+    });
+    Ok(
+        match idempotency::create_once(&state.db, &caller.principal, request, create).await? {
+            Created::New { body, .. } => created(StatusCode::CREATED, body, false),
+            Created::Replay(answer) => created(
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED),
+                answer.body,
+                true,
+            ),
         },
-    }
+    )
 }

@@ -135,14 +135,9 @@ async fn create_pairing(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PairingBody>,
 ) -> ApiResult<Response> {
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        "POST /api/v1/pairings",
-        &body,
-        pairing::create(&state.db, &caller, body.input()),
-    )
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/pairings", &body, async |txn| {
+        pairing::create(txn, &caller, body.input()).await
+    })
     .await
 }
 
@@ -271,7 +266,7 @@ async fn create_unit_pairing(
         &headers,
         "POST /api/v1/unit-pairings",
         &body,
-        pairing::create_unit_pairing(&state.db, &caller, body.input()),
+        async |txn| pairing::create_unit_pairing(txn, &caller, body.input()).await,
     )
     .await
 }

@@ -125,14 +125,9 @@ async fn create(
         default_deadline: body.default_deadline,
         calendar: body.calendar.clone(),
     };
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        "POST /api/v1/plans",
-        &body,
-        plan::create(&state.db, &caller, input),
-    )
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/plans", &body, async |txn| {
+        plan::create(txn, &caller, input).await
+    })
     .await
 }
 

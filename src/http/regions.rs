@@ -101,14 +101,9 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RegionBody>,
 ) -> ApiResult<Response> {
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        "POST /api/v1/regions",
-        &body,
-        region::create(&state.db, &caller, body.input()),
-    )
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/regions", &body, async |txn| {
+        region::create(txn, &caller, body.input()).await
+    })
     .await
 }
 

@@ -84,14 +84,9 @@ async fn create(
         values: values(&body.values),
     };
     let operation = format!("POST /api/v1/tasks/{task_id}/reports");
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        &operation,
-        &body,
-        report::create(&state.db, &caller, input),
-    )
+    idempotent::create(&state, &caller, &headers, &operation, &body, async |txn| {
+        report::create(txn, &caller, input).await
+    })
     .await
 }
 

@@ -221,14 +221,9 @@ async fn create(
         assignments: assignments(body.assignments.clone())?,
         targets: targets(body.targets.clone()),
     };
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        "POST /api/v1/tasks",
-        &body,
-        task::create(&state.db, &caller, input),
-    )
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/tasks", &body, async |txn| {
+        task::create(txn, &caller, input).await
+    })
     .await
 }
 

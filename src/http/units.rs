@@ -103,14 +103,9 @@ async fn create_unit(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UnitBody>,
 ) -> ApiResult<Response> {
-    idempotent::create(
-        &state,
-        &caller,
-        &headers,
-        "POST /api/v1/units",
-        &body,
-        unit::create_unit(&state.db, &caller, body.input()),
-    )
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/units", &body, async |txn| {
+        unit::create_unit(txn, &caller, body.input()).await
+    })
     .await
 }
 
@@ -239,7 +234,7 @@ async fn create_group(
         &headers,
         "POST /api/v1/unit-groups",
         &body,
-        unit::create_group(&state.db, &caller, body.input()),
+        async |txn| unit::create_group(txn, &caller, body.input()).await,
     )
     .await
 }
