@@ -176,60 +176,72 @@ impl TaskChanges {
     }
 }
 
-/// Builds the views of many tasks with a fixed number of queries, whatever
-/// their number: assignments, their units and groups, targets, metrics.
+/// An assignment with the name of its unit or group.
+#[derive(sea_orm::FromQueryResult)]
+struct AssignmentRow {
+    task_id: Uuid,
+    unit_id: Option<Uuid>,
+    group_id: Option<Uuid>,
+    role: String,
+    side: Option<String>,
+    unit_name: Option<String>,
+    group_name: Option<String>,
+}
+
+/// A target with its metric's code.
+#[derive(sea_orm::FromQueryResult)]
+struct TargetRow {
+    id: Uuid,
+    task_id: Uuid,
+    label: Option<String>,
+    comparator: String,
+    value_e4: i64,
+    value_max_e4: Option<i64>,
+    unit_of_measure: String,
+    source_text: String,
+    metric_code: Option<String>,
+}
+
+/// Builds the views of many tasks with two queries, whatever their number:
+/// the assignments with their units' and groups' names, and the targets
+/// with their metrics' codes.
 pub async fn task_views<C: ConnectionTrait>(conn: &C, models: Vec<tasks::Model>) -> DomainResult<Vec<Task>> {
+    use sea_orm::{JoinType, QuerySelect};
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
     let today = china_day(Utc::now());
-    let mut assignments: HashMap<Uuid, Vec<task_assignments::Model>> = HashMap::new();
-    let mut target_rows: HashMap<Uuid, Vec<targets::Model>> = HashMap::new();
-    let mut unit_names: HashMap<Uuid, String> = HashMap::new();
-    let mut group_names: HashMap<Uuid, String> = HashMap::new();
-    let mut metric_codes: HashMap<Uuid, String> = HashMap::new();
+    let mut assignments: HashMap<Uuid, Vec<AssignmentRow>> = HashMap::new();
+    let mut target_rows: HashMap<Uuid, Vec<TargetRow>> = HashMap::new();
     if !ids.is_empty() {
+        let of_unit = task_assignments::Entity::belongs_to(units::Entity)
+            .from(task_assignments::Column::UnitId)
+            .to(units::Column::Id);
+        let of_group = task_assignments::Entity::belongs_to(unit_groups::Entity)
+            .from(task_assignments::Column::GroupId)
+            .to(unit_groups::Column::Id);
         let rows = task_assignments::Entity::find()
+            .join(JoinType::LeftJoin, of_unit.into())
+            .join(JoinType::LeftJoin, of_group.into())
+            .column_as(units::Column::Name, "unit_name")
+            .column_as(unit_groups::Column::Name, "group_name")
             .filter(task_assignments::Column::TaskId.is_in(ids.iter().copied()))
             .order_by_asc(task_assignments::Column::Position)
+            .into_model::<AssignmentRow>()
             .all(conn)
             .await?;
-        let unit_ids: HashSet<Uuid> = rows.iter().filter_map(|a| a.unit_id).collect();
-        let group_ids: HashSet<Uuid> = rows.iter().filter_map(|a| a.group_id).collect();
-        if !unit_ids.is_empty() {
-            unit_names = units::Entity::find()
-                .filter(units::Column::Id.is_in(unit_ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.name))
-                .collect();
-        }
-        if !group_ids.is_empty() {
-            group_names = unit_groups::Entity::find()
-                .filter(unit_groups::Column::Id.is_in(group_ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|g| (g.id, g.name))
-                .collect();
-        }
         for row in rows {
             assignments.entry(row.task_id).or_default().push(row);
         }
+        let of_metric = targets::Entity::belongs_to(metrics::Entity)
+            .from(targets::Column::MetricId)
+            .to(metrics::Column::Id);
         let rows = targets::Entity::find()
+            .join(JoinType::LeftJoin, of_metric.into())
+            .column_as(metrics::Column::Code, "metric_code")
             .filter(targets::Column::TaskId.is_in(ids.iter().copied()))
             .order_by_asc(targets::Column::Position)
+            .into_model::<TargetRow>()
             .all(conn)
             .await?;
-        let metric_ids: HashSet<Uuid> = rows.iter().filter_map(|t| t.metric_id).collect();
-        if !metric_ids.is_empty() {
-            metric_codes = metrics::Entity::find()
-                .filter(metrics::Column::Id.is_in(metric_ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|m| (m.id, m.code))
-                .collect();
-        }
         for row in rows {
             target_rows.entry(row.task_id).or_default().push(row);
         }
@@ -245,16 +257,10 @@ pub async fn task_views<C: ConnectionTrait>(conn: &C, models: Vec<tasks::Model>)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|a| {
-                    let name = match (a.unit_id, a.group_id) {
-                        (Some(id), _) => unit_names.get(&id).cloned(),
-                        (None, Some(id)) => group_names.get(&id).cloned(),
-                        (None, None) => None,
-                    }
-                    .unwrap_or_default();
                     Ok(Assignment {
                         unit_id: a.unit_id,
                         group_id: a.group_id,
-                        name,
+                        name: a.unit_name.or(a.group_name).unwrap_or_default(),
                         role: parse_stored(&a.role)?,
                         side: a.side.as_deref().map(parse_stored).transpose()?,
                     })
@@ -267,7 +273,7 @@ pub async fn task_views<C: ConnectionTrait>(conn: &C, models: Vec<tasks::Model>)
                 .map(|t| {
                     Ok(Target {
                         id: t.id,
-                        metric: t.metric_id.and_then(|id| metric_codes.get(&id).cloned()),
+                        metric: t.metric_code,
                         label: t.label,
                         comparator: parse_stored(&t.comparator)?,
                         value: Amount::from_scaled(t.value_e4),
@@ -316,13 +322,16 @@ pub async fn load_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> DomainResult<(tasks::Model, plans::Model, TaskAccess)> {
-    let task = tasks::Entity::find_by_id(id)
+    use sea_orm::{JoinType, QuerySelect};
+    let of_plan = tasks::Entity::belongs_to(plans::Entity)
+        .from(tasks::Column::PlanId)
+        .to(plans::Column::Id);
+    let (task, plan) = tasks::Entity::find_by_id(id)
+        .join(JoinType::InnerJoin, of_plan.into())
+        .select_also(plans::Entity)
         .one(conn)
         .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
-    let plan = plans::Entity::find_by_id(task.plan_id)
-        .one(conn)
-        .await?
+        .and_then(|(task, plan)| Some((task, plan?)))
         .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
     let access = authz::task_access(conn, &caller.principal, &plan, id).await?;
     if !access.read() {
