@@ -16,6 +16,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://xietong.db";
 /// answered 503 (see [`connect`]).
 pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a PostgreSQL connection may sit idle in the pool before it is
+/// checked on its way out.
+const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// Why the database could not be opened: names the URL, password masked.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot open the database at {url}: {reason}")]
@@ -73,18 +77,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         probe_postgres(url).await.map_err(fail)?;
     }
     let mut options = ConnectOptions::new(with_create_mode(url));
-    options
-        // A connection taken from the pool is checked first (one round trip):
-        // after an outage the idle connections are dead, and without the
-        // check each would fail one request once the database is back.
-        .test_before_acquire(true)
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+    options.sqlx_logging(false).map_sqlx_sqlite_opts(|opts| {
+        opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+    });
     // How long a request waits for a connection (sea-orm's connect timeout
     // is the same pool setting). While PostgreSQL is unreachable the pool
     // keeps retrying until this runs out, so it is how long a request hangs
@@ -94,11 +92,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     // waits longer for its turn rather than fail.
     if postgres {
         options
+            // A connection that sat idle in the pool for a second is checked
+            // before use (one round trip): after an outage the idle
+            // connections are dead, and without the check each would fail
+            // one request once the database is back. A busy connection is
+            // not: checking every one would add a round trip to every
+            // statement (sqlx already checks each on its way back).
+            .test_before_acquire_if_idle_for(POSTGRES_PING_AFTER_IDLE)
             .max_connections(16)
             .min_connections(1)
             .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT);
     } else {
         options
+            // A SQLite connection does not die while idle.
+            .test_before_acquire(false)
             .max_connections(8)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10));
