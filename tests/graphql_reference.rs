@@ -455,3 +455,45 @@ async fn units_groups_pairings_unit_pairings_events_and_metrics() {
     .await;
     assert_eq!(by_id["metric"]["code"], "investment_funds");
 }
+
+/// A unit reached through another object (here a user's) is batch loaded
+/// with its aliases in one statement: they read as on the unit itself, in
+/// the same order, and a unit without aliases has an empty list.
+#[tokio::test]
+async fn units_loaded_through_a_relation_carry_their_aliases() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let made = ok(
+        &app,
+        &admin,
+        "mutation($input: UnitInput!) { createUnit(input: $input) { uuid aliases } }",
+        json!({"input": {"regionId": p.recipient, "name": "县就业和人才中心", "kind": "DEPARTMENT",
+                         "aliases": ["县就业人才中心", "县人才中心", "就业中心"]}}),
+    )
+    .await["createUnit"]
+        .clone();
+    let unit = made["uuid"].as_str().expect("a uuid").parse().expect("a uuid");
+    app.user("jy-1", Role::UnitUser, Some(unit)).await;
+    app.user("jy-2", Role::UnitUser, Some(unit)).await;
+    app.user("jxw", Role::UnitUser, Some(p.recipient_unit)).await;
+    let users = ok(
+        &app,
+        &admin,
+        "{ users(first: 10) { nodes { username unit { uuid aliases } } } }",
+        json!({}),
+    )
+    .await;
+    let nodes = users["users"]["nodes"].as_array().expect("users").clone();
+    let aliases_of = |name: &str| {
+        nodes
+            .iter()
+            .find(|n| n["username"] == name)
+            .map(|n| n["unit"]["aliases"].clone())
+            .unwrap_or_else(|| panic!("{name} listed: {users}"))
+    };
+    assert_eq!(aliases_of("jy-1"), made["aliases"], "{users}");
+    assert_eq!(aliases_of("jy-2"), made["aliases"]);
+    assert_eq!(made["aliases"].as_array().map(Vec::len), Some(3), "{made}");
+    assert_eq!(aliases_of("jxw"), json!([]));
+}

@@ -835,18 +835,64 @@ pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_v
     Ok(())
 }
 
-/// The units with these ids that exist, in no particular order, with a
-/// fixed number of queries: for batch loading.
+/// The units with these ids that exist, in no particular order, with their
+/// aliases, in one statement: for batch loading.
 pub async fn get_units<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Unit>> {
+    use sea_orm::QuerySelect;
     authz::require_reader(&caller.principal)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let models = units::Entity::find()
+    let rows = units::Entity::find()
+        .column_as(aliases_as_json(conn.get_database_backend()), "aliases")
         .filter(units::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<UnitRow>()
         .all(conn)
         .await?;
-    unit_views(conn, models).await
+    rows.into_iter()
+        .map(|row| {
+            Ok(Unit {
+                id: row.id,
+                region_id: row.region_id,
+                kind: parse_stored(&row.kind)?,
+                aliases: serde_json::from_str(&row.aliases)
+                    .map_err(|e| DomainError::Internal(anyhow::anyhow!("aggregated aliases: {e}")))?,
+                name: row.name,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                version: row.version,
+            })
+        })
+        .collect()
+}
+
+/// A unit with its aliases, read in one statement.
+#[derive(sea_orm::FromQueryResult)]
+struct UnitRow {
+    id: Uuid,
+    region_id: Uuid,
+    name: String,
+    kind: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i32,
+    /// A JSON array of strings, in the order [`aliases_by_owner`] gives.
+    aliases: String,
+}
+
+/// The aliases of the row's unit (`units`) as a JSON array, in the same
+/// order as [`aliases_by_owner`]: a column of [`UnitRow`].
+fn aliases_as_json(backend: sea_orm::DatabaseBackend) -> sea_orm::sea_query::Expr {
+    sea_orm::sea_query::Expr::cust(match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "(SELECT coalesce(json_agg(a.alias ORDER BY a.alias), '[]')::text \
+             FROM unit_aliases a WHERE a.unit_id = units.id)"
+        }
+        _ => {
+            "(SELECT json_group_array(alias) FROM \
+             (SELECT a.alias FROM unit_aliases a WHERE a.unit_id = units.id ORDER BY a.alias))"
+        }
+    })
 }
 
 /// The unit groups with these ids that exist, in no particular order, with
