@@ -17,7 +17,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://xietong.db";
 pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long a PostgreSQL connection may sit idle in the pool before it is
-/// checked on its way out.
+/// checked before it is handed out.
 const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Why the database could not be opened: names the URL, password masked.
