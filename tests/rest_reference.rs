@@ -1479,6 +1479,39 @@ async fn a_failed_create_leaves_its_idempotency_key_free() {
     assert_eq!(again.json(), retried.json());
 }
 
+/// A create that fails does not bind its key to its input: the client may
+/// correct the input and send it under the same key (were the failed
+/// attempt's claim kept, the new input would be refused as another
+/// request's).
+#[tokio::test]
+async fn a_failed_create_does_not_bind_its_key_to_its_input() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    create(
+        &app,
+        &admin,
+        "/api/v1/regions",
+        &json!({"name": "渝中区", "kind": "district"}),
+    )
+    .await;
+    let headers = [("idempotency-key", "corrected")];
+    let refused = send(
+        &app,
+        &admin,
+        "POST",
+        "/api/v1/regions",
+        Some(&json!({"name": "渝中区", "kind": "district"})),
+        &headers,
+    )
+    .await;
+    assert_problem(&refused, 409, "CONFLICT");
+    let corrected = json!({"name": "巫溪县", "kind": "county"});
+    let made = send(&app, &admin, "POST", "/api/v1/regions", Some(&corrected), &headers).await;
+    assert_eq!(made.status, 201, "{}", text(&made));
+    assert_eq!(made.header("idempotent-replayed"), None, "it ran now");
+    assert_eq!(made.json()["name"], "巫溪县");
+}
+
 /// Versions before claim, create and answer shared a transaction could
 /// leave a claim without an answer when their process died mid-request
 /// (nothing else of that request committed). A retry takes such a claim

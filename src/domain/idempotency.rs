@@ -149,7 +149,9 @@ async fn claim(txn: &DatabaseTransaction, principal: &Principal, request: Reques
         .filter(idempotency_keys::Column::Key.eq(request.key))
         .one(txn)
         .await?
-        .ok_or_else(|| DomainError::conflict("the idempotency key is being released; retry"))?;
+        // Nothing deletes a committed key; should one vanish between the
+        // insert and this read all the same, a retry claims it anew.
+        .ok_or_else(|| DomainError::conflict("the idempotency key changed while it was read; retry"))?;
     if first.request_hash != hash || first.operation != request.operation {
         return Err(DomainError::invalid(
             "Idempotency-Key",

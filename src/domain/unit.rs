@@ -110,18 +110,24 @@ pub async fn unit_views<C: ConnectionTrait>(conn: &C, models: Vec<units::Model>)
     models
         .into_iter()
         .map(|m| {
-            Ok(Unit {
-                id: m.id,
-                region_id: m.region_id,
-                kind: parse_stored(&m.kind)?,
-                aliases: aliases.remove(&m.id).unwrap_or_default(),
-                name: m.name,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-                version: m.version,
-            })
+            let own = aliases.remove(&m.id).unwrap_or_default();
+            view(m, own)
         })
         .collect()
+}
+
+/// A unit as the service shows it: its row and its aliases.
+fn view(m: units::Model, aliases: Vec<String>) -> DomainResult<Unit> {
+    Ok(Unit {
+        id: m.id,
+        region_id: m.region_id,
+        kind: parse_stored(&m.kind)?,
+        aliases,
+        name: m.name,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    })
 }
 
 async fn unit_view<C: ConnectionTrait>(conn: &C, model: units::Model) -> DomainResult<Unit> {
@@ -851,17 +857,18 @@ pub async fn get_units<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uui
         .await?;
     rows.into_iter()
         .map(|row| {
-            Ok(Unit {
+            let aliases = serde_json::from_str(&row.aliases)
+                .map_err(|e| DomainError::Internal(anyhow::anyhow!("aggregated aliases: {e}")))?;
+            let model = units::Model {
                 id: row.id,
                 region_id: row.region_id,
-                kind: parse_stored(&row.kind)?,
-                aliases: serde_json::from_str(&row.aliases)
-                    .map_err(|e| DomainError::Internal(anyhow::anyhow!("aggregated aliases: {e}")))?,
                 name: row.name,
+                kind: row.kind,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 version: row.version,
-            })
+            };
+            view(model, aliases)
         })
         .collect()
 }

@@ -3,9 +3,8 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-
 use sea_orm::DatabaseTransaction;
+use serde::Serialize;
 
 use super::problem::ApiResult;
 use crate::AppState;
