@@ -6,6 +6,7 @@
 mod batching;
 mod connection;
 mod context;
+mod eager;
 mod error;
 mod http;
 mod ids;
@@ -44,6 +45,7 @@ impl AppSchema {
     /// The schema over `state`, bounded by `limits`.
     pub fn new(state: AppState, limits: Limits) -> AppSchema {
         let feed = subscription::ChangeFeed::new(state.db.clone());
+        // No extension: `eager` lists resolve their fields without them.
         let schema = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
             .data(feed)
             .data(state)

@@ -14,6 +14,7 @@ use crate::domain::task::{Assignment, Target, Task};
 use crate::domain::values::Amount;
 use crate::graphql::connection::{Keyed, PageArgs, connection, cost, slice};
 use crate::graphql::context::loader;
+use crate::graphql::eager::Eager;
 use crate::graphql::ids::global_id;
 use crate::graphql::loaders::{GroupKey, PlanKey, PlanTasksKey, TaskReportsKey};
 use crate::graphql::scalars::{AssignmentRole, Comparator, PlanStatus, Side, TaskStatus};
@@ -226,17 +227,17 @@ impl TaskNode {
         self.0.notes.as_deref()
     }
     /// The units and groups assigned (牵头责任单位 and 配合单位), in document order.
-    async fn assignments(&self) -> Vec<AssignmentObject> {
+    async fn assignments(&self) -> Eager<AssignmentObject> {
         self.0.assignments.iter().cloned().map(AssignmentObject).collect()
     }
     /// The quantitative targets (指标), in document order.
-    async fn targets(&self) -> Vec<TargetObject> {
+    async fn targets(&self) -> Eager<TargetObject> {
         self.0.targets.iter().cloned().map(TargetObject).collect()
     }
     /// The progress reports (进展报告) on the task that the caller may see,
     /// by period; loaded for every task of the query at once.
     #[graphql(complexity = "20 * child_complexity + 1")]
-    async fn reports(&self, ctx: &Context<'_>) -> Result<Vec<ReportNode>> {
+    async fn reports(&self, ctx: &Context<'_>) -> Result<Eager<ReportNode>> {
         Ok(loader(ctx)?
             .load_one(TaskReportsKey(self.0.id))
             .await?

@@ -12,6 +12,7 @@ use crate::domain::report::{Report, ReportValue};
 use crate::domain::values::{Amount, ReportPeriod};
 use crate::graphql::connection::{Keyed, connection};
 use crate::graphql::context::loader;
+use crate::graphql::eager::Eager;
 use crate::graphql::ids::global_id;
 use crate::graphql::loaders::TaskKey;
 use crate::graphql::scalars::ReportStatus;
@@ -57,7 +58,7 @@ impl ReportNode {
         &self.0.text
     }
     /// The actual reached for each target, for the year to date (年度累计).
-    async fn values(&self) -> Vec<ReportValueObject> {
+    async fn values(&self) -> Eager<ReportValueObject> {
         self.0.values.iter().cloned().map(ReportValueObject).collect()
     }
     /// The user who made it.
