@@ -14,6 +14,7 @@ use std::borrow::Cow;
 
 use async_graphql::futures_util::FutureExt;
 use async_graphql::indexmap::IndexMap;
+use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_list;
@@ -142,25 +143,28 @@ fn object<T: ContainerType + ?Sized>(
 /// a fragment and by the field itself) keeps its first value and merges
 /// the objects under it, as async-graphql does.
 fn merge(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    let Some(previous) = target.get_mut(&key) else {
-        target.insert(key, value);
-        return;
+    let previous = match target.entry(key) {
+        Entry::Vacant(entry) => {
+            entry.insert(value);
+            return;
+        }
+        Entry::Occupied(entry) => entry.into_mut(),
     };
     match (previous, value) {
-        (Value::Object(into), Value::Object(from)) => {
-            for (key, value) in from {
-                merge(into, key, value);
-            }
-        }
+        (Value::Object(into), Value::Object(from)) => merge_all(into, from),
         (Value::List(into), Value::List(from)) => {
             for (into, from) in into.iter_mut().zip(from) {
                 if let (Value::Object(into), Value::Object(from)) = (into, from) {
-                    for (key, value) in from {
-                        merge(into, key, value);
-                    }
+                    merge_all(into, from);
                 }
             }
         }
         _ => {}
+    }
+}
+
+fn merge_all(into: &mut IndexMap<Name, Value>, from: IndexMap<Name, Value>) {
+    for (key, value) in from {
+        merge(into, key, value);
     }
 }
