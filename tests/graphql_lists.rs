@@ -1,6 +1,6 @@
 //! A task's reports, their values, its targets and its assignments are
 //! resolved in place when nothing in them waits on a loader, and the usual
-//! way when something does (`unit { name }`, `task { seq }`). Both ways
+//! way when something does (`unit { name }`). Both ways
 //! must give the same answer, through aliases, fragments, `__typename`,
 //! fields selected twice and directives.
 
@@ -39,9 +39,10 @@ async fn task_with_reports(app: &TestApp) -> (String, String) {
     (t.id.to_string(), app.bearer_of_new_admin().await)
 }
 
-/// The task's lists as `fields` select them, and again with `waiting`
-/// added to every report and assignment (which sends those lists the
-/// usual way); `waiting`'s keys are removed from the second answer.
+/// The task's lists as `fields` select them (`WAITING` marks where a
+/// field may go), and again with `unit { name }` at each `WAITING`, which
+/// sends those lists the usual way; `unit` is removed from the second
+/// answer after checking it came.
 async fn both_ways(app: &TestApp, bearer: &str, id: &str, fields: &str) -> (Value, Value) {
     let mut declared = String::from("$id: ID!");
     for flag in ["$yes", "$no"] {
