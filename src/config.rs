@@ -1,12 +1,13 @@
 //! Configuration of the service: each setting from a flag or the
 //! environment variable of the same meaning (CONTRACT.md).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use clap::Args;
 
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::domain::rate_limit::RateLimits;
+use crate::domain::session::SessionPolicy;
 
 /// A secret that never reaches a log: `Debug` prints a placeholder.
 #[derive(Clone)]
@@ -93,6 +94,24 @@ pub struct ServeArgs {
     /// Requests served at once; more are answered 503 at once.
     #[arg(long, env = "XIETONG_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_concurrent_requests: u32,
+
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated
+    /// addresses or CIDR blocks (`10.0.0.0/8,fd00::/8`); none by default, and
+    /// then the client's address is the TCP peer's.
+    #[arg(long, env = "XIETONG_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
+    /// Failed sign-ins from one address, for accounts that never signed in
+    /// from it, within 15 minutes before that address is held back; 0 turns
+    /// the bound off, and so does turning off the per-address rate limit.
+    #[arg(long, env = "XIETONG_SIGN_IN_FAILURES_PER_ADDRESS", default_value_t = SessionPolicy::default().failures_per_address)]
+    pub sign_in_failures_per_address: u32,
+
+    /// Seconds within which a refresh token presented again from the same
+    /// address gets the answer its first use got, instead of ending the
+    /// session (concurrent refreshes by tabs and apps); 0 turns the grace off.
+    #[arg(long, env = "XIETONG_REFRESH_GRACE_SECS", default_value_t = SessionPolicy::default().refresh_grace_secs, value_parser = clap::value_parser!(u32).range(0..=300))]
+    pub refresh_grace_secs: u32,
 }
 
 impl ServeArgs {
@@ -102,6 +121,31 @@ impl ServeArgs {
             per_token: self.rate_limit_per_token,
             per_address: self.rate_limit_per_address,
         }
+    }
+
+    /// How sign-in and refresh are bounded.
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            failures_per_address: if self.rate_limit_per_address == 0 {
+                0
+            } else {
+                self.sign_in_failures_per_address
+            },
+            refresh_grace_secs: self.refresh_grace_secs,
+        }
+    }
+
+    /// The trusted proxies, checked: each an address or a CIDR block.
+    pub fn checked_trusted_proxies(&self) -> Result<Vec<AddressBlock>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<AddressBlock>()
+                    .map_err(|e| format!("XIETONG_TRUSTED_PROXIES: `{p}`: {e}"))
+            })
+            .collect()
     }
 
     /// The CORS origins, checked: each `scheme://host[:port]`, no wildcard.
@@ -144,6 +188,82 @@ impl Default for ServeArgs {
             rate_limit_per_address: RateLimits::default().per_address,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            trusted_proxies: Vec::new(),
+            sign_in_failures_per_address: SessionPolicy::default().failures_per_address,
+            refresh_grace_secs: SessionPolicy::default().refresh_grace_secs,
         }
+    }
+}
+
+/// A block of addresses: `10.0.0.0/8`, `fd00::/8`, or one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddressBlock {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl AddressBlock {
+    /// Whether `addr` lies in the block. An IPv4 address written as IPv6
+    /// (`::ffff:10.0.0.1`) is the IPv4 address.
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        match (self.network, addr.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for AddressBlock {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<AddressBlock, String> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (text, None),
+        };
+        let network = addr
+            .parse::<IpAddr>()
+            .map_err(|_| "not an IP address or CIDR block like 10.0.0.0/8".to_owned())?
+            .to_canonical();
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= bits)
+                .ok_or_else(|| format!("the prefix length must be 0 to {bits}"))?,
+        };
+        Ok(AddressBlock { network, prefix })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_blocks_hold_what_their_prefix_says() {
+        let block: AddressBlock = "10.1.0.0/16".parse().expect("block");
+        assert!(block.contains("10.1.255.3".parse().expect("ip")));
+        assert!(!block.contains("10.2.0.1".parse().expect("ip")));
+        assert!(block.contains("::ffff:10.1.0.9".parse().expect("ip")));
+        let one: AddressBlock = "127.0.0.1".parse().expect("block");
+        assert!(one.contains("127.0.0.1".parse().expect("ip")));
+        assert!(!one.contains("127.0.0.2".parse().expect("ip")));
+        let all: AddressBlock = "0.0.0.0/0".parse().expect("block");
+        assert!(all.contains("203.0.113.9".parse().expect("ip")));
+        let v6: AddressBlock = "fd00::/8".parse().expect("block");
+        assert!(v6.contains("fd12::1".parse().expect("ip")));
+        assert!(!v6.contains("fe80::1".parse().expect("ip")));
+        assert!("10.0.0.0/33".parse::<AddressBlock>().is_err());
+        assert!("proxy.local".parse::<AddressBlock>().is_err());
     }
 }

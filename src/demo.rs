@@ -278,6 +278,7 @@ pub async fn load(db: &DatabaseConnection, password: Option<&str>) -> anyhow::Re
             client_id: Some("demo-platform".into()),
             name: "重庆市对口协同发展平台（演示）".into(),
             scopes: vec!["read".into(), "write".into()],
+            default_scopes: Vec::new(),
         },
     )
     .await;

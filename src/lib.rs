@@ -31,11 +31,16 @@ pub struct AppState {
     pub requests: Arc<tokio::sync::Semaphore>,
     /// How long a request may take.
     pub request_timeout: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<Vec<config::AddressBlock>>,
+    /// How sign-in and refresh are bounded.
+    pub session: domain::session::SessionPolicy,
 }
 
 impl AppState {
     /// The state of a served app; `secret` is the HS256 key of its tokens.
-    /// Origins that fail [`config::ServeArgs::checked_cors_origins`] are
+    /// Origins that fail [`config::ServeArgs::checked_cors_origins`] and
+    /// proxies that fail [`config::ServeArgs::checked_trusted_proxies`] are
     /// left out; `serve` refuses to start with them.
     pub fn new(db: DatabaseConnection, serve: &config::ServeArgs, secret: &[u8]) -> AppState {
         AppState {
@@ -47,6 +52,8 @@ impl AppState {
                 usize::try_from(serve.max_concurrent_requests).unwrap_or(usize::MAX),
             )),
             request_timeout: std::time::Duration::from_secs(serve.request_timeout_secs),
+            trusted_proxies: Arc::new(serve.checked_trusted_proxies().unwrap_or_default()),
+            session: serve.session_policy(),
         }
     }
 }

@@ -213,6 +213,9 @@ enum ClientCommand {
         /// `read` and/or `write`.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// What a token request naming no scope gets; `read` when omitted.
+        #[arg(long = "default-scope")]
+        default_scopes: Vec<String>,
     },
     /// Give a client a new secret and print it; the old one stops working.
     Rotate { client_id: String },
@@ -291,6 +294,21 @@ async fn run_migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
 
 async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<()> {
     serve.checked_cors_origins().map_err(anyhow::Error::msg)?;
+    serve.checked_trusted_proxies().map_err(anyhow::Error::msg)?;
+    let secret = match &serve.jwt_secret {
+        Some(secret) if secret.expose().len() >= 32 => secret.expose().as_bytes().to_vec(),
+        // An empty value (a compose file passing an unset variable on) is
+        // no value.
+        Some(secret) if !secret.expose().trim().is_empty() => {
+            anyhow::bail!("XIETONG_JWT_SECRET must be at least 32 characters")
+        }
+        _ => {
+            eprintln!(
+                "xietong: XIETONG_JWT_SECRET is not set: signing tokens with a random key; they end when the process does"
+            );
+            xietong::auth::secret::random_token()?.into_bytes()
+        }
+    };
     let conn = open(database).await?;
     let listener = TcpListener::bind(serve.bind)
         .await
@@ -298,16 +316,6 @@ async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<
     let addr = listener.local_addr()?;
     let shutdown = xietong::shutdown_signal().map_err(|e| anyhow::anyhow!("cannot listen for signals: {e}"))?;
     tracing::info!(database = %db::mask_url(&database.database_url), "xietong listening on http://{addr}");
-    let secret = match &serve.jwt_secret {
-        Some(secret) if secret.expose().len() >= 32 => secret.expose().as_bytes().to_vec(),
-        Some(_) => anyhow::bail!("XIETONG_JWT_SECRET must be at least 32 characters"),
-        None => {
-            eprintln!(
-                "xietong: XIETONG_JWT_SECRET is not set: signing tokens with a random key; they end when the process does"
-            );
-            xietong::auth::secret::random_token()?.into_bytes()
-        }
-    };
     xietong::serve(listener, AppState::new(conn, &serve, &secret), shutdown).await?;
     tracing::info!("xietong stopped");
     Ok(())
@@ -374,6 +382,7 @@ async fn run_client(database: &DatabaseArgs, command: ClientCommand) -> anyhow::
             name,
             client_id,
             scopes,
+            default_scopes,
         } => client::create(
             &conn,
             &system,
@@ -381,6 +390,7 @@ async fn run_client(database: &DatabaseArgs, command: ClientCommand) -> anyhow::
                 client_id,
                 name,
                 scopes,
+                default_scopes,
             },
         )
         .await

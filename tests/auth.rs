@@ -3,9 +3,12 @@
 
 mod common;
 
-use common::{TEST_JWT_SECRET, TestApp, assert_problem};
+use std::sync::Arc;
+
+use common::{TEST_JWT_SECRET, TestApp, assert_problem, race};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
+use xietong::config::ServeArgs;
 use xietong::domain::values::{Cluster, RegionKind, Role, UnitKind};
 
 fn claims(overrides: Value) -> Value {
@@ -173,7 +176,11 @@ async fn refresh(app: &TestApp, token: &str) -> common::TestResponse {
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_serving(ServeArgs {
+        refresh_grace_secs: 0,
+        ..ServeArgs::default()
+    })
+    .await;
     app.user("viewer", Role::Viewer, None).await;
     let first = app.login("viewer").await;
     let r1 = first["refresh_token"].as_str().expect("refresh").to_owned();
@@ -190,6 +197,96 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
         .expect("refresh")
         .to_owned();
     assert_eq!(refresh(&app, &other).await.status, 200);
+}
+
+/// Sends `n` refreshes of `token` at once; returns their answers.
+async fn race_refreshes(app: &Arc<TestApp>, token: &str, n: usize) -> Vec<Value> {
+    let body = json!({ "refresh_token": token });
+    let racers = (0..n)
+        .map(|_| ("POST", "/api/v1/auth/refresh".to_owned(), Some(body.clone()), vec![]))
+        .collect();
+    race(app, racers)
+        .await
+        .into_iter()
+        .map(|answer| {
+            assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+            answer.json()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_within_the_grace_window_keep_the_session() {
+    let app = Arc::new(TestApp::spawn().await);
+    app.user("viewer", Role::Viewer, None).await;
+    let mut token = app.login("viewer").await["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    for racers in [2, 10] {
+        let answers = race_refreshes(&app, &token, racers).await;
+        // Every racer got the same pair: the tabs go on with one session.
+        for answer in &answers {
+            assert_eq!(answer["refresh_token"], answers[0]["refresh_token"]);
+            assert_eq!(answer["access_token"], answers[0]["access_token"]);
+        }
+        assert_ne!(answers[0]["refresh_token"], token.as_str());
+        let bearer = format!("Bearer {}", answers[0]["access_token"].as_str().expect("access"));
+        assert_eq!(app.as_bearer(&bearer, "GET", "/api/v1/me", None).await.status, 200);
+        token = answers[0]["refresh_token"].as_str().expect("refresh").to_owned();
+    }
+    // The winners' token goes on working.
+    assert_eq!(refresh(&app, &token).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refresh_token_reused_after_the_window_or_from_elsewhere_ends_the_family() {
+    let app = TestApp::spawn_serving(ServeArgs {
+        refresh_grace_secs: 1,
+        ..behind_a_proxy()
+    })
+    .await;
+    app.user("viewer", Role::Viewer, None).await;
+    let refresh_from = |token: String, from: &'static str| {
+        let app = &app;
+        async move {
+            app.request(
+                "POST",
+                "/api/v1/auth/refresh",
+                Some(&json!({"refresh_token": token})),
+                &[("x-forwarded-for", from)],
+            )
+            .await
+        }
+    };
+    let login = |from: &'static str| {
+        let app = &app;
+        async move {
+            sign_in(app, "viewer", "viewer-password", from).await.json()["refresh_token"]
+                .as_str()
+                .expect("refresh")
+                .to_owned()
+        }
+    };
+
+    // From another address, even at once: a stolen token.
+    let r1 = login("10.0.0.1").await;
+    let r2 = refresh_from(r1.clone(), "10.0.0.1").await.json()["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    assert_problem(&refresh_from(r1, "10.0.0.2").await, 401, "UNAUTHENTICATED");
+    assert_problem(&refresh_from(r2, "10.0.0.1").await, 401, "UNAUTHENTICATED");
+
+    // From the same address after the window.
+    let r1 = login("10.0.0.1").await;
+    let r2 = refresh_from(r1.clone(), "10.0.0.1").await.json()["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_problem(&refresh_from(r1, "10.0.0.1").await, 401, "UNAUTHENTICATED");
+    assert_problem(&refresh_from(r2, "10.0.0.1").await, 401, "UNAUTHENTICATED");
 }
 
 #[tokio::test]
@@ -463,6 +560,113 @@ async fn integration_clients_trade_credentials_for_tokens() {
 }
 
 #[tokio::test]
+async fn a_client_token_asked_for_without_a_scope_reads_and_may_not_write() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let p = common::seed::yuzhong_wuxi(&app.db).await;
+    let plan = format!("/api/v1/plans/{}", p.plan);
+    let token = |client_id: &'static str, secret: String, scope: &'static str| {
+        let app = &app;
+        async move {
+            let granted = app
+                .request_raw(
+                    "POST",
+                    "/api/v1/auth/token",
+                    format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}{scope}"),
+                    "application/x-www-form-urlencoded",
+                    &[],
+                )
+                .await;
+            assert_eq!(granted.status, 200, "{}", String::from_utf8_lossy(&granted.body));
+            granted.json()
+        }
+    };
+    let etag = app
+        .as_bearer(&admin, "GET", &plan, None)
+        .await
+        .header("etag")
+        .expect("an ETag")
+        .to_owned();
+    let rename = |bearer: String| {
+        let app = &app;
+        let plan = plan.clone();
+        let etag = etag.clone();
+        async move {
+            app.request(
+                "PATCH",
+                &plan,
+                Some(&json!({"title": "渝中区·巫溪县2025年度对口协同发展任务清单（修订）"})),
+                &[("authorization", &bearer), ("if-match", &etag)],
+            )
+            .await
+        }
+    };
+
+    // A platform holding both scopes, made without saying which is default.
+    let created = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/clients",
+            Some(&json!({"client_id": "cq-platform", "name": "重庆市对口协同平台", "scopes": ["write", "read"]})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(created.json()["default_scopes"], json!(["read"]));
+    let secret = created.json()["client_secret"].as_str().expect("secret").to_owned();
+    let unscoped = token("cq-platform", secret.clone(), "").await;
+    assert_eq!(unscoped["scope"], "read");
+    let bearer = format!("Bearer {}", unscoped["access_token"].as_str().expect("token"));
+    assert_eq!(app.as_bearer(&bearer, "GET", &plan, None).await.status, 200);
+    // Refused for its scope, and told so: RFC 6750's challenge names it.
+    let refused = rename(bearer).await;
+    assert_problem(&refused, 403, "FORBIDDEN");
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("`write` scope")),
+        "{}",
+        refused.json()
+    );
+    let challenge = refused.header("www-authenticate").expect("a challenge");
+    assert!(
+        challenge.starts_with("Bearer ")
+            && challenge.contains("error=\"insufficient_scope\"")
+            && challenge.contains("scope=\"write\""),
+        "{challenge}"
+    );
+    // Asked for, `write` is granted and writes.
+    let scoped = token("cq-platform", secret, "&scope=read%20write").await;
+    assert_eq!(scoped["scope"], "read write");
+    let bearer = format!("Bearer {}", scoped["access_token"].as_str().expect("token"));
+    assert_eq!(rename(bearer).await.status, 200);
+
+    // A default set at creation must be among the client's scopes.
+    let bad = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/clients",
+            Some(&json!({"name": "只读平台", "scopes": ["read"], "default_scopes": ["write"]})),
+        )
+        .await;
+    assert_problem(&bad, 422, "VALIDATION_FAILED");
+    assert_eq!(bad.json()["errors"][0]["field"], "default_scopes[0]");
+    // A platform that should write without asking says so when made.
+    let writer = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/clients",
+            Some(&json!({"client_id": "cq-writer", "name": "写入平台", "scopes": ["read", "write"], "default_scopes": ["read", "write"]})),
+        )
+        .await;
+    assert_eq!(writer.json()["default_scopes"], json!(["read", "write"]));
+    let secret = writer.json()["client_secret"].as_str().expect("secret").to_owned();
+    assert_eq!(token("cq-writer", secret, "").await["scope"], "read write");
+}
+
+#[tokio::test]
 async fn administrators_manage_users_and_others_may_not() {
     let app = TestApp::spawn().await;
     let admin = app.bearer_of_new_admin().await;
@@ -646,20 +850,172 @@ async fn bad_bodies_are_problems() {
     assert_problem(&too_large, 413, "PAYLOAD_TOO_LARGE");
 }
 
+async fn sign_in(app: &TestApp, username: &str, password: &str, from: &str) -> common::TestResponse {
+    app.request(
+        "POST",
+        "/api/v1/auth/login",
+        Some(&json!({"username": username, "password": password})),
+        &[("x-forwarded-for", from)],
+    )
+    .await
+}
+
+/// Served behind a proxy on loopback, so `X-Forwarded-For` names the client.
+fn behind_a_proxy() -> ServeArgs {
+    ServeArgs {
+        trusted_proxies: vec!["127.0.0.1".into()],
+        ..ServeArgs::default()
+    }
+}
+
 #[tokio::test]
-async fn many_failures_from_one_address_are_throttled_whatever_the_username() {
+async fn failed_sign_ins_for_other_accounts_leave_a_correct_sign_in_from_the_address_working() {
+    // One address (an office's NAT), no proxy configured: the TCP peer.
     let app = TestApp::spawn().await;
-    for n in 0..5 {
-        let body = json!({"username": format!("guess-{n}"), "password": "wrong-password"});
+    app.user("wx-jxw", Role::Viewer, None).await;
+    for n in 0..30 {
+        let failed = sign_in(&app, &format!("guess-{n}"), "wrong-password", "ignored").await;
+        assert_problem(&failed, 401, "UNAUTHENTICATED");
+    }
+    // A user who never signed in before, from the same address.
+    assert_eq!(sign_in(&app, "wx-jxw", "wx-jxw-password", "ignored").await.status, 200);
+}
+
+#[tokio::test]
+async fn the_address_bound_holds_back_accounts_new_to_the_address_and_is_off_with_the_address_limit() {
+    let bounded = ServeArgs {
+        sign_in_failures_per_address: 10,
+        ..ServeArgs::default()
+    };
+    let app = TestApp::spawn_serving(bounded.clone()).await;
+    app.user("regular", Role::Viewer, None).await;
+    app.user("newcomer", Role::Viewer, None).await;
+    app.login("regular").await;
+    for n in 0..10 {
         assert_eq!(
-            app.request("POST", "/api/v1/auth/login", Some(&body), &[]).await.status,
+            sign_in(&app, &format!("guess-{n}"), "wrong-password", "-").await.status,
             401
         );
     }
-    let body = json!({"username": "guess-9", "password": "wrong-password"});
-    let limited = app.request("POST", "/api/v1/auth/login", Some(&body), &[]).await;
-    assert_problem(&limited, 429, "RATE_LIMITED");
-    assert!(limited.header("retry-after").is_some());
+    // Someone sprays passwords from here: an account that never signed in
+    // from here waits; one that did, its owner at their usual desk, does not.
+    let held = sign_in(&app, "newcomer", "newcomer-password", "-").await;
+    assert_problem(&held, 429, "RATE_LIMITED");
+    let retry: u64 = held
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=30).contains(&retry), "{retry}");
+    assert_eq!(sign_in(&app, "regular", "regular-password", "-").await.status, 200);
+
+    // Behind a proxy the operator turns the per-address limit off, and the
+    // sign-in bound with it.
+    let app = TestApp::spawn_serving(ServeArgs {
+        rate_limit_per_address: 0,
+        ..bounded
+    })
+    .await;
+    app.user("newcomer", Role::Viewer, None).await;
+    for n in 0..15 {
+        assert_eq!(
+            sign_in(&app, &format!("guess-{n}"), "wrong-password", "-").await.status,
+            401
+        );
+    }
+    assert_eq!(sign_in(&app, "newcomer", "newcomer-password", "-").await.status, 200);
+}
+
+#[tokio::test]
+async fn five_failures_for_an_account_hold_back_that_address_for_that_account_alone() {
+    let app = TestApp::spawn_serving(behind_a_proxy()).await;
+    app.user("wx-jxw", Role::Viewer, None).await;
+    app.user("wx-swj", Role::Viewer, None).await;
+    for _ in 0..5 {
+        assert_eq!(sign_in(&app, "wx-jxw", "wrong-password", "10.0.0.1").await.status, 401);
+    }
+    let held = sign_in(&app, "wx-jxw", "wx-jxw-password", "10.0.0.1").await;
+    assert_problem(&held, 429, "RATE_LIMITED");
+    let retry: u64 = held
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=30).contains(&retry), "{retry}");
+    // The same account from another desk, another account from this one.
+    assert_eq!(sign_in(&app, "wx-jxw", "wx-jxw-password", "10.0.0.2").await.status, 200);
+    assert_eq!(sign_in(&app, "wx-swj", "wx-swj-password", "10.0.0.1").await.status, 200);
+}
+
+#[tokio::test]
+async fn an_account_guessed_from_many_addresses_answers_strangers_as_a_wrong_password() {
+    let app = TestApp::spawn_serving(behind_a_proxy()).await;
+    app.user("wx-fgw", Role::Viewer, None).await;
+    // The owner's office.
+    assert_eq!(sign_in(&app, "wx-fgw", "wx-fgw-password", "10.1.0.1").await.status, 200);
+    // Twenty guesses, each from an address of its own.
+    for n in 1..=20 {
+        let guess = sign_in(&app, "wx-fgw", &format!("guess-{n}-password"), &format!("10.2.0.{n}")).await;
+        assert_problem(&guess, 401, "UNAUTHENTICATED");
+    }
+    // The right password from a stranger's address reads exactly as a wrong
+    // one, so guessing on tells nothing.
+    let right = sign_in(&app, "wx-fgw", "wx-fgw-password", "10.3.0.1").await;
+    let wrong = sign_in(&app, "wx-fgw", "another-guess", "10.3.0.2").await;
+    assert_problem(&right, 401, "UNAUTHENTICATED");
+    assert_eq!(right.json(), wrong.json());
+    assert_eq!(right.header("www-authenticate"), wrong.header("www-authenticate"));
+    assert_eq!(right.json()["detail"], "wrong username or password");
+    // The owner at their usual address is not locked out.
+    assert_eq!(sign_in(&app, "wx-fgw", "wx-fgw-password", "10.1.0.1").await.status, 200);
+}
+
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    // No trusted proxy: the header is the client's to write, so it is ignored
+    // and every attempt counts against the TCP peer.
+    let app = TestApp::spawn().await;
+    app.user("wx-jxw", Role::Viewer, None).await;
+    for n in 0..5 {
+        sign_in(&app, "wx-jxw", "wrong-password", &format!("10.0.0.{n}")).await;
+    }
+    assert_problem(
+        &sign_in(&app, "wx-jxw", "wx-jxw-password", "10.0.0.99").await,
+        429,
+        "RATE_LIMITED",
+    );
+
+    // Behind a trusted proxy, what a client puts left of the address the
+    // proxy appended is not believed either.
+    let app = TestApp::spawn_serving(behind_a_proxy()).await;
+    app.user("wx-jxw", Role::Viewer, None).await;
+    for n in 0..5 {
+        let spoofed = format!("10.9.0.{n}, 10.0.0.7");
+        sign_in(&app, "wx-jxw", "wrong-password", &spoofed).await;
+    }
+    assert_problem(
+        &sign_in(&app, "wx-jxw", "wx-jxw-password", "10.9.0.77, 10.0.0.7").await,
+        429,
+        "RATE_LIMITED",
+    );
+    assert_eq!(sign_in(&app, "wx-jxw", "wx-jxw-password", "10.0.0.8").await.status, 200);
+}
+
+#[tokio::test]
+async fn bad_trusted_proxies_are_named() {
+    let serve = ServeArgs {
+        trusted_proxies: vec!["10.0.0.0/8".into(), " ".into(), "fd00::/8".into()],
+        ..ServeArgs::default()
+    };
+    assert_eq!(serve.checked_trusted_proxies().map(|p| p.len()), Ok(2));
+    for bad in ["10.0.0.0/40", "proxy.internal", "10.0.0.0/x"] {
+        let serve = ServeArgs {
+            trusted_proxies: vec![bad.into()],
+            ..ServeArgs::default()
+        };
+        let err = serve.checked_trusted_proxies().expect_err(bad);
+        assert!(err.contains("XIETONG_TRUSTED_PROXIES") && err.contains(bad), "{err}");
+    }
 }
 
 #[tokio::test]

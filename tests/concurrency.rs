@@ -8,39 +8,13 @@ mod common;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use common::{TestApp, TestResponse, assert_problem, seed};
+use common::{Racer, TestApp, TestResponse, assert_problem, race, seed};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use xietong::domain::values::Role;
 
 /// How many requests race in each test.
 const RACERS: usize = 50;
-
-/// One request of a race: method, path, body and headers.
-type Racer = (&'static str, String, Option<Value>, Vec<(&'static str, String)>);
-
-/// Sends every request of `requests` at once (each on a task of its own,
-/// released together) and returns the answers in the same order.
-async fn race(app: &Arc<TestApp>, requests: Vec<Racer>) -> Vec<TestResponse> {
-    let start = Arc::new(tokio::sync::Barrier::new(requests.len()));
-    let handles: Vec<_> = requests
-        .into_iter()
-        .map(|(method, path, body, headers)| {
-            let app = Arc::clone(app);
-            let start = Arc::clone(&start);
-            tokio::spawn(async move {
-                let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-                start.wait().await;
-                app.request(method, &path, body.as_ref(), &headers).await
-            })
-        })
-        .collect();
-    let mut answers = Vec::with_capacity(handles.len());
-    for handle in handles {
-        answers.push(handle.await.expect("a racing request"));
-    }
-    answers
-}
 
 fn body_text(response: &TestResponse) -> String {
     String::from_utf8_lossy(&response.body).into_owned()

@@ -33,6 +33,7 @@ const TABLES: &[&str] = &[
     "regions",
     "report_values",
     "reports",
+    "sign_in_origins",
     "targets",
     "task_assignments",
     "tasks",

@@ -49,6 +49,8 @@ fn start(db_url: &str) -> Server {
         .env("XIETONG_JWT_SECRET", JWT_SECRET)
         .env("XIETONG_RATE_LIMIT_PER_TOKEN", "0")
         .env("XIETONG_RATE_LIMIT_PER_ADDRESS", "0")
+        // A reused refresh token is refused at once, not answered again.
+        .env("XIETONG_REFRESH_GRACE_SECS", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -11,6 +11,7 @@ pub struct Model {
     pub name: String,
     pub secret_hash: String,
     pub scopes: String,
+    pub default_scopes: String,
     pub revoked_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -17,6 +17,7 @@ pub mod refresh_tokens;
 pub mod regions;
 pub mod report_values;
 pub mod reports;
+pub mod sign_in_origins;
 pub mod targets;
 pub mod task_assignments;
 pub mod tasks;

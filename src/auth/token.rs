@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -41,6 +44,16 @@ pub struct Claims {
     pub jti: Uuid,
 }
 
+/// HMAC-SHA256 of `message` under `key`.
+fn derive_key(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC takes a key of any length; `new_from_slice` cannot fail for it.
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        unreachable!("HMAC accepts keys of every length")
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 /// Why a token was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {
@@ -52,12 +65,14 @@ pub enum TokenError {
     Invalid(String),
 }
 
-/// Signs and checks access tokens with one HS256 key.
+/// Signs and checks access tokens with one HS256 key, and derives refresh
+/// tokens' successors from a key of its own made from the same secret.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    successor_key: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -78,13 +93,27 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            successor_key: derive_key(secret, b"xietong refresh-token successor v1"),
         }
+    }
+
+    /// The refresh token that `token` is traded for: HMAC-SHA256 under the
+    /// service's key, so that only the service can tell it, and it tells
+    /// the same one to a second request with the same token.
+    pub fn successor_of(&self, token: &str) -> String {
+        URL_SAFE_NO_PAD.encode(derive_key(&self.successor_key, token.as_bytes()))
     }
 
     /// Issues an access token for a principal; returns it with its lifetime
     /// in seconds.
     pub fn issue(&self, principal: &Principal) -> anyhow::Result<(String, u64)> {
-        let now = chrono::Utc::now().timestamp();
+        let token = self.issue_at(principal, chrono::Utc::now().timestamp(), Uuid::new_v4())?;
+        Ok((token, ACCESS_TTL.as_secs()))
+    }
+
+    /// The access token of `principal` issued at `now` (Unix seconds) with
+    /// the id `jti`: the same arguments make the same token.
+    pub fn issue_at(&self, principal: &Principal, now: i64, jti: Uuid) -> anyhow::Result<String> {
         let ttl = ACCESS_TTL.as_secs();
         let (sub, kind, name, unit, scope) = match principal {
             Principal::User(u) => (u.id, "user", u.username.clone(), u.unit_id, None),
@@ -112,10 +141,9 @@ impl TokenKeys {
             iat: now,
             nbf: now,
             exp: now + i64::try_from(ttl)?,
-            jti: Uuid::new_v4(),
+            jti,
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
-        Ok((token, ttl))
+        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
 
     /// Checks a token and returns the principal it names.

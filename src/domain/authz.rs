@@ -21,12 +21,21 @@ pub fn require_admin(principal: &Principal, what: &str) -> DomainResult<()> {
     }
 }
 
+/// The refusal of a write: a machine whose token lacks the `write` scope is
+/// told that (RFC 6750 `insufficient_scope`), anyone else `message`.
+pub fn refuse_write(principal: &Principal, message: impl Into<String>) -> DomainError {
+    match principal {
+        Principal::Client(client) if !client.can_write => DomainError::InsufficientScope { scope: "write" },
+        _ => DomainError::forbidden(message),
+    }
+}
+
 /// Fails unless the principal may read shared reference data (regions,
 /// pairings, units, metrics): anyone signed in, and machines with `read`.
 pub fn require_reader(principal: &Principal) -> DomainResult<()> {
     match principal {
         Principal::Client(client) if !client.can_read && !client.can_write => {
-            Err(DomainError::forbidden("the client has no `read` scope"))
+            Err(DomainError::InsufficientScope { scope: "read" })
         }
         _ => Ok(()),
     }
@@ -142,7 +151,8 @@ pub async fn require_chronicle_writer<C: ConnectionTrait>(
     if allowed {
         Ok(())
     } else {
-        Err(DomainError::forbidden(
+        Err(refuse_write(
+            principal,
             "only an administrator or a coordinator of the pairing's regions may change its chronicle",
         ))
     }

@@ -30,6 +30,9 @@ pub struct IntegrationClient {
     pub client_id: String,
     pub name: String,
     pub scopes: Vec<String>,
+    /// What a token request that names no `scope` gets: `read` unless set
+    /// when the client was made.
+    pub default_scopes: Vec<String>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -44,6 +47,7 @@ impl From<integration_clients::Model> for IntegrationClient {
             client_id: m.client_id,
             name: m.name,
             scopes: m.scopes.split_whitespace().map(str::to_owned).collect(),
+            default_scopes: m.default_scopes.split_whitespace().map(str::to_owned).collect(),
             revoked_at: m.revoked_at,
             last_used_at: m.last_used_at,
             created_at: m.created_at,
@@ -68,9 +72,12 @@ pub struct NewClient {
     pub client_id: Option<String>,
     pub name: String,
     pub scopes: Vec<String>,
+    /// Granted when a token request names no scope; empty means `read` (or,
+    /// for a client without `read`, its scopes).
+    pub default_scopes: Vec<String>,
 }
 
-fn check_scopes(v: &mut Validator, scopes: &[String]) {
+fn check_scopes(v: &mut Validator, scopes: &[String], defaults: &[String]) {
     v.check(!scopes.is_empty(), "scopes", "name at least one scope: read, write");
     for (i, scope) in scopes.iter().enumerate() {
         v.check(
@@ -78,6 +85,25 @@ fn check_scopes(v: &mut Validator, scopes: &[String]) {
             format!("scopes[{i}]"),
             format!("unknown scope `{scope}`: read, write"),
         );
+    }
+    for (i, scope) in defaults.iter().enumerate() {
+        v.check(
+            scopes.contains(scope),
+            format!("default_scopes[{i}]"),
+            format!("`{scope}` is not among the client's scopes"),
+        );
+    }
+}
+
+/// The scopes granted when none is asked for: those set, or `read`, or
+/// (for a client without `read`) all it holds.
+fn default_scopes(scopes: &[String], set: &[String]) -> String {
+    if !set.is_empty() {
+        scope_text(set)
+    } else if scopes.iter().any(|s| s == "read") {
+        "read".to_owned()
+    } else {
+        scope_text(scopes)
     }
 }
 
@@ -94,7 +120,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> Domai
     authz::require_admin(&caller.principal, "create integration clients")?;
     let mut v = Validator::new();
     v.text("name", &input.name, 200);
-    check_scopes(&mut v, &input.scopes);
+    check_scopes(&mut v, &input.scopes, &input.default_scopes);
     if let Some(id) = &input.client_id {
         v.check(
             (3..=64).contains(&id.len())
@@ -130,6 +156,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> Domai
         name: Set(input.name.trim().to_owned()),
         secret_hash: Set(password::hash(&client_secret).map_err(DomainError::Internal)?),
         scopes: Set(scope_text(&input.scopes)),
+        default_scopes: Set(default_scopes(&input.scopes, &input.default_scopes)),
         revoked_at: Set(None),
         last_used_at: Set(None),
         created_at: Set(at),
@@ -284,7 +311,8 @@ pub struct ClientToken {
 }
 
 /// The client-credentials grant: a client's id and secret buy an access
-/// token with the scopes asked for (all of the client's when none).
+/// token with the scopes asked for (the client's default scopes when none,
+/// `read` unless set otherwise: a machine writes only when it says so).
 pub async fn grant(
     db: &impl Store,
     keys: &TokenKeys,
@@ -306,7 +334,7 @@ pub async fn grant(
     }
     let held: Vec<&str> = client.scopes.split_whitespace().collect();
     let granted: Vec<&str> = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
-        None => held.clone(),
+        None => client.default_scopes.split_whitespace().collect(),
         Some(asked) => {
             let asked: Vec<&str> = asked.split_whitespace().collect();
             if let Some(extra) = asked.iter().find(|s| !held.contains(s)) {

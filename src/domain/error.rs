@@ -113,6 +113,11 @@ pub enum DomainError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A machine's token lacks the scope the operation needs.
+    #[error(
+        "the token lacks the `{scope}` scope: ask the token endpoint for `scope={scope}` (the client must hold it)"
+    )]
+    InsufficientScope { scope: &'static str },
     #[error("{entity} {id} not found")]
     NotFound { entity: &'static str, id: String },
     /// A state or uniqueness clash.
@@ -151,7 +156,7 @@ impl DomainError {
         match self {
             DomainError::BadRequest(_) => ErrorCode::BadRequest,
             DomainError::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            DomainError::Forbidden(_) => ErrorCode::Forbidden,
+            DomainError::Forbidden(_) | DomainError::InsufficientScope { .. } => ErrorCode::Forbidden,
             DomainError::NotFound { .. } => ErrorCode::NotFound,
             DomainError::Conflict { .. } => ErrorCode::Conflict,
             DomainError::VersionConflict { .. } => ErrorCode::VersionConflict,

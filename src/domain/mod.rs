@@ -21,6 +21,7 @@ pub mod report;
 pub mod session;
 pub mod statistics;
 pub mod task;
+pub mod throttle;
 pub mod unit;
 pub mod user;
 pub mod values;

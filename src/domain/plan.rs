@@ -200,7 +200,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         .await?
         .coordinate
     {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "only a coordinator of the plan's regions may create it",
         ));
     }
@@ -338,7 +339,10 @@ async fn load_for_coordination(
 ) -> DomainResult<plans::Model> {
     let (current, access) = load_visible(txn, caller, id).await?;
     if !access.coordinate {
-        return Err(DomainError::forbidden("only a coordinator of the plan may change it"));
+        return Err(authz::refuse_write(
+            &caller.principal,
+            "only a coordinator of the plan may change it",
+        ));
     }
     expect_version(ENTITY, id, expected_version, current.version)?;
     Ok(current)

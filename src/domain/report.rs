@@ -219,13 +219,17 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
     let txn = begin_write(db).await?;
     let (task_model, plan, access) = task::load_visible(&txn, caller, input.task_id).await?;
     if !access.writes_reports(&caller.principal) {
-        return Err(DomainError::forbidden("you may not write reports on this task"));
+        return Err(authz::refuse_write(
+            &caller.principal,
+            "you may not write reports on this task",
+        ));
     }
     let Some(unit_id) = input.unit_id.or(caller.principal.unit_id()) else {
         return Err(DomainError::invalid("unit_id", "name the reporting unit"));
     };
     if !access.write_report_of(&caller.principal, unit_id) {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "you may not write reports for this unit on this task",
         ));
     }
@@ -349,7 +353,8 @@ async fn load_for_writer(
 ) -> DomainResult<(reports::Model, ReportStatus)> {
     let (report, plan, access) = load_visible(txn, caller, id).await?;
     if !access.write_report_of(&caller.principal, report.unit_id) {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "only the reporting unit may change or submit its report",
         ));
     }
@@ -459,11 +464,15 @@ pub async fn transition(
         Transition::Approve | Transition::Return { .. } => access.review(&caller.principal, current.consolidated),
     };
     if !allowed {
-        return Err(DomainError::forbidden(match step {
-            Transition::Submit => "only the reporting unit may submit its report",
-            _ if current.consolidated => "only a coordinator of the plan reviews a consolidated report",
-            _ => "only the task's lead unit reviews its supporting units' reports",
-        }));
+        return Err(match step {
+            Transition::Submit => {
+                authz::refuse_write(&caller.principal, "only the reporting unit may submit its report")
+            }
+            _ if current.consolidated => {
+                DomainError::forbidden("only a coordinator of the plan reviews a consolidated report")
+            }
+            _ => DomainError::forbidden("only the task's lead unit reviews its supporting units' reports"),
+        });
     }
     if let Some(expected) = expected_version {
         expect_version(ENTITY, id, expected, current.version)?;

@@ -1,29 +1,46 @@
-//! Signing in and out: passwords for access and refresh tokens, refresh
-//! tokens rotated on every use (one presented twice ends its whole
-//! family), and throttling of repeated failures, kept in the database so
-//! that every instance of the service counts the same.
+//! Signing in and out: passwords for access and refresh tokens, and
+//! refresh tokens rotated on every use. A refresh token presented again
+//! within the grace window from the address that spent it gets the answer
+//! its first use got (tabs and apps refresh at once); later, or from
+//! elsewhere, it ends its whole family, since one of the two holders is not
+//! who they say. Failed sign-ins are throttled by [`super::throttle`].
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{login_throttle, refresh_tokens, users};
+use entity::{refresh_tokens, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::{self, Action};
+use super::throttle::{Admission, Attempt};
 use super::user::User;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, now};
 use crate::auth::secret;
-use crate::auth::token::TokenKeys;
+use crate::auth::token::{ACCESS_TTL, TokenKeys};
 
 /// How long a refresh token lives.
 pub const REFRESH_TTL_DAYS: i64 = 30;
-/// Failures within [`FAILURE_WINDOW_MINUTES`] before sign-in is refused.
-pub const FREE_FAILURES: i32 = 5;
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
-/// The first lock lasts this long and doubles with each further failure,
-/// up to the failure window.
-pub const FIRST_LOCK_SECONDS: i64 = 30;
+
+/// How sign-in and refresh are bounded (`serve`'s settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Failed sign-ins from one address, for accounts that never signed in
+    /// from it, before the address is held back; 0 = no such bound.
+    pub failures_per_address: u32,
+    /// Seconds within which a spent refresh token, presented again from the
+    /// address that spent it, gets the same new tokens; 0 = none.
+    pub refresh_grace_secs: u32,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> SessionPolicy {
+        SessionPolicy {
+            failures_per_address: 100,
+            refresh_grace_secs: 30,
+        }
+    }
+}
 
 /// What a successful sign-in or refresh returns.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -39,96 +56,53 @@ fn wrong_credentials() -> DomainError {
     DomainError::Unauthenticated("wrong username or password".into())
 }
 
-fn throttle_keys(username: &str, client_addr: Option<&str>) -> Vec<String> {
-    let mut keys = vec![format!("user:{}", username.trim().to_lowercase())];
-    if let Some(addr) = client_addr {
-        keys.push(format!("addr:{addr}"));
-    }
-    keys
-}
-
-/// Refuses with `RATE_LIMITED` while any key is locked.
-async fn check_throttle<C: ConnectionTrait>(conn: &C, keys: &[String], at: DateTime<Utc>) -> DomainResult<()> {
-    let rows = login_throttle::Entity::find()
-        .filter(login_throttle::Column::Key.is_in(keys.iter().cloned()))
-        .all(conn)
-        .await?;
-    let wait = rows
-        .iter()
-        .filter_map(|r| r.locked_until)
-        .filter(|until| *until > at)
-        .max();
-    match wait {
-        Some(until) => {
-            let secs = (until - at).num_seconds().max(1);
-            Err(DomainError::RateLimited {
-                retry_after_secs: u64::try_from(secs).unwrap_or(1),
-            })
-        }
-        None => Ok(()),
-    }
-}
-
-/// Counts one failure against every key, locking those over the limit.
-async fn record_failure<C: ConnectionTrait>(conn: &C, keys: &[String], at: DateTime<Utc>) -> DomainResult<()> {
-    for key in keys {
-        let existing = login_throttle::Entity::find_by_id(key.clone()).one(conn).await?;
-        let (failures, first) = match &existing {
-            Some(row) if at - row.first_failure_at < Duration::minutes(FAILURE_WINDOW_MINUTES) => {
-                (row.failures + 1, row.first_failure_at)
-            }
-            _ => (1, at),
-        };
-        let locked_until = (failures >= FREE_FAILURES).then(|| {
-            let doublings = u32::try_from(failures - FREE_FAILURES).unwrap_or(0).min(5);
-            let secs = (FIRST_LOCK_SECONDS << doublings).min(FAILURE_WINDOW_MINUTES * 60);
-            at + Duration::seconds(secs)
-        });
-        let row = login_throttle::ActiveModel {
-            key: Set(key.clone()),
-            failures: Set(failures),
-            first_failure_at: Set(first),
-            last_failure_at: Set(at),
-            locked_until: Set(locked_until),
-        };
-        if existing.is_some() {
-            login_throttle::Entity::update(row).exec(conn).await?;
-        } else {
-            row.insert(conn).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn issue_refresh<C: ConnectionTrait>(
+/// Stores a refresh token: its digest, never the token.
+async fn store_refresh<C: ConnectionTrait>(
     conn: &C,
+    id: Uuid,
+    token: &str,
     user_id: Uuid,
     family_id: Uuid,
     at: DateTime<Utc>,
-) -> DomainResult<String> {
-    let token = secret::random_token().map_err(DomainError::Internal)?;
+) -> DomainResult<()> {
     refresh_tokens::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(id),
         user_id: Set(user_id),
         family_id: Set(family_id),
-        token_hash: Set(secret::digest(&token)),
+        token_hash: Set(secret::digest(token)),
         issued_at: Set(at),
         expires_at: Set(at + Duration::days(REFRESH_TTL_DAYS)),
         used_at: Set(None),
         revoked_at: Set(None),
+        used_from: Set(None),
+        successor_id: Set(None),
     }
     .insert(conn)
     .await?;
-    Ok(token)
+    Ok(())
 }
 
-fn access_for(keys: &TokenKeys, user: &User, refresh_token: String) -> DomainResult<Tokens> {
-    let (access_token, expires_in) = keys.issue(&user.principal()).map_err(DomainError::Internal)?;
+/// The tokens of a sign-in or a refresh. The access token is a function of
+/// the refresh token's row (`jti` its id, issued when it was), so a refresh
+/// answered twice answers the same pair twice.
+fn tokens_for(
+    keys: &TokenKeys,
+    user: &User,
+    refresh_token: String,
+    refresh_id: Uuid,
+    issued_at: DateTime<Utc>,
+) -> DomainResult<Tokens> {
+    let access_token = keys
+        .issue_at(&user.principal(), issued_at.timestamp(), refresh_id)
+        .map_err(DomainError::Internal)?;
+    let left = ACCESS_TTL
+        .as_secs()
+        .saturating_sub(u64::try_from((now() - issued_at).num_seconds()).unwrap_or(0));
     Ok(Tokens {
         access_token,
         refresh_token,
         token_type: "Bearer",
-        expires_in,
+        expires_in: left,
     })
 }
 
@@ -136,17 +110,25 @@ fn access_for(keys: &TokenKeys, user: &User, refresh_token: String) -> DomainRes
 pub async fn login(
     db: &impl Store,
     keys: &TokenKeys,
+    policy: &SessionPolicy,
     caller: &Caller,
     username: &str,
     password: &str,
 ) -> DomainResult<Tokens> {
     let at = now();
-    let throttle = throttle_keys(username, caller.client_addr.as_deref());
-    check_throttle(db, &throttle, at).await?;
-    let found = users::Entity::find()
-        .filter(users::Column::Username.eq(username.trim()))
-        .one(db)
-        .await?;
+    let attempt = Attempt::new(username, caller.client_addr.as_deref(), policy.failures_per_address);
+    let admission = attempt.admit(db, at).await?;
+    let found = match admission {
+        Admission::Check => {
+            users::Entity::find()
+                .filter(users::Column::Username.eq(username.trim()))
+                .one(db)
+                .await?
+        }
+        Admission::Refuse => None,
+    };
+    // An unknown or refused account costs what a known one does, so the
+    // time taken tells nothing.
     let verified = match &found {
         Some(user) => crate::auth::password::verify(&user.password_hash, password),
         None => {
@@ -165,16 +147,15 @@ pub async fn login(
             )));
         }
         _ => {
-            record_failure(&txn, &throttle, at).await?;
+            attempt.fail(&txn, at, admission).await?;
             txn.commit().await?;
             return Err(wrong_credentials());
         }
     };
-    login_throttle::Entity::delete_many()
-        .filter(login_throttle::Column::Key.is_in(throttle))
-        .exec(&txn)
-        .await?;
-    let refresh = issue_refresh(&txn, user.id, Uuid::new_v4(), at).await?;
+    attempt.succeed(&txn, at).await?;
+    let refresh_id = Uuid::new_v4();
+    let refresh = secret::random_token().map_err(DomainError::Internal)?;
+    store_refresh(&txn, refresh_id, &refresh, user.id, Uuid::new_v4(), at).await?;
     let signed_in = Caller {
         principal: user.principal(),
         ..caller.clone()
@@ -190,7 +171,7 @@ pub async fn login(
     )
     .await?;
     txn.commit().await?;
-    access_for(keys, &user, refresh)
+    tokens_for(keys, &user, refresh, refresh_id, at)
 }
 
 /// Ends a whole family of refresh tokens.
@@ -204,24 +185,30 @@ async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: Uuid, at: DateTi
     Ok(())
 }
 
-/// Trades a refresh token for new tokens. The old one is spent; presenting
-/// it again ends every token of its family, since one of the two holders
-/// is not who they say.
-pub async fn refresh(db: &impl Store, keys: &TokenKeys, refresh_token: &str) -> DomainResult<Tokens> {
+/// Trades a refresh token for new tokens. The token is spent; its
+/// successor is derived from it with the service's key, so that a second
+/// request with the same token (a racing tab, or a retry whose answer was
+/// lost) within the grace window, from the address that spent it, gets the
+/// same pair. Any other reuse ends the family.
+pub async fn refresh(
+    db: &impl Store,
+    keys: &TokenKeys,
+    policy: &SessionPolicy,
+    caller: &Caller,
+    refresh_token: &str,
+) -> DomainResult<Tokens> {
     let at = now();
     let txn = begin_write(db).await?;
-    let Some(stored) = refresh_tokens::Entity::find()
+    let Some(mut stored) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(secret::digest(refresh_token)))
         .one(&txn)
         .await?
     else {
         return Err(DomainError::Unauthenticated("unknown refresh token".into()));
     };
-    if stored.used_at.is_some() || stored.revoked_at.is_some() {
-        revoke_family(&txn, stored.family_id, at).await?;
-        txn.commit().await?;
+    if stored.revoked_at.is_some() {
         return Err(DomainError::Unauthenticated(
-            "the refresh token was already used or revoked; sign in again".into(),
+            "the refresh token was revoked; sign in again".into(),
         ));
     }
     if stored.expires_at <= at {
@@ -229,37 +216,94 @@ pub async fn refresh(db: &impl Store, keys: &TokenKeys, refresh_token: &str) -> 
             "the refresh token has expired; sign in again".into(),
         ));
     }
-    // Spend it: only one of two racing requests can.
-    let spent = refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(at))
-        .filter(refresh_tokens::Column::Id.eq(stored.id))
-        .filter(refresh_tokens::Column::UsedAt.is_null())
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if spent.rows_affected != 1 {
-        revoke_family(&txn, stored.family_id, at).await?;
-        txn.commit().await?;
-        return Err(DomainError::Unauthenticated(
-            "the refresh token was already used; sign in again".into(),
-        ));
+    let successor = keys.successor_of(refresh_token);
+    if stored.used_at.is_none() {
+        // Spend it: only one of two racing requests can. On PostgreSQL the
+        // second waits here for the first to commit, then spends nothing.
+        let successor_id = Uuid::new_v4();
+        let spent = refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::UsedAt, Expr::value(at))
+            .col_expr(
+                refresh_tokens::Column::UsedFrom,
+                Expr::value(caller.client_addr.clone()),
+            )
+            .col_expr(refresh_tokens::Column::SuccessorId, Expr::value(successor_id))
+            .filter(refresh_tokens::Column::Id.eq(stored.id))
+            .filter(refresh_tokens::Column::UsedAt.is_null())
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if spent.rows_affected == 1 {
+            let user = active_user(&txn, &stored, at).await;
+            if let Ok(user) = &user {
+                store_refresh(&txn, successor_id, &successor, user.id, stored.family_id, at).await?;
+            }
+            txn.commit().await?;
+            return tokens_for(keys, &user?, successor, successor_id, at);
+        }
+        stored = refresh_tokens::Entity::find_by_id(stored.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| DomainError::Unauthenticated("unknown refresh token".into()))?;
     }
-    let user = users::Entity::find_by_id(stored.user_id)
-        .one(&txn)
+    match answered_within_grace(&txn, policy, caller, &stored, &successor, at).await? {
+        Some(next) => {
+            let user = active_user(&txn, &stored, at).await;
+            txn.commit().await?;
+            tokens_for(keys, &user?, successor, next.id, next.issued_at)
+        }
+        None => {
+            revoke_family(&txn, stored.family_id, at).await?;
+            txn.commit().await?;
+            Err(DomainError::Unauthenticated(
+                "the refresh token was already used; sign in again".into(),
+            ))
+        }
+    }
+}
+
+/// The successor a spent token was traded for, if presenting the token
+/// again now may be answered with it: within the grace window, from the
+/// address that spent it, and the successor still alive.
+async fn answered_within_grace<C: ConnectionTrait>(
+    conn: &C,
+    policy: &SessionPolicy,
+    caller: &Caller,
+    spent: &refresh_tokens::Model,
+    successor: &str,
+    at: DateTime<Utc>,
+) -> DomainResult<Option<refresh_tokens::Model>> {
+    let grace = Duration::seconds(i64::from(policy.refresh_grace_secs));
+    let in_time = spent.used_at.is_some_and(|used| at - used <= grace);
+    let same_client = spent.used_from == caller.client_addr;
+    let (true, true, Some(next_id)) = (in_time, same_client, spent.successor_id) else {
+        return Ok(None);
+    };
+    let next = refresh_tokens::Entity::find_by_id(next_id).one(conn).await?;
+    // A successor made under another signing key (a restart without a set
+    // secret) cannot be told again.
+    Ok(next.filter(|n| n.revoked_at.is_none() && n.token_hash == secret::digest(successor)))
+}
+
+/// The user of a refresh token, if still allowed in; a disabled account's
+/// sessions end (the caller commits that, then answers the error).
+async fn active_user<C: ConnectionTrait>(
+    conn: &C,
+    token: &refresh_tokens::Model,
+    at: DateTime<Utc>,
+) -> DomainResult<User> {
+    let user = users::Entity::find_by_id(token.user_id)
+        .one(conn)
         .await?
         .ok_or_else(|| DomainError::Unauthenticated("the account no longer exists".into()))?;
     if user.disabled {
-        revoke_family(&txn, stored.family_id, at).await?;
-        txn.commit().await?;
+        revoke_family(conn, token.family_id, at).await?;
         return Err(DomainError::Unauthenticated(format!(
             "the account {} is disabled",
             user.username
         )));
     }
-    let user = User::from_model(user)?;
-    let next = issue_refresh(&txn, user.id, stored.family_id, at).await?;
-    txn.commit().await?;
-    access_for(keys, &user, next)
+    User::from_model(user)
 }
 
 /// Signs out: the refresh token and its family stop working. Unknown

@@ -633,7 +633,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
             other => other,
         })?;
     if !access.coordinate {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "only a coordinator of the plan may add tasks to it",
         ));
     }
@@ -722,12 +723,14 @@ pub async fn update(
     let txn = begin_write(db).await?;
     let (current, plan, access) = load_visible(&txn, caller, id).await?;
     if changes.touches_definition() && !access.edit_definition() {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "only a coordinator of the plan may change what the task is",
         ));
     }
     if changes.touches_progress() && !access.edit_progress() {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "only the task's lead unit or a coordinator may change its progress",
         ));
     }
@@ -833,7 +836,8 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     let txn = begin_write(db).await?;
     let (current, plan, access) = load_visible(&txn, caller, id).await?;
     if !access.edit_definition() {
-        return Err(DomainError::forbidden(
+        return Err(authz::refuse_write(
+            &caller.principal,
             "only a coordinator of the plan may remove its tasks",
         ));
     }

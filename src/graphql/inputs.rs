@@ -691,4 +691,8 @@ pub struct CreateClientInput {
     pub name: String,
     /// `read` and/or `write`.
     pub scopes: Vec<String>,
+    /// What a token request that names no `scope` gets; `read` when absent
+    /// (or the client's scopes, if it holds no `read`).
+    #[graphql(default)]
+    pub default_scopes: Vec<String>,
 }

@@ -796,6 +796,7 @@ impl MutationRoot {
             client_id: input.client_id,
             name: input.name,
             scopes: input.scopes,
+            default_scopes: input.default_scopes,
         };
         Ok(IssuedClientObject(
             client::create(db(ctx), caller(ctx)?, input).await.gql()?,

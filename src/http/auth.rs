@@ -16,7 +16,7 @@ use super::extract::{ApiJson, Authenticated, Origin};
 use super::problem::ApiResult;
 use crate::AppState;
 use crate::domain::client::{self, GrantError};
-use crate::domain::{Caller, Principal, session, user};
+use crate::domain::{Principal, session, user};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,8 +40,12 @@ struct LoginBody {
 
 /// Sign in with a password (登录): an access token and a refresh token.
 ///
-/// Repeated failures for one username or one address are refused for a while
-/// with 429 and `Retry-After`.
+/// Five failures for one account from one address hold that address back
+/// for that account (429 with `Retry-After`, 30 s doubling up to 15 min);
+/// failures for other accounts do not. Twenty failures for one account from
+/// anywhere make it answer 401 to addresses it never signed in from, and a
+/// hundred from one address make that address wait (429) except for
+/// accounts that signed in from it before (SECURITY.md).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody, security(()),
     responses((status = 200, description = "Signed in", body = crate::domain::session::Tokens)))]
 async fn login(
@@ -49,12 +53,16 @@ async fn login(
     origin: Origin,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
-    let caller = Caller {
-        principal: Principal::System,
-        request_id: origin.request_id,
-        client_addr: origin.client_addr,
-    };
-    let tokens = session::login(&state.db, &state.keys, &caller, &body.username, &body.password).await?;
+    let caller = origin.caller();
+    let tokens = session::login(
+        &state.db,
+        &state.keys,
+        &state.session,
+        &caller,
+        &body.username,
+        &body.password,
+    )
+    .await?;
     Ok(no_store(Json(tokens)))
 }
 
@@ -65,12 +73,20 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-/// Trade a refresh token for new tokens. The old refresh token is spent;
-/// presenting it again ends every token of its sign-in.
+/// Trade a refresh token for new tokens. The old refresh token is spent.
+/// Presented again within 30 seconds (`XIETONG_REFRESH_GRACE_SECS`) from the
+/// same address, as racing tabs and retries do, it answers the same new
+/// tokens; presented again later or from elsewhere, it ends every token of
+/// its sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody, security(()),
     responses((status = 200, description = "New tokens", body = crate::domain::session::Tokens)))]
-async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshBody>) -> ApiResult<Response> {
-    let tokens = session::refresh(&state.db, &state.keys, &body.refresh_token).await?;
+async fn refresh(
+    State(state): State<AppState>,
+    origin: Origin,
+    ApiJson(body): ApiJson<RefreshBody>,
+) -> ApiResult<Response> {
+    let caller = origin.caller();
+    let tokens = session::refresh(&state.db, &state.keys, &state.session, &caller, &body.refresh_token).await?;
     Ok(no_store(Json(tokens)))
 }
 

@@ -43,7 +43,12 @@ struct CreateClient {
     #[serde(default)]
     client_id: Option<String>,
     name: String,
+    /// `read` and/or `write`.
     scopes: Vec<String>,
+    /// What a token request that names no `scope` gets; `read` when absent
+    /// (or the client's scopes, if it holds no `read`).
+    #[serde(default)]
+    default_scopes: Vec<String>,
 }
 
 /// Create a client (对接平台); its secret is in this answer only.
@@ -61,6 +66,7 @@ async fn create(
             client_id: body.client_id,
             name: body.name,
             scopes: body.scopes,
+            default_scopes: body.default_scopes,
         },
     )
     .await?;

@@ -2,34 +2,69 @@
 //! acting principal, JSON bodies whose rejections read as problems, and
 //! the `If-Match` version.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, header};
 use serde::de::DeserializeOwned;
 
 use super::REQUEST_ID;
 use super::problem::ApiError;
 use crate::AppState;
-use crate::domain::{Caller, ErrorCode};
+use crate::config::AddressBlock;
+use crate::domain::{Caller, ErrorCode, Principal};
 
 /// The caller of a request that must be signed in.
 pub struct Authenticated(pub Caller);
 
+/// The client's address: the TCP peer's; when the peer is a trusted proxy,
+/// the nearest address of `X-Forwarded-For` (read from the right, as each
+/// proxy appends the address it heard from) that is not itself a trusted
+/// proxy. A client can put anything at the left of the header, so nothing
+/// left of the first untrusted address is believed.
+pub fn client_addr(extensions: &Extensions, headers: &HeaderMap, trusted: &[AddressBlock]) -> Option<String> {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip().to_canonical();
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|block| block.contains(ip));
+    let mut client = peer;
+    if is_trusted(peer) {
+        let hops = headers
+            .get_all(FORWARDED_FOR)
+            .iter()
+            .rev()
+            .flat_map(|value| value.to_str().unwrap_or("").rsplit(','));
+        for hop in hops {
+            let hop = hop.trim();
+            let Some(ip) = hop
+                .parse::<IpAddr>()
+                .ok()
+                .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+            else {
+                break;
+            };
+            client = ip.to_canonical();
+            if !is_trusted(client) {
+                break;
+            }
+        }
+    }
+    Some(client.to_string())
+}
+
+const FORWARDED_FOR: &str = "x-forwarded-for";
+
 /// The request id and the client's address of a request.
-fn origin(parts: &Parts) -> (Option<String>, Option<String>) {
+fn origin(parts: &Parts, state: &AppState) -> (Option<String>, Option<String>) {
     let request_id = parts
         .headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let client_addr = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
-    (request_id, client_addr)
+    (
+        request_id,
+        client_addr(&parts.extensions, &parts.headers, &state.trusted_proxies),
+    )
 }
 
 /// A caller with no principal yet, for sign-in: where the request came from.
@@ -38,11 +73,22 @@ pub struct Origin {
     pub client_addr: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Origin {
+impl Origin {
+    /// The caller of a request made before signing in.
+    pub fn caller(self) -> Caller {
+        Caller {
+            principal: Principal::System,
+            request_id: self.request_id,
+            client_addr: self.client_addr,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Origin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Origin, ApiError> {
-        let (request_id, client_addr) = origin(parts);
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Origin, ApiError> {
+        let (request_id, client_addr) = origin(parts, state);
         Ok(Origin {
             request_id,
             client_addr,
@@ -78,7 +124,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .keys
             .verify(token)
             .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, e.to_string()))?;
-        let (request_id, client_addr) = origin(parts);
+        let (request_id, client_addr) = origin(parts, state);
         Ok(Authenticated(Caller {
             principal,
             request_id,

@@ -2,13 +2,12 @@
 //! a bounded number of requests at once, the rate limits per token and per
 //! address, and a time limit; and the headers every answer carries.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::extract::client_addr;
 use super::problem::ApiError;
 use crate::AppState;
 use crate::domain::{DomainError, ErrorCode};
@@ -71,10 +70,7 @@ pub async fn limits(State(state): State<AppState>, request: Request, next: Next)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .and_then(|token| state.keys.verify(token.trim()).ok());
-        let addr = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let addr = client_addr(request.extensions(), headers, &state.trusted_proxies);
         if let Err(refused) = state.rate_limiter.admit(principal.as_ref(), addr.as_deref()).await {
             return ApiError::from(refused).into_response();
         }

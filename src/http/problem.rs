@@ -43,6 +43,8 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// Extra detail for the problem body (an import's report).
     pub report: Option<serde_json::Value>,
+    /// The scope a machine's token lacks, named in `WWW-Authenticate`.
+    pub missing_scope: Option<&'static str>,
 }
 
 impl ApiError {
@@ -53,6 +55,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             report: None,
+            missing_scope: None,
         }
     }
 }
@@ -86,12 +89,17 @@ impl From<DomainError> for ApiError {
             }
             other => other.to_string(),
         };
+        let missing_scope = match &err {
+            DomainError::InsufficientScope { scope } => Some(*scope),
+            _ => None,
+        };
         ApiError {
             code,
             detail,
             errors,
             retry_after_secs,
             report: None,
+            missing_scope,
         }
     }
 }
@@ -127,6 +135,15 @@ impl IntoResponse for ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"xietong\""),
                 );
+            }
+        }
+        if let Some(scope) = self.missing_scope {
+            let challenge = format!(
+                "Bearer realm=\"xietong\", error=\"insufficient_scope\", scope=\"{scope}\", error_description=\"{}\"",
+                self.detail.replace('"', "'")
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.insert(header::WWW_AUTHENTICATE, value);
             }
         }
         if let Some(secs) = self.retry_after_secs

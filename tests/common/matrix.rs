@@ -122,7 +122,9 @@ impl World {
                 client::NewClient {
                     client_id: Some(client_id.into()),
                     name: client_id.into(),
-                    scopes: scopes.into_iter().map(str::to_owned).collect(),
+                    scopes: scopes.iter().copied().map(str::to_owned).collect(),
+                    // Its tokens carry every scope it holds without asking.
+                    default_scopes: scopes.iter().copied().map(str::to_owned).collect(),
                 },
             )
             .await

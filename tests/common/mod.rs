@@ -9,6 +9,7 @@ pub mod seed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -530,4 +531,30 @@ impl Remote {
             .await
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
+}
+
+/// One request of a race: method, path, body and headers.
+pub type Racer = (&'static str, String, Option<Value>, Vec<(&'static str, String)>);
+
+/// Sends every request of `requests` at once (each on a task of its own,
+/// released together) and returns the answers in the same order.
+pub async fn race(app: &Arc<TestApp>, requests: Vec<Racer>) -> Vec<TestResponse> {
+    let start = Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let handles: Vec<_> = requests
+        .into_iter()
+        .map(|(method, path, body, headers)| {
+            let app = Arc::clone(app);
+            let start = Arc::clone(&start);
+            tokio::spawn(async move {
+                let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                start.wait().await;
+                app.request(method, &path, body.as_ref(), &headers).await
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(handles.len());
+    for handle in handles {
+        answers.push(handle.await.expect("a racing request"));
+    }
+    answers
 }

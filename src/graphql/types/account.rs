@@ -111,6 +111,10 @@ impl ClientNode {
     async fn scopes(&self) -> &[String] {
         &self.0.scopes
     }
+    /// What a token request that names no `scope` gets.
+    async fn default_scopes(&self) -> &[String] {
+        &self.0.default_scopes
+    }
     /// When it was revoked (UTC); its secret buys no tokens since.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
