@@ -4,10 +4,13 @@
 use std::net::{IpAddr, SocketAddr};
 
 use clap::Args;
+use clap::builder::TypedValueParser;
 
 use crate::db::DEFAULT_DATABASE_URL;
+use crate::domain::page::MAX_LIMIT;
 use crate::domain::rate_limit::RateLimits;
 use crate::domain::session::SessionPolicy;
+use crate::graphql::limits::{self, Limits};
 
 /// A secret that never reaches a log: `Debug` prints a placeholder.
 #[derive(Clone)]
@@ -112,9 +115,93 @@ pub struct ServeArgs {
     /// session (concurrent refreshes by tabs and apps); 0 turns the grace off.
     #[arg(long, env = "XIETONG_REFRESH_GRACE_SECS", default_value_t = SessionPolicy::default().refresh_grace_secs, value_parser = clap::value_parser!(u32).range(0..=300))]
     pub refresh_grace_secs: u32,
+
+    #[command(flatten)]
+    pub graphql: GraphqlArgs,
+}
+
+/// The bounds of GraphQL requests and how often its subscriptions' feed
+/// looks for changes.
+#[derive(Args, Clone, Debug)]
+pub struct GraphqlArgs {
+    /// How deep a query nests (GraphiQL's introspection query is about 13
+    /// levels deep).
+    #[arg(long = "graphql-max-depth", env = limits::DEPTH_ENV, default_value_t = Limits::default().max_depth, value_parser = clap::value_parser!(u32).range(1..=1000).map(|n| n as usize))]
+    pub max_depth: usize,
+
+    /// The most a query may cost: a field costs 1, a connection its page
+    /// size times what each item costs.
+    #[arg(long = "graphql-max-complexity", env = limits::COMPLEXITY_ENV, default_value_t = Limits::default().max_complexity, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    pub max_complexity: usize,
+
+    /// The largest `first` or `last` (at most the 200 of every list).
+    #[arg(long = "graphql-max-page-size", env = limits::PAGE_SIZE_ENV, default_value_t = Limits::default().max_page_size, value_parser = clap::value_parser!(u64).range(1..=MAX_LIMIT))]
+    pub max_page_size: u64,
+
+    /// Operations in one batched request.
+    #[arg(long = "graphql-max-batch", env = limits::BATCH_ENV, default_value_t = Limits::default().max_batch, value_parser = clap::value_parser!(u32).range(1..=1000).map(|n| n as usize))]
+    pub max_batch: usize,
+
+    /// The size of a request body, in bytes.
+    #[arg(long = "graphql-max-body-bytes", env = limits::BODY_ENV, default_value_t = Limits::default().max_body_bytes, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    pub max_body_bytes: usize,
+
+    /// Operations executed at once; more wait their turn (twice the
+    /// processors when unset). Execution is CPU work, so queuing costs no
+    /// throughput, and it bounds the memory that answers being built hold.
+    #[arg(long = "graphql-max-concurrent", env = limits::CONCURRENT_ENV, value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
+    pub max_concurrent: Option<usize>,
+
+    /// Milliseconds between the subscription feed's looks at the audit log
+    /// while someone subscribes; 0: only when told (PostgreSQL's
+    /// notifications, or a write of this instance).
+    #[arg(long = "graphql-feed-poll-ms", env = "XIETONG_GRAPHQL_FEED_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub feed_poll_ms: u64,
+}
+
+impl GraphqlArgs {
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+            max_page_size: self.max_page_size,
+            max_batch: self.max_batch,
+            max_body_bytes: self.max_body_bytes,
+            max_concurrent: self.max_concurrent.unwrap_or(Limits::default().max_concurrent),
+        }
+    }
+
+    /// How often the feed polls; none when it waits to be told.
+    pub fn feed_poll(&self) -> Option<std::time::Duration> {
+        (self.feed_poll_ms > 0).then(|| std::time::Duration::from_millis(self.feed_poll_ms))
+    }
+}
+
+impl Default for GraphqlArgs {
+    fn default() -> GraphqlArgs {
+        let limits = Limits::default();
+        GraphqlArgs {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_page_size: limits.max_page_size,
+            max_batch: limits.max_batch,
+            max_body_bytes: limits.max_body_bytes,
+            max_concurrent: None,
+            feed_poll_ms: 1000,
+        }
+    }
 }
 
 impl ServeArgs {
+    /// The settings of `serve` from the environment and defaults alone, as
+    /// running the binary with no subcommand means.
+    pub fn from_environment() -> Result<ServeArgs, clap::Error> {
+        use clap::FromArgMatches;
+        let matches = ServeArgs::augment_args(clap::Command::new("xietong")).try_get_matches_from(["xietong"])?;
+        ServeArgs::from_arg_matches(&matches)
+    }
+
     /// The rate limits configured.
     pub fn rate_limits(&self) -> RateLimits {
         RateLimits {
@@ -191,6 +278,7 @@ impl Default for ServeArgs {
             trusted_proxies: Vec::new(),
             sign_in_failures_per_address: SessionPolicy::default().failures_per_address,
             refresh_grace_secs: SessionPolicy::default().refresh_grace_secs,
+            graphql: GraphqlArgs::default(),
         }
     }
 }

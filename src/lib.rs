@@ -35,6 +35,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<config::AddressBlock>>,
     /// How sign-in and refresh are bounded.
     pub session: domain::session::SessionPolicy,
+    /// GraphQL's limits and its subscription feed's poll.
+    pub graphql: config::GraphqlArgs,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             request_timeout: std::time::Duration::from_secs(serve.request_timeout_secs),
             trusted_proxies: Arc::new(serve.checked_trusted_proxies().unwrap_or_default()),
             session: serve.session_policy(),
+            graphql: serve.graphql.clone(),
         }
     }
 }

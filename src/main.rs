@@ -235,8 +235,11 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if cli.command.is_none() {
-        // No subcommand means `serve`, with its flags and environment.
-        cli = Cli::parse_from(std::env::args_os().chain([std::ffi::OsString::from("serve")]));
+        // No subcommand means `serve`, with its environment.
+        match ServeArgs::from_environment() {
+            Ok(serve) => cli.command = Some(Command::Serve(serve)),
+            Err(err) => err.exit(),
+        }
     }
     init_tracing(&cli.database.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

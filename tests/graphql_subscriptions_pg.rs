@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::subscriber::Subscriber;
 use common::{TestApp, graphql_data, seed};
 use serde_json::json;
+use xietong::config::{GraphqlArgs, ServeArgs};
 use xietong::domain::values::Role;
 
 #[tokio::test]
@@ -19,11 +20,15 @@ async fn a_change_through_one_instance_reaches_subscribers_of_another() {
         eprintln!("skipped: set {} to run it against PostgreSQL", common::POSTGRES_ENV);
         return;
     }
-    // The only test of this binary: the variable is read as instances start.
-    // SAFETY: set before any thread of this test reads the environment.
-    unsafe { std::env::set_var(xietong::graphql::FEED_POLL_ENV, "0") };
-    let app = TestApp::spawn().await;
-    let other = app.spawn_sibling().await;
+    let never_polls = ServeArgs {
+        graphql: GraphqlArgs {
+            feed_poll_ms: 0,
+            ..GraphqlArgs::default()
+        },
+        ..ServeArgs::default()
+    };
+    let app = TestApp::spawn_serving(never_polls.clone()).await;
+    let other = app.spawn_sibling_serving(&never_polls).await;
     let p = seed::yuzhong_wuxi(&app.db).await;
     let task = seed::task(&app.db, &p, 1, &[]).await;
     app.user("wx-jxw", Role::UnitUser, Some(p.recipient_unit)).await;

@@ -1,7 +1,7 @@
 //! The bounds of a GraphQL request: query depth, complexity (connections
 //! priced by their page size), page size, operations per batch and body
-//! size. Each has a default and an environment variable; an error names
-//! the limit it hit.
+//! size. Each has a default and a setting (`config::GraphqlArgs`, named by
+//! the environment variables here); an error names the limit it hit.
 
 use async_graphql::ServerError;
 
@@ -48,27 +48,6 @@ impl Default for Limits {
             max_batch: 10,
             max_body_bytes: 256 * 1024,
             max_concurrent: 2 * std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        }
-    }
-}
-
-fn env_number(name: &str) -> Option<u64> {
-    std::env::var(name).ok()?.trim().parse().ok().filter(|n| *n > 0)
-}
-
-impl Limits {
-    /// The defaults, each overridden by its environment variable when set
-    /// to a positive number.
-    pub fn from_env() -> Limits {
-        let d = Limits::default();
-        let size = |name, default: usize| env_number(name).map_or(default, |n| usize::try_from(n).unwrap_or(default));
-        Limits {
-            max_depth: size(DEPTH_ENV, d.max_depth),
-            max_complexity: size(COMPLEXITY_ENV, d.max_complexity),
-            max_page_size: env_number(PAGE_SIZE_ENV).map_or(d.max_page_size, |n| n.min(MAX_LIMIT)),
-            max_batch: size(BATCH_ENV, d.max_batch),
-            max_body_bytes: size(BODY_ENV, d.max_body_bytes),
-            max_concurrent: size(CONCURRENT_ENV, d.max_concurrent),
         }
     }
 }

@@ -25,7 +25,6 @@ use axum::routing::get;
 
 pub use ids::{decode as decode_global_id, global_id};
 pub use limits::Limits;
-pub use subscription::POLL_ENV as FEED_POLL_ENV;
 
 use crate::AppState;
 use mutation::MutationRoot;
@@ -42,9 +41,10 @@ pub struct AppSchema(
 );
 
 impl AppSchema {
-    /// The schema over `state`, bounded by `limits`.
-    pub fn new(state: AppState, limits: Limits) -> AppSchema {
-        let feed = subscription::ChangeFeed::new(state.db.clone());
+    /// The schema over `state`, bounded by its limits.
+    pub fn new(state: AppState) -> AppSchema {
+        let limits = state.graphql.limits();
+        let feed = subscription::ChangeFeed::new(state.db.clone(), state.graphql.feed_poll());
         // No extension: `eager` lists resolve their fields without them.
         let schema = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
             .data(feed)
@@ -69,9 +69,9 @@ pub fn sdl() -> String {
 }
 
 /// `POST /graphql`; at `GET /graphql` GraphiQL, or subscriptions over
-/// WebSocket; with the limits of the environment (see [`limits`]).
+/// WebSocket; with the limits of the state's settings (see [`limits`]).
 pub fn router(state: &AppState) -> Router<AppState> {
-    let schema = AppSchema::new(state.clone(), Limits::from_env());
+    let schema = AppSchema::new(state.clone());
     Router::new()
         .route("/graphql", get(http::get).post(http::execute))
         .layer(axum::Extension(schema))

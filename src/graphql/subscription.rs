@@ -29,10 +29,6 @@ use crate::domain::{Caller, report, task};
 /// The PostgreSQL channel instances tell each other of changes on.
 pub const CHANNEL: &str = "xietong_changes";
 
-/// `XIETONG_GRAPHQL_FEED_POLL_MS`: how often the feed looks at the audit
-/// log while someone subscribes (1000 by default; 0: only when told).
-pub const POLL_ENV: &str = "XIETONG_GRAPHQL_FEED_POLL_MS";
-
 /// How far back the feed looks again, for changes whose transaction
 /// committed after a later one's.
 const LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -70,18 +66,14 @@ struct FeedInner {
 pub struct ChangeFeed(Arc<FeedInner>);
 
 impl ChangeFeed {
-    /// A feed over `db`, polling as [`POLL_ENV`] says.
-    pub fn new(db: DatabaseConnection) -> ChangeFeed {
-        let millis = std::env::var(POLL_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(1000);
+    /// A feed over `db`, polling every `poll` (never: only when told).
+    pub fn new(db: DatabaseConnection, poll: Option<Duration>) -> ChangeFeed {
         let (sender, _) = broadcast::channel(1024);
         ChangeFeed(Arc::new(FeedInner {
             db,
             sender,
             wake: Notify::new(),
-            poll: (millis > 0).then(|| Duration::from_millis(millis)),
+            poll,
             started: OnceLock::new(),
         }))
     }
