@@ -1,0 +1,191 @@
+//! Export → import round trips: what an export writes, the import reads
+//! back into the same tasks, units and targets; XLSX and CSV.
+
+use crate::common::TestDb;
+use sea_orm::DatabaseConnection;
+use xietong::domain::Caller;
+use xietong::domain::page::PageRequest;
+use xietong::domain::task::{self, TaskFilter};
+use xietong::import::export::{self, Format};
+use xietong::import::tasks::{self, Owner, TaskImport};
+
+async fn tasks_of(db: &DatabaseConnection, plan_id: uuid::Uuid) -> Vec<task::Task> {
+    let filter = TaskFilter {
+        plan_id: Some(plan_id),
+        ..Default::default()
+    };
+    task::list(
+        db,
+        &Caller::system(),
+        filter,
+        Some("seq"),
+        &PageRequest {
+            limit: 200,
+            after: None,
+        },
+    )
+    .await
+    .expect("tasks")
+    .items
+}
+
+/// What must survive a round trip, per task.
+fn essence(tasks: &[task::Task]) -> Vec<String> {
+    let mut out: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            let units: Vec<String> = t
+                .assignments
+                .iter()
+                .map(|a| format!("{}:{}:{:?}", a.name, a.role, a.side.map(|s| s.as_str())))
+                .collect();
+            let targets: Vec<String> = t
+                .targets
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{} {} {:?} {} {:?}",
+                        x.comparator,
+                        x.value,
+                        x.value_max.map(|m| m.to_string()),
+                        x.unit,
+                        x.metric
+                    )
+                })
+                .collect();
+            format!(
+                "{:?}|{}|{:?}|{}|{}|{:?}|{}|{}",
+                t.section,
+                t.seq,
+                t.category,
+                t.content,
+                t.deadline,
+                t.leaders,
+                units.join(","),
+                targets.join(",")
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn plan_titled(db: &DatabaseConnection, title: &str) -> uuid::Uuid {
+    let all = xietong::domain::plan::list(db, &Caller::system(), Default::default(), None, &PageRequest::default())
+        .await
+        .expect("plans");
+    all.items.into_iter().find(|p| p.title == title).expect("the plan").id
+}
+
+async fn round_trip(format: Format, fixture_plan: &str) {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
+    let original = plan_titled(&db, fixture_plan).await;
+    let plan = xietong::domain::plan::get(&db, &Caller::system(), original)
+        .await
+        .expect("the plan");
+    let bytes = export::export(&db, &Caller::system(), original, format)
+        .await
+        .expect("the export");
+    let owner = match (plan.pairing_id, plan.region_id) {
+        (Some(pairing_id), _) => {
+            let p = xietong::domain::pairing::get(&db, &Caller::system(), pairing_id)
+                .await
+                .expect("pairing");
+            Owner::Pairing {
+                helper: p.helper_region_id,
+                recipient: p.recipient_region_id,
+            }
+        }
+        (None, Some(region)) => Owner::Region(region),
+        _ => unreachable!("a plan has an owner"),
+    };
+    let options = TaskImport {
+        year: plan.year,
+        title: format!("{} (re-imported)", plan.title),
+        owner,
+        issuer: None,
+        doc_number: None,
+        issued_on: None,
+        create_missing_units: false,
+        aliases: vec![],
+        dry_run: false,
+    };
+    let report = tasks::import(&db, &Caller::system(), &bytes, &options)
+        .await
+        .expect("the import");
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(
+        report.units_created.is_empty(),
+        "every unit resolves: {:?}",
+        report.units_created
+    );
+    let before = essence(&tasks_of(&db, original).await);
+    let after = essence(&tasks_of(&db, report.plan_id.expect("a plan")).await);
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b, a);
+    }
+}
+
+#[tokio::test]
+async fn a_pairing_plan_round_trips_through_xlsx() {
+    round_trip(Format::Xlsx, xietong::demo::YUZHONG_WUXI_TITLE).await;
+}
+
+#[tokio::test]
+async fn a_pairing_plan_round_trips_through_csv() {
+    round_trip(Format::Csv, xietong::demo::YUZHONG_WUXI_TITLE).await;
+}
+
+#[tokio::test]
+async fn a_region_plan_with_sections_and_groups_round_trips_through_xlsx() {
+    round_trip(Format::Xlsx, xietong::demo::FULING_TITLE).await;
+}
+
+#[tokio::test]
+async fn the_export_carries_the_latest_approved_progress() {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
+    let plan = plan_titled(&db, xietong::demo::YUZHONG_WUXI_TITLE).await;
+    let first = tasks_of(&db, plan).await.remove(0);
+    let lead = first.assignments[0].unit_id.expect("a lead unit");
+    let system = Caller::system();
+    let made = xietong::domain::report::create(
+        &db,
+        &system,
+        xietong::domain::report::NewReport {
+            task_id: first.id,
+            unit_id: Some(lead),
+            period: xietong::domain::values::ReportPeriod::parse("2025-Q3").expect("period"),
+            consolidated: true,
+            text: "已引进项目2个".into(),
+            values: vec![xietong::domain::report::ValueInput {
+                target_id: first.targets[1].id,
+                actual: xietong::domain::values::Amount::parse("5200.5").expect("amount"),
+            }],
+        },
+    )
+    .await
+    .expect("a report");
+    for step in [
+        xietong::domain::report::Transition::Submit,
+        xietong::domain::report::Transition::Approve,
+    ] {
+        xietong::domain::report::transition(&db, &system, made.id, None, step)
+            .await
+            .expect("a step");
+    }
+    let rows = export::rows(&db, &system, plan).await.expect("rows");
+    let header = &rows[0];
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    assert_eq!(rows[1][at("最新进展")], "2025-Q3：已引进项目2个");
+    assert_eq!(rows[1][at("年度累计完成")], "5200.5万元");
+    assert_eq!(rows[2][at("最新进展")], "");
+    assert_eq!(
+        header[..5],
+        ["序号", "协同发展事项", "具体任务", "完成时限", "巫溪县牵头责任单位"]
+    );
+}
