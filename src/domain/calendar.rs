@@ -23,7 +23,7 @@ use super::error::Validator;
 use super::values::{
     AssignmentRole, ObligationStatus, PeriodKind, PlanStatus, ReportPeriod, ReportStatus, TaskStatus, china_day,
 };
-use super::{Caller, DomainError, DomainResult, authz, task};
+use super::{Caller, DomainError, DomainResult, authz};
 
 /// When a plan's reports are due.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -264,7 +264,12 @@ async fn scope<C: ConnectionTrait>(
         plan_cond = plan_cond.add(plans::Column::Id.eq(id));
     }
     let mut cond = Condition::all()
-        .add(task::visible_condition(conn, &caller.principal).await?)
+        .add(
+            authz::Visibility::of(conn, &caller.principal)
+                .await?
+                .tasks(conn)
+                .await?,
+        )
         .add(tasks::Column::Status.ne(TaskStatus::Cancelled.as_str()))
         .add(
             tasks::Column::PlanId.in_subquery(
@@ -276,7 +281,7 @@ async fn scope<C: ConnectionTrait>(
             ),
         );
     if let Some(unit_id) = filter.unit_id {
-        cond = cond.add(tasks::Column::Id.in_subquery(task::tasks_of_unit(conn, unit_id, None).await?));
+        cond = cond.add(tasks::Column::Id.in_subquery(authz::tasks_of_unit(conn, unit_id, None).await?));
     }
     Ok(Query::select()
         .column(tasks::Column::Id)

@@ -215,6 +215,62 @@ impl DomainError {
     }
 }
 
+/// What a client is told of an error, whatever the wire: REST renders it
+/// as problem+json, GraphQL as the error's `extensions`. An internal error
+/// is logged here and told only that it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Per-field messages: a validation failure's, or the field a
+    /// uniqueness clash is about.
+    pub fields: Vec<FieldError>,
+    pub retry_after_secs: Option<u64>,
+    /// The scope a machine's token lacks (RFC 6750 `insufficient_scope`).
+    pub missing_scope: Option<&'static str>,
+}
+
+impl From<DomainError> for PublicError {
+    fn from(err: DomainError) -> PublicError {
+        let code = err.code();
+        let retry_after_secs = match &err {
+            DomainError::RateLimited { retry_after_secs } | DomainError::Unavailable { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        };
+        let missing_scope = match &err {
+            DomainError::InsufficientScope { scope } => Some(*scope),
+            _ => None,
+        };
+        let fields = match &err {
+            DomainError::Validation(errors) => errors.clone(),
+            DomainError::Conflict {
+                field: Some(field),
+                message,
+            } => vec![FieldError {
+                field: field.clone(),
+                message: message.clone(),
+            }],
+            _ => Vec::new(),
+        };
+        let message = match &err {
+            DomainError::Internal(source) => {
+                tracing::error!(error = ?source, "internal error");
+                "the service failed; the error is logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        PublicError {
+            code,
+            message,
+            fields,
+            retry_after_secs,
+            missing_scope,
+        }
+    }
+}
+
 /// A unique index of the model, and what breaking it means to a user.
 struct UniqueRule {
     index: &'static str,

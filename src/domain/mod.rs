@@ -29,7 +29,7 @@ pub mod values;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
-pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
+pub use error::{DomainError, DomainResult, ErrorCode, FieldError, PublicError};
 pub use principal::{ClientPrincipal, Principal, UserPrincipal};
 
 /// The acting principal of a call and where the call came from, for

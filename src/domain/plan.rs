@@ -2,11 +2,10 @@
 //! one region, its document, status and default deadline.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{pairing_co_helpers, pairings, plans, regions, reports, tasks};
-use sea_orm::sea_query::{Expr, Query};
+use entity::{pairings, plans, regions, reports, tasks};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -17,8 +16,8 @@ use super::calendar::Calendar;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
-use super::values::{PlanStatus, Role, end_of_year};
-use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, expect_version, lost_update, now};
+use super::values::{PlanStatus, end_of_year};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
 
 const ENTITY: &str = "plan";
 
@@ -225,52 +224,6 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
     Plan::from_model(model)
 }
 
-/// The condition that keeps the plans a principal may see, as SQL: all for
-/// those who read everything; for coordinators and unit users, those of
-/// their unit's region and of the pairings it takes part in.
-pub async fn visible_condition<C: ConnectionTrait>(conn: &C, principal: &Principal) -> DomainResult<Condition> {
-    if principal.reads_everything() || matches!(principal, Principal::Client(c) if c.can_write) {
-        return Ok(Condition::all());
-    }
-    let region = match (principal.role(), principal.unit_id()) {
-        (Role::Coordinator | Role::UnitUser, Some(unit_id)) => entity::units::Entity::find_by_id(unit_id)
-            .one(conn)
-            .await?
-            .map(|u| u.region_id),
-        _ => None,
-    };
-    let Some(region) = region else {
-        // Nothing: a condition no row meets.
-        return Ok(Condition::all().add(Expr::cust("1 = 0")));
-    };
-    Ok(region_scope(region))
-}
-
-/// The plans of a region: its own, and those of the pairings it takes part
-/// in as helper, co-helper or recipient.
-pub fn region_scope(region: Uuid) -> Condition {
-    let pairings_of_region = Query::select()
-        .column(pairings::Column::Id)
-        .from(pairings::Entity)
-        .cond_where(
-            Condition::any()
-                .add(pairings::Column::HelperRegionId.eq(region))
-                .add(pairings::Column::RecipientRegionId.eq(region)),
-        )
-        .union(
-            sea_orm::sea_query::UnionType::All,
-            Query::select()
-                .column(pairing_co_helpers::Column::PairingId)
-                .from(pairing_co_helpers::Entity)
-                .and_where(pairing_co_helpers::Column::RegionId.eq(region))
-                .to_owned(),
-        )
-        .to_owned();
-    Condition::any()
-        .add(plans::Column::RegionId.eq(region))
-        .add(plans::Column::PairingId.in_subquery(pairings_of_region))
-}
-
 /// What the plan list is filtered by.
 #[derive(Clone, Debug, Default)]
 pub struct PlanFilter {
@@ -292,12 +245,12 @@ pub async fn list<C: ConnectionTrait>(
 ) -> DomainResult<Page<Plan>> {
     authz::require_reader(&caller.principal)?;
     let (field, descending) = page::parse_sort(sort, "-year", &["title", "year", "created_at"])?;
-    let mut query = plans::Entity::find().filter(visible_condition(conn, &caller.principal).await?);
+    let mut query = plans::Entity::find().filter(authz::Visibility::of(conn, &caller.principal).await?.plans());
     if let Some(id) = filter.pairing_id {
         query = query.filter(plans::Column::PairingId.eq(id));
     }
     if let Some(region) = filter.region_id {
-        query = query.filter(region_scope(region));
+        query = query.filter(authz::plans_of_region(region));
     }
     if let Some(year) = filter.year {
         query = query.filter(plans::Column::Year.eq(year));
@@ -522,7 +475,7 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
         return Ok(Vec::new());
     }
     plans::Entity::find()
-        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(authz::Visibility::of(conn, &caller.principal).await?.plans())
         .filter(plans::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?

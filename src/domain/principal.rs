@@ -64,12 +64,13 @@ impl Principal {
         self.role() == Role::Admin
     }
 
-    /// Reads everything: administrators, viewers and reading machines.
+    /// Reads everything: administrators, viewers and machines (a machine
+    /// that may write reads what it writes to, so `write` reads too).
     pub fn reads_everything(&self) -> bool {
         match self {
             Principal::System => true,
             Principal::User(user) => matches!(user.role, Role::Admin | Role::Viewer),
-            Principal::Client(client) => client.can_read,
+            Principal::Client(client) => client.can_read || client.can_write,
         }
     }
 

@@ -572,61 +572,6 @@ pub struct ReportFilter {
     pub consolidated: Option<bool>,
 }
 
-/// The reports a principal may see, as SQL: every report for those who
-/// read everything; for a coordinator, those of the plans it coordinates;
-/// for a unit, those of the tasks it works on, other units' drafts aside.
-async fn visible_condition<C: ConnectionTrait>(
-    conn: &C,
-    principal: &super::Principal,
-) -> DomainResult<sea_orm::Condition> {
-    use sea_orm::sea_query::Query;
-    if principal.reads_everything() || matches!(principal, super::Principal::Client(c) if c.can_write) {
-        return Ok(sea_orm::Condition::all());
-    }
-    let mut cond = sea_orm::Condition::any();
-    if principal.role() == super::values::Role::Coordinator {
-        let coordinated = Query::select()
-            .column(entity::tasks::Column::Id)
-            .from(entity::tasks::Entity)
-            .and_where(
-                entity::tasks::Column::PlanId.in_subquery(
-                    Query::select()
-                        .column(plans::Column::Id)
-                        .from(plans::Entity)
-                        .cond_where(super::plan::visible_condition(conn, principal).await?)
-                        .to_owned(),
-                ),
-            )
-            .to_owned();
-        cond = cond.add(reports::Column::TaskId.in_subquery(coordinated));
-    }
-    if let Some(unit_id) = principal.unit_id() {
-        let groups = authz::groups_of_unit(conn, unit_id).await?;
-        let mut who = sea_orm::Condition::any().add(entity::task_assignments::Column::UnitId.eq(unit_id));
-        if !groups.is_empty() {
-            who = who.add(entity::task_assignments::Column::GroupId.is_in(groups));
-        }
-        let worked_on = Query::select()
-            .column(entity::task_assignments::Column::TaskId)
-            .from(entity::task_assignments::Entity)
-            .cond_where(who)
-            .to_owned();
-        cond = cond.add(
-            sea_orm::Condition::all()
-                .add(reports::Column::TaskId.in_subquery(worked_on))
-                .add(
-                    sea_orm::Condition::any()
-                        .add(reports::Column::Status.ne(ReportStatus::Draft.as_str()))
-                        .add(reports::Column::UnitId.eq(unit_id)),
-                ),
-        );
-    }
-    if cond.is_empty() {
-        return Ok(sea_orm::Condition::all().add(sea_orm::sea_query::Expr::cust("1 = 0")));
-    }
-    Ok(cond)
-}
-
 /// The reports the caller may see that meet `filter`, one page, newest
 /// first by default (`created_at`, `updated_at`, `period_end`; `-` for
 /// descending).
@@ -641,7 +586,12 @@ pub async fn list<C: ConnectionTrait>(
     use sea_orm::sea_query::Query;
     authz::require_reader(&caller.principal)?;
     let (field, descending) = page::parse_sort(sort, "-created_at", &["created_at", "updated_at", "period_end"])?;
-    let mut query = reports::Entity::find().filter(visible_condition(conn, &caller.principal).await?);
+    let mut query = reports::Entity::find().filter(
+        authz::Visibility::of(conn, &caller.principal)
+            .await?
+            .reports(conn)
+            .await?,
+    );
     if let Some(id) = filter.task_id {
         query = query.filter(reports::Column::TaskId.eq(id));
     }
@@ -715,7 +665,12 @@ pub async fn list_by_tasks<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let models = reports::Entity::find()
-        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(
+            authz::Visibility::of(conn, &caller.principal)
+                .await?
+                .reports(conn)
+                .await?,
+        )
         .filter(reports::Column::TaskId.is_in(task_ids.iter().copied()))
         .order_by_asc(reports::Column::TaskId)
         .order_by_asc(reports::Column::PeriodEnd)

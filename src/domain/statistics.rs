@@ -11,7 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::values::{Amount, Cluster, TaskStatus, china_day};
-use super::{Caller, DomainError, DomainResult, authz, task};
+use super::{Caller, DomainError, DomainResult, authz};
 
 /// What the statistics are narrowed to.
 #[derive(Clone, Debug, Default)]
@@ -106,7 +106,12 @@ async fn counted_tasks<C: ConnectionTrait>(
     caller: &Caller,
     filter: &StatisticsFilter,
 ) -> DomainResult<SelectStatement> {
-    let mut cond = Condition::all().add(task::visible_condition(conn, &caller.principal).await?);
+    let mut cond = Condition::all().add(
+        authz::Visibility::of(conn, &caller.principal)
+            .await?
+            .tasks(conn)
+            .await?,
+    );
     let mut plan_cond = Condition::all();
     if let Some(year) = filter.year {
         plan_cond = plan_cond.add(plans::Column::Year.eq(year));

@@ -909,50 +909,6 @@ impl std::str::FromStr for TaskStatusFilter {
     }
 }
 
-/// The tasks a unit works on, directly or through one of its groups, in
-/// `role` when given.
-pub(crate) async fn tasks_of_unit<C: ConnectionTrait>(
-    conn: &C,
-    unit_id: Uuid,
-    role: Option<AssignmentRole>,
-) -> DomainResult<sea_orm::sea_query::SelectStatement> {
-    let groups = authz::groups_of_unit(conn, unit_id).await?;
-    let mut who = sea_orm::Condition::any().add(task_assignments::Column::UnitId.eq(unit_id));
-    if !groups.is_empty() {
-        who = who.add(task_assignments::Column::GroupId.is_in(groups));
-    }
-    let mut cond = sea_orm::Condition::all().add(who);
-    if let Some(role) = role {
-        cond = cond.add(task_assignments::Column::Role.eq(role.as_str()));
-    }
-    Ok(Query::select()
-        .column(task_assignments::Column::TaskId)
-        .from(task_assignments::Entity)
-        .cond_where(cond)
-        .to_owned())
-}
-
-/// The tasks a principal may see, as SQL: those of the plans it sees, and
-/// those its unit works on.
-pub async fn visible_condition<C: ConnectionTrait>(
-    conn: &C,
-    principal: &super::Principal,
-) -> DomainResult<sea_orm::Condition> {
-    if principal.reads_everything() || matches!(principal, super::Principal::Client(c) if c.can_write) {
-        return Ok(sea_orm::Condition::all());
-    }
-    let plans_seen = Query::select()
-        .column(plans::Column::Id)
-        .from(plans::Entity)
-        .cond_where(plan::visible_condition(conn, principal).await?)
-        .to_owned();
-    let mut cond = sea_orm::Condition::any().add(tasks::Column::PlanId.in_subquery(plans_seen));
-    if let Some(unit_id) = principal.unit_id() {
-        cond = cond.add(tasks::Column::Id.in_subquery(tasks_of_unit(conn, unit_id, None).await?));
-    }
-    Ok(cond)
-}
-
 /// The tasks the caller may see that meet `filter`, one page in `sort`
 /// order (`seq`, `deadline`, `created_at`, `updated_at`; `-` for descending).
 pub async fn list<C: ConnectionTrait>(
@@ -968,7 +924,12 @@ pub async fn list<C: ConnectionTrait>(
     if filter.role.is_some() && filter.unit_id.is_none() {
         return Err(DomainError::invalid("role", "filter by role together with unit_id"));
     }
-    let mut query = tasks::Entity::find().filter(visible_condition(conn, &caller.principal).await?);
+    let mut query = tasks::Entity::find().filter(
+        authz::Visibility::of(conn, &caller.principal)
+            .await?
+            .tasks(conn)
+            .await?,
+    );
     let mut plan_cond = sea_orm::Condition::all();
     let mut by_plan = false;
     if let Some(id) = filter.pairing_id {
@@ -976,7 +937,7 @@ pub async fn list<C: ConnectionTrait>(
         by_plan = true;
     }
     if let Some(region) = filter.region_id {
-        plan_cond = plan_cond.add(plan::region_scope(region));
+        plan_cond = plan_cond.add(authz::plans_of_region(region));
         by_plan = true;
     }
     if let Some(year) = filter.year {
@@ -1001,7 +962,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(tasks::Column::Category.eq(category));
     }
     if let Some(unit_id) = filter.unit_id {
-        query = query.filter(tasks::Column::Id.in_subquery(tasks_of_unit(conn, unit_id, filter.role).await?));
+        query = query.filter(tasks::Column::Id.in_subquery(authz::tasks_of_unit(conn, unit_id, filter.role).await?));
     }
     match filter.status {
         Some(TaskStatusFilter::Status(status)) => query = query.filter(tasks::Column::Status.eq(status.as_str())),
@@ -1070,7 +1031,12 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
         return Ok(Vec::new());
     }
     let models = tasks::Entity::find()
-        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(
+            authz::Visibility::of(conn, &caller.principal)
+                .await?
+                .tasks(conn)
+                .await?,
+        )
         .filter(tasks::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
@@ -1090,7 +1056,12 @@ pub async fn list_by_plans<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let models = tasks::Entity::find()
-        .filter(visible_condition(conn, &caller.principal).await?)
+        .filter(
+            authz::Visibility::of(conn, &caller.principal)
+                .await?
+                .tasks(conn)
+                .await?,
+        )
         .filter(tasks::Column::PlanId.is_in(plan_ids.iter().copied()))
         .order_by_asc(tasks::Column::PlanId)
         .order_by_asc(tasks::Column::Section)

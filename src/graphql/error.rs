@@ -1,10 +1,10 @@
 //! Domain errors as GraphQL errors: the stable code of CONTRACT.md in
 //! `extensions.code`, per-field messages in `extensions.errors`.
 
-use async_graphql::{Error, ErrorExtensions};
+use async_graphql::{Error, ErrorExtensions, ServerError};
 
 use super::limits::{Limits, name_limit_error};
-use crate::domain::{DomainError, ErrorCode, FieldError};
+use crate::domain::{DomainError, ErrorCode, FieldError, PublicError};
 
 /// A GraphQL error with `code` (and field errors) in its extensions.
 pub fn coded(code: ErrorCode, message: impl Into<String>, fields: &[FieldError]) -> Error {
@@ -46,26 +46,17 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Error {
 
 /// The error of a domain call, as the REST problem would carry it.
 pub fn from_domain(err: DomainError) -> Error {
-    let code = err.code();
-    let fields: Vec<FieldError> = match &err {
-        DomainError::Validation(errors) => errors.clone(),
-        DomainError::Conflict {
-            field: Some(field),
-            message,
-        } => vec![FieldError {
-            field: field.clone(),
-            message: message.clone(),
-        }],
-        _ => Vec::new(),
-    };
-    let message = match &err {
-        DomainError::Internal(source) => {
-            tracing::error!(error = ?source, "internal error");
-            "the service failed; the error is logged".to_owned()
-        }
-        other => other.to_string(),
-    };
-    coded(code, message, &fields)
+    let public = PublicError::from(err);
+    coded(public.code, public.message, &public.fields)
+}
+
+/// A request-level error (a limit, a refused token) with its code.
+pub fn server_error(code: ErrorCode, message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code.as_str());
+    error.extensions = Some(extensions);
+    error
 }
 
 /// Turns a domain result into a GraphQL result.

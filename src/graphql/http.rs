@@ -35,14 +35,6 @@ fn refuse(status: StatusCode, error: ServerError) -> Response {
     response
 }
 
-fn coded(code: ErrorCode, message: String) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code.as_str());
-    error.extensions = Some(extensions);
-    error
-}
-
 /// The caller of a request: none without an `Authorization` header (only
 /// introspection then works), an error for a header that is not a valid token.
 async fn caller_of(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Option<Caller>, Response> {
@@ -53,7 +45,7 @@ async fn caller_of(parts: &mut axum::http::request::Parts, state: &AppState) -> 
         Ok(Authenticated(caller)) => Ok(Some(caller)),
         Err(problem) => Err(refuse(
             StatusCode::UNAUTHORIZED,
-            coded(ErrorCode::Unauthenticated, problem.detail),
+            error::server_error(ErrorCode::Unauthenticated, problem.detail),
         )),
     }
 }
@@ -81,7 +73,7 @@ pub(super) async fn execute(
     if essence != "application/json" && !multipart {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            coded(
+            error::server_error(
                 ErrorCode::UnsupportedMediaType,
                 "send the request as `Content-Type: application/json`: {\"query\": …, \"variables\": …}, \
                  or as a GraphQL multipart request to upload a file"
@@ -98,7 +90,7 @@ pub(super) async fn execute(
     let bytes = match axum::body::to_bytes(Body::new(body), max_bytes).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let mut error = coded(
+            let mut error = error::server_error(
                 ErrorCode::PayloadTooLarge,
                 format!("the request is larger than {max_bytes} bytes, the body size limit ({BODY_ENV})"),
             );
@@ -123,7 +115,7 @@ pub(super) async fn execute(
         Err(e) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                coded(
+                error::server_error(
                     ErrorCode::BadRequest,
                     format!("the body is not a GraphQL request ({{\"query\": …}} or a list of them): {e}"),
                 ),
@@ -138,7 +130,7 @@ pub(super) async fn execute(
     let Ok(_turn) = schema.2.acquire().await else {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
-            coded(ErrorCode::Unavailable, "the service is shutting down".into()),
+            error::server_error(ErrorCode::Unavailable, "the service is shutting down".into()),
         );
     };
     let answer = match batch {

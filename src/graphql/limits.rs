@@ -54,11 +54,11 @@ impl Default for Limits {
 
 /// A request-level error with a code, for limits and transport problems.
 pub fn limit_error(message: String, limit: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", ErrorCode::BadRequest.as_str());
-    extensions.set("limit", limit);
-    error.extensions = Some(extensions);
+    let mut error = super::error::server_error(ErrorCode::BadRequest, message);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("limit", limit);
     error
 }
 

@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::domain::{DomainError, ErrorCode, FieldError};
+use crate::domain::{DomainError, ErrorCode, FieldError, PublicError};
 
 /// A problem (RFC 9457), the body of every error answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -62,44 +62,14 @@ impl ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> ApiError {
-        let code = err.code();
-        let retry_after_secs = match &err {
-            DomainError::RateLimited { retry_after_secs } | DomainError::Unavailable { retry_after_secs, .. } => {
-                Some(*retry_after_secs)
-            }
-            _ => None,
-        };
-        let errors = match &err {
-            DomainError::Validation(errors) => errors.clone(),
-            DomainError::Conflict {
-                field: Some(field),
-                message,
-            } => {
-                vec![FieldError {
-                    field: field.clone(),
-                    message: message.clone(),
-                }]
-            }
-            _ => Vec::new(),
-        };
-        let detail = match &err {
-            DomainError::Internal(source) => {
-                tracing::error!(error = ?source, "internal error");
-                "the service failed; the error is logged".to_owned()
-            }
-            other => other.to_string(),
-        };
-        let missing_scope = match &err {
-            DomainError::InsufficientScope { scope } => Some(*scope),
-            _ => None,
-        };
+        let public = PublicError::from(err);
         ApiError {
-            code,
-            detail,
-            errors,
-            retry_after_secs,
+            code: public.code,
+            detail: public.message,
+            errors: public.fields,
+            retry_after_secs: public.retry_after_secs,
             report: None,
-            missing_scope,
+            missing_scope: public.missing_scope,
         }
     }
 }

@@ -36,3 +36,4 @@ mod rest_tasks;
 mod secrets_in_logs;
 mod serve_binary;
 mod statistics;
+mod visibility;

@@ -55,6 +55,12 @@ pub struct World {
     pub p: seed::Pairing,
     pub group: Uuid,
     pub bearers: Vec<(Who, String)>,
+    /// 黔江区, a region outside the pairing.
+    pub qianjiang: Uuid,
+    /// 白鹿镇, a member of 各镇街 by its kind.
+    pub bailu: Uuid,
+    /// 区教委 of 黔江区.
+    pub qj_jw: Uuid,
 }
 
 impl World {
@@ -146,7 +152,15 @@ impl World {
                 format!("Bearer {}", granted.json()["access_token"].as_str().expect("token")),
             ));
         }
-        World { app, p, group, bearers }
+        World {
+            app,
+            p,
+            group,
+            bearers,
+            qianjiang,
+            bailu,
+            qj_jw,
+        }
     }
 
     pub fn bearer(&self, who: Who) -> &str {

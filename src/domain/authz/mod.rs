@@ -11,6 +11,10 @@ use uuid::Uuid;
 use super::values::{AssignmentRole, ReportStatus, Role};
 use super::{DomainError, DomainResult, Principal};
 
+mod visibility;
+
+pub use visibility::{Visibility, plans_of_region, tasks_of_unit};
+
 /// Fails unless the principal administers the service: regions, pairings,
 /// units, groups, metrics, users and clients are theirs to change.
 pub fn require_admin(principal: &Principal, what: &str) -> DomainResult<()> {
@@ -67,14 +71,6 @@ pub async fn pairing_regions<C: ConnectionTrait>(conn: &C, pairing_id: Uuid) -> 
     Ok(regions)
 }
 
-/// The region of the principal's unit, if it has one.
-async fn principal_region<C: ConnectionTrait>(conn: &C, principal: &Principal) -> DomainResult<Option<Uuid>> {
-    let Some(unit_id) = principal.unit_id() else {
-        return Ok(None);
-    };
-    Ok(units::Entity::find_by_id(unit_id).one(conn).await?.map(|u| u.region_id))
-}
-
 /// What a principal may do with a plan.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PlanAccess {
@@ -85,46 +81,13 @@ pub struct PlanAccess {
     pub coordinate: bool,
 }
 
-/// Decides what `principal` may do with `plan`. A coordinator coordinates
-/// the plans of its unit's region: the region's own, and those of pairings
-/// where the region is helper, co-helper or recipient; a unit user reads
-/// them (public documents, 此件公开发布).
+/// What `principal` may do with `plan` ([`Visibility::plan`]).
 pub async fn plan_access<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     plan: &plans::Model,
 ) -> DomainResult<PlanAccess> {
-    match principal {
-        Principal::System => Ok(PlanAccess {
-            read: true,
-            coordinate: true,
-        }),
-        Principal::Client(client) => Ok(PlanAccess {
-            read: client.can_read || client.can_write,
-            coordinate: client.can_write,
-        }),
-        Principal::User(user) => match user.role {
-            Role::Admin => Ok(PlanAccess {
-                read: true,
-                coordinate: true,
-            }),
-            Role::Viewer => Ok(PlanAccess {
-                read: true,
-                coordinate: false,
-            }),
-            Role::Integration => Ok(PlanAccess::default()),
-            Role::Coordinator | Role::UnitUser => {
-                let Some(region) = principal_region(conn, principal).await? else {
-                    return Ok(PlanAccess::default());
-                };
-                let in_scope = plan_regions(conn, plan).await?.contains(&region);
-                Ok(PlanAccess {
-                    read: in_scope,
-                    coordinate: in_scope && user.role == Role::Coordinator,
-                })
-            }
-        },
-    }
+    Visibility::of(conn, principal).await?.plan(conn, plan).await
 }
 
 /// Fails unless `principal` may write the chronicle (大事记) of a pairing:
@@ -141,7 +104,7 @@ pub async fn require_chronicle_writer<C: ConnectionTrait>(
         Principal::Client(client) => client.can_write,
         Principal::User(user) => match user.role {
             Role::Admin => true,
-            Role::Coordinator => match principal_region(conn, principal).await? {
+            Role::Coordinator => match Visibility::of(conn, principal).await?.region() {
                 Some(region) => pairing_regions(conn, pairing_id).await?.contains(&region),
                 None => false,
             },
@@ -302,19 +265,12 @@ impl TaskAccess {
     }
 }
 
+/// What `principal` may do with a task ([`Visibility::task`]).
 pub async fn task_access<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     plan: &plans::Model,
     task_id: Uuid,
 ) -> DomainResult<TaskAccess> {
-    let plan_access = plan_access(conn, principal, plan).await?;
-    let unit_role = match (principal.role(), principal.unit_id()) {
-        (Role::UnitUser | Role::Coordinator, Some(unit_id)) => unit_role_on_task(conn, unit_id, task_id).await?,
-        _ => None,
-    };
-    Ok(TaskAccess {
-        plan: plan_access,
-        unit_role,
-    })
+    Visibility::of(conn, principal).await?.task(conn, plan, task_id).await
 }

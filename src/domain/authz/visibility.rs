@@ -1,0 +1,206 @@
+//! What a principal sees, decided once. [`Visibility`] answers both
+//! questions a read asks, from the same facts: may this principal see this
+//! row (a read of one item), and which rows (the SQL condition of every
+//! list, count and figure). A test walks every principal of the permission
+//! matrix and holds the two to the same rows.
+
+use entity::{plans, reports, task_assignments, tasks, units};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, UnionType};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use super::{PlanAccess, TaskAccess, groups_of_unit, plan_regions, unit_role_on_task};
+use crate::domain::values::{AssignmentRole, ReportStatus, Role};
+use crate::domain::{DomainResult, Principal};
+
+/// The sight of one principal.
+#[derive(Clone, Debug)]
+pub struct Visibility<'p> {
+    principal: &'p Principal,
+    /// Administrators, viewers, the service and machines see every row.
+    everything: bool,
+    /// The region of a coordinator's or unit user's unit: they see the
+    /// plans of that region and of the pairings it takes part in.
+    region: Option<Uuid>,
+}
+
+impl<'p> Visibility<'p> {
+    pub async fn of<C: ConnectionTrait>(conn: &C, principal: &'p Principal) -> DomainResult<Visibility<'p>> {
+        let everything = principal.reads_everything();
+        let region = match (everything, unit_of(principal)) {
+            (false, Some(unit)) => units::Entity::find_by_id(unit).one(conn).await?.map(|u| u.region_id),
+            _ => None,
+        };
+        Ok(Visibility {
+            principal,
+            everything,
+            region,
+        })
+    }
+
+    /// The region whose plans a coordinator or unit user sees.
+    pub fn region(&self) -> Option<Uuid> {
+        self.region
+    }
+
+    /// What the principal may do with `plan`. A coordinator coordinates
+    /// the plans of its unit's region: the region's own, and those of
+    /// pairings where the region is helper, co-helper or recipient; a unit
+    /// user reads them (public documents, 此件公开发布).
+    pub async fn plan<C: ConnectionTrait>(&self, conn: &C, plan: &plans::Model) -> DomainResult<PlanAccess> {
+        if self.everything {
+            let coordinate = match self.principal {
+                Principal::System => true,
+                Principal::Client(client) => client.can_write,
+                Principal::User(user) => user.role == Role::Admin,
+            };
+            return Ok(PlanAccess { read: true, coordinate });
+        }
+        let Some(region) = self.region else {
+            return Ok(PlanAccess::default());
+        };
+        let in_scope = plan_regions(conn, plan).await?.contains(&region);
+        Ok(PlanAccess {
+            read: in_scope,
+            coordinate: in_scope && self.principal.role() == Role::Coordinator,
+        })
+    }
+
+    /// The plans [`Visibility::plan`] lets read, as SQL.
+    pub fn plans(&self) -> Condition {
+        match (self.everything, self.region) {
+            (true, _) => Condition::all(),
+            (false, Some(region)) => plans_of_region(region),
+            (false, None) => nothing(),
+        }
+    }
+
+    /// What the principal may do with task `task_id` of `plan`: as with
+    /// the plan, and more when its unit works on the task.
+    pub async fn task<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        plan: &plans::Model,
+        task_id: Uuid,
+    ) -> DomainResult<TaskAccess> {
+        let plan = self.plan(conn, plan).await?;
+        let unit_role = match unit_of(self.principal) {
+            Some(unit) => unit_role_on_task(conn, unit, task_id).await?,
+            None => None,
+        };
+        Ok(TaskAccess { plan, unit_role })
+    }
+
+    /// The tasks [`Visibility::task`] lets read, as SQL: those of the
+    /// plans seen, and those the principal's unit works on.
+    pub async fn tasks<C: ConnectionTrait>(&self, conn: &C) -> DomainResult<Condition> {
+        if self.everything {
+            return Ok(Condition::all());
+        }
+        let mut cond = Condition::any().add(tasks::Column::PlanId.in_subquery(self.plan_ids()));
+        if let Some(unit) = unit_of(self.principal) {
+            cond = cond.add(tasks::Column::Id.in_subquery(tasks_of_unit(conn, unit, None).await?));
+        }
+        Ok(cond)
+    }
+
+    /// The reports [`TaskAccess::read_report`] lets read, as SQL: every
+    /// report of the plans a coordinator coordinates; for a unit, those of
+    /// the tasks it works on, other units' drafts aside.
+    pub async fn reports<C: ConnectionTrait>(&self, conn: &C) -> DomainResult<Condition> {
+        if self.everything {
+            return Ok(Condition::all());
+        }
+        let mut cond = Condition::any();
+        if self.principal.role() == Role::Coordinator && self.region.is_some() {
+            let coordinated = Query::select()
+                .column(tasks::Column::Id)
+                .from(tasks::Entity)
+                .and_where(tasks::Column::PlanId.in_subquery(self.plan_ids()))
+                .to_owned();
+            cond = cond.add(reports::Column::TaskId.in_subquery(coordinated));
+        }
+        if let Some(unit) = unit_of(self.principal) {
+            cond = cond.add(
+                Condition::all()
+                    .add(reports::Column::TaskId.in_subquery(tasks_of_unit(conn, unit, None).await?))
+                    .add(
+                        Condition::any()
+                            .add(reports::Column::Status.ne(ReportStatus::Draft.as_str()))
+                            .add(reports::Column::UnitId.eq(unit)),
+                    ),
+            );
+        }
+        Ok(if cond.is_empty() { nothing() } else { cond })
+    }
+
+    fn plan_ids(&self) -> SelectStatement {
+        Query::select()
+            .column(plans::Column::Id)
+            .from(plans::Entity)
+            .cond_where(self.plans())
+            .to_owned()
+    }
+}
+
+/// The unit whose work a principal sees: a coordinator's or unit user's.
+fn unit_of(principal: &Principal) -> Option<Uuid> {
+    match principal.role() {
+        Role::Coordinator | Role::UnitUser => principal.unit_id(),
+        _ => None,
+    }
+}
+
+/// A condition no row meets.
+fn nothing() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
+}
+
+/// The plans of a region: its own, and those of the pairings it takes part
+/// in as helper, co-helper or recipient.
+pub fn plans_of_region(region: Uuid) -> Condition {
+    use entity::{pairing_co_helpers, pairings};
+    let pairings_of_region = Query::select()
+        .column(pairings::Column::Id)
+        .from(pairings::Entity)
+        .cond_where(
+            Condition::any()
+                .add(pairings::Column::HelperRegionId.eq(region))
+                .add(pairings::Column::RecipientRegionId.eq(region)),
+        )
+        .union(
+            UnionType::All,
+            Query::select()
+                .column(pairing_co_helpers::Column::PairingId)
+                .from(pairing_co_helpers::Entity)
+                .and_where(pairing_co_helpers::Column::RegionId.eq(region))
+                .to_owned(),
+        )
+        .to_owned();
+    Condition::any()
+        .add(plans::Column::RegionId.eq(region))
+        .add(plans::Column::PairingId.in_subquery(pairings_of_region))
+}
+
+/// The tasks a unit works on, directly or through one of its groups, in
+/// `role` when given.
+pub async fn tasks_of_unit<C: ConnectionTrait>(
+    conn: &C,
+    unit: Uuid,
+    role: Option<AssignmentRole>,
+) -> DomainResult<SelectStatement> {
+    let groups = groups_of_unit(conn, unit).await?;
+    let mut who = Condition::any().add(task_assignments::Column::UnitId.eq(unit));
+    if !groups.is_empty() {
+        who = who.add(task_assignments::Column::GroupId.is_in(groups));
+    }
+    let mut cond = Condition::all().add(who);
+    if let Some(role) = role {
+        cond = cond.add(task_assignments::Column::Role.eq(role.as_str()));
+    }
+    Ok(Query::select()
+        .column(task_assignments::Column::TaskId)
+        .from(task_assignments::Entity)
+        .cond_where(cond)
+        .to_owned())
+}

@@ -1,0 +1,143 @@
+//! Visibility is decided once (`authz::Visibility`): for every principal
+//! of the permission matrix, a list shows exactly the rows whose read
+//! answers 200, and a read of any other row answers 404, for plans, tasks
+//! and reports: the SQL condition and the row check select the same rows.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use xietong::domain::Caller;
+use xietong::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
+use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask};
+use xietong::domain::values::AssignmentRole;
+
+use crate::common::matrix::{EVERYONE, Who, World};
+
+/// The ids of every row a list shows the holder of `bearer`.
+async fn listed(w: &World, bearer: &str, list: &str) -> BTreeSet<String> {
+    let answer = w.app.as_bearer(bearer, "GET", &format!("{list}?limit=200"), None).await;
+    assert_eq!(answer.status, 200, "{list}: {}", String::from_utf8_lossy(&answer.body));
+    let page = answer.json();
+    assert!(page["next_cursor"].is_null(), "one page holds them all");
+    ids(&page)
+}
+
+fn ids(page: &Value) -> BTreeSet<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+/// A region's own plan, issued, with one task its unit leads.
+async fn region_plan(w: &World) {
+    let system = Caller::system();
+    let draft = plan::create(
+        &w.app.db,
+        &system,
+        NewPlan {
+            owner: PlanOwner::Region(w.qianjiang),
+            year: 2025,
+            title: "黔江区2025年重点任务分解".into(),
+            doc_number: None,
+            issued_on: None,
+            issuers: vec![],
+            default_deadline: None,
+            calendar: None,
+        },
+    )
+    .await
+    .expect("a region plan");
+    plan::transition(&w.app.db, &system, draft.id, draft.version, PlanTransition::Issue)
+        .await
+        .expect("issued");
+    task::create(
+        &w.app.db,
+        &system,
+        NewTask {
+            plan_id: draft.id,
+            section: None,
+            seq: 1,
+            category: None,
+            content: "推进义务教育优质均衡发展".into(),
+            deadline: None,
+            deadline_text: None,
+            leaders: vec![],
+            notes: None,
+            assignments: vec![AssignmentInput {
+                assignee: Assignee::Unit(w.qj_jw),
+                role: AssignmentRole::Lead,
+                side: None,
+            }],
+            targets: vec![],
+        },
+    )
+    .await
+    .expect("a task");
+}
+
+#[tokio::test]
+async fn every_list_shows_exactly_the_rows_each_principal_may_read() {
+    let w = World::new().await;
+    let first = w.task(1).await;
+    let second = w.task(2).await;
+    // Reports in every state by every kind of unit: a lead's consolidated
+    // report, supporting units' drafts and submitted ones, a group
+    // member's draft.
+    w.report(&first, w.p.recipient_unit, true, true).await;
+    w.report(&first, w.p.recipient_unit_2, false, false).await;
+    w.report(&second, w.p.recipient_unit_2, false, true).await;
+    w.report(&first, w.bailu, false, false).await;
+    w.report(&second, w.bailu, false, true).await;
+    region_plan(&w).await;
+    let admin = w.bearer(Who::Admin);
+    let every = |list: &'static str| listed(&w, admin, list);
+    let all = [
+        ("/api/v1/plans", every("/api/v1/plans").await),
+        ("/api/v1/tasks", every("/api/v1/tasks").await),
+        ("/api/v1/reports", every("/api/v1/reports").await),
+    ];
+    assert_eq!(all.iter().map(|(_, ids)| ids.len()).collect::<Vec<_>>(), [2, 3, 5]);
+
+    let mut seen = Vec::new();
+    for who in EVERYONE {
+        let bearer = w.bearer(who);
+        for (list, every_id) in &all {
+            let shown = listed(&w, bearer, list).await;
+            let mut readable = BTreeSet::new();
+            for id in every_id {
+                let read = w.app.as_bearer(bearer, "GET", &format!("{list}/{id}"), None).await;
+                match read.status {
+                    200 => {
+                        readable.insert(id.clone());
+                    }
+                    404 => {}
+                    other => panic!("{who:?} GET {list}/{id}: {other}"),
+                }
+            }
+            assert_eq!(shown, readable, "{who:?} {list}: listed ≠ readable");
+            seen.push((who, *list, shown.len()));
+        }
+    }
+    // The walk means something only if the sights differ: what each saw.
+    let count = |who, list| {
+        seen.iter()
+            .find(|(w, l, _)| *w == who && *l == list)
+            .map(|(_, _, n)| *n)
+    };
+    assert_eq!(count(Who::Viewer, "/api/v1/reports"), Some(5));
+    assert_eq!(count(Who::Coordinator, "/api/v1/reports"), Some(5));
+    assert_eq!(count(Who::OtherCoordinator, "/api/v1/plans"), Some(1));
+    assert_eq!(count(Who::OtherCoordinator, "/api/v1/reports"), Some(0));
+    assert_eq!(count(Who::OtherRegion, "/api/v1/tasks"), Some(1));
+    // A supporting unit sees its own draft and the others' submitted ones,
+    // not the group member's draft.
+    assert_eq!(count(Who::Supporting, "/api/v1/reports"), Some(4));
+    assert_eq!(count(Who::GroupMember, "/api/v1/reports"), Some(4));
+    // Same region, no role on a task: the plan and its tasks, no report.
+    assert_eq!(count(Who::SameRegion, "/api/v1/tasks"), Some(2));
+    assert_eq!(count(Who::SameRegion, "/api/v1/reports"), Some(0));
+    assert_eq!(count(Who::ClientWrite, "/api/v1/reports"), Some(5));
+}
