@@ -420,19 +420,6 @@ fn describe(err: xietong::domain::DomainError) -> anyhow::Error {
     anyhow::anyhow!("{} ({})", err.describe(), err.code())
 }
 
-/// `NAME=UNIT` pairs of `--alias`.
-fn parse_aliases(aliases: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    aliases
-        .iter()
-        .map(|a| {
-            a.split_once('=')
-                .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
-                .filter(|(n, u)| !n.is_empty() && !u.is_empty())
-                .ok_or_else(|| anyhow::anyhow!("--alias takes NAME=UNIT, not `{a}`"))
-        })
-        .collect()
-}
-
 /// The two regions of `HELPER:RECIPIENT`.
 async fn pairing_regions(
     conn: &sea_orm::DatabaseConnection,
@@ -531,7 +518,7 @@ async fn run_import(database: &DatabaseArgs, command: ImportCommand) -> anyhow::
                 helper: helper.name,
                 recipient: recipient.name,
                 create_missing_units,
-                aliases: parse_aliases(&aliases)?,
+                aliases: tasks::parse_aliases(&aliases, "--alias").map_err(describe)?,
                 dry_run: flags.dry_run,
             };
             let r = reference::unit_pairs(&conn, &system, &read_file(&file)?, &options)
@@ -595,7 +582,7 @@ async fn run_import(database: &DatabaseArgs, command: ImportCommand) -> anyhow::
                 doc_number,
                 issued_on: None,
                 create_missing_units,
-                aliases: parse_aliases(&aliases)?,
+                aliases: tasks::parse_aliases(&aliases, "--alias").map_err(describe)?,
                 dry_run: flags.dry_run,
             };
             let r = tasks::import(&conn, &system, &read_file(&file)?, &options)

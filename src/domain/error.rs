@@ -185,6 +185,15 @@ impl DomainError {
         DomainError::Forbidden(message.into())
     }
 
+    /// An id of the input that names nothing the caller may see, as an
+    /// invalid `field`; any other error as it is.
+    pub fn naming(self, field: &str) -> DomainError {
+        match self {
+            DomainError::NotFound { entity, id } => DomainError::invalid(field, format!("no {entity} has id {id}")),
+            other => other,
+        }
+    }
+
     /// One invalid field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> DomainError {
         DomainError::Validation(vec![FieldError {

@@ -25,9 +25,18 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
+impl StoredAnswer {
+    /// The id of what the first request made.
+    pub fn made_id(&self) -> Option<Uuid> {
+        serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
+    }
+}
+
 /// A creating request's key and what it asked for.
 #[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
+struct Request<'a> {
     /// The client's `Idempotency-Key`.
     pub key: &'a str,
     /// What it does, e.g. `POST /api/v1/regions`: a key reused for another
@@ -54,19 +63,32 @@ fn owner(principal: &Principal) -> String {
     format!("{kind}:{}", id.unwrap_or_default())
 }
 
-/// Runs `create` in a write transaction, once per caller and key when the
-/// request carries one. `create` gets the transaction: whatever it writes
-/// commits together with the claim on the key and the stored answer.
+/// Runs `create` in a write transaction, once per caller and `key` when
+/// the request carries one (`operation` and `input` are what it asked, as
+/// the adapter names and reads them: a key reused for another operation or
+/// other input is refused). `create` gets the transaction: whatever it
+/// writes commits together with the claim on the key and the stored answer.
 pub async fn create_once<T, F>(
     db: &impl Store,
     principal: &Principal,
-    request: Option<Request<'_>>,
+    key: Option<&str>,
+    operation: &str,
+    input: &impl Serialize,
     create: F,
 ) -> DomainResult<Created<T>>
 where
     T: Serialize,
     F: AsyncFnOnce(&DatabaseTransaction) -> DomainResult<T>,
 {
+    let input = match key {
+        None => Vec::new(),
+        Some(_) => serde_json::to_vec(input).map_err(|e| DomainError::Internal(e.into()))?,
+    };
+    let request = key.map(|key| Request {
+        key,
+        operation,
+        input: &input,
+    });
     if let Some(request) = request {
         check_key(request.key)?;
     }

@@ -106,6 +106,49 @@ pub struct AssignmentInput {
     pub side: Option<Side>,
 }
 
+/// An assignment as an adapter receives it: a unit, a group, or (wrongly)
+/// both or neither.
+#[derive(Clone, Debug)]
+pub struct AssignmentChoice {
+    pub unit: Option<Uuid>,
+    pub group: Option<Uuid>,
+    pub role: AssignmentRole,
+    pub side: Option<Side>,
+}
+
+impl AssignmentInput {
+    /// The assignments of `choices`, each naming exactly one unit or group;
+    /// `unit` and `group` are what the input calls the two fields, for the
+    /// message of an entry that names both or neither.
+    pub fn choose(choices: Vec<AssignmentChoice>, unit: &str, group: &str) -> DomainResult<Vec<AssignmentInput>> {
+        let mut errors = Vec::new();
+        let mut out = Vec::new();
+        for (i, choice) in choices.into_iter().enumerate() {
+            let assignee = match (choice.unit, choice.group) {
+                (Some(id), None) => Assignee::Unit(id),
+                (None, Some(id)) => Assignee::Group(id),
+                _ => {
+                    errors.push(super::FieldError {
+                        field: format!("assignments[{i}]"),
+                        message: format!("give either {unit} or {group}"),
+                    });
+                    continue;
+                }
+            };
+            out.push(AssignmentInput {
+                assignee,
+                role: choice.role,
+                side: choice.side,
+            });
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct TargetInput {
     /// The id of a target to keep (its reported values stay with it); none
@@ -626,12 +669,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     let txn = begin_write(db).await?;
     let (plan, access) = plan::load_visible(&txn, caller, input.plan_id)
         .await
-        .map_err(|e| match e {
-            DomainError::NotFound { .. } => {
-                DomainError::invalid("plan_id", format!("no plan has id {}", input.plan_id))
-            }
-            other => other,
-        })?;
+        .map_err(|e| e.naming("plan_id"))?;
     if !access.coordinate {
         return Err(authz::refuse_write(
             &caller.principal,

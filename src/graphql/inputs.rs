@@ -8,7 +8,7 @@ use crate::domain::calendar::Calendar;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::error::coded;
+use super::error::DomainResultExt;
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
     AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Role, Side, TaskStatus, UnitKind,
@@ -21,12 +21,11 @@ use crate::domain::plan::{NewPlan, PlanChanges, PlanOwner};
 use crate::domain::region::RegionInput as DomainRegionInput;
 use crate::domain::report::{NewReport, ReportChanges, ValueInput};
 use crate::domain::task::{
-    Assignee, AssignmentInput as DomainAssignmentInput, NewTask, TargetInput as DomainTargetInput, TaskChanges,
+    AssignmentChoice, AssignmentInput as DomainAssignmentInput, NewTask, TargetInput as DomainTargetInput, TaskChanges,
 };
 use crate::domain::unit::{UnitGroupInput as DomainUnitGroupInput, UnitInput as DomainUnitInput};
 use crate::domain::user::{NewUser, UserChanges};
 use crate::domain::values::{Amount, ReportPeriod};
-use crate::domain::{ErrorCode, FieldError};
 
 /// An absent field stays, `null` clears, a value sets.
 fn change<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
@@ -381,37 +380,16 @@ pub struct AssignmentInput {
 }
 
 fn assignments(inputs: &[AssignmentInput]) -> Result<Vec<DomainAssignmentInput>> {
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
+    let mut choices = Vec::new();
     for (i, a) in inputs.iter().enumerate() {
-        let unit = uuid_opt(&format!("assignments[{i}].unitId"), "Unit", a.unit_id.as_ref())?;
-        let group = uuid_opt(&format!("assignments[{i}].groupId"), "UnitGroup", a.group_id.as_ref())?;
-        let assignee = match (unit, group) {
-            (Some(id), None) => Assignee::Unit(id),
-            (None, Some(id)) => Assignee::Group(id),
-            _ => {
-                errors.push(FieldError {
-                    field: format!("assignments[{i}]"),
-                    message: "give either unitId or groupId".into(),
-                });
-                continue;
-            }
-        };
-        out.push(DomainAssignmentInput {
-            assignee,
+        choices.push(AssignmentChoice {
+            unit: uuid_opt(&format!("assignments[{i}].unitId"), "Unit", a.unit_id.as_ref())?,
+            group: uuid_opt(&format!("assignments[{i}].groupId"), "UnitGroup", a.group_id.as_ref())?,
             role: a.role.into(),
             side: a.side.map(Into::into),
         });
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(coded(
-            ErrorCode::ValidationFailed,
-            "the input is not valid: assignments",
-            &errors,
-        ))
-    }
+    DomainAssignmentInput::choose(choices, "unitId", "groupId").gql()
 }
 
 /// A target (指标) of a task.

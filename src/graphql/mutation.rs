@@ -23,10 +23,10 @@ use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
 use super::types::reference::{EventNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
 use super::types::report::ReportNode;
-use crate::domain::idempotency::{self, Created, Request};
+use crate::domain::idempotency::{self, Created};
 use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
-use crate::domain::{DomainError, DomainResult, client, event, pairing, plan, region, report, task, unit, user};
+use crate::domain::{DomainResult, client, event, pairing, plan, region, report, task, unit, user};
 
 /// Runs `create` once per caller and idempotency key: a replay with the
 /// same input answers the resource made the first time (read again with
@@ -47,25 +47,15 @@ where
     R: FnOnce(Uuid) -> RF,
     RF: Future<Output = DomainResult<T>>,
 {
-    let internal = |e: serde_json::Error| from_domain(DomainError::Internal(e.into()));
-    let body = match key {
-        None => Vec::new(),
-        Some(_) => serde_json::to_vec(input).map_err(internal)?,
-    };
-    let request = key.map(|key| Request {
-        key,
-        operation,
-        input: &body,
-    });
-    match idempotency::create_once(&state(ctx).db, &caller(ctx)?.principal, request, create)
+    let principal = &caller(ctx)?.principal;
+    match idempotency::create_once(&state(ctx).db, principal, key, operation, input, create)
         .await
         .gql()?
     {
         Created::New { made, .. } => Ok(made),
         Created::Replay(answer) => {
-            let id = serde_json::from_str::<serde_json::Value>(&answer.body)
-                .ok()
-                .and_then(|v| v["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
+            let id = answer
+                .made_id()
                 .ok_or_else(|| invalid("idempotencyKey", "this key was used for another request; use a new key"))?;
             read(id).await.gql()
         }
@@ -142,38 +132,22 @@ impl MutationRoot {
             aliases,
             dry_run,
         } = input;
-        let owner = match (&pairing_id, &region_id) {
-            (Some(id), None) => {
-                let p = pairing::get(conn, who, uuid_of("pairingId", "Pairing", id)?)
-                    .await
-                    .map_err(from_domain)?;
-                Owner::Pairing {
-                    helper: p.helper_region_id,
-                    recipient: p.recipient_region_id,
-                }
-            }
-            (None, Some(id)) => Owner::Region(
-                region::get(conn, who, uuid_of("regionId", "Region", id)?)
-                    .await
-                    .map_err(from_domain)?
-                    .id,
-            ),
-            _ => return Err(invalid("pairingId", "give either pairingId or regionId")),
-        };
+        let pairing = pairing_id
+            .as_ref()
+            .map(|id| uuid_of("pairingId", "Pairing", id))
+            .transpose()?;
+        let region = region_id
+            .as_ref()
+            .map(|id| uuid_of("regionId", "Region", id))
+            .transpose()?;
+        let owner = Owner::by_id(conn, who, pairing, region, ["pairingId", "regionId"])
+            .await
+            .gql()?;
         let issuer = issuer_region_id
             .as_ref()
             .map(|id| uuid_of("issuerRegionId", "Region", id))
             .transpose()?;
-        let aliases = aliases
-            .unwrap_or_default()
-            .iter()
-            .map(|a| {
-                a.split_once('=')
-                    .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
-                    .filter(|(n, u)| !n.is_empty() && !u.is_empty())
-                    .ok_or_else(|| invalid("aliases", format!("`{a}` is not NAME=UNIT")))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let aliases = tasks::parse_aliases(&aliases.unwrap_or_default(), "aliases").gql()?;
         let bytes = read_upload(ctx, file)?;
         let options = TaskImport {
             year,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::problem::ApiResult;
 use crate::AppState;
-use crate::domain::idempotency::{self, Created, Request};
+use crate::domain::idempotency::{self, Created};
 use crate::domain::{Caller, DomainError, DomainResult};
 
 /// The header a client names its attempt with.
@@ -55,17 +55,8 @@ where
                 .map_err(|_| DomainError::invalid("Idempotency-Key", "must be printable ASCII"))?,
         ),
     };
-    let input = match key {
-        None => Vec::new(),
-        Some(_) => serde_json::to_vec(input).map_err(|e| DomainError::Internal(e.into()))?,
-    };
-    let request = key.map(|key| Request {
-        key,
-        operation,
-        input: &input,
-    });
     Ok(
-        match idempotency::create_once(&state.db, &caller.principal, request, create).await? {
+        match idempotency::create_once(&state.db, &caller.principal, key, operation, input, create).await? {
             Created::New { body, .. } => created(StatusCode::CREATED, body, false),
             Created::Replay(answer) => created(
                 StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED),

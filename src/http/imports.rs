@@ -100,28 +100,9 @@ impl Upload {
     }
 
     fn aliases(&self) -> ApiResult<Vec<(String, String)>> {
-        self.fields
-            .get("alias")
-            .into_iter()
-            .flatten()
-            .map(|a| {
-                a.split_once('=')
-                    .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
-                    .filter(|(n, u)| !n.is_empty() && !u.is_empty())
-                    .ok_or_else(|| ApiError::from(DomainError::invalid("alias", format!("`{a}` is not NAME=UNIT"))))
-            })
-            .collect()
+        let texts = self.fields.get("alias").cloned().unwrap_or_default();
+        Ok(tasks::parse_aliases(&texts, "alias")?)
     }
-}
-
-/// A pairing or region named by a form field: one that does not exist, or
-/// that the caller may not see, makes the form invalid (422), as an unknown
-/// id in a JSON body does.
-fn referenced<T>(field: &str, found: Result<T, DomainError>) -> ApiResult<T> {
-    found.map_err(|e| match e {
-        DomainError::NotFound { entity, id } => DomainError::invalid(field, format!("no {entity} has id {id}")).into(),
-        other => other.into(),
-    })
 }
 
 /// 201 when written, 200 for a dry run, 422 with the report when it failed.
@@ -182,17 +163,8 @@ async fn import_tasks(
         .required("year")?
         .parse()
         .map_err(|_| ApiError::from(DomainError::invalid("year", "not a year")))?;
-    let owner = match (upload.uuid("pairing_id")?, upload.uuid("region_id")?) {
-        (Some(id), None) => {
-            let p = referenced("pairing_id", pairing::get(&state.db, &caller, id).await)?;
-            Owner::Pairing {
-                helper: p.helper_region_id,
-                recipient: p.recipient_region_id,
-            }
-        }
-        (None, Some(id)) => Owner::Region(referenced("region_id", region::get(&state.db, &caller, id).await)?.id),
-        _ => return Err(DomainError::invalid("pairing_id", "give either pairing_id or region_id").into()),
-    };
+    let (pairing, region) = (upload.uuid("pairing_id")?, upload.uuid("region_id")?);
+    let owner = Owner::by_id(&state.db, &caller, pairing, region, ["pairing_id", "region_id"]).await?;
     let options = TaskImport {
         year,
         title: upload.required("title")?.to_owned(),
@@ -234,7 +206,9 @@ async fn import_unit_pairs(
     let id = upload
         .uuid("pairing_id")?
         .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
-    let p = referenced("pairing_id", pairing::get(&state.db, &caller, id).await)?;
+    let p = pairing::get(&state.db, &caller, id)
+        .await
+        .map_err(|e| e.naming("pairing_id"))?;
     let options = UnitPairImport {
         helper: region::get(&state.db, &caller, p.helper_region_id).await?.name,
         recipient: region::get(&state.db, &caller, p.recipient_region_id).await?.name,

@@ -15,10 +15,12 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
 use super::problem::{ApiError, ApiResult};
 use super::{conditional, idempotent, with_etag};
 use crate::AppState;
+use crate::domain::DomainError;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput, Task, TaskChanges, TaskFilter};
+use crate::domain::task::{
+    self, AssignmentChoice, AssignmentInput, NewTask, TargetInput, Task, TaskChanges, TaskFilter,
+};
 use crate::domain::values::{Amount, AssignmentRole, Comparator, Side, TaskStatus};
-use crate::domain::{DomainError, FieldError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -126,31 +128,16 @@ struct TargetBody {
 }
 
 fn assignments(bodies: Vec<AssignmentBody>) -> Result<Vec<AssignmentInput>, ApiError> {
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    for (i, body) in bodies.into_iter().enumerate() {
-        let assignee = match (body.unit_id, body.group_id) {
-            (Some(id), None) => Assignee::Unit(id),
-            (None, Some(id)) => Assignee::Group(id),
-            _ => {
-                errors.push(FieldError {
-                    field: format!("assignments[{i}]"),
-                    message: "give either unit_id or group_id".into(),
-                });
-                continue;
-            }
-        };
-        out.push(AssignmentInput {
-            assignee,
+    let choices = bodies
+        .into_iter()
+        .map(|body| AssignmentChoice {
+            unit: body.unit_id,
+            group: body.group_id,
             role: body.role,
             side: body.side,
-        });
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(DomainError::Validation(errors).into())
-    }
+        })
+        .collect();
+    Ok(AssignmentInput::choose(choices, "unit_id", "group_id")?)
 }
 
 fn targets(bodies: Vec<TargetBody>) -> Vec<TargetInput> {

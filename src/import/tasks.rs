@@ -37,6 +37,56 @@ pub enum Owner {
     Region(Uuid),
 }
 
+impl Owner {
+    /// The owner named by the id of a pairing or of a region, exactly one;
+    /// `fields` are the input's names of the two. One the caller cannot
+    /// see makes that field invalid, as an unknown id in a body does.
+    pub async fn by_id<C: sea_orm::ConnectionTrait>(
+        conn: &C,
+        caller: &Caller,
+        pairing: Option<Uuid>,
+        region: Option<Uuid>,
+        fields: [&str; 2],
+    ) -> DomainResult<Owner> {
+        let [pairing_field, region_field] = fields;
+        match (pairing, region) {
+            (Some(id), None) => {
+                let p = crate::domain::pairing::get(conn, caller, id)
+                    .await
+                    .map_err(|e| e.naming(pairing_field))?;
+                Ok(Owner::Pairing {
+                    helper: p.helper_region_id,
+                    recipient: p.recipient_region_id,
+                })
+            }
+            (None, Some(id)) => Ok(Owner::Region(
+                region::get(conn, caller, id)
+                    .await
+                    .map_err(|e| e.naming(region_field))?
+                    .id,
+            )),
+            _ => Err(DomainError::invalid(
+                pairing_field,
+                format!("give either {pairing_field} or {region_field}"),
+            )),
+        }
+    }
+}
+
+/// The `NAME=UNIT` aliases of an import (the document's NAME is the unit
+/// UNIT); `field` names them in the error.
+pub fn parse_aliases(texts: &[String], field: &str) -> DomainResult<Vec<(String, String)>> {
+    texts
+        .iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
+                .filter(|(n, u)| !n.is_empty() && !u.is_empty())
+                .ok_or_else(|| DomainError::invalid(field, format!("`{a}` is not NAME=UNIT")))
+        })
+        .collect()
+}
+
 /// A target found in a task's text.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TargetFound {
