@@ -264,11 +264,7 @@ pub async fn list<C: ConnectionTrait>(
         },
     };
     let rows = page::fetch(conn, query, &sort, page).await?;
-    Ok(Page {
-        items: event_views(conn, rows.items).await?,
-        next_cursor: rows.next_cursor,
-        total_count: rows.total_count,
-    })
+    rows.then(async |items| event_views(conn, items).await).await
 }
 
 /// Replaces an event (its amounts with it), at the version the caller read.

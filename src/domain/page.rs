@@ -86,6 +86,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
     /// How many rows the whole list has, over all pages.
     pub total_count: u64,
+    /// The cursor of each item (a page that starts after it), for GraphQL's
+    /// edges; the sort key is spelled once, where the list sorts.
+    #[serde(skip)]
+    pub cursors: Vec<String>,
 }
 
 impl<T> Page<T> {
@@ -94,6 +98,7 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect(),
             next_cursor: self.next_cursor,
             total_count: self.total_count,
+            cursors: self.cursors,
         }
     }
 
@@ -102,6 +107,17 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect::<DomainResult<Vec<U>>>()?,
             next_cursor: self.next_cursor,
             total_count: self.total_count,
+            cursors: self.cursors,
+        })
+    }
+
+    /// The same page over the views `view` makes of its items, in their order.
+    pub async fn then<U>(self, view: impl AsyncFnOnce(Vec<T>) -> DomainResult<Vec<U>>) -> DomainResult<Page<U>> {
+        Ok(Page {
+            items: view(self.items).await?,
+            next_cursor: self.next_cursor,
+            total_count: self.total_count,
+            cursors: self.cursors,
         })
     }
 }
@@ -157,18 +173,19 @@ where
         .await?;
     let more = rows.len() as u64 > request.limit;
     rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
-    let next_cursor = if more {
-        rows.last().map(|row| {
+    let cursors: Vec<String> = rows
+        .iter()
+        .map(|row| {
             let (key, id) = (sort.key_of)(row);
             Cursor { key, id }.encode()
         })
-    } else {
-        None
-    };
+        .collect();
+    let next_cursor = if more { cursors.last().cloned() } else { None };
     Ok(Page {
         items: rows,
         next_cursor,
         total_count,
+        cursors,
     })
 }
 

@@ -302,11 +302,7 @@ pub async fn list_page<C: ConnectionTrait>(
         value_of: page::timestamp_value,
     };
     let rows = page::fetch(conn, query, &sort, page).await?;
-    Ok(Page {
-        items: pairing_views(conn, rows.items).await?,
-        next_cursor: rows.next_cursor,
-        total_count: rows.total_count,
-    })
+    rows.then(async |items| pairing_views(conn, items).await).await
 }
 
 /// Finds the pairing of a helper and a recipient, named as the CLI names

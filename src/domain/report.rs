@@ -642,12 +642,7 @@ pub async fn list<C: ConnectionTrait>(
         },
     };
     let rows = page::fetch(conn, query, &sort, page).await?;
-    let items = report_views(conn, rows.items).await?;
-    Ok(page::Page {
-        items,
-        next_cursor: rows.next_cursor,
-        total_count: rows.total_count,
-    })
+    rows.then(async |items| report_views(conn, items).await).await
 }
 
 /// The reports on these tasks that the caller may see (with the visibility

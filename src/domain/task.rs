@@ -92,6 +92,22 @@ pub struct Task {
     pub version: i32,
 }
 
+/// A task's key in its plan's order (序号), as the task list's cursors
+/// spell it.
+fn seq_key(seq: i32) -> serde_json::Value {
+    serde_json::json!(seq)
+}
+
+impl Task {
+    /// The cursor of the task among its plan's tasks.
+    pub fn cursor_in_plan(&self) -> super::page::Cursor {
+        super::page::Cursor {
+            key: seq_key(self.seq),
+            id: self.id,
+        }
+    }
+}
+
 /// A unit or a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Assignee {
@@ -1026,7 +1042,7 @@ pub async fn list<C: ConnectionTrait>(
             column: tasks::Column::Seq,
             id: tasks::Column::Id,
             descending,
-            key_of: |m: &tasks::Model| (serde_json::json!(m.seq), m.id),
+            key_of: |m: &tasks::Model| (seq_key(m.seq), m.id),
             value_of: page::int_value,
         },
         "deadline" => Sort {
@@ -1052,12 +1068,7 @@ pub async fn list<C: ConnectionTrait>(
         },
     };
     let rows = page::fetch(conn, query, &sort, page).await?;
-    let items = task_views(conn, rows.items).await?;
-    Ok(page::Page {
-        items,
-        next_cursor: rows.next_cursor,
-        total_count: rows.total_count,
-    })
+    rows.then(async |items| task_views(conn, items).await).await
 }
 
 /// The tasks with these ids that the caller may see, in no particular

@@ -314,11 +314,7 @@ fn unit_name_sort(descending: bool) -> Sort<units::Entity> {
 
 /// Views of one page of unit rows.
 async fn unit_page<C: ConnectionTrait>(conn: &C, rows: Page<units::Model>) -> DomainResult<Page<Unit>> {
-    Ok(Page {
-        items: unit_views(conn, rows.items).await?,
-        next_cursor: rows.next_cursor,
-        total_count: rows.total_count,
-    })
+    rows.then(async |items| unit_views(conn, items).await).await
 }
 
 /// The units that meet `filter`, one page by name (`sort`: `name` or `-name`).
@@ -724,11 +720,7 @@ pub async fn list_groups_page<C: ConnectionTrait>(
         value_of: page::text_value,
     };
     let rows = page::fetch(conn, query, &sort, page).await?;
-    Ok(Page {
-        items: group_views(conn, rows.items).await?,
-        next_cursor: rows.next_cursor,
-        total_count: rows.total_count,
-    })
+    rows.then(async |items| group_views(conn, items).await).await
 }
 
 /// The units a group stands for now (see [`group_members`]), one page by name.

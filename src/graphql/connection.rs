@@ -4,8 +4,6 @@
 //! the `before` row, and turns the page around. Cursors are the domain's.
 
 use async_graphql::{Context, SimpleObject};
-use serde_json::Value;
-use uuid::Uuid;
 
 use super::error::invalid;
 use super::limits::Limits;
@@ -48,8 +46,6 @@ pub struct Paging {
     /// The sort to hand the domain: the one asked for, reversed when paging backward.
     pub sort: Option<String>,
     backward: bool,
-    /// The field the list is sorted by, for the items' cursors.
-    field: String,
 }
 
 impl Paging {
@@ -93,7 +89,6 @@ impl PageArgs {
     pub fn paging(&self, ctx: &Context<'_>, sort: Option<&str>, default_sort: &str) -> async_graphql::Result<Paging> {
         let (limit, backward) = self.size(ctx)?;
         let asked = sort.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(default_sort);
-        let field = asked.trim_start_matches('-').to_owned();
         if backward {
             if self.after.is_some() {
                 return Err(invalid(
@@ -110,7 +105,6 @@ impl PageArgs {
                 request: PageRequest { limit, after },
                 sort: Some(reversed),
                 backward: true,
-                field,
             })
         } else {
             if self.before.is_some() {
@@ -124,7 +118,6 @@ impl PageArgs {
                 request: PageRequest { limit, after },
                 sort: Some(asked.to_owned()),
                 backward: false,
-                field,
             })
         }
     }
@@ -141,14 +134,6 @@ impl PageArgs {
     }
 }
 
-/// An item that can stand in a connection: its id and its sort keys, as
-/// the domain's cursors hold them.
-pub trait Keyed {
-    fn uuid(&self) -> Uuid;
-    /// The key of `field`, spelled as the domain's cursor spells it.
-    fn key(&self, field: &str) -> Value;
-}
-
 /// One page, ready to show: items with their cursors.
 pub struct Built<N> {
     pub edges: Vec<(String, N)>,
@@ -156,25 +141,18 @@ pub struct Built<N> {
     pub total_count: u64,
 }
 
-fn cursor_of<T: Keyed>(item: &T, field: &str) -> String {
-    Cursor {
-        key: item.key(field),
-        id: item.uuid(),
-    }
-    .encode()
-}
-
 /// Shows a domain page fetched for `paging`.
-pub fn build<T: Keyed, N>(paging: &Paging, page: Page<T>, node: impl Fn(T) -> N) -> Built<N> {
+pub fn build<T, N>(paging: &Paging, page: Page<T>, node: impl Fn(T) -> N) -> Built<N> {
     let more = page.next_cursor.is_some();
-    let mut items = page.items;
-    if paging.backward {
-        items.reverse();
-    }
-    let edges: Vec<(String, N)> = items
+    let mut edges: Vec<(String, N)> = page
+        .cursors
         .into_iter()
-        .map(|item| (cursor_of(&item, &paging.field), node(item)))
+        .zip(page.items)
+        .map(|(cursor, item)| (cursor, node(item)))
         .collect();
+    if paging.backward {
+        edges.reverse();
+    }
     let had_cursor = paging.request.after.is_some();
     let page_info = PageInfo {
         has_next_page: if paging.backward { had_cursor } else { more },
@@ -190,20 +168,22 @@ pub fn build<T: Keyed, N>(paging: &Paging, page: Page<T>, node: impl Fn(T) -> N)
 }
 
 /// Shows a page of a list held whole in memory (a plan's tasks, loaded in
-/// one batch for every plan of the query), in its own order.
-pub fn slice<T: Keyed, N>(
+/// one batch for every plan of the query), in its own order; `cursor` is
+/// an item's cursor in that order, as the domain spells it.
+pub fn slice<T, N>(
     ctx: &Context<'_>,
     args: &PageArgs,
     field: &str,
     all: Vec<T>,
+    cursor: impl Fn(&T) -> Cursor,
     node: impl Fn(T) -> N,
 ) -> async_graphql::Result<Built<N>> {
     let paging = args.paging(ctx, None, field)?;
     let total_count = all.len() as u64;
     let limit = usize::try_from(paging.request.limit).unwrap_or(usize::MAX);
-    let position = |cursor: &Cursor, name: &str| {
+    let position = |after: &Cursor, name: &str| {
         all.iter()
-            .position(|item| item.uuid() == cursor.id)
+            .position(|item| cursor(item).id == after.id)
             .ok_or_else(|| invalid(name, "not a cursor of this list"))
     };
     let (start, end) = if paging.backward {
@@ -225,7 +205,7 @@ pub fn slice<T: Keyed, N>(
         .into_iter()
         .skip(start)
         .take(end.saturating_sub(start))
-        .map(|item| (cursor_of(&item, field), node(item)))
+        .map(|item| (cursor(&item).encode(), node(item)))
         .collect();
     Ok(Built {
         page_info: PageInfo {

@@ -3,15 +3,14 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Union};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::reference::{UnitNode, load_unit};
-use super::time_key;
 use crate::domain::audit::AuditEntry;
 use crate::domain::client::{IntegrationClient, IssuedClient};
 use crate::domain::user::User;
-use crate::graphql::connection::{Keyed, connection};
+use crate::graphql::connection::connection;
 use crate::graphql::ids::global_id;
 use crate::graphql::scalars::Role;
 
@@ -63,15 +62,6 @@ impl UserNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for User {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        json!(self.username)
     }
 }
 
@@ -134,15 +124,6 @@ impl ClientNode {
     /// The version.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for IntegrationClient {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        json!(self.client_id)
     }
 }
 
@@ -243,15 +224,6 @@ impl AuditEntryObject {
     /// The caller's address.
     async fn client_addr(&self) -> Option<&str> {
         self.0.client_addr.as_deref()
-    }
-}
-
-impl Keyed for AuditEntry {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        time_key(&self.occurred_at)
     }
 }
 

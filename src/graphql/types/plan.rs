@@ -3,16 +3,14 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::reference::{PairingNode, RegionNode, UnitNode, load_pairing, load_region, load_unit};
 use super::report::ReportNode;
-use super::time_key;
 use crate::domain::plan::Plan;
 use crate::domain::task::{Assignment, Target, Task};
 use crate::domain::values::Amount;
-use crate::graphql::connection::{Keyed, PageArgs, connection, cost, slice};
+use crate::graphql::connection::{PageArgs, connection, cost, slice};
 use crate::graphql::context::loader;
 use crate::graphql::eager::Eager;
 use crate::graphql::ids::global_id;
@@ -107,7 +105,14 @@ impl PlanNode {
             .load_one(PlanTasksKey(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(TaskConnection(slice(ctx, &args, "seq", all, TaskNode)?))
+        Ok(TaskConnection(slice(
+            ctx,
+            &args,
+            "seq",
+            all,
+            Task::cursor_in_plan,
+            TaskNode,
+        )?))
     }
     /// When it was recorded (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
@@ -120,19 +125,6 @@ impl PlanNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Plan {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, field: &str) -> Value {
-        match field {
-            "title" => json!(self.title),
-            "year" => json!(self.year),
-            _ => time_key(&self.created_at),
-        }
     }
 }
 
@@ -257,20 +249,6 @@ impl TaskNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Task {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, field: &str) -> Value {
-        match field {
-            "deadline" => json!(self.deadline.to_string()),
-            "created_at" => time_key(&self.created_at),
-            "updated_at" => time_key(&self.updated_at),
-            _ => json!(self.seq),
-        }
     }
 }
 

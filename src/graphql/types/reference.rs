@@ -4,17 +4,15 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::time_key;
 use crate::domain::event::{Event, EventAmount};
 use crate::domain::metric::Metric;
 use crate::domain::pairing::{Pairing, PairingDocument, UnitPairing};
 use crate::domain::region::Region;
 use crate::domain::unit::{Unit, UnitGroup};
 use crate::domain::values::Amount;
-use crate::graphql::connection::{Keyed, PageArgs, connection, cost};
+use crate::graphql::connection::{PageArgs, connection, cost};
 use crate::graphql::context::{caller, db, loader};
 use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
@@ -88,18 +86,6 @@ impl RegionNode {
     }
 }
 
-impl Keyed for Region {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, field: &str) -> Value {
-        match field {
-            "created_at" => time_key(&self.created_at),
-            _ => json!(self.name),
-        }
-    }
-}
-
 connection!(
     /// A page of regions (行政区划).
     RegionConnection,
@@ -153,15 +139,6 @@ impl UnitNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Unit {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        json!(self.name)
     }
 }
 
@@ -250,15 +227,6 @@ impl UnitGroupNode {
     }
 }
 
-impl Keyed for UnitGroup {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        json!(self.name)
-    }
-}
-
 connection!(
     /// A page of unit groups (单位组).
     UnitGroupConnection,
@@ -331,15 +299,6 @@ impl PairingNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Pairing {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        time_key(&self.created_at)
     }
 }
 
@@ -421,15 +380,6 @@ impl UnitPairingNode {
     }
 }
 
-impl Keyed for UnitPairing {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        time_key(&self.created_at)
-    }
-}
-
 connection!(
     /// A page of unit pairings (部门街镇结对).
     UnitPairingConnection,
@@ -475,15 +425,6 @@ impl MetricNode {
     /// The version.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Metric {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, _field: &str) -> Value {
-        json!(self.code)
     }
 }
 
@@ -544,18 +485,6 @@ impl EventNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Event {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, field: &str) -> Value {
-        match field {
-            "created_at" => time_key(&self.created_at),
-            _ => json!(self.occurred_on.to_string()),
-        }
     }
 }
 

@@ -2,15 +2,13 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::plan::TaskNode;
 use super::reference::{UnitNode, load_unit};
-use super::time_key;
 use crate::domain::report::{Report, ReportValue};
 use crate::domain::values::{Amount, ReportPeriod};
-use crate::graphql::connection::{Keyed, connection};
+use crate::graphql::connection::connection;
 use crate::graphql::context::loader;
 use crate::graphql::eager::Eager;
 use crate::graphql::ids::global_id;
@@ -96,19 +94,6 @@ impl ReportNode {
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
-    }
-}
-
-impl Keyed for Report {
-    fn uuid(&self) -> Uuid {
-        self.id
-    }
-    fn key(&self, field: &str) -> Value {
-        match field {
-            "period_end" => json!(self.period.end().to_string()),
-            "updated_at" => time_key(&self.updated_at),
-            _ => time_key(&self.created_at),
-        }
     }
 }
 
