@@ -2,7 +2,7 @@
 //! transaction as the change it records, never edited afterwards.
 
 use entity::audit_entry;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -60,16 +60,92 @@ fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
     }
 }
 
-/// Records one change.
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
-    caller: &Caller,
+/// One change to record: what happened to which entity, and the entity as
+/// it read before and after (as the API shows it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
     action: Action,
     entity: &'static str,
     entity_id: Option<Uuid>,
     before: Option<Value>,
     after: Option<Value>,
-) -> DomainResult<()> {
+}
+
+impl Change {
+    /// Something happened to an entity whose fields are not recorded
+    /// (a sign-in, a secret rotated).
+    pub fn bare(action: Action, entity: &'static str, entity_id: Option<Uuid>) -> Change {
+        Change {
+            action,
+            entity,
+            entity_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn created<T: Serialize>(entity: &'static str, entity_id: Option<Uuid>, after: &T) -> DomainResult<Change> {
+        Ok(Change {
+            after: Some(snapshot(after)?),
+            ..Change::bare(Action::Create, entity, entity_id)
+        })
+    }
+
+    pub fn updated<B: Serialize, A: Serialize>(
+        entity: &'static str,
+        entity_id: Option<Uuid>,
+        before: &B,
+        after: &A,
+    ) -> DomainResult<Change> {
+        Ok(Change {
+            before: Some(snapshot(before)?),
+            after: Some(snapshot(after)?),
+            ..Change::bare(Action::Update, entity, entity_id)
+        })
+    }
+
+    pub fn deleted<T: Serialize>(entity: &'static str, entity_id: Option<Uuid>, before: &T) -> DomainResult<Change> {
+        Ok(Change {
+            before: Some(snapshot(before)?),
+            ..Change::bare(Action::Delete, entity, entity_id)
+        })
+    }
+
+    /// A named state change (`issue`, `submit`, `approve` …).
+    pub fn transition<B: Serialize, A: Serialize>(
+        name: &'static str,
+        entity: &'static str,
+        entity_id: Option<Uuid>,
+        before: &B,
+        after: &A,
+    ) -> DomainResult<Change> {
+        Ok(Change {
+            before: Some(snapshot(before)?),
+            after: Some(snapshot(after)?),
+            ..Change::bare(Action::Transition(name), entity, entity_id)
+        })
+    }
+}
+
+/// Ends a write: records `change` in the write's transaction, then
+/// commits, so that the record and the change stand or fall together.
+/// Every write of the domain ends here (the change feed and its outbox,
+/// when they come, are written here too).
+pub async fn commit(txn: DatabaseTransaction, caller: &Caller, change: Change) -> DomainResult<()> {
+    record(&txn, caller, change).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records one change in a transaction that goes on.
+pub async fn record<C: ConnectionTrait>(conn: &C, caller: &Caller, change: Change) -> DomainResult<()> {
+    let Change {
+        action,
+        entity,
+        entity_id,
+        before,
+        after,
+    } = change;
     let changes = match (&before, &after) {
         (Some(b), Some(a)) => {
             let (old, new) = changed_fields(b, a);

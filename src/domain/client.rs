@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, Entit
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Action, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
@@ -166,17 +166,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> Domai
     .insert(&txn)
     .await?;
     let client = IntegrationClient::from(model);
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(client.id),
-        None,
-        Some(audit::snapshot(&client)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(client.id), &client)?).await?;
     Ok(IssuedClient { client, client_secret })
 }
 
@@ -239,17 +229,12 @@ pub async fn rotate_secret(db: &impl Store, caller: &Caller, id: Uuid) -> Domain
     .exec(&txn)
     .await?;
     let client = IntegrationClient::from(model);
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         caller,
-        Action::Transition("rotate_secret"),
-        ENTITY,
-        Some(id),
-        None,
-        None,
+        Change::bare(Action::Transition("rotate_secret"), ENTITY, Some(id)),
     )
     .await?;
-    txn.commit().await?;
     Ok(IssuedClient { client, client_secret })
 }
 
@@ -276,17 +261,12 @@ pub async fn revoke(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<
     .exec(&txn)
     .await?;
     let after = IntegrationClient::from(model);
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         caller,
-        Action::Transition("revoke"),
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
+        Change::transition("revoke", ENTITY, Some(id), &before, &after)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 

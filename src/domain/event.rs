@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, Entit
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
@@ -198,17 +198,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: EventInput) -> Doma
     .await?;
     replace_amounts(&txn, model.id, &input.amounts, &scaled).await?;
     let event = event_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(event.id),
-        None,
-        Some(audit::snapshot(&event)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(event.id), &event)?).await?;
     Ok(event)
 }
 
@@ -306,17 +296,7 @@ pub async fn update(
     .map_err(lost_update(ENTITY, id, expected_version))?;
     replace_amounts(&txn, id, &input.amounts, &scaled).await?;
     let after = event_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -335,16 +315,6 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
         .exec(&txn)
         .await?;
     events::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
     Ok(())
 }

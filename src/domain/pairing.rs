@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
@@ -225,17 +225,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: PairingInput) -> Do
     .await?;
     replace_parts(&txn, model.id, &input).await?;
     let pairing = pairing_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        PAIRING,
-        Some(pairing.id),
-        None,
-        Some(audit::snapshot(&pairing)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(PAIRING, Some(pairing.id), &pairing)?).await?;
     Ok(pairing)
 }
 
@@ -353,17 +343,7 @@ pub async fn update(
     .map_err(lost_update(PAIRING, id, expected_version))?;
     replace_parts(&txn, id, &input).await?;
     let after = pairing_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        PAIRING,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(PAIRING, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -391,17 +371,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = pairing_view(&txn, current).await?;
     pairings::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        PAIRING,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(PAIRING, Some(id), &before)?).await?;
     Ok(())
 }
 
@@ -527,17 +497,7 @@ pub async fn create_unit_pairing(
     .insert(&txn)
     .await?;
     let view = UnitPairing::from(model);
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        UNIT_PAIRING,
-        Some(view.id),
-        None,
-        Some(audit::snapshot(&view)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(UNIT_PAIRING, Some(view.id), &view)?).await?;
     Ok(view)
 }
 
@@ -645,17 +605,7 @@ pub async fn update_unit_pairing(
     .await
     .map_err(lost_update(UNIT_PAIRING, id, expected_version))?;
     let after = UnitPairing::from(model);
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        UNIT_PAIRING,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(UNIT_PAIRING, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -673,17 +623,12 @@ pub async fn delete_unit_pairing(
         .ok_or_else(|| DomainError::not_found(UNIT_PAIRING, id))?;
     expect_version(UNIT_PAIRING, id, expected_version, current.version)?;
     unit_pairings::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         caller,
-        Action::Delete,
-        UNIT_PAIRING,
-        Some(id),
-        Some(audit::snapshot(&UnitPairing::from(current))?),
-        None,
+        Change::deleted(UNIT_PAIRING, Some(id), &UnitPairing::from(current))?,
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz::{self, PlanAccess};
 use super::calendar::Calendar;
 use super::error::Validator;
@@ -205,17 +205,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         ));
     }
     let plan = Plan::from_model(model.insert(&txn).await?)?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(plan.id),
-        None,
-        Some(audit::snapshot(&plan)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(plan.id), &plan)?).await?;
     Ok(plan)
 }
 
@@ -343,17 +333,7 @@ pub async fn update(
     .await
     .map_err(lost_update(ENTITY, id, expected_version))?;
     let after = Plan::from_model(model)?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -416,17 +396,12 @@ pub async fn transition(
     .await
     .map_err(lost_update(ENTITY, id, expected_version))?;
     let after = Plan::from_model(model)?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         caller,
-        Action::Transition(step.name()),
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
+        Change::transition(step.name(), ENTITY, Some(id), &before, &after)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
@@ -453,17 +428,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = Plan::from_model(current)?;
     plans::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
@@ -149,17 +149,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: RegionInput) -> Dom
     .insert(&txn)
     .await?;
     let region = Region::from_model(model)?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(region.id),
-        None,
-        Some(audit::snapshot(&region)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(region.id), &region)?).await?;
     Ok(region)
 }
 
@@ -318,17 +308,7 @@ pub async fn update(
     .await
     .map_err(lost_update(ENTITY, id, expected_version))?;
     let after = Region::from_model(model)?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -400,17 +380,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = Region::from_model(current)?;
     regions::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz::{self, TaskAccess};
 use super::error::Validator;
 use super::region::parse_stored;
@@ -300,17 +300,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
     .await?;
     write_values(&txn, model.id, &input.values).await?;
     let report = report_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(report.id),
-        None,
-        Some(audit::snapshot(&report)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(report.id), &report)?).await?;
     Ok(report)
 }
 
@@ -404,17 +394,7 @@ pub async fn update(
         write_values(&txn, id, values).await?;
     }
     let after = report_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -524,17 +504,12 @@ pub async fn transition(
         .await
         .map_err(lost_update(ENTITY, id, current.version))?;
     let after = report_view(&txn, model).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         caller,
-        Action::Transition(step.name()),
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
+        Change::transition(step.name(), ENTITY, Some(id), &before, &after)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
@@ -547,17 +522,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = report_view(&txn, current).await?;
     reports::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
     Ok(())
 }
 

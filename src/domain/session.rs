@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Action, Change};
 use super::throttle::{Admission, Attempt};
 use super::user::User;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, now};
@@ -160,17 +160,12 @@ pub async fn login(
         principal: user.principal(),
         ..caller.clone()
     };
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         &signed_in,
-        Action::Transition("login"),
-        "user",
-        Some(user.id),
-        None,
-        None,
+        Change::bare(Action::Transition("login"), "user", Some(user.id)),
     )
     .await?;
-    txn.commit().await?;
     tokens_for(keys, &user, refresh, refresh_id, at)
 }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz::{self, TaskAccess};
 use super::error::Validator;
 use super::plan;
@@ -736,17 +736,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     write_assignments(&txn, model.id, &input.assignments).await?;
     write_targets(&txn, model.id, &input.targets, &metric_ids).await?;
     let task = task_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(task.id),
-        None,
-        Some(audit::snapshot(&task)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &task)?).await?;
     Ok(task)
 }
 
@@ -861,17 +851,7 @@ pub async fn update(
         write_targets(&txn, id, inputs, metric_ids).await?;
     }
     let after = task_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -910,17 +890,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = task_view(&txn, current).await?;
     tasks::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
     Ok(())
 }
 

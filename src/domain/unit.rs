@@ -15,7 +15,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
@@ -251,17 +251,7 @@ pub async fn create_unit(db: &impl Store, caller: &Caller, input: UnitInput) -> 
     .await?;
     replace_aliases(&txn, model.region_id, Some(model.id), None, &aliases).await?;
     let unit = unit_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        UNIT,
-        Some(unit.id),
-        None,
-        Some(audit::snapshot(&unit)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(UNIT, Some(unit.id), &unit)?).await?;
     Ok(unit)
 }
 
@@ -390,17 +380,7 @@ pub async fn update_unit(
     .map_err(lost_update(UNIT, id, expected_version))?;
     replace_aliases(&txn, model.region_id, Some(id), None, &aliases).await?;
     let after = unit_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        UNIT,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(UNIT, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -461,17 +441,7 @@ pub async fn delete_unit(db: &impl Store, caller: &Caller, id: Uuid, expected_ve
     }
     let before = unit_view(&txn, current).await?;
     units::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        UNIT,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(UNIT, Some(id), &before)?).await?;
     Ok(())
 }
 
@@ -644,17 +614,7 @@ pub async fn create_group(db: &impl Store, caller: &Caller, input: UnitGroupInpu
     replace_members(&txn, model.id, &input.member_ids).await?;
     replace_aliases(&txn, model.region_id, None, Some(model.id), &aliases).await?;
     let group = group_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        GROUP,
-        Some(group.id),
-        None,
-        Some(audit::snapshot(&group)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(GROUP, Some(group.id), &group)?).await?;
     Ok(group)
 }
 
@@ -785,17 +745,7 @@ pub async fn update_group(
     replace_members(&txn, id, &input.member_ids).await?;
     replace_aliases(&txn, model.region_id, None, Some(id), &aliases).await?;
     let after = group_view(&txn, model).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        GROUP,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(GROUP, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -819,17 +769,7 @@ pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_v
     }
     let before = group_view(&txn, current).await?;
     unit_groups::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Delete,
-        GROUP,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::deleted(GROUP, Some(id), &before)?).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, Entit
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action};
+use super::audit::{self, Action, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
@@ -159,17 +159,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewUser) -> DomainR
     .insert(&txn)
     .await?;
     let user = User::from_model(model)?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Create,
-        ENTITY,
-        Some(user.id),
-        None,
-        Some(audit::snapshot(&user)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(user.id), &user)?).await?;
     Ok(user)
 }
 
@@ -259,17 +249,7 @@ pub async fn update(
         revoke_sessions(&txn, id).await?;
     }
     let after = User::from_model(model)?;
-    audit::record(
-        &txn,
-        caller,
-        Action::Update,
-        ENTITY,
-        Some(id),
-        Some(audit::snapshot(&before)?),
-        Some(audit::snapshot(&after)?),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
@@ -297,11 +277,7 @@ async fn set_password(
     audit::record(
         txn,
         caller,
-        Action::Transition(action),
-        ENTITY,
-        Some(user.id),
-        None,
-        None,
+        Change::bare(Action::Transition(action), ENTITY, Some(user.id)),
     )
     .await
 }
