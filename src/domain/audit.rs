@@ -97,11 +97,7 @@ impl Change {
         before: &B,
         after: &A,
     ) -> DomainResult<Change> {
-        Ok(Change {
-            before: Some(snapshot(before)?),
-            after: Some(snapshot(after)?),
-            ..Change::bare(Action::Update, entity, entity_id)
-        })
+        Change::between(Action::Update, entity, entity_id, before, after)
     }
 
     pub fn deleted<T: Serialize>(entity: &'static str, entity_id: Option<Uuid>, before: &T) -> DomainResult<Change> {
@@ -119,10 +115,20 @@ impl Change {
         before: &B,
         after: &A,
     ) -> DomainResult<Change> {
+        Change::between(Action::Transition(name), entity, entity_id, before, after)
+    }
+
+    fn between<B: Serialize, A: Serialize>(
+        action: Action,
+        entity: &'static str,
+        entity_id: Option<Uuid>,
+        before: &B,
+        after: &A,
+    ) -> DomainResult<Change> {
         Ok(Change {
             before: Some(snapshot(before)?),
             after: Some(snapshot(after)?),
-            ..Change::bare(Action::Transition(name), entity, entity_id)
+            ..Change::bare(action, entity, entity_id)
         })
     }
 }

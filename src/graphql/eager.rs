@@ -45,6 +45,8 @@ impl<T: OutputType + ContainerType> OutputType for Eager<T> {
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
         if let Some(list) = in_place(ctx, &self.0) {
+            #[cfg(test)]
+            tests::IN_PLACE.with(|n| n.set(n.get() + 1));
             return list;
         }
         resolve_list(ctx, field, &self.0, Some(self.0.len())).await
@@ -166,5 +168,119 @@ fn merge(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
 fn merge_all(into: &mut IndexMap<Name, Value>, from: IndexMap<Name, Value>) {
     for (key, value) in from {
         merge(into, key, value);
+    }
+}
+
+/// What this module takes from async-graphql's `#[doc(hidden)]` context API
+/// (`with_field`, `with_index`, `query_env`) is pinned by the exact version
+/// in Cargo.toml. These tests fail loudly if another version resolves lists
+/// differently or never in place.
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    use super::Eager;
+
+    thread_local! {
+        /// Lists resolved in place on this thread.
+        pub static IN_PLACE: Cell<usize> = const { Cell::new(0) };
+    }
+
+    #[derive(Clone)]
+    struct Item {
+        name: String,
+        rank: i32,
+    }
+
+    #[Object]
+    impl Item {
+        async fn name(&self) -> &str {
+            &self.name
+        }
+        async fn rank(&self) -> i32 {
+            self.rank
+        }
+        /// A field that waits, as one on a loader does.
+        async fn later(&self) -> i32 {
+            tokio::task::yield_now().await;
+            self.rank * 10
+        }
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn eager(&self) -> Eager<Item> {
+            items().into_iter().collect()
+        }
+        async fn usual(&self) -> Vec<Item> {
+            items()
+        }
+    }
+
+    fn items() -> Vec<Item> {
+        ["渝中区", "巫溪县"]
+            .iter()
+            .zip(1..)
+            .map(|(name, rank)| Item {
+                name: (*name).to_owned(),
+                rank,
+            })
+            .collect()
+    }
+
+    fn run(query: &str) -> serde_json::Value {
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let answer = runtime.block_on(schema.execute(query));
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+        answer.data.into_json().expect("json")
+    }
+
+    #[test]
+    fn a_list_of_ready_fields_resolves_in_place_and_answers_as_usual() {
+        let selection = "{ __typename x: name ...F ... on Item { rank name } }";
+        let fragment = "fragment F on Item { rank }";
+        let before = IN_PLACE.with(Cell::get);
+        let eager = run(&format!("{{ list: eager {selection} }} {fragment}"));
+        assert_eq!(
+            IN_PLACE.with(Cell::get),
+            before + 1,
+            "the list was not resolved in place"
+        );
+        let usual = run(&format!("{{ list: usual {selection} }} {fragment}"));
+        assert_eq!(eager, usual);
+        assert_eq!(
+            eager["list"][1],
+            serde_json::json!({"__typename": "Item", "x": "巫溪县", "rank": 2, "name": "巫溪县"})
+        );
+    }
+
+    #[test]
+    fn a_field_that_waits_takes_the_usual_way() {
+        let before = IN_PLACE.with(Cell::get);
+        let eager = run("{ eager { name later } }");
+        assert_eq!(
+            IN_PLACE.with(Cell::get),
+            before,
+            "a waiting field was resolved in place"
+        );
+        assert_eq!(eager, run("{ eager: usual { name later } }"));
+        assert_eq!(eager["eager"][1], serde_json::json!({"name": "巫溪县", "later": 20}));
+    }
+
+    #[test]
+    fn skipped_and_included_fields_answer_as_usual() {
+        for query in [
+            "{ list: eager { name @include(if: false) rank } }",
+            "{ list: eager { name @skip(if: true) rank @include(if: true) } }",
+        ] {
+            assert_eq!(run(query), run(&query.replace("eager", "usual")), "{query}");
+        }
     }
 }
