@@ -37,6 +37,8 @@ pub struct AppState {
     pub session: domain::session::SessionPolicy,
     /// GraphQL's limits and its subscription feed's poll.
     pub graphql: config::GraphqlArgs,
+    /// What every request takes the time and today's date from.
+    pub clock: domain::Clock,
 }
 
 impl AppState {
@@ -57,6 +59,17 @@ impl AppState {
             trusted_proxies: Arc::new(serve.checked_trusted_proxies().unwrap_or_default()),
             session: serve.session_policy(),
             graphql: serve.graphql.clone(),
+            clock: domain::Clock::system(),
+        }
+    }
+
+    /// The same state with its time and day read from `clock` (tokens
+    /// are issued and expire by it too).
+    pub fn with_clock(self, clock: domain::Clock) -> AppState {
+        AppState {
+            keys: Arc::new(self.keys.with_clock(clock)),
+            clock,
+            ..self
         }
     }
 }

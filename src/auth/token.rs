@@ -12,12 +12,15 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::values::Role;
-use crate::domain::{ClientPrincipal, Principal, UserPrincipal};
+use crate::domain::{ClientPrincipal, Clock, Principal, UserPrincipal};
 
 /// The `iss` of every token.
 pub const ISSUER: &str = "xietong";
 /// The `aud` of every token.
 pub const AUDIENCE: &str = "xietong-api";
+/// Seconds of clock skew allowed on `exp` and `nbf`.
+const LEEWAY_SECS: i64 = 5;
+
 /// How long an access token lives.
 pub const ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
 
@@ -73,6 +76,8 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     successor_key: [u8; 32],
+    /// The app's clock: tokens are issued and expire by it.
+    clock: Clock,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -87,14 +92,21 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 5;
+        // Expiry and not-before are checked against the app's clock, below.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             successor_key: derive_key(secret, b"xietong refresh-token successor v1"),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same keys, issuing and checking tokens by `clock`.
+    pub fn with_clock(&self, clock: Clock) -> TokenKeys {
+        TokenKeys { clock, ..self.clone() }
     }
 
     /// The refresh token that `token` is traded for: HMAC-SHA256 under the
@@ -107,7 +119,7 @@ impl TokenKeys {
     /// Issues an access token for a principal; returns it with its lifetime
     /// in seconds.
     pub fn issue(&self, principal: &Principal) -> anyhow::Result<(String, u64)> {
-        let token = self.issue_at(principal, chrono::Utc::now().timestamp(), Uuid::new_v4())?;
+        let token = self.issue_at(principal, self.clock.now().timestamp(), Uuid::new_v4())?;
         Ok((token, ACCESS_TTL.as_secs()))
     }
 
@@ -159,6 +171,13 @@ impl TokenKeys {
             ErrorKind::MissingRequiredClaim(claim) => TokenError::Invalid(format!("missing claim `{claim}`")),
             _ => TokenError::Invalid("malformed token".into()),
         })?;
+        let now = self.clock.now().timestamp();
+        if data.claims.exp < now - LEEWAY_SECS {
+            return Err(TokenError::Expired);
+        }
+        if data.claims.nbf > now + LEEWAY_SECS {
+            return Err(TokenError::NotYetValid);
+        }
         principal_of(data.claims)
     }
 }

@@ -162,7 +162,7 @@ pub async fn record<C: ConnectionTrait>(conn: &C, caller: &Caller, change: Chang
     let (actor_kind, actor_id, actor_name) = caller.principal.audit_identity();
     audit_entry::ActiveModel {
         id: Set(Uuid::new_v4()),
-        occurred_at: Set(super::now()),
+        occurred_at: Set(caller.now()),
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),
         actor_name: Set(actor_name),

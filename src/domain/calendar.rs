@@ -467,8 +467,8 @@ async fn owed<C: ConnectionTrait>(
     Ok(out)
 }
 
-fn check_on(on: Option<NaiveDate>) -> DomainResult<NaiveDate> {
-    let on = on.unwrap_or_else(|| china_day(Utc::now()));
+fn check_on(on: Option<NaiveDate>, today: NaiveDate) -> DomainResult<NaiveDate> {
+    let on = on.unwrap_or(today);
     if !(2000..=2100).contains(&on.year()) {
         return Err(DomainError::invalid("on", "a day from 2000 to 2100"));
     }
@@ -484,7 +484,7 @@ pub async fn obligations<C: ConnectionTrait>(
     limit: u64,
     offset: u64,
 ) -> DomainResult<CalendarPage> {
-    let on = check_on(filter.on)?;
+    let on = check_on(filter.on, caller.today())?;
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(DomainError::invalid("limit", format!("from 1 to {MAX_LIMIT}")));
     }
@@ -520,7 +520,7 @@ pub async fn late_units<C: ConnectionTrait>(
     caller: &Caller,
     filter: CalendarFilter,
 ) -> DomainResult<LateReport> {
-    let on = check_on(filter.on)?;
+    let on = check_on(filter.on, caller.today())?;
     let all = owed(conn, caller, &filter, on).await?;
     let mut by_unit: HashMap<Uuid, Vec<Obligation>> = HashMap::new();
     for o in all.into_iter().filter(|o| o.status == ObligationStatus::Late) {

@@ -13,7 +13,7 @@ use super::audit::{self, Action, Change};
 use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
-use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, Store, begin_write, now};
+use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, Store, begin_write};
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, secret};
 
@@ -149,7 +149,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> Domai
         });
     }
     let client_secret = secret::random_token().map_err(DomainError::Internal)?;
-    let at = now();
+    let at = caller.now();
     let model = integration_clients::ActiveModel {
         id: Set(Uuid::new_v4()),
         client_id: Set(client_id),
@@ -222,7 +222,7 @@ pub async fn rotate_secret(db: &impl Store, caller: &Caller, id: Uuid) -> Domain
     let model = integration_clients::Entity::update(integration_clients::ActiveModel {
         id: ActiveValue::Unchanged(id),
         secret_hash: Set(password::hash(&client_secret).map_err(DomainError::Internal)?),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(current.version + 1),
         ..Default::default()
     })
@@ -250,7 +250,7 @@ pub async fn revoke(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<
         return Ok(IntegrationClient::from(current));
     }
     let before = IntegrationClient::from(current.clone());
-    let at = now();
+    let at = caller.now();
     let model = integration_clients::Entity::update(integration_clients::ActiveModel {
         id: ActiveValue::Unchanged(id),
         revoked_at: Set(Some(at)),
@@ -299,6 +299,7 @@ pub async fn grant(
     client_id: &str,
     client_secret: &str,
     requested_scope: Option<&str>,
+    at: DateTime<Utc>,
 ) -> Result<ClientToken, GrantError> {
     let found = integration_clients::Entity::find()
         .filter(integration_clients::Column::ClientId.eq(client_id))
@@ -334,7 +335,7 @@ pub async fn grant(
     let (access_token, expires_in) = keys.issue(&principal).map_err(DomainError::Internal)?;
     integration_clients::Entity::update(integration_clients::ActiveModel {
         id: ActiveValue::Unchanged(client.id),
-        last_used_at: Set(Some(now())),
+        last_used_at: Set(Some(at)),
         ..Default::default()
     })
     .exec(db)

@@ -15,7 +15,7 @@ use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::values::Amount;
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "event";
 
@@ -183,7 +183,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: EventInput) -> Doma
     let txn = begin_write(db).await?;
     authz::require_chronicle_writer(&txn, &caller.principal, input.pairing_id).await?;
     let scaled = validate(&txn, &input).await?;
-    let at = now();
+    let at = caller.now();
     let model = events::ActiveModel {
         id: Set(Uuid::new_v4()),
         pairing_id: Set(input.pairing_id),
@@ -285,7 +285,7 @@ pub async fn update(
         occurred_on: Set(input.occurred_on),
         title: Set(input.title.trim().to_owned()),
         description: Set(clean_description(input.description)),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })

@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, T
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{DomainError, DomainResult, Principal, Store, begin_write, now};
+use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write};
 use crate::auth::secret;
 
 /// A stored first answer.
@@ -70,7 +70,7 @@ fn owner(principal: &Principal) -> String {
 /// writes commits together with the claim on the key and the stored answer.
 pub async fn create_once<T, F>(
     db: &impl Store,
-    principal: &Principal,
+    caller: &Caller,
     key: Option<&str>,
     operation: &str,
     input: &impl Serialize,
@@ -95,7 +95,7 @@ where
     let txn = begin_write(db).await?;
     let claim = match request {
         None => None,
-        Some(request) => match claim(&txn, principal, request).await? {
+        Some(request) => match claim(&txn, caller, request).await? {
             Claimed::Now(id) => Some(id),
             Claimed::Before(answer) => {
                 txn.rollback().await?;
@@ -138,8 +138,8 @@ enum Claimed {
 }
 
 /// Claims the key inside `txn`, or finds its first answer.
-async fn claim(txn: &DatabaseTransaction, principal: &Principal, request: Request<'_>) -> DomainResult<Claimed> {
-    let owner = owner(principal);
+async fn claim(txn: &DatabaseTransaction, caller: &Caller, request: Request<'_>) -> DomainResult<Claimed> {
+    let owner = owner(&caller.principal);
     let hash = secret::digest(&format!(
         "{}\n{}",
         request.operation,
@@ -154,7 +154,7 @@ async fn claim(txn: &DatabaseTransaction, principal: &Principal, request: Reques
         request_hash: Set(hash.clone()),
         status: Set(None),
         response: Set(None),
-        created_at: Set(now()),
+        created_at: Set(caller.now()),
     };
     // On PostgreSQL this waits while another transaction holds the same
     // key uncommitted, then inserts (it rolled back) or does nothing (it
@@ -194,7 +194,7 @@ async fn claim(txn: &DatabaseTransaction, principal: &Principal, request: Reques
             let taken = idempotency_keys::Entity::update_many()
                 .col_expr(
                     idempotency_keys::Column::CreatedAt,
-                    sea_orm::sea_query::Expr::value(now()),
+                    sea_orm::sea_query::Expr::value(caller.now()),
                 )
                 .filter(idempotency_keys::Column::Id.eq(first.id))
                 .filter(idempotency_keys::Column::Status.is_null())

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authz;
 pub mod calendar;
 pub mod client;
+pub mod clock;
 pub mod error;
 pub mod event;
 pub mod idempotency;
@@ -29,26 +30,24 @@ pub mod values;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
+pub use clock::Clock;
 pub use error::{DomainError, DomainResult, ErrorCode, FieldError, PublicError};
 pub use principal::{ClientPrincipal, Principal, UserPrincipal};
 
-/// The acting principal of a call and where the call came from, for
-/// authorization and the audit log.
+/// The acting principal of a call, where the call came from (for
+/// authorization and the audit log), and the clock it acts by.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub principal: Principal,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
+    pub clock: Clock,
 }
 
 impl Caller {
     /// The service itself, acting from its command line.
     pub fn system() -> Caller {
-        Caller {
-            principal: Principal::System,
-            request_id: None,
-            client_addr: None,
-        }
+        Caller::new(Principal::System)
     }
 
     pub fn new(principal: Principal) -> Caller {
@@ -56,15 +55,19 @@ impl Caller {
             principal,
             request_id: None,
             client_addr: None,
+            clock: Clock::system(),
         }
     }
-}
 
-/// The current time, truncated to microseconds so that what is written
-/// reads back the same on both backends.
-pub fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+    /// The time of the call ([`Clock::now`]).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The day in China of the call ([`Clock::today`]).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
 }
 
 /// What a domain write goes through: the connection pool, or a

@@ -19,7 +19,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::PairingStatus;
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const PAIRING: &str = "pairing";
 const UNIT_PAIRING: &str = "unit_pairing";
@@ -209,7 +209,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: PairingInput) -> Do
     authz::require_admin(&caller.principal, "create pairings")?;
     let txn = begin_write(db).await?;
     validate_pairing(&txn, &input, None).await?;
-    let at = now();
+    let at = caller.now();
     let model = pairings::ActiveModel {
         id: Set(Uuid::new_v4()),
         helper_region_id: Set(input.helper_region_id),
@@ -332,7 +332,7 @@ pub async fn update(
         start_year: Set(input.start_year),
         status: Set(input.status.as_str().to_owned()),
         note: Set(input.note.clone()),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -482,7 +482,7 @@ pub async fn create_unit_pairing(
     authz::require_admin(&caller.principal, "create unit pairings")?;
     let txn = begin_write(db).await?;
     validate_unit_pairing(&txn, &input, None).await?;
-    let at = now();
+    let at = caller.now();
     let model = unit_pairings::ActiveModel {
         id: Set(Uuid::new_v4()),
         pairing_id: Set(input.pairing_id),
@@ -595,7 +595,7 @@ pub async fn update_unit_pairing(
         recipient_unit_id: Set(input.recipient_unit_id),
         seq: Set(input.seq),
         note: Set(input.note.clone()),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })

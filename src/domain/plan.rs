@@ -17,7 +17,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::{PlanStatus, end_of_year};
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "plan";
 
@@ -156,7 +156,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         }
     };
     v.finish()?;
-    let at = now();
+    let at = caller.now();
     let model = plans::ActiveModel {
         id: Set(Uuid::new_v4()),
         pairing_id: Set(pairing_id),
@@ -323,7 +323,7 @@ pub async fn update(
         quarterly_due_day: Set(calendar.quarterly_due_day),
         yearly_due: Set(calendar.yearly_due),
         summary_due: Set(calendar.summary_due),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -386,7 +386,7 @@ pub async fn transition(
     let model = plans::Entity::update(plans::ActiveModel {
         id: ActiveValue::Unchanged(id),
         status: Set(to.as_str().to_owned()),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::reports;
 use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::report::{Report, report_views};
 use super::task::Task;
-use super::values::{Amount, Comparator, ReportPeriod, ReportStatus, TaskStatus, china_day, is_overdue};
+use super::values::{Amount, Comparator, ReportPeriod, ReportStatus, TaskStatus, is_overdue};
 use super::{Caller, DomainError, DomainResult};
 
 /// The latest approved consolidated report of each task that has one
@@ -184,16 +184,19 @@ pub fn of_task(task: &Task, latest: Option<&Report>, today: NaiveDate) -> TaskPr
 }
 
 /// The progress of tasks the caller has already been allowed to see.
-pub async fn of_tasks<C: ConnectionTrait>(conn: &C, tasks: &[Task]) -> DomainResult<Vec<TaskProgress>> {
+pub async fn of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+    tasks: &[Task],
+) -> DomainResult<Vec<TaskProgress>> {
     let latest = latest_approved(conn, &tasks.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
-    let today = china_day(Utc::now());
     Ok(tasks.iter().map(|t| of_task(t, latest.get(&t.id), today)).collect())
 }
 
 /// The progress of one task the caller may see.
 pub async fn of_task_id<C: ConnectionTrait>(conn: &C, caller: &Caller, task_id: Uuid) -> DomainResult<TaskProgress> {
     let task = super::task::get(conn, caller, task_id).await?;
-    let mut all = of_tasks(conn, std::slice::from_ref(&task)).await?;
+    let mut all = of_tasks(conn, caller.today(), std::slice::from_ref(&task)).await?;
     all.pop().ok_or_else(|| DomainError::not_found("task", task_id))
 }
 
@@ -210,7 +213,7 @@ pub struct PlanProgress {
 /// The progress of every task of a plan that the caller may see, in document order.
 pub async fn of_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<PlanProgress> {
     let tasks = super::task::list_by_plan(conn, caller, plan_id).await?;
-    let tasks = of_tasks(conn, &tasks).await?;
+    let tasks = of_tasks(conn, caller.today(), &tasks).await?;
     let percents: Vec<Decimal> = tasks
         .iter()
         .filter_map(|t| t.percent.as_deref().and_then(|p| p.parse::<Decimal>().ok()))

@@ -15,7 +15,7 @@ use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::values::{Cluster, RegionKind};
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "region";
 
@@ -134,7 +134,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: RegionInput) -> Dom
     authz::require_admin(&caller.principal, "create regions")?;
     let txn = begin_write(db).await?;
     validate(&txn, &input, None).await?;
-    let at = now();
+    let at = caller.now();
     let model = regions::ActiveModel {
         id: Set(Uuid::new_v4()),
         code: Set(input.code),
@@ -298,7 +298,7 @@ pub async fn update(
         kind: Set(input.kind.as_str().to_owned()),
         cluster: Set(input.cluster.map(|c| c.as_str().to_owned())),
         parent_id: Set(input.parent_id),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })

@@ -20,7 +20,7 @@ use super::error::Validator;
 use super::region::parse_stored;
 use super::task;
 use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus};
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "report";
 
@@ -274,7 +274,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
             field: Some("period".into()),
         });
     }
-    let at = now();
+    let at = caller.now();
     let model = reports::ActiveModel {
         id: Set(Uuid::new_v4()),
         task_id: Set(task_model.id),
@@ -381,7 +381,7 @@ pub async fn update(
     let model = reports::Entity::update(reports::ActiveModel {
         id: ActiveValue::Unchanged(id),
         text: Set(changes.text.clone().unwrap_or(current.text)),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -473,7 +473,7 @@ pub async fn transition(
         v.finish()?;
     }
     let before = report_view(&txn, current.clone()).await?;
-    let at = now();
+    let at = caller.now();
     let mut change = reports::ActiveModel {
         id: ActiveValue::Unchanged(id),
         status: Set(to.as_str().to_owned()),

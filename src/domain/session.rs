@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::audit::{self, Action, Change};
 use super::throttle::{Admission, Attempt};
 use super::user::User;
-use super::{Caller, DomainError, DomainResult, Store, begin_write, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write};
 use crate::auth::secret;
 use crate::auth::token::{ACCESS_TTL, TokenKeys};
 
@@ -91,13 +91,14 @@ fn tokens_for(
     refresh_token: String,
     refresh_id: Uuid,
     issued_at: DateTime<Utc>,
+    at: DateTime<Utc>,
 ) -> DomainResult<Tokens> {
     let access_token = keys
         .issue_at(&user.principal(), issued_at.timestamp(), refresh_id)
         .map_err(DomainError::Internal)?;
     let left = ACCESS_TTL
         .as_secs()
-        .saturating_sub(u64::try_from((now() - issued_at).num_seconds()).unwrap_or(0));
+        .saturating_sub(u64::try_from((at - issued_at).num_seconds()).unwrap_or(0));
     Ok(Tokens {
         access_token,
         refresh_token,
@@ -115,7 +116,7 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> DomainResult<Tokens> {
-    let at = now();
+    let at = caller.now();
     let attempt = Attempt::new(username, caller.client_addr.as_deref(), policy.failures_per_address);
     let admission = attempt.admit(db, at).await?;
     let found = match admission {
@@ -166,7 +167,7 @@ pub async fn login(
         Change::bare(Action::Transition("login"), "user", Some(user.id)),
     )
     .await?;
-    tokens_for(keys, &user, refresh, refresh_id, at)
+    tokens_for(keys, &user, refresh, refresh_id, at, at)
 }
 
 /// Ends a whole family of refresh tokens.
@@ -192,7 +193,7 @@ pub async fn refresh(
     caller: &Caller,
     refresh_token: &str,
 ) -> DomainResult<Tokens> {
-    let at = now();
+    let at = caller.now();
     let txn = begin_write(db).await?;
     let Some(mut stored) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(secret::digest(refresh_token)))
@@ -234,7 +235,7 @@ pub async fn refresh(
                 store_refresh(&txn, successor_id, &successor, user.id, stored.family_id, at).await?;
             }
             txn.commit().await?;
-            return tokens_for(keys, &user?, successor, successor_id, at);
+            return tokens_for(keys, &user?, successor, successor_id, at, at);
         }
         stored = refresh_tokens::Entity::find_by_id(stored.id)
             .one(&txn)
@@ -245,7 +246,7 @@ pub async fn refresh(
         Some(next) => {
             let user = active_user(&txn, &stored, at).await;
             txn.commit().await?;
-            tokens_for(keys, &user?, successor, next.id, next.issued_at)
+            tokens_for(keys, &user?, successor, next.id, next.issued_at, at)
         }
         None => {
             revoke_family(&txn, stored.family_id, at).await?;
@@ -303,14 +304,14 @@ async fn active_user<C: ConnectionTrait>(
 
 /// Signs out: the refresh token and its family stop working. Unknown
 /// tokens are ignored, so signing out twice is harmless.
-pub async fn logout(db: &impl Store, refresh_token: &str) -> DomainResult<()> {
+pub async fn logout(db: &impl Store, caller: &Caller, refresh_token: &str) -> DomainResult<()> {
     let txn = begin_write(db).await?;
     if let Some(stored) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(secret::digest(refresh_token)))
         .one(&txn)
         .await?
     {
-        revoke_family(&txn, stored.family_id, now()).await?;
+        revoke_family(&txn, stored.family_id, caller.now()).await?;
     }
     txn.commit().await?;
     Ok(())

@@ -3,14 +3,14 @@
 //! actuals per metric — in total and per pairing, computed by the database
 //! over exactly the tasks the caller may see.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use entity::{metrics, pairings, plans, regions, tasks};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::values::{Amount, Cluster, TaskStatus, china_day};
+use super::values::{Amount, Cluster, TaskStatus};
 use super::{Caller, DomainError, DomainResult, authz};
 
 /// What the statistics are narrowed to.
@@ -315,7 +315,7 @@ pub async fn compute<C: ConnectionTrait>(
     filter: StatisticsFilter,
 ) -> DomainResult<Statistics> {
     authz::require_reader(&caller.principal)?;
-    let today = china_day(Utc::now());
+    let today = caller.today();
     let metric = match &filter.metric {
         Some(code) => Some(
             metrics::Entity::find()

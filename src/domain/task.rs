@@ -18,10 +18,8 @@ use super::authz::{self, TaskAccess};
 use super::error::Validator;
 use super::plan;
 use super::region::parse_stored;
-use super::values::{
-    Amount, AssignmentRole, Comparator, PlanStatus, ReportStatus, Side, TaskStatus, china_day, is_overdue,
-};
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::values::{Amount, AssignmentRole, Comparator, PlanStatus, ReportStatus, Side, TaskStatus, is_overdue};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "task";
 
@@ -264,10 +262,14 @@ struct TargetRow {
 /// Builds the views of many tasks with two queries, whatever their number:
 /// the assignments with their units' and groups' names, and the targets
 /// with their metrics' codes.
-pub async fn task_views<C: ConnectionTrait>(conn: &C, models: Vec<tasks::Model>) -> DomainResult<Vec<Task>> {
+pub async fn task_views<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    models: Vec<tasks::Model>,
+) -> DomainResult<Vec<Task>> {
     use sea_orm::{JoinType, QuerySelect};
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
-    let today = china_day(Utc::now());
+    let today = caller.today();
     let mut assignments: HashMap<Uuid, Vec<AssignmentRow>> = HashMap::new();
     let mut target_rows: HashMap<Uuid, Vec<TargetRow>> = HashMap::new();
     if !ids.is_empty() {
@@ -367,8 +369,12 @@ pub async fn task_views<C: ConnectionTrait>(conn: &C, models: Vec<tasks::Model>)
         .collect()
 }
 
-pub(crate) async fn task_view<C: ConnectionTrait>(conn: &C, model: tasks::Model) -> DomainResult<Task> {
-    task_views(conn, vec![model])
+pub(crate) async fn task_view<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    model: tasks::Model,
+) -> DomainResult<Task> {
+    task_views(conn, caller, vec![model])
         .await?
         .pop()
         .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("task view lost")))
@@ -576,12 +582,16 @@ async fn check_seq_free<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn write_assignments(txn: &DatabaseTransaction, task_id: Uuid, inputs: &[AssignmentInput]) -> DomainResult<()> {
+async fn write_assignments(
+    txn: &DatabaseTransaction,
+    at: DateTime<Utc>,
+    task_id: Uuid,
+    inputs: &[AssignmentInput],
+) -> DomainResult<()> {
     task_assignments::Entity::delete_many()
         .filter(task_assignments::Column::TaskId.eq(task_id))
         .exec(txn)
         .await?;
-    let at = now();
     for (position, a) in (0..).zip(inputs) {
         let (unit_id, group_id) = match a.assignee {
             Assignee::Unit(id) => (Some(id), None),
@@ -608,6 +618,7 @@ async fn write_assignments(txn: &DatabaseTransaction, task_id: Uuid, inputs: &[A
 /// an approved report counts them.
 async fn write_targets(
     txn: &DatabaseTransaction,
+    at: DateTime<Utc>,
     task_id: Uuid,
     inputs: &[TargetInput],
     metric_ids: &[Option<Uuid>],
@@ -643,7 +654,6 @@ async fn write_targets(
             .exec(txn)
             .await?;
     }
-    let at = now();
     for (position, (t, metric_id)) in (0..).zip(inputs.iter().zip(metric_ids)) {
         let value = t
             .value
@@ -711,7 +721,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     let metric_ids = validate_targets(&txn, &mut v, &input.targets, &[]).await?;
     v.finish()?;
     check_seq_free(&txn, plan.id, &section, input.seq, None).await?;
-    let at = now();
+    let at = caller.now();
     let model = tasks::ActiveModel {
         id: Set(Uuid::new_v4()),
         plan_id: Set(plan.id),
@@ -733,16 +743,16 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     }
     .insert(&txn)
     .await?;
-    write_assignments(&txn, model.id, &input.assignments).await?;
-    write_targets(&txn, model.id, &input.targets, &metric_ids).await?;
-    let task = task_view(&txn, model).await?;
+    write_assignments(&txn, caller.now(), model.id, &input.assignments).await?;
+    write_targets(&txn, caller.now(), model.id, &input.targets, &metric_ids).await?;
+    let task = task_view(&txn, caller, model).await?;
     audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &task)?).await?;
     Ok(task)
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Task> {
     let (task, _, _) = load_visible(conn, caller, id).await?;
-    task_view(conn, task).await
+    task_view(conn, caller, task).await
 }
 
 /// The tasks of a plan the caller may see, in document order.
@@ -754,7 +764,7 @@ pub async fn list_by_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id
         .order_by_asc(tasks::Column::Seq)
         .all(conn)
         .await?;
-    task_views(conn, models).await
+    task_views(conn, caller, models).await
 }
 
 pub async fn update(
@@ -782,7 +792,7 @@ pub async fn update(
     if plan.status == PlanStatus::Closed.as_str() {
         return Err(DomainError::conflict("the tasks of a closed plan cannot change"));
     }
-    let before = task_view(&txn, current.clone()).await?;
+    let before = task_view(&txn, caller, current.clone()).await?;
     let section = match &changes.section {
         Some(s) => clean_section(s.as_deref()),
         None => current.section.clone(),
@@ -830,12 +840,17 @@ pub async fn update(
         deadline: Set(changes.deadline.unwrap_or(current.deadline)),
         deadline_text: Set(deadline_text),
         status: Set(changes.status.unwrap_or(before.status).as_str().to_owned()),
-        completed_on: Set(completion_day(before.status, changes.status, current.completed_on)),
+        completed_on: Set(completion_day(
+            before.status,
+            changes.status,
+            current.completed_on,
+            caller.today(),
+        )),
         declared_progress: Set(declared_progress),
         progress_note: Set(progress_note),
         leaders: Set(serde_json::json!(leaders)),
         notes: Set(notes),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -845,22 +860,27 @@ pub async fn update(
     .await
     .map_err(lost_update(ENTITY, id, expected_version))?;
     if let Some(assignments) = &changes.assignments {
-        write_assignments(&txn, id, assignments).await?;
+        write_assignments(&txn, caller.now(), id, assignments).await?;
     }
     if let (Some(inputs), Some(metric_ids)) = (&changes.targets, &metric_ids) {
-        write_targets(&txn, id, inputs, metric_ids).await?;
+        write_targets(&txn, caller.now(), id, inputs, metric_ids).await?;
     }
-    let after = task_view(&txn, model).await?;
+    let after = task_view(&txn, caller, model).await?;
     audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
 }
 
 /// The day a task counts as completed: kept while it stays completed, set
 /// to China's today when it becomes so, cleared when it no longer is.
-fn completion_day(before: TaskStatus, after: Option<TaskStatus>, day: Option<NaiveDate>) -> Option<NaiveDate> {
+fn completion_day(
+    before: TaskStatus,
+    after: Option<TaskStatus>,
+    day: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
     match (before, after.unwrap_or(before)) {
         (TaskStatus::Completed, TaskStatus::Completed) => day,
-        (_, TaskStatus::Completed) => Some(china_day(Utc::now())),
+        (_, TaskStatus::Completed) => Some(today),
         _ => None,
     }
 }
@@ -888,7 +908,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
             "the task has {report_count} reports; cancel it instead"
         )));
     }
-    let before = task_view(&txn, current).await?;
+    let before = task_view(&txn, caller, current).await?;
     tasks::Entity::delete_by_id(id).exec(&txn).await?;
     audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
     Ok(())
@@ -991,7 +1011,7 @@ pub async fn list<C: ConnectionTrait>(
     match filter.status {
         Some(TaskStatusFilter::Status(status)) => query = query.filter(tasks::Column::Status.eq(status.as_str())),
         Some(TaskStatusFilter::Overdue) => {
-            let today = china_day(Utc::now());
+            let today = caller.today();
             query = query.filter(tasks::Column::Deadline.lt(today)).filter(
                 tasks::Column::Status.is_not_in([TaskStatus::Completed.as_str(), TaskStatus::Cancelled.as_str()]),
             );
@@ -1038,7 +1058,7 @@ pub async fn list<C: ConnectionTrait>(
         },
     };
     let rows = page::fetch(conn, query, &sort, page).await?;
-    rows.then(async |items| task_views(conn, items).await).await
+    rows.then(async |items| task_views(conn, caller, items).await).await
 }
 
 /// The tasks with these ids that the caller may see, in no particular
@@ -1059,7 +1079,7 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
         .filter(tasks::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
-    task_views(conn, models).await
+    task_views(conn, caller, models).await
 }
 
 /// The tasks of these plans that the caller may see, in document order
@@ -1088,5 +1108,5 @@ pub async fn list_by_plans<C: ConnectionTrait>(
         .order_by_asc(tasks::Column::Id)
         .all(conn)
         .await?;
-    task_views(conn, models).await
+    task_views(conn, caller, models).await
 }

@@ -21,7 +21,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::{contains, parse_stored};
 use super::values::UnitKind;
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const UNIT: &str = "unit";
 const GROUP: &str = "unit_group";
@@ -196,6 +196,7 @@ async fn replace_aliases<C: ConnectionTrait>(
     unit_id: Option<Uuid>,
     group_id: Option<Uuid>,
     aliases: &[String],
+    at: DateTime<Utc>,
 ) -> DomainResult<()> {
     let owner = match (unit_id, group_id) {
         (Some(id), _) => unit_aliases::Column::UnitId.eq(id),
@@ -203,7 +204,6 @@ async fn replace_aliases<C: ConnectionTrait>(
         (None, None) => return Ok(()),
     };
     unit_aliases::Entity::delete_many().filter(owner).exec(conn).await?;
-    let at = now();
     for alias in aliases {
         unit_aliases::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -237,7 +237,7 @@ pub async fn create_unit(db: &impl Store, caller: &Caller, input: UnitInput) -> 
     validate_unit(&txn, &input).await?;
     let aliases = clean_aliases(&input.aliases, &input.name);
     check_names_free(&txn, input.region_id, &input.name, &aliases, None, None).await?;
-    let at = now();
+    let at = caller.now();
     let model = units::ActiveModel {
         id: Set(Uuid::new_v4()),
         region_id: Set(input.region_id),
@@ -249,7 +249,7 @@ pub async fn create_unit(db: &impl Store, caller: &Caller, input: UnitInput) -> 
     }
     .insert(&txn)
     .await?;
-    replace_aliases(&txn, model.region_id, Some(model.id), None, &aliases).await?;
+    replace_aliases(&txn, model.region_id, Some(model.id), None, &aliases, caller.now()).await?;
     let unit = unit_view(&txn, model).await?;
     audit::commit(txn, caller, Change::created(UNIT, Some(unit.id), &unit)?).await?;
     Ok(unit)
@@ -369,7 +369,7 @@ pub async fn update_unit(
         id: ActiveValue::Unchanged(id),
         name: Set(input.name.trim().to_owned()),
         kind: Set(input.kind.as_str().to_owned()),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -378,7 +378,7 @@ pub async fn update_unit(
     .exec(&txn)
     .await
     .map_err(lost_update(UNIT, id, expected_version))?;
-    replace_aliases(&txn, model.region_id, Some(id), None, &aliases).await?;
+    replace_aliases(&txn, model.region_id, Some(id), None, &aliases, caller.now()).await?;
     let after = unit_view(&txn, model).await?;
     audit::commit(txn, caller, Change::updated(UNIT, Some(id), &before, &after)?).await?;
     Ok(after)
@@ -573,12 +573,16 @@ async fn validate_group<C: ConnectionTrait>(conn: &C, input: &UnitGroupInput) ->
     v.finish()
 }
 
-async fn replace_members<C: ConnectionTrait>(conn: &C, group_id: Uuid, member_ids: &[Uuid]) -> DomainResult<()> {
+async fn replace_members<C: ConnectionTrait>(
+    conn: &C,
+    group_id: Uuid,
+    member_ids: &[Uuid],
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
     unit_group_members::Entity::delete_many()
         .filter(unit_group_members::Column::GroupId.eq(group_id))
         .exec(conn)
         .await?;
-    let at = now();
     let unique: HashSet<Uuid> = member_ids.iter().copied().collect();
     for unit_id in unique {
         unit_group_members::ActiveModel {
@@ -598,7 +602,7 @@ pub async fn create_group(db: &impl Store, caller: &Caller, input: UnitGroupInpu
     validate_group(&txn, &input).await?;
     let aliases = clean_aliases(&input.aliases, &input.name);
     check_names_free(&txn, input.region_id, &input.name, &aliases, None, None).await?;
-    let at = now();
+    let at = caller.now();
     let model = unit_groups::ActiveModel {
         id: Set(Uuid::new_v4()),
         region_id: Set(input.region_id),
@@ -611,8 +615,8 @@ pub async fn create_group(db: &impl Store, caller: &Caller, input: UnitGroupInpu
     }
     .insert(&txn)
     .await?;
-    replace_members(&txn, model.id, &input.member_ids).await?;
-    replace_aliases(&txn, model.region_id, None, Some(model.id), &aliases).await?;
+    replace_members(&txn, model.id, &input.member_ids, caller.now()).await?;
+    replace_aliases(&txn, model.region_id, None, Some(model.id), &aliases, caller.now()).await?;
     let group = group_view(&txn, model).await?;
     audit::commit(txn, caller, Change::created(GROUP, Some(group.id), &group)?).await?;
     Ok(group)
@@ -733,7 +737,7 @@ pub async fn update_group(
         name: Set(input.name.trim().to_owned()),
         rule_kinds: Set(rule_text(&input.rule_kinds)),
         description: Set(input.description.clone()),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -742,8 +746,8 @@ pub async fn update_group(
     .exec(&txn)
     .await
     .map_err(lost_update(GROUP, id, expected_version))?;
-    replace_members(&txn, id, &input.member_ids).await?;
-    replace_aliases(&txn, model.region_id, None, Some(id), &aliases).await?;
+    replace_members(&txn, id, &input.member_ids, caller.now()).await?;
+    replace_aliases(&txn, model.region_id, None, Some(id), &aliases, caller.now()).await?;
     let after = group_view(&txn, model).await?;
     audit::commit(txn, caller, Change::updated(GROUP, Some(id), &before, &after)?).await?;
     Ok(after)

@@ -15,7 +15,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::Role;
-use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, expect_version, lost_update, now};
+use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, expect_version, lost_update};
 use crate::auth::password;
 
 const ENTITY: &str = "user";
@@ -142,7 +142,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewUser) -> DomainR
         });
     }
     let hash = password::hash(&input.password).map_err(DomainError::Internal)?;
-    let at = now();
+    let at = caller.now();
     let model = users::ActiveModel {
         id: Set(Uuid::new_v4()),
         username: Set(username),
@@ -190,9 +190,9 @@ pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller, page: &PageRequ
 }
 
 /// Ends every session of a user: their refresh tokens stop working.
-async fn revoke_sessions<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> DomainResult<()> {
+async fn revoke_sessions<C: ConnectionTrait>(conn: &C, user_id: Uuid, at: DateTime<Utc>) -> DomainResult<()> {
     refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now()))
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(at))
         .filter(refresh_tokens::Column::UserId.eq(user_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(conn)
@@ -235,7 +235,7 @@ pub async fn update(
         role: Set(role.as_str().to_owned()),
         unit_id: Set(unit_id),
         disabled: Set(disabled),
-        updated_at: Set(now()),
+        updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
     })
@@ -246,7 +246,7 @@ pub async fn update(
     .map_err(lost_update(ENTITY, id, expected_version))?;
     if disabled || role != before.role || unit_id != before.unit_id {
         // Tokens carry the role and unit: make the user sign in again.
-        revoke_sessions(&txn, id).await?;
+        revoke_sessions(&txn, id, caller.now()).await?;
     }
     let after = User::from_model(model)?;
     audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
@@ -261,7 +261,7 @@ async fn set_password(
     action: &'static str,
 ) -> DomainResult<()> {
     let hash = password::hash(new_password).map_err(DomainError::Internal)?;
-    let at = now();
+    let at = caller.now();
     users::Entity::update(users::ActiveModel {
         id: ActiveValue::Unchanged(user.id),
         password_hash: Set(hash),
@@ -272,7 +272,7 @@ async fn set_password(
     })
     .exec(txn)
     .await?;
-    revoke_sessions(txn, user.id).await?;
+    revoke_sessions(txn, user.id, caller.now()).await?;
     // The log says that the password changed, never what it is.
     audit::record(
         txn,

@@ -44,7 +44,7 @@ impl AppSchema {
     /// The schema over `state`, bounded by its limits.
     pub fn new(state: AppState) -> AppSchema {
         let limits = state.graphql.limits();
-        let feed = subscription::ChangeFeed::new(state.db.clone(), state.graphql.feed_poll());
+        let feed = subscription::ChangeFeed::new(state.db.clone(), state.graphql.feed_poll(), state.clock);
         // No extension: `eager` lists resolve their fields without them.
         let schema = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
             .data(feed)

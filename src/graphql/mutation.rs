@@ -47,8 +47,7 @@ where
     R: FnOnce(Uuid) -> RF,
     RF: Future<Output = DomainResult<T>>,
 {
-    let principal = &caller(ctx)?.principal;
-    match idempotency::create_once(&state(ctx).db, principal, key, operation, input, create)
+    match idempotency::create_once(&state(ctx).db, caller(ctx)?, key, operation, input, create)
         .await
         .gql()?
     {

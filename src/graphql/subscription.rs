@@ -24,7 +24,7 @@ use super::types::plan::TaskNode;
 use super::types::report::ReportNode;
 use crate::domain::audit::{self, AuditEntry, AuditFilter};
 use crate::domain::page::{MAX_LIMIT, PageRequest};
-use crate::domain::{Caller, report, task};
+use crate::domain::{Caller, Clock, report, task};
 
 /// The PostgreSQL channel instances tell each other of changes on.
 pub const CHANNEL: &str = "xietong_changes";
@@ -58,6 +58,8 @@ struct FeedInner {
     sender: broadcast::Sender<Change>,
     wake: Notify,
     poll: Option<Duration>,
+    /// The app's clock: the audit log is written by it.
+    clock: Clock,
     started: OnceLock<()>,
 }
 
@@ -67,13 +69,14 @@ pub struct ChangeFeed(Arc<FeedInner>);
 
 impl ChangeFeed {
     /// A feed over `db`, polling every `poll` (never: only when told).
-    pub fn new(db: DatabaseConnection, poll: Option<Duration>) -> ChangeFeed {
+    pub fn new(db: DatabaseConnection, poll: Option<Duration>, clock: Clock) -> ChangeFeed {
         let (sender, _) = broadcast::channel(1024);
         ChangeFeed(Arc::new(FeedInner {
             db,
             sender,
             wake: Notify::new(),
             poll,
+            clock,
             started: OnceLock::new(),
         }))
     }
@@ -136,7 +139,7 @@ async fn listen(feed: Arc<FeedInner>) {
 
 /// Reads the audit log for status changes and hands each one on, once.
 async fn tail(feed: Arc<FeedInner>) {
-    let mut since: DateTime<Utc> = crate::domain::now();
+    let mut since: DateTime<Utc> = feed.clock.now();
     let mut seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
     loop {
         match feed.poll {
@@ -149,7 +152,7 @@ async fn tail(feed: Arc<FeedInner>) {
             None => feed.wake.notified().await,
         }
         if feed.sender.receiver_count() == 0 {
-            since = crate::domain::now();
+            since = feed.clock.now();
             seen.clear();
             continue;
         }

@@ -93,8 +93,12 @@ async fn refresh(
 /// Sign out (退出): the refresh token and those rotated from the same sign-in stop working.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody, security(()),
     responses((status = 204, description = "Signed out")))]
-async fn logout(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshBody>) -> ApiResult<StatusCode> {
-    session::logout(&state.db, &body.refresh_token).await?;
+async fn logout(
+    State(state): State<AppState>,
+    origin: Origin,
+    ApiJson(body): ApiJson<RefreshBody>,
+) -> ApiResult<StatusCode> {
+    session::logout(&state.db, &origin.caller(), &body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -202,6 +206,7 @@ async fn token(
         &client_id,
         &client_secret,
         form.scope.as_deref(),
+        state.clock.now(),
     )
     .await
     {

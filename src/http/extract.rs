@@ -14,7 +14,7 @@ use super::REQUEST_ID;
 use super::problem::ApiError;
 use crate::AppState;
 use crate::config::AddressBlock;
-use crate::domain::{Caller, ErrorCode, Principal};
+use crate::domain::{Caller, Clock, ErrorCode, Principal};
 
 /// The caller of a request that must be signed in.
 pub struct Authenticated(pub Caller);
@@ -71,6 +71,7 @@ fn origin(parts: &Parts, state: &AppState) -> (Option<String>, Option<String>) {
 pub struct Origin {
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
+    pub clock: Clock,
 }
 
 impl Origin {
@@ -80,6 +81,7 @@ impl Origin {
             principal: Principal::System,
             request_id: self.request_id,
             client_addr: self.client_addr,
+            clock: self.clock,
         }
     }
 }
@@ -92,6 +94,7 @@ impl FromRequestParts<AppState> for Origin {
         Ok(Origin {
             request_id,
             client_addr,
+            clock: state.clock,
         })
     }
 }
@@ -129,6 +132,7 @@ impl FromRequestParts<AppState> for Authenticated {
             principal,
             request_id,
             client_addr,
+            clock: state.clock,
         }))
     }
 }

@@ -56,7 +56,7 @@ where
         ),
     };
     Ok(
-        match idempotency::create_once(&state.db, &caller.principal, key, operation, input, create).await? {
+        match idempotency::create_once(&state.db, caller, key, operation, input, create).await? {
             Created::New { body, .. } => created(StatusCode::CREATED, body, false),
             Created::Replay(answer) => created(
                 StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED),

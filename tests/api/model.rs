@@ -199,7 +199,7 @@ async fn a_unit_of_an_unknown_region_is_a_field_error() {
 async fn the_database_itself_refuses_an_unknown_foreign_key() {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
-    let now = xietong::domain::now();
+    let now = xietong::domain::Clock::system().now();
     let err = units::ActiveModel {
         id: Set(Uuid::new_v4()),
         region_id: Set(Uuid::new_v4()),
@@ -247,7 +247,7 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
 
     // Past the domain's check (two writers racing), the unique index holds
     // and still reads as the rule it broke.
-    let now = xietong::domain::now();
+    let now = xietong::domain::Clock::system().now();
     let raw = tasks::ActiveModel {
         id: Set(Uuid::new_v4()),
         plan_id: Set(p.plan),
@@ -354,7 +354,7 @@ async fn amounts_sum_exactly_inside_sql() {
     assert_eq!(Amount::from_scaled(all).to_string(), "5008.76");
 
     let tenth = Amount::parse("0.1").expect("amount").to_scaled().expect("scaled");
-    let now = xietong::domain::now();
+    let now = xietong::domain::Clock::system().now();
     for position in 0..10 {
         targets::ActiveModel {
             id: Set(Uuid::new_v4()),

@@ -2317,3 +2317,29 @@ async fn report_pages_newest_first_lose_nothing() {
     made.reverse();
     assert_eq!(seen, made, "newest first, each once");
 }
+
+#[tokio::test]
+async fn the_day_is_the_apps_clocks() {
+    // A task due 2025-06-30, made and read on the day and on the day after.
+    for (day, overdue) in [("2025-06-30", false), ("2025-07-01", true)] {
+        let app = TestApp::spawn_on(day).await;
+        let p = seed::yuzhong_wuxi(&app.db).await;
+        let admin = app.bearer_of_new_admin().await;
+        let body = json!({
+            "plan_id": p.plan,
+            "seq": 1,
+            "content": "确保协作引进1个以上项目落地巫溪县",
+            "deadline": "2025-06-30",
+            "assignments": [{"unit_id": p.recipient_unit, "role": "lead", "side": "recipient"}],
+            "targets": [],
+        });
+        let made = app.as_bearer(&admin, "POST", "/api/v1/tasks", Some(&body)).await;
+        let task = expect(&made, 201);
+        assert_eq!(task["overdue"], overdue, "on {day}: {task}");
+        // What the service writes carries the same day.
+        let created_at = task["created_at"].as_str().expect("created_at");
+        assert!(created_at.starts_with(day), "on {day}: created {created_at}");
+        let late = app.as_bearer(&admin, "GET", "/api/v1/tasks?status=overdue", None).await;
+        assert_eq!(expect(&late, 200)["total_count"], u64::from(overdue), "on {day}");
+    }
+}

@@ -195,7 +195,7 @@ impl TaskNode {
         let latest = loader(ctx)?
             .load_one(crate::graphql::loaders::LatestApprovedKey(self.0.id))
             .await?;
-        let today = crate::domain::values::china_day(chrono::Utc::now());
+        let today = crate::graphql::context::caller(ctx)?.today();
         Ok(super::figures::TaskProgressObject(crate::domain::progress::of_task(
             &self.0,
             latest.as_ref(),

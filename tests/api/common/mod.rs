@@ -158,9 +158,33 @@ impl TestApp {
         TestApp::spawn_configured(serve, |_| {}).await
     }
 
+    /// The app as it runs on `day` (`2025-07-01`) in China, from 09:00 there:
+    /// its clock says so to every request.
+    pub async fn spawn_on(day: &str) -> TestApp {
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:00+08:00"))
+            .expect("a day")
+            .to_utc();
+        TestApp::spawn_with_state(
+            ServeArgs::default(),
+            |_| {},
+            |state| state.with_clock(xietong::domain::Clock::starting_at(at)),
+        )
+        .await
+    }
+
     /// The app served with `serve` over a connection that `configure` may
     /// change first.
     async fn spawn_configured(serve: ServeArgs, configure: impl FnOnce(&mut DatabaseConnection)) -> TestApp {
+        TestApp::spawn_with_state(serve, configure, |state| state).await
+    }
+
+    /// The app served with `serve` over a connection that `configure` may
+    /// change first, in the state `state` makes of the usual one.
+    async fn spawn_with_state(
+        serve: ServeArgs,
+        configure: impl FnOnce(&mut DatabaseConnection),
+        state: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
         let test_db = TestDb::new().await;
         let mut conn = test_db.connect().await;
         configure(&mut conn);
@@ -169,7 +193,7 @@ impl TestApp {
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(conn.clone(), &serve, TEST_JWT_SECRET);
+        let state = state(AppState::new(conn.clone(), &serve, TEST_JWT_SECRET));
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));
