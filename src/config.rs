@@ -6,11 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use clap::Args;
 use clap::builder::TypedValueParser;
 
+use crate::auth::session::SessionPolicy;
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::domain::page::MAX_LIMIT;
-use crate::domain::rate_limit::RateLimits;
-use crate::domain::session::SessionPolicy;
 use crate::graphql::limits::{self, Limits};
+use crate::infra::rate_limit::RateLimits;
 
 /// A secret that never reaches a log: `Debug` prints a placeholder.
 #[derive(Clone)]

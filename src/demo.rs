@@ -6,13 +6,13 @@
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use crate::documents::reference::{self, UnitPairImport};
+use crate::documents::tasks::{self, Owner, TaskImport};
 use crate::domain::page::PageRequest;
 use crate::domain::plan::{self, PlanFilter};
 use crate::domain::unit::{self, NamedUnit};
 use crate::domain::values::Role;
 use crate::domain::{Caller, DomainError, client, pairing, region, user};
-use crate::import::reference::{self, UnitPairImport};
-use crate::import::tasks::{self, Owner, TaskImport};
 
 pub(crate) const REGIONS: &[u8] = include_bytes!("../demo/regions.csv");
 pub(crate) const PAIRINGS: &[u8] = include_bytes!("../demo/pairings.csv");
@@ -200,7 +200,7 @@ pub async fn load(db: &DatabaseConnection, password: Option<&str>) -> anyhow::Re
     let gaoxin = region::find_by_name(db, "重庆高新区").await?;
     let qianjiang = region::find_by_name(db, "黔江区").await?;
     if let Some(p) = pairing::find_by_regions(db, gaoxin.id, qianjiang.id).await? {
-        let events = crate::import::events::import(db, &system, EVENTS, p.id, false).await?;
+        let events = crate::documents::events::import(db, &system, EVENTS, p.id, false).await?;
         reference_step(&mut report, "chronicle 重庆高新区:黔江区", events)?;
     }
 

@@ -17,12 +17,12 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::documents::reference;
 use crate::domain::Caller;
 use crate::domain::values::{
     AssignmentRole, Cluster, Comparator, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus, Side,
     TaskStatus, UnitKind, end_of_year, last_day_of_month,
 };
-use crate::import::reference;
 
 /// How much to generate.
 #[derive(Clone, Debug)]

@@ -6,11 +6,12 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod generate;
 pub mod graphql;
 pub mod http;
-pub mod import;
+pub mod infra;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ pub struct AppState {
     pub keys: Arc<auth::token::TokenKeys>,
     pub cors_origins: Arc<Vec<String>>,
     /// API requests per token and address, shared across instances.
-    pub rate_limiter: Arc<domain::rate_limit::RateLimiter>,
+    pub rate_limiter: Arc<infra::rate_limit::RateLimiter>,
     /// One permit per request being served.
     pub requests: Arc<tokio::sync::Semaphore>,
     /// How long a request may take.
@@ -34,7 +35,7 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<Vec<config::AddressBlock>>,
     /// How sign-in and refresh are bounded.
-    pub session: domain::session::SessionPolicy,
+    pub session: auth::session::SessionPolicy,
     /// GraphQL's limits and its subscription feed's poll.
     pub graphql: config::GraphqlArgs,
     /// What every request takes the time and today's date from.
@@ -48,7 +49,7 @@ impl AppState {
     /// left out; `serve` refuses to start with them.
     pub fn new(db: DatabaseConnection, serve: &config::ServeArgs, secret: &[u8]) -> AppState {
         AppState {
-            rate_limiter: domain::rate_limit::RateLimiter::new(db.clone(), serve.rate_limits()),
+            rate_limiter: infra::rate_limit::RateLimiter::new(db.clone(), serve.rate_limits()),
             db,
             keys: Arc::new(auth::token::TokenKeys::new(secret)),
             cors_origins: Arc::new(serve.checked_cors_origins().unwrap_or_default()),
@@ -74,9 +75,11 @@ impl AppState {
     }
 }
 
-/// The application's router over a migrated database.
+/// The application's router over a migrated database: REST and GraphQL
+/// side by side, behind the same layers.
 pub fn app(state: AppState) -> axum::Router {
-    http::router(state)
+    let routes = http::routes().merge(graphql::router(&state));
+    http::serve(routes, state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in

@@ -441,11 +441,11 @@ fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let size = std::fs::metadata(path)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         .len();
-    if size > xietong::import::table::MAX_FILE_BYTES as u64 {
+    if size > xietong::documents::table::MAX_FILE_BYTES as u64 {
         anyhow::bail!(
             "{}: larger than {} bytes",
             path.display(),
-            xietong::import::table::MAX_FILE_BYTES
+            xietong::documents::table::MAX_FILE_BYTES
         );
     }
     std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
@@ -465,7 +465,7 @@ fn show<T: serde::Serialize>(report: &T, ok: bool, format: &str, text: impl FnOn
     }
 }
 
-fn problems_text(problems: &[xietong::import::tasks::ImportProblem]) -> String {
+fn problems_text(problems: &[xietong::documents::tasks::ImportProblem]) -> String {
     problems
         .iter()
         .map(|p| {
@@ -475,7 +475,7 @@ fn problems_text(problems: &[xietong::import::tasks::ImportProblem]) -> String {
         .collect()
 }
 
-fn reference_text(what: &str, r: &xietong::import::reference::ReferenceReport) -> String {
+fn reference_text(what: &str, r: &xietong::documents::reference::ReferenceReport) -> String {
     let mode = if r.dry_run { " (dry run: nothing written)" } else { "" };
     let mut out = format!("{what}: {} to create, {} already there{mode}\n", r.created, r.unchanged);
     for u in &r.units_created {
@@ -489,8 +489,8 @@ fn reference_text(what: &str, r: &xietong::import::reference::ReferenceReport) -
 }
 
 async fn run_import(database: &DatabaseArgs, command: ImportCommand) -> anyhow::Result<()> {
+    use xietong::documents::{events, reference, tasks};
     use xietong::domain::Caller;
-    use xietong::import::{events, reference, tasks};
     let conn = open(database).await?;
     let system = Caller::system();
     match command {
@@ -688,7 +688,7 @@ async fn run_export(
     output: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     use std::io::Write;
-    use xietong::import::export::{self, Format};
+    use xietong::documents::export::{self, Format};
     let conn = open(database).await?;
     let format = if format == "csv" { Format::Csv } else { Format::Xlsx };
     let bytes = export::export(&conn, &xietong::domain::Caller::system(), plan, format)

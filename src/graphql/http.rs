@@ -83,7 +83,7 @@ pub(super) async fn execute(
     }
     // An upload may carry a whole task list; other requests stay small.
     let max_bytes = if multipart {
-        crate::import::table::MAX_FILE_BYTES + limits.max_body_bytes
+        crate::documents::table::MAX_FILE_BYTES + limits.max_body_bytes
     } else {
         limits.max_body_bytes
     };
@@ -103,7 +103,7 @@ pub(super) async fn execute(
     let parsed = if multipart {
         let options = async_graphql::http::MultipartOptions::default()
             .max_num_files(1)
-            .max_file_size(crate::import::table::MAX_FILE_BYTES);
+            .max_file_size(crate::documents::table::MAX_FILE_BYTES);
         async_graphql::http::receive_batch_body(Some(content_type.as_str()), &bytes[..], options)
             .await
             .map_err(|e| e.to_string())

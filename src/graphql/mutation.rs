@@ -23,16 +23,16 @@ use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
 use super::types::reference::{EventNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
 use super::types::report::ReportNode;
-use crate::domain::idempotency::{self, Created};
 use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
 use crate::domain::{DomainResult, client, event, pairing, plan, region, report, task, unit, user};
+use crate::infra::idempotency::{self, Created};
 
 /// Runs `create` once per caller and idempotency key: a replay with the
 /// same input answers the resource made the first time (read again with
 /// `read`), another input under the same key is a validation failure.
 /// `create` gets the transaction the claim on the key is in (see
-/// `domain::idempotency`).
+/// `infra::idempotency`).
 async fn idempotent<T, C, R, RF>(
     ctx: &Context<'_>,
     key: Option<&str>,
@@ -95,7 +95,7 @@ fn read_upload(ctx: &Context<'_>, file: async_graphql::Upload) -> Result<Vec<u8>
     let upload = file.value(ctx).map_err(|e| invalid("file", e.to_string()))?;
     upload
         .into_read()
-        .take(crate::import::table::MAX_FILE_BYTES as u64 + 1)
+        .take(crate::documents::table::MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| invalid("file", e.to_string()))?;
     Ok(bytes)
@@ -117,8 +117,8 @@ impl MutationRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The task list, CSV (UTF-8 or GB18030) or XLSX.")] file: async_graphql::Upload,
         #[graphql(desc = "Which plan it becomes and how names resolve.")] input: ImportTasksInput,
-    ) -> Result<async_graphql::Json<crate::import::tasks::ImportReport>> {
-        use crate::import::tasks::{self, Owner, TaskImport};
+    ) -> Result<async_graphql::Json<crate::documents::tasks::ImportReport>> {
+        use crate::documents::tasks::{self, Owner, TaskImport};
         let (conn, who) = (db(ctx), caller(ctx)?);
         let ImportTasksInput {
             year,
@@ -173,10 +173,10 @@ impl MutationRoot {
         #[graphql(desc = "The chronicle, CSV (UTF-8 or GB18030).")] file: async_graphql::Upload,
         #[graphql(desc = "The pairing (结对) whose chronicle it is.")] pairing_id: ID,
         #[graphql(desc = "Report what would happen and write nothing.")] dry_run: Option<bool>,
-    ) -> Result<async_graphql::Json<crate::import::reference::ReferenceReport>> {
+    ) -> Result<async_graphql::Json<crate::documents::reference::ReferenceReport>> {
         let pairing = uuid_of("pairingId", "Pairing", &pairing_id)?;
         let bytes = read_upload(ctx, file)?;
-        let report = crate::import::events::import(db(ctx), caller(ctx)?, &bytes, pairing, dry_run.unwrap_or(false))
+        let report = crate::documents::events::import(db(ctx), caller(ctx)?, &bytes, pairing, dry_run.unwrap_or(false))
             .await
             .map_err(from_domain)?;
         Ok(async_graphql::Json(report))

@@ -15,8 +15,9 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, Authenticated, Origin};
 use super::problem::ApiResult;
 use crate::AppState;
+use crate::auth::session;
 use crate::domain::client::{self, GrantError};
-use crate::domain::{Principal, session, user};
+use crate::domain::{Principal, user};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -47,7 +48,7 @@ struct LoginBody {
 /// hundred from one address make that address wait (429) except for
 /// accounts that signed in from it before (SECURITY.md).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody, security(()),
-    responses((status = 200, description = "Signed in", body = crate::domain::session::Tokens)))]
+    responses((status = 200, description = "Signed in", body = crate::auth::session::Tokens)))]
 async fn login(
     State(state): State<AppState>,
     origin: Origin,
@@ -79,7 +80,7 @@ struct RefreshBody {
 /// tokens; presented again later or from elsewhere, it ends every token of
 /// its sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody, security(()),
-    responses((status = 200, description = "New tokens", body = crate::domain::session::Tokens)))]
+    responses((status = 200, description = "New tokens", body = crate::auth::session::Tokens)))]
 async fn refresh(
     State(state): State<AppState>,
     origin: Origin,

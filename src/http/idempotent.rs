@@ -1,5 +1,5 @@
 //! Creating requests with an `Idempotency-Key`: the first answer is kept
-//! and given again to a replay (see `domain::idempotency`).
+//! and given again to a replay (see `infra::idempotency`).
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::problem::ApiResult;
 use crate::AppState;
-use crate::domain::idempotency::{self, Created};
 use crate::domain::{Caller, DomainError, DomainResult};
+use crate::infra::idempotency::{self, Created};
 
 /// The header a client names its attempt with.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -34,7 +34,7 @@ fn created(status: StatusCode, body: String, replayed: bool) -> Response {
 
 /// Runs `create` and answers 201 with what it made, once per key when the
 /// request carries an `Idempotency-Key`. `create` gets the transaction the
-/// claim on the key is in (see `domain::idempotency`).
+/// claim on the key is in (see `infra::idempotency`).
 pub async fn create<T, F>(
     state: &AppState,
     caller: &Caller,

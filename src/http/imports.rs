@@ -18,9 +18,9 @@ use uuid::Uuid;
 use super::extract::Authenticated;
 use super::problem::{ApiError, ApiResult};
 use crate::AppState;
+use crate::documents::reference::{self, ReferenceReport, UnitPairImport};
+use crate::documents::tasks::{self, ImportReport, Owner, TaskImport};
 use crate::domain::{DomainError, ErrorCode, pairing, region};
-use crate::import::reference::{self, ReferenceReport, UnitPairImport};
-use crate::import::tasks::{self, ImportReport, Owner, TaskImport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -281,6 +281,7 @@ async fn import_events(
     let id = upload
         .uuid("pairing_id")?
         .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
-    let report = crate::import::events::import(&state.db, &caller, &upload.file, id, upload.flag("dry_run")?).await?;
+    let report =
+        crate::documents::events::import(&state.db, &caller, &upload.file, id, upload.flag("dry_run")?).await?;
     answer(&report, report.ok, report.written)
 }

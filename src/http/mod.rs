@@ -1,5 +1,6 @@
-//! The HTTP surface: health probes now; REST resources under `/api/v1`
-//! each in a module of their own, merged here.
+//! The HTTP surface: the health probes and the REST resources under
+//! `/api/v1`, each in a module of their own, merged here; and the layers
+//! every request passes, GraphQL's too (`lib.rs` puts the two side by side).
 
 mod audit;
 mod auth;
@@ -42,16 +43,13 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The largest request body accepted (an XLSX task list fits many times).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-/// The whole router of the service.
-pub fn router(state: AppState) -> Router {
-    let cors = cors_layer(&state.cors_origins);
-    let guard = axum::middleware::from_fn_with_state(state.clone(), guard::limits);
+/// The probes, the REST API, its OpenAPI document and its docs page.
+pub fn routes() -> Router<AppState> {
     let (api_routes, api) = openapi::api_router().split_for_parts();
     let document_json = Arc::new(openapi::to_json(&openapi::finish(api)));
     Router::new()
         .merge(health::router())
         .merge(api_routes)
-        .merge(crate::graphql::router(&state))
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {
@@ -67,6 +65,15 @@ pub fn router(state: AppState) -> Router {
         // The page is served from the binary and reads the document above:
         // it works on an intranet with no internet.
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])))
+}
+
+/// `routes` (REST's and GraphQL's) behind what every request passes: the
+/// request id, tracing, the security headers, CORS, the limits (guard.rs),
+/// the body limit; a path nothing answers is a 404 problem.
+pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
+    let cors = cors_layer(&state.cors_origins);
+    let guard = axum::middleware::from_fn_with_state(state.clone(), guard::limits);
+    routes
         .fallback(not_found)
         .with_state(state)
         // Extractors refuse larger bodies, and their refusal is a problem.

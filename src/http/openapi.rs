@@ -159,7 +159,7 @@ fn describe_header_shapes(op: &mut Operation) {
             // An ETag this service gave out: a quoted version, weak or strong.
             r#"^(W/)?"[0-9]{1,9}"$"#
         } else if param.name.eq_ignore_ascii_case("Idempotency-Key") {
-            // 1 to 255 printable ASCII characters, no spaces (domain::idempotency).
+            // 1 to 255 printable ASCII characters, no spaces (infra::idempotency).
             "^[!-~]{1,255}$"
         } else {
             continue;

@@ -271,7 +271,7 @@ async fn export(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
-    use crate::import::export::{self, Format};
+    use crate::documents::export::{self, Format};
     use axum::response::IntoResponse;
     let format = match q.format.as_deref() {
         None | Some("xlsx") => Format::Xlsx,

@@ -89,7 +89,7 @@ async fn of_fifty_patches_with_the_same_if_match_exactly_one_wins() {
     );
 }
 
-/// The contract of `domain::idempotency`: the first request with a key
+/// The contract of `infra::idempotency`: the first request with a key
 /// claims it and runs; a request with the same key and input that comes
 /// while it runs waits for it, and it and every later one get the stored
 /// answer again (201, the same body, `Idempotent-Replayed: true`). Nothing

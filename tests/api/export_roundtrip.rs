@@ -3,11 +3,11 @@
 
 use crate::common::TestDb;
 use sea_orm::DatabaseConnection;
+use xietong::documents::export::{self, Format};
+use xietong::documents::tasks::{self, Owner, TaskImport};
 use xietong::domain::Caller;
 use xietong::domain::page::PageRequest;
 use xietong::domain::task::{self, TaskFilter};
-use xietong::import::export::{self, Format};
-use xietong::import::tasks::{self, Owner, TaskImport};
 
 async fn tasks_of(db: &DatabaseConnection, plan_id: uuid::Uuid) -> Vec<task::Task> {
     let filter = TaskFilter {

@@ -5,12 +5,12 @@
 use crate::common;
 use crate::common::TestDb;
 use sea_orm::DatabaseConnection;
+use xietong::documents::reference::{self, UnitPairImport};
+use xietong::documents::tasks::{self, ImportReport, Owner, TaskImport};
 use xietong::domain::Caller;
 use xietong::domain::page::PageRequest;
 use xietong::domain::task::{self, TaskFilter};
 use xietong::domain::values::{AssignmentRole, Comparator};
-use xietong::import::reference::{self, UnitPairImport};
-use xietong::import::tasks::{self, ImportReport, Owner, TaskImport};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).expect("the fixture")

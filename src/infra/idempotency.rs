@@ -15,8 +15,8 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, T
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write};
 use crate::auth::secret;
+use crate::domain::{Caller, DomainError, DomainResult, Principal, Store, begin_write};
 
 /// A stored first answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

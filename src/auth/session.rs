@@ -12,12 +12,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Action, Change};
 use super::throttle::{Admission, Attempt};
-use super::user::User;
-use super::{Caller, DomainError, DomainResult, Store, begin_write};
 use crate::auth::secret;
 use crate::auth::token::{ACCESS_TTL, TokenKeys};
+use crate::domain::audit::{self, Action, Change};
+use crate::domain::user::User;
+use crate::domain::{Caller, DomainError, DomainResult, Store, begin_write};
 
 /// How long a refresh token lives.
 pub const REFRESH_TTL_DAYS: i64 = 30;

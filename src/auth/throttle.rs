@@ -25,8 +25,8 @@ use entity::{login_throttle, sign_in_origins};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
-use super::{DomainError, DomainResult};
 use crate::auth::secret;
+use crate::domain::{DomainError, DomainResult};
 
 /// Failures per address and account within the window before that address
 /// is held back for that account.

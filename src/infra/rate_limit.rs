@@ -20,7 +20,7 @@ use entity::rate_limit_windows;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
-use super::{DomainError, DomainResult, Principal};
+use crate::domain::{DomainError, DomainResult, Principal};
 
 /// How often an instance adds its counts to the database's.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
