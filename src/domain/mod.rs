@@ -80,6 +80,29 @@ pub async fn begin_write<C: Store>(db: &C) -> Result<DatabaseTransaction, DbErr>
     crate::db::begin_write(db).await
 }
 
+/// Row `id` of `E`, still at the version the caller read (`version` reads
+/// a row's): the start of every change to a row that has no visibility of
+/// its own (reference data, users). A row that is not there is not found;
+/// one that moved on is a version conflict.
+pub async fn row_for_change<E>(
+    txn: &DatabaseTransaction,
+    entity: &'static str,
+    id: uuid::Uuid,
+    expected: i32,
+    version: impl Fn(&E::Model) -> i32,
+) -> DomainResult<E::Model>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+{
+    let row = E::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(entity, id))?;
+    expect_version(entity, id, expected, version(&row))?;
+    Ok(row)
+}
+
 /// Fails with [`DomainError::VersionConflict`] unless the row is still at
 /// the version the caller read.
 pub fn expect_version(entity: &'static str, id: uuid::Uuid, expected: i32, current: i32) -> DomainResult<()> {

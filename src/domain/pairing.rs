@@ -19,7 +19,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::PairingStatus;
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
 
 const PAIRING: &str = "pairing";
 const UNIT_PAIRING: &str = "unit_pairing";
@@ -318,11 +318,7 @@ pub async fn update(
 ) -> DomainResult<Pairing> {
     authz::require_admin(&caller.principal, "change pairings")?;
     let txn = begin_write(db).await?;
-    let current = pairings::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(PAIRING, id))?;
-    expect_version(PAIRING, id, expected_version, current.version)?;
+    let current = row_for_change::<pairings::Entity>(&txn, PAIRING, id, expected_version, |m| m.version).await?;
     validate_pairing(&txn, &input, Some(id)).await?;
     let before = pairing_view(&txn, current).await?;
     let model = pairings::Entity::update(pairings::ActiveModel {
@@ -351,11 +347,7 @@ pub async fn update(
 pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete pairings")?;
     let txn = begin_write(db).await?;
-    let current = pairings::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(PAIRING, id))?;
-    expect_version(PAIRING, id, expected_version, current.version)?;
+    let current = row_for_change::<pairings::Entity>(&txn, PAIRING, id, expected_version, |m| m.version).await?;
     let plan_count = plans::Entity::find()
         .filter(plans::Column::PairingId.eq(id))
         .count(&txn)
@@ -576,11 +568,8 @@ pub async fn update_unit_pairing(
 ) -> DomainResult<UnitPairing> {
     authz::require_admin(&caller.principal, "change unit pairings")?;
     let txn = begin_write(db).await?;
-    let current = unit_pairings::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(UNIT_PAIRING, id))?;
-    expect_version(UNIT_PAIRING, id, expected_version, current.version)?;
+    let current =
+        row_for_change::<unit_pairings::Entity>(&txn, UNIT_PAIRING, id, expected_version, |m| m.version).await?;
     if input.pairing_id != current.pairing_id {
         return Err(DomainError::invalid(
             "pairing_id",
@@ -617,11 +606,8 @@ pub async fn delete_unit_pairing(
 ) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete unit pairings")?;
     let txn = begin_write(db).await?;
-    let current = unit_pairings::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(UNIT_PAIRING, id))?;
-    expect_version(UNIT_PAIRING, id, expected_version, current.version)?;
+    let current =
+        row_for_change::<unit_pairings::Entity>(&txn, UNIT_PAIRING, id, expected_version, |m| m.version).await?;
     unit_pairings::Entity::delete_by_id(id).exec(&txn).await?;
     audit::commit(
         txn,

@@ -15,7 +15,7 @@ use super::authz;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::values::{Cluster, RegionKind};
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
 
 const ENTITY: &str = "region";
 
@@ -284,11 +284,7 @@ pub async fn update(
 ) -> DomainResult<Region> {
     authz::require_admin(&caller.principal, "change regions")?;
     let txn = begin_write(db).await?;
-    let current = regions::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
-    expect_version(ENTITY, id, expected_version, current.version)?;
+    let current = row_for_change::<regions::Entity>(&txn, ENTITY, id, expected_version, |m| m.version).await?;
     validate(&txn, &input, Some(id)).await?;
     let before = Region::from_model(current)?;
     let model = regions::Entity::update(regions::ActiveModel {
@@ -316,11 +312,7 @@ pub async fn update(
 pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete regions")?;
     let txn = begin_write(db).await?;
-    let current = regions::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
-    expect_version(ENTITY, id, expected_version, current.version)?;
+    let current = row_for_change::<regions::Entity>(&txn, ENTITY, id, expected_version, |m| m.version).await?;
     let in_use = [
         (
             "sub-regions",

@@ -21,7 +21,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::{contains, parse_stored};
 use super::values::UnitKind;
-use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
 
 const UNIT: &str = "unit";
 const GROUP: &str = "unit_group";
@@ -350,11 +350,7 @@ pub async fn update_unit(
 ) -> DomainResult<Unit> {
     authz::require_admin(&caller.principal, "change units")?;
     let txn = begin_write(db).await?;
-    let current = units::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(UNIT, id))?;
-    expect_version(UNIT, id, expected_version, current.version)?;
+    let current = row_for_change::<units::Entity>(&txn, UNIT, id, expected_version, |m| m.version).await?;
     validate_unit(&txn, &input).await?;
     if input.region_id != current.region_id {
         return Err(DomainError::invalid(
@@ -388,11 +384,7 @@ pub async fn update_unit(
 pub async fn delete_unit(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete units")?;
     let txn = begin_write(db).await?;
-    let current = units::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(UNIT, id))?;
-    expect_version(UNIT, id, expected_version, current.version)?;
+    let current = row_for_change::<units::Entity>(&txn, UNIT, id, expected_version, |m| m.version).await?;
     let uses = [
         (
             "task assignments",
@@ -717,11 +709,7 @@ pub async fn update_group(
 ) -> DomainResult<UnitGroup> {
     authz::require_admin(&caller.principal, "change unit groups")?;
     let txn = begin_write(db).await?;
-    let current = unit_groups::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(GROUP, id))?;
-    expect_version(GROUP, id, expected_version, current.version)?;
+    let current = row_for_change::<unit_groups::Entity>(&txn, GROUP, id, expected_version, |m| m.version).await?;
     validate_group(&txn, &input).await?;
     if input.region_id != current.region_id {
         return Err(DomainError::invalid(
@@ -756,11 +744,7 @@ pub async fn update_group(
 pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     authz::require_admin(&caller.principal, "delete unit groups")?;
     let txn = begin_write(db).await?;
-    let current = unit_groups::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(GROUP, id))?;
-    expect_version(GROUP, id, expected_version, current.version)?;
+    let current = row_for_change::<unit_groups::Entity>(&txn, GROUP, id, expected_version, |m| m.version).await?;
     let assigned = task_assignments::Entity::find()
         .filter(task_assignments::Column::GroupId.eq(id))
         .count(&txn)

@@ -15,7 +15,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::Role;
-use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, expect_version, lost_update};
+use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, lost_update, row_for_change};
 use crate::auth::password;
 
 const ENTITY: &str = "user";
@@ -209,11 +209,7 @@ pub async fn update(
 ) -> DomainResult<User> {
     authz::require_admin(&caller.principal, "change users")?;
     let txn = begin_write(db).await?;
-    let current = users::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
-    expect_version(ENTITY, id, expected_version, current.version)?;
+    let current = row_for_change::<users::Entity>(&txn, ENTITY, id, expected_version, |m| m.version).await?;
     let before = User::from_model(current)?;
     let role = changes.role.unwrap_or(before.role);
     let unit_id = changes.unit_id.unwrap_or(before.unit_id);
