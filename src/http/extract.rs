@@ -4,7 +4,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, header};
@@ -149,30 +148,34 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<ApiJson<T>, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_problem(rejection)),
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as `Content-Type: application/json`",
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+                )
+            } else {
+                ApiError::new(ErrorCode::BadRequest, "the body could not be read")
+            }
+        })?;
+        super::input::json_body(&bytes).map(ApiJson)
     }
 }
 
-fn json_problem(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            ErrorCode::BadRequest,
-            format!("the body is not valid JSON: {}", e.body_text()),
-        ),
-        JsonRejection::JsonDataError(e) => ApiError::new(ErrorCode::ValidationFailed, e.body_text()),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "send the body as `Content-Type: application/json`",
-        ),
-        JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
-        ),
-        other => ApiError::new(ErrorCode::BadRequest, other.body_text()),
-    }
+/// Whether the request says its body is JSON (`application/json`, or a
+/// `+json` type).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The version a write expects, from `If-Match: "<version>"`.
@@ -222,7 +225,7 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiQuery<T>, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ApiQuery<T>, ApiError> {
         if let Some(query) = parts.uri.query()
             && !decodes_to_utf8(query)
         {
@@ -231,13 +234,7 @@ where
                 "the query string is not UTF-8 once percent-decoded",
             ));
         }
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(ApiError::new(
-                ErrorCode::BadRequest,
-                format!("the query string is not valid: {}", rejection.body_text()),
-            )),
-        }
+        super::input::query(parts.uri.query().unwrap_or_default()).map(ApiQuery)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod guard;
 mod health;
 pub mod idempotent;
 mod imports;
+mod input;
 mod metrics;
 pub mod openapi;
 mod pairings;

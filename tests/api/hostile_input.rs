@@ -214,3 +214,86 @@ async fn a_nul_character_is_refused_in_filters_and_by_postgresql_in_text() {
         assert_eq!(created.json()["title"], "a\u{0}b");
     }
 }
+
+#[tokio::test]
+async fn input_errors_name_the_field_in_our_words_never_the_parsers() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let task = |overrides: Value| {
+        let mut body = json!({
+            "plan_id": p.plan, "seq": 1, "content": "确保协作引进1个以上项目落地巫溪县",
+            "assignments": [{"unit_id": p.recipient_unit, "role": "lead", "side": "recipient"}],
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in extra {
+                if v.is_null() {
+                    body.remove(k);
+                } else {
+                    body.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        body
+    };
+    let post = |body: Value| {
+        let (app, admin) = (&app, &admin);
+        async move { app.as_bearer(admin, "POST", "/api/v1/tasks", Some(&body)).await }
+    };
+    let cases = [
+        (
+            task(json!({"seq": "abc"})),
+            "seq",
+            "must be a whole number, not the text \"abc\"",
+        ),
+        (task(json!({"content": null})), "content", "is required"),
+        (task(json!({"colour": "red"})), "colour", "is not a field here"),
+        (
+            task(json!({"assignments": [{"unit_id": p.recipient_unit, "role": "boss", "side": "recipient"}]})),
+            "assignments[0].role",
+            "unknown value `boss`, expected one of: lead, supporting",
+        ),
+        (
+            task(json!({"assignments": [{"unit_id": "not-an-id", "role": "lead", "side": "recipient"}]})),
+            "assignments[0].unit_id",
+            "must be an id",
+        ),
+        (
+            task(json!({"deadline": "2025-13-45"})),
+            "deadline",
+            "must be a day like 2025-12-31",
+        ),
+    ];
+    for (body, field, message) in cases {
+        let answer = post(body).await;
+        common::assert_problem(&answer, 422, "VALIDATION_FAILED");
+        let problem = answer.json();
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        let said = problem["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(said.starts_with(message), "{field}: {said}");
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        for parser in ["i32", "line 1", "Failed to deserialize", "invalid type", "UUID parsing"] {
+            assert!(!detail.contains(parser), "{detail}");
+        }
+    }
+    // JSON that does not parse.
+    let broken = app
+        .request_raw(
+            "POST",
+            "/api/v1/tasks",
+            r#"{"seq": 1,"#.into(),
+            "application/json",
+            &[("authorization", &admin)],
+        )
+        .await;
+    common::assert_problem(&broken, 400, "BAD_REQUEST");
+    assert_eq!(broken.json()["errors"][0]["field"], "body");
+    // A query parameter of the wrong kind, and one that is not a parameter.
+    for (query, field) in [("limit=many", "limit"), ("colour=red", "colour")] {
+        let answer = app
+            .as_bearer(&admin, "GET", &format!("/api/v1/tasks?{query}"), None)
+            .await;
+        common::assert_problem(&answer, 400, "BAD_REQUEST");
+        assert_eq!(answer.json()["errors"][0]["field"], field, "{query}");
+    }
+}

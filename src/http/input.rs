@@ -1,0 +1,302 @@
+//! What is wrong with a request's JSON body or query string, in our words
+//! and per field: a form can mark the field, and no parser's text (Rust
+//! type names, "at line 1 column 12") reaches a client.
+
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+use crate::domain::{DomainError, ErrorCode, FieldError};
+
+/// A JSON body read into `T`: JSON that does not parse is 400, JSON of the
+/// wrong shape 422, each with the field and what it must be.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let message = if e.is_eof() {
+            format!("the JSON ends too early (line {}, column {})", e.line(), e.column())
+        } else {
+            format!("this is not JSON (line {}, column {})", e.line(), e.column())
+        };
+        let mut error = ApiError::new(ErrorCode::BadRequest, format!("the body is not valid JSON: {message}"));
+        error.errors = vec![FieldError {
+            field: "body".into(),
+            message,
+        }];
+        error
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|e| shape_error(&e.path().to_string(), &e.into_inner()))
+}
+
+/// A query string read into `T`: a value of the wrong kind, an unknown or a
+/// missing parameter is 400 with the parameter and what it must be.
+pub fn query<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
+    serde_path_to_error::deserialize(pairs).map_err(|e| {
+        let shaped = shape_error(&e.path().to_string(), &e.into_inner());
+        let mut error = ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the query string is not valid: {}", summary(&shaped.errors)),
+        );
+        error.errors = shaped.errors;
+        error
+    })
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The 422 of a value at `path` that `T` does not accept.
+fn shape_error(path: &str, error: &impl std::fmt::Display) -> ApiError {
+    let (field, message) = explain(path, &error.to_string());
+    ApiError::from(DomainError::invalid(field, message))
+}
+
+/// The field a deserializer's complaint is about, and what it says in our
+/// words. `path` is where it was (`.` at the top, `targets[0].value`).
+fn explain(path: &str, text: &str) -> (String, String) {
+    let at = |name: &str| match path {
+        "." | "" => name.to_owned(),
+        _ => format!("{path}.{name}"),
+    };
+    let here = if path == "." || path.is_empty() {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    let text = text.split(" at line ").next().unwrap_or(text);
+    if let Some(name) = between(text, "missing field `", "`") {
+        return (at(name), "is required".into());
+    }
+    if let Some(name) = between(text, "unknown field `", "`") {
+        let known = text
+            .split_once("expected one of ")
+            .or_else(|| text.split_once("expected "))
+            .map(|(_, list)| format!(": the fields are {}", plain_list(list)))
+            .unwrap_or_default();
+        // serde_path_to_error has already stepped into the unknown key.
+        let field = if here.ends_with(name) { here.clone() } else { at(name) };
+        return (field, format!("is not a field here{known}"));
+    }
+    if let Some(variant) = between(text, "unknown variant `", "`") {
+        let allowed = text
+            .split_once("expected one of ")
+            .or_else(|| text.split_once("expected "))
+            .map_or_else(String::new, |(_, list)| plain_list(list));
+        return (here, format!("must be one of {allowed}, not `{variant}`"));
+    }
+    for kind in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = text.strip_prefix(kind)
+            && let Some((found, expected)) = rest.split_once(", expected ")
+        {
+            return (
+                here,
+                format!("must be {}, not {}", expected_words(expected), found_words(found)),
+            );
+        }
+    }
+    if let Some(rest) = text.strip_prefix("invalid length ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return (here, format!("must hold {}", expected_words(expected)));
+    }
+    (here, library_words(text))
+}
+
+/// serde's "`a`, `b`" or "`a` or `b`" as "a, b".
+fn plain_list(list: &str) -> String {
+    list.replace('`', "").replace(" or ", ", ")
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = text.split_once(start)?.1;
+    Some(rest.split_once(end)?.0)
+}
+
+/// What serde says a type expects, as a person would say it.
+fn expected_words(expected: &str) -> String {
+    let e = expected.trim();
+    match e {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "an integer" => {
+            "a whole number".into()
+        }
+        "f32" | "f64" | "a number" => "a number".into(),
+        "a string" | "a borrowed string" | "a char" => "text".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a map" => "an object".into(),
+        "a UUID string" => "an id (a UUID)".into(),
+        _ if e.starts_with("struct ") => "an object".into(),
+        _ if e.starts_with("a formatted date") || e.contains("NaiveDate") => "a day like 2025-12-31".into(),
+        _ if e.starts_with("tuple") || e.starts_with("an array") => "a list".into(),
+        _ => e.to_owned(),
+    }
+}
+
+/// What the input held, as a person would say it.
+fn found_words(found: &str) -> String {
+    let f = found.trim();
+    if let Some(text) = f.strip_prefix("string ") {
+        return format!("the text {text}");
+    }
+    for (prefix, what) in [
+        ("integer `", "the number "),
+        ("floating point `", "the number "),
+        ("boolean `", ""),
+    ] {
+        if let Some(rest) = f.strip_prefix(prefix) {
+            return format!("{what}{}", rest.trim_end_matches('`'));
+        }
+    }
+    match f {
+        "sequence" => "a list".into(),
+        "map" => "an object".into(),
+        "null" | "unit value" | "unit" => "null".into(),
+        _ => f.to_owned(),
+    }
+}
+
+/// Messages that libraries under our types give (ids, days), in our words;
+/// the messages of our own types are ours already.
+fn library_words(text: &str) -> String {
+    if text.starts_with("UUID parsing failed") || text.contains("invalid character: expected") {
+        return "must be an id (a UUID like 3f0e9a52-9d2b-4c1e-8a57-1c2b3d4e5f60)".into();
+    }
+    if matches!(
+        text,
+        "input contains invalid characters"
+            | "premature end of input"
+            | "trailing input"
+            | "input is out of range"
+            | "input is not enough for unique date and time"
+            | "no possible date and time matching input"
+    ) {
+        return "must be a day like 2025-12-31".into();
+    }
+    if matches!(
+        text,
+        "invalid digit found in string"
+            | "cannot parse integer from empty string"
+            | "number too large to fit in target type"
+            | "number too small to fit in target type"
+    ) {
+        return "must be a whole number".into();
+    }
+    if text == "provided string was not `true` or `false`" {
+        return "must be true or false".into();
+    }
+    text.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        seq: i32,
+        title: String,
+        targets: Vec<Target>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Target {
+        value: i64,
+        done: bool,
+    }
+
+    fn problem(json: &str) -> (u16, Vec<(String, String)>, String) {
+        let error = json_body::<Body>(json.as_bytes()).expect_err(json);
+        let fields = error
+            .errors
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect();
+        (error.code.http_status(), fields, error.detail)
+    }
+
+    #[test]
+    fn each_shape_error_names_its_field_in_our_words() {
+        let ok = r#"{"seq": 1, "title": "t", "targets": [{"value": 5, "done": true}]}"#;
+        assert!(json_body::<Body>(ok.as_bytes()).is_ok());
+        let cases = [
+            (
+                r#"{"seq": "abc", "title": "t", "targets": []}"#,
+                "seq",
+                "must be a whole number, not the text \"abc\"",
+            ),
+            (r#"{"title": "t", "targets": []}"#, "seq", "is required"),
+            (
+                r#"{"seq": 1, "title": "t", "targets": [], "colour": 1}"#,
+                "colour",
+                "is not a field here: the fields are seq, title, targets",
+            ),
+            (
+                r#"{"seq": 1, "title": "t", "targets": [{"value": 5, "done": "yes"}]}"#,
+                "targets[0].done",
+                "must be true or false, not the text \"yes\"",
+            ),
+            (
+                r#"{"seq": 1, "title": 7, "targets": []}"#,
+                "title",
+                "must be text, not the number 7",
+            ),
+            (
+                r#"{"seq": 1, "title": "t", "targets": {}}"#,
+                "targets",
+                "must be a list, not an object",
+            ),
+            (r#""hello""#, "body", "must be an object, not the text \"hello\""),
+        ];
+        for (json, field, message) in cases {
+            let (status, fields, detail) = problem(json);
+            assert_eq!(status, 422, "{json}");
+            assert_eq!(fields, [(field.to_owned(), message.to_owned())], "{json}");
+            assert!(!detail.contains("i32") && !detail.contains("line 1"), "{detail}");
+        }
+    }
+
+    #[test]
+    fn json_that_does_not_parse_is_400_on_the_body() {
+        for json in [r#"{"seq": 1,"#, "seq=1", ""] {
+            let (status, fields, detail) = problem(json);
+            assert_eq!(status, 400, "{json}");
+            assert_eq!(fields.len(), 1);
+            assert_eq!(fields[0].0, "body");
+            assert!(detail.starts_with("the body is not valid JSON"), "{detail}");
+        }
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Query {
+        limit: Option<u64>,
+        year: Option<i32>,
+    }
+
+    #[test]
+    fn query_errors_name_their_parameter() {
+        assert!(query::<Query>("limit=5&year=2025").is_ok());
+        for (text, field, message) in [
+            ("limit=abc", "limit", "must be a whole number"),
+            (
+                "colour=red",
+                "colour",
+                "is not a field here: the fields are limit, year",
+            ),
+        ] {
+            let error = query::<Query>(text).expect_err(text);
+            assert_eq!(error.code.http_status(), 400);
+            assert_eq!(error.errors[0].field, field, "{text}");
+            assert_eq!(error.errors[0].message, message, "{text}");
+        }
+    }
+}
