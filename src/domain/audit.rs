@@ -2,9 +2,12 @@
 //! transaction as the change it records, never edited afterwards.
 
 use entity::audit_entry;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set};
+use std::sync::LazyLock;
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, Set};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::{Caller, DomainError, DomainResult};
@@ -133,13 +136,40 @@ impl Change {
     }
 }
 
+/// The PostgreSQL channel a commit of a followed change is announced on, to
+/// the subscriptions of every instance.
+pub const CHANNEL: &str = "xietong_changes";
+
+/// The entities whose changes subscriptions follow.
+const FOLLOWED: &[&str] = &["report", "task"];
+
+/// Writes committed by this process, counted; what its subscriptions wait
+/// on (on SQLite the only way to be told; on PostgreSQL sooner than the
+/// notification).
+static COMMITTED: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
+
+/// Told of every write this process commits from now on.
+pub fn committed() -> watch::Receiver<u64> {
+    COMMITTED.subscribe()
+}
+
 /// Ends a write: records `change` in the write's transaction, then
 /// commits, so that the record and the change stand or fall together.
-/// Every write of the domain ends here (the change feed and its outbox,
-/// when they come, are written here too).
+/// Every write of the domain ends here, whichever adapter asked (the change
+/// feed and its outbox, when they come, are written here too). A change
+/// subscriptions follow is announced in the transaction (PostgreSQL's
+/// `NOTIFY` is delivered at commit, to every instance) and to this process
+/// once committed.
 pub async fn commit(txn: DatabaseTransaction, caller: &Caller, change: Change) -> DomainResult<()> {
+    let followed = FOLLOWED.contains(&change.entity);
     record(&txn, caller, change).await?;
+    if followed && txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+    }
     txn.commit().await?;
+    if followed {
+        COMMITTED.send_modify(|n| *n = n.wrapping_add(1));
+    }
     Ok(())
 }
 

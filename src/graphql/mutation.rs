@@ -18,7 +18,6 @@ use super::inputs::{
     RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdatePlanInput, UpdateReportInput, UpdateTaskInput,
     UpdateUserInput,
 };
-use super::subscription::publish;
 use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
 use super::types::reference::{EventNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
@@ -599,13 +598,9 @@ impl MutationRoot {
         #[graphql(desc = "What to write.")] input: UpdateTaskInput,
     ) -> Result<TaskNode> {
         let id = uuid_of("id", "Task", &id)?;
-        let before_status = input.status;
         let changed = task::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
             .await
             .gql()?;
-        if before_status.is_some() {
-            publish(ctx).await;
-        }
         Ok(TaskNode(changed))
     }
 
@@ -811,6 +806,5 @@ async fn move_report(ctx: &Context<'_>, id: &ID, version: Option<i32>, step: Tra
     let moved = report::transition(db(ctx), caller(ctx)?, id, version, step)
         .await
         .gql()?;
-    publish(ctx).await;
     Ok(ReportNode(moved))
 }

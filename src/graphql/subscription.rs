@@ -2,9 +2,10 @@
 //! the subscriber may see. Every change is in the audit log, written in
 //! the change's own transaction, whichever way it came (GraphQL, REST, the
 //! command line) and whichever instance made it: the feed tails the log.
-//! It looks when a GraphQL mutation of this instance says so, when another
-//! instance says so over PostgreSQL `NOTIFY`, and at least once a poll
-//! interval (for the writes that say nothing: REST, imports).
+//! It looks when a write of this process commits (`audit::commit`, whichever
+//! adapter asked: GraphQL, REST, an import), when a write of another
+//! instance commits (its `NOTIFY` on PostgreSQL), and once a poll interval
+//! as a safety net.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -14,7 +15,7 @@ use async_graphql::futures_util::Stream;
 use async_graphql::futures_util::stream;
 use async_graphql::{Context, ID, Result, Subscription};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use sea_orm::{DatabaseBackend, DatabaseConnection};
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
@@ -25,9 +26,6 @@ use super::types::report::ReportNode;
 use crate::domain::audit::{self, AuditEntry, AuditFilter};
 use crate::domain::page::{MAX_LIMIT, PageRequest};
 use crate::domain::{Caller, Clock, report, task};
-
-/// The PostgreSQL channel instances tell each other of changes on.
-pub const CHANNEL: &str = "xietong_changes";
 
 /// How far back the feed looks again, for changes whose transaction
 /// committed after a later one's.
@@ -96,24 +94,6 @@ impl ChangeFeed {
         });
         receiver
     }
-
-    /// Says that something changed: to this instance's feed, and over
-    /// PostgreSQL to every instance's.
-    pub async fn publish(&self) {
-        self.0.wake.notify_one();
-        if self.is_postgres()
-            && let Err(err) = self.0.db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await
-        {
-            tracing::warn!(error = %err, "could not tell other instances of a change");
-        }
-    }
-}
-
-/// Tells the subscribers of every instance that a mutation changed something.
-pub async fn publish(ctx: &Context<'_>) {
-    if let Some(feed) = ctx.data_opt::<ChangeFeed>() {
-        feed.publish().await;
-    }
 }
 
 /// Wakes the feed whenever another instance (or this one) notifies.
@@ -123,8 +103,8 @@ async fn listen(feed: Arc<FeedInner>) {
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
-                if let Err(err) = listener.listen(CHANNEL).await {
-                    tracing::warn!(error = %err, "LISTEN {CHANNEL} failed");
+                if let Err(err) = listener.listen(audit::CHANNEL).await {
+                    tracing::warn!(error = %err, channel = audit::CHANNEL, "LISTEN failed");
                 } else {
                     while listener.recv().await.is_ok() {
                         feed.wake.notify_one();
@@ -141,15 +121,22 @@ async fn listen(feed: Arc<FeedInner>) {
 async fn tail(feed: Arc<FeedInner>) {
     let mut since: DateTime<Utc> = feed.clock.now();
     let mut seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    let mut committed = audit::committed();
     loop {
+        let told = async {
+            tokio::select! {
+                _ = feed.wake.notified() => {}
+                _ = committed.changed() => {}
+            }
+        };
         match feed.poll {
             Some(every) => {
                 tokio::select! {
-                    _ = feed.wake.notified() => {}
-                    _ = tokio::time::sleep(every) => {}
+                    () = told => {}
+                    () = tokio::time::sleep(every) => {}
                 }
             }
-            None => feed.wake.notified().await,
+            None => told.await,
         }
         if feed.sender.receiver_count() == 0 {
             since = feed.clock.now();

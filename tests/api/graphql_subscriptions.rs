@@ -9,6 +9,7 @@ use crate::common::subscriber::Subscriber;
 use crate::common::{TestApp, graphql_data, seed};
 use serde_json::{Value, json};
 use uuid::Uuid;
+use xietong::config::{GraphqlArgs, ServeArgs};
 use xietong::domain::Caller;
 use xietong::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
 use xietong::domain::report::{self, NewReport};
@@ -189,4 +190,42 @@ async fn a_connection_without_a_valid_token_is_refused() {
             .is_none_or(|a| a["type"] == "close" || a["type"] == "connection_error");
         assert!(refused, "{payload}: {answer:?}");
     }
+}
+
+#[tokio::test]
+async fn a_rest_write_reaches_subscribers_with_the_poll_off() {
+    // The feed never polls: only the commit's own signal (in-process on
+    // SQLite, NOTIFY on PostgreSQL) can bring the event.
+    let never_polls = ServeArgs {
+        graphql: GraphqlArgs {
+            feed_poll_ms: 0,
+            ..GraphqlArgs::default()
+        },
+        ..ServeArgs::default()
+    };
+    let app = TestApp::spawn_serving(never_polls).await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let t1 = seed::task(&app.db, &p, 1, &[]).await.id;
+    let r1 = draft(&app.db, t1, p.recipient_unit_2, false).await;
+    app.user("wx-swj", Role::UnitUser, Some(p.recipient_unit_2)).await;
+    let supporting = app.bearer("wx-swj").await;
+    let mut socket = Subscriber::connect(app.addr, &supporting).await;
+    socket.subscribe("reports", REPORTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let sent = std::time::Instant::now();
+    let submitted = app
+        .request(
+            "POST",
+            &format!("/api/v1/reports/{r1}/submit"),
+            None,
+            &[("authorization", &supporting)],
+        )
+        .await;
+    assert_eq!(submitted.status, 200, "{}", String::from_utf8_lossy(&submitted.body));
+    let heard = socket.next(WAIT).await;
+    let took = sent.elapsed();
+    assert_eq!(payload(&heard, "reportStatusChanged")["uuid"], json!(r1));
+    assert_eq!(payload(&heard, "reportStatusChanged")["status"], "SUBMITTED");
+    eprintln!("a REST submit reached its subscriber {took:?} after it was sent");
 }
