@@ -132,9 +132,14 @@ impl Attempt {
 
     /// Counts a wrong password. A refused attempt counts against the
     /// address only: the account's lock runs out however much is guessed.
-    pub async fn fail<C: ConnectionTrait>(&self, conn: &C, at: DateTime<Utc>, refused: Admission) -> DomainResult<()> {
+    pub async fn fail<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        at: DateTime<Utc>,
+        admission: Admission,
+    ) -> DomainResult<()> {
         count(conn, &self.pair_key(), PAIR_FREE_FAILURES, at).await?;
-        if refused == Admission::Check {
+        if admission == Admission::Check {
             count(conn, &self.account_key(), ACCOUNT_FREE_FAILURES, at).await?;
         }
         if let Some(key) = self.address_key() {

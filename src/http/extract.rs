@@ -53,20 +53,8 @@ pub fn client_addr(extensions: &Extensions, headers: &HeaderMap, trusted: &[Addr
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
 
-/// The request id and the client's address of a request.
-fn origin(parts: &Parts, state: &AppState) -> (Option<String>, Option<String>) {
-    let request_id = parts
-        .headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (
-        request_id,
-        client_addr(&parts.extensions, &parts.headers, &state.trusted_proxies),
-    )
-}
-
-/// A caller with no principal yet, for sign-in: where the request came from.
+/// A caller with no principal yet, for sign-in: where the request came
+/// from, and the app's clock.
 pub struct Origin {
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
@@ -74,10 +62,27 @@ pub struct Origin {
 }
 
 impl Origin {
+    fn of(parts: &Parts, state: &AppState) -> Origin {
+        Origin {
+            request_id: parts
+                .headers
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            client_addr: client_addr(&parts.extensions, &parts.headers, &state.trusted_proxies),
+            clock: state.clock,
+        }
+    }
+
     /// The caller of a request made before signing in.
     pub fn caller(self) -> Caller {
+        self.acting_as(Principal::System)
+    }
+
+    /// The caller of a request signed in as `principal`.
+    fn acting_as(self, principal: Principal) -> Caller {
         Caller {
-            principal: Principal::System,
+            principal,
             request_id: self.request_id,
             client_addr: self.client_addr,
             clock: self.clock,
@@ -89,12 +94,7 @@ impl FromRequestParts<AppState> for Origin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Origin, ApiError> {
-        let (request_id, client_addr) = origin(parts, state);
-        Ok(Origin {
-            request_id,
-            client_addr,
-            clock: state.clock,
-        })
+        Ok(Origin::of(parts, state))
     }
 }
 
@@ -126,13 +126,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .keys
             .verify(token)
             .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, e.to_string()))?;
-        let (request_id, client_addr) = origin(parts, state);
-        Ok(Authenticated(Caller {
-            principal,
-            request_id,
-            client_addr,
-            clock: state.clock,
-        }))
+        Ok(Authenticated(Origin::of(parts, state).acting_as(principal)))
     }
 }
 

@@ -16,14 +16,16 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             format!("this is not JSON (line {}, column {})", e.line(), e.column())
         };
-        let mut error = ApiError::new(ErrorCode::BadRequest, format!("the body is not valid JSON: {message}"));
-        error.errors = vec![FieldError {
-            field: "body".into(),
-            message,
-        }];
-        error
+        let detail = format!("the body is not valid JSON: {message}");
+        bad_request(
+            detail,
+            FieldError {
+                field: "body".into(),
+                message,
+            },
+        )
     })?;
-    serde_path_to_error::deserialize(value).map_err(|e| shape_error(&e.path().to_string(), &e.into_inner()))
+    serde_path_to_error::deserialize(value).map_err(|e| ApiError::from(DomainError::Validation(vec![field_error(&e)])))
 }
 
 /// A query string read into `T`: a value of the wrong kind, an unknown or a
@@ -31,28 +33,23 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 pub fn query<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
     serde_path_to_error::deserialize(pairs).map_err(|e| {
-        let shaped = shape_error(&e.path().to_string(), &e.into_inner());
-        let mut error = ApiError::new(
-            ErrorCode::BadRequest,
-            format!("the query string is not valid: {}", summary(&shaped.errors)),
-        );
-        error.errors = shaped.errors;
-        error
+        let error = field_error(&e);
+        let detail = format!("the query string is not valid: {}: {}", error.field, error.message);
+        bad_request(detail, error)
     })
 }
 
-fn summary(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+/// A 400 about one field.
+fn bad_request(detail: String, error: FieldError) -> ApiError {
+    let mut problem = ApiError::new(ErrorCode::BadRequest, detail);
+    problem.errors = vec![error];
+    problem
 }
 
-/// The 422 of a value at `path` that `T` does not accept.
-fn shape_error(path: &str, error: &impl std::fmt::Display) -> ApiError {
-    let (field, message) = explain(path, &error.to_string());
-    ApiError::from(DomainError::invalid(field, message))
+/// The field a deserializer refused, and why, in our words.
+fn field_error<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> FieldError {
+    let (field, message) = explain(&error.path().to_string(), &error.inner().to_string());
+    FieldError { field, message }
 }
 
 /// The field a deserializer's complaint is about, and what it says in our

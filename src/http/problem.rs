@@ -93,28 +93,20 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if self.code == ErrorCode::Unauthenticated {
-            let challenge = format!(
-                "Bearer realm=\"xietong\", error=\"invalid_token\", error_description=\"{}\"",
+        // RFC 6750 §3: a bad token, or a good one without the scope asked.
+        let challenge = match (self.code, self.missing_scope) {
+            (ErrorCode::Unauthenticated, _) => Some("error=\"invalid_token\"".to_owned()),
+            (_, Some(scope)) => Some(format!("error=\"insufficient_scope\", scope=\"{scope}\"")),
+            _ => None,
+        };
+        if let Some(error) = challenge {
+            let full = format!(
+                "Bearer realm=\"xietong\", {error}, error_description=\"{}\"",
                 self.detail.replace('"', "'")
             );
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                headers.insert(header::WWW_AUTHENTICATE, value);
-            } else {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"xietong\""),
-                );
-            }
-        }
-        if let Some(scope) = self.missing_scope {
-            let challenge = format!(
-                "Bearer realm=\"xietong\", error=\"insufficient_scope\", scope=\"{scope}\", error_description=\"{}\"",
-                self.detail.replace('"', "'")
-            );
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                headers.insert(header::WWW_AUTHENTICATE, value);
-            }
+            let value =
+                HeaderValue::from_str(&full).unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"xietong\""));
+            headers.insert(header::WWW_AUTHENTICATE, value);
         }
         if let Some(secs) = self.retry_after_secs
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())

@@ -200,6 +200,32 @@ fn an_unsupported_database_url_is_refused() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database"));
 }
 
+#[test]
+fn settings_out_of_range_stop_the_service_at_start_naming_the_setting() {
+    let db = std::env::temp_dir().join(format!("xietong-settings-{}.db", uuid::Uuid::new_v4().simple()));
+    for (name, value, said) in [
+        ("XIETONG_GRAPHQL_MAX_DEPTH", "0", "--graphql-max-depth"),
+        ("XIETONG_REFRESH_GRACE_SECS", "301", "--refresh-grace-secs"),
+        (
+            "XIETONG_SIGN_IN_FAILURES_PER_ADDRESS",
+            "many",
+            "--sign-in-failures-per-address",
+        ),
+        ("XIETONG_TRUSTED_PROXIES", "proxy.internal", "XIETONG_TRUSTED_PROXIES"),
+        ("XIETONG_JWT_SECRET", "too-short", "XIETONG_JWT_SECRET"),
+    ] {
+        let output = xietong(&format!("sqlite://{}", db.display()))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env(name, value)
+            .output()
+            .expect("run serve");
+        assert!(!output.status.success(), "{name}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(said), "{name}={value}: {stderr}");
+    }
+    let _ = std::fs::remove_file(&db);
+}
+
 #[tokio::test]
 async fn with_no_arguments_it_serves_on_a_sqlite_file_it_creates() {
     let dir = std::env::temp_dir().join(format!("xietong-default-{}", uuid::Uuid::new_v4().simple()));

@@ -35,12 +35,11 @@ pub fn refuse_write(principal: &Principal, message: impl Into<String>) -> Domain
 }
 
 /// Fails unless the principal may read shared reference data (regions,
-/// pairings, units, metrics): anyone signed in, and machines with `read`.
+/// pairings, units, metrics): anyone signed in, and machines that read
+/// ([`Principal::reads_everything`]).
 pub fn require_reader(principal: &Principal) -> DomainResult<()> {
     match principal {
-        Principal::Client(client) if !client.can_read && !client.can_write => {
-            Err(DomainError::InsufficientScope { scope: "read" })
-        }
+        Principal::Client(_) if !principal.reads_everything() => Err(DomainError::InsufficientScope { scope: "read" }),
         _ => Ok(()),
     }
 }
