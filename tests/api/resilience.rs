@@ -361,6 +361,11 @@ impl Proxy {
     }
 }
 
+/// How long after the database's return a request may still meet a
+/// connection severed by the outage: the pool pings a connection before use
+/// only when it sat idle for a second.
+const STALE_CONNECTIONS_FOR: Duration = Duration::from_secs(1);
+
 /// What a reader saw.
 struct Sample {
     sent: Instant,
@@ -548,8 +553,12 @@ async fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
                 refused += 1;
                 assert_eq!(code.as_deref(), Some("UNAVAILABLE"));
                 assert!(retry_after.is_some(), "a 503 without Retry-After");
+                // A pooled connection that went idle less than a second
+                // before the outage is used unchecked and fails its one
+                // request after the return (db.rs: a ping after 1 s idle);
+                // later requests find only checked or new connections.
                 assert!(
-                    sample.sent + sample.took >= down_at && sample.sent <= recovered_at,
+                    sample.sent + sample.took >= down_at && sample.sent <= recovered_at + STALE_CONNECTIONS_FOR,
                     "a 503 outside the outage"
                 );
             }
@@ -561,7 +570,7 @@ async fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
             "a request hung for {:?}",
             sample.took
         );
-        if sample.sent + sample.took < down_at || sample.sent > recovered_at + Duration::from_secs(1) {
+        if sample.sent + sample.took < down_at || sample.sent > recovered_at + STALE_CONNECTIONS_FOR {
             assert_eq!(status, 200, "a refusal while the database was there");
         }
     }
