@@ -140,9 +140,15 @@ async fn probe_postgres(url: &str) -> Result<(), String> {
     }
 }
 
-/// Applies every pending migration; a second run changes nothing.
+/// Applies every pending migration, then fills in what the service
+/// computes for migrated rows (values in their metric's unit); a second run
+/// changes nothing.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    crate::domain::metric::normalize_stored(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("values in their metric's unit: {e}")))?;
+    Ok(())
 }
 
 /// Whether the database answers.

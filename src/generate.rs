@@ -454,9 +454,13 @@ async fn write_plan(
                 metric_id: Set(Some(metric.id)),
                 label: Set(None),
                 comparator: Set(comparator.as_str().into()),
-                value_e4: Set(value * 10_000),
+                value_e4: Set(Some(value * 10_000)),
                 value_max_e4: Set(max.map(|m| m * 10_000)),
                 unit_of_measure: Set(metric.unit_of_measure.clone()),
+                // Written in the metric's own unit: the value × 10⁸.
+                normalized_e8: Set(Some(value * 100_000_000)),
+                normalized_max_e8: Set(max.map(|m| m * 100_000_000)),
+                baseline: Set(None),
                 source_text: Set(text),
                 position: Set(position),
                 created_at: Set(now),
@@ -482,6 +486,7 @@ async fn write_plan(
         status: Set(PlanStatus::Issued.as_str().into()),
         default_deadline: Set(end_of_year(year)),
         monthly_due_day: Set(Some(5)),
+        half_yearly_due_day: Set(None),
         quarterly_due_day: Set(Some(10)),
         yearly_due: Set("11-20".into()),
         summary_due: Set("12-20".into()),
@@ -562,6 +567,8 @@ fn monthly_reports(
                     report_id: Set(report_id),
                     target_id: Set(*target_id),
                     actual_e4: Set(actual),
+                    unit_of_measure: Set(None),
+                    normalized_e8: Set(Some(actual * 10_000)),
                 });
             }
         }
@@ -620,7 +627,7 @@ pub async fn reports_for_existing(db: &DatabaseConnection, months: u32, seed: u6
             let values = target_rows
                 .iter()
                 .filter(|t| t.task_id == task.id)
-                .map(|t| (t.id, t.value_e4))
+                .filter_map(|t| Some((t.id, t.value_e4?)))
                 .collect();
             by_year.entry(*year).or_default().push((task.id, unit_id, values));
         }

@@ -11,6 +11,10 @@ pub struct Model {
     pub name: String,
     pub unit_of_measure: String,
     pub description: Option<String>,
+    /// `sum` or `none`.
+    pub aggregation: String,
+    /// A JSON array of the words that name it.
+    pub synonyms: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

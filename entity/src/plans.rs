@@ -19,6 +19,7 @@ pub struct Model {
     pub default_deadline: Date,
     pub monthly_due_day: Option<i32>,
     pub quarterly_due_day: Option<i32>,
+    pub half_yearly_due_day: Option<i32>,
     pub yearly_due: String,
     pub summary_due: String,
     pub created_at: DateTimeUtc,

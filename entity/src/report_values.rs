@@ -10,6 +10,10 @@ pub struct Model {
     pub report_id: Uuid,
     pub target_id: Uuid,
     pub actual_e4: i64,
+    /// As written; none: the target's unit.
+    pub unit_of_measure: Option<String>,
+    /// The actual in the metric's unit × 10⁸; none without a metric.
+    pub normalized_e8: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

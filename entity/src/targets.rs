@@ -11,11 +11,16 @@ pub struct Model {
     pub metric_id: Option<Uuid>,
     pub label: Option<String>,
     pub comparator: String,
-    pub value_e4: i64,
+    pub value_e4: Option<i64>,
     pub value_max_e4: Option<i64>,
     pub unit_of_measure: String,
     pub source_text: String,
     pub position: i32,
+    /// The value in the metric's unit × 10⁸; none without a metric.
+    pub normalized_e8: Option<i64>,
+    pub normalized_max_e8: Option<i64>,
+    /// What a growth target is measured against (比2024年).
+    pub baseline: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

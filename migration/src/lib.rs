@@ -16,6 +16,7 @@ mod m20261122_000009_task_completed_on;
 mod m20261122_000010_plan_calendar;
 mod m20261201_000011_rate_limits;
 mod m20261202_000012_client_trust;
+mod m20261202_000013_figures;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_plan_calendar::Migration),
             Box::new(m20261201_000011_rate_limits::Migration),
             Box::new(m20261202_000012_client_trust::Migration),
+            Box::new(m20261202_000013_figures::Migration),
         ]
     }
 }

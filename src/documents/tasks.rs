@@ -92,9 +92,11 @@ pub fn parse_aliases(texts: &[String], field: &str) -> DomainResult<Vec<(String,
 pub struct TargetFound {
     pub metric: Option<String>,
     pub comparator: String,
-    pub value: String,
+    /// None for a qualitative target.
+    pub value: Option<String>,
     pub value_max: Option<String>,
     pub unit: String,
+    pub baseline: Option<String>,
     pub source_text: String,
 }
 
@@ -345,6 +347,7 @@ async fn run<C: Store>(
             }
         }
     }
+    let vocabulary = crate::domain::metric::vocabulary(txn).await?;
     let mut outcomes = Vec::new();
     let mut task_count = 0;
     let mut target_count = 0;
@@ -417,15 +420,16 @@ async fn run<C: Store>(
             ));
         }
         outcome.deadline = deadline;
-        let found = targets::extract(&row.content);
+        let found = targets::extract(&row.content, &vocabulary);
         outcome.targets = found
             .iter()
             .map(|t| TargetFound {
-                metric: t.metric.map(str::to_owned),
+                metric: t.metric.clone(),
                 comparator: t.comparator.as_str().to_owned(),
-                value: t.value.to_string(),
+                value: t.value.map(|v| v.to_string()),
                 value_max: t.value_max.map(|m| m.to_string()),
                 unit: t.unit.clone(),
+                baseline: t.baseline.clone(),
                 source_text: t.source_text.clone(),
             })
             .collect();
@@ -451,12 +455,13 @@ async fn run<C: Store>(
                     .into_iter()
                     .map(|t| TargetInput {
                         id: None,
-                        metric: t.metric.map(str::to_owned),
+                        metric: t.metric,
                         label: None,
                         comparator: t.comparator,
                         value: t.value,
                         value_max: t.value_max,
                         unit: t.unit,
+                        baseline: t.baseline,
                         source_text: t.source_text,
                     })
                     .collect(),

@@ -36,6 +36,12 @@ pub struct Calendar {
     /// report (季通报) is due; none when the plan has no quarterly rhythm.
     #[schema(minimum = 1, maximum = 28, example = 10)]
     pub quarterly_due_day: Option<i32>,
+    /// The day (1–28) of the month after each half-year (July, January) by
+    /// which the half-year report (半年总结) is due; none (the default) when
+    /// the plan asks for none.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 28, example = 15)]
+    pub half_yearly_due_day: Option<i32>,
     /// `MM-DD` in the plan's year by which the yearly report (年评估考核)
     /// reaches the coordinating office (11月20日前).
     #[schema(pattern = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", example = "11-20")]
@@ -52,6 +58,7 @@ impl Default for Calendar {
         Calendar {
             monthly_due_day: Some(5),
             quarterly_due_day: Some(10),
+            half_yearly_due_day: None,
             yearly_due: "11-20".into(),
             summary_due: "12-20".into(),
         }
@@ -76,12 +83,14 @@ impl Calendar {
     pub(crate) fn from_stored(
         monthly_due_day: Option<i32>,
         quarterly_due_day: Option<i32>,
+        half_yearly_due_day: Option<i32>,
         yearly_due: &str,
         summary_due: &str,
     ) -> DomainResult<Calendar> {
         let calendar = Calendar {
             monthly_due_day,
             quarterly_due_day,
+            half_yearly_due_day,
             yearly_due: yearly_due.to_owned(),
             summary_due: summary_due.to_owned(),
         };
@@ -96,6 +105,7 @@ impl Calendar {
         for (field, day) in [
             ("calendar.monthly_due_day", self.monthly_due_day),
             ("calendar.quarterly_due_day", self.quarterly_due_day),
+            ("calendar.half_yearly_due_day", self.half_yearly_due_day),
         ] {
             v.check(
                 day.is_none_or(|d| (1..=28).contains(&d)),
@@ -129,6 +139,9 @@ impl Calendar {
         if let Some(day) = self.quarterly_due_day {
             out.extend((1..=4).map(|quarter| (ReportPeriod::Quarter { year, quarter }, month_after(quarter * 3, day))));
         }
+        if let Some(day) = self.half_yearly_due_day {
+            out.extend((1..=2).map(|half| (ReportPeriod::HalfYear { year, half }, month_after(half * 6, day))));
+        }
         if let Some(due) = self.yearly_due_on(year) {
             out.push((ReportPeriod::Year { year }, due));
         }
@@ -149,12 +162,7 @@ impl Calendar {
 
 /// The first day a period covers.
 fn period_start(period: ReportPeriod) -> NaiveDate {
-    let (year, month) = match period {
-        ReportPeriod::Month { year, month } => (year, month),
-        ReportPeriod::Quarter { year, quarter } => (year, quarter * 3 - 2),
-        ReportPeriod::Year { year } => (year, 1),
-    };
-    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(NaiveDate::MIN)
+    period.start()
 }
 
 /// A report a unit owes on a task for a period.
@@ -358,6 +366,7 @@ async fn owed<C: ConnectionTrait>(
         let calendar = Calendar::from_stored(
             plan.monthly_due_day,
             plan.quarterly_due_day,
+            plan.half_yearly_due_day,
             &plan.yearly_due,
             &plan.summary_due,
         )?;
@@ -596,13 +605,20 @@ mod tests {
         let calendar = Calendar {
             monthly_due_day: Some(31),
             quarterly_due_day: Some(0),
+            half_yearly_due_day: Some(29),
             yearly_due: "02-29".into(),
             summary_due: "1220".into(),
         };
         let mut v = Validator::new();
         calendar.validate(&mut v);
         let message = v.finish().expect_err("invalid").to_string();
-        for field in ["monthly_due_day", "quarterly_due_day", "yearly_due", "summary_due"] {
+        for field in [
+            "monthly_due_day",
+            "quarterly_due_day",
+            "half_yearly_due_day",
+            "yearly_due",
+            "summary_due",
+        ] {
             assert!(message.contains(field), "{message}");
         }
     }

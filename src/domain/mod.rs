@@ -20,6 +20,7 @@ pub mod report;
 pub mod statistics;
 pub mod task;
 pub mod unit;
+pub mod units;
 pub mod user;
 pub mod values;
 

@@ -11,8 +11,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::report::{Report, report_views};
-use super::task::Task;
+use super::report::{Report, ReportValue, report_views};
+use super::task::{Target, Task};
+use super::units::{self, Normalized};
 use super::values::{Amount, Comparator, ReportPeriod, ReportStatus, TaskStatus, is_overdue};
 use super::{Caller, DomainError, DomainResult};
 
@@ -46,12 +47,14 @@ pub struct TargetProgress {
     /// The catalogue metric's code, when the target counts towards one.
     pub metric: Option<String>,
     pub comparator: Comparator,
-    pub value: Amount,
+    /// None for a qualitative target.
+    pub value: Option<Amount>,
     pub value_max: Option<Amount>,
     /// Unit of measure: 万元, 人次, 个 …
     pub unit: String,
-    /// The approved year-to-date actual; none before any approved figure.
-    pub actual: Option<Amount>,
+    /// The approved year-to-date actual in the target's unit; none before
+    /// any approved figure.
+    pub actual: Option<Normalized>,
     /// Progress towards the target in percent with two decimals, not capped
     /// (`"120.00"` is 超额完成): actual ÷ value for at least, about and
     /// exactly, actual ÷ the lower end for a range; for at most, 100 while
@@ -59,7 +62,8 @@ pub struct TargetProgress {
     pub percent: Option<String>,
     /// Whether the actual satisfies the comparator: at least ≥ value, at
     /// most ≤ value, about within 10 % of the value, exactly = value, range
-    /// between its ends (inclusive).
+    /// between its ends (inclusive); a qualitative target is met by
+    /// declaration, when its task is completed.
     pub met: bool,
 }
 
@@ -113,10 +117,16 @@ fn ratio(part: Decimal, whole: Decimal) -> Decimal {
     part * Decimal::ONE_HUNDRED / whole
 }
 
-/// The progress of one target given its approved actual (percent, met).
-pub fn measure(comparator: Comparator, value: Amount, value_max: Option<Amount>, actual: Amount) -> (Decimal, bool) {
-    let (v, a) = (value.decimal(), actual.decimal());
-    match comparator {
+/// The progress of one target given its approved actual in the target's
+/// unit (percent, met); none for a qualitative target.
+pub fn measure(
+    comparator: Comparator,
+    value: Amount,
+    value_max: Option<Amount>,
+    actual: Decimal,
+) -> Option<(Decimal, bool)> {
+    let (v, a) = (value.decimal(), actual);
+    Some(match comparator {
         Comparator::AtLeast => (ratio(a, v), a >= v),
         Comparator::AtMost => {
             let percent = if a <= v { Decimal::ONE_HUNDRED } else { ratio(v, a) };
@@ -131,18 +141,36 @@ pub fn measure(comparator: Comparator, value: Amount, value_max: Option<Amount>,
             let high = value_max.map_or(v, Amount::decimal);
             (ratio(a, v), a >= v && a <= high)
         }
+        Comparator::Qualitative => return None,
+    })
+}
+
+/// A reported actual in its target's unit: as written when the units agree,
+/// converted when they differ (the service let it in only if they convert).
+fn in_target_unit(target: &Target, value: &ReportValue) -> Option<Normalized> {
+    match value.unit.as_deref() {
+        None => Some(Normalized::from_amount(value.actual)),
+        Some(unit) if unit == target.unit => Some(Normalized::from_amount(value.actual)),
+        Some(unit) => units::convert(value.actual, unit, &target.unit).ok(),
     }
 }
 
 /// The progress of a task, given its latest approved consolidated report.
 pub fn of_task(task: &Task, latest: Option<&Report>, today: NaiveDate) -> TaskProgress {
-    // Each target with its progress, capped at 100 for the task's mean (0 without an approved figure).
-    let (targets, capped): (Vec<TargetProgress>, Vec<Decimal>) = task
+    // Each target with its progress, capped at 100 for the task's mean (0
+    // without an approved figure); a qualitative target is not measured.
+    let (targets, capped): (Vec<TargetProgress>, Vec<Option<Decimal>>) = task
         .targets
         .iter()
         .map(|target| {
-            let actual = latest.and_then(|r| r.values.iter().find(|v| v.target_id == target.id).map(|v| v.actual));
-            let measured = actual.map(|a| measure(target.comparator, target.value, target.value_max, a));
+            let actual = latest
+                .and_then(|r| r.values.iter().find(|v| v.target_id == target.id))
+                .and_then(|v| in_target_unit(target, v));
+            let measured = match (target.value, actual) {
+                (Some(value), Some(a)) => measure(target.comparator, value, target.value_max, a.decimal()),
+                _ => None,
+            };
+            let qualitative = target.comparator == Comparator::Qualitative;
             let progress = TargetProgress {
                 target_id: target.id,
                 metric: target.metric.clone(),
@@ -152,14 +180,17 @@ pub fn of_task(task: &Task, latest: Option<&Report>, today: NaiveDate) -> TaskPr
                 unit: target.unit.clone(),
                 actual,
                 percent: measured.map(|(p, _)| percent_text(p)),
-                met: measured.is_some_and(|(_, met)| met),
+                met: if qualitative {
+                    task.status == TaskStatus::Completed
+                } else {
+                    measured.is_some_and(|(_, met)| met)
+                },
             };
-            (
-                progress,
-                measured.map_or(Decimal::ZERO, |(p, _)| p.min(Decimal::ONE_HUNDRED)),
-            )
+            let share = (!qualitative).then(|| measured.map_or(Decimal::ZERO, |(p, _)| p.min(Decimal::ONE_HUNDRED)));
+            (progress, share)
         })
         .unzip();
+    let capped: Vec<Decimal> = capped.into_iter().flatten().collect();
     let (percent, source) = if task.status == TaskStatus::Cancelled {
         (None, ProgressSource::None)
     } else if !capped.is_empty() {
@@ -236,7 +267,7 @@ mod tests {
     }
 
     fn check(comparator: Comparator, value: &str, max: Option<&str>, actual: &str) -> (String, bool) {
-        let (p, met) = measure(comparator, amount(value), max.map(amount), amount(actual));
+        let (p, met) = measure(comparator, amount(value), max.map(amount), amount(actual).decimal()).expect("measured");
         (percent_text(p), met)
     }
 

@@ -17,8 +17,10 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::authz::{self, TaskAccess};
 use super::error::Validator;
+use super::metric;
 use super::region::parse_stored;
 use super::task;
+use super::units::{self, Normalized};
 use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
@@ -28,7 +30,12 @@ const ENTITY: &str = "report";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReportValue {
     pub target_id: Uuid,
+    /// As written.
     pub actual: Amount,
+    /// The unit it was written in; none: its target's.
+    pub unit: Option<String>,
+    /// The actual in its target's metric's unit; none without a metric.
+    pub normalized: Option<Normalized>,
 }
 
 /// A report as the service shows it.
@@ -60,6 +67,9 @@ pub struct Report {
 pub struct ValueInput {
     pub target_id: Uuid,
     pub actual: Amount,
+    /// The unit the actual is written in, when not its target's (亿元
+    /// against a target in 万元); it must convert to the target's metric's.
+    pub unit: Option<String>,
 }
 
 /// What a new report is made of.
@@ -94,6 +104,8 @@ pub async fn report_views<C: ConnectionTrait>(conn: &C, models: Vec<reports::Mod
             values.entry(row.report_id).or_default().push(ReportValue {
                 target_id: row.target_id,
                 actual: Amount::from_scaled(row.actual_e4),
+                unit: row.unit_of_measure,
+                normalized: row.normalized_e8.map(Normalized::from_scaled),
             });
         }
     }
@@ -163,43 +175,78 @@ fn validate_text(v: &mut Validator, text: &str) {
     );
 }
 
-/// Checks that every value names a target of the task, once.
+/// Checks that every value names a target of the task, once, in a unit
+/// that converts to its target's metric's (or, without a metric, to the
+/// target's own); gives each value in the metric's unit.
 async fn validate_values<C: ConnectionTrait>(
     conn: &C,
     v: &mut Validator,
     task_id: Uuid,
     values: &[ValueInput],
-) -> DomainResult<()> {
-    let targets: HashSet<Uuid> = targets::Entity::find()
+) -> DomainResult<Vec<Option<Normalized>>> {
+    let targets: HashMap<Uuid, targets::Model> = targets::Entity::find()
         .filter(targets::Column::TaskId.eq(task_id))
         .all(conn)
         .await?
         .into_iter()
-        .map(|t| t.id)
+        .map(|t| (t.id, t))
         .collect();
+    let metrics = metric::by_ids(conn, targets.values().filter_map(|t| t.metric_id)).await?;
     let mut seen = HashSet::new();
+    let mut normalized = Vec::with_capacity(values.len());
     for (i, value) in values.iter().enumerate() {
-        if !targets.contains(&value.target_id) {
-            v.add(
+        let mut figure = None;
+        match targets.get(&value.target_id) {
+            None => v.add(
                 format!("values[{i}].target_id"),
                 format!("the task has no target {}", value.target_id),
-            );
-        } else if !seen.insert(value.target_id) {
-            v.add(format!("values[{i}].target_id"), "the target is given twice");
+            ),
+            Some(_) if !seen.insert(value.target_id) => {
+                v.add(format!("values[{i}].target_id"), "the target is given twice")
+            }
+            Some(target) => {
+                let unit = value.unit.as_deref().unwrap_or(&target.unit_of_measure);
+                let field = if value.unit.is_some() {
+                    format!("values[{i}].unit")
+                } else {
+                    format!("values[{i}].actual")
+                };
+                match target.metric_id.and_then(|id| metrics.get(&id)) {
+                    Some(metric) => match metric::normalize(metric, value.actual, unit) {
+                        Ok(n) => figure = Some(n),
+                        Err(message) => v.add(field, message),
+                    },
+                    None if unit != target.unit_of_measure => {
+                        if let Err(e) = units::convert(value.actual, unit, &target.unit_of_measure) {
+                            v.add(field, format!("{e}: the target counts in {}", target.unit_of_measure));
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let Some(unit) = &value.unit {
+            v.text(&format!("values[{i}].unit"), unit, 20);
         }
         if value.actual.to_scaled().is_err() {
             v.add(format!("values[{i}].actual"), "too large");
         }
+        normalized.push(figure);
     }
-    Ok(())
+    Ok(normalized)
 }
 
-async fn write_values(txn: &DatabaseTransaction, report_id: Uuid, values: &[ValueInput]) -> DomainResult<()> {
+async fn write_values(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    values: &[ValueInput],
+    normalized: &[Option<Normalized>],
+) -> DomainResult<()> {
     report_values::Entity::delete_many()
         .filter(report_values::Column::ReportId.eq(report_id))
         .exec(txn)
         .await?;
-    for value in values {
+    for (value, figure) in values.iter().zip(normalized) {
         report_values::ActiveModel {
             id: Set(Uuid::new_v4()),
             report_id: Set(report_id),
@@ -208,6 +255,8 @@ async fn write_values(txn: &DatabaseTransaction, report_id: Uuid, values: &[Valu
                 .actual
                 .to_scaled()
                 .map_err(|e| DomainError::invalid("values", e.to_string()))?),
+            unit_of_measure: Set(value.unit.as_deref().map(str::trim).map(str::to_owned)),
+            normalized_e8: Set(figure.map(Normalized::to_scaled)),
         }
         .insert(txn)
         .await?;
@@ -256,7 +305,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
         }
         Some(_) => {}
     }
-    validate_values(&txn, &mut v, task_model.id, &input.values).await?;
+    let normalized = validate_values(&txn, &mut v, task_model.id, &input.values).await?;
     v.finish()?;
     let period_text = input.period.to_string();
     let taken = reports::Entity::find()
@@ -298,7 +347,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
     }
     .insert(&txn)
     .await?;
-    write_values(&txn, model.id, &input.values).await?;
+    write_values(&txn, model.id, &input.values, &normalized).await?;
     let report = report_view(&txn, model).await?;
     audit::commit(txn, caller, Change::created(ENTITY, Some(report.id), &report)?).await?;
     Ok(report)
@@ -373,9 +422,10 @@ pub async fn update(
     if let Some(text) = &changes.text {
         validate_text(&mut v, text);
     }
-    if let Some(values) = &changes.values {
-        validate_values(&txn, &mut v, current.task_id, values).await?;
-    }
+    let normalized = match &changes.values {
+        Some(values) => validate_values(&txn, &mut v, current.task_id, values).await?,
+        None => Vec::new(),
+    };
     v.finish()?;
     let before = report_view(&txn, current.clone()).await?;
     let model = reports::Entity::update(reports::ActiveModel {
@@ -391,7 +441,7 @@ pub async fn update(
     .await
     .map_err(lost_update(ENTITY, id, expected_version))?;
     if let Some(values) = &changes.values {
-        write_values(&txn, id, values).await?;
+        write_values(&txn, id, values, &normalized).await?;
     }
     let after = report_view(&txn, model).await?;
     audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;

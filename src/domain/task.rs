@@ -18,6 +18,7 @@ use super::authz::{self, TaskAccess};
 use super::error::Validator;
 use super::plan;
 use super::region::parse_stored;
+use super::units::Normalized;
 use super::values::{Amount, AssignmentRole, Comparator, PlanStatus, ReportStatus, Side, TaskStatus, is_overdue};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
@@ -47,11 +48,20 @@ pub struct Target {
     /// What the document calls it (实际到位资金).
     pub label: Option<String>,
     pub comparator: Comparator,
-    pub value: Amount,
+    /// As written; none for a qualitative target (完成市上下达任务), which
+    /// is met by declaration.
+    pub value: Option<Amount>,
     /// The upper end of a range (3—5名), none otherwise.
     pub value_max: Option<Amount>,
-    /// Unit of measure: 万元, 人次, 个 …
+    /// Unit of measure as written: 万元, 人次, 个 …
     pub unit: String,
+    /// The value in its metric's unit (230亿元 of a metric in 万元 is
+    /// `2300000`); none without a metric or a value.
+    pub normalized: Option<Normalized>,
+    /// The upper end of a range in its metric's unit.
+    pub normalized_max: Option<Normalized>,
+    /// What a growth target is measured against, as written (比2024年).
+    pub baseline: Option<String>,
     /// The phrase the target came from (力争实际到位资金5000万元以上).
     pub source_text: String,
 }
@@ -171,9 +181,11 @@ pub struct TargetInput {
     pub metric: Option<String>,
     pub label: Option<String>,
     pub comparator: Comparator,
-    pub value: Amount,
+    /// Required unless the comparator is `qualitative`.
+    pub value: Option<Amount>,
     pub value_max: Option<Amount>,
     pub unit: String,
+    pub baseline: Option<String>,
     pub source_text: String,
 }
 
@@ -252,9 +264,12 @@ struct TargetRow {
     task_id: Uuid,
     label: Option<String>,
     comparator: String,
-    value_e4: i64,
+    value_e4: Option<i64>,
     value_max_e4: Option<i64>,
     unit_of_measure: String,
+    normalized_e8: Option<i64>,
+    normalized_max_e8: Option<i64>,
+    baseline: Option<String>,
     source_text: String,
     metric_code: Option<String>,
 }
@@ -337,9 +352,12 @@ pub async fn task_views<C: ConnectionTrait>(
                         metric: t.metric_code,
                         label: t.label,
                         comparator: parse_stored(&t.comparator)?,
-                        value: Amount::from_scaled(t.value_e4),
+                        value: t.value_e4.map(Amount::from_scaled),
                         value_max: t.value_max_e4.map(Amount::from_scaled),
                         unit: t.unit_of_measure,
+                        normalized: t.normalized_e8.map(Normalized::from_scaled),
+                        normalized_max: t.normalized_max_e8.map(Normalized::from_scaled),
+                        baseline: t.baseline,
                         source_text: t.source_text,
                     })
                 })
@@ -507,23 +525,33 @@ async fn validate_assignments<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Checks targets and resolves their metric codes to ids.
+/// A target's metric and its value in the metric's unit.
+#[derive(Clone, Copy, Debug, Default)]
+struct ResolvedTarget {
+    metric_id: Option<Uuid>,
+    normalized: Option<Normalized>,
+    normalized_max: Option<Normalized>,
+}
+
+/// Checks targets, resolves their metric codes and converts their values
+/// to their metrics' units: a unit that does not convert is a problem of
+/// its `unit`.
 async fn validate_targets<C: ConnectionTrait>(
     conn: &C,
     v: &mut Validator,
     inputs: &[TargetInput],
     existing: &[Uuid],
-) -> DomainResult<Vec<Option<Uuid>>> {
-    let mut metric_ids = Vec::with_capacity(inputs.len());
+) -> DomainResult<Vec<ResolvedTarget>> {
+    let mut resolved = Vec::with_capacity(inputs.len());
     for (i, t) in inputs.iter().enumerate() {
         let field = format!("targets[{i}]");
-        let metric_id = match &t.metric {
+        let metric = match &t.metric {
             Some(code) => match metrics::Entity::find()
                 .filter(metrics::Column::Code.eq(code.as_str()))
                 .one(conn)
                 .await?
             {
-                Some(m) => Some(m.id),
+                Some(m) => Some(m),
                 None => {
                     v.add(format!("{field}.metric"), format!("no metric has code `{code}`"));
                     None
@@ -531,19 +559,47 @@ async fn validate_targets<C: ConnectionTrait>(
             },
             None => None,
         };
-        metric_ids.push(metric_id);
+        let mut target = ResolvedTarget {
+            metric_id: metric.as_ref().map(|m| m.id),
+            ..ResolvedTarget::default()
+        };
+        match (t.comparator, t.value) {
+            (Comparator::Qualitative, Some(_)) => v.add(format!("{field}.value"), "a qualitative target has no value"),
+            (Comparator::Qualitative, None) => v.check(
+                t.unit.chars().count() <= 20,
+                &format!("{field}.unit"),
+                "must be at most 20 characters",
+            ),
+            (_, None) => v.add(
+                format!("{field}.value"),
+                "required unless the comparator is `qualitative`",
+            ),
+            (_, Some(value)) => {
+                v.text(&format!("{field}.unit"), &t.unit, 20);
+                if let Some(metric) = &metric {
+                    match super::metric::normalize(metric, value, &t.unit) {
+                        Ok(n) => target.normalized = Some(n),
+                        Err(message) => v.add(format!("{field}.unit"), message),
+                    }
+                    if let Some(max) = t.value_max {
+                        target.normalized_max = super::metric::normalize(metric, max, &t.unit).ok();
+                    }
+                }
+            }
+        }
+        resolved.push(target);
         match (t.comparator, t.value_max) {
             (Comparator::Range, None) => v.add(format!("{field}.value_max"), "a range needs its upper end"),
-            (Comparator::Range, Some(max)) if max <= t.value => {
+            (Comparator::Range, Some(max)) if t.value.is_some_and(|value| max <= value) => {
                 v.add(format!("{field}.value_max"), "must be greater than value")
             }
             (Comparator::Range, Some(_)) => {}
             (_, Some(_)) => v.add(format!("{field}.value_max"), "only a range has an upper end"),
             (_, None) => {}
         }
-        v.text(&format!("{field}.unit"), &t.unit, 20);
         v.text(&format!("{field}.source_text"), &t.source_text, 1000);
         v.optional_text(&format!("{field}.label"), t.label.as_deref(), 200);
+        v.optional_text(&format!("{field}.baseline"), t.baseline.as_deref(), 100);
         if let Some(id) = t.id
             && !existing.contains(&id)
         {
@@ -551,7 +607,7 @@ async fn validate_targets<C: ConnectionTrait>(
         }
     }
     v.check(inputs.len() <= 50, "targets", "at most 50 targets");
-    Ok(metric_ids)
+    Ok(resolved)
 }
 
 async fn check_seq_free<C: ConnectionTrait>(
@@ -621,7 +677,7 @@ async fn write_targets(
     at: DateTime<Utc>,
     task_id: Uuid,
     inputs: &[TargetInput],
-    metric_ids: &[Option<Uuid>],
+    resolved: &[ResolvedTarget],
 ) -> DomainResult<()> {
     let existing: Vec<Uuid> = targets::Entity::find()
         .filter(targets::Column::TaskId.eq(task_id))
@@ -654,10 +710,11 @@ async fn write_targets(
             .exec(txn)
             .await?;
     }
-    for (position, (t, metric_id)) in (0..).zip(inputs.iter().zip(metric_ids)) {
+    for (position, (t, r)) in (0..).zip(inputs.iter().zip(resolved)) {
         let value = t
             .value
-            .to_scaled()
+            .map(|value| value.to_scaled())
+            .transpose()
             .map_err(|e| DomainError::invalid(format!("targets[{position}].value"), e.to_string()))?;
         let value_max = t
             .value_max
@@ -667,12 +724,15 @@ async fn write_targets(
         let mut row = targets::ActiveModel {
             id: Set(t.id.unwrap_or_else(Uuid::new_v4)),
             task_id: Set(task_id),
-            metric_id: Set(*metric_id),
+            metric_id: Set(r.metric_id),
             label: Set(t.label.clone()),
             comparator: Set(t.comparator.as_str().to_owned()),
             value_e4: Set(value),
             value_max_e4: Set(value_max),
             unit_of_measure: Set(t.unit.trim().to_owned()),
+            normalized_e8: Set(r.normalized.map(Normalized::to_scaled)),
+            normalized_max_e8: Set(r.normalized_max.map(Normalized::to_scaled)),
+            baseline: Set(t.baseline.as_deref().map(str::trim).map(str::to_owned)),
             source_text: Set(t.source_text.trim().to_owned()),
             position: Set(position),
             created_at: Set(at),

@@ -185,13 +185,23 @@ string_enum!(
 
 string_enum!(
     /// How a target compares: 以上/不少于 (at least), 以内/不超过 (at most),
-    /// 左右 (about), exactly, or a range (3—5名).
-    Comparator ("How a target compares: at_least 以上/不少于, at_most 以内/不超过, about 左右, exactly, range (3—5名).") {
+    /// 左右/多/余 (about), exactly, a range (3—5名), or qualitative
+    /// (完成市上下达任务: no value, met by declaration).
+    Comparator ("How a target compares: at_least 以上/不少于, at_most 以内/不超过, about 左右/多/余, exactly, range (3—5名), qualitative (完成市上下达任务, 与经济增长同步: no value, met by declaration).") {
         AtLeast = "at_least",
         AtMost = "at_most",
         About = "about",
         Exactly = "exactly",
         Range = "range",
+        Qualitative = "qualitative",
+    }
+);
+
+string_enum!(
+    /// How a metric's figures combine across tasks.
+    Aggregation ("How a metric's figures combine across tasks: sum (targets and actuals are added up), none (percentages and growth rates: never added up).") {
+        Sum = "sum",
+        None = "none",
     }
 );
 
@@ -206,8 +216,8 @@ string_enum!(
 );
 
 string_enum!(
-    /// Length of a report period: 月 (month), 季 (quarter), 年 (year).
-    PeriodKind ("Length of a report period: month 月 (月调度), quarter 季 (季通报), year 年 (年评估考核).") { Month = "month", Quarter = "quarter", Year = "year" }
+    /// Length of a report period: 月 (month), 季 (quarter), 半年 (half-year), 年 (year).
+    PeriodKind ("Length of a report period: month 月 (月调度), quarter 季 (季通报), half_year 半年 (上半年工作总结), year 年 (年评估考核).") { Month = "month", Quarter = "quarter", HalfYear = "half_year", Year = "year" }
 );
 
 string_enum!(
@@ -333,18 +343,19 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
-/// A reporting period: a month (`2025-03`), a quarter (`2025-Q1`) or a year
-/// (`2025`).
+/// A reporting period: a month (`2025-03`), a quarter (`2025-Q1`), a
+/// half-year (`2025-H1`) or a year (`2025`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReportPeriod {
     Month { year: i32, month: u32 },
     Quarter { year: i32, quarter: u32 },
+    HalfYear { year: i32, half: u32 },
     Year { year: i32 },
 }
 
 /// Why a text is not a [`ReportPeriod`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a period: write a month `2025-03`, a quarter `2025-Q1` or a year `2025`")]
+#[error("`{0}` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`")]
 pub struct PeriodError(pub String);
 
 impl ReportPeriod {
@@ -372,6 +383,12 @@ impl ReportPeriod {
                         }),
                         _ => Err(err()),
                     }
+                } else if let Some(h) = rest.strip_prefix('H') {
+                    match h {
+                        "1" => Ok(ReportPeriod::HalfYear { year, half: 1 }),
+                        "2" => Ok(ReportPeriod::HalfYear { year, half: 2 }),
+                        _ => Err(err()),
+                    }
                 } else if rest.len() == 2 && rest.bytes().all(|b| b.is_ascii_digit()) {
                     let month: u32 = rest.parse().map_err(|_| err())?;
                     if (1..=12).contains(&month) {
@@ -390,13 +407,17 @@ impl ReportPeriod {
         match self {
             ReportPeriod::Month { .. } => PeriodKind::Month,
             ReportPeriod::Quarter { .. } => PeriodKind::Quarter,
+            ReportPeriod::HalfYear { .. } => PeriodKind::HalfYear,
             ReportPeriod::Year { .. } => PeriodKind::Year,
         }
     }
 
     pub fn year(self) -> i32 {
         match self {
-            ReportPeriod::Month { year, .. } | ReportPeriod::Quarter { year, .. } | ReportPeriod::Year { year } => year,
+            ReportPeriod::Month { year, .. }
+            | ReportPeriod::Quarter { year, .. }
+            | ReportPeriod::HalfYear { year, .. }
+            | ReportPeriod::Year { year } => year,
         }
     }
 
@@ -405,9 +426,21 @@ impl ReportPeriod {
         let last_month = match self {
             ReportPeriod::Month { month, .. } => month,
             ReportPeriod::Quarter { quarter, .. } => quarter * 3,
+            ReportPeriod::HalfYear { half, .. } => half * 6,
             ReportPeriod::Year { .. } => 12,
         };
         last_day_of_month(self.year(), last_month)
+    }
+
+    /// The first calendar day the period covers.
+    pub fn start(self) -> NaiveDate {
+        let first_month = match self {
+            ReportPeriod::Month { month, .. } => month,
+            ReportPeriod::Quarter { quarter, .. } => quarter * 3 - 2,
+            ReportPeriod::HalfYear { half, .. } => half * 6 - 5,
+            ReportPeriod::Year { .. } => 1,
+        };
+        NaiveDate::from_ymd_opt(self.year(), first_month, 1).unwrap_or(NaiveDate::MIN)
     }
 }
 
@@ -416,6 +449,7 @@ impl fmt::Display for ReportPeriod {
         match self {
             ReportPeriod::Month { year, month } => write!(f, "{year}-{month:02}"),
             ReportPeriod::Quarter { year, quarter } => write!(f, "{year}-Q{quarter}"),
+            ReportPeriod::HalfYear { year, half } => write!(f, "{year}-H{half}"),
             ReportPeriod::Year { year } => write!(f, "{year}"),
         }
     }
@@ -424,8 +458,8 @@ impl fmt::Display for ReportPeriod {
 impl utoipa::PartialSchema for ReportPeriod {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         string_schema(
-            "A reporting period: a month `2025-03` (月调度), a quarter `2025-Q1` (季通报) or a year `2025` (年评估考核).",
-            Some(r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
+            "A reporting period: a month `2025-03` (月调度), a quarter `2025-Q1` (季通报), a half-year `2025-H1` (上半年) or a year `2025` (年评估考核); years 2000 to 2100.",
+            Some(r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"),
             None,
             Some("2025-Q1"),
         )

@@ -349,6 +349,8 @@ pub struct CalendarInput {
     pub monthly_due_day: Option<i32>,
     /// The day (1–28) of the month after each quarter by which the quarterly report is due; null: none.
     pub quarterly_due_day: Option<i32>,
+    /// The day (1–28) of the month after each half-year by which the half-year report is due; null (the default): none.
+    pub half_yearly_due_day: Option<i32>,
     /// `MM-DD` in the plan's year by which the yearly report is due (`11-20`).
     pub yearly_due: String,
     /// `MM-DD` in the plan's year by which the coordinating office's summary is due (`12-20`).
@@ -360,6 +362,7 @@ impl CalendarInput {
         Calendar {
             monthly_due_day: self.monthly_due_day,
             quarterly_due_day: self.quarterly_due_day,
+            half_yearly_due_day: self.half_yearly_due_day,
             yearly_due: self.yearly_due,
             summary_due: self.summary_due,
         }
@@ -403,12 +406,14 @@ pub struct TargetInput {
     pub label: Option<String>,
     /// How it compares.
     pub comparator: Comparator,
-    /// The value (the lower end of a range).
-    pub value: Amount,
+    /// The value (the lower end of a range); required unless the comparator is QUALITATIVE.
+    pub value: Option<Amount>,
     /// The upper end of a RANGE.
     pub value_max: Option<Amount>,
-    /// 万元, 人次, 个, 名 …
+    /// 万元, 人次, 个, 名 …: with a metric, one that converts to the metric's unit.
     pub unit: String,
+    /// What a growth target is measured against (比2024年).
+    pub baseline: Option<String>,
     /// The phrase it came from (力争实际到位资金5000万元以上).
     pub source_text: String,
 }
@@ -424,6 +429,7 @@ fn targets(inputs: &[TargetInput]) -> Vec<DomainTargetInput> {
             value: t.value,
             value_max: t.value_max,
             unit: t.unit.clone(),
+            baseline: t.baseline.clone(),
             source_text: t.source_text.clone(),
         })
         .collect()
@@ -538,6 +544,8 @@ pub struct ReportValueInput {
     pub target_uuid: Uuid,
     /// The actual reached, as a string.
     pub actual: Amount,
+    /// The unit it is written in, when not the target's (亿元 against 万元); it must convert to the target's metric's.
+    pub unit: Option<String>,
 }
 
 fn values(inputs: &[ReportValueInput]) -> Vec<ValueInput> {
@@ -546,6 +554,7 @@ fn values(inputs: &[ReportValueInput]) -> Vec<ValueInput> {
         .map(|v| ValueInput {
             target_id: v.target_uuid,
             actual: v.actual,
+            unit: v.unit.clone(),
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
 use crate::domain::task::TaskStatusFilter as DomainTaskStatusFilter;
+use crate::domain::units::Normalized;
 use crate::domain::values::{self, Amount, ReportPeriod};
 
 /// An exact decimal amount as a string, at most 4 decimal places (5000万元
@@ -24,8 +25,23 @@ impl ScalarType for Amount {
     }
 }
 
+/// An exact decimal in a metric's unit of measure, as a string with at most
+/// 8 decimal places (230亿元 in a metric of 万元 is "2300000"). Output only.
+#[Scalar(name = "Normalized")]
+impl ScalarType for Normalized {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        Err(InputValueError::custom(format!(
+            "Normalized is computed by the service, never given: {value}"
+        )))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
 /// A reporting period: a month `2025-03` (月调度), a quarter `2025-Q1`
-/// (季通报) or a year `2025` (年评估考核).
+/// (季通报), a half-year `2025-H1` or a year `2025` (年评估考核).
 #[Scalar(name = "ReportPeriod")]
 impl ScalarType for ReportPeriod {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -189,6 +205,8 @@ pub enum Comparator {
     Exactly,
     /// a range (3—5名): value to valueMax
     Range,
+    /// no value (完成市上下达任务, 与经济增长同步): met by declaration
+    Qualitative,
 }
 
 /// Status of a report (进展报告) in its review workflow.
@@ -229,6 +247,8 @@ pub enum PeriodKind {
     Month,
     /// 季 (季通报)
     Quarter,
+    /// 半年 (上半年工作总结)
+    HalfYear,
     /// 年 (年评估考核)
     Year,
 }

@@ -35,6 +35,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct ValueBody {
     target_id: Uuid,
     actual: Amount,
+    /// The unit the actual is written in, when not its target's (亿元
+    /// against a target in 万元); it must convert to the target's metric's.
+    #[schema(example = "亿元")]
+    unit: Option<String>,
 }
 
 fn values(bodies: &[ValueBody]) -> Vec<ValueInput> {
@@ -43,6 +47,7 @@ fn values(bodies: &[ValueBody]) -> Vec<ValueInput> {
         .map(|v| ValueInput {
             target_id: v.target_id,
             actual: v.actual,
+            unit: v.unit.clone(),
         })
         .collect()
 }

@@ -117,12 +117,16 @@ struct TargetBody {
     #[schema(example = "实际到位资金")]
     label: Option<String>,
     comparator: Comparator,
-    value: Amount,
+    /// Required unless the comparator is `qualitative`.
+    value: Option<Amount>,
     /// The upper end of a `range`.
     value_max: Option<Amount>,
-    /// 万元, 人次, 个, 名 …
+    /// 万元, 人次, 个, 名 …: with a metric, one that converts to the metric's unit.
     #[schema(example = "万元")]
     unit: String,
+    /// What a growth target is measured against (比2024年).
+    #[schema(example = "比2024年")]
+    baseline: Option<String>,
     #[schema(example = "力争实际到位资金5000万元以上")]
     source_text: String,
 }
@@ -151,6 +155,7 @@ fn targets(bodies: Vec<TargetBody>) -> Vec<TargetInput> {
             value: t.value,
             value_max: t.value_max,
             unit: t.unit,
+            baseline: t.baseline,
             source_text: t.source_text,
         })
         .collect()

@@ -287,9 +287,10 @@ fn target(comparator: Comparator, value: &str, max: Option<&str>, unit: &str) ->
         metric: None,
         label: None,
         comparator,
-        value: Amount::parse(value).expect("amount"),
+        value: Some(Amount::parse(value).expect("amount")),
         value_max: max.map(|m| Amount::parse(m).expect("amount")),
         unit: unit.into(),
+        baseline: None,
         source_text: format!("{value}{unit}"),
     }
 }

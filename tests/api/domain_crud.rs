@@ -138,6 +138,7 @@ async fn supporting_report(db: &DatabaseConnection, p: &seed::Pairing, t: &task:
             values: vec![ValueInput {
                 target_id: t.targets[0].id,
                 actual: amount(actual),
+                unit: None,
             }],
         },
     )
@@ -151,9 +152,10 @@ fn range_target(value: &str, value_max: Option<&str>) -> TargetInput {
         metric: Some("professionals_exchanged".into()),
         label: Some("挂职交流专技人才".into()),
         comparator: Comparator::Range,
-        value: amount(value),
+        value: Some(amount(value)),
         value_max: value_max.map(amount),
         unit: "名".into(),
+        baseline: None,
         source_text: "挂职交流专技人才3—5名".into(),
     }
 }
@@ -1091,10 +1093,12 @@ async fn updating_targets_keeps_a_target_named_by_its_id() {
                 ValueInput {
                     target_id: kept,
                     actual: amount("1200"),
+                    unit: None,
                 },
                 ValueInput {
                     target_id: dropped,
                     actual: amount("80"),
+                    unit: None,
                 },
             ],
         },
@@ -1118,13 +1122,16 @@ async fn updating_targets_keeps_a_target_named_by_its_id() {
     .expect("change the targets");
     assert_eq!(updated.targets.len(), 2);
     assert_eq!(updated.targets[0].id, kept, "the kept target keeps its id");
-    assert_eq!(updated.targets[0].value.to_string(), "6000");
+    assert_eq!(updated.targets[0].value.expect("a value").to_string(), "6000");
     assert_eq!(updated.targets[0].metric.as_deref(), Some("investment_funds"));
     let added = &updated.targets[1];
     assert!(added.id != kept && added.id != dropped, "a new target has a new id");
     assert_eq!(added.comparator, Comparator::Range);
     assert_eq!(
-        (added.value.to_string(), added.value_max.map(|m| m.to_string())),
+        (
+            added.value.expect("a value").to_string(),
+            added.value_max.map(|m| m.to_string())
+        ),
         ("3".to_owned(), Some("5".to_owned()))
     );
     assert_eq!(added.metric.as_deref(), Some("professionals_exchanged"));
@@ -1271,6 +1278,7 @@ async fn a_draft_report_takes_new_values() {
             values: Some(vec![ValueInput {
                 target_id: t.targets[0].id,
                 actual: amount("1500.5"),
+                unit: None,
             }]),
         },
     )

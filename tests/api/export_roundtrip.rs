@@ -44,9 +44,9 @@ fn essence(tasks: &[task::Task]) -> Vec<String> {
                 .iter()
                 .map(|x| {
                     format!(
-                        "{} {} {:?} {} {:?}",
+                        "{} {:?} {:?} {} {:?}",
                         x.comparator,
-                        x.value,
+                        x.value.map(|v| v.to_string()),
                         x.value_max.map(|m| m.to_string()),
                         x.unit,
                         x.metric
@@ -165,6 +165,7 @@ async fn the_export_carries_the_latest_approved_progress() {
             values: vec![xietong::domain::report::ValueInput {
                 target_id: first.targets[1].id,
                 actual: xietong::domain::values::Amount::parse("5200.5").expect("amount"),
+                unit: None,
             }],
         },
     )

@@ -136,6 +136,7 @@ async fn statements_for(tasks: i32) -> Counts {
                 values: vec![ValueInput {
                     target_id: made.targets[0].id,
                     actual: Amount::parse("1200").expect("amount"),
+                    unit: None,
                 }],
             },
         )

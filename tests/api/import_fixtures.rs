@@ -175,7 +175,7 @@ async fn the_yuzhong_wuxi_task_list_imports_whole() {
     let t1: Vec<(Comparator, String, &str)> = tasks[0]
         .targets
         .iter()
-        .map(|t| (t.comparator, t.value.to_string(), t.unit.as_str()))
+        .map(|t| (t.comparator, t.value.expect("a value").to_string(), t.unit.as_str()))
         .collect();
     assert_eq!(
         t1,
@@ -188,7 +188,14 @@ async fn the_yuzhong_wuxi_task_list_imports_whole() {
     let t7: Vec<(Comparator, String, &str, Option<&str>)> = tasks[6]
         .targets
         .iter()
-        .map(|t| (t.comparator, t.value.to_string(), t.unit.as_str(), t.metric.as_deref()))
+        .map(|t| {
+            (
+                t.comparator,
+                t.value.expect("a value").to_string(),
+                t.unit.as_str(),
+                t.metric.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         t7,
@@ -201,7 +208,7 @@ async fn the_yuzhong_wuxi_task_list_imports_whole() {
     assert_eq!(
         (
             range.comparator,
-            range.value.to_string(),
+            range.value.expect("a value").to_string(),
             range.value_max.map(|m| m.to_string()),
             range.unit.as_str()
         ),
@@ -303,7 +310,11 @@ async fn the_fuling_work_report_imports_with_sections_groups_and_leaders() {
     };
     let second = &indicator(2).targets[0];
     assert_eq!(
-        (second.comparator, second.value.to_string(), second.unit.as_str()),
+        (
+            second.comparator,
+            second.value.expect("a value").to_string(),
+            second.unit.as_str()
+        ),
         (Comparator::About, "9".into(), "%")
     );
     assert_eq!(indicator(7).leaders, ["冯星贵", "张宇"]);

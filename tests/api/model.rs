@@ -293,6 +293,7 @@ async fn one_report_per_task_unit_and_period() {
         values: vec![ValueInput {
             target_id: t.targets[0].id,
             actual: Amount::parse("1200").expect("amount"),
+            unit: None,
         }],
     };
     report::create(&db, &Caller::system(), new_report())
@@ -321,7 +322,11 @@ async fn amounts_sum_exactly_inside_sql() {
     let db = test_db.connect().await;
     let p = seed::yuzhong_wuxi(&db).await;
     let t = seed::task(&db, &p, 1, &["0.1", "0.2", "5000", "8.46"]).await;
-    let values: Vec<String> = t.targets.iter().map(|t| t.value.to_string()).collect();
+    let values: Vec<String> = t
+        .targets
+        .iter()
+        .map(|t| t.value.expect("a value").to_string())
+        .collect();
     assert_eq!(values, ["0.1", "0.2", "5000", "8.46"]);
 
     let backend = db.get_database_backend();
@@ -362,9 +367,12 @@ async fn amounts_sum_exactly_inside_sql() {
             metric_id: Set(None),
             label: Set(None),
             comparator: Set("at_least".into()),
-            value_e4: Set(tenth),
+            value_e4: Set(Some(tenth)),
             value_max_e4: Set(None),
             unit_of_measure: Set("万元".into()),
+            normalized_e8: Set(None),
+            normalized_max_e8: Set(None),
+            baseline: Set(None),
             source_text: Set("0.1万元".into()),
             position: Set(100 + position),
             created_at: Set(now),
@@ -432,7 +440,7 @@ async fn a_task_reads_back_with_its_units_and_targets() {
     );
     assert_eq!(read.deadline.to_string(), "2025-12-31", "the plan's default deadline");
     assert_eq!(read.targets[0].metric.as_deref(), Some("investment_funds"));
-    assert_eq!(read.targets[0].value.to_string(), "5000");
+    assert_eq!(read.targets[0].value.expect("a value").to_string(), "5000");
 }
 
 #[tokio::test]
@@ -473,6 +481,7 @@ async fn the_report_workflow_takes_only_legal_steps() {
             values: vec![ValueInput {
                 target_id: t.targets[0].id,
                 actual: Amount::parse("5200.5").expect("amount"),
+                unit: None,
             }],
         },
     )

@@ -32,6 +32,7 @@ async fn approved(
             values: vec![ValueInput {
                 target_id: task.targets[0].id,
                 actual: Amount::parse(actual).expect("amount"),
+                unit: None,
             }],
         },
     )

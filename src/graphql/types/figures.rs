@@ -3,6 +3,7 @@
 //! ids are global ids, and the task, unit and pairing behind them load in
 //! batches.
 
+use crate::domain::units::Normalized;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -206,8 +207,8 @@ impl TargetProgressObject {
     async fn comparator(&self) -> Comparator {
         self.0.comparator.into()
     }
-    /// The target's value (the lower end of a range).
-    async fn value(&self) -> Amount {
+    /// The target's value (the lower end of a range); null for a qualitative target.
+    async fn value(&self) -> Option<Amount> {
         self.0.value
     }
     /// The upper end of a range.
@@ -218,8 +219,8 @@ impl TargetProgressObject {
     async fn unit(&self) -> &str {
         &self.0.unit
     }
-    /// The approved year-to-date actual; null before any approved figure.
-    async fn actual(&self) -> Option<Amount> {
+    /// The approved year-to-date actual in the target's unit; null before any approved figure.
+    async fn actual(&self) -> Option<Normalized> {
         self.0.actual
     }
     /// Progress in percent with two decimals, not capped (`"120.00"` is 超额完成).

@@ -9,6 +9,7 @@ use super::reference::{PairingNode, RegionNode, UnitNode, load_pairing, load_reg
 use super::report::ReportNode;
 use crate::domain::plan::Plan;
 use crate::domain::task::{Assignment, Target, Task};
+use crate::domain::units::Normalized;
 use crate::domain::values::Amount;
 use crate::graphql::connection::{PageArgs, connection, cost, slice};
 use crate::graphql::context::loader;
@@ -320,21 +321,33 @@ impl TargetObject {
     async fn label(&self) -> Option<&str> {
         self.0.label.as_deref()
     }
-    /// How it compares: 以上, 以内, 左右, exactly, or a range.
+    /// How it compares: 以上, 以内, 左右, exactly, a range, or qualitative.
     async fn comparator(&self) -> Comparator {
         self.0.comparator.into()
     }
-    /// The value (the lower end of a range).
-    async fn value(&self) -> Amount {
+    /// The value as written (the lower end of a range); null for a qualitative target.
+    async fn value(&self) -> Option<Amount> {
         self.0.value
     }
     /// The upper end of a range (3—5名), none otherwise.
     async fn value_max(&self) -> Option<Amount> {
         self.0.value_max
     }
-    /// Unit of measure (计量单位): 万元, 人次, 个, 名 …
+    /// Unit of measure as written (计量单位): 万元, 人次, 个, 名 …
     async fn unit(&self) -> &str {
         &self.0.unit
+    }
+    /// The value in its metric's unit (230亿元 of a metric in 万元 is "2300000"); null without a metric or a value.
+    async fn normalized(&self) -> Option<Normalized> {
+        self.0.normalized
+    }
+    /// The upper end of a range in its metric's unit.
+    async fn normalized_max(&self) -> Option<Normalized> {
+        self.0.normalized_max
+    }
+    /// What a growth target is measured against, as written (比2024年).
+    async fn baseline(&self) -> Option<&str> {
+        self.0.baseline.as_deref()
     }
     /// The phrase the target came from (力争实际到位资金5000万元以上).
     async fn source_text(&self) -> &str {

@@ -143,9 +143,10 @@ pub fn funds_target(value: &str) -> TargetInput {
         metric: Some("investment_funds".into()),
         label: Some("实际到位资金".into()),
         comparator: Comparator::AtLeast,
-        value: Amount::parse(value).expect("an amount"),
+        value: Some(Amount::parse(value).expect("an amount")),
         value_max: None,
         unit: "万元".into(),
+        baseline: None,
         source_text: format!("力争实际到位资金{value}万元以上"),
     }
 }
@@ -220,6 +221,7 @@ pub async fn report_on(
                 .map(|(i, v)| ValueInput {
                     target_id: task.targets[*i].id,
                     actual: Amount::parse(v).expect("amount"),
+                    unit: None,
                 })
                 .collect(),
         },
