@@ -134,9 +134,7 @@ fn clause(text: &str, start: usize, end: usize) -> (usize, usize) {
 /// is not 就业培训 in 人次); among them the longest word found wins (培训医务
 /// 人员 over 医务人员).
 fn guess_metric(clause: &str, figure_at: usize, unit: &str, catalogue: &[MetricWords]) -> Option<String> {
-    let converts = |metric: &MetricWords| {
-        matches!((units::find(unit), units::find(&metric.unit)), (Some(a), Some(b)) if a.converts_to(b))
-    };
+    let converts = |metric: &MetricWords| matches!((units::find(unit), units::find(&metric.unit)), (Some(a), Some(b)) if a.converts_to(b));
     let find = |text: &str| {
         catalogue
             .iter()
@@ -283,7 +281,9 @@ pub fn extract(text: &str, catalogue: &[MetricWords]) -> Vec<Extracted> {
         // 100多家, 10余个: approximately.
         let approximate = value_max.is_none()
             && chars.get(k).is_some_and(|(_, c)| ABOUT_BETWEEN.contains(c))
-            && chars.get(k + 1).is_some_and(|(b, _)| UNITS.iter().any(|u| text[*b..].starts_with(u)));
+            && chars
+                .get(k + 1)
+                .is_some_and(|(b, _)| UNITS.iter().any(|u| text[*b..].starts_with(u)));
         if approximate {
             after_figure = chars[k + 1].0;
         }
@@ -409,7 +409,13 @@ mod tests {
                     (Some(value), None) => value.to_string(),
                     (None, _) => String::new(),
                 };
-                format!("{} {}{} {}", t.comparator, value, t.unit, t.metric.as_deref().unwrap_or("-"))
+                format!(
+                    "{} {}{} {}",
+                    t.comparator,
+                    value,
+                    t.unit,
+                    t.metric.as_deref().unwrap_or("-")
+                )
             })
             .collect()
     }

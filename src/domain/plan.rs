@@ -16,7 +16,7 @@ use super::calendar::Calendar;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
-use super::values::{PlanStatus, end_of_year};
+use super::values::{PlanKind, PlanStatus, end_of_year};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "plan";
@@ -25,6 +25,11 @@ const ENTITY: &str = "plan";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Plan {
     pub id: Uuid,
+    /// `pairing`: a pairing's task list (结对任务清单); `region`: a region's
+    /// own plan (目标任务分解方案). Statistics count pairings' lists unless
+    /// asked for `scope=all`. It follows the owner: set `pairing_id` or
+    /// `region_id` to change it.
+    pub kind: PlanKind,
     /// The pairing whose plan this is; none for a region's own plan.
     pub pairing_id: Option<Uuid>,
     /// The region whose own plan this is; none for a pairing's plan.
@@ -53,6 +58,11 @@ impl Plan {
             .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored issuers: {e}")))?;
         Ok(Plan {
             id: m.id,
+            kind: if m.pairing_id.is_some() {
+                PlanKind::Pairing
+            } else {
+                PlanKind::Region
+            },
             pairing_id: m.pairing_id,
             region_id: m.region_id,
             year: m.year,

@@ -2,21 +2,46 @@
 //! on-time rates, the overdue list, and sums of targets and of approved
 //! actuals per metric — in total and per pairing, computed by the database
 //! over exactly the tasks the caller may see.
+//!
+//! Every sum adds values in their metric's unit (`normalized`), and only of
+//! metrics that aggregate by `sum`: 230亿元 counts as 2300000万元, growth
+//! rates are never added. By default only pairings' task lists count; a
+//! region's own breakdown joins with `scope=all`. A `period` or an `as_of`
+//! day looks back: the figures are those approved by then.
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use entity::{metrics, pairings, plans, regions, tasks};
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::values::{Amount, Cluster, TaskStatus};
+use super::units::Normalized;
+use super::values::{Cluster, ReportPeriod, StatisticsScope, TaskStatus, china_offset};
 use super::{Caller, DomainError, DomainResult, authz};
+
+/// How many overdue tasks the answer lists unless asked for another number.
+pub const OVERDUE_LIMIT_DEFAULT: u64 = 50;
+/// The most overdue tasks one answer lists.
+pub const OVERDUE_LIMIT_MAX: u64 = 200;
 
 /// What the statistics are narrowed to.
 #[derive(Clone, Debug, Default)]
 pub struct StatisticsFilter {
+    /// Pairings' plans only (the default), or also regions' own.
+    pub scope: Option<StatisticsScope>,
     pub year: Option<i32>,
+    /// A region on either side of a pairing, or whose own plan it is.
+    pub region_id: Option<Uuid>,
+    /// Figures as they stood at the end of this month, quarter, half-year
+    /// or year: for each task and unit, the latest approved report whose
+    /// period ends by then, within the period's year.
+    pub period: Option<ReportPeriod>,
+    /// A day in China: only reports approved by its end count, tasks are
+    /// completed or overdue as they were then.
+    pub as_of: Option<NaiveDate>,
+    /// How many overdue tasks to list (default 50, at most 200).
+    pub overdue_limit: Option<u64>,
     /// The cluster of the plan's region (a pairing's recipient).
     pub cluster: Option<Cluster>,
     pub pairing_id: Option<Uuid>,
@@ -43,22 +68,37 @@ pub struct TaskCounts {
     pub on_time_rate: Option<String>,
 }
 
-/// Targets and approved actuals of one metric.
+/// Targets and approved actuals of one metric, in its unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MetricTotal {
     /// The metric's code (`investment_funds`).
     pub metric: String,
     /// 实际到位资金
     pub name: String,
-    /// 万元
+    /// The metric's unit, which both totals are in: 万元
     pub unit: String,
     /// How many targets count towards it.
     pub targets: u64,
-    /// The sum of their values (a range counts its lower end).
-    pub target_total: Amount,
+    /// The sum of their values in the metric's unit (a range counts its
+    /// lower end; 230亿元 counts as 2300000 in a metric of 万元).
+    pub target_total: Normalized,
     /// The sum of the year-to-date actuals of the latest approved
-    /// consolidated report of each task: only approved values count.
-    pub actual_total: Amount,
+    /// consolidated report of each task and lead unit, in the metric's
+    /// unit: only approved values count.
+    pub actual_total: Normalized,
+}
+
+/// How many distinct pairings, regions and units the counted tasks span.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DistinctCounts {
+    /// Pairings with a counted task.
+    pub pairings: u64,
+    /// Helping regions (帮扶方) of those pairings.
+    pub helper_regions: u64,
+    /// Helped regions (受帮扶方) of those pairings.
+    pub recipient_regions: u64,
+    /// Units with an approved report counted in the figures.
+    pub reporting_units: u64,
 }
 
 /// The figures of one pairing.
@@ -84,11 +124,15 @@ pub struct OverdueTask {
 /// The statistics of what the caller may see.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Statistics {
-    /// The calendar day in China the statistics are of.
+    /// The calendar day in China the statistics are of: `as_of` when
+    /// asked, else today.
     pub as_of: NaiveDate,
     pub tasks: TaskCounts,
     pub metrics: Vec<MetricTotal>,
     pub by_pairing: Vec<PairingStatistics>,
+    pub distinct: DistinctCounts,
+    /// The overdue tasks, earliest deadline first: at most `overdue_limit`
+    /// (50 unless asked); `tasks.overdue` counts them all.
     pub overdue: Vec<OverdueTask>,
 }
 
@@ -113,8 +157,27 @@ async fn counted_tasks<C: ConnectionTrait>(
             .await?,
     );
     let mut plan_cond = Condition::all();
-    if let Some(year) = filter.year {
+    if filter.scope.unwrap_or(StatisticsScope::Pairing) == StatisticsScope::Pairing {
+        plan_cond = plan_cond.add(plans::Column::PairingId.is_not_null());
+    }
+    if let Some(year) = filter.year.or(filter.period.map(ReportPeriod::year)) {
         plan_cond = plan_cond.add(plans::Column::Year.eq(year));
+    }
+    if let Some(region) = filter.region_id {
+        let of_region = Query::select()
+            .column(pairings::Column::Id)
+            .from(pairings::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(pairings::Column::HelperRegionId.eq(region))
+                    .add(pairings::Column::RecipientRegionId.eq(region)),
+            )
+            .to_owned();
+        plan_cond = plan_cond.add(
+            Condition::any()
+                .add(plans::Column::RegionId.eq(region))
+                .add(plans::Column::PairingId.in_subquery(of_region)),
+        );
     }
     if let Some(id) = filter.pairing_id {
         plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));
@@ -200,19 +263,72 @@ fn get_uuid(row: &sea_orm::QueryResult, index: usize) -> DomainResult<Option<Uui
         .map_err(|e| DomainError::Internal(e.into()))
 }
 
+/// When the figures are looked at: the day tasks are judged on, and the
+/// limits on the reports that count.
+#[derive(Clone, Copy, Debug)]
+struct Cutoff {
+    /// Completed by, overdue on (China's calendar).
+    day: NaiveDate,
+    /// Only reports approved before this instant count (the end of `as_of`).
+    approved_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only reports of periods ending by then, within that year.
+    period: Option<ReportPeriod>,
+    /// Whether the day is a look back (tasks completed after it were not yet).
+    looking_back: bool,
+}
+
+impl Cutoff {
+    /// A timestamp as both backends store and compare it.
+    fn instant_literal(at: chrono::DateTime<chrono::Utc>) -> String {
+        format!("'{}'", at.format("%Y-%m-%d %H:%M:%S%:z"))
+    }
+
+    /// The conditions on `r`, a report, besides being approved.
+    fn report_conditions(&self) -> String {
+        let mut out = String::new();
+        if let Some(at) = self.approved_before {
+            out.push_str(&format!(" AND r.reviewed_at < {}", Cutoff::instant_literal(at)));
+        }
+        if let Some(period) = self.period {
+            out.push_str(&format!(
+                " AND r.period_year = {} AND r.period_end <= {}",
+                period.year(),
+                literal_day(period.end())
+            ));
+        }
+        out
+    }
+
+    /// The status a task had on the day: one completed after it was not.
+    fn status_sql(&self) -> String {
+        if self.looking_back {
+            format!(
+                "CASE WHEN t.status = 'completed' AND (t.completed_on IS NULL OR t.completed_on > {day}) \
+                 THEN 'in_progress' ELSE t.status END",
+                day = literal_day(self.day)
+            )
+        } else {
+            "t.status".to_owned()
+        }
+    }
+}
+
 /// Counts by status and the on-time count, per pairing (none for a
 /// region's own plans).
 async fn counts<C: ConnectionTrait>(
     conn: &C,
     counted: &SelectStatement,
-    today: NaiveDate,
+    cutoff: &Cutoff,
 ) -> DomainResult<Vec<(Option<Uuid>, TaskCounts, u64)>> {
     let sql = format!(
-        "SELECT p.pairing_id, t.status, CAST(COUNT(*) AS BIGINT), \
-         CAST(SUM(CASE WHEN t.deadline < {today} AND t.status NOT IN ('completed', 'cancelled') THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= t.deadline THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id IN ({{tasks}}) GROUP BY p.pairing_id, t.status",
-        today = literal_day(today)
+        "SELECT pairing_id, status, CAST(COUNT(*) AS BIGINT), \
+         CAST(SUM(CASE WHEN deadline < {day} AND status NOT IN ('completed', 'cancelled') THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN status = 'completed' AND completed_on IS NOT NULL AND completed_on <= deadline THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM (SELECT p.pairing_id, {status} AS status, t.deadline, t.completed_on \
+           FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id IN ({{tasks}})) judged \
+         GROUP BY pairing_id, status",
+        day = literal_day(cutoff.day),
+        status = cutoff.status_sql(),
     );
     let mut out: Vec<(Option<Uuid>, TaskCounts, u64)> = Vec::new();
     for row in query(conn, &sql, counted).await? {
@@ -250,34 +366,45 @@ fn rates(c: &mut TaskCounts, on_time: u64) {
 }
 
 /// One metric's sums within one pairing: (pairing, metric, targets, target
-/// sum, actual sum), scaled by 10⁴.
+/// sum, actual sum), scaled by 10⁸.
 type MetricRow = (Option<Uuid>, Uuid, u64, i128, i128);
 
-/// Target and approved actual sums per metric, grouped by pairing.
+/// The approved consolidated reports that count: for each task and lead
+/// unit, the latest by period (then by approval) within the cutoff.
+fn latest_reports_sql(backend: sea_orm::DatabaseBackend, cutoff: &Cutoff) -> String {
+    format!(
+        "SELECT latest.id FROM (SELECT r.id, ROW_NUMBER() OVER ( \
+           PARTITION BY r.task_id, r.unit_id ORDER BY r.period_end DESC, r.reviewed_at DESC) AS rn \
+           FROM reports r WHERE r.status = 'approved' AND r.consolidated = {yes}{limits} AND r.task_id IN ({{tasks}})) latest \
+         WHERE latest.rn = 1",
+        yes = literal_true(backend),
+        limits = cutoff.report_conditions(),
+    )
+}
+
+/// Target and approved actual sums per metric that aggregates by `sum`, in
+/// the metric's unit, grouped by pairing.
 async fn sums<C: ConnectionTrait>(
     conn: &C,
     counted: &SelectStatement,
+    cutoff: &Cutoff,
     metric: Option<Uuid>,
 ) -> DomainResult<Vec<MetricRow>> {
     let backend = conn.get_database_backend();
     // The metric filter is applied to the grouped rows: as a WHERE clause it
     // led both planners to re-run the latest-report window per row (20–40×
     // slower on the generated city, see BENCHMARKS.md).
-    let targets_sql = "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.value_e4) AS BIGINT) \
+    let targets_sql = "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.normalized_e8) AS BIGINT) \
          FROM targets g JOIN tasks t ON t.id = g.task_id JOIN plans p ON p.id = t.plan_id \
-         WHERE g.metric_id IS NOT NULL AND g.task_id IN ({tasks}) GROUP BY p.pairing_id, g.metric_id";
-    // A task's figure is its latest approved consolidated report.
+         JOIN metrics m ON m.id = g.metric_id AND m.aggregation = 'sum' \
+         WHERE g.normalized_e8 IS NOT NULL AND g.task_id IN ({tasks}) GROUP BY p.pairing_id, g.metric_id";
     let actuals_sql = format!(
-        "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.actual_e4) AS BIGINT) \
+        "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.normalized_e8) AS BIGINT) \
          FROM report_values v JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id \
-         JOIN plans p ON p.id = t.plan_id \
-         WHERE g.metric_id IS NOT NULL AND v.report_id IN ( \
-           SELECT latest.id FROM (SELECT r.id, ROW_NUMBER() OVER ( \
-             PARTITION BY r.task_id ORDER BY r.period_end DESC, r.reviewed_at DESC) AS rn \
-             FROM reports r WHERE r.status = 'approved' AND r.consolidated = {yes} AND r.task_id IN ({{tasks}})) latest \
-           WHERE latest.rn = 1) \
+         JOIN plans p ON p.id = t.plan_id JOIN metrics m ON m.id = g.metric_id AND m.aggregation = 'sum' \
+         WHERE v.normalized_e8 IS NOT NULL AND v.report_id IN ({latest}) \
          GROUP BY p.pairing_id, g.metric_id",
-        yes = literal_true(backend)
+        latest = latest_reports_sql(backend, cutoff),
     );
     let mut out: Vec<MetricRow> = Vec::new();
     for row in query(conn, targets_sql, counted).await? {
@@ -308,6 +435,33 @@ async fn sums<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// How many pairings, regions and reporting units the counted tasks span.
+async fn distinct<C: ConnectionTrait>(
+    conn: &C,
+    counted: &SelectStatement,
+    cutoff: &Cutoff,
+) -> DomainResult<DistinctCounts> {
+    let backend = conn.get_database_backend();
+    let sql = "SELECT CAST(COUNT(DISTINCT h.id) AS BIGINT), CAST(COUNT(DISTINCT h.helper_region_id) AS BIGINT), \
+         CAST(COUNT(DISTINCT h.recipient_region_id) AS BIGINT) \
+         FROM pairings h WHERE h.id IN (SELECT p.pairing_id FROM plans p JOIN tasks t ON t.plan_id = p.id WHERE t.id IN ({tasks}))";
+    let mut out = DistinctCounts::default();
+    if let Some(row) = query(conn, sql, counted).await?.first() {
+        out.pairings = u64::try_from(get_i64(row, 0)?).unwrap_or(0);
+        out.helper_regions = u64::try_from(get_i64(row, 1)?).unwrap_or(0);
+        out.recipient_regions = u64::try_from(get_i64(row, 2)?).unwrap_or(0);
+    }
+    let units_sql = format!(
+        "SELECT CAST(COUNT(DISTINCT r.unit_id) AS BIGINT) FROM reports r WHERE r.status = 'approved'{limits} AND r.task_id IN ({{tasks}})",
+        limits = cutoff.report_conditions(),
+    );
+    let _ = backend;
+    if let Some(row) = query(conn, &units_sql, counted).await?.first() {
+        out.reporting_units = u64::try_from(get_i64(row, 0)?).unwrap_or(0);
+    }
+    Ok(out)
+}
+
 /// The statistics of the tasks the caller may see that meet `filter`.
 pub async fn compute<C: ConnectionTrait>(
     conn: &C,
@@ -315,7 +469,34 @@ pub async fn compute<C: ConnectionTrait>(
     filter: StatisticsFilter,
 ) -> DomainResult<Statistics> {
     authz::require_reader(&caller.principal)?;
-    let today = caller.today();
+    if let (Some(year), Some(period)) = (filter.year, filter.period)
+        && period.year() != year
+    {
+        return Err(DomainError::invalid(
+            "period",
+            format!("{period} is not in the year {year} asked for"),
+        ));
+    }
+    let overdue_limit = filter.overdue_limit.unwrap_or(OVERDUE_LIMIT_DEFAULT);
+    if !(1..=OVERDUE_LIMIT_MAX).contains(&overdue_limit) {
+        return Err(DomainError::invalid(
+            "overdue_limit",
+            format!("from 1 to {OVERDUE_LIMIT_MAX}"),
+        ));
+    }
+    let day = filter.as_of.unwrap_or_else(|| caller.today());
+    let cutoff = Cutoff {
+        day,
+        approved_before: filter.as_of.and_then(|d| {
+            let midnight = (d + Duration::days(1)).and_time(NaiveTime::MIN);
+            china_offset()
+                .from_local_datetime(&midnight)
+                .single()
+                .map(|t| t.with_timezone(&chrono::Utc))
+        }),
+        period: filter.period,
+        looking_back: filter.as_of.is_some(),
+    };
     let metric = match &filter.metric {
         Some(code) => Some(
             metrics::Entity::find()
@@ -327,12 +508,17 @@ pub async fn compute<C: ConnectionTrait>(
         None => None,
     };
     let counted = counted_tasks(conn, caller, &filter).await?;
-    let counts = counts(conn, &counted, today).await?;
-    let sums = sums(conn, &counted, metric.as_ref().map(|m| m.id)).await?;
+    let counts = counts(conn, &counted, &cutoff).await?;
+    let sums = sums(conn, &counted, &cutoff, metric.as_ref().map(|m| m.id)).await?;
+    let distinct = distinct(conn, &counted, &cutoff).await?;
     let catalogue: Vec<metrics::Model> = metrics::Entity::find()
         .order_by_asc(metrics::Column::Code)
         .all(conn)
         .await?;
+    let total_of = |scaled: i128| {
+        Normalized::from_scaled_wide(scaled)
+            .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("a total beyond the decimal range")))
+    };
     let metric_totals = |rows: Vec<&MetricRow>| -> DomainResult<Vec<MetricTotal>> {
         let mut out = Vec::new();
         for m in &catalogue {
@@ -340,16 +526,13 @@ pub async fn compute<C: ConnectionTrait>(
             if mine.is_empty() {
                 continue;
             }
-            let targets = mine.iter().map(|r| r.2).sum();
-            let target: i128 = mine.iter().map(|r| r.3).sum();
-            let actual: i128 = mine.iter().map(|r| r.4).sum();
             out.push(MetricTotal {
                 metric: m.code.clone(),
                 name: m.name.clone(),
                 unit: m.unit_of_measure.clone(),
-                targets,
-                target_total: Amount::from_scaled_wide(target).map_err(|e| DomainError::Internal(e.into()))?,
-                actual_total: Amount::from_scaled_wide(actual).map_err(|e| DomainError::Internal(e.into()))?,
+                targets: mine.iter().map(|r| r.2).sum(),
+                target_total: total_of(mine.iter().map(|r| r.3).sum())?,
+                actual_total: total_of(mine.iter().map(|r| r.4).sum())?,
             });
         }
         Ok(out)
@@ -378,17 +561,33 @@ pub async fn compute<C: ConnectionTrait>(
         }
     }
     by_pairing.sort_by_key(|p| p.pairing_id);
+    // Not completed by the day: not completed, or (looking back) completed after it.
+    let mut open_then = Condition::any()
+        .add(tasks::Column::Status.is_not_in([TaskStatus::Completed.as_str(), TaskStatus::Cancelled.as_str()]));
+    if cutoff.looking_back {
+        open_then = open_then.add(
+            Condition::all()
+                .add(tasks::Column::Status.eq(TaskStatus::Completed.as_str()))
+                .add(
+                    Condition::any()
+                        .add(tasks::Column::CompletedOn.is_null())
+                        .add(tasks::Column::CompletedOn.gt(day)),
+                ),
+        );
+    }
     let overdue_models = tasks::Entity::find()
         .filter(tasks::Column::Id.in_subquery(counted.clone()))
-        .filter(tasks::Column::Deadline.lt(today))
-        .filter(tasks::Column::Status.is_not_in([TaskStatus::Completed.as_str(), TaskStatus::Cancelled.as_str()]))
+        .filter(tasks::Column::Deadline.lt(day))
+        .filter(open_then)
         .order_by_asc(tasks::Column::Deadline)
         .order_by_asc(tasks::Column::Id)
+        .limit(overdue_limit)
         .all(conn)
         .await?;
     let overdue = overdue_models
         .into_iter()
         .map(|m| {
+            let status: TaskStatus = super::region::parse_stored(&m.status)?;
             Ok(OverdueTask {
                 id: m.id,
                 plan_id: m.plan_id,
@@ -396,15 +595,20 @@ pub async fn compute<C: ConnectionTrait>(
                 seq: m.seq,
                 content: m.content,
                 deadline: m.deadline,
-                status: super::region::parse_stored(&m.status)?,
+                status: if status == TaskStatus::Completed {
+                    TaskStatus::InProgress
+                } else {
+                    status
+                },
             })
         })
         .collect::<DomainResult<Vec<_>>>()?;
     Ok(Statistics {
-        as_of: today,
+        as_of: day,
         tasks: total,
         metrics: metric_totals(sums.iter().collect())?,
         by_pairing,
+        distinct,
         overdue,
     })
 }

@@ -198,6 +198,22 @@ string_enum!(
 );
 
 string_enum!(
+    /// Which plans statistics count.
+    StatisticsScope ("Which plans statistics count: pairing (the default: pairings' task lists, 结对任务清单), all (also regions' own plans, such as a district's work-report breakdown).") {
+        Pairing = "pairing",
+        All = "all",
+    }
+);
+
+string_enum!(
+    /// What a plan is: a pairing's task list or a region's own breakdown.
+    PlanKind ("What a plan is: pairing (a pairing's task list, 结对任务清单) or region (a region's own plan, such as its work-report breakdown, 目标任务分解方案).") {
+        Pairing = "pairing",
+        Region = "region",
+    }
+);
+
+string_enum!(
     /// How a metric's figures combine across tasks.
     Aggregation ("How a metric's figures combine across tasks: sum (targets and actuals are added up), none (percentages and growth rates: never added up).") {
         Sum = "sum",

@@ -11,7 +11,7 @@ use super::error::{DomainResultExt, coded};
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
     AssignmentRole, Cluster, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus,
-    TaskStatusFilter, UnitKind,
+    StatisticsScope, TaskStatusFilter, UnitKind,
 };
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
@@ -519,9 +519,27 @@ impl QueryRoot {
         #[graphql(desc = "Only this plan.")] plan_id: Option<ID>,
         #[graphql(desc = "协同发展事项 / 重点领域, exactly.")] category: Option<String>,
         #[graphql(desc = "A metric code: only its targets and actuals (`investment_funds`).")] metric: Option<String>,
+        #[graphql(desc = "PAIRING (the default): pairings' task lists; ALL: also regions' own plans.")] scope: Option<
+            StatisticsScope,
+        >,
+        #[graphql(desc = "A region on either side of a pairing, or whose own plan it is.")] region_id: Option<ID>,
+        #[graphql(
+            desc = "Figures as they stood at the end of this month, quarter, half-year or year (`2025-H1`): for each task and lead unit, the latest approved report whose period ends by then, within that year."
+        )]
+        period: Option<ReportPeriod>,
+        #[graphql(
+            desc = "A day in China: only reports approved by its end count; tasks are completed or overdue as they were then."
+        )]
+        as_of: Option<NaiveDate>,
+        #[graphql(desc = "How many overdue tasks to list: 1 to 200, 50 unless given.")] overdue_limit: Option<u64>,
     ) -> Result<StatisticsObject> {
         let filter = statistics::StatisticsFilter {
+            scope: scope.map(Into::into),
             year,
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            period,
+            as_of,
+            overdue_limit,
             cluster: cluster.map(Into::into),
             pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
             plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,

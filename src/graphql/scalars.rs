@@ -209,6 +209,36 @@ pub enum Comparator {
     Qualitative,
 }
 
+/// Which plans statistics count.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::StatisticsScope")]
+pub enum StatisticsScope {
+    /// Pairings' task lists (结对任务清单): the default.
+    Pairing,
+    /// Also regions' own plans (a district's work-report breakdown).
+    All,
+}
+
+/// What a plan is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::PlanKind")]
+pub enum PlanKind {
+    /// A pairing's task list (结对任务清单).
+    Pairing,
+    /// A region's own plan (目标任务分解方案).
+    Region,
+}
+
+/// How a metric's figures combine across tasks.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::Aggregation")]
+pub enum Aggregation {
+    /// Targets and actuals are added up.
+    Sum,
+    /// Percentages and growth rates: never added up.
+    None,
+}
+
 /// Status of a report (进展报告) in its review workflow.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
 #[graphql(remote = "values::ReportStatus")]

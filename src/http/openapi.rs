@@ -25,7 +25,12 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         license(name = "MIT"),
     ),
     // PeriodKind is named by query parameters only, which utoipa does not collect.
-    components(schemas(super::problem::Problem, crate::domain::FieldError, crate::domain::values::PeriodKind)),
+    components(schemas(
+        super::problem::Problem,
+        crate::domain::FieldError,
+        crate::domain::values::PeriodKind,
+        crate::domain::values::StatisticsScope
+    )),
     tags(
         (name = "auth", description = "Signing in (登录), tokens, the caller's own account"),
         (name = "users", description = "User administration (用户管理)"),

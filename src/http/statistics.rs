@@ -12,7 +12,8 @@ use super::extract::{ApiQuery, Authenticated};
 use super::problem::ApiResult;
 use crate::AppState;
 use crate::domain::statistics::{self, Statistics, StatisticsFilter};
-use crate::domain::values::Cluster;
+use crate::domain::values::{Cluster, ReportPeriod, StatisticsScope};
+use chrono::NaiveDate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(read))
@@ -32,6 +33,21 @@ struct StatisticsQuery {
     category: Option<String>,
     /// A metric code: only its targets and actuals (`investment_funds`).
     metric: Option<String>,
+    /// `pairing` (the default): pairings' task lists only; `all`: also
+    /// regions' own plans (a district's work-report breakdown).
+    scope: Option<StatisticsScope>,
+    /// A region on either side of a pairing, or whose own plan it is.
+    region_id: Option<Uuid>,
+    /// Figures as they stood at the end of this month, quarter, half-year
+    /// or year (`2025-H1`): for each task and lead unit, the latest approved
+    /// report whose period ends by then, within that year.
+    period: Option<ReportPeriod>,
+    /// A day in China (`2025-06-30`): only reports approved by its end
+    /// count; tasks are completed or overdue as they were then.
+    as_of: Option<NaiveDate>,
+    /// How many overdue tasks to list, 50 unless given.
+    #[param(minimum = 1, maximum = 200)]
+    overdue_limit: Option<u64>,
 }
 
 /// Statistics (统计): task counts by status, completion and on-time rates,
@@ -46,6 +62,11 @@ async fn read(
     ApiQuery(q): ApiQuery<StatisticsQuery>,
 ) -> ApiResult<Json<Statistics>> {
     let filter = StatisticsFilter {
+        scope: q.scope,
+        region_id: q.region_id,
+        period: q.period,
+        as_of: q.as_of,
+        overdue_limit: q.overdue_limit,
         year: q.year,
         cluster: q.cluster,
         pairing_id: q.pairing_id,

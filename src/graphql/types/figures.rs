@@ -68,14 +68,28 @@ pub struct MetricTotalObject {
     pub metric: String,
     /// 实际到位资金
     pub name: String,
-    /// 万元
+    /// The metric's unit, which both totals are in: 万元
     pub unit: String,
     /// How many targets count towards it.
     pub targets: u64,
-    /// The sum of their values (a range counts its lower end).
-    pub target_total: Amount,
-    /// The sum of the latest approved consolidated year-to-date actuals.
-    pub actual_total: Amount,
+    /// The sum of their values in the metric's unit (a range counts its lower end; 230亿元 is 2300000 in 万元).
+    pub target_total: Normalized,
+    /// The sum of the latest approved consolidated year-to-date actuals of each task and lead unit, in the metric's unit.
+    pub actual_total: Normalized,
+}
+
+/// How many distinct pairings, regions and units the counted tasks span.
+#[derive(SimpleObject)]
+#[graphql(name = "DistinctCounts")]
+pub struct DistinctCountsObject {
+    /// Pairings with a counted task.
+    pub pairings: u64,
+    /// Helping regions (帮扶方) of those pairings.
+    pub helper_regions: u64,
+    /// Helped regions (受帮扶方) of those pairings.
+    pub recipient_regions: u64,
+    /// Units with an approved report counted in the figures.
+    pub reporting_units: u64,
 }
 
 impl From<MetricTotal> for MetricTotalObject {
@@ -165,9 +179,19 @@ pub struct StatisticsObject(pub Statistics);
 /// Statistics (统计) over the tasks the caller may see.
 #[Object(name = "Statistics")]
 impl StatisticsObject {
-    /// The calendar day in China the statistics are of.
+    /// The calendar day in China the statistics are of: `asOf` when asked, else today.
     async fn as_of(&self) -> NaiveDate {
         self.0.as_of
+    }
+    /// How many distinct pairings, regions and reporting units the counted tasks span.
+    async fn distinct(&self) -> DistinctCountsObject {
+        let d = &self.0.distinct;
+        DistinctCountsObject {
+            pairings: d.pairings,
+            helper_regions: d.helper_regions,
+            recipient_regions: d.recipient_regions,
+            reporting_units: d.reporting_units,
+        }
     }
     /// Task counts by status, and rates.
     async fn tasks(&self) -> TaskCountsObject {
@@ -181,7 +205,7 @@ impl StatisticsObject {
     async fn by_pairing(&self) -> Vec<PairingStatisticsObject> {
         self.0.by_pairing.iter().cloned().map(PairingStatisticsObject).collect()
     }
-    /// The overdue tasks, by deadline.
+    /// The overdue tasks, by deadline: at most `overdueLimit` (50 unless asked); `tasks.overdue` counts them all.
     async fn overdue(&self) -> Vec<OverdueTaskObject> {
         self.0.overdue.iter().cloned().map(OverdueTaskObject).collect()
     }

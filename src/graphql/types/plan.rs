@@ -36,6 +36,10 @@ impl PlanNode {
     pub(crate) async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// PAIRING: a pairing's task list (结对任务清单); REGION: a region's own plan (目标任务分解方案). Statistics count pairings' lists unless asked for scope ALL.
+    async fn kind(&self) -> crate::graphql::scalars::PlanKind {
+        self.0.kind.into()
+    }
     /// The pairing (结对) whose plan this is; none for a region's own plan.
     async fn pairing(&self, ctx: &Context<'_>) -> Result<Option<PairingNode>> {
         match self.0.pairing_id {
