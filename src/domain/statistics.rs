@@ -278,9 +278,11 @@ struct Cutoff {
 }
 
 impl Cutoff {
-    /// A timestamp as both backends store and compare it.
+    /// A timestamp as both backends compare it: RFC 3339 in UTC, which is
+    /// how SQLite stores them as text (so text order is time order) and
+    /// what PostgreSQL reads as a `timestamptz`.
     fn instant_literal(at: chrono::DateTime<chrono::Utc>) -> String {
-        format!("'{}'", at.format("%Y-%m-%d %H:%M:%S%:z"))
+        format!("'{}'", at.format("%Y-%m-%dT%H:%M:%S+00:00"))
     }
 
     /// The conditions on `r`, a report, besides being approved.

@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod domain_crud;
 mod export_roundtrip;
+mod figures;
 mod graphql_api;
 mod graphql_batching;
 mod graphql_figures;

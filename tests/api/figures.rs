@@ -1,0 +1,334 @@
+//! Figures that are true, on the public demo data: units of measure, plan
+//! scope, half-years and `as_of`. Every expected figure is worked out by
+//! hand below from the fixtures' own words.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+use xietong::domain::values::Role;
+
+use crate::common::{TestApp, TestResponse};
+
+/// The demo loaded into an app whose clock reads `day` in China, and an
+/// administrator's bearer.
+async fn demo_on(day: &str) -> (TestApp, String) {
+    let app = TestApp::spawn_on(day).await;
+    xietong::demo::load(&app.db, Some("demo-password"))
+        .await
+        .expect("the demo");
+    app.user("figures-admin", Role::Admin, None).await;
+    let admin = app.bearer("figures-admin").await;
+    (app, admin)
+}
+
+fn text(response: &TestResponse) -> String {
+    String::from_utf8_lossy(&response.body).into_owned()
+}
+
+async fn get(app: &TestApp, bearer: &str, path: &str) -> Value {
+    let response = app.as_bearer(bearer, "GET", path, None).await;
+    assert_eq!(response.status, 200, "{path}: {}", text(&response));
+    response.json()
+}
+
+/// The totals of one metric in a statistics answer: (targets, target
+/// total, actual total, unit).
+fn metric(stats: &Value, code: &str) -> (u64, String, String, String) {
+    let found = stats["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {}", stats["metrics"]));
+    (
+        found["targets"].as_u64().expect("targets"),
+        found["target_total"].as_str().expect("a target total").to_owned(),
+        found["actual_total"].as_str().expect("an actual total").to_owned(),
+        found["unit"].as_str().expect("a unit").to_owned(),
+    )
+}
+
+/// 渝中区·巫溪县's task list is the demo's one pairing list; 涪陵区's work
+/// report breakdown is a region's own plan.
+#[tokio::test]
+async fn the_demo_statistics_count_what_the_documents_say() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let stats = get(&app, &admin, "/api/v1/statistics?year=2025").await;
+    // Task 1: 力争实际到位资金5000万元以上 — and nothing of 涪陵区's plan.
+    assert_eq!(
+        metric(&stats, "investment_funds"),
+        (1, "5000".into(), "0".into(), "万元".into())
+    );
+    // Task 3: 至少推动渝中区2家重点骨干企业与巫溪县2家优质企业建立合作关系:
+    // the partnerships it makes are 2 pairs, not 2 + 2.
+    assert_eq!(
+        metric(&stats, "enterprise_partnerships"),
+        (1, "2".into(), "0".into(), "对".into())
+    );
+    // Task 7: 就业培训不少于300人次 is training in person-times.
+    assert_eq!(metric(&stats, "trainees"), (1, "300".into(), "0".into(), "人次".into()));
+    // Task 12: 互派交流医务人员10名以上 is an exchange; 培训医务人员20名以上
+    // is training. Task 13: 培训干部人才50名以上 is training too: 20 + 50.
+    assert_eq!(
+        metric(&stats, "medical_staff_exchanged"),
+        (1, "10".into(), "0".into(), "名".into())
+    );
+    assert_eq!(
+        metric(&stats, "staff_trained"),
+        (2, "70".into(), "0".into(), "名".into())
+    );
+    assert_eq!(stats["distinct"]["pairings"], 1);
+    assert_eq!(stats["distinct"]["helper_regions"], 1);
+    assert_eq!(stats["distinct"]["recipient_regions"], 1);
+    // Only the 16 tasks of the pairing's list.
+    assert_eq!(stats["tasks"]["total"], 16, "{}", stats["tasks"]);
+
+    // With regions' own plans: 涪陵区's 到位资金230亿元 is 2,300,000万元.
+    let all = get(&app, &admin, "/api/v1/statistics?year=2025&scope=all").await;
+    assert_eq!(
+        metric(&all, "investment_funds"),
+        (2, "2305000".into(), "0".into(), "万元".into())
+    );
+    // 16 + 涪陵区's 148.
+    assert_eq!(all["tasks"]["total"], 164);
+
+    // The same cut by region: 涪陵区's own plan is its region's.
+    let regions = get(&app, &admin, "/api/v1/regions?q=涪陵区").await;
+    let fuling = regions["items"][0]["id"].as_str().expect("涪陵区").to_owned();
+    let of_fuling = get(
+        &app,
+        &admin,
+        &format!("/api/v1/statistics?year=2025&scope=all&region_id={fuling}"),
+    )
+    .await;
+    assert_eq!(of_fuling["tasks"]["total"], 148);
+    assert_eq!(
+        metric(&of_fuling, "investment_funds"),
+        (1, "2300000".into(), "0".into(), "万元".into())
+    );
+}
+
+/// The demo's task whose text holds `words`, with its plan's id.
+async fn task_with(app: &TestApp, bearer: &str, words: &str) -> Value {
+    let found = get(app, bearer, &format!("/api/v1/tasks?q={}", urlencoding(words))).await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+    found["items"][0].clone()
+}
+
+fn urlencoding(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Writes, submits and approves the lead unit's consolidated report.
+async fn approved_report(app: &TestApp, admin: &str, task: &Value, period: &str, values: Value) -> Value {
+    let lead = task["assignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .find(|a| a["role"] == "lead")
+        .and_then(|a| a["unit_id"].as_str())
+        .expect("a lead unit")
+        .to_owned();
+    let body = json!({
+        "period": period, "consolidated": true, "unit_id": lead,
+        "text": "牵头单位汇总", "values": values,
+    });
+    let task_id = task["id"].as_str().expect("an id");
+    let made = app
+        .as_bearer(admin, "POST", &format!("/api/v1/tasks/{task_id}/reports"), Some(&body))
+        .await;
+    assert_eq!(made.status, 201, "{}", text(&made));
+    let id = made.json()["id"].as_str().expect("an id").to_owned();
+    for step in ["submit", "approve"] {
+        let moved = app
+            .as_bearer(admin, "POST", &format!("/api/v1/reports/{id}/{step}"), None)
+            .await;
+        assert_eq!(moved.status, 200, "{step}: {}", text(&moved));
+    }
+    made.json()
+}
+
+/// A half-year report is accepted, counted for its half-year, and a report
+/// approved after an `as_of` day is left out of that day's figures.
+#[tokio::test]
+async fn half_years_and_as_of_look_back() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let task = task_with(&app, &admin, "实际到位资金5000万元").await;
+    let plan = task["plan_id"].as_str().expect("a plan").to_owned();
+    let current = get(&app, &admin, &format!("/api/v1/plans/{plan}")).await;
+    if current["status"] == "draft" {
+        let version = format!("\"{}\"", current["version"]);
+        let issued = app
+            .request(
+                "POST",
+                &format!("/api/v1/plans/{plan}/issue"),
+                None,
+                &[("authorization", admin.as_str()), ("if-match", version.as_str())],
+            )
+            .await;
+        assert_eq!(issued.status, 200, "issue: {}", text(&issued));
+    }
+    let funds = task["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["metric"] == "investment_funds")
+        .expect("the funds target")
+        .clone();
+    assert_eq!(funds["unit"], "万元");
+    assert_eq!(funds["normalized"], "5000");
+    let target = funds["id"].as_str().expect("an id");
+
+    // 0.18亿元 reported against a target in 万元 is 1800万元.
+    let report = approved_report(
+        &app,
+        &admin,
+        &task,
+        "2025-H1",
+        json!([{"target_id": target, "actual": "0.18", "unit": "亿元"}]),
+    )
+    .await;
+    assert_eq!(report["period"], "2025-H1");
+    assert_eq!(report["values"][0]["normalized"], "1800");
+
+    let h1 = get(&app, &admin, "/api/v1/statistics?period=2025-H1").await;
+    assert_eq!(metric(&h1, "investment_funds").2, "1800");
+    assert_eq!(h1["distinct"]["reporting_units"], 1);
+    // A quarter that ends before the half-year's report period does not see it.
+    let q1 = get(&app, &admin, "/api/v1/statistics?period=2025-Q1").await;
+    assert_eq!(metric(&q1, "investment_funds").2, "0");
+
+    // Approved on 2025-07-10 (China): not yet on the 9th, counted on the 10th.
+    let before = get(&app, &admin, "/api/v1/statistics?year=2025&as_of=2025-07-09").await;
+    assert_eq!(before["as_of"], "2025-07-09");
+    assert_eq!(metric(&before, "investment_funds").2, "0");
+    let on = get(&app, &admin, "/api/v1/statistics?year=2025&as_of=2025-07-10").await;
+    assert_eq!(metric(&on, "investment_funds").2, "1800");
+
+    // GraphQL answers the same.
+    let answer = app
+        .graphql(
+            Some(&admin),
+            r#"{ before: statistics(year: 2025, asOf: "2025-07-09", metric: "investment_funds") { metrics { actualTotal targetTotal unit } }
+                 h1: statistics(period: "2025-H1", metric: "investment_funds") { metrics { actualTotal } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["before"]["metrics"],
+        json!([{"actualTotal": "0", "targetTotal": "5000", "unit": "万元"}]),
+        "{answer}"
+    );
+    assert_eq!(answer["data"]["h1"]["metrics"], json!([{"actualTotal": "1800"}]));
+}
+
+/// A figure in a unit of another dimension is refused, naming the field.
+#[tokio::test]
+async fn a_unit_of_another_dimension_is_422_naming_the_field() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let task = task_with(&app, &admin, "实际到位资金5000万元").await;
+    let task_id = task["id"].as_str().expect("an id").to_owned();
+    let lead = task["assignments"][0]["unit_id"]
+        .as_str()
+        .expect("a lead unit")
+        .to_owned();
+    let target = task["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["metric"] == "investment_funds")
+        .and_then(|t| t["id"].as_str())
+        .expect("the funds target")
+        .to_owned();
+
+    // A report value in persons against a target of money.
+    let body = json!({
+        "period": "2025-H1", "text": "…", "unit_id": lead, "consolidated": true,
+        "values": [{"target_id": target, "actual": "3", "unit": "人"}],
+    });
+    let refused = app
+        .as_bearer(&admin, "POST", &format!("/api/v1/tasks/{task_id}/reports"), Some(&body))
+        .await;
+    assert_eq!(refused.status, 422, "{}", text(&refused));
+    let problem = refused.json();
+    assert_eq!(problem["errors"][0]["field"], "values[0].unit", "{problem}");
+    let message = problem["errors"][0]["message"].as_str().expect("a message");
+    assert!(message.contains("money") && message.contains("persons"), "{message}");
+
+    // A unit the catalogue does not know.
+    let body = json!({
+        "period": "2025-H1", "text": "…", "unit_id": lead, "consolidated": true,
+        "values": [{"target_id": target, "actual": "3", "unit": "斤"}],
+    });
+    let refused = app
+        .as_bearer(&admin, "POST", &format!("/api/v1/tasks/{task_id}/reports"), Some(&body))
+        .await;
+    assert_eq!(refused.status, 422, "{}", text(&refused));
+    assert_eq!(refused.json()["errors"][0]["field"], "values[0].unit");
+
+    // A target of a metric in 对 written in 家.
+    let plan = task["plan_id"].as_str().expect("a plan");
+    let body = json!({
+        "plan_id": plan, "seq": 99, "content": "推动企业合作",
+        "targets": [{
+            "metric": "enterprise_partnerships", "comparator": "at_least",
+            "value": "2", "unit": "家", "source_text": "2家企业",
+        }],
+    });
+    let refused = app.as_bearer(&admin, "POST", "/api/v1/tasks", Some(&body)).await;
+    assert_eq!(refused.status, 422, "{}", text(&refused));
+    assert_eq!(refused.json()["errors"][0]["field"], "targets[0].unit");
+
+    // GraphQL names its own field.
+    let answer = app
+        .graphql(
+            Some(&admin),
+            r#"mutation($task: ID!, $target: UUID!, $unit: ID!) { createReport(input: {taskId: $task, unitId: $unit, consolidated: true,
+                 period: "2025-H1", text: "…", values: [{targetUuid: $target, actual: "3", unit: "人"}]}) { uuid } }"#,
+            json!({"task": global_id("Task", &task_id), "target": target, "unit": global_id("Unit", &lead)}),
+        )
+        .await;
+    assert_eq!(
+        crate::common::graphql_code(&answer),
+        Some("VALIDATION_FAILED"),
+        "{answer}"
+    );
+    assert!(answer.to_string().contains("values[0].unit"), "{answer}");
+
+    // A qualitative target has no value; any other needs one.
+    let body = json!({
+        "plan_id": plan, "seq": 98, "content": "完成市上下达任务",
+        "targets": [
+            {"comparator": "qualitative", "unit": "", "source_text": "完成市上下达任务"},
+            {"comparator": "at_least", "unit": "个", "source_text": "若干"},
+        ],
+    });
+    let refused = app.as_bearer(&admin, "POST", "/api/v1/tasks", Some(&body)).await;
+    assert_eq!(refused.status, 422, "{}", text(&refused));
+    assert_eq!(refused.json()["errors"][0]["field"], "targets[1].value");
+}
+
+fn global_id(type_name: &str, id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{type_name}:{id}"))
+}
+
+/// 涪陵区's headline indicators: the qualitative ones are kept, not dropped.
+#[tokio::test]
+async fn qualitative_targets_are_kept() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let task = task_with(&app, &admin, "约束性指标完成市上下达任务").await;
+    assert_eq!(
+        task["targets"],
+        json!([{
+            "id": task["targets"][0]["id"], "metric": null, "label": null,
+            "comparator": "qualitative", "value": null, "value_max": null, "unit": "",
+            "normalized": null, "normalized_max": null, "baseline": null,
+            "source_text": "节能减排降碳等约束性指标完成市上下达任务",
+        }])
+    );
+    let _: Uuid = task["targets"][0]["id"]
+        .as_str()
+        .expect("an id")
+        .parse()
+        .expect("a uuid");
+}
