@@ -190,8 +190,15 @@ pub async fn normalize_stored<C: ConnectionTrait>(conn: &C) -> DomainResult<u64>
         row.update(conn).await?;
         changed += 1;
     }
+    let of_metrics = sea_orm::sea_query::Query::select()
+        .column(targets::Column::Id)
+        .from(targets::Entity)
+        .and_where(targets::Column::MetricId.is_not_null())
+        .and_where(targets::Column::ValueE4.is_not_null())
+        .to_owned();
     let values = report_values::Entity::find()
         .filter(report_values::Column::NormalizedE8.is_null())
+        .filter(report_values::Column::TargetId.in_subquery(of_metrics))
         .all(conn)
         .await?;
     let mut target_ids: Vec<Uuid> = values.iter().map(|v| v.target_id).collect();
@@ -228,4 +235,219 @@ pub async fn normalize_stored<C: ConnectionTrait>(conn: &C) -> DomainResult<u64>
         }
     }
     Ok(changed)
+}
+
+const ENTITY: &str = "metric";
+
+/// What a new metric is made of.
+#[derive(Clone, Debug)]
+pub struct NewMetric {
+    pub code: String,
+    pub name: String,
+    pub unit_of_measure: String,
+    /// `sum` unless given.
+    pub aggregation: Option<Aggregation>,
+    pub synonyms: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// Changes to a metric: what is given is replaced.
+#[derive(Clone, Debug, Default)]
+pub struct MetricChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub unit_of_measure: Option<String>,
+    pub aggregation: Option<Aggregation>,
+    pub synonyms: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
+/// Checks a metric as it would be written; `id` is its own when it exists.
+async fn validate<C: ConnectionTrait>(conn: &C, metric: &NewMetric, id: Option<Uuid>) -> DomainResult<()> {
+    let mut v = super::error::Validator::new();
+    let code_ok = metric.code.len() >= 2
+        && metric.code.len() <= 64
+        && metric.code.starts_with(|c: char| c.is_ascii_lowercase())
+        && metric
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    v.check(
+        code_ok,
+        "code",
+        "2 to 64 lower-case letters, digits and `_`, starting with a letter (`investment_funds`)",
+    );
+    v.text("name", &metric.name, 100);
+    v.optional_text("description", metric.description.as_deref(), 1000);
+    let unit = units::find(&metric.unit_of_measure);
+    match unit {
+        None => v.add(
+            "unit_of_measure",
+            format!(
+                "`{}` is not a unit of the catalogue: one of {}",
+                metric.unit_of_measure.trim(),
+                units::names().join(", ")
+            ),
+        ),
+        Some(u) if u.dimension == units::Dimension::Percent && metric.aggregation != Some(Aggregation::None) => v.add(
+            "aggregation",
+            "a metric in % is a share or a growth rate, never added up: `none`",
+        ),
+        Some(_) => {}
+    }
+    v.check(metric.synonyms.len() <= 30, "synonyms", "at most 30 words");
+    let mut seen = std::collections::HashSet::new();
+    for (i, word) in metric.synonyms.iter().enumerate() {
+        let length = word.trim().chars().count();
+        v.check(
+            (1..=20).contains(&length),
+            &format!("synonyms[{i}]"),
+            "1 to 20 characters",
+        );
+        v.check(seen.insert(word.trim()), &format!("synonyms[{i}]"), "given twice");
+    }
+    v.finish()?;
+    let taken = metrics::Entity::find()
+        .filter(metrics::Column::Code.eq(metric.code.as_str()))
+        .filter(metrics::Column::Id.ne(id.unwrap_or_default()))
+        .one(conn)
+        .await?;
+    if taken.is_some() {
+        return Err(DomainError::Conflict {
+            message: format!("metric code `{}` is already used", metric.code),
+            field: Some("code".into()),
+        });
+    }
+    Ok(())
+}
+
+fn synonyms_json(words: &[String]) -> DomainResult<String> {
+    let words: Vec<&str> = words.iter().map(|w| w.trim()).collect();
+    serde_json::to_string(&words).map_err(|e| DomainError::Internal(e.into()))
+}
+
+/// Adds a metric to the catalogue, as an administrator.
+pub async fn create(db: &impl super::Store, caller: &Caller, input: NewMetric) -> DomainResult<Metric> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    authz::require_admin(&caller.principal, "change the metric catalogue")?;
+    let txn = super::begin_write(db).await?;
+    validate(&txn, &input, None).await?;
+    let at = caller.now();
+    let model = metrics::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        code: Set(input.code.clone()),
+        name: Set(input.name.trim().to_owned()),
+        unit_of_measure: Set(input.unit_of_measure.trim().to_owned()),
+        aggregation: Set(input.aggregation.unwrap_or(Aggregation::Sum).as_str().to_owned()),
+        synonyms: Set(synonyms_json(&input.synonyms)?),
+        description: Set(input.description.clone()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    let metric = Metric::from(model);
+    super::audit::commit(
+        txn,
+        caller,
+        super::audit::Change::created(ENTITY, Some(metric.id), &metric)?,
+    )
+    .await?;
+    Ok(metric)
+}
+
+/// Changes a metric, as an administrator. A metric that targets use keeps
+/// the dimension of its unit; a new unit of the same dimension (万元 to
+/// 亿元) converts every stored target and actual of the metric to it.
+pub async fn update(
+    db: &impl super::Store,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i32,
+    changes: MetricChanges,
+) -> DomainResult<Metric> {
+    use entity::{report_values, targets};
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{ActiveValue::Set, PaginatorTrait};
+    authz::require_admin(&caller.principal, "change the metric catalogue")?;
+    let txn = super::begin_write(db).await?;
+    let current = super::row_for_change::<metrics::Entity>(&txn, ENTITY, id, expected_version, |m| m.version).await?;
+    let before = Metric::from(current.clone());
+    let next = NewMetric {
+        code: changes.code.unwrap_or_else(|| before.code.clone()),
+        name: changes.name.unwrap_or_else(|| before.name.clone()),
+        unit_of_measure: changes
+            .unit_of_measure
+            .unwrap_or_else(|| before.unit_of_measure.clone()),
+        aggregation: Some(changes.aggregation.unwrap_or(before.aggregation)),
+        synonyms: changes.synonyms.unwrap_or_else(|| before.synonyms.clone()),
+        description: changes.description.or_else(|| before.description.clone()),
+    };
+    validate(&txn, &next, Some(id)).await?;
+    let unit_changed = next.unit_of_measure.trim() != before.unit_of_measure;
+    if unit_changed {
+        let used = targets::Entity::find()
+            .filter(targets::Column::MetricId.eq(id))
+            .count(&txn)
+            .await?;
+        let converts = matches!(
+            (units::find(&before.unit_of_measure), units::find(&next.unit_of_measure)),
+            (Some(a), Some(b)) if a.converts_to(b)
+        );
+        if used > 0 && !converts {
+            return Err(DomainError::Conflict {
+                message: format!(
+                    "{used} targets count in {}: the metric cannot take a unit of another dimension",
+                    before.unit_of_measure
+                ),
+                field: Some("unit_of_measure".into()),
+            });
+        }
+    }
+    let model = metrics::Entity::update(metrics::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        code: Set(next.code.clone()),
+        name: Set(next.name.trim().to_owned()),
+        unit_of_measure: Set(next.unit_of_measure.trim().to_owned()),
+        aggregation: Set(next.aggregation.unwrap_or(Aggregation::Sum).as_str().to_owned()),
+        synonyms: Set(synonyms_json(&next.synonyms)?),
+        description: Set(next.description.clone()),
+        updated_at: Set(caller.now()),
+        version: Set(expected_version + 1),
+        ..Default::default()
+    })
+    .validate()?
+    .filter(metrics::Column::Version.eq(expected_version))
+    .exec(&txn)
+    .await
+    .map_err(super::lost_update(ENTITY, id, expected_version))?;
+    if unit_changed {
+        // Every figure of the metric, converted again to its new unit.
+        let of_metric = Query::select()
+            .column(targets::Column::Id)
+            .from(targets::Entity)
+            .and_where(targets::Column::MetricId.eq(id))
+            .to_owned();
+        report_values::Entity::update_many()
+            .col_expr(report_values::Column::NormalizedE8, Expr::value(Option::<i64>::None))
+            .filter(report_values::Column::TargetId.in_subquery(of_metric))
+            .exec(&txn)
+            .await?;
+        targets::Entity::update_many()
+            .col_expr(targets::Column::NormalizedE8, Expr::value(Option::<i64>::None))
+            .col_expr(targets::Column::NormalizedMaxE8, Expr::value(Option::<i64>::None))
+            .filter(targets::Column::MetricId.eq(id))
+            .exec(&txn)
+            .await?;
+        normalize_stored(&txn).await?;
+    }
+    let after = Metric::from(model);
+    super::audit::commit(
+        txn,
+        caller,
+        super::audit::Change::updated(ENTITY, Some(id), &before, &after)?,
+    )
+    .await?;
+    Ok(after)
 }

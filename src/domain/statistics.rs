@@ -489,13 +489,7 @@ pub async fn compute<C: ConnectionTrait>(
     let day = filter.as_of.unwrap_or_else(|| caller.today());
     let cutoff = Cutoff {
         day,
-        approved_before: filter.as_of.and_then(|d| {
-            let midnight = (d + Duration::days(1)).and_time(NaiveTime::MIN);
-            china_offset()
-                .from_local_datetime(&midnight)
-                .single()
-                .map(|t| t.with_timezone(&chrono::Utc))
-        }),
+        approved_before: filter.as_of.and_then(end_of_day),
         period: filter.period,
         looking_back: filter.as_of.is_some(),
     };
@@ -613,4 +607,127 @@ pub async fn compute<C: ConnectionTrait>(
         distinct,
         overdue,
     })
+}
+
+/// A metric's approved actual, month by month, for a chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Series {
+    /// The metric's code.
+    pub metric: String,
+    /// The metric's unit, which every point is in.
+    pub unit: String,
+    /// Twelve points, January to December.
+    pub points: Vec<SeriesPoint>,
+}
+
+/// The cumulative approved actual at the end of one month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SeriesPoint {
+    /// `2025-01`
+    #[schema(example = "2025-01", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub month: String,
+    /// For each task and lead unit, the year-to-date actual of its latest
+    /// approved consolidated report whose period ends by the month's end,
+    /// summed, in the metric's unit.
+    pub actual: Normalized,
+}
+
+/// The monthly series of a metric over a year, with the statistics'
+/// filters (but `period`: a series covers every month of its year).
+pub async fn series<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: StatisticsFilter) -> DomainResult<Series> {
+    authz::require_reader(&caller.principal)?;
+    let Some(code) = filter.metric.clone() else {
+        return Err(DomainError::invalid(
+            "metric",
+            "name the metric of the series (`investment_funds`)",
+        ));
+    };
+    let Some(year) = filter.year else {
+        return Err(DomainError::invalid("year", "name the year of the series"));
+    };
+    if filter.period.is_some() {
+        return Err(DomainError::invalid(
+            "period",
+            "a series covers every month of its year: give `year`, not `period`",
+        ));
+    }
+    let metric = metrics::Entity::find()
+        .filter(metrics::Column::Code.eq(code.as_str()))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::invalid("metric", format!("no metric has code `{code}`")))?;
+    if metric.aggregation != super::values::Aggregation::Sum.as_str() {
+        return Err(DomainError::invalid(
+            "metric",
+            format!("`{code}` does not add up (a share or a rate): it has no series"),
+        ));
+    }
+    let cutoff = Cutoff {
+        day: filter.as_of.unwrap_or_else(|| caller.today()),
+        approved_before: filter.as_of.and_then(end_of_day),
+        period: None,
+        looking_back: filter.as_of.is_some(),
+    };
+    let counted = counted_tasks(conn, caller, &filter).await?;
+    let backend = conn.get_database_backend();
+    // The metric's code is the catalogue's own (matched above), which its
+    // rule keeps to letters, digits and `_`; quotes are doubled regardless.
+    let sql = format!(
+        "SELECT r.task_id, r.unit_id, r.period_end, CAST(SUM(v.normalized_e8) AS BIGINT) \
+         FROM reports r JOIN report_values v ON v.report_id = r.id JOIN targets g ON g.id = v.target_id \
+         WHERE r.status = 'approved' AND r.consolidated = {yes} AND r.period_year = {year}{limits} \
+           AND v.normalized_e8 IS NOT NULL \
+           AND g.metric_id IN (SELECT m.id FROM metrics m WHERE m.code = '{code}') \
+           AND r.task_id IN ({{tasks}}) \
+         GROUP BY r.id, r.task_id, r.unit_id, r.period_end, r.reviewed_at \
+         ORDER BY r.task_id, r.unit_id, r.period_end, r.reviewed_at",
+        yes = literal_true(backend),
+        limits = cutoff.report_conditions(),
+        code = metric.code.replace('\'', "''"),
+    );
+    // Per task and unit, its approved reports in order: (period end, sum).
+    let mut reports: Vec<((Uuid, Uuid), NaiveDate, i128)> = Vec::new();
+    for row in query(conn, &sql, &counted).await? {
+        let (Some(task), Some(unit)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
+            continue;
+        };
+        let end: NaiveDate = row.try_get_by_index(2).map_err(|e| DomainError::Internal(e.into()))?;
+        reports.push(((task, unit), end, i128::from(get_i64(&row, 3)?)));
+    }
+    let mut points = Vec::with_capacity(12);
+    for month in 1..=12 {
+        let month_end = super::values::last_day_of_month(year, month);
+        let mut total: i128 = 0;
+        let mut at = 0;
+        while at < reports.len() {
+            let key = reports[at].0;
+            let mut latest = None;
+            while at < reports.len() && reports[at].0 == key {
+                if reports[at].1 <= month_end {
+                    latest = Some(reports[at].2);
+                }
+                at += 1;
+            }
+            total += latest.unwrap_or(0);
+        }
+        points.push(SeriesPoint {
+            month: format!("{year}-{month:02}"),
+            actual: Normalized::from_scaled_wide(total)
+                .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("a total beyond the decimal range")))?,
+        });
+    }
+    Ok(Series {
+        metric: metric.code,
+        unit: metric.unit_of_measure,
+        points,
+    })
+}
+
+/// The instant a day in China ends.
+fn end_of_day(day: NaiveDate) -> Option<chrono::DateTime<chrono::Utc>> {
+    let midnight = (day + Duration::days(1)).and_time(NaiveTime::MIN);
+    china_offset()
+        .from_local_datetime(&midnight)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }

@@ -11,9 +11,10 @@ use uuid::Uuid;
 use super::error::DomainResultExt;
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
-    AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Role, Side, TaskStatus, UnitKind,
+    Aggregation, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Role, Side, TaskStatus, UnitKind,
 };
 use crate::domain::event::{EventAmount, EventInput as DomainEventInput};
+use crate::domain::metric::{MetricChanges, NewMetric};
 use crate::domain::pairing::{
     PairingDocument, PairingInput as DomainPairingInput, UnitPairingInput as DomainUnitPairingInput,
 };
@@ -60,6 +61,62 @@ impl RegionInput {
             cluster: self.cluster.map(Into::into),
             parent_id: uuid_opt("parentId", "Region", self.parent_id.as_ref())?,
         })
+    }
+}
+
+/// A new metric of the catalogue (指标目录).
+#[derive(InputObject, Serialize)]
+pub struct CreateMetricInput {
+    /// Stable, unique: lower-case letters, digits and `_` (`villages_paired`).
+    pub code: String,
+    /// The term the documents use (结对村).
+    pub name: String,
+    /// A unit of the catalogue of units (元, 万元, 亿元, 人, 名, 人次, 亩, 个, 家, 对 …).
+    pub unit_of_measure: String,
+    /// SUM (the default) or NONE (percentages, growth rates; required for %).
+    pub aggregation: Option<Aggregation>,
+    /// The words that name it in a task's text.
+    #[graphql(default)]
+    pub synonyms: Vec<String>,
+    /// What it counts.
+    pub description: Option<String>,
+}
+
+impl CreateMetricInput {
+    pub fn domain(&self) -> NewMetric {
+        NewMetric {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            unit_of_measure: self.unit_of_measure.clone(),
+            aggregation: self.aggregation.map(Into::into),
+            synonyms: self.synonyms.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// Changes to a metric: the fields given are replaced.
+#[derive(InputObject, Serialize)]
+pub struct UpdateMetricInput {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    /// Of the same dimension while targets use the metric (万元 to 亿元: every stored figure is converted).
+    pub unit_of_measure: Option<String>,
+    pub aggregation: Option<Aggregation>,
+    pub synonyms: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
+impl UpdateMetricInput {
+    pub fn domain(&self) -> MetricChanges {
+        MetricChanges {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            unit_of_measure: self.unit_of_measure.clone(),
+            aggregation: self.aggregation.map(Into::into),
+            synonyms: self.synonyms.clone(),
+            description: self.description.clone(),
+        }
     }
 }
 

@@ -14,17 +14,19 @@ use super::context::{caller, db, state};
 use super::error::{DomainResultExt, from_domain, invalid};
 use super::ids::{global_id, uuid_of};
 use super::inputs::{
-    CreateClientInput, CreatePlanInput, CreateReportInput, CreateTaskInput, CreateUserInput, EventInput, PairingInput,
-    RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdatePlanInput, UpdateReportInput, UpdateTaskInput,
-    UpdateUserInput,
+    CreateClientInput, CreateMetricInput, CreatePlanInput, CreateReportInput, CreateTaskInput, CreateUserInput,
+    EventInput, PairingInput, RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdateMetricInput,
+    UpdatePlanInput, UpdateReportInput, UpdateTaskInput, UpdateUserInput,
 };
 use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
-use super::types::reference::{EventNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
+use super::types::reference::{
+    EventNode, MetricNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode,
+};
 use super::types::report::ReportNode;
 use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
-use crate::domain::{DomainResult, client, event, pairing, plan, region, report, task, unit, user};
+use crate::domain::{DomainResult, client, event, metric, pairing, plan, region, report, task, unit, user};
 use crate::infra::idempotency::{self, Created};
 
 /// Runs `create` once per caller and idempotency key: a replay with the
@@ -202,6 +204,43 @@ impl MutationRoot {
         )
         .await?;
         Ok(RegionNode(made))
+    }
+
+    /// Add a metric to the catalogue (指标目录), as an administrator.
+    async fn create_metric(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateMetricInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<MetricNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain();
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createMetric",
+            &input,
+            async |txn| metric::create(txn, who, new).await,
+            |id| metric::get(conn, who, id),
+        )
+        .await?;
+        Ok(MetricNode(made))
+    }
+
+    /// Change a metric of the catalogue, as an administrator: a metric that targets use keeps its unit's dimension; a new unit of the same dimension converts every stored figure.
+    async fn update_metric(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The metric's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "The fields to replace.")] input: UpdateMetricInput,
+    ) -> Result<MetricNode> {
+        let id = uuid_of("id", "Metric", &id)?;
+        Ok(MetricNode(
+            metric::update(db(ctx), caller(ctx)?, id, version, input.domain())
+                .await
+                .gql()?,
+        ))
     }
 
     /// Replace a region (行政区划) with the input, as an administrator.

@@ -16,7 +16,7 @@ use super::scalars::{
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
 };
-use super::types::figures::{CalendarPageObject, LateReportObject, StatisticsObject};
+use super::types::figures::{CalendarPageObject, LateReportObject, SeriesObject, StatisticsObject};
 use super::types::node::{self, Node};
 use super::types::plan::{PlanConnection, PlanNode, TaskConnection, TaskNode};
 use super::types::reference::{
@@ -534,20 +534,46 @@ impl QueryRoot {
         #[graphql(desc = "How many overdue tasks to list: 1 to 200, 50 unless given.")] overdue_limit: Option<u64>,
     ) -> Result<StatisticsObject> {
         let filter = statistics::StatisticsFilter {
-            scope: scope.map(Into::into),
-            year,
-            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
             period,
-            as_of,
             overdue_limit,
-            cluster: cluster.map(Into::into),
-            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
-            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
-            category,
-            metric,
+            ..statistics_filter(
+                year, cluster, pairing_id, plan_id, category, metric, scope, region_id, as_of,
+            )?
         };
         let figures = statistics::compute(db(ctx), caller(ctx)?, filter).await.gql()?;
         Ok(StatisticsObject(figures))
+    }
+
+    /// A metric's series for a chart: for each month of the year, the cumulative approved actual at its end by the reports' periods (for each task and lead unit, its latest approved consolidated report whose period ends by then), in the metric's unit; always twelve points.
+    #[allow(clippy::too_many_arguments)]
+    async fn statistics_series(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The metric's code (`investment_funds`); one that adds up.")] metric: String,
+        #[graphql(desc = "The plans' year, which the points cover.")] year: i32,
+        #[graphql(desc = "一区两群 cluster of the plan's region or the pairing's recipient.")] cluster: Option<Cluster>,
+        #[graphql(desc = "Only this pairing's plans.")] pairing_id: Option<ID>,
+        #[graphql(desc = "Only this plan.")] plan_id: Option<ID>,
+        #[graphql(desc = "协同发展事项 / 重点领域, exactly.")] category: Option<String>,
+        #[graphql(desc = "PAIRING (the default): pairings' task lists; ALL: also regions' own plans.")] scope: Option<
+            StatisticsScope,
+        >,
+        #[graphql(desc = "A region on either side of a pairing, or whose own plan it is.")] region_id: Option<ID>,
+        #[graphql(desc = "A day in China: only reports approved by its end count.")] as_of: Option<NaiveDate>,
+    ) -> Result<SeriesObject> {
+        let filter = statistics_filter(
+            Some(year),
+            cluster,
+            pairing_id,
+            plan_id,
+            category,
+            Some(metric),
+            scope,
+            region_id,
+            as_of,
+        )?;
+        let series = statistics::series(db(ctx), caller(ctx)?, filter).await.gql()?;
+        Ok(SeriesObject(series))
     }
 
     /// The reporting calendar (报送日历): the reports owed as of a day on the
@@ -600,4 +626,32 @@ impl QueryRoot {
         let late = calendar::late_units(db(ctx), caller(ctx)?, filter).await.gql()?;
         Ok(LateReportObject(late))
     }
+}
+
+/// The filters the statistics and their series share, from GraphQL's arguments.
+#[allow(clippy::too_many_arguments)]
+fn statistics_filter(
+    year: Option<i32>,
+    cluster: Option<Cluster>,
+    pairing_id: Option<ID>,
+    plan_id: Option<ID>,
+    category: Option<String>,
+    metric: Option<String>,
+    scope: Option<StatisticsScope>,
+    region_id: Option<ID>,
+    as_of: Option<NaiveDate>,
+) -> Result<statistics::StatisticsFilter> {
+    Ok(statistics::StatisticsFilter {
+        scope: scope.map(Into::into),
+        year,
+        region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+        period: None,
+        as_of,
+        overdue_limit: None,
+        cluster: cluster.map(Into::into),
+        pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+        plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+        category,
+        metric,
+    })
 }

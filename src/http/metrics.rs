@@ -1,25 +1,29 @@
-//! `/api/v1/metrics`: the metric catalogue (指标目录), read-only: what
-//! targets and actuals can be summed across pairings (到位资金, 消费帮扶,
-//! 就业培训 …), each with its unit of measure.
+//! `/api/v1/metrics`: the metric catalogue (指标目录): what targets and
+//! actuals can be summed across pairings (到位资金, 消费帮扶, 就业培训 …),
+//! each with its unit of measure, how it aggregates and the words that name
+//! it; kept by administrators.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::conditional;
-use super::extract::{ApiPath, ApiQuery, Authenticated};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
 use super::problem::ApiResult;
+use super::{conditional, idempotent, with_etag};
 use crate::AppState;
-use crate::domain::metric::{self, Metric};
+use crate::domain::metric::{self, Metric, MetricChanges, NewMetric};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::values::Aggregation;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(read))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -60,4 +64,89 @@ async fn read(
 ) -> ApiResult<Response> {
     let found = metric::get(&state.db, &caller, id).await?;
     Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// A new metric of the catalogue.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreateMetric {
+    /// Stable, unique: lower-case letters, digits and `_`.
+    #[schema(example = "villages_paired", pattern = r"^[a-z][a-z0-9_]{1,63}$")]
+    code: String,
+    #[schema(example = "结对村")]
+    name: String,
+    /// A unit of the catalogue of units (元, 万元, 亿元, 人, 名, 人次, 亩, 个, 家, 对 …).
+    #[schema(example = "个")]
+    unit_of_measure: String,
+    /// `sum` (the default) or `none` (percentages, growth rates: never added up; required for %).
+    aggregation: Option<Aggregation>,
+    /// The words that name it in a task's text, for the target extractor (the longest found wins).
+    #[serde(default)]
+    #[schema(example = json!(["结对村", "村村结对"]))]
+    synonyms: Vec<String>,
+    description: Option<String>,
+}
+
+/// Changes to a metric: the fields given are replaced.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PatchMetric {
+    #[schema(pattern = r"^[a-z][a-z0-9_]{1,63}$")]
+    code: Option<String>,
+    name: Option<String>,
+    /// A unit of the same dimension while targets use the metric (万元 to
+    /// 亿元: every stored figure is converted); any unit of the catalogue
+    /// otherwise.
+    unit_of_measure: Option<String>,
+    aggregation: Option<Aggregation>,
+    synonyms: Option<Vec<String>>,
+    description: Option<String>,
+}
+
+/// Add a metric to the catalogue (指标目录), as an administrator.
+#[utoipa::path(post, path = "/api/v1/metrics", tag = "metrics", request_body = CreateMetric,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = Metric, headers(("ETag" = String)))))]
+async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateMetric>,
+) -> ApiResult<Response> {
+    let input = NewMetric {
+        code: body.code.clone(),
+        name: body.name.clone(),
+        unit_of_measure: body.unit_of_measure.clone(),
+        aggregation: body.aggregation,
+        synonyms: body.synonyms.clone(),
+        description: body.description.clone(),
+    };
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/metrics", &body, async |txn| {
+        metric::create(txn, &caller, input).await
+    })
+    .await
+}
+
+/// Change a metric of the catalogue, as an administrator: audited and
+/// versioned; a metric that targets use keeps its unit's dimension.
+#[utoipa::path(patch, path = "/api/v1/metrics/{id}", tag = "metrics", request_body = PatchMetric,
+    params(("id" = Uuid, Path, description = "The metric's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Changed", body = Metric, headers(("ETag" = String)))))]
+async fn update(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<PatchMetric>,
+) -> ApiResult<Response> {
+    let changes = MetricChanges {
+        code: body.code,
+        name: body.name,
+        unit_of_measure: body.unit_of_measure,
+        aggregation: body.aggregation,
+        synonyms: body.synonyms,
+        description: body.description,
+    };
+    let updated = metric::update(&state.db, &caller, id, version, changes).await?;
+    Ok(with_etag(updated.version, Json(updated)))
 }

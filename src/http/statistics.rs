@@ -11,12 +11,12 @@ use uuid::Uuid;
 use super::extract::{ApiQuery, Authenticated};
 use super::problem::ApiResult;
 use crate::AppState;
-use crate::domain::statistics::{self, Statistics, StatisticsFilter};
+use crate::domain::statistics::{self, Series, Statistics, StatisticsFilter};
 use crate::domain::values::{Cluster, ReportPeriod, StatisticsScope};
 use chrono::NaiveDate;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(read))
+    OpenApiRouter::new().routes(routes!(read)).routes(routes!(series))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -61,18 +61,38 @@ async fn read(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<StatisticsQuery>,
 ) -> ApiResult<Json<Statistics>> {
-    let filter = StatisticsFilter {
-        scope: q.scope,
-        region_id: q.region_id,
-        period: q.period,
-        as_of: q.as_of,
-        overdue_limit: q.overdue_limit,
-        year: q.year,
-        cluster: q.cluster,
-        pairing_id: q.pairing_id,
-        plan_id: q.plan_id,
-        category: q.category,
-        metric: q.metric,
-    };
-    Ok(Json(statistics::compute(&state.db, &caller, filter).await?))
+    Ok(Json(statistics::compute(&state.db, &caller, q.filter()).await?))
+}
+
+impl StatisticsQuery {
+    fn filter(self) -> StatisticsFilter {
+        StatisticsFilter {
+            scope: self.scope,
+            region_id: self.region_id,
+            period: self.period,
+            as_of: self.as_of,
+            overdue_limit: self.overdue_limit,
+            year: self.year,
+            cluster: self.cluster,
+            pairing_id: self.pairing_id,
+            plan_id: self.plan_id,
+            category: self.category,
+            metric: self.metric,
+        }
+    }
+}
+
+/// A metric's series for a chart (`metric` and `year` required): for each
+/// month of the year, the cumulative approved actual at its end by the
+/// reports' periods — for each task and lead unit, its latest approved
+/// consolidated report whose period ends by then — in the metric's unit;
+/// always twelve points. It takes the statistics' filters but `period`.
+#[utoipa::path(get, path = "/api/v1/statistics/series", tag = "statistics", params(StatisticsQuery),
+    responses((status = 200, description = "Twelve monthly points", body = Series)))]
+async fn series(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<StatisticsQuery>,
+) -> ApiResult<Json<Series>> {
+    Ok(Json(statistics::series(&state.db, &caller, q.filter()).await?))
 }

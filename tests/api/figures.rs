@@ -332,3 +332,213 @@ async fn qualitative_targets_are_kept() {
         .parse()
         .expect("a uuid");
 }
+
+/// The series of a metric: for each month, the latest approved
+/// consolidated report whose period ends by then.
+#[tokio::test]
+async fn a_series_has_twelve_points_of_the_latest_approved_figures() {
+    let (app, admin) = demo_on("2025-10-10").await;
+    let task = task_with(&app, &admin, "实际到位资金5000万元").await;
+    let plan = task["plan_id"].as_str().expect("a plan").to_owned();
+    let current = get(&app, &admin, &format!("/api/v1/plans/{plan}")).await;
+    if current["status"] == "draft" {
+        let version = format!("\"{}\"", current["version"]);
+        let issued = app
+            .request(
+                "POST",
+                &format!("/api/v1/plans/{plan}/issue"),
+                None,
+                &[("authorization", admin.as_str()), ("if-match", version.as_str())],
+            )
+            .await;
+        assert_eq!(issued.status, 200, "issue: {}", text(&issued));
+    }
+    let target = task["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["metric"] == "investment_funds")
+        .and_then(|t| t["id"].as_str())
+        .expect("the funds target")
+        .to_owned();
+    // 1000万元 by the end of March, 0.18亿元 = 1800万元 by the end of June.
+    approved_report(
+        &app,
+        &admin,
+        &task,
+        "2025-Q1",
+        json!([{"target_id": target, "actual": "1000"}]),
+    )
+    .await;
+    approved_report(
+        &app,
+        &admin,
+        &task,
+        "2025-H1",
+        json!([{"target_id": target, "actual": "0.18", "unit": "亿元"}]),
+    )
+    .await;
+    let series = get(
+        &app,
+        &admin,
+        "/api/v1/statistics/series?metric=investment_funds&year=2025",
+    )
+    .await;
+    let expected: Vec<Value> = (1..=12)
+        .map(|m| {
+            let actual = match m {
+                1 | 2 => "0",
+                3..=5 => "1000",
+                _ => "1800",
+            };
+            json!({"month": format!("2025-{m:02}"), "actual": actual})
+        })
+        .collect();
+    assert_eq!(
+        series,
+        json!({"metric": "investment_funds", "unit": "万元", "points": expected})
+    );
+    let answer = app
+        .graphql(
+            Some(&admin),
+            r#"{ statisticsSeries(metric: "investment_funds", year: 2025) { unit points { month actual } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(answer["data"]["statisticsSeries"]["points"][2], json!({"month": "2025-03", "actual": "1000"}));
+    assert_eq!(answer["data"]["statisticsSeries"]["points"][11], json!({"month": "2025-12", "actual": "1800"}));
+
+    for (query, field) in [
+        ("year=2025", "metric"),
+        ("metric=investment_funds", "year"),
+        ("metric=investment_funds&year=2025&period=2025-H1", "period"),
+        ("metric=no_such_metric&year=2025", "metric"),
+    ] {
+        let refused = app
+            .as_bearer(&admin, "GET", &format!("/api/v1/statistics/series?{query}"), None)
+            .await;
+        assert_eq!(refused.status, 422, "{query}: {}", text(&refused));
+        assert_eq!(refused.json()["errors"][0]["field"], field, "{query}");
+    }
+}
+
+/// Administrators keep the metric catalogue; units come from the fixed
+/// catalogue of units, and a metric in use keeps its dimension.
+#[tokio::test]
+async fn administrators_keep_the_metric_catalogue() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let made = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/metrics",
+            Some(&json!({"code": "villages_paired", "name": "结对村", "unit_of_measure": "个", "synonyms": ["结对村", "村村结对"]})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", text(&made));
+    let made = made.json();
+    assert_eq!(made["aggregation"], "sum");
+    assert_eq!(made["synonyms"], json!(["结对村", "村村结对"]));
+    assert_eq!(made["version"], 1);
+
+    for (body, status, field) in [
+        (json!({"code": "weight", "name": "重量", "unit_of_measure": "斤"}), 422, "unit_of_measure"),
+        (json!({"code": "growth", "name": "增速", "unit_of_measure": "%"}), 422, "aggregation"),
+        (json!({"code": "Bad Code", "name": "x", "unit_of_measure": "个"}), 422, "code"),
+        (json!({"code": "villages_paired", "name": "again", "unit_of_measure": "个"}), 409, "code"),
+        (json!({"code": "dup_words", "name": "x", "unit_of_measure": "个", "synonyms": ["a", "a"]}), 422, "synonyms[1]"),
+    ] {
+        let refused = app.as_bearer(&admin, "POST", "/api/v1/metrics", Some(&body)).await;
+        assert_eq!(refused.status, status, "{body}: {}", text(&refused));
+        let problem = refused.json();
+        let named = problem["field"].as_str().or(problem["errors"][0]["field"].as_str());
+        assert_eq!(named, Some(field), "{problem}");
+    }
+    let growth = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/metrics",
+            Some(&json!({"code": "growth", "name": "增速", "unit_of_measure": "%", "aggregation": "none"})),
+        )
+        .await;
+    assert_eq!(growth.status, 201, "{}", text(&growth));
+
+    // Not a coordinator's to change.
+    app.user("figures-viewer", Role::Viewer, None).await;
+    let viewer = app.bearer("figures-viewer").await;
+    let refused = app
+        .as_bearer(
+            &viewer,
+            "POST",
+            "/api/v1/metrics",
+            Some(&json!({"code": "x_y", "name": "x", "unit_of_measure": "个"})),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", text(&refused));
+
+    // 实际到位资金 in 亿元: every stored figure follows (5000万元 = 0.5亿元).
+    let metrics = get(&app, &admin, "/api/v1/metrics?limit=200").await;
+    let funds = metrics["items"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["code"] == "investment_funds")
+        .expect("investment_funds")
+        .clone();
+    let path = format!("/api/v1/metrics/{}", funds["id"].as_str().expect("an id"));
+    let version = format!("\"{}\"", funds["version"]);
+    let patch = |body: Value, version: String| {
+        let app = &app;
+        let admin = admin.clone();
+        let path = path.clone();
+        async move {
+            app.request(
+                "PATCH",
+                &path,
+                Some(&body),
+                &[("authorization", admin.as_str()), ("if-match", version.as_str())],
+            )
+            .await
+        }
+    };
+    let refused = patch(json!({"unit_of_measure": "个"}), version.clone()).await;
+    assert_eq!(refused.status, 409, "{}", text(&refused));
+    assert_eq!(refused.json()["errors"][0]["field"], "unit_of_measure", "{}", text(&refused));
+    let changed = patch(json!({"unit_of_measure": "亿元"}), version).await;
+    assert_eq!(changed.status, 200, "{}", text(&changed));
+    assert_eq!(changed.json()["version"], 2);
+    let stats = get(&app, &admin, "/api/v1/statistics?year=2025&scope=all").await;
+    // 5000万元 + 230亿元 = 0.5 + 230 亿元.
+    assert_eq!(
+        metric(&stats, "investment_funds"),
+        (2, "230.5".into(), "0".into(), "亿元".into())
+    );
+    let task = task_with(&app, &admin, "实际到位资金5000万元").await;
+    let funds_target = task["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["metric"] == "investment_funds")
+        .expect("the funds target")
+        .clone();
+    assert_eq!((funds_target["value"].clone(), funds_target["unit"].clone()), (json!("5000"), json!("万元")));
+    assert_eq!(funds_target["normalized"], "0.5");
+
+    let audit = get(&app, &admin, "/api/v1/audit?entity=metric").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(3), "{audit}");
+
+    // GraphQL names the same rules.
+    let answer = app
+        .graphql(
+            Some(&admin),
+            r#"mutation { createMetric(input: {code: "acres", name: "面积", unitOfMeasure: "万亩"}) { code unitOfMeasure aggregation synonyms } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["createMetric"],
+        json!({"code": "acres", "unitOfMeasure": "万亩", "aggregation": "SUM", "synonyms": []}),
+        "{answer}"
+    );
+}

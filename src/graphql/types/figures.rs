@@ -12,7 +12,7 @@ use super::plan::TaskNode;
 use super::reference::{PairingNode, UnitNode, load_unit};
 use crate::domain::calendar::{CalendarPage, LateReport, LateUnit, Obligation, ObligationCounts};
 use crate::domain::progress::{TargetProgress, TaskProgress};
-use crate::domain::statistics::{MetricTotal, OverdueTask, PairingStatistics, Statistics, TaskCounts};
+use crate::domain::statistics::{MetricTotal, OverdueTask, PairingStatistics, Series, Statistics, TaskCounts};
 use crate::domain::values::{Amount, ReportPeriod};
 use crate::graphql::context::loader;
 use crate::graphql::ids::global_id;
@@ -209,6 +209,43 @@ impl StatisticsObject {
     async fn overdue(&self) -> Vec<OverdueTaskObject> {
         self.0.overdue.iter().cloned().map(OverdueTaskObject).collect()
     }
+}
+
+/// A metric's approved actual, month by month, for a chart.
+pub struct SeriesObject(pub Series);
+
+/// A metric's approved actual, month by month, for a chart.
+#[Object(name = "StatisticsSeries")]
+impl SeriesObject {
+    /// The metric's code.
+    async fn metric(&self) -> &str {
+        &self.0.metric
+    }
+    /// The metric's unit, which every point is in.
+    async fn unit(&self) -> &str {
+        &self.0.unit
+    }
+    /// Twelve points, January to December.
+    async fn points(&self) -> Vec<SeriesPointObject> {
+        self.0
+            .points
+            .iter()
+            .map(|p| SeriesPointObject {
+                month: p.month.clone(),
+                actual: p.actual,
+            })
+            .collect()
+    }
+}
+
+/// The cumulative approved actual at the end of one month.
+#[derive(SimpleObject)]
+#[graphql(name = "SeriesPoint")]
+pub struct SeriesPointObject {
+    /// `2025-01`
+    pub month: String,
+    /// The latest approved year-to-date actuals by then, summed, in the metric's unit.
+    pub actual: Normalized,
 }
 
 /// How far a target has got: its approved year-to-date actual against the

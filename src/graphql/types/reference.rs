@@ -414,9 +414,17 @@ impl MetricNode {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// Unit of measure (计量单位): 万元, 人次, 个 …
+    /// Unit of measure (计量单位), one of the catalogue of units: 万元, 人次, 个 …
     async fn unit_of_measure(&self) -> &str {
         &self.0.unit_of_measure
+    }
+    /// SUM: targets and actuals add up; NONE: percentages and growth rates, never added up.
+    async fn aggregation(&self) -> crate::graphql::scalars::Aggregation {
+        self.0.aggregation.into()
+    }
+    /// The words that name it in a task's text, for the target extractor (the longest found wins).
+    async fn synonyms(&self) -> &[String] {
+        &self.0.synonyms
     }
     /// What it counts.
     async fn description(&self) -> Option<&str> {
