@@ -47,6 +47,10 @@ pub fn group_phrase(text: &str) -> Option<GroupPhrase> {
         {
             return phrase("有关乡镇人民政府", &[UnitKind::Town, UnitKind::Township]);
         }
+        "各街道" | "各街道办事处" | "相关街道" | "有关街道" | "相关街道办事处" | "有关街道办事处" =>
+        {
+            return phrase("相关街道", &[UnitKind::Street]);
+        }
         "各工业园区" | "各园区" => return phrase("各工业园区", &[UnitKind::IndustrialPark]),
         "相关工业园区" | "有关工业园区" | "相关园区" | "有关园区" => {
             return phrase("相关工业园区", &[UnitKind::IndustrialPark]);
@@ -72,7 +76,8 @@ pub fn group_phrase(text: &str) -> Option<GroupPhrase> {
 /// (白涛工业园区 / （白涛新材料科技城））; "X等区级相关部门单位" is the unit X
 /// and the group.
 pub fn split(cell: &str) -> Vec<CellName> {
-    let mut pieces: Vec<String> = Vec::new();
+    // Each piece, and whether it ends its line.
+    let mut pieces: Vec<(String, bool)> = Vec::new();
     for line in cell.split(['\n', '\r']) {
         let line = line.trim();
         if line.is_empty() {
@@ -80,14 +85,17 @@ pub fn split(cell: &str) -> Vec<CellName> {
         }
         if (line.starts_with('（') || line.starts_with('(')) && !pieces.is_empty() {
             if let Some(last) = pieces.last_mut() {
-                last.push_str(line);
+                last.0.push_str(line);
             }
             continue;
         }
-        for piece in split_outside_parens(line) {
-            pieces.push(piece);
+        let split = split_outside_parens(line);
+        let count = split.len();
+        for (i, piece) in split.into_iter().enumerate() {
+            pieces.push((piece, i + 1 == count));
         }
     }
+    let pieces = join_wrapped(pieces);
     let mut names = Vec::new();
     for piece in pieces {
         if let Some(group) = group_phrase(&piece) {
@@ -105,6 +113,42 @@ pub fn split(cell: &str) -> Vec<CellName> {
         names.push(unit_name(&piece));
     }
     names
+}
+
+/// The last characters of a unit's name (委, 局, 办公室, 中心, 街道, 镇 …):
+/// a line that ends otherwise was wrapped for width.
+const NAME_ENDINGS: &[char] = &[
+    '委', '局', '办', '室', '心', '道', '镇', '乡', '司', '区', '团', '部', '院', '所', '队', '会', '站', '处', '馆',
+    '社', '行', '厂', '校', '府', '厅', '署', '台', '组', '城', '园', '）', ')',
+];
+
+fn ends_like_a_name(text: &str) -> bool {
+    text.ends_with(NAME_ENDINGS)
+}
+
+/// Joins a name the document wrapped across lines (凤来新城指 / 挥部办公室):
+/// a line's last piece that does not end as a name does, and with the next
+/// line's first piece does.
+fn join_wrapped(pieces: Vec<(String, bool)>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(pieces.len());
+    let mut wrapped = false;
+    for (piece, ends_line) in pieces {
+        if wrapped
+            && let Some(last) = out.last_mut()
+            && ends_like_a_name(&format!("{last}{piece}"))
+        {
+            last.push_str(&piece);
+            wrapped = false;
+            continue;
+        }
+        let names_a_group = group_phrase(&piece).is_some()
+            || piece
+                .split_once('等')
+                .is_some_and(|(_, group)| group_phrase(group).is_some());
+        wrapped = ends_line && !ends_like_a_name(&piece) && !names_a_group;
+        out.push(piece);
+    }
+    out
 }
 
 /// Splits on separators that are not inside parentheses.
@@ -225,6 +269,37 @@ mod tests {
             name: name.into(),
             second: second.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn a_name_wrapped_across_lines_is_joined() {
+        let names = split("凤来新城指\n挥部办公室\n区商务委");
+        assert_eq!(
+            names,
+            [
+                CellName::Unit {
+                    name: "凤来新城指挥部办公室".into(),
+                    second: None
+                },
+                CellName::Unit {
+                    name: "区商务委".into(),
+                    second: None
+                },
+            ]
+        );
+        // Two whole names on two lines stay two.
+        assert_eq!(split("区商务委\n区文旅委").len(), 2);
+    }
+
+    #[test]
+    fn streets_are_a_group() {
+        for written in ["有关街道办事处", "相关街道", "各街道办事处"] {
+            assert!(
+                matches!(&split(written)[0], CellName::Group(g) if g.canonical == "相关街道" && g.kinds == vec![UnitKind::Street]),
+                "{written}"
+            );
+        }
+        assert!(matches!(&split("相关镇街")[0], CellName::Group(g) if g.canonical == "相关镇街"));
     }
 
     #[test]

@@ -304,9 +304,7 @@ pub fn extract(text: &str, catalogue: &[MetricWords]) -> Vec<Extracted> {
         let source = &text[clause_start..clause_end];
         let comparator = if value_max.is_some() {
             Comparator::Range
-        } else if approximate {
-            Comparator::About
-        } else if ABOUT_AFTER.iter().any(|w| after_unit.starts_with(w)) {
+        } else if approximate || ABOUT_AFTER.iter().any(|w| after_unit.starts_with(w)) {
             Comparator::About
         } else if AT_LEAST_AFTER.iter().any(|w| after_unit.starts_with(w)) {
             Comparator::AtLeast

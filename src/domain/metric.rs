@@ -301,10 +301,10 @@ async fn validate<C: ConnectionTrait>(conn: &C, metric: &NewMetric, id: Option<U
         let length = word.trim().chars().count();
         v.check(
             (1..=20).contains(&length),
-            &format!("synonyms[{i}]"),
+            format!("synonyms[{i}]"),
             "1 to 20 characters",
         );
-        v.check(seen.insert(word.trim()), &format!("synonyms[{i}]"), "given twice");
+        v.check(seen.insert(word.trim()), format!("synonyms[{i}]"), "given twice");
     }
     v.finish()?;
     let taken = metrics::Entity::find()

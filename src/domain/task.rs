@@ -567,7 +567,7 @@ async fn validate_targets<C: ConnectionTrait>(
             (Comparator::Qualitative, Some(_)) => v.add(format!("{field}.value"), "a qualitative target has no value"),
             (Comparator::Qualitative, None) => v.check(
                 t.unit.chars().count() <= 20,
-                &format!("{field}.unit"),
+                format!("{field}.unit"),
                 "must be at most 20 characters",
             ),
             (_, None) => v.add(

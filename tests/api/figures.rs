@@ -405,8 +405,14 @@ async fn a_series_has_twelve_points_of_the_latest_approved_figures() {
             json!({}),
         )
         .await;
-    assert_eq!(answer["data"]["statisticsSeries"]["points"][2], json!({"month": "2025-03", "actual": "1000"}));
-    assert_eq!(answer["data"]["statisticsSeries"]["points"][11], json!({"month": "2025-12", "actual": "1800"}));
+    assert_eq!(
+        answer["data"]["statisticsSeries"]["points"][2],
+        json!({"month": "2025-03", "actual": "1000"})
+    );
+    assert_eq!(
+        answer["data"]["statisticsSeries"]["points"][11],
+        json!({"month": "2025-12", "actual": "1800"})
+    );
 
     for (query, field) in [
         ("year=2025", "metric"),
@@ -442,11 +448,31 @@ async fn administrators_keep_the_metric_catalogue() {
     assert_eq!(made["version"], 1);
 
     for (body, status, field) in [
-        (json!({"code": "weight", "name": "重量", "unit_of_measure": "斤"}), 422, "unit_of_measure"),
-        (json!({"code": "growth", "name": "增速", "unit_of_measure": "%"}), 422, "aggregation"),
-        (json!({"code": "Bad Code", "name": "x", "unit_of_measure": "个"}), 422, "code"),
-        (json!({"code": "villages_paired", "name": "again", "unit_of_measure": "个"}), 409, "code"),
-        (json!({"code": "dup_words", "name": "x", "unit_of_measure": "个", "synonyms": ["a", "a"]}), 422, "synonyms[1]"),
+        (
+            json!({"code": "weight", "name": "重量", "unit_of_measure": "斤"}),
+            422,
+            "unit_of_measure",
+        ),
+        (
+            json!({"code": "growth", "name": "增速", "unit_of_measure": "%"}),
+            422,
+            "aggregation",
+        ),
+        (
+            json!({"code": "Bad Code", "name": "x", "unit_of_measure": "个"}),
+            422,
+            "code",
+        ),
+        (
+            json!({"code": "villages_paired", "name": "again", "unit_of_measure": "个"}),
+            409,
+            "code",
+        ),
+        (
+            json!({"code": "dup_words", "name": "x", "unit_of_measure": "个", "synonyms": ["a", "a"]}),
+            422,
+            "synonyms[1]",
+        ),
     ] {
         let refused = app.as_bearer(&admin, "POST", "/api/v1/metrics", Some(&body)).await;
         assert_eq!(refused.status, status, "{body}: {}", text(&refused));
@@ -504,7 +530,12 @@ async fn administrators_keep_the_metric_catalogue() {
     };
     let refused = patch(json!({"unit_of_measure": "个"}), version.clone()).await;
     assert_eq!(refused.status, 409, "{}", text(&refused));
-    assert_eq!(refused.json()["errors"][0]["field"], "unit_of_measure", "{}", text(&refused));
+    assert_eq!(
+        refused.json()["errors"][0]["field"],
+        "unit_of_measure",
+        "{}",
+        text(&refused)
+    );
     let changed = patch(json!({"unit_of_measure": "亿元"}), version).await;
     assert_eq!(changed.status, 200, "{}", text(&changed));
     assert_eq!(changed.json()["version"], 2);
@@ -522,7 +553,10 @@ async fn administrators_keep_the_metric_catalogue() {
         .find(|t| t["metric"] == "investment_funds")
         .expect("the funds target")
         .clone();
-    assert_eq!((funds_target["value"].clone(), funds_target["unit"].clone()), (json!("5000"), json!("万元")));
+    assert_eq!(
+        (funds_target["value"].clone(), funds_target["unit"].clone()),
+        (json!("5000"), json!("万元"))
+    );
     assert_eq!(funds_target["normalized"], "0.5");
 
     let audit = get(&app, &admin, "/api/v1/audit?entity=metric").await;
