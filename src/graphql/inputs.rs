@@ -98,12 +98,17 @@ impl CreateMetricInput {
 /// Changes to a metric: the fields given are replaced.
 #[derive(InputObject, Serialize)]
 pub struct UpdateMetricInput {
+    /// Stable, unique: lower-case letters, digits and `_`.
     pub code: Option<String>,
+    /// The term the documents use.
     pub name: Option<String>,
     /// Of the same dimension while targets use the metric (万元 to 亿元: every stored figure is converted).
     pub unit_of_measure: Option<String>,
+    /// SUM or NONE (required for %).
     pub aggregation: Option<Aggregation>,
+    /// The words that name it in a task's text (replaces the list).
     pub synonyms: Option<Vec<String>>,
+    /// What it counts.
     pub description: Option<String>,
 }
 
