@@ -124,6 +124,78 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
         .ok_or_else(|| DomainError::not_found("metric", id))
 }
 
+/// Fills in the reported actuals' values in their metric's unit where they
+/// are missing: of every target, or only of `only`. Returns how many.
+async fn normalize_values<C: ConnectionTrait>(conn: &C, only: Option<&[Uuid]>) -> DomainResult<u64> {
+    use entity::{report_values, targets};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    let of_metrics = sea_orm::sea_query::Query::select()
+        .column(targets::Column::Id)
+        .from(targets::Entity)
+        .and_where(targets::Column::MetricId.is_not_null())
+        .and_where(targets::Column::ValueE4.is_not_null())
+        .to_owned();
+    let mut pending = report_values::Entity::find()
+        .filter(report_values::Column::NormalizedE8.is_null())
+        .filter(report_values::Column::TargetId.in_subquery(of_metrics));
+    if let Some(ids) = only {
+        pending = pending.filter(report_values::Column::TargetId.is_in(ids.iter().copied()));
+    }
+    let values = pending.all(conn).await?;
+    let mut changed = 0;
+    let mut target_ids: Vec<Uuid> = values.iter().map(|v| v.target_id).collect();
+    target_ids.sort_unstable();
+    target_ids.dedup();
+    let mut of_values = std::collections::HashMap::new();
+    for chunk in target_ids.chunks(500) {
+        for target in targets::Entity::find()
+            .filter(targets::Column::Id.is_in(chunk.iter().copied()))
+            .filter(targets::Column::MetricId.is_not_null())
+            .all(conn)
+            .await?
+        {
+            of_values.insert(target.id, target);
+        }
+    }
+    let catalogue = by_ids(conn, of_values.values().filter_map(|t| t.metric_id)).await?;
+    for value in values {
+        let Some(target) = of_values.get(&value.target_id) else {
+            continue;
+        };
+        let Some(metric) = target.metric_id.and_then(|id| catalogue.get(&id)) else {
+            continue;
+        };
+        let unit = value
+            .unit_of_measure
+            .clone()
+            .unwrap_or_else(|| target.unit_of_measure.clone());
+        if let Ok(n) = normalize(metric, Amount::from_scaled(value.actual_e4), &unit) {
+            let mut row = value.into_active_model();
+            row.normalized_e8 = Set(Some(n.to_scaled()));
+            row.update(conn).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Converts the reported actuals of these targets again, after a target's
+/// metric, unit or value changed.
+pub(crate) async fn renormalize_values<C: ConnectionTrait>(conn: &C, target_ids: &[Uuid]) -> DomainResult<()> {
+    use entity::report_values;
+    use sea_orm::sea_query::Expr;
+    if target_ids.is_empty() {
+        return Ok(());
+    }
+    report_values::Entity::update_many()
+        .col_expr(report_values::Column::NormalizedE8, Expr::value(Option::<i64>::None))
+        .filter(report_values::Column::TargetId.is_in(target_ids.iter().copied()))
+        .exec(conn)
+        .await?;
+    normalize_values(conn, Some(target_ids)).await?;
+    Ok(())
+}
+
 /// A figure written in `unit`, in the unit of `metric`: a problem for
 /// `field` when the catalogue does not know the unit or it measures
 /// something else.
@@ -161,7 +233,7 @@ pub(crate) async fn by_ids<C: ConnectionTrait>(
 /// figure of it (2家 counted in 对). Runs at every start and does nothing
 /// once everything is filled in; returns how many rows it changed.
 pub async fn normalize_stored<C: ConnectionTrait>(conn: &C) -> DomainResult<u64> {
-    use entity::{report_values, targets};
+    use entity::targets;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
     let pending = targets::Entity::find()
         .filter(targets::Column::MetricId.is_not_null())
@@ -190,50 +262,7 @@ pub async fn normalize_stored<C: ConnectionTrait>(conn: &C) -> DomainResult<u64>
         row.update(conn).await?;
         changed += 1;
     }
-    let of_metrics = sea_orm::sea_query::Query::select()
-        .column(targets::Column::Id)
-        .from(targets::Entity)
-        .and_where(targets::Column::MetricId.is_not_null())
-        .and_where(targets::Column::ValueE4.is_not_null())
-        .to_owned();
-    let values = report_values::Entity::find()
-        .filter(report_values::Column::NormalizedE8.is_null())
-        .filter(report_values::Column::TargetId.in_subquery(of_metrics))
-        .all(conn)
-        .await?;
-    let mut target_ids: Vec<Uuid> = values.iter().map(|v| v.target_id).collect();
-    target_ids.sort_unstable();
-    target_ids.dedup();
-    let mut of_values = std::collections::HashMap::new();
-    for chunk in target_ids.chunks(500) {
-        for target in targets::Entity::find()
-            .filter(targets::Column::Id.is_in(chunk.iter().copied()))
-            .filter(targets::Column::MetricId.is_not_null())
-            .all(conn)
-            .await?
-        {
-            of_values.insert(target.id, target);
-        }
-    }
-    let catalogue = by_ids(conn, of_values.values().filter_map(|t| t.metric_id)).await?;
-    for value in values {
-        let Some(target) = of_values.get(&value.target_id) else {
-            continue;
-        };
-        let Some(metric) = target.metric_id.and_then(|id| catalogue.get(&id)) else {
-            continue;
-        };
-        let unit = value
-            .unit_of_measure
-            .clone()
-            .unwrap_or_else(|| target.unit_of_measure.clone());
-        if let Ok(n) = normalize(metric, Amount::from_scaled(value.actual_e4), &unit) {
-            let mut row = value.into_active_model();
-            row.normalized_e8 = Set(Some(n.to_scaled()));
-            row.update(conn).await?;
-            changed += 1;
-        }
-    }
+    changed += normalize_values(conn, None).await?;
     Ok(changed)
 }
 

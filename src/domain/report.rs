@@ -32,7 +32,9 @@ pub struct ReportValue {
     pub target_id: Uuid,
     /// As written.
     pub actual: Amount,
-    /// The unit it was written in; none: its target's.
+    /// The unit it was written in: the one given, or its target's at the
+    /// time (kept, so that the figure stays what it was if the target's
+    /// unit changes later).
     pub unit: Option<String>,
     /// The actual in its target's metric's unit; none without a metric.
     pub normalized: Option<Normalized>,
@@ -175,15 +177,19 @@ fn validate_text(v: &mut Validator, text: &str) {
     );
 }
 
+/// A value as it is stored: its unit (the one given, or its target's) and
+/// the figure in its metric's unit.
+type CheckedValue = (String, Option<Normalized>);
+
 /// Checks that every value names a target of the task, once, in a unit
 /// that converts to its target's metric's (or, without a metric, to the
-/// target's own); gives each value in the metric's unit.
+/// target's own); gives each value's unit and figure in the metric's unit.
 async fn validate_values<C: ConnectionTrait>(
     conn: &C,
     v: &mut Validator,
     task_id: Uuid,
     values: &[ValueInput],
-) -> DomainResult<Vec<Option<Normalized>>> {
+) -> DomainResult<Vec<CheckedValue>> {
     let targets: HashMap<Uuid, targets::Model> = targets::Entity::find()
         .filter(targets::Column::TaskId.eq(task_id))
         .all(conn)
@@ -196,6 +202,7 @@ async fn validate_values<C: ConnectionTrait>(
     let mut normalized = Vec::with_capacity(values.len());
     for (i, value) in values.iter().enumerate() {
         let mut figure = None;
+        let mut written_in = value.unit.as_deref().map(str::trim).unwrap_or_default().to_owned();
         match targets.get(&value.target_id) {
             None => v.add(
                 format!("values[{i}].target_id"),
@@ -206,6 +213,7 @@ async fn validate_values<C: ConnectionTrait>(
             }
             Some(target) => {
                 let unit = value.unit.as_deref().unwrap_or(&target.unit_of_measure);
+                written_in = unit.trim().to_owned();
                 let field = if value.unit.is_some() {
                     format!("values[{i}].unit")
                 } else {
@@ -231,7 +239,7 @@ async fn validate_values<C: ConnectionTrait>(
         if value.actual.to_scaled().is_err() {
             v.add(format!("values[{i}].actual"), "too large");
         }
-        normalized.push(figure);
+        normalized.push((written_in, figure));
     }
     Ok(normalized)
 }
@@ -240,13 +248,13 @@ async fn write_values(
     txn: &DatabaseTransaction,
     report_id: Uuid,
     values: &[ValueInput],
-    normalized: &[Option<Normalized>],
+    checked: &[CheckedValue],
 ) -> DomainResult<()> {
     report_values::Entity::delete_many()
         .filter(report_values::Column::ReportId.eq(report_id))
         .exec(txn)
         .await?;
-    for (value, figure) in values.iter().zip(normalized) {
+    for (value, (unit, figure)) in values.iter().zip(checked) {
         report_values::ActiveModel {
             id: Set(Uuid::new_v4()),
             report_id: Set(report_id),
@@ -255,7 +263,7 @@ async fn write_values(
                 .actual
                 .to_scaled()
                 .map_err(|e| DomainError::invalid("values", e.to_string()))?),
-            unit_of_measure: Set(value.unit.as_deref().map(str::trim).map(str::to_owned)),
+            unit_of_measure: Set(Some(unit.clone()).filter(|u| !u.is_empty())),
             normalized_e8: Set(figure.map(Normalized::to_scaled)),
         }
         .insert(txn)

@@ -924,6 +924,10 @@ pub async fn update(
     }
     if let (Some(inputs), Some(metric_ids)) = (&changes.targets, &metric_ids) {
         write_targets(&txn, caller.now(), id, inputs, metric_ids).await?;
+        // A kept target may have changed metric or unit: its reported
+        // actuals follow.
+        let kept: Vec<Uuid> = inputs.iter().filter_map(|t| t.id).collect();
+        super::metric::renormalize_values(&txn, &kept).await?;
     }
     let after = task_view(&txn, caller, model).await?;
     audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;

@@ -204,6 +204,58 @@ async fn half_years_and_as_of_look_back() {
     let on = get(&app, &admin, "/api/v1/statistics?year=2025&as_of=2025-07-10").await;
     assert_eq!(metric(&on, "investment_funds").2, "1800");
 
+    // The target rewritten in 亿元 (0.5亿元): the figures stay what they were.
+    let current = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tasks/{}", task["id"].as_str().expect("an id")),
+    )
+    .await;
+    let targets: Vec<Value> = current["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| {
+            let mut body = json!({
+                "id": t["id"], "metric": t["metric"], "comparator": t["comparator"],
+                "value": t["value"], "unit": t["unit"], "source_text": t["source_text"],
+            });
+            if t["metric"] == "investment_funds" {
+                body["value"] = json!("0.5");
+                body["unit"] = json!("亿元");
+            }
+            body
+        })
+        .collect();
+    let version = format!("\"{}\"", current["version"]);
+    let patched = app
+        .request(
+            "PATCH",
+            &format!("/api/v1/tasks/{}", current["id"].as_str().expect("an id")),
+            Some(&json!({"targets": targets})),
+            &[("authorization", admin.as_str()), ("if-match", version.as_str())],
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", text(&patched));
+    let on = get(&app, &admin, "/api/v1/statistics?year=2025&as_of=2025-07-10").await;
+    assert_eq!(
+        metric(&on, "investment_funds"),
+        (1, "5000".into(), "1800".into(), "万元".into())
+    );
+    let report = get(
+        &app,
+        &admin,
+        &format!("/api/v1/reports/{}", report["id"].as_str().expect("an id")),
+    )
+    .await;
+    assert_eq!(
+        (
+            report["values"][0]["actual"].clone(),
+            report["values"][0]["unit"].clone()
+        ),
+        (json!("0.18"), json!("亿元"))
+    );
+
     // GraphQL answers the same.
     let answer = app
         .graphql(

@@ -1634,8 +1634,8 @@ async fn a_supporting_units_user_makes_a_draft_report() {
     assert_eq!(report["text"], "已协助引进项目1个，实际到位资金1200.5万元。");
     assert_eq!(
         report["values"],
-        json!([{"target_id": target, "actual": "1200.5", "unit": null, "normalized": "1200.5"}]),
-        "written in the target's 万元, which is its metric's unit"
+        json!([{"target_id": target, "actual": "1200.5", "unit": "万元", "normalized": "1200.5"}]),
+        "written in the target's 万元 (kept with the value), which is its metric's unit"
     );
     assert!(report["submitted_by"].is_null() && report["submitted_at"].is_null());
     assert!(report["reviewed_by"].is_null() && report["return_reason"].is_null());
