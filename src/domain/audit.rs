@@ -57,6 +57,14 @@ fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
                     new.insert(key.clone(), new_value.clone());
                 }
             }
+            // The version a change produced names it (an ETag, an event).
+            if !new.is_empty()
+                && let (Some(was), Some(is)) = (b.get("version"), a.get("version"))
+                && was != is
+            {
+                old.insert("version".into(), was.clone());
+                new.insert("version".into(), is.clone());
+            }
             (Value::Object(old), Value::Object(new))
         }
         _ => (before.clone(), after.clone()),
@@ -214,12 +222,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_changed_fields_are_kept() {
-        let before = json!({"name": "渝中区", "code": "500103", "version": 1});
-        let after = json!({"name": "渝中区", "code": "500104", "version": 2});
+    fn only_changed_fields_are_kept_with_the_version_they_made() {
+        let before = json!({"name": "渝中区", "code": "500103", "version": 1, "updated_at": "a"});
+        let after = json!({"name": "渝中区", "code": "500104", "version": 2, "updated_at": "b"});
         let (old, new) = changed_fields(&before, &after);
-        assert_eq!(old, json!({"code": "500103"}));
-        assert_eq!(new, json!({"code": "500104"}));
+        assert_eq!(old, json!({"code": "500103", "version": 1}));
+        assert_eq!(new, json!({"code": "500104", "version": 2}));
+        // Nothing but the version: nothing changed.
+        let touched = json!({"name": "渝中区", "code": "500103", "version": 2});
+        assert_eq!(changed_fields(&before, &touched), (json!({}), json!({})));
     }
 }
 

@@ -34,8 +34,14 @@ const LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 /// What changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
-    /// A report was submitted, approved or returned.
-    ReportStatus(Uuid),
+    /// A report was submitted, approved or returned: which, and the
+    /// version it produced.
+    ReportStatus {
+        id: Uuid,
+        transition: ReportTransitionKind,
+        version: i32,
+        at: DateTime<Utc>,
+    },
     /// A task's status was set.
     TaskStatus(Uuid),
 }
@@ -44,10 +50,63 @@ impl Change {
     fn of(entry: &AuditEntry) -> Option<Change> {
         let id = entry.entity_id?;
         match (entry.entity.as_str(), entry.action.as_str()) {
-            ("report", "submit" | "approve" | "return") => Some(Change::ReportStatus(id)),
+            ("report", action @ ("submit" | "approve" | "return")) => Some(Change::ReportStatus {
+                id,
+                transition: match action {
+                    "submit" => ReportTransitionKind::Submitted,
+                    "approve" => ReportTransitionKind::Approved,
+                    _ => ReportTransitionKind::Returned,
+                },
+                version: entry.changes["after"]["version"]
+                    .as_i64()
+                    .and_then(|v| i32::try_from(v).ok())
+                    .unwrap_or_default(),
+                at: entry.occurred_at,
+            }),
             ("task", "update") if entry.changes["after"].get("status").is_some() => Some(Change::TaskStatus(id)),
             _ => None,
         }
+    }
+}
+
+/// The step of a report's review workflow an event reports.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum ReportTransitionKind {
+    /// 报送: submitted for review.
+    Submitted,
+    /// 审核通过: approved, and frozen.
+    Approved,
+    /// 退回: returned to its unit with a reason.
+    Returned,
+}
+
+/// One step of a report's review workflow, as it happened: a submit and an
+/// approve seen late are two events, not two copies of the approved report.
+pub struct ReportTransitionEvent {
+    transition: ReportTransitionKind,
+    version: i32,
+    at: DateTime<Utc>,
+    report: crate::domain::report::Report,
+}
+
+/// One step of a report's review workflow, as it happened.
+#[async_graphql::Object(name = "ReportTransition")]
+impl ReportTransitionEvent {
+    /// SUBMITTED, APPROVED or RETURNED.
+    async fn transition(&self) -> ReportTransitionKind {
+        self.transition
+    }
+    /// The report's version this step produced (its ETag then).
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    /// When it happened.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.at
+    }
+    /// The report as it is now (later steps may have followed).
+    async fn report(&self) -> ReportNode {
+        ReportNode(self.report.clone())
     }
 }
 
@@ -178,6 +237,27 @@ async fn tail(feed: Arc<FeedInner>) {
     }
 }
 
+/// The report as `who` may see it, when it is on the task or plan watched.
+async fn watched_report(
+    conn: &DatabaseConnection,
+    who: &Caller,
+    id: Uuid,
+    task_id: Option<Uuid>,
+    plan_id: Option<Uuid>,
+) -> Option<crate::domain::report::Report> {
+    let seen = report::get(conn, who, id).await.ok()?;
+    if task_id.is_some_and(|t| t != seen.task_id) {
+        return None;
+    }
+    if let Some(plan) = plan_id {
+        let of_task = task::get(conn, who, seen.task_id).await.ok()?;
+        if of_task.plan_id != plan {
+            return None;
+        }
+    }
+    Some(seen)
+}
+
 /// The next change that `accept` turns into an item, skipping the rest.
 fn changes<T, F, Fut>(receiver: broadcast::Receiver<Change>, accept: F) -> impl Stream<Item = T>
 where
@@ -225,18 +305,45 @@ impl SubscriptionRoot {
         Ok(changes(feed.subscribe(), move |change| {
             let (who, conn) = (who.clone(), conn.clone());
             async move {
-                let Change::ReportStatus(id) = change else { return None };
-                let seen = report::get(&conn, &who, id).await.ok()?;
-                if task_id.is_some_and(|t| t != seen.task_id) {
+                let Change::ReportStatus { id, .. } = change else {
                     return None;
-                }
-                if let Some(plan) = plan_id {
-                    let of_task = task::get(&conn, &who, seen.task_id).await.ok()?;
-                    if of_task.plan_id != plan {
-                        return None;
-                    }
-                }
-                Some(ReportNode(seen))
+                };
+                watched_report(&conn, &who, id, task_id, plan_id).await.map(ReportNode)
+            }
+        }))
+    }
+
+    /// Each step of a report's review workflow (报送, 审核通过, 退回) as it happened: which step, the version it produced, and the report as it is now.
+    async fn report_transitioned(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only reports on this task (重点任务).")] task_id: Option<ID>,
+        #[graphql(desc = "Only reports on the tasks of this plan (任务清单).")] plan_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ReportTransitionEvent> + use<>> {
+        let who = caller(ctx)?.clone();
+        let conn = db(ctx).clone();
+        let task_id = uuid_opt("taskId", "Task", task_id.as_ref())?;
+        let plan_id = uuid_opt("planId", "Plan", plan_id.as_ref())?;
+        let feed = ctx.data::<ChangeFeed>()?;
+        Ok(changes(feed.subscribe(), move |change| {
+            let (who, conn) = (who.clone(), conn.clone());
+            async move {
+                let Change::ReportStatus {
+                    id,
+                    transition,
+                    version,
+                    at,
+                } = change
+                else {
+                    return None;
+                };
+                let report = watched_report(&conn, &who, id, task_id, plan_id).await?;
+                Some(ReportTransitionEvent {
+                    transition,
+                    version,
+                    at,
+                    report,
+                })
             }
         }))
     }

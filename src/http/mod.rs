@@ -107,7 +107,14 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
             axum::http::header::IF_NONE_MATCH,
             HeaderName::from_static("idempotency-key"),
         ])
-        .expose_headers([axum::http::header::ETAG, REQUEST_ID])
+        // What a portal's script must read: the version, the request id,
+        // a replayed create, and how long to wait after a 429 or 503.
+        .expose_headers([
+            axum::http::header::ETAG,
+            REQUEST_ID,
+            HeaderName::from_static("idempotent-replayed"),
+            axum::http::header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(3600))
 }
 

@@ -229,3 +229,51 @@ async fn a_rest_write_reaches_subscribers_with_the_poll_off() {
     assert_eq!(payload(&heard, "reportStatusChanged")["status"], "SUBMITTED");
     eprintln!("a REST submit reached its subscriber {took:?} after it was sent");
 }
+
+/// A submit and an approve in quick succession are two events, each naming
+/// its step and the version it produced, even when both are read after the
+/// approve.
+#[tokio::test]
+async fn each_step_of_the_review_is_an_event_of_its_own() {
+    let app = TestApp::spawn().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let t1 = seed::task(&app.db, &p, 1, &[]).await.id;
+    let r1 = draft(&app.db, t1, p.recipient_unit_2, false).await;
+    app.user("wx-jxw", Role::UnitUser, Some(p.recipient_unit)).await;
+    app.user("wx-swj", Role::UnitUser, Some(p.recipient_unit_2)).await;
+    let lead = app.bearer("wx-jxw").await;
+    let supporting = app.bearer("wx-swj").await;
+    let mut socket = Subscriber::connect(app.addr, &lead).await;
+    socket
+        .subscribe(
+            "steps",
+            "subscription { reportTransitioned { transition version report { uuid status } } }",
+            json!({}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (bearer, step) in [(&supporting, "submit"), (&lead, "approve")] {
+        let moved = app
+            .request(
+                "POST",
+                &format!("/api/v1/reports/{r1}/{step}"),
+                None,
+                &[("authorization", bearer)],
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{step}: {}", String::from_utf8_lossy(&moved.body));
+    }
+    let first = payload(&socket.next(WAIT).await, "reportTransitioned");
+    let second = payload(&socket.next(WAIT).await, "reportTransitioned");
+    assert_eq!(
+        (first["transition"].clone(), first["version"].clone()),
+        (json!("SUBMITTED"), json!(2)),
+        "{first}"
+    );
+    assert_eq!(
+        (second["transition"].clone(), second["version"].clone()),
+        (json!("APPROVED"), json!(3)),
+        "{second}"
+    );
+    assert_eq!(first["report"]["uuid"], json!(r1));
+}

@@ -326,6 +326,15 @@ async fn cors_allows_the_configured_origins_only_and_never_a_wildcard() {
         )
         .await;
     assert_eq!(simple.header("access-control-allow-origin"), Some(portal));
+    // A portal's script may read the version, the request id, a replayed
+    // create and how long to wait.
+    let exposed = simple
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for header in ["etag", "x-request-id", "idempotent-replayed", "retry-after"] {
+        assert!(exposed.contains(header), "{header} in {exposed}");
+    }
     let foreign = app
         .request(
             "GET",

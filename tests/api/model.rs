@@ -584,6 +584,13 @@ async fn every_change_is_in_the_audit_log() {
     )
     .await;
     let changes: serde_json::Value = serde_json::from_str(&changes[0]).expect("JSON changes");
-    assert_eq!(changes["before"], serde_json::json!({"status": "not_started"}));
-    assert_eq!(changes["after"], serde_json::json!({"status": "completed"}));
+    assert_eq!(
+        changes["before"],
+        serde_json::json!({"status": "not_started", "version": 1})
+    );
+    assert_eq!(
+        changes["after"],
+        serde_json::json!({"status": "completed", "version": 2}),
+        "what changed, and the version it made"
+    );
 }
