@@ -164,20 +164,9 @@ async fn counted_tasks<C: ConnectionTrait>(
         plan_cond = plan_cond.add(plans::Column::Year.eq(year));
     }
     if let Some(region) = filter.region_id {
-        let of_region = Query::select()
-            .column(pairings::Column::Id)
-            .from(pairings::Entity)
-            .cond_where(
-                Condition::any()
-                    .add(pairings::Column::HelperRegionId.eq(region))
-                    .add(pairings::Column::RecipientRegionId.eq(region)),
-            )
-            .to_owned();
-        plan_cond = plan_cond.add(
-            Condition::any()
-                .add(plans::Column::RegionId.eq(region))
-                .add(plans::Column::PairingId.in_subquery(of_region)),
-        );
+        // The same plans a region's lists show: its own, and those of the
+        // pairings it helps (also as a co-helper) or is helped in.
+        plan_cond = plan_cond.add(authz::plans_of_region(region));
     }
     if let Some(id) = filter.pairing_id {
         plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));

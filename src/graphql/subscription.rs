@@ -237,6 +237,27 @@ async fn tail(feed: Arc<FeedInner>) {
     }
 }
 
+/// What a subscription watches, for whom.
+struct Watch {
+    who: Caller,
+    conn: DatabaseConnection,
+    task_id: Option<Uuid>,
+    plan_id: Option<Uuid>,
+    receiver: broadcast::Receiver<Change>,
+}
+
+impl Watch {
+    fn of(ctx: &Context<'_>, task_id: Option<ID>, plan_id: Option<ID>) -> Result<Watch> {
+        Ok(Watch {
+            who: caller(ctx)?.clone(),
+            conn: db(ctx).clone(),
+            task_id: uuid_opt("taskId", "Task", task_id.as_ref())?,
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            receiver: ctx.data::<ChangeFeed>()?.subscribe(),
+        })
+    }
+}
+
 /// The report as `who` may see it, when it is on the task or plan watched.
 async fn watched_report(
     conn: &DatabaseConnection,
@@ -297,12 +318,14 @@ impl SubscriptionRoot {
         #[graphql(desc = "Only reports on this task (重点任务).")] task_id: Option<ID>,
         #[graphql(desc = "Only reports on the tasks of this plan (任务清单).")] plan_id: Option<ID>,
     ) -> Result<impl Stream<Item = ReportNode> + use<>> {
-        let who = caller(ctx)?.clone();
-        let conn = db(ctx).clone();
-        let task_id = uuid_opt("taskId", "Task", task_id.as_ref())?;
-        let plan_id = uuid_opt("planId", "Plan", plan_id.as_ref())?;
-        let feed = ctx.data::<ChangeFeed>()?;
-        Ok(changes(feed.subscribe(), move |change| {
+        let Watch {
+            who,
+            conn,
+            task_id,
+            plan_id,
+            receiver,
+        } = Watch::of(ctx, task_id, plan_id)?;
+        Ok(changes(receiver, move |change| {
             let (who, conn) = (who.clone(), conn.clone());
             async move {
                 let Change::ReportStatus { id, .. } = change else {
@@ -320,12 +343,14 @@ impl SubscriptionRoot {
         #[graphql(desc = "Only reports on this task (重点任务).")] task_id: Option<ID>,
         #[graphql(desc = "Only reports on the tasks of this plan (任务清单).")] plan_id: Option<ID>,
     ) -> Result<impl Stream<Item = ReportTransitionEvent> + use<>> {
-        let who = caller(ctx)?.clone();
-        let conn = db(ctx).clone();
-        let task_id = uuid_opt("taskId", "Task", task_id.as_ref())?;
-        let plan_id = uuid_opt("planId", "Plan", plan_id.as_ref())?;
-        let feed = ctx.data::<ChangeFeed>()?;
-        Ok(changes(feed.subscribe(), move |change| {
+        let Watch {
+            who,
+            conn,
+            task_id,
+            plan_id,
+            receiver,
+        } = Watch::of(ctx, task_id, plan_id)?;
+        Ok(changes(receiver, move |change| {
             let (who, conn) = (who.clone(), conn.clone());
             async move {
                 let Change::ReportStatus {
@@ -355,12 +380,14 @@ impl SubscriptionRoot {
         #[graphql(desc = "Only this task (重点任务).")] task_id: Option<ID>,
         #[graphql(desc = "Only the tasks of this plan (任务清单).")] plan_id: Option<ID>,
     ) -> Result<impl Stream<Item = TaskNode> + use<>> {
-        let who = caller(ctx)?.clone();
-        let conn = db(ctx).clone();
-        let task_id = uuid_opt("taskId", "Task", task_id.as_ref())?;
-        let plan_id = uuid_opt("planId", "Plan", plan_id.as_ref())?;
-        let feed = ctx.data::<ChangeFeed>()?;
-        Ok(changes(feed.subscribe(), move |change| {
+        let Watch {
+            who,
+            conn,
+            task_id,
+            plan_id,
+            receiver,
+        } = Watch::of(ctx, task_id, plan_id)?;
+        Ok(changes(receiver, move |change| {
             let (who, conn) = (who.clone(), conn.clone());
             async move {
                 let Change::TaskStatus(id) = change else { return None };

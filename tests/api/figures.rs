@@ -118,6 +118,34 @@ fn urlencoding(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// Issues the plan unless it is issued already.
+async fn issued(app: &TestApp, admin: &str, plan: &str) {
+    let current = get(app, admin, &format!("/api/v1/plans/{plan}")).await;
+    if current["status"] == "draft" {
+        let version = format!("\"{}\"", current["version"]);
+        let issued = app
+            .request(
+                "POST",
+                &format!("/api/v1/plans/{plan}/issue"),
+                None,
+                &[("authorization", admin), ("if-match", version.as_str())],
+            )
+            .await;
+        assert_eq!(issued.status, 200, "issue: {}", text(&issued));
+    }
+}
+
+/// The target of `task` that counts towards `code`.
+fn target_of(task: &Value, code: &str) -> Value {
+    task["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["metric"] == code)
+        .unwrap_or_else(|| panic!("no {code} target in {task}"))
+        .clone()
+}
+
 /// Writes, submits and approves the lead unit's consolidated report.
 async fn approved_report(app: &TestApp, admin: &str, task: &Value, period: &str, values: Value) -> Value {
     let lead = task["assignments"]
@@ -154,26 +182,8 @@ async fn half_years_and_as_of_look_back() {
     let (app, admin) = demo_on("2025-07-10").await;
     let task = task_with(&app, &admin, "实际到位资金5000万元").await;
     let plan = task["plan_id"].as_str().expect("a plan").to_owned();
-    let current = get(&app, &admin, &format!("/api/v1/plans/{plan}")).await;
-    if current["status"] == "draft" {
-        let version = format!("\"{}\"", current["version"]);
-        let issued = app
-            .request(
-                "POST",
-                &format!("/api/v1/plans/{plan}/issue"),
-                None,
-                &[("authorization", admin.as_str()), ("if-match", version.as_str())],
-            )
-            .await;
-        assert_eq!(issued.status, 200, "issue: {}", text(&issued));
-    }
-    let funds = task["targets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .find(|t| t["metric"] == "investment_funds")
-        .expect("the funds target")
-        .clone();
+    issued(&app, &admin, &plan).await;
+    let funds = target_of(&task, "investment_funds");
     assert_eq!(funds["unit"], "万元");
     assert_eq!(funds["normalized"], "5000");
     let target = funds["id"].as_str().expect("an id");
@@ -283,13 +293,9 @@ async fn a_unit_of_another_dimension_is_422_naming_the_field() {
         .as_str()
         .expect("a lead unit")
         .to_owned();
-    let target = task["targets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .find(|t| t["metric"] == "investment_funds")
-        .and_then(|t| t["id"].as_str())
-        .expect("the funds target")
+    let target = target_of(&task, "investment_funds")["id"]
+        .as_str()
+        .expect("an id")
         .to_owned();
 
     // A report value in persons against a target of money.
@@ -392,26 +398,10 @@ async fn a_series_has_twelve_points_of_the_latest_approved_figures() {
     let (app, admin) = demo_on("2025-10-10").await;
     let task = task_with(&app, &admin, "实际到位资金5000万元").await;
     let plan = task["plan_id"].as_str().expect("a plan").to_owned();
-    let current = get(&app, &admin, &format!("/api/v1/plans/{plan}")).await;
-    if current["status"] == "draft" {
-        let version = format!("\"{}\"", current["version"]);
-        let issued = app
-            .request(
-                "POST",
-                &format!("/api/v1/plans/{plan}/issue"),
-                None,
-                &[("authorization", admin.as_str()), ("if-match", version.as_str())],
-            )
-            .await;
-        assert_eq!(issued.status, 200, "issue: {}", text(&issued));
-    }
-    let target = task["targets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .find(|t| t["metric"] == "investment_funds")
-        .and_then(|t| t["id"].as_str())
-        .expect("the funds target")
+    issued(&app, &admin, &plan).await;
+    let target = target_of(&task, "investment_funds")["id"]
+        .as_str()
+        .expect("an id")
         .to_owned();
     // 1000万元 by the end of March, 0.18亿元 = 1800万元 by the end of June.
     approved_report(
@@ -598,13 +588,7 @@ async fn administrators_keep_the_metric_catalogue() {
         (2, "230.5".into(), "0".into(), "亿元".into())
     );
     let task = task_with(&app, &admin, "实际到位资金5000万元").await;
-    let funds_target = task["targets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .find(|t| t["metric"] == "investment_funds")
-        .expect("the funds target")
-        .clone();
+    let funds_target = target_of(&task, "investment_funds");
     assert_eq!(
         (funds_target["value"].clone(), funds_target["unit"].clone()),
         (json!("5000"), json!("万元"))
