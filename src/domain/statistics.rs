@@ -17,7 +17,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::units::Normalized;
-use super::values::{Cluster, ReportPeriod, StatisticsScope, TaskStatus, china_offset};
+use super::values::{Aggregation, Cluster, ReportPeriod, StatisticsScope, TaskStatus, china_offset};
 use super::{Caller, DomainError, DomainResult, authz};
 
 /// How many overdue tasks the answer lists unless asked for another number.
@@ -373,8 +373,8 @@ fn latest_reports_sql(backend: sea_orm::DatabaseBackend, cutoff: &Cutoff) -> Str
     )
 }
 
-/// Target and approved actual sums per metric that aggregates by `sum`, in
-/// the metric's unit, grouped by pairing.
+/// Target and approved actual sums per metric, in the metric's unit,
+/// grouped by pairing (the caller keeps those that aggregate by `sum`).
 async fn sums<C: ConnectionTrait>(
     conn: &C,
     counted: &SelectStatement,
@@ -385,15 +385,18 @@ async fn sums<C: ConnectionTrait>(
     // The metric filter is applied to the grouped rows: as a WHERE clause it
     // led both planners to re-run the latest-report window per row (20–40×
     // slower on the generated city, see BENCHMARKS.md).
+    // Which metrics add up is decided from the catalogue afterwards: a join
+    // to `metrics` here led PostgreSQL, before it had statistics on a
+    // freshly loaded city, into nested loops that ran for minutes.
     let targets_sql = "SELECT p.pairing_id, g.metric_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(g.normalized_e8) AS BIGINT) \
          FROM targets g JOIN tasks t ON t.id = g.task_id JOIN plans p ON p.id = t.plan_id \
-         JOIN metrics m ON m.id = g.metric_id AND m.aggregation = 'sum' \
-         WHERE g.normalized_e8 IS NOT NULL AND g.task_id IN ({tasks}) GROUP BY p.pairing_id, g.metric_id";
+         WHERE g.metric_id IS NOT NULL AND g.normalized_e8 IS NOT NULL AND g.task_id IN ({tasks}) \
+         GROUP BY p.pairing_id, g.metric_id";
     let actuals_sql = format!(
         "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.normalized_e8) AS BIGINT) \
          FROM report_values v JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id \
-         JOIN plans p ON p.id = t.plan_id JOIN metrics m ON m.id = g.metric_id AND m.aggregation = 'sum' \
-         WHERE v.normalized_e8 IS NOT NULL AND v.report_id IN ({latest}) \
+         JOIN plans p ON p.id = t.plan_id \
+         WHERE g.metric_id IS NOT NULL AND v.normalized_e8 IS NOT NULL AND v.report_id IN ({latest}) \
          GROUP BY p.pairing_id, g.metric_id",
         latest = latest_reports_sql(backend, cutoff),
     );
@@ -506,7 +509,7 @@ pub async fn compute<C: ConnectionTrait>(
     };
     let metric_totals = |rows: Vec<&MetricRow>| -> DomainResult<Vec<MetricTotal>> {
         let mut out = Vec::new();
-        for m in &catalogue {
+        for m in catalogue.iter().filter(|m| m.aggregation == Aggregation::Sum.as_str()) {
             let mine: Vec<_> = rows.iter().filter(|r| r.1 == m.id).collect();
             if mine.is_empty() {
                 continue;
@@ -645,7 +648,7 @@ pub async fn series<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: Stati
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::invalid("metric", format!("no metric has code `{code}`")))?;
-    if metric.aggregation != super::values::Aggregation::Sum.as_str() {
+    if metric.aggregation != Aggregation::Sum.as_str() {
         return Err(DomainError::invalid(
             "metric",
             format!("`{code}` does not add up (a share or a rate): it has no series"),
