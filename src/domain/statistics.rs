@@ -97,7 +97,8 @@ pub struct DistinctCounts {
     pub helper_regions: u64,
     /// Helped regions (受帮扶方) of those pairings.
     pub recipient_regions: u64,
-    /// Units with an approved report counted in the figures.
+    /// Units with an approved report on the counted tasks (a lead unit's
+    /// or a supporting unit's), by the `period` or `as_of` when given.
     pub reporting_units: u64,
 }
 
@@ -435,7 +436,6 @@ async fn distinct<C: ConnectionTrait>(
     counted: &SelectStatement,
     cutoff: &Cutoff,
 ) -> DomainResult<DistinctCounts> {
-    let backend = conn.get_database_backend();
     let sql = "SELECT CAST(COUNT(DISTINCT h.id) AS BIGINT), CAST(COUNT(DISTINCT h.helper_region_id) AS BIGINT), \
          CAST(COUNT(DISTINCT h.recipient_region_id) AS BIGINT) \
          FROM pairings h WHERE h.id IN (SELECT p.pairing_id FROM plans p JOIN tasks t ON t.plan_id = p.id WHERE t.id IN ({tasks}))";
@@ -449,7 +449,6 @@ async fn distinct<C: ConnectionTrait>(
         "SELECT CAST(COUNT(DISTINCT r.unit_id) AS BIGINT) FROM reports r WHERE r.status = 'approved'{limits} AND r.task_id IN ({{tasks}})",
         limits = cutoff.report_conditions(),
     );
-    let _ = backend;
     if let Some(row) = query(conn, &units_sql, counted).await?.first() {
         out.reporting_units = u64::try_from(get_i64(row, 0)?).unwrap_or(0);
     }

@@ -88,7 +88,7 @@ pub struct DistinctCountsObject {
     pub helper_regions: u64,
     /// Helped regions (受帮扶方) of those pairings.
     pub recipient_regions: u64,
-    /// Units with an approved report counted in the figures.
+    /// Units with an approved report on the counted tasks (a lead unit's or a supporting unit's), by the `period` or `asOf` when given.
     pub reporting_units: u64,
 }
 
