@@ -612,3 +612,30 @@ async fn administrators_keep_the_metric_catalogue() {
         "{answer}"
     );
 }
+
+/// Statistics' bad input names its field.
+#[tokio::test]
+async fn bad_statistics_filters_are_422_naming_the_field() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    for (query, field) in [
+        ("overdue_limit=0", "overdue_limit"),
+        ("overdue_limit=201", "overdue_limit"),
+        ("year=2024&period=2025-H1", "period"),
+        ("period=2025-H3", "period"),
+        ("scope=everything", "scope"),
+        ("as_of=2025-13-01", "as_of"),
+        ("metric=no_such_metric", "metric"),
+    ] {
+        let refused = app
+            .as_bearer(&admin, "GET", &format!("/api/v1/statistics?{query}"), None)
+            .await;
+        assert!(
+            refused.status == 400 || refused.status == 422,
+            "{query}: {}",
+            text(&refused)
+        );
+        let problem = refused.json();
+        let named = problem["errors"][0]["field"].as_str();
+        assert_eq!(named, Some(field), "{query}: {problem}");
+    }
+}
