@@ -148,6 +148,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     crate::domain::metric::normalize_stored(db)
         .await
         .map_err(|e| DbErr::Custom(format!("values in their metric's unit: {e}")))?;
+    crate::domain::leader::link_stored(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("tasks linked to their leaders: {e}")))?;
     Ok(())
 }
 

@@ -19,8 +19,10 @@ use uuid::Uuid;
 
 use crate::documents::reference;
 use crate::domain::Caller;
+use crate::domain::calendar::{Calendar, Reporting};
+use crate::domain::light::LightSettings;
 use crate::domain::values::{
-    AssignmentRole, Cluster, Comparator, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus, Side,
+    AssignmentRole, Cluster, Comparator, PairingStatus, PeriodKind, PlanKind, PlanStatus, RegionKind, ReportStatus, Side,
     TaskStatus, UnitKind, end_of_year, last_day_of_month,
 };
 
@@ -473,6 +475,9 @@ async fn write_plan(
         }
     }
 
+    // Each plan as a pairing's list is made by default.
+    let calendar = Calendar::default_for(PlanKind::Pairing);
+    let (reporting, lights) = (Reporting::default(), LightSettings::default());
     let txn = db.begin().await?;
     plans::Entity::insert(plans::ActiveModel {
         id: Set(plan_id),
@@ -485,11 +490,15 @@ async fn write_plan(
         issuers: Set(serde_json::json!([])),
         status: Set(PlanStatus::Issued.as_str().into()),
         default_deadline: Set(end_of_year(year)),
-        monthly_due_day: Set(Some(5)),
-        half_yearly_due_day: Set(None),
-        quarterly_due_day: Set(Some(10)),
-        yearly_due: Set("11-20".into()),
-        summary_due: Set("12-20".into()),
+        monthly_due_day: Set(calendar.monthly_due_day),
+        half_yearly_due_day: Set(calendar.half_yearly_due_day),
+        quarterly_due_day: Set(calendar.quarterly_due_day),
+        yearly_due: Set(calendar.yearly_due.clone()),
+        summary_due: Set(calendar.summary_due.clone()),
+        reporting_supporting: Set(reporting.supporting.as_str().into()),
+        reporting_groups: Set(reporting.groups.as_str().into()),
+        light_due_days: Set(lights.due_soon_days),
+        light_lag_points: Set(lights.lag_points),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),

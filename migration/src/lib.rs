@@ -17,6 +17,7 @@ mod m20261122_000010_plan_calendar;
 mod m20261201_000011_rate_limits;
 mod m20261202_000012_client_trust;
 mod m20261202_000013_figures;
+mod m20261202_000014_supervision;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_rate_limits::Migration),
             Box::new(m20261202_000012_client_trust::Migration),
             Box::new(m20261202_000013_figures::Migration),
+            Box::new(m20261202_000014_supervision::Migration),
         ]
     }
 }

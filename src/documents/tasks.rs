@@ -319,6 +319,8 @@ async fn run<C: Store>(
             issuers,
             default_deadline: None,
             calendar: None,
+            reporting: None,
+            lights: None,
         },
     )
     .await?;

@@ -1,14 +1,17 @@
-//! The reporting calendar (报送日历): when each unit's reports on a task are
-//! due by its plan's rhythm — monthly scheduling (月调度), the quarterly
-//! bulletin (季通报), the yearly evaluation (年评估考核) — and, for any unit
-//! and day, which are open, submitted, submitted late, or late.
+//! The reporting calendar (报送日历): when each report on a task is due by
+//! its plan's rhythm — monthly scheduling (月调度), the quarterly bulletin
+//! (季通报), the half-year review, the yearly evaluation (年评估考核) — who
+//! owes it by the plan's [`Reporting`] rule, and, for any unit and day,
+//! which are open, submitted, submitted late, or late.
 //!
-//! Every unit assigned to a task of an issued (or closed) plan owes a report
-//! for each period of the plan's rhythm: the lead unit its consolidated
-//! report, each supporting unit its own; a group assigned to a task makes
-//! each of its units owe one. A period counts once it has begun; a completed
-//! task owes nothing for periods that begin after it was completed, a
-//! cancelled one nothing at all.
+//! Every task of an issued (or closed) plan owes its lead units'
+//! consolidated report for each period of the plan's rhythm; a lead group
+//! owes one, filed by any member (or, with `groups: none`, each member its
+//! own). Supporting units owe nothing unless the rule asks them to report
+//! to the lead unit or to the office. A period counts once it has begun; a
+//! completed task owes nothing for periods that begin after it was
+//! completed, a cancelled one nothing at all. The rule says what is owed; a
+//! report for any valid period is still accepted.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,7 +24,8 @@ use uuid::Uuid;
 
 use super::error::Validator;
 use super::values::{
-    AssignmentRole, ObligationStatus, PeriodKind, PlanStatus, ReportPeriod, ReportStatus, TaskStatus, china_day,
+    AssignmentRole, GroupReports, ObligationStatus, PeriodKind, PlanKind, PlanStatus, ReportPeriod, ReportStatus,
+    SupportingReports, TaskStatus, china_day,
 };
 use super::{Caller, DomainError, DomainResult, authz};
 
@@ -62,6 +66,62 @@ impl Default for Calendar {
             yearly_due: "11-20".into(),
             summary_due: "12-20".into(),
         }
+    }
+}
+
+impl Calendar {
+    /// What the documents ask of a plan of `kind`: a pairing's list reports
+    /// on the year by 11-20 and is summed up by 12-20 (南川区·武隆区 2021);
+    /// a region's own plan reports each quarter by the 10th and on the year.
+    pub fn default_for(kind: PlanKind) -> Calendar {
+        match kind {
+            PlanKind::Pairing => Calendar {
+                monthly_due_day: None,
+                quarterly_due_day: None,
+                ..Calendar::default()
+            },
+            PlanKind::Region => Calendar {
+                monthly_due_day: None,
+                ..Calendar::default()
+            },
+        }
+    }
+}
+
+/// Who owes a plan's reports (the calendar says which and when). The lead
+/// units' consolidated report is always owed; the summary is the
+/// coordinators' own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Reporting {
+    /// Whether supporting units (配合单位) owe reports: `none` (the lead
+    /// unit's consolidated report covers them), `to_lead` (each its own,
+    /// reviewed by the lead unit), `to_office` (each its own, reviewed by
+    /// the plan's coordinators).
+    pub supporting: SupportingReports,
+    /// How a group assigned to a task (各镇街) owes: `one_per_group` (one
+    /// report, filed by any member) or `none` (each member its own).
+    pub groups: GroupReports,
+}
+
+impl Default for SupportingReports {
+    fn default() -> SupportingReports {
+        SupportingReports::None
+    }
+}
+
+impl Default for GroupReports {
+    fn default() -> GroupReports {
+        GroupReports::OnePerGroup
+    }
+}
+
+impl Reporting {
+    pub(crate) fn from_stored(supporting: &str, groups: &str) -> DomainResult<Reporting> {
+        Ok(Reporting {
+            supporting: super::region::parse_stored(supporting)?,
+            groups: super::region::parse_stored(groups)?,
+        })
     }
 }
 
@@ -165,7 +225,8 @@ fn period_start(period: ReportPeriod) -> NaiveDate {
     period.start()
 }
 
-/// A report a unit owes on a task for a period.
+/// A report owed on a task for a period: by a unit, or by a group that
+/// owes one report filed by any member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Obligation {
     pub plan_id: Uuid,
@@ -173,7 +234,11 @@ pub struct Obligation {
     /// 部分; none when the plan has no sections.
     pub section: Option<String>,
     pub seq: i32,
-    pub unit_id: Uuid,
+    /// The unit that owes it; for a group's report, the member that filed
+    /// it (none until one has).
+    pub unit_id: Option<Uuid>,
+    /// The group that owes it as one (各镇街), when it is a group's.
+    pub group_id: Option<Uuid>,
     /// Lead units owe the consolidated report.
     pub role: AssignmentRole,
     pub period: ReportPeriod,
@@ -184,6 +249,9 @@ pub struct Obligation {
     /// The day (in China) it was last submitted.
     pub submitted_on: Option<NaiveDate>,
 }
+
+/// Plans whose tasks owe reports: issued, or closed with their record.
+const OWING: [PlanStatus; 2] = [PlanStatus::Issued, PlanStatus::Closed];
 
 /// What the calendar is narrowed to.
 #[derive(Clone, Debug, Default)]
@@ -233,10 +301,14 @@ pub struct CalendarPage {
     pub next_offset: Option<u64>,
 }
 
-/// A unit with reports past their due day.
+/// A unit (or a group that owes as one) with reports past their due day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LateUnit {
-    pub unit_id: Uuid,
+    /// The unit; none when the late reports are a group's.
+    pub unit_id: Option<Uuid>,
+    /// The group that owes them as one (各镇街), when it is a group.
+    pub group_id: Option<Uuid>,
+    /// The unit's or group's name.
     pub unit_name: String,
     pub region_id: Uuid,
     /// How many of its reports are late.
@@ -267,7 +339,7 @@ async fn scope<C: ConnectionTrait>(
 ) -> DomainResult<SelectStatement> {
     let mut plan_cond = Condition::all()
         .add(plans::Column::Year.is_in(years.iter().copied()))
-        .add(plans::Column::Status.is_in([PlanStatus::Issued.as_str(), PlanStatus::Closed.as_str()]));
+        .add(plans::Column::Status.is_in(OWING.map(PlanStatus::as_str)));
     if let Some(id) = filter.plan_id {
         plan_cond = plan_cond.add(plans::Column::Id.eq(id));
     }
@@ -336,30 +408,98 @@ async fn group_units<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Every report owed in scope as of `on`, in order, before `status` is applied.
-async fn owed<C: ConnectionTrait>(
+/// Who owes a report on a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Debtor {
+    Unit(Uuid),
+    /// A group owing one report, with its members (any of whom files it).
+    Group(Uuid, Vec<Uuid>),
+}
+
+/// Who owes on each task, by the rule of its plan: lead units and groups
+/// always, supporting ones when the rule asks; a unit that both leads and
+/// supports owes as the lead. Only those involving `unit` when one is given.
+async fn debtors<C: ConnectionTrait>(
     conn: &C,
-    caller: &Caller,
-    filter: &CalendarFilter,
+    in_scope: &SelectStatement,
+    rule_of_task: &HashMap<Uuid, Reporting>,
+    unit: Option<Uuid>,
+) -> DomainResult<HashMap<Uuid, Vec<(Debtor, AssignmentRole)>>> {
+    let assignments = task_assignments::Entity::find()
+        .filter(task_assignments::Column::TaskId.in_subquery(in_scope.clone()))
+        .all(conn)
+        .await?;
+    let groups: HashSet<Uuid> = assignments.iter().filter_map(|a| a.group_id).collect();
+    let members = group_units(conn, &groups).await?;
+    let mut out: HashMap<Uuid, Vec<(Debtor, AssignmentRole)>> = HashMap::new();
+    // Leads first, so that a unit or group that plays both owes as the lead.
+    let mut ordered: Vec<&task_assignments::Model> = assignments.iter().collect();
+    ordered.sort_by_key(|a| a.role != AssignmentRole::Lead.as_str());
+    for a in ordered {
+        let Some(rule) = rule_of_task.get(&a.task_id) else {
+            continue;
+        };
+        let role = if a.role == AssignmentRole::Lead.as_str() {
+            AssignmentRole::Lead
+        } else if rule.supporting == SupportingReports::None {
+            continue;
+        } else {
+            AssignmentRole::Supporting
+        };
+        let owing: Vec<Debtor> = match (a.unit_id, a.group_id) {
+            (Some(unit), _) => vec![Debtor::Unit(unit)],
+            (None, Some(group)) => {
+                let of_group = members.get(&group).cloned().unwrap_or_default();
+                match rule.groups {
+                    GroupReports::OnePerGroup => vec![Debtor::Group(group, of_group)],
+                    GroupReports::None => of_group.into_iter().map(Debtor::Unit).collect(),
+                }
+            }
+            (None, None) => vec![],
+        };
+        let entry = out.entry(a.task_id).or_default();
+        for debtor in owing {
+            let involved = match (&debtor, unit) {
+                (_, None) => true,
+                (Debtor::Unit(u), Some(wanted)) => *u == wanted,
+                (Debtor::Group(_, of_group), Some(wanted)) => of_group.contains(&wanted),
+            };
+            let known = entry.iter().any(|(d, _)| match (d, &debtor) {
+                (Debtor::Unit(a), Debtor::Unit(b)) => a == b,
+                (Debtor::Group(a, _), Debtor::Group(b, _)) => a == b,
+                _ => false,
+            });
+            if involved && !known {
+                entry.push((debtor, role));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every report owed on the tasks of `in_scope` (already visible to the
+/// caller) as of `on`, in order: of issued and closed plans, by each plan's
+/// calendar and rule, of `kind` and involving `unit` when given.
+pub(crate) async fn owed_on<C: ConnectionTrait>(
+    conn: &C,
+    in_scope: SelectStatement,
     on: NaiveDate,
+    kind: Option<PeriodKind>,
+    unit: Option<Uuid>,
 ) -> DomainResult<Vec<Obligation>> {
-    authz::require_reader(&caller.principal)?;
-    let years = match filter.year {
-        Some(year) => vec![year],
-        None => vec![on.year() - 1, on.year()],
-    };
-    let in_scope = scope(conn, caller, filter, &years).await?;
     let task_rows = tasks::Entity::find()
         .filter(tasks::Column::Id.in_subquery(in_scope.clone()))
+        .filter(tasks::Column::Status.ne(TaskStatus::Cancelled.as_str()))
         .all(conn)
         .await?;
     if task_rows.is_empty() {
         return Ok(Vec::new());
     }
     let plan_ids: HashSet<Uuid> = task_rows.iter().map(|t| t.plan_id).collect();
-    let mut periods: HashMap<Uuid, Vec<(ReportPeriod, NaiveDate)>> = HashMap::new();
+    let mut plans_owing: HashMap<Uuid, (Vec<(ReportPeriod, NaiveDate)>, Reporting)> = HashMap::new();
     for plan in plans::Entity::find()
         .filter(plans::Column::Id.is_in(plan_ids.iter().copied()))
+        .filter(plans::Column::Status.is_in(OWING.map(PlanStatus::as_str)))
         .all(conn)
         .await?
     {
@@ -370,42 +510,16 @@ async fn owed<C: ConnectionTrait>(
             &plan.yearly_due,
             &plan.summary_due,
         )?;
-        let mut owed = calendar.periods(plan.year);
-        owed.retain(|(period, _)| period_start(*period) <= on && filter.kind.is_none_or(|k| period.kind() == k));
-        periods.insert(plan.id, owed);
+        let mut periods = calendar.periods(plan.year);
+        periods.retain(|(period, _)| period_start(*period) <= on && kind.is_none_or(|k| period.kind() == k));
+        let rule = Reporting::from_stored(&plan.reporting_supporting, &plan.reporting_groups)?;
+        plans_owing.insert(plan.id, (periods, rule));
     }
-
-    let assignments = task_assignments::Entity::find()
-        .filter(task_assignments::Column::TaskId.in_subquery(in_scope.clone()))
-        .all(conn)
-        .await?;
-    let groups: HashSet<Uuid> = assignments.iter().filter_map(|a| a.group_id).collect();
-    let members = group_units(conn, &groups).await?;
-    // Each task's units with their role; lead wins when a unit plays both.
-    let mut roles: HashMap<Uuid, Vec<(Uuid, AssignmentRole)>> = HashMap::new();
-    for a in &assignments {
-        let role = if a.role == AssignmentRole::Lead.as_str() {
-            AssignmentRole::Lead
-        } else {
-            AssignmentRole::Supporting
-        };
-        let units: Vec<Uuid> = match (a.unit_id, a.group_id) {
-            (Some(unit), _) => vec![unit],
-            (None, Some(group)) => members.get(&group).cloned().unwrap_or_default(),
-            (None, None) => vec![],
-        };
-        let entry = roles.entry(a.task_id).or_default();
-        for unit in units {
-            if filter.unit_id.is_some_and(|wanted| wanted != unit) {
-                continue;
-            }
-            match entry.iter_mut().find(|(u, _)| *u == unit) {
-                Some(existing) if role == AssignmentRole::Lead => existing.1 = role,
-                Some(_) => {}
-                None => entry.push((unit, role)),
-            }
-        }
-    }
+    let rule_of_task: HashMap<Uuid, Reporting> = task_rows
+        .iter()
+        .filter_map(|t| Some((t.id, plans_owing.get(&t.plan_id)?.1)))
+        .collect();
+    let debtors = debtors(conn, &in_scope, &rule_of_task, unit).await?;
 
     // Reports that count as submitted: submitted or approved, by the day looked from.
     let submitted: HashMap<(Uuid, Uuid, String), (Uuid, NaiveDate)> = reports::Entity::find()
@@ -431,18 +545,30 @@ async fn owed<C: ConnectionTrait>(
 
     let mut out = Vec::new();
     for t in &task_rows {
-        let (Some(units), Some(owed)) = (roles.get(&t.id), periods.get(&t.plan_id)) else {
+        let (Some(owing), Some((periods, _))) = (debtors.get(&t.id), plans_owing.get(&t.plan_id)) else {
             continue;
         };
-        for (period, due_on) in owed {
+        for (period, due_on) in periods {
             if t.completed_on.is_some_and(|done| period_start(*period) > done) {
                 continue;
             }
             let key_period = period.to_string();
-            for (unit_id, role) in units {
-                let report = submitted.get(&(t.id, *unit_id, key_period.clone()));
+            let filed = |unit: Uuid| {
+                submitted
+                    .get(&(t.id, unit, key_period.clone()))
+                    .map(|(id, day)| (unit, *id, *day))
+            };
+            for (debtor, role) in owing {
+                // A group's report is filed by whichever member was first.
+                let (group_id, report) = match debtor {
+                    Debtor::Unit(unit) => (None, filed(*unit)),
+                    Debtor::Group(group, of_group) => (
+                        Some(*group),
+                        of_group.iter().filter_map(|m| filed(*m)).min_by_key(|(_, _, day)| *day),
+                    ),
+                };
                 let status = match report {
-                    Some((_, day)) if day <= due_on => ObligationStatus::Submitted,
+                    Some((_, _, day)) if day <= *due_on => ObligationStatus::Submitted,
                     Some(_) => ObligationStatus::SubmittedLate,
                     None if *due_on < on => ObligationStatus::Late,
                     None => ObligationStatus::Open,
@@ -452,28 +578,49 @@ async fn owed<C: ConnectionTrait>(
                     task_id: t.id,
                     section: (!t.section.is_empty()).then(|| t.section.clone()),
                     seq: t.seq,
-                    unit_id: *unit_id,
+                    unit_id: match debtor {
+                        Debtor::Unit(unit) => Some(*unit),
+                        Debtor::Group(..) => report.map(|(unit, _, _)| unit),
+                    },
+                    group_id,
                     role: *role,
                     period: *period,
                     due_on: *due_on,
                     status,
-                    report_id: report.map(|(id, _)| *id),
-                    submitted_on: report.map(|(_, day)| *day),
+                    report_id: report.map(|(_, id, _)| id),
+                    submitted_on: report.map(|(_, _, day)| day),
                 });
             }
         }
     }
     out.sort_by(|a, b| {
-        (a.due_on, a.plan_id, &a.section, a.seq, a.unit_id, a.period.kind() as u8).cmp(&(
+        (a.due_on, a.plan_id, &a.section, a.seq, a.group_id, a.unit_id, a.period.kind() as u8).cmp(&(
             b.due_on,
             b.plan_id,
             &b.section,
             b.seq,
+            b.group_id,
             b.unit_id,
             b.period.kind() as u8,
         ))
     });
     Ok(out)
+}
+
+/// Every report owed in scope as of `on`, in order, before `status` is applied.
+async fn owed<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: &CalendarFilter,
+    on: NaiveDate,
+) -> DomainResult<Vec<Obligation>> {
+    authz::require_reader(&caller.principal)?;
+    let years = match filter.year {
+        Some(year) => vec![year],
+        None => vec![on.year() - 1, on.year()],
+    };
+    let in_scope = scope(conn, caller, filter, &years).await?;
+    owed_on(conn, in_scope, on, filter.kind, filter.unit_id).await
 }
 
 fn check_on(on: Option<NaiveDate>, today: NaiveDate) -> DomainResult<NaiveDate> {
@@ -531,25 +678,37 @@ pub async fn late_units<C: ConnectionTrait>(
 ) -> DomainResult<LateReport> {
     let on = check_on(filter.on, caller.today())?;
     let all = owed(conn, caller, &filter, on).await?;
-    let mut by_unit: HashMap<Uuid, Vec<Obligation>> = HashMap::new();
+    // A late report was never filed: a group's has no unit, only the group.
+    let mut by_unit: HashMap<(Option<Uuid>, Option<Uuid>), Vec<Obligation>> = HashMap::new();
     for o in all.into_iter().filter(|o| o.status == ObligationStatus::Late) {
-        by_unit.entry(o.unit_id).or_default().push(o);
+        by_unit.entry((o.group_id.is_none().then_some(o.unit_id).flatten(), o.group_id)).or_default().push(o);
     }
-    let names: HashMap<Uuid, units::Model> = units::Entity::find()
-        .filter(units::Column::Id.is_in(by_unit.keys().copied()))
+    let unit_ids = by_unit.keys().filter_map(|(unit, _)| *unit);
+    let group_ids = by_unit.keys().filter_map(|(_, group)| *group);
+    let mut names: HashMap<Uuid, (String, Uuid)> = units::Entity::find()
+        .filter(units::Column::Id.is_in(unit_ids))
         .all(conn)
         .await?
         .into_iter()
-        .map(|u| (u.id, u))
+        .map(|u| (u.id, (u.name, u.region_id)))
         .collect();
+    names.extend(
+        unit_groups::Entity::find()
+            .filter(unit_groups::Column::Id.is_in(group_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|g| (g.id, (g.name, g.region_id))),
+    );
     let mut late: Vec<LateUnit> = by_unit
         .into_iter()
-        .filter_map(|(unit_id, items)| {
-            let unit = names.get(&unit_id)?;
+        .filter_map(|((unit_id, group_id), items)| {
+            let (name, region_id) = names.get(&group_id.or(unit_id)?)?;
             Some(LateUnit {
                 unit_id,
-                unit_name: unit.name.clone(),
-                region_id: unit.region_id,
+                group_id,
+                unit_name: name.clone(),
+                region_id: *region_id,
                 late: items.len() as u64,
                 oldest_due_on: items.first()?.due_on,
                 items: items.into_iter().take(LATE_ITEMS).collect(),

@@ -9,6 +9,8 @@ pub mod client;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod leader;
+pub mod light;
 pub mod metric;
 pub mod page;
 pub mod pairing;

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::authz::{self, PlanAccess};
-use super::calendar::Calendar;
+use super::calendar::{Calendar, Reporting};
+use super::light::LightSettings;
 use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
@@ -47,6 +48,11 @@ pub struct Plan {
     pub default_deadline: NaiveDate,
     /// When its reports are due (月调度, 季通报, 年评估考核) and the year's summary.
     pub calendar: Calendar,
+    /// Who owes them: the lead units always, supporting units and groups
+    /// as this says.
+    pub reporting: Reporting,
+    /// When its tasks turn yellow.
+    pub lights: LightSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -79,6 +85,11 @@ impl Plan {
                 &m.yearly_due,
                 &m.summary_due,
             )?,
+            reporting: Reporting::from_stored(&m.reporting_supporting, &m.reporting_groups)?,
+            lights: LightSettings {
+                due_soon_days: m.light_due_days,
+                lag_points: m.light_lag_points,
+            },
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -104,8 +115,12 @@ pub struct NewPlan {
     pub issuers: Vec<String>,
     /// Defaults to the end of the year.
     pub default_deadline: Option<NaiveDate>,
-    /// Defaults to [`Calendar::default`].
+    /// Defaults to [`Calendar::default_for`] its kind.
     pub calendar: Option<Calendar>,
+    /// Defaults to [`Reporting::default`]: lead units only, one report per group.
+    pub reporting: Option<Reporting>,
+    /// Defaults to yellow 15 days before the deadline or 20 points behind.
+    pub lights: Option<LightSettings>,
 }
 
 /// The fields of a plan that can change after it is made.
@@ -118,6 +133,10 @@ pub struct PlanChanges {
     pub default_deadline: Option<NaiveDate>,
     /// The whole calendar, replaced.
     pub calendar: Option<Calendar>,
+    /// The whole rule, replaced.
+    pub reporting: Option<Reporting>,
+    /// Both thresholds, replaced.
+    pub lights: Option<LightSettings>,
 }
 
 fn validate_fields(v: &mut Validator, title: &str, doc_number: Option<&str>, issuers: &[String]) {
@@ -150,8 +169,15 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
     let txn = begin_write(db).await?;
     let mut v = Validator::new();
     validate_fields(&mut v, &input.title, input.doc_number.as_deref(), &input.issuers);
-    let calendar = input.calendar.clone().unwrap_or_default();
+    let kind = match input.owner {
+        PlanOwner::Pairing(_) => PlanKind::Pairing,
+        PlanOwner::Region(_) => PlanKind::Region,
+    };
+    let calendar = input.calendar.clone().unwrap_or_else(|| Calendar::default_for(kind));
     calendar.validate(&mut v);
+    let reporting = input.reporting.unwrap_or_default();
+    let lights = input.lights.unwrap_or_default();
+    lights.validate(&mut v);
     v.check(
         (1990..=2100).contains(&input.year),
         "year",
@@ -189,6 +215,10 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         half_yearly_due_day: Set(calendar.half_yearly_due_day),
         yearly_due: Set(calendar.yearly_due.clone()),
         summary_due: Set(calendar.summary_due.clone()),
+        reporting_supporting: Set(reporting.supporting.as_str().to_owned()),
+        reporting_groups: Set(reporting.groups.as_str().to_owned()),
+        light_due_days: Set(lights.due_soon_days),
+        light_lag_points: Set(lights.lag_points),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -209,6 +239,10 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         half_yearly_due_day: None,
         yearly_due: String::new(),
         summary_due: String::new(),
+        reporting_supporting: String::new(),
+        reporting_groups: String::new(),
+        light_due_days: 0,
+        light_lag_points: 0,
         created_at: at,
         updated_at: at,
         version: 1,
@@ -326,9 +360,12 @@ pub async fn update(
     let doc_number = changes.doc_number.unwrap_or_else(|| before.doc_number.clone());
     let issuers = changes.issuers.unwrap_or_else(|| before.issuers.clone());
     let calendar = changes.calendar.unwrap_or_else(|| before.calendar.clone());
+    let reporting = changes.reporting.unwrap_or(before.reporting);
+    let lights = changes.lights.unwrap_or(before.lights);
     let mut v = Validator::new();
     validate_fields(&mut v, &title, doc_number.as_deref(), &issuers);
     calendar.validate(&mut v);
+    lights.validate(&mut v);
     v.finish()?;
     let model = plans::Entity::update(plans::ActiveModel {
         id: ActiveValue::Unchanged(id),
@@ -342,6 +379,10 @@ pub async fn update(
         half_yearly_due_day: Set(calendar.half_yearly_due_day),
         yearly_due: Set(calendar.yearly_due),
         summary_due: Set(calendar.summary_due),
+        reporting_supporting: Set(reporting.supporting.as_str().to_owned()),
+        reporting_groups: Set(reporting.groups.as_str().to_owned()),
+        light_due_days: Set(lights.due_soon_days),
+        light_lag_points: Set(lights.lag_points),
         updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()

@@ -21,7 +21,7 @@ use super::metric;
 use super::region::parse_stored;
 use super::task;
 use super::units::{self, Normalized};
-use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus};
+use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus, SupportingReports};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "report";
@@ -497,9 +497,12 @@ pub async fn transition(
 ) -> DomainResult<Report> {
     let txn = begin_write(db).await?;
     let (current, plan, access) = load_visible(&txn, caller, id).await?;
+    let to_office = plan.reporting_supporting == SupportingReports::ToOffice.as_str();
     let allowed = match step {
         Transition::Submit => access.write_report_of(&caller.principal, current.unit_id),
-        Transition::Approve | Transition::Return { .. } => access.review(&caller.principal, current.consolidated),
+        Transition::Approve | Transition::Return { .. } => {
+            access.review(&caller.principal, current.consolidated, to_office)
+        }
     };
     if !allowed {
         return Err(match step {
@@ -509,6 +512,9 @@ pub async fn transition(
             _ if current.consolidated => {
                 DomainError::forbidden("only a coordinator of the plan reviews a consolidated report")
             }
+            _ if to_office => DomainError::forbidden(
+                "the plan's supporting units report to the office: only its coordinators review their reports",
+            ),
             _ => DomainError::forbidden("only the task's lead unit reviews its supporting units' reports"),
         });
     }

@@ -19,7 +19,10 @@ use super::error::Validator;
 use super::plan;
 use super::region::parse_stored;
 use super::units::Normalized;
-use super::values::{Amount, AssignmentRole, Comparator, PlanStatus, ReportStatus, Side, TaskStatus, is_overdue};
+use super::light::LightReason;
+use super::values::{
+    Amount, AssignmentRole, Comparator, Light, PlanStatus, ReportStatus, Side, TaskStatus, is_overdue,
+};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "task";
@@ -89,8 +92,14 @@ pub struct Task {
     /// The lead unit's declared progress in percent, for tasks without targets.
     pub declared_progress: Option<i32>,
     pub progress_note: Option<String>,
-    /// 牵头领导
+    /// 牵头领导, as the document names them.
     pub leaders: Vec<String>,
+    /// The leader records of `leaders`, in the same order.
+    pub leader_ids: Vec<Uuid>,
+    /// The task's traffic light (督查亮灯) today.
+    pub light: Light,
+    /// Why it is not green: each reason with a code and a message.
+    pub light_reasons: Vec<LightReason>,
     /// 备注
     pub notes: Option<String>,
     pub assignments: Vec<Assignment>,
@@ -285,6 +294,7 @@ pub async fn task_views<C: ConnectionTrait>(
     use sea_orm::{JoinType, QuerySelect};
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
     let today = caller.today();
+    let mut leader_ids = super::leader::ids_of_tasks(conn, &ids).await?;
     let mut assignments: HashMap<Uuid, Vec<AssignmentRow>> = HashMap::new();
     let mut target_rows: HashMap<Uuid, Vec<TargetRow>> = HashMap::new();
     if !ids.is_empty() {
@@ -322,7 +332,7 @@ pub async fn task_views<C: ConnectionTrait>(
             target_rows.entry(row.task_id).or_default().push(row);
         }
     }
-    models
+    let mut tasks: Vec<Task> = models
         .into_iter()
         .map(|m| {
             let status: TaskStatus = parse_stored(&m.status)?;
@@ -376,6 +386,9 @@ pub async fn task_views<C: ConnectionTrait>(
                 declared_progress: m.declared_progress,
                 progress_note: m.progress_note,
                 leaders,
+                leader_ids: leader_ids.remove(&m.id).unwrap_or_default(),
+                light: Light::Green,
+                light_reasons: Vec::new(),
                 notes: m.notes,
                 assignments,
                 targets,
@@ -384,7 +397,9 @@ pub async fn task_views<C: ConnectionTrait>(
                 version: m.version,
             })
         })
-        .collect()
+        .collect::<DomainResult<Vec<Task>>>()?;
+    super::light::judge_all(conn, today, &mut tasks).await?;
+    Ok(tasks)
 }
 
 pub(crate) async fn task_view<C: ConnectionTrait>(
@@ -805,6 +820,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     .await?;
     write_assignments(&txn, caller.now(), model.id, &input.assignments).await?;
     write_targets(&txn, caller.now(), model.id, &input.targets, &metric_ids).await?;
+    let leader_region = super::leader::region_of_plan(&txn, &plan).await?;
+    super::leader::link(&txn, at, model.id, leader_region, &input.leaders).await?;
     let task = task_view(&txn, caller, model).await?;
     audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &task)?).await?;
     Ok(task)
@@ -921,6 +938,10 @@ pub async fn update(
     .map_err(lost_update(ENTITY, id, expected_version))?;
     if let Some(assignments) = &changes.assignments {
         write_assignments(&txn, caller.now(), id, assignments).await?;
+    }
+    if let Some(names) = &changes.leaders {
+        let leader_region = super::leader::region_of_plan(&txn, &plan).await?;
+        super::leader::link(&txn, caller.now(), id, leader_region, names).await?;
     }
     if let (Some(inputs), Some(metric_ids)) = (&changes.targets, &metric_ids) {
         write_targets(&txn, caller.now(), id, inputs, metric_ids).await?;

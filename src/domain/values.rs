@@ -247,6 +247,32 @@ string_enum!(
 );
 
 string_enum!(
+    /// Whether, and to whom, a plan's supporting units report.
+    SupportingReports ("Whether supporting units (配合单位) owe reports: none (the default: the lead unit's consolidated report covers them), to_lead (each owes its own, reviewed by the lead unit), to_office (each owes its own, reviewed by the plan's coordinators).") {
+        None = "none",
+        ToLead = "to_lead",
+        ToOffice = "to_office",
+    }
+);
+
+string_enum!(
+    /// How a group assigned to a task owes its report.
+    GroupReports ("How a group assigned to a task (各镇街) owes: one_per_group (the default: one report, filed by any member), none (no consolidation: each member owes its own).") {
+        OnePerGroup = "one_per_group",
+        None = "none",
+    }
+);
+
+string_enum!(
+    /// A task's traffic light (督查亮灯), from best to worst.
+    Light ("A task's traffic light (督查亮灯): green (on track), yellow (deadline near, or progress behind the time elapsed), red (overdue, or a report owed is late).") {
+        Green = "green",
+        Yellow = "yellow",
+        Red = "red",
+    }
+);
+
+string_enum!(
     /// Role of a principal.
     Role ("Role of a principal: admin 管理员, coordinator 协调办公室, unit_user 单位用户, viewer 督查室 (reads everything), integration 对接平台.") {
         Admin = "admin",

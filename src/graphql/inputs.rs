@@ -4,13 +4,15 @@
 use async_graphql::{ID, InputObject, MaybeUndefined, Result};
 use chrono::NaiveDate;
 
-use crate::domain::calendar::Calendar;
+use crate::domain::calendar::{Calendar, Reporting};
+use crate::domain::light::LightSettings;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::error::DomainResultExt;
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
+    GroupReports, SupportingReports,
     Aggregation, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Role, Side, TaskStatus, UnitKind,
 };
 use crate::domain::event::{EventAmount, EventInput as DomainEventInput};
@@ -346,9 +348,14 @@ pub struct CreatePlanInput {
     pub issuers: Vec<String>,
     /// Defaults to the end of the year.
     pub default_deadline: Option<NaiveDate>,
-    /// When its reports are due; monthly by the 5th, quarterly by the 10th,
-    /// the year by 11-20 and the summary by 12-20 when omitted.
+    /// When its reports are due; when omitted, as the documents ask of its
+    /// kind: a pairing's list the year by 11-20 (and the summary by 12-20),
+    /// a region's own plan each quarter by the 10th and the year.
     pub calendar: Option<CalendarInput>,
+    /// Who owes the reports; lead units only, one report per group, when omitted.
+    pub reporting: Option<ReportingInput>,
+    /// When tasks turn yellow; 15 days or 20 points when omitted.
+    pub lights: Option<LightSettingsInput>,
 }
 
 impl CreatePlanInput {
@@ -370,6 +377,8 @@ impl CreatePlanInput {
             issuers: self.issuers.clone(),
             default_deadline: self.default_deadline,
             calendar: self.calendar.clone().map(CalendarInput::domain),
+            reporting: self.reporting.map(ReportingInput::domain),
+            lights: self.lights.map(LightSettingsInput::domain),
         })
     }
 }
@@ -389,6 +398,10 @@ pub struct UpdatePlanInput {
     pub default_deadline: Option<NaiveDate>,
     /// The whole reporting calendar, replaced.
     pub calendar: Option<CalendarInput>,
+    /// The whole reporting rule, replaced.
+    pub reporting: Option<ReportingInput>,
+    /// Both light thresholds, replaced.
+    pub lights: Option<LightSettingsInput>,
 }
 
 impl UpdatePlanInput {
@@ -400,6 +413,51 @@ impl UpdatePlanInput {
             issuers: self.issuers.clone(),
             default_deadline: self.default_deadline,
             calendar: self.calendar.clone().map(CalendarInput::domain),
+            reporting: self.reporting.map(ReportingInput::domain),
+            lights: self.lights.map(LightSettingsInput::domain),
+        }
+    }
+}
+
+/// Who owes a plan's reports: the lead units always; supporting units and
+/// groups as this says.
+#[derive(InputObject, Clone, Copy, Serialize)]
+pub struct ReportingInput {
+    /// Whether supporting units owe reports (NONE by default), to the lead
+    /// unit or to the office.
+    #[graphql(default_with = "SupportingReports::None")]
+    pub supporting: SupportingReports,
+    /// Whether a group owes one report (ONE_PER_GROUP by default) or each
+    /// member its own.
+    #[graphql(default_with = "GroupReports::OnePerGroup")]
+    pub groups: GroupReports,
+}
+
+impl ReportingInput {
+    pub fn domain(self) -> Reporting {
+        Reporting {
+            supporting: self.supporting.into(),
+            groups: self.groups.into(),
+        }
+    }
+}
+
+/// When a plan's tasks turn yellow.
+#[derive(InputObject, Clone, Copy, Serialize)]
+pub struct LightSettingsInput {
+    /// N: days before the deadline (0–366, 15 by default).
+    #[graphql(default = 15)]
+    pub due_soon_days: i32,
+    /// M: points of progress behind the time elapsed (0–100, 20 by default).
+    #[graphql(default = 20)]
+    pub lag_points: i32,
+}
+
+impl LightSettingsInput {
+    pub fn domain(self) -> LightSettings {
+        LightSettings {
+            due_soon_days: self.due_soon_days,
+            lag_points: self.lag_points,
         }
     }
 }

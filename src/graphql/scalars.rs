@@ -310,3 +310,37 @@ pub enum ProgressSource {
     /// Nothing to go by, or cancelled.
     None,
 }
+
+/// Whether, and to whom, a plan's supporting units report.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::SupportingReports")]
+pub enum SupportingReports {
+    /// The lead unit's consolidated report covers them (the default).
+    None,
+    /// Each owes its own, reviewed by the lead unit.
+    ToLead,
+    /// Each owes its own, reviewed by the plan's coordinators.
+    ToOffice,
+}
+
+/// How a group assigned to a task owes its report.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::GroupReports")]
+pub enum GroupReports {
+    /// One report for the group, filed by any member (the default).
+    OnePerGroup,
+    /// Each member owes its own.
+    None,
+}
+
+/// A task's traffic light (督查亮灯).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::Light")]
+pub enum Light {
+    /// On track.
+    Green,
+    /// Deadline near, or progress behind the time elapsed.
+    Yellow,
+    /// Overdue, or a report owed is late.
+    Red,
+}

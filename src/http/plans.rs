@@ -15,7 +15,8 @@ use super::problem::{ApiError, ApiResult};
 use super::{conditional, idempotent, with_etag};
 use crate::AppState;
 use crate::domain::DomainError;
-use crate::domain::calendar::Calendar;
+use crate::domain::calendar::{Calendar, Reporting};
+use crate::domain::light::LightSettings;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::plan::{self, NewPlan, Plan, PlanChanges, PlanFilter, PlanOwner, PlanTransition};
 use crate::domain::values::PlanStatus;
@@ -90,9 +91,15 @@ struct CreatePlan {
     issuers: Vec<String>,
     /// Defaults to the end of the year.
     default_deadline: Option<NaiveDate>,
-    /// When its reports are due; monthly by the 5th, quarterly by the 10th,
-    /// the year by 11-20 and the summary by 12-20 when omitted.
+    /// When its reports are due; when omitted, as the documents ask of its
+    /// kind: a pairing's list the year by 11-20 (and the summary by 12-20),
+    /// a region's own plan each quarter by the 10th and the year.
     calendar: Option<Calendar>,
+    /// Who owes the reports; lead units only, one report per group, when omitted.
+    reporting: Option<Reporting>,
+    /// When tasks turn yellow; 15 days before the deadline, or 20 points
+    /// behind the time elapsed, when omitted.
+    lights: Option<LightSettings>,
 }
 
 /// Create a plan (a draft) as a coordinator of its regions.
@@ -124,6 +131,8 @@ async fn create(
         issuers: body.issuers.clone(),
         default_deadline: body.default_deadline,
         calendar: body.calendar.clone(),
+        reporting: body.reporting,
+        lights: body.lights,
     };
     idempotent::create(&state, &caller, &headers, "POST /api/v1/plans", &body, async |txn| {
         plan::create(txn, &caller, input).await
@@ -157,6 +166,10 @@ struct PatchPlan {
     default_deadline: Option<NaiveDate>,
     /// The whole calendar, replaced.
     calendar: Option<Calendar>,
+    /// The whole rule, replaced (an absent field takes its default).
+    reporting: Option<Reporting>,
+    /// Both thresholds, replaced (an absent one takes its default).
+    lights: Option<LightSettings>,
 }
 
 /// Change a plan, as its coordinator.
@@ -177,6 +190,8 @@ async fn update(
         issuers: body.issuers,
         default_deadline: body.default_deadline,
         calendar: body.calendar,
+        reporting: body.reporting,
+        lights: body.lights,
     };
     let updated = plan::update(&state.db, &caller, id, version, changes).await?;
     Ok(with_etag(updated.version, Json(updated)))

@@ -250,13 +250,14 @@ impl TaskAccess {
     }
 
     /// Review (approve or return) a report: a supporting unit's report is
-    /// the lead unit's to review; the lead unit's consolidated report is the
-    /// plan's coordinators'. Administrators review both.
-    pub fn review(&self, principal: &Principal, consolidated: bool) -> bool {
+    /// the lead unit's to review, or the office's when the plan has its
+    /// supporting units report to the office; the lead unit's consolidated
+    /// report is the plan's coordinators'. Administrators review both.
+    pub fn review(&self, principal: &Principal, consolidated: bool, to_office: bool) -> bool {
         if principal.is_admin() {
             return true;
         }
-        if consolidated {
+        if consolidated || to_office {
             self.plan.coordinate && !matches!(principal, Principal::Client(_))
         } else {
             self.unit_role == Some(AssignmentRole::Lead)

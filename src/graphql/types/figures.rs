@@ -350,7 +350,7 @@ impl From<&ObligationCounts> for ObligationCountsObject {
 /// A report a unit owes on a task for a period.
 pub struct ObligationObject(Obligation);
 
-/// A report a unit owes on a task for a period.
+/// A report owed on a task for a period, by a unit or by a group as one.
 #[Object(name = "Obligation")]
 impl ObligationObject {
     /// The task's global id.
@@ -373,13 +373,21 @@ impl ObligationObject {
     async fn seq(&self) -> i32 {
         self.0.seq
     }
-    /// The unit's global id.
-    async fn unit_id(&self) -> ID {
-        global_id("Unit", self.0.unit_id)
+    /// The unit that owes it; for a group's report, the member that filed
+    /// it (null until one has).
+    async fn unit_id(&self) -> Option<ID> {
+        self.0.unit_id.map(|id| global_id("Unit", id))
     }
-    /// The unit that owes it.
+    /// The unit that owes it, or the group member that filed it.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<UnitNode>> {
-        load_unit(ctx, self.0.unit_id).await
+        match self.0.unit_id {
+            Some(id) => load_unit(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The group that owes it as one (各镇街), when it is a group's.
+    async fn group_id(&self) -> Option<ID> {
+        self.0.group_id.map(|id| global_id("UnitGroup", id))
     }
     /// Lead units owe the consolidated report.
     async fn role(&self) -> AssignmentRole {
@@ -441,15 +449,22 @@ pub struct LateUnitObject(LateUnit);
 /// A unit with reports past their due day.
 #[Object(name = "LateUnit")]
 impl LateUnitObject {
-    /// The unit's global id.
-    async fn unit_id(&self) -> ID {
-        global_id("Unit", self.0.unit_id)
+    /// The unit's global id; null when the late reports are a group's.
+    async fn unit_id(&self) -> Option<ID> {
+        self.0.unit_id.map(|id| global_id("Unit", id))
     }
-    /// The unit.
+    /// The unit; null when the late reports are a group's.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<UnitNode>> {
-        load_unit(ctx, self.0.unit_id).await
+        match self.0.unit_id {
+            Some(id) => load_unit(ctx, id).await,
+            None => Ok(None),
+        }
     }
-    /// The unit's name (区商务委).
+    /// The group that owes them as one (各镇街), when it is a group.
+    async fn group_id(&self) -> Option<ID> {
+        self.0.group_id.map(|id| global_id("UnitGroup", id))
+    }
+    /// The unit's or group's name (区商务委, 各镇街).
     async fn unit_name(&self) -> &str {
         &self.0.unit_name
     }
