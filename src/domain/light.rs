@@ -317,6 +317,35 @@ pub fn summarize(
     }
 }
 
+/// The lights of the tasks the caller may see that meet `filter` (a
+/// plan, a unit, a leader, a region, a year …), in all and rolled up by
+/// plan, lead unit and leader, as of today.
+pub async fn summary<C: ConnectionTrait>(
+    conn: &C,
+    caller: &super::Caller,
+    filter: &super::task::TaskFilter,
+) -> DomainResult<LightSummary> {
+    let query = super::task::filtered(conn, caller, filter).await?;
+    let tasks = super::task::task_views(conn, caller, query.all(conn).await?).await?;
+    let plan_ids: HashSet<Uuid> = tasks.iter().map(|t| t.plan_id).collect();
+    let plan_titles: HashMap<Uuid, String> = plans::Entity::find()
+        .filter(plans::Column::Id.is_in(plan_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let leader_ids: HashSet<Uuid> = tasks.iter().flat_map(|t| t.leader_ids.iter().copied()).collect();
+    let leader_names: HashMap<Uuid, String> = entity::leaders::Entity::find()
+        .filter(entity::leaders::Column::Id.is_in(leader_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.name))
+        .collect();
+    Ok(summarize(caller.today(), &tasks, &plan_titles, &leader_names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

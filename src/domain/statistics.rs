@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::light::LightCounts;
 use super::units::Normalized;
 use super::values::{Aggregation, Cluster, ReportPeriod, StatisticsScope, TaskStatus, china_offset};
 use super::{Caller, DomainError, DomainResult, authz};
@@ -49,6 +50,8 @@ pub struct StatisticsFilter {
     pub category: Option<String>,
     /// A metric code: only its targets and actuals.
     pub metric: Option<String>,
+    /// Tasks this leader (牵头领导) leads.
+    pub leader_id: Option<Uuid>,
 }
 
 /// Task counts and rates.
@@ -135,6 +138,9 @@ pub struct Statistics {
     /// The overdue tasks, earliest deadline first: at most `overdue_limit`
     /// (50 unless asked); `tasks.overdue` counts them all.
     pub overdue: Vec<OverdueTask>,
+    /// The counted tasks by traffic light (督查亮灯), judged today whatever
+    /// `as_of` or `period` says (a light is about what to chase now).
+    pub lights: LightCounts,
 }
 
 fn percent(part: u64, whole: u64) -> Option<String> {
@@ -203,6 +209,12 @@ async fn counted_tasks<C: ConnectionTrait>(
     }
     if let Some(category) = &filter.category {
         cond = cond.add(tasks::Column::Category.eq(category.as_str()));
+    }
+    if let Some(leader) = filter.leader_id {
+        super::leader::check_filter(conn, caller, Some(leader))
+            .await
+            .map_err(|e| e.naming("leader_id"))?;
+        cond = cond.add(tasks::Column::Id.in_subquery(super::leader::tasks_of(leader)));
     }
     Ok(Query::select()
         .column((tasks::Entity, tasks::Column::Id))
@@ -562,6 +574,11 @@ pub async fn compute<C: ConnectionTrait>(
                 ),
         );
     }
+    let counted_models = tasks::Entity::find()
+        .filter(tasks::Column::Id.in_subquery(counted.clone()))
+        .all(conn)
+        .await?;
+    let lights = LightCounts::of(&super::task::task_views(conn, caller, counted_models).await?);
     let overdue_models = tasks::Entity::find()
         .filter(tasks::Column::Id.in_subquery(counted.clone()))
         .filter(tasks::Column::Deadline.lt(day))
@@ -597,6 +614,7 @@ pub async fn compute<C: ConnectionTrait>(
         by_pairing,
         distinct,
         overdue,
+        lights,
     })
 }
 

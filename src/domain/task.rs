@@ -1017,6 +1017,10 @@ pub struct TaskFilter {
     pub deadline_to: Option<NaiveDate>,
     /// A substring of the task's text (具体任务).
     pub q: Option<String>,
+    /// Tasks this leader (牵头领导) leads.
+    pub leader_id: Option<Uuid>,
+    /// Tasks whose traffic light is this colour today.
+    pub light: Option<Light>,
 }
 
 /// A task status to filter by, or `overdue` (逾期), which is derived.
@@ -1038,18 +1042,14 @@ impl std::str::FromStr for TaskStatusFilter {
     }
 }
 
-/// The tasks the caller may see that meet `filter`, one page in `sort`
-/// order (`seq`, `deadline`, `created_at`, `updated_at`; `-` for descending).
-pub async fn list<C: ConnectionTrait>(
+/// The tasks the caller may see that meet `filter`, as a query to page or
+/// to read whole.
+pub async fn filtered<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
-    filter: TaskFilter,
-    sort: Option<&str>,
-    page: &super::page::PageRequest,
-) -> DomainResult<super::page::Page<Task>> {
-    use super::page::{self, Sort};
+    filter: &TaskFilter,
+) -> DomainResult<sea_orm::Select<tasks::Entity>> {
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "seq", &["seq", "deadline", "created_at", "updated_at"])?;
     if filter.role.is_some() && filter.unit_id.is_none() {
         return Err(DomainError::invalid("role", "filter by role together with unit_id"));
     }
@@ -1087,7 +1087,7 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(id) = filter.plan_id {
         query = query.filter(tasks::Column::PlanId.eq(id));
     }
-    if let Some(category) = filter.category {
+    if let Some(category) = filter.category.clone() {
         query = query.filter(tasks::Column::Category.eq(category));
     }
     if let Some(unit_id) = filter.unit_id {
@@ -1112,6 +1112,34 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         query = query.filter(super::region::contains(tasks::Column::Content, q));
     }
+    if let Some(leader) = filter.leader_id {
+        super::leader::check_filter(conn, caller, Some(leader))
+            .await
+            .map_err(|e| e.naming("leader_id"))?;
+        query = query.filter(tasks::Column::Id.in_subquery(super::leader::tasks_of(leader)));
+    }
+    if let Some(light) = filter.light {
+        // The light is judged, not stored: judge the candidates, keep the ids.
+        let candidates = task_views(conn, caller, query.clone().all(conn).await?).await?;
+        let ids: Vec<Uuid> = candidates.iter().filter(|t| t.light == light).map(|t| t.id).collect();
+        query = query.filter(tasks::Column::Id.is_in(ids));
+    }
+    Ok(query)
+}
+
+/// The tasks the caller may see that meet `filter`, one page in `sort`
+/// order (`seq`, `deadline`, `created_at`, `updated_at`; `-` for descending).
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: TaskFilter,
+    sort: Option<&str>,
+    page: &super::page::PageRequest,
+) -> DomainResult<super::page::Page<Task>> {
+    use super::page::{self, Sort};
+    authz::require_reader(&caller.principal)?;
+    let (field, descending) = page::parse_sort(sort, "seq", &["seq", "deadline", "created_at", "updated_at"])?;
+    let query = filtered(conn, caller, &filter).await?;
     let sort = match field {
         "seq" => Sort::<tasks::Entity> {
             column: tasks::Column::Seq,

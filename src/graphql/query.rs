@@ -10,9 +10,10 @@ use super::context::{caller, db};
 use super::error::{DomainResultExt, coded};
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
-    AssignmentRole, Cluster, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus,
+    AssignmentRole, Cluster, Light, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus,
     StatisticsScope, TaskStatusFilter, UnitKind,
 };
+use super::types::supervision::{LeaderConnection, LeaderNode, LightSummaryObject};
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
 };
@@ -26,7 +27,7 @@ use super::types::reference::{
 use super::types::report::{ReportConnection, ReportNode};
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
-    ErrorCode, Principal, audit, calendar, client, event, metric, pairing, plan, region, report, statistics, task,
+    ErrorCode, Principal, audit, calendar, client, event, leader, light, metric, pairing, plan, region, report, statistics, task,
     unit, user,
 };
 
@@ -119,6 +120,8 @@ impl QueryRoot {
         #[graphql(desc = "Deadline on or after this day.")] deadline_from: Option<NaiveDate>,
         #[graphql(desc = "Deadline on or before this day.")] deadline_to: Option<NaiveDate>,
         #[graphql(desc = "Words in the task's text (具体任务).")] q: Option<String>,
+        #[graphql(desc = "Tasks this leader (牵头领导) leads.")] leader_id: Option<ID>,
+        #[graphql(desc = "Tasks whose traffic light is this colour today.")] light: Option<Light>,
         #[graphql(desc = "`seq`, `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).")]
         sort: Option<String>,
         #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
@@ -139,6 +142,8 @@ impl QueryRoot {
             deadline_from,
             deadline_to,
             q,
+            leader_id: uuid_opt("leaderId", "Leader", leader_id.as_ref())?,
+            light: light.map(Into::into),
         };
         let page = task::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
             .await
@@ -225,6 +230,66 @@ impl QueryRoot {
             .await
             .gql()?;
         Ok(RegionConnection(build(&paging, page, RegionNode)))
+    }
+
+    /// The leaders (牵头领导) the caller may see: those of its region and of
+    /// the regions it is paired with (everyone, for those who read everything).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn leaders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Leaders of this region.")] region_id: Option<ID>,
+        #[graphql(desc = "A part of the name.")] q: Option<String>,
+        #[graphql(desc = "`name` or `created_at`, `-` first for descending (default `name`).")] sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<LeaderConnection> {
+        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let filter = leader::LeaderFilter {
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            q,
+        };
+        let page = leader::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
+            .await
+            .gql()?;
+        Ok(LeaderConnection(build(&paging, page, LeaderNode)))
+    }
+
+    /// A leader (牵头领导).
+    async fn leader(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<LeaderNode> {
+        let id = uuid_of("id", "Leader", &id)?;
+        Ok(LeaderNode(leader::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The traffic lights (督查亮灯) of the tasks the caller may see that
+    /// meet the filter, as of today: how many are green, yellow and red and
+    /// the worst, in all and by plan, lead unit and leader (the worst first).
+    #[allow(clippy::too_many_arguments)]
+    async fn lights(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Tasks of this plan (任务清单).")] plan_id: Option<ID>,
+        #[graphql(desc = "Tasks of the plans of this pairing (结对).")] pairing_id: Option<ID>,
+        #[graphql(desc = "Tasks of the plans of this region: its own and its pairings'.")] region_id: Option<ID>,
+        #[graphql(desc = "The plan's year.")] year: Option<i32>,
+        #[graphql(desc = "Tasks this unit works on, directly or through a group (各镇街).")] unit_id: Option<ID>,
+        #[graphql(desc = "Tasks this leader (牵头领导) leads.")] leader_id: Option<ID>,
+        #[graphql(desc = "Only tasks of this colour.")] light: Option<Light>,
+    ) -> Result<LightSummaryObject> {
+        let filter = task::TaskFilter {
+            plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            year,
+            unit_id: uuid_opt("unitId", "Unit", unit_id.as_ref())?,
+            leader_id: uuid_opt("leaderId", "Leader", leader_id.as_ref())?,
+            light: light.map(Into::into),
+            ..task::TaskFilter::default()
+        };
+        Ok(light::summary(db(ctx), caller(ctx)?, &filter).await.gql()?.into())
     }
 
     /// A region (行政区划).
@@ -532,10 +597,12 @@ impl QueryRoot {
         )]
         as_of: Option<NaiveDate>,
         #[graphql(desc = "How many overdue tasks to list: 1 to 200, 50 unless given.")] overdue_limit: Option<u64>,
+        #[graphql(desc = "Tasks this leader (牵头领导) leads.")] leader_id: Option<ID>,
     ) -> Result<StatisticsObject> {
         let filter = statistics::StatisticsFilter {
             period,
             overdue_limit,
+            leader_id: uuid_opt("leaderId", "Leader", leader_id.as_ref())?,
             ..statistics_filter(
                 year, cluster, pairing_id, plan_id, category, metric, scope, region_id, as_of,
             )?
@@ -653,5 +720,6 @@ fn statistics_filter(
         plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
         category,
         metric,
+        leader_id: None,
     })
 }

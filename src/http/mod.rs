@@ -22,6 +22,7 @@ mod regions;
 mod reports;
 mod statistics;
 mod tasks;
+mod supervision;
 mod units;
 mod users;
 

@@ -48,6 +48,8 @@ struct StatisticsQuery {
     /// How many overdue tasks to list, 50 unless given.
     #[param(minimum = 1, maximum = 200)]
     overdue_limit: Option<u64>,
+    /// Tasks this leader (牵头领导) leads.
+    leader_id: Option<Uuid>,
 }
 
 /// Statistics (统计): task counts by status, completion and on-time rates,
@@ -78,6 +80,7 @@ impl StatisticsQuery {
             plan_id: self.plan_id,
             category: self.category,
             metric: self.metric,
+            leader_id: self.leader_id,
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::task::{
     self, AssignmentChoice, AssignmentInput, NewTask, TargetInput, Task, TaskChanges, TaskFilter,
 };
-use crate::domain::values::{Amount, AssignmentRole, Comparator, Side, TaskStatus};
+use crate::domain::values::{Amount, AssignmentRole, Comparator, Light, Side, TaskStatus};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -59,6 +59,10 @@ struct TaskQuery {
     deadline_to: Option<NaiveDate>,
     /// Words in the task's text (具体任务).
     q: Option<String>,
+    /// Tasks this leader (牵头领导) leads.
+    leader_id: Option<Uuid>,
+    /// Tasks whose traffic light is `green`, `yellow` or `red` today.
+    light: Option<Light>,
 }
 
 /// The tasks the caller may see.
@@ -88,6 +92,8 @@ async fn list(
         deadline_from: q.deadline_from,
         deadline_to: q.deadline_to,
         q: q.q,
+        leader_id: q.leader_id,
+        light: q.light,
     };
     Ok(Json(
         task::list(&state.db, &caller, filter, q.sort.as_deref(), &page).await?,

@@ -209,6 +209,11 @@ impl StatisticsObject {
     async fn overdue(&self) -> Vec<OverdueTaskObject> {
         self.0.overdue.iter().cloned().map(OverdueTaskObject).collect()
     }
+    /// The counted tasks by traffic light (督查亮灯), judged today whatever
+    /// `asOf` or `period` says.
+    async fn lights(&self) -> super::supervision::LightCountsObject {
+        (&self.0.lights).into()
+    }
 }
 
 /// A metric's approved actual, month by month, for a chart.

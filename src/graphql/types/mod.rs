@@ -7,3 +7,4 @@ pub mod node;
 pub mod plan;
 pub mod reference;
 pub mod report;
+pub mod supervision;

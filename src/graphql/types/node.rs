@@ -9,7 +9,8 @@ use super::account::{ClientNode, UserNode};
 use super::plan::{PlanNode, TaskNode};
 use super::reference::{EventNode, MetricNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
 use super::report::ReportNode;
-use crate::domain::{client, event, metric, pairing, plan, region, report, task, unit, user};
+use super::supervision::LeaderNode;
+use crate::domain::{client, event, leader, metric, pairing, plan, region, report, task, unit, user};
 use crate::graphql::context::{caller, db};
 use crate::graphql::error::{DomainResultExt, invalid};
 use crate::graphql::ids::decode;
@@ -33,6 +34,7 @@ pub enum Node {
     Report(ReportNode),
     User(UserNode),
     IntegrationClient(ClientNode),
+    Leader(LeaderNode),
 }
 
 /// The node a global id names, as the caller may see it.
@@ -52,6 +54,7 @@ pub async fn fetch(ctx: &Context<'_>, id: &ID) -> Result<Node> {
         "Report" => Node::Report(ReportNode(report::get(conn, who, uuid).await.gql()?)),
         "User" => Node::User(UserNode(user::get(conn, who, uuid).await.gql()?)),
         "IntegrationClient" => Node::IntegrationClient(ClientNode(client::get(conn, who, uuid).await.gql()?)),
+        "Leader" => Node::Leader(LeaderNode(leader::get(conn, who, uuid).await.gql()?)),
         _ => return Err(invalid("id", format!("no type {type_name} has global ids"))),
     })
 }

@@ -16,7 +16,9 @@ use crate::graphql::context::loader;
 use crate::graphql::eager::Eager;
 use crate::graphql::ids::global_id;
 use crate::graphql::loaders::{GroupKey, PlanKey, PlanTasksKey, TaskReportsKey};
-use crate::graphql::scalars::{AssignmentRole, Comparator, PlanStatus, Side, TaskStatus};
+use crate::graphql::scalars::{
+    AssignmentRole, Comparator, GroupReports, Light, PlanStatus, Side, SupportingReports, TaskStatus,
+};
 
 use super::reference::UnitGroupNode;
 
@@ -88,10 +90,26 @@ impl PlanNode {
         PlanCalendar {
             monthly_due_day: c.monthly_due_day,
             quarterly_due_day: c.quarterly_due_day,
+            half_yearly_due_day: c.half_yearly_due_day,
             yearly_due: c.yearly_due.clone(),
             summary_due: c.summary_due.clone(),
             yearly_due_on: c.yearly_due_on(self.0.year),
             summary_due_on: c.summary_due_on(self.0.year),
+        }
+    }
+    /// Who owes its reports: the lead units always; supporting units and
+    /// groups as this says.
+    async fn reporting(&self) -> PlanReporting {
+        PlanReporting {
+            supporting: self.0.reporting.supporting.into(),
+            groups: self.0.reporting.groups.into(),
+        }
+    }
+    /// When its tasks turn yellow.
+    async fn lights(&self) -> PlanLights {
+        PlanLights {
+            due_soon_days: self.0.lights.due_soon_days,
+            lag_points: self.0.lights.lag_points,
         }
     }
     /// The plan's tasks (重点任务) that the caller may see, in document
@@ -215,9 +233,28 @@ impl TaskNode {
     async fn progress_note(&self) -> Option<&str> {
         self.0.progress_note.as_deref()
     }
-    /// 牵头领导: named officials.
+    /// 牵头领导: named officials, as the document names them.
     async fn leaders(&self) -> &[String] {
         &self.0.leaders
+    }
+    /// The leader records of `leaders`, in the same order.
+    async fn leader_ids(&self) -> Vec<ID> {
+        self.0.leader_ids.iter().map(|id| global_id("Leader", *id)).collect()
+    }
+    /// The task's traffic light (督查亮灯) today.
+    async fn light(&self) -> Light {
+        self.0.light.into()
+    }
+    /// Why it is not green.
+    async fn light_reasons(&self) -> Vec<LightReasonObject> {
+        self.0
+            .light_reasons
+            .iter()
+            .map(|r| LightReasonObject {
+                code: r.code.clone(),
+                message: r.message.clone(),
+            })
+            .collect()
     }
     /// 备注.
     async fn notes(&self) -> Option<&str> {
@@ -359,6 +396,34 @@ impl TargetObject {
     }
 }
 
+/// Who owes a plan's reports.
+#[derive(async_graphql::SimpleObject)]
+pub struct PlanReporting {
+    /// Whether supporting units owe reports: NONE, TO_LEAD or TO_OFFICE.
+    pub supporting: SupportingReports,
+    /// Whether a group owes one report (ONE_PER_GROUP) or each member its own (NONE).
+    pub groups: GroupReports,
+}
+
+/// When a plan's tasks turn yellow.
+#[derive(async_graphql::SimpleObject)]
+pub struct PlanLights {
+    /// N: a task not complete turns yellow this many days before its deadline.
+    pub due_soon_days: i32,
+    /// M: a task turns yellow when its progress trails the elapsed share of its time by more than this many points.
+    pub lag_points: i32,
+}
+
+/// Why a task is not green.
+#[derive(async_graphql::SimpleObject)]
+#[graphql(name = "LightReason")]
+pub struct LightReasonObject {
+    /// `overdue`, `report_late` (red); `deadline_near`, `behind_schedule` (yellow).
+    pub code: String,
+    /// What a person reads: the day, the count, the figures.
+    pub message: String,
+}
+
 /// When a plan's reports are due.
 #[derive(async_graphql::SimpleObject)]
 pub struct PlanCalendar {
@@ -366,6 +431,8 @@ pub struct PlanCalendar {
     pub monthly_due_day: Option<i32>,
     /// The day (1–28) of the month after each quarter by which the quarterly report (季通报) is due; null: none.
     pub quarterly_due_day: Option<i32>,
+    /// The day (1–28) of the month after each half-year (July, January) by which the half-year report is due; null: none.
+    pub half_yearly_due_day: Option<i32>,
     /// `MM-DD` in the plan's year by which the yearly report (年评估考核) is due.
     pub yearly_due: String,
     /// `MM-DD` in the plan's year by which the coordinating office's summary is due.
