@@ -402,6 +402,17 @@ pub async fn task_views<C: ConnectionTrait>(
     Ok(tasks)
 }
 
+/// A task as the audit log keeps it: what was written, without what is
+/// judged from the day (its light and the reasons for it).
+fn audited(task: &Task) -> DomainResult<serde_json::Value> {
+    let mut value = serde_json::to_value(task).map_err(|e| DomainError::Internal(e.into()))?;
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("light");
+        fields.remove("light_reasons");
+    }
+    Ok(value)
+}
+
 pub(crate) async fn task_view<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
@@ -823,7 +834,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     let leader_region = super::leader::region_of_plan(&txn, &plan).await?;
     super::leader::link(&txn, at, model.id, leader_region, &input.leaders).await?;
     let task = task_view(&txn, caller, model).await?;
-    audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &task)?).await?;
+    audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &audited(&task)?)?).await?;
     Ok(task)
 }
 
@@ -951,7 +962,7 @@ pub async fn update(
         super::metric::renormalize_values(&txn, &kept).await?;
     }
     let after = task_view(&txn, caller, model).await?;
-    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
+    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &audited(&before)?, &audited(&after)?)?).await?;
     Ok(after)
 }
 
@@ -995,7 +1006,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = task_view(&txn, caller, current).await?;
     tasks::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &before)?).await?;
+    audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &audited(&before)?)?).await?;
     Ok(())
 }
 

@@ -118,6 +118,8 @@ async fn draft_plan(db: &DatabaseConnection, p: &seed::Pairing, year: i32) -> Pl
             issuers: vec!["巫溪县人民政府".into()],
             default_deadline: None,
             calendar: None,
+            reporting: None,
+            lights: None,
         },
     )
     .await

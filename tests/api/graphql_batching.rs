@@ -220,10 +220,12 @@ async fn a_nested_query_runs_as_many_statements_over_10_as_over_100_tasks() {
         coordinator_10 <= 40 && lead_10 <= 40,
         "a small number: {coordinator_10}, {lead_10}"
     );
-    // The wider query: a region load may split in two, never grow with the rows.
+    // The wider query: a region load may split in two, never grow with the
+    // rows (each task list also judges its lights: its plans, latest
+    // approved reports, assignments, groups and reports owed, a fixed dozen).
     for (n, counts) in [(10, &ten.wide), (100, &hundred.wide)] {
         assert!(
-            counts.iter().all(|c| *c <= 60),
+            counts.iter().all(|c| *c <= 75),
             "the wider query over {n} tasks: {counts:?}"
         );
     }

@@ -95,6 +95,8 @@ async fn status_changes_reach_those_who_may_see_them_and_nobody_else() {
             issuers: vec![],
             default_deadline: None,
             calendar: None,
+            reporting: None,
+            lights: None,
         },
     )
     .await

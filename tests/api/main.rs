@@ -37,4 +37,5 @@ mod rest_tasks;
 mod secrets_in_logs;
 mod serve_binary;
 mod statistics;
+mod supervision;
 mod visibility;

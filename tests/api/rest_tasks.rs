@@ -296,6 +296,8 @@ async fn nanchuan_wulong(app: &TestApp) -> Other {
             issuers: vec![],
             default_deadline: None,
             calendar: None,
+            reporting: None,
+            lights: None,
         },
     )
     .await
@@ -326,6 +328,8 @@ async fn domain_plan(app: &TestApp, owner: PlanOwner, year: i32, title: &str) ->
             issuers: vec![],
             default_deadline: None,
             calendar: None,
+            reporting: None,
+            lights: None,
         },
     )
     .await

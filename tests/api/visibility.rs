@@ -46,6 +46,8 @@ async fn region_plan(w: &World) {
             issuers: vec![],
             default_deadline: None,
             calendar: None,
+            reporting: None,
+            lights: None,
         },
     )
     .await

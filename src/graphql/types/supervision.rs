@@ -67,8 +67,11 @@ crate::graphql::connection::connection!(
 #[derive(SimpleObject)]
 #[graphql(name = "LightCounts")]
 pub struct LightCountsObject {
+    /// Tasks on track.
     pub green: u64,
+    /// Tasks whose deadline is near, or whose progress trails the time elapsed.
     pub yellow: u64,
+    /// Tasks overdue, or with a report owed that is late.
     pub red: u64,
     /// The worst colour among them; null without tasks.
     pub worst: Option<Light>,
@@ -93,6 +96,7 @@ pub struct LightRollupObject {
     pub uuid: Uuid,
     /// The plan's title, the unit's or group's name, the leader's name.
     pub name: String,
+    /// How many of its tasks show each colour, and the worst.
     pub counts: LightCountsObject,
 }
 

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 use uuid::Uuid;
 use xietong::domain::Caller;
+use xietong::domain::calendar::{Calendar, Reporting};
 use xietong::domain::pairing::{self, PairingInput};
 use xietong::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
 use xietong::domain::region::{self, RegionInput};
@@ -12,7 +13,8 @@ use xietong::domain::report::{self, NewReport, Transition, ValueInput};
 use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask, TargetInput};
 use xietong::domain::unit::{self, UnitInput};
 use xietong::domain::values::{
-    Amount, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, ReportPeriod, Side, UnitKind,
+    Amount, AssignmentRole, Cluster, Comparator, GroupReports, PairingStatus, RegionKind, ReportPeriod, Side,
+    SupportingReports, UnitKind,
 };
 
 /// Two regions, their pairing, a unit on each side and an issued plan.
@@ -68,7 +70,8 @@ pub async fn unit(db: &DatabaseConnection, region_id: Uuid, name: &str, kind: Un
     .id
 }
 
-/// 渝中区 helps 巫溪县, with an issued 2025 plan.
+/// 渝中区 helps 巫溪县, with an issued 2025 plan that asks every unit for
+/// every report.
 pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
     let system = Caller::system();
     let helper = region(
@@ -117,7 +120,15 @@ pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
             issued_on: None,
             issuers: vec!["巫溪县人民政府".into(), "渝中区人民政府".into()],
             default_deadline: None,
-            calendar: None,
+            // Everything of everyone, as every plan owed before the
+            // reporting rule: monthly, quarterly and yearly reports, by
+            // supporting units to the lead unit, by each group member.
+            calendar: Some(Calendar::default()),
+            reporting: Some(Reporting {
+                supporting: SupportingReports::ToLead,
+                groups: GroupReports::None,
+            }),
+            lights: None,
         },
     )
     .await
