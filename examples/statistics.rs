@@ -1,5 +1,5 @@
 //! The statistics benchmark of `bench/statistics`: times each statistics,
-//! calendar and progress query through the domain core on a database that
+//! calendar, traffic-light and progress query through the domain core on a database that
 //! `xietong generate city` filled, and prints a Markdown table of medians.
 //!
 //! ```sh
@@ -14,7 +14,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use xietong::domain::calendar::{self, CalendarFilter};
 use xietong::domain::principal::{Principal, UserPrincipal};
 use xietong::domain::statistics::{self, StatisticsFilter};
-use xietong::domain::values::{Cluster, ObligationStatus, Role};
+use xietong::domain::light;
+use xietong::domain::page::PageRequest;
+use xietong::domain::task::{self, TaskFilter};
+use xietong::domain::values::{Cluster, Light, ObligationStatus, Role};
 use xietong::domain::{Caller, progress};
 
 /// The median and the slowest of `rounds` runs after one warm-up, and what
@@ -189,6 +192,85 @@ async fn main() -> anyhow::Result<()> {
                     page.counts.open + page.counts.submitted + page.counts.submitted_late + page.counts.late,
                     page.total
                 ))
+            }
+        })
+        .await?,
+    ));
+    rows.push((
+        "calendar, 2025 on 2026-01-31, first page (admin)".into(),
+        time(rounds, || {
+            let db = db.clone();
+            let admin = admin.clone();
+            async move {
+                let filter = CalendarFilter {
+                    on: "2026-01-31".parse().ok(),
+                    year: Some(2025),
+                    ..Default::default()
+                };
+                let page = calendar::obligations(&db, &admin, filter, 100, 0).await?;
+                Ok(format!("{} owed, {} late", page.total, page.counts.late))
+            }
+        })
+        .await?,
+    ));
+    let lights = |caller: Caller, filter: TaskFilter| {
+        let db = db.clone();
+        move || {
+            let (db, caller, filter) = (db.clone(), caller.clone(), filter.clone());
+            async move {
+                let s = light::summary(&db, &caller, &filter).await?;
+                Ok(format!(
+                    "{} red, {} yellow, {} green; {} units",
+                    s.total.red,
+                    s.total.yellow,
+                    s.total.green,
+                    s.units.len()
+                ))
+            }
+        }
+    };
+    rows.push((
+        "lights of one plan (admin)".into(),
+        time(
+            rounds,
+            lights(
+                admin.clone(),
+                TaskFilter {
+                    plan_id: Some(plan.id),
+                    ..Default::default()
+                },
+            ),
+        )
+        .await?,
+    ));
+    rows.push((
+        "lights, year 2025 (admin)".into(),
+        time(
+            rounds,
+            lights(
+                admin.clone(),
+                TaskFilter {
+                    year: Some(2025),
+                    ..Default::default()
+                },
+            ),
+        )
+        .await?,
+    ));
+    rows.push((
+        "red tasks of one region, first page (coordinator)".into(),
+        time(rounds, || {
+            let db = db.clone();
+            let coordinator = coordinator.clone();
+            async move {
+                let filter = TaskFilter {
+                    region_id: Some(pairing.helper_region_id),
+                    year: Some(2025),
+                    light: Some(Light::Red),
+                    ..Default::default()
+                };
+                let page = task::list(&db, &coordinator, filter, None, &PageRequest::new(Some(50), None)?).await?;
+                Ok(format!("{} shown", page.items.len()))
             }
         })
         .await?,

@@ -160,6 +160,7 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
         }
     }
     assert!(debtors > lead_units, "supporting units add to the lead units");
+    eprintln!("涪陵区 on 2025-12-31: {lead_units} lead units owe by default, {debtors} units and groups to the office");
     let patched = send(
         &app,
         &admin,
