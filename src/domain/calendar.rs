@@ -520,6 +520,12 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
         .filter_map(|t| Some((t.id, plans_owing.get(&t.plan_id)?.1)))
         .collect();
     let debtors = debtors(conn, &in_scope, &rule_of_task, unit).await?;
+    // Only reports on owed periods count (a plan owing the year alone
+    // leaves its units' monthly reports aside).
+    let owed_periods: HashSet<String> = plans_owing
+        .values()
+        .flat_map(|(periods, _)| periods.iter().map(|(p, _)| p.to_string()))
+        .collect();
 
     // Reports that count as submitted: submitted or approved, by the day looked from.
     let submitted: HashMap<(Uuid, Uuid, String), (Uuid, NaiveDate)> = reports::Entity::find()
@@ -532,6 +538,7 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
             reports::Column::SubmittedAt,
         ])
         .filter(reports::Column::TaskId.in_subquery(in_scope))
+        .filter(reports::Column::Period.is_in(owed_periods))
         .filter(reports::Column::Status.is_in([ReportStatus::Submitted.as_str(), ReportStatus::Approved.as_str()]))
         .into_tuple::<(Uuid, Uuid, Uuid, String, Option<chrono::DateTime<Utc>>)>()
         .all(conn)

@@ -189,12 +189,11 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
         .ok_or_else(|| DomainError::not_found(ENTITY, id))
 }
 
-/// Checks that a leader named in a filter is one the caller may see.
-pub async fn check_filter<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Option<Uuid>) -> DomainResult<()> {
-    match id {
-        Some(id) => get(conn, caller, id).await.map(|_| ()),
-        None => Ok(()),
-    }
+/// The tasks a leader named in a filter (`leader_id`) leads, as SQL; a
+/// leader the caller may not see is an invalid `leader_id`.
+pub async fn tasks_led<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<SelectStatement> {
+    get(conn, caller, id).await.map_err(|e| e.naming("leader_id"))?;
+    Ok(tasks_of(id))
 }
 
 /// What the leader list is narrowed to.

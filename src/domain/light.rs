@@ -169,20 +169,17 @@ pub async fn judge_all<C: ConnectionTrait>(conn: &C, today: NaiveDate, tasks: &m
         .map(|p| (p.id, p))
         .collect();
     let progress = super::progress::of_tasks(conn, today, tasks).await?;
-    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+    let in_scope = Query::select()
+        .column(tasks::Column::Id)
+        .from(tasks::Entity)
+        .and_where(tasks::Column::Id.is_in(tasks.iter().map(|t| t.id)))
+        .to_owned();
     let mut late: HashMap<Uuid, (usize, NaiveDate)> = HashMap::new();
-    for chunk in ids.chunks(2000) {
-        let in_scope = Query::select()
-            .column(tasks::Column::Id)
-            .from(tasks::Entity)
-            .and_where(tasks::Column::Id.is_in(chunk.iter().copied()))
-            .to_owned();
-        for o in owed_on(conn, in_scope, today, None, None).await? {
-            if o.status == ObligationStatus::Late {
-                let entry = late.entry(o.task_id).or_insert((0, o.due_on));
-                entry.0 += 1;
-                entry.1 = entry.1.min(o.due_on);
-            }
+    for o in owed_on(conn, in_scope, today, None, None).await? {
+        if o.status == ObligationStatus::Late {
+            let entry = late.entry(o.task_id).or_insert((0, o.due_on));
+            entry.0 += 1;
+            entry.1 = entry.1.min(o.due_on);
         }
     }
     for (task, progress) in tasks.iter_mut().zip(progress) {
@@ -326,7 +323,7 @@ pub async fn summary<C: ConnectionTrait>(
     filter: &super::task::TaskFilter,
 ) -> DomainResult<LightSummary> {
     let query = super::task::filtered(conn, caller, filter).await?;
-    let tasks = super::task::task_views(conn, caller, query.all(conn).await?).await?;
+    let tasks = super::task::views_of_many(conn, caller, query.all(conn).await?).await?;
     let plan_ids: HashSet<Uuid> = tasks.iter().map(|t| t.plan_id).collect();
     let plan_titles: HashMap<Uuid, String> = plans::Entity::find()
         .filter(plans::Column::Id.is_in(plan_ids))

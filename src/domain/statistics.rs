@@ -211,10 +211,7 @@ async fn counted_tasks<C: ConnectionTrait>(
         cond = cond.add(tasks::Column::Category.eq(category.as_str()));
     }
     if let Some(leader) = filter.leader_id {
-        super::leader::check_filter(conn, caller, Some(leader))
-            .await
-            .map_err(|e| e.naming("leader_id"))?;
-        cond = cond.add(tasks::Column::Id.in_subquery(super::leader::tasks_of(leader)));
+        cond = cond.add(tasks::Column::Id.in_subquery(super::leader::tasks_led(conn, caller, leader).await?));
     }
     Ok(Query::select()
         .column((tasks::Entity, tasks::Column::Id))
@@ -578,7 +575,7 @@ pub async fn compute<C: ConnectionTrait>(
         .filter(tasks::Column::Id.in_subquery(counted.clone()))
         .all(conn)
         .await?;
-    let lights = LightCounts::of(&super::task::task_views(conn, caller, counted_models).await?);
+    let lights = LightCounts::of(&super::task::views_of_many(conn, caller, counted_models).await?);
     let overdue_models = tasks::Entity::find()
         .filter(tasks::Column::Id.in_subquery(counted.clone()))
         .filter(tasks::Column::Deadline.lt(day))

@@ -402,6 +402,23 @@ pub async fn task_views<C: ConnectionTrait>(
     Ok(tasks)
 }
 
+/// The views of any number of tasks, built a bounded batch at a time (so
+/// that no statement names more ids than a backend takes).
+pub async fn views_of_many<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    models: Vec<tasks::Model>,
+) -> DomainResult<Vec<Task>> {
+    const BATCH: usize = 2000;
+    let mut out = Vec::with_capacity(models.len());
+    let mut rest = models.into_iter().peekable();
+    while rest.peek().is_some() {
+        let batch: Vec<tasks::Model> = rest.by_ref().take(BATCH).collect();
+        out.extend(task_views(conn, caller, batch).await?);
+    }
+    Ok(out)
+}
+
 /// A task as the audit log keeps it: what was written, without what is
 /// judged from the day (its light and the reasons for it).
 fn audited(task: &Task) -> DomainResult<serde_json::Value> {
@@ -1124,14 +1141,11 @@ pub async fn filtered<C: ConnectionTrait>(
         query = query.filter(super::region::contains(tasks::Column::Content, q));
     }
     if let Some(leader) = filter.leader_id {
-        super::leader::check_filter(conn, caller, Some(leader))
-            .await
-            .map_err(|e| e.naming("leader_id"))?;
-        query = query.filter(tasks::Column::Id.in_subquery(super::leader::tasks_of(leader)));
+        query = query.filter(tasks::Column::Id.in_subquery(super::leader::tasks_led(conn, caller, leader).await?));
     }
     if let Some(light) = filter.light {
         // The light is judged, not stored: judge the candidates, keep the ids.
-        let candidates = task_views(conn, caller, query.clone().all(conn).await?).await?;
+        let candidates = views_of_many(conn, caller, query.clone().all(conn).await?).await?;
         let ids: Vec<Uuid> = candidates.iter().filter(|t| t.light == light).map(|t| t.id).collect();
         query = query.filter(tasks::Column::Id.is_in(ids));
     }

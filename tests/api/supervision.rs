@@ -248,6 +248,22 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     );
 }
 
+/// Makes and submits `unit`'s consolidated report on `task` for `period`.
+async fn file(app: &TestApp, admin: &str, task: &Value, unit: Uuid, period: &str) {
+    let task = task.as_str().expect("a task id");
+    let report = send(
+        app,
+        admin,
+        "POST",
+        &format!("/api/v1/tasks/{task}/reports"),
+        json!({"unit_id": unit, "period": period, "consolidated": true, "text": "进展", "values": []}),
+        None,
+    )
+    .await;
+    let id = report["id"].as_str().expect("id");
+    send(app, admin, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+}
+
 /// A plan made through the API for the lights: 县经济信息委 leads every
 /// task, 县商务委 supports.
 struct LightsPlan {
@@ -375,25 +391,7 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
     );
     // Filed late, the Q1 report is no longer missing: green again.
     let reported = w.task(&quarterly, 2, "2025-12-31", &[], 60).await;
-    let report = send(
-        app,
-        admin,
-        "POST",
-        &format!("/api/v1/tasks/{}/reports", reported["id"].as_str().expect("id")),
-        json!({"unit_id": w.pairing.recipient_unit, "period": "2025-Q1",
-               "consolidated": true, "text": "一季度", "values": []}),
-        None,
-    )
-    .await;
-    send(
-        app,
-        admin,
-        "POST",
-        &format!("/api/v1/reports/{}/submit", report["id"].as_str().expect("id")),
-        json!({}),
-        None,
-    )
-    .await;
+    file(app, admin, &reported["id"], w.pairing.recipient_unit, "2025-Q1").await;
     let now = get(app, admin, &format!("/api/v1/tasks/{}", reported["id"].as_str().expect("id"))).await;
     assert_eq!(light_of(&now), pair("green", &[]));
 
@@ -560,25 +558,7 @@ async fn a_group_owes_one_report_filed_by_any_member() {
     assert_eq!(late["units"][0]["unit_name"], "县级部门");
     assert_eq!(late["units"][0]["group_id"], group["id"]);
     // 县商务委 files it for the group.
-    let report = send(
-        app,
-        admin,
-        "POST",
-        &format!("/api/v1/tasks/{}/reports", task["id"].as_str().expect("id")),
-        json!({"unit_id": w.pairing.recipient_unit_2, "period": "2025",
-               "consolidated": true, "text": "全年", "values": []}),
-        None,
-    )
-    .await;
-    send(
-        app,
-        admin,
-        "POST",
-        &format!("/api/v1/reports/{}/submit", report["id"].as_str().expect("id")),
-        json!({}),
-        None,
-    )
-    .await;
+    file(app, admin, &task["id"], w.pairing.recipient_unit_2, "2025").await;
     let calendar = get(app, admin, &format!("/api/v1/calendar?plan_id={plan}")).await;
     assert_eq!(calendar["total"], 1);
     assert_eq!(calendar["items"][0]["status"], "submitted_late");
