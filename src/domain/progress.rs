@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use entity::reports;
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
@@ -24,21 +23,10 @@ pub async fn latest_approved<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) ->
     if task_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    // Only the rows at each task's latest period end are read (a task of a
-    // city plan has a dozen monthly reports); ties go to the latest review.
-    let other = Alias::new("other");
-    let latest_end = Query::select()
-        .expr(Expr::col((other.clone(), reports::Column::PeriodEnd)).max())
-        .from_as(reports::Entity, other.clone())
-        .and_where(Expr::col((other.clone(), reports::Column::TaskId)).equals((reports::Entity, reports::Column::TaskId)))
-        .and_where(Expr::col((other.clone(), reports::Column::Consolidated)).eq(true))
-        .and_where(Expr::col((other, reports::Column::Status)).eq(ReportStatus::Approved.as_str()))
-        .to_owned();
     let rows = reports::Entity::find()
         .filter(reports::Column::TaskId.is_in(task_ids.iter().copied()))
         .filter(reports::Column::Consolidated.eq(true))
         .filter(reports::Column::Status.eq(ReportStatus::Approved.as_str()))
-        .filter(Expr::col((reports::Entity, reports::Column::PeriodEnd)).in_subquery(latest_end))
         .order_by_desc(reports::Column::PeriodEnd)
         .order_by_desc(reports::Column::ReviewedAt)
         .all(conn)

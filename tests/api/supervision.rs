@@ -60,6 +60,30 @@ fn fuling_lead_units() -> Vec<usize> {
         .collect()
 }
 
+/// The leaders (牵头领导) 涪陵区's table names, each once, split as the
+/// cells write them (冯星贵、张宇).
+fn fuling_leaders() -> std::collections::BTreeSet<String> {
+    let path = format!(
+        "{}/../shared/fixtures/fuling-2025-work-report-tasks.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut reader = csv::Reader::from_path(path).expect("the fixture");
+    let headers = reader.headers().expect("headers").clone();
+    let column = headers.iter().position(|h| h == "牵头领导").expect("a leaders column");
+    reader
+        .records()
+        .flat_map(|row| {
+            let row = row.expect("a row");
+            row[column]
+                .split(['\n', '、', '，'])
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 async fn demo_on(day: &str) -> (TestApp, String) {
     let app = TestApp::spawn_on(day).await;
     xietong::demo::load(&app.db, Some("demo-password"))
@@ -124,6 +148,26 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     assert_eq!(plan["calendar"]["quarterly_due_day"], 10);
     assert_eq!(plan["calendar"]["yearly_due"], "11-20");
 
+    // Each leader the table names is one record of 涪陵区, linked in order.
+    let names = fuling_leaders();
+    let region = plan["region_id"].as_str().expect("region");
+    let leaders = get(&app, &admin, &format!("/api/v1/leaders?region_id={region}&limit=200")).await;
+    let recorded: std::collections::BTreeSet<String> = leaders["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|l| l["name"].as_str().expect("a name").to_owned())
+        .collect();
+    assert_eq!(recorded, names);
+    let tasks = tasks_of(&app, &admin, &id).await;
+    for task in &tasks {
+        assert_eq!(
+            task["leaders"].as_array().map(Vec::len),
+            task["leader_ids"].as_array().map(Vec::len),
+            "{task}"
+        );
+    }
+
     // 148 rows; 85 name one lead unit, the rest two to six.
     let leads = fuling_lead_units();
     assert_eq!(leads.len(), 148);
@@ -141,7 +185,7 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     // and each supporting group as one — owes the same five, unless it
     // also leads the task.
     let mut debtors = 0u64;
-    for task in tasks_of(&app, &admin, &id).await {
+    for task in &tasks {
         let assignments = task["assignments"].as_array().expect("assignments");
         let lead_ids: Vec<&Value> = assignments
             .iter()
@@ -179,7 +223,6 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     // A supporting unit's report is accepted for any valid period — a
     // month, which the plan does not ask for — and under `to_office` it is
     // the coordinators', not the lead unit's, to review.
-    let tasks = tasks_of(&app, &admin, &id).await;
     let indicator_6 = tasks
         .iter()
         .find(|t| t["section"] == "主要预期目标" && t["seq"] == 6)
@@ -455,7 +498,8 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
         .graphql(
             Some(admin),
             "query($plan: ID!) { tasks(planId: $plan, light: YELLOW) { edges { node { seq light lightReasons { code } } } }
-                                 lights(planId: $plan) { total { green yellow red worst } leaders { name counts { worst } } } }",
+                                 lights(planId: $plan) { total { green yellow red worst } leaders { name counts { worst } } }
+                                 leaders(q: \"张\") { edges { node { name region { name } } } } }",
             json!({"plan": plan}),
         )
         .await;
@@ -467,6 +511,10 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
         json!({"green": 1, "yellow": 2, "red": 1, "worst": "RED"})
     );
     assert_eq!(data["lights"]["leaders"][0]["name"], "张三");
+    assert_eq!(
+        data["leaders"]["edges"],
+        json!([{"node": {"name": "张三", "region": {"name": "渝中区"}}}])
+    );
 }
 
 /// A plan's thresholds are its own: with N = 5 days and M = 50 points the
