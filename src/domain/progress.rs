@@ -2,13 +2,12 @@
 //! the task's figure for the year to date, so that nothing is counted twice;
 //! each target's progress reads that figure through its comparator.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::reports;
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -24,39 +23,17 @@ pub async fn latest_approved<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) ->
     if task_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let approved = || {
-        reports::Entity::find()
-            .filter(reports::Column::TaskId.is_in(task_ids.iter().copied()))
-            .filter(reports::Column::Consolidated.eq(true))
-            .filter(reports::Column::Status.eq(ReportStatus::Approved.as_str()))
-    };
-    // First each task's latest period end, then only the reports that end
-    // on one of those days (a task of a city plan has a dozen monthly
-    // reports; reading them whole was most of a long list's time).
-    let latest_end: HashMap<Uuid, NaiveDate> = approved()
-        .select_only()
-        .column(reports::Column::TaskId)
-        .expr(Func::max(Expr::col(reports::Column::PeriodEnd)))
-        .group_by(reports::Column::TaskId)
-        .into_tuple::<(Uuid, NaiveDate)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    if latest_end.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let ends: HashSet<NaiveDate> = latest_end.values().copied().collect();
-    let rows = approved()
-        .filter(reports::Column::PeriodEnd.is_in(ends))
+    let rows = reports::Entity::find()
+        .filter(reports::Column::TaskId.is_in(task_ids.iter().copied()))
+        .filter(reports::Column::Consolidated.eq(true))
+        .filter(reports::Column::Status.eq(ReportStatus::Approved.as_str()))
+        .order_by_desc(reports::Column::PeriodEnd)
         .order_by_desc(reports::Column::ReviewedAt)
         .all(conn)
         .await?;
     let mut latest: HashMap<Uuid, reports::Model> = HashMap::new();
     for row in rows {
-        if latest_end.get(&row.task_id) == Some(&row.period_end) {
-            latest.entry(row.task_id).or_insert(row);
-        }
+        latest.entry(row.task_id).or_insert(row);
     }
     let views = report_views(conn, latest.into_values().collect()).await?;
     Ok(views.into_iter().map(|r| (r.task_id, r)).collect())
