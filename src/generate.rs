@@ -22,8 +22,8 @@ use crate::domain::Caller;
 use crate::domain::calendar::{Calendar, Reporting};
 use crate::domain::light::LightSettings;
 use crate::domain::values::{
-    AssignmentRole, Cluster, Comparator, PairingStatus, PeriodKind, PlanKind, PlanStatus, RegionKind, ReportStatus, Side,
-    TaskStatus, UnitKind, end_of_year, last_day_of_month,
+    AssignmentRole, Cluster, Comparator, PairingStatus, PeriodKind, PlanKind, PlanStatus, RegionKind, ReportStatus,
+    Side, TaskStatus, UnitKind, end_of_year, last_day_of_month,
 };
 
 /// How much to generate.

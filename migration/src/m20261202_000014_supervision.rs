@@ -91,9 +91,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             )
             .await?;
-        manager
-            .create_index(unique("leaders", &["region_id", "name"]))
-            .await?;
+        manager.create_index(unique("leaders", &["region_id", "name"])).await?;
         manager
             .create_table(
                 Table::create()
@@ -122,7 +120,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("task_leaders").to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table("task_leaders").to_owned())
+            .await?;
         manager.drop_table(Table::drop().table("leaders").to_owned()).await?;
         for column in [
             "reporting_supporting",

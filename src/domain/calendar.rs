@@ -91,7 +91,7 @@ impl Calendar {
 /// Who owes a plan's reports (the calendar says which and when). The lead
 /// units' consolidated report is always owed; the summary is the
 /// coordinators' own.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Reporting {
     /// Whether supporting units (配合单位) owe reports: `none` (the lead
@@ -104,15 +104,13 @@ pub struct Reporting {
     pub groups: GroupReports,
 }
 
-impl Default for SupportingReports {
-    fn default() -> SupportingReports {
-        SupportingReports::None
-    }
-}
-
-impl Default for GroupReports {
-    fn default() -> GroupReports {
-        GroupReports::OnePerGroup
+impl Default for Reporting {
+    /// Lead units only; a group owes one report.
+    fn default() -> Reporting {
+        Reporting {
+            supporting: SupportingReports::None,
+            groups: GroupReports::OnePerGroup,
+        }
     }
 }
 
@@ -601,15 +599,24 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
         }
     }
     out.sort_by(|a, b| {
-        (a.due_on, a.plan_id, &a.section, a.seq, a.group_id, a.unit_id, a.period.kind() as u8).cmp(&(
-            b.due_on,
-            b.plan_id,
-            &b.section,
-            b.seq,
-            b.group_id,
-            b.unit_id,
-            b.period.kind() as u8,
-        ))
+        (
+            a.due_on,
+            a.plan_id,
+            &a.section,
+            a.seq,
+            a.group_id,
+            a.unit_id,
+            a.period.kind() as u8,
+        )
+            .cmp(&(
+                b.due_on,
+                b.plan_id,
+                &b.section,
+                b.seq,
+                b.group_id,
+                b.unit_id,
+                b.period.kind() as u8,
+            ))
     });
     Ok(out)
 }
@@ -688,7 +695,10 @@ pub async fn late_units<C: ConnectionTrait>(
     // A late report was never filed: a group's has no unit, only the group.
     let mut by_unit: HashMap<(Option<Uuid>, Option<Uuid>), Vec<Obligation>> = HashMap::new();
     for o in all.into_iter().filter(|o| o.status == ObligationStatus::Late) {
-        by_unit.entry((o.group_id.is_none().then_some(o.unit_id).flatten(), o.group_id)).or_default().push(o);
+        by_unit
+            .entry((o.group_id.is_none().then_some(o.unit_id).flatten(), o.group_id))
+            .or_default()
+            .push(o);
     }
     let unit_ids = by_unit.keys().filter_map(|(unit, _)| *unit);
     let group_ids = by_unit.keys().filter_map(|(_, group)| *group);

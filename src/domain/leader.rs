@@ -123,7 +123,9 @@ pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> Do
             .all(conn)
             .await?
         {
-            out.entry(link.task_id).or_default().push((link.position, link.leader_id));
+            out.entry(link.task_id)
+                .or_default()
+                .push((link.position, link.leader_id));
         }
     }
     Ok(out

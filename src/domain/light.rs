@@ -284,12 +284,20 @@ pub fn summarize(
             if let Some(id) = a.unit_id.or(a.group_id)
                 && leads.insert(id)
             {
-                units.entry(id).or_insert_with(|| rollup(id, &a.name)).counts.add(task.light);
+                units
+                    .entry(id)
+                    .or_insert_with(|| rollup(id, &a.name))
+                    .counts
+                    .add(task.light);
             }
         }
         for id in &task.leader_ids {
             let name = leader_names.get(id).map_or("", String::as_str);
-            leaders.entry(*id).or_insert_with(|| rollup(*id, name)).counts.add(task.light);
+            leaders
+                .entry(*id)
+                .or_insert_with(|| rollup(*id, name))
+                .counts
+                .add(task.light);
         }
     }
     let sorted = |map: HashMap<Uuid, LightRollup>| {
@@ -380,7 +388,10 @@ mod tests {
         );
         // Fifteen days before the deadline, not complete (and at 90 %, not behind).
         let near = facts(TaskStatus::InProgress, "2025-12-31", Some(90));
-        assert_eq!(codes(&near, "2025-12-16"), (Light::Yellow, vec!["deadline_near".into()]));
+        assert_eq!(
+            codes(&near, "2025-12-16"),
+            (Light::Yellow, vec!["deadline_near".into()])
+        );
         assert_eq!(codes(&near, "2025-12-15"), (Light::Green, vec![]));
         // Past the deadline.
         let late = facts(TaskStatus::InProgress, "2025-06-30", Some(100));

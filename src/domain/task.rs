@@ -16,10 +16,10 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::authz::{self, TaskAccess};
 use super::error::Validator;
+use super::light::LightReason;
 use super::plan;
 use super::region::parse_stored;
 use super::units::Normalized;
-use super::light::LightReason;
 use super::values::{
     Amount, AssignmentRole, Comparator, Light, PlanStatus, ReportStatus, Side, TaskStatus, is_overdue,
 };
@@ -979,7 +979,12 @@ pub async fn update(
         super::metric::renormalize_values(&txn, &kept).await?;
     }
     let after = task_view(&txn, caller, model).await?;
-    audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &audited(&before)?, &audited(&after)?)?).await?;
+    audit::commit(
+        txn,
+        caller,
+        Change::updated(ENTITY, Some(id), &audited(&before)?, &audited(&after)?)?,
+    )
+    .await?;
     Ok(after)
 }
 

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::error::DomainResultExt;
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
-    GroupReports, SupportingReports,
-    Aggregation, AssignmentRole, Cluster, Comparator, PairingStatus, RegionKind, Role, Side, TaskStatus, UnitKind,
+    Aggregation, AssignmentRole, Cluster, Comparator, GroupReports, PairingStatus, RegionKind, Role, Side,
+    SupportingReports, TaskStatus, UnitKind,
 };
 use crate::domain::event::{EventAmount, EventInput as DomainEventInput};
 use crate::domain::metric::{MetricChanges, NewMetric};

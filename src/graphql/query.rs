@@ -13,7 +13,6 @@ use super::scalars::{
     AssignmentRole, Cluster, Light, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus,
     StatisticsScope, TaskStatusFilter, UnitKind,
 };
-use super::types::supervision::{LeaderConnection, LeaderNode, LightSummaryObject};
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
 };
@@ -25,10 +24,11 @@ use super::types::reference::{
     RegionNode, UnitConnection, UnitGroupConnection, UnitGroupNode, UnitNode, UnitPairingConnection, UnitPairingNode,
 };
 use super::types::report::{ReportConnection, ReportNode};
+use super::types::supervision::{LeaderConnection, LeaderNode, LightSummaryObject};
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
-    ErrorCode, Principal, audit, calendar, client, event, leader, light, metric, pairing, plan, region, report, statistics, task,
-    unit, user,
+    ErrorCode, Principal, audit, calendar, client, event, leader, light, metric, pairing, plan, region, report,
+    statistics, task, unit, user,
 };
 
 /// What can be read.

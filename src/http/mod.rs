@@ -21,8 +21,8 @@ pub mod problem;
 mod regions;
 mod reports;
 mod statistics;
-mod tasks;
 mod supervision;
+mod tasks;
 mod units;
 mod users;
 

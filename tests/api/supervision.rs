@@ -143,7 +143,10 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     let plan = fuling_plan(&app, &admin).await;
     let id = plan["id"].as_str().expect("id").to_owned();
     assert_eq!(plan["kind"], "region");
-    assert_eq!(plan["reporting"], json!({"supporting": "none", "groups": "one_per_group"}));
+    assert_eq!(
+        plan["reporting"],
+        json!({"supporting": "none", "groups": "one_per_group"})
+    );
     assert_eq!(plan["calendar"]["monthly_due_day"], Value::Null);
     assert_eq!(plan["calendar"]["quarterly_due_day"], 10);
     assert_eq!(plan["calendar"]["yearly_due"], "11-20");
@@ -194,7 +197,11 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
             .collect();
         let mut seen: Vec<String> = Vec::new();
         for a in assignments {
-            let who = if a["unit_id"].is_string() { &a["unit_id"] } else { &a["group_id"] };
+            let who = if a["unit_id"].is_string() {
+                &a["unit_id"]
+            } else {
+                &a["group_id"]
+            };
             let key = who.to_string();
             let counts = a["role"] == "lead" || !lead_ids.contains(&&a["unit_id"]) || a["unit_id"].is_null();
             if counts && !seen.contains(&key) {
@@ -214,7 +221,10 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
         plan["version"].as_i64(),
     )
     .await;
-    assert_eq!(patched["reporting"], json!({"supporting": "to_office", "groups": "one_per_group"}));
+    assert_eq!(
+        patched["reporting"],
+        json!({"supporting": "to_office", "groups": "one_per_group"})
+    );
     assert_eq!(
         owed(&app, &admin, &format!("plan_id={id}&on=2025-12-31")).await,
         (5 * debtors, [debtors, 0, 0, 4 * debtors])
@@ -247,7 +257,8 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
         .and_then(|a| a["unit_id"].as_str())
         .and_then(|u| u.parse().ok())
         .expect("a supporting unit");
-    app.user("indicator-6-supporting", Role::UnitUser, Some(supporting_unit)).await;
+    app.user("indicator-6-supporting", Role::UnitUser, Some(supporting_unit))
+        .await;
     let supporting = app.bearer("indicator-6-supporting").await;
     let task_id = indicator_6["id"].as_str().expect("id");
     let report = send(
@@ -270,7 +281,12 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     )
     .await;
     let by_lead = app
-        .as_bearer(&lead, "POST", &format!("/api/v1/reports/{report_id}/approve"), Some(&json!({})))
+        .as_bearer(
+            &lead,
+            "POST",
+            &format!("/api/v1/reports/{report_id}/approve"),
+            Some(&json!({})),
+        )
         .await;
     assert_problem(&by_lead, 403, "FORBIDDEN");
     assert!(text(&by_lead).contains("report to the office"), "{}", text(&by_lead));
@@ -304,7 +320,15 @@ async fn file(app: &TestApp, admin: &str, task: &Value, unit: Uuid, period: &str
     )
     .await;
     let id = report["id"].as_str().expect("id");
-    send(app, admin, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    send(
+        app,
+        admin,
+        "POST",
+        &format!("/api/v1/reports/{id}/submit"),
+        json!({}),
+        None,
+    )
+    .await;
 }
 
 /// A plan made through the API for the lights: 县经济信息委 leads every
@@ -435,7 +459,12 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
     // Filed late, the Q1 report is no longer missing: green again.
     let reported = w.task(&quarterly, 2, "2025-12-31", &[], 60).await;
     file(app, admin, &reported["id"], w.pairing.recipient_unit, "2025-Q1").await;
-    let now = get(app, admin, &format!("/api/v1/tasks/{}", reported["id"].as_str().expect("id"))).await;
+    let now = get(
+        app,
+        admin,
+        &format!("/api/v1/tasks/{}", reported["id"].as_str().expect("id")),
+    )
+    .await;
     assert_eq!(light_of(&now), pair("green", &[]));
 
     // Roll-ups of the first plan: 1 red, 2 yellow, 1 green, all led by 县经济信息委.
@@ -452,11 +481,21 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
     let leaders = summary["leaders"].as_array().expect("leaders");
     assert_eq!(leaders.len(), 2);
     assert_eq!(
-        (&leaders[0]["name"], &leaders[0]["red"], &leaders[0]["yellow"], &leaders[0]["worst"]),
+        (
+            &leaders[0]["name"],
+            &leaders[0]["red"],
+            &leaders[0]["yellow"],
+            &leaders[0]["worst"]
+        ),
         (&json!("张三"), &json!(1), &json!(1), &json!("red"))
     );
     assert_eq!(
-        (&leaders[1]["name"], &leaders[1]["yellow"], &leaders[1]["green"], &leaders[1]["worst"]),
+        (
+            &leaders[1]["name"],
+            &leaders[1]["yellow"],
+            &leaders[1]["green"],
+            &leaders[1]["worst"]
+        ),
         (&json!("李四"), &json!(1), &json!(1), &json!("yellow"))
     );
     // Both plans together: the quarterly one adds a red and a green.
@@ -480,18 +519,37 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
 
     // Filters: by light, by leader, and statistics by light and leader.
     let yellow = get(app, admin, &format!("/api/v1/tasks?plan_id={plan}&light=yellow")).await;
-    let seqs: Vec<&Value> = yellow["items"].as_array().expect("items").iter().map(|t| &t["seq"]).collect();
+    let seqs: Vec<&Value> = yellow["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|t| &t["seq"])
+        .collect();
     assert_eq!(seqs, [&json!(2), &json!(3)]);
     let of_zhang = get(app, admin, &format!("/api/v1/tasks?leader_id={zhang}")).await;
-    let seqs: Vec<&Value> = of_zhang["items"].as_array().expect("items").iter().map(|t| &t["seq"]).collect();
+    let seqs: Vec<&Value> = of_zhang["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|t| &t["seq"])
+        .collect();
     assert_eq!(seqs, [&json!(1), &json!(3)]);
     let stats = get(app, admin, &format!("/api/v1/statistics?plan_id={plan}")).await;
-    assert_eq!(stats["lights"], json!({"green": 1, "yellow": 2, "red": 1, "worst": "red"}));
+    assert_eq!(
+        stats["lights"],
+        json!({"green": 1, "yellow": 2, "red": 1, "worst": "red"})
+    );
     let stats = get(app, admin, &format!("/api/v1/statistics?leader_id={li}")).await;
     assert_eq!(stats["tasks"]["total"], 2);
-    assert_eq!(stats["lights"], json!({"green": 1, "yellow": 1, "red": 0, "worst": "yellow"}));
+    assert_eq!(
+        stats["lights"],
+        json!({"green": 1, "yellow": 1, "red": 0, "worst": "yellow"})
+    );
     let of_li = get(app, admin, &format!("/api/v1/lights?leader_id={li}&light=yellow")).await;
-    assert_eq!(of_li["total"], json!({"green": 0, "yellow": 1, "red": 0, "worst": "yellow"}));
+    assert_eq!(
+        of_li["total"],
+        json!({"green": 0, "yellow": 1, "red": 0, "worst": "yellow"})
+    );
 
     // The same through GraphQL.
     let answer = app
@@ -505,7 +563,10 @@ async fn lights_tell_each_reason_and_roll_up_by_plan_unit_and_leader() {
         .await;
     let data = graphql_data(&answer);
     assert_eq!(data["tasks"]["edges"].as_array().map(Vec::len), Some(2));
-    assert_eq!(data["tasks"]["edges"][1]["node"]["lightReasons"][0]["code"], "behind_schedule");
+    assert_eq!(
+        data["tasks"]["edges"][1]["node"]["lightReasons"][0]["code"],
+        "behind_schedule"
+    );
     assert_eq!(
         data["lights"]["total"],
         json!({"green": 1, "yellow": 2, "red": 1, "worst": "RED"})
@@ -539,7 +600,10 @@ async fn a_plans_thresholds_move_its_lights() {
     .await;
     assert_eq!(patched["lights"], json!({"due_soon_days": 5, "lag_points": 50}));
     let summary = get(app, admin, &format!("/api/v1/lights?plan_id={plan}")).await;
-    assert_eq!(summary["total"], json!({"green": 2, "yellow": 0, "red": 0, "worst": "green"}));
+    assert_eq!(
+        summary["total"],
+        json!({"green": 2, "yellow": 0, "red": 0, "worst": "green"})
+    );
 
     // Bad thresholds and rules name their fields.
     let version = format!("\"{}\"", patched["version"]);
@@ -636,7 +700,14 @@ async fn bad_supervision_input_is_refused() {
     let plan = w.plan("灯", None).await;
     w.task(&plan, 1, "2025-12-31", &["张三"], 50).await;
     // 涪陵区's own plan, led by its own leader.
-    let fuling = seed::region(&app.db, Some("500102"), "涪陵区", xietong::domain::values::RegionKind::District, None).await;
+    let fuling = seed::region(
+        &app.db,
+        Some("500102"),
+        "涪陵区",
+        xietong::domain::values::RegionKind::District,
+        None,
+    )
+    .await;
     let fuling_plan = send(
         app,
         admin,
@@ -646,7 +717,13 @@ async fn bad_supervision_input_is_refused() {
         None,
     )
     .await;
-    let fuling_unit = seed::unit(&app.db, fuling, "区发展改革委", xietong::domain::values::UnitKind::Department).await;
+    let fuling_unit = seed::unit(
+        &app.db,
+        fuling,
+        "区发展改革委",
+        xietong::domain::values::UnitKind::Department,
+    )
+    .await;
     let fuling_task = send(
         app,
         admin,
@@ -662,12 +739,20 @@ async fn bad_supervision_input_is_refused() {
     assert_eq!(theirs["region_id"], json!(fuling));
 
     // A unit user of 巫溪县 sees its pairing's leaders, not 涪陵区's.
-    app.user("wuxi-unit", Role::UnitUser, Some(w.pairing.recipient_unit)).await;
+    app.user("wuxi-unit", Role::UnitUser, Some(w.pairing.recipient_unit))
+        .await;
     let unit = app.bearer("wuxi-unit").await;
     let mine = get(app, &unit, "/api/v1/leaders").await;
-    let names: Vec<&Value> = mine["items"].as_array().expect("items").iter().map(|l| &l["name"]).collect();
+    let names: Vec<&Value> = mine["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|l| &l["name"])
+        .collect();
     assert_eq!(names, [&json!("张三")]);
-    let hidden = app.as_bearer(&unit, "GET", &format!("/api/v1/leaders/{feng}"), None).await;
+    let hidden = app
+        .as_bearer(&unit, "GET", &format!("/api/v1/leaders/{feng}"), None)
+        .await;
     assert_problem(&hidden, 404, "NOT_FOUND");
     for path in [
         format!("/api/v1/tasks?leader_id={feng}"),
@@ -679,7 +764,9 @@ async fn bad_supervision_input_is_refused() {
         assert!(text(&refused).contains("leader_id"), "{path}: {}", text(&refused));
     }
     let unknown = Uuid::new_v4();
-    let refused = app.as_bearer(admin, "GET", &format!("/api/v1/tasks?leader_id={unknown}"), None).await;
+    let refused = app
+        .as_bearer(admin, "GET", &format!("/api/v1/tasks?leader_id={unknown}"), None)
+        .await;
     assert_problem(&refused, 422, "VALIDATION_FAILED");
     // An unknown colour.
     for path in ["/api/v1/tasks?light=purple", "/api/v1/lights?light=purple"] {
@@ -692,7 +779,11 @@ async fn bad_supervision_input_is_refused() {
         .await;
     assert!(answer["errors"].is_array(), "{answer}");
     let answer = app
-        .graphql(Some(&unit), "query($l: ID!) { lights(leaderId: $l) { total { red } } }", json!({"l": feng}))
+        .graphql(
+            Some(&unit),
+            "query($l: ID!) { lights(leaderId: $l) { total { red } } }",
+            json!({"l": feng}),
+        )
         .await;
     assert_eq!(graphql_code(&answer), Some("VALIDATION_FAILED"), "{answer}");
 }
