@@ -16,6 +16,7 @@ pub mod plans;
 pub mod rate_limit_windows;
 pub mod refresh_tokens;
 pub mod regions;
+pub mod report_comments;
 pub mod report_values;
 pub mod reports;
 pub mod sign_in_origins;

@@ -18,6 +18,7 @@ mod m20261201_000011_rate_limits;
 mod m20261202_000012_client_trust;
 mod m20261202_000013_figures;
 mod m20261202_000014_supervision;
+mod m20261202_000015_report_comments;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_client_trust::Migration),
             Box::new(m20261202_000013_figures::Migration),
             Box::new(m20261202_000014_supervision::Migration),
+            Box::new(m20261202_000015_report_comments::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod authz;
 pub mod calendar;
 pub mod client;
 pub mod clock;
+pub mod comment;
 pub mod error;
 pub mod event;
 pub mod leader;

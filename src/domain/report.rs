@@ -150,7 +150,7 @@ async fn report_view<C: ConnectionTrait>(conn: &C, model: reports::Model) -> Dom
 
 /// Loads a report the caller may see, with its task's plan and the
 /// caller's access to the task.
-async fn load_visible<C: ConnectionTrait>(
+pub(crate) async fn load_visible<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     id: Uuid,
@@ -465,6 +465,9 @@ pub enum Transition {
     Approve,
     /// submitted → returned, by the reviewer, with a reason.
     Return { reason: String },
+    /// submitted → draft, by the reporting unit before anyone reviewed it
+    /// (sent by mistake, 撤回).
+    Recall,
 }
 
 impl Transition {
@@ -473,6 +476,7 @@ impl Transition {
             Transition::Submit => "submit",
             Transition::Approve => "approve",
             Transition::Return { .. } => "return",
+            Transition::Recall => "recall",
         }
     }
 
@@ -482,6 +486,7 @@ impl Transition {
             (Transition::Submit, ReportStatus::Draft | ReportStatus::Returned) => Some(ReportStatus::Submitted),
             (Transition::Approve, ReportStatus::Submitted) => Some(ReportStatus::Approved),
             (Transition::Return { .. }, ReportStatus::Submitted) => Some(ReportStatus::Returned),
+            (Transition::Recall, ReportStatus::Submitted) => Some(ReportStatus::Draft),
             _ => None,
         }
     }
@@ -499,7 +504,7 @@ pub async fn transition(
     let (current, plan, access) = load_visible(&txn, caller, id).await?;
     let to_office = plan.reporting_supporting == SupportingReports::ToOffice.as_str();
     let allowed = match step {
-        Transition::Submit => access.write_report_of(&caller.principal, current.unit_id),
+        Transition::Submit | Transition::Recall => access.write_report_of(&caller.principal, current.unit_id),
         Transition::Approve | Transition::Return { .. } => {
             access.review(&caller.principal, current.consolidated, to_office)
         }
@@ -508,6 +513,9 @@ pub async fn transition(
         return Err(match step {
             Transition::Submit => {
                 authz::refuse_write(&caller.principal, "only the reporting unit may submit its report")
+            }
+            Transition::Recall => {
+                authz::refuse_write(&caller.principal, "only the reporting unit may recall its report")
             }
             _ if current.consolidated => {
                 DomainError::forbidden("only a coordinator of the plan reviews a consolidated report")
@@ -559,6 +567,10 @@ pub async fn transition(
             change.reviewed_by = Set(caller.principal.user_id());
             change.reviewed_at = Set(Some(at));
             change.return_reason = Set(Some(reason.trim().to_owned()));
+        }
+        Transition::Recall => {
+            change.submitted_by = Set(None);
+            change.submitted_at = Set(None);
         }
     }
     let model = reports::Entity::update(change)

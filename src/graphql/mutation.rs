@@ -717,6 +717,30 @@ impl MutationRoot {
         move_report(ctx, &id, version, Transition::Submit).await
     }
 
+    /// Comment on a submitted, returned or approved report, as its unit or
+    /// its reviewer.
+    async fn add_report_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] report_id: ID,
+        #[graphql(desc = "At most 2000 characters.")] body: String,
+    ) -> Result<crate::graphql::types::report::ReportCommentObject> {
+        let id = uuid_of("reportId", "Report", &report_id)?;
+        let added = crate::domain::comment::add(db(ctx), caller(ctx)?, id, &body).await.gql()?;
+        Ok(crate::graphql::types::report::ReportCommentObject(added))
+    }
+
+    /// Recall a submitted report before it is reviewed (撤回), as its
+    /// unit: it becomes a draft again.
+    async fn recall_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "Optional: the version read.")] version: Option<i32>,
+    ) -> Result<ReportNode> {
+        move_report(ctx, &id, version, Transition::Recall).await
+    }
+
     /// Approve a submitted report (审核通过): a supporting unit's by the
     /// task's lead unit, a consolidated one by the plan's coordinator.
     async fn approve_report(

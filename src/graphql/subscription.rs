@@ -50,11 +50,12 @@ impl Change {
     fn of(entry: &AuditEntry) -> Option<Change> {
         let id = entry.entity_id?;
         match (entry.entity.as_str(), entry.action.as_str()) {
-            ("report", action @ ("submit" | "approve" | "return")) => Some(Change::ReportStatus {
+            ("report", action @ ("submit" | "approve" | "return" | "recall")) => Some(Change::ReportStatus {
                 id,
                 transition: match action {
                     "submit" => ReportTransitionKind::Submitted,
                     "approve" => ReportTransitionKind::Approved,
+                    "recall" => ReportTransitionKind::Recalled,
                     _ => ReportTransitionKind::Returned,
                 },
                 version: entry.changes["after"]["version"]
@@ -78,6 +79,8 @@ pub enum ReportTransitionKind {
     Approved,
     /// 退回: returned to its unit with a reason.
     Returned,
+    /// 撤回: recalled by its unit before review, a draft again.
+    Recalled,
 }
 
 /// One step of a report's review workflow, as it happened: a submit and an
@@ -92,7 +95,7 @@ pub struct ReportTransitionEvent {
 /// One step of a report's review workflow, as it happened.
 #[async_graphql::Object(name = "ReportTransition")]
 impl ReportTransitionEvent {
-    /// SUBMITTED, APPROVED or RETURNED.
+    /// SUBMITTED, APPROVED, RETURNED or RECALLED.
     async fn transition(&self) -> ReportTransitionKind {
         self.transition
     }

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch, if_matc
 use super::problem::ApiResult;
 use super::{conditional, idempotent, with_etag};
 use crate::AppState;
+use crate::domain::comment::{self, ReportComment};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::{self, NewReport, Report, ReportChanges, ReportFilter, Transition, ValueInput};
 use crate::domain::values::{Amount, ReportPeriod, ReportStatus};
@@ -25,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(read, update, delete))
         .routes(routes!(submit))
+        .routes(routes!(recall))
+        .routes(routes!(comments, add_comment))
         .routes(routes!(approve))
         .routes(routes!(return_report))
 }
@@ -214,6 +217,20 @@ async fn submit(
     step(state, caller, id, if_match_version(&headers)?, Transition::Submit).await
 }
 
+/// Recall a submitted report before it is reviewed (撤回), as its unit: it
+/// becomes a draft again.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/recall", tag = "reports",
+    params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
+    responses((status = 200, description = "Recalled: a draft again", body = Report)))]
+async fn recall(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    step(state, caller, id, if_match_version(&headers)?, Transition::Recall).await
+}
+
 /// Approve a submitted report (审核通过): a supporting unit's by the task's
 /// lead unit, a consolidated one by the plan's coordinator. It is then frozen.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/approve", tag = "reports",
@@ -254,5 +271,45 @@ async fn return_report(
         if_match_version(&headers)?,
         Transition::Return { reason: body.reason },
     )
+    .await
+}
+
+/// The thread of comments on a report (退回 and its answers), oldest first.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/comments", tag = "reports",
+    params(("id" = Uuid, Path, description = "The report's id")),
+    responses((status = 200, description = "The comments, oldest first", body = Vec<ReportComment>)))]
+async fn comments(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<ReportComment>>> {
+    Ok(Json(comment::list(&state.db, &caller, id).await?))
+}
+
+/// A comment on a report.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CommentBody {
+    /// At most 2000 characters.
+    #[schema(example = "已补充到位资金凭证，请再审")]
+    body: String,
+}
+
+/// Comment on a submitted, returned or approved report, as its unit or its
+/// reviewer.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/comments", tag = "reports", request_body = CommentBody,
+    params(("id" = Uuid, Path, description = "The report's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Added", body = ReportComment)))]
+async fn add_comment(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> ApiResult<Response> {
+    let operation = format!("POST /api/v1/reports/{id}/comments");
+    idempotent::create(&state, &caller, &headers, &operation, &body, async |txn| {
+        comment::add(txn, &caller, id, &body.body).await
+    })
     .await
 }

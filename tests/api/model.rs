@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "rate_limit_windows",
     "refresh_tokens",
     "regions",
+    "report_comments",
     "report_values",
     "reports",
     "sign_in_origins",

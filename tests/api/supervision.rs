@@ -787,3 +787,147 @@ async fn bad_supervision_input_is_refused() {
         .await;
     assert_eq!(graphql_code(&answer), Some("VALIDATION_FAILED"), "{answer}");
 }
+
+/// A unit takes back a report sent by mistake (撤回) while nobody has
+/// reviewed it; once reviewed, it stays as it is.
+#[tokio::test]
+async fn a_unit_recalls_a_submitted_report_before_review() {
+    let w = lights_world("2025-07-02").await;
+    let (app, admin) = (&w.app, w.admin.as_str());
+    let plan = w.plan("撤回", None).await;
+    let task = w.task(&plan, 1, "2025-12-31", &[], 50).await;
+    let task_id = task["id"].as_str().expect("id");
+    app.user("wuxi-lead", Role::UnitUser, Some(w.pairing.recipient_unit)).await;
+    let lead = app.bearer("wuxi-lead").await;
+    app.user("wuxi-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2)).await;
+    let supporting = app.bearer("wuxi-supporting").await;
+
+    let report = send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/tasks/{task_id}/reports"),
+        json!({"period": "2025-Q2", "consolidated": true, "text": "二季度", "values": []}),
+        None,
+    )
+    .await;
+    let id = report["id"].as_str().expect("id").to_owned();
+    let submitted = send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    assert_eq!(submitted["status"], "submitted");
+    // Not another unit's to take back.
+    let refused = app
+        .as_bearer(&supporting, "POST", &format!("/api/v1/reports/{id}/recall"), Some(&json!({})))
+        .await;
+    assert_problem(&refused, 403, "FORBIDDEN");
+    let recalled = send(app, &lead, "POST", &format!("/api/v1/reports/{id}/recall"), json!({}), None).await;
+    assert_eq!(recalled["status"], "draft");
+    assert_eq!(recalled["submitted_at"], Value::Null);
+    assert_eq!(recalled["version"], submitted["version"].as_i64().expect("version") + 1);
+    // A draft cannot be recalled.
+    let again = app
+        .as_bearer(&lead, "POST", &format!("/api/v1/reports/{id}/recall"), Some(&json!({})))
+        .await;
+    assert_problem(&again, 409, "CONFLICT");
+
+    // Through GraphQL, then once approved it stays approved.
+    send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    let answer = app
+        .graphql(
+            Some(&lead),
+            "mutation($id: ID!) { recallReport(id: $id) { status submittedAt } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        graphql_data(&answer)["recallReport"],
+        json!({"status": "DRAFT", "submittedAt": null})
+    );
+    send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    send(app, admin, "POST", &format!("/api/v1/reports/{id}/approve"), json!({}), None).await;
+    let frozen = app
+        .as_bearer(&lead, "POST", &format!("/api/v1/reports/{id}/recall"), Some(&json!({})))
+        .await;
+    assert_problem(&frozen, 409, "CONFLICT");
+    let answer = app
+        .graphql(Some(&lead), "mutation($id: ID!) { recallReport(id: $id) { status } }", json!({"id": id}))
+        .await;
+    assert_eq!(graphql_code(&answer), Some("CONFLICT"), "{answer}");
+    let still = get(app, admin, &format!("/api/v1/reports/{id}")).await;
+    assert_eq!(still["status"], "approved");
+}
+
+/// A returned report carries the conversation between its unit and its
+/// reviewer, in order; others who see the report read it, not write it.
+#[tokio::test]
+async fn a_returned_report_carries_a_thread_of_comments() {
+    let w = lights_world("2025-07-02").await;
+    let (app, admin) = (&w.app, w.admin.as_str());
+    let plan = w.plan("评论", None).await;
+    let task = w.task(&plan, 1, "2025-12-31", &[], 50).await;
+    let task_id = task["id"].as_str().expect("id");
+    app.user("thread-lead", Role::UnitUser, Some(w.pairing.recipient_unit)).await;
+    let lead = app.bearer("thread-lead").await;
+    app.user("thread-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2)).await;
+    let supporting = app.bearer("thread-supporting").await;
+    let report = send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/tasks/{task_id}/reports"),
+        json!({"period": "2025-Q2", "consolidated": true, "text": "二季度", "values": []}),
+        None,
+    )
+    .await;
+    let id = report["id"].as_str().expect("id").to_owned();
+    let comments = format!("/api/v1/reports/{id}/comments");
+    // A draft has no reviewer yet.
+    let early = app.as_bearer(&lead, "POST", &comments, Some(&json!({"body": "请审核"}))).await;
+    assert_problem(&early, 409, "CONFLICT");
+    send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    send(
+        app,
+        admin,
+        "POST",
+        &format!("/api/v1/reports/{id}/return"),
+        json!({"reason": "请补充到位资金凭证"}),
+        None,
+    )
+    .await;
+    let asked = send(app, admin, "POST", &comments, json!({"body": "凭证需加盖公章"}), None).await;
+    assert_eq!(asked["author_name"], "lights-admin");
+    let answered = send(app, &lead, "POST", &comments, json!({"body": "已补充，见附件"}), None).await;
+    assert_eq!(answered["author_unit_id"], json!(w.pairing.recipient_unit));
+    // The supporting unit reads the thread but does not write in it.
+    let refused = app.as_bearer(&supporting, "POST", &comments, Some(&json!({"body": "同意"}))).await;
+    assert_problem(&refused, 403, "FORBIDDEN");
+    let empty = app.as_bearer(&lead, "POST", &comments, Some(&json!({"body": "  "}))).await;
+    assert_problem(&empty, 422, "VALIDATION_FAILED");
+    assert!(text(&empty).contains("body"), "{}", text(&empty));
+    let thread = get(app, &supporting, &comments).await;
+    let bodies: Vec<&Value> = thread.as_array().expect("a list").iter().map(|c| &c["body"]).collect();
+    assert_eq!(bodies, [&json!("凭证需加盖公章"), &json!("已补充，见附件")]);
+
+    // The same through GraphQL.
+    let answer = app
+        .graphql(
+            Some(&lead),
+            "mutation($id: ID!) { addReportComment(reportId: $id, body: \"再次报送\") { body authorName } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        graphql_data(&answer)["addReportComment"],
+        json!({"body": "再次报送", "authorName": "thread-lead"})
+    );
+    let answer = app
+        .graphql(
+            Some(&supporting),
+            "query($id: ID!) { report(id: $id) { comments { body } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        graphql_data(&answer)["report"]["comments"].as_array().map(Vec::len),
+        Some(3)
+    );
+}

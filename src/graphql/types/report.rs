@@ -11,6 +11,7 @@ use crate::domain::values::{Amount, ReportPeriod};
 use crate::graphql::connection::connection;
 use crate::graphql::context::loader;
 use crate::graphql::eager::Eager;
+use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
 use crate::graphql::loaders::TaskKey;
 use crate::graphql::scalars::ReportStatus;
@@ -23,6 +24,18 @@ pub struct ReportNode(pub Report);
 /// task for a month (月调度), a quarter (季通报) or the year (年评估考核).
 #[Object(name = "Report")]
 impl ReportNode {
+    /// The thread of comments between its unit and its reviewer (退回 and
+    /// its answers), oldest first.
+    async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<ReportCommentObject>> {
+        let found = crate::domain::comment::list(
+            crate::graphql::context::db(ctx),
+            crate::graphql::context::caller(ctx)?,
+            self.0.id,
+        )
+        .await
+        .gql()?;
+        Ok(found.into_iter().map(ReportCommentObject).collect())
+    }
     /// The global id (Relay `Node`).
     pub(crate) async fn id(&self) -> ID {
         global_id("Report", self.0.id)
@@ -118,5 +131,37 @@ impl ReportValueObject {
     /// The actual reached for the year to date.
     async fn actual(&self) -> Amount {
         self.0.actual
+    }
+}
+
+/// A comment on a report.
+pub struct ReportCommentObject(pub crate::domain::comment::ReportComment);
+
+/// A comment on a report.
+#[Object(name = "ReportComment")]
+impl ReportCommentObject {
+    /// The REST id.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    /// The author's global id; null once that user is removed.
+    async fn author_id(&self) -> Option<ID> {
+        self.0.author_id.map(|id| global_id("User", id))
+    }
+    /// Who wrote it, as they signed in.
+    async fn author_name(&self) -> &str {
+        &self.0.author_name
+    }
+    /// The author's unit's global id, when the author belongs to one.
+    async fn author_unit_id(&self) -> Option<ID> {
+        self.0.author_unit_id.map(|id| global_id("Unit", id))
+    }
+    /// What was said.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// When (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
     }
 }
