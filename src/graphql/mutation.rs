@@ -726,7 +726,9 @@ impl MutationRoot {
         #[graphql(desc = "At most 2000 characters.")] body: String,
     ) -> Result<crate::graphql::types::report::ReportCommentObject> {
         let id = uuid_of("reportId", "Report", &report_id)?;
-        let added = crate::domain::comment::add(db(ctx), caller(ctx)?, id, &body).await.gql()?;
+        let added = crate::domain::comment::add(db(ctx), caller(ctx)?, id, &body)
+            .await
+            .gql()?;
         Ok(crate::graphql::types::report::ReportCommentObject(added))
     }
 

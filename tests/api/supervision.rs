@@ -797,9 +797,11 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
     let plan = w.plan("撤回", None).await;
     let task = w.task(&plan, 1, "2025-12-31", &[], 50).await;
     let task_id = task["id"].as_str().expect("id");
-    app.user("wuxi-lead", Role::UnitUser, Some(w.pairing.recipient_unit)).await;
+    app.user("wuxi-lead", Role::UnitUser, Some(w.pairing.recipient_unit))
+        .await;
     let lead = app.bearer("wuxi-lead").await;
-    app.user("wuxi-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2)).await;
+    app.user("wuxi-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2))
+        .await;
     let supporting = app.bearer("wuxi-supporting").await;
 
     let report = send(
@@ -812,14 +814,35 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
     )
     .await;
     let id = report["id"].as_str().expect("id").to_owned();
-    let submitted = send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    let submitted = send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/reports/{id}/submit"),
+        json!({}),
+        None,
+    )
+    .await;
     assert_eq!(submitted["status"], "submitted");
     // Not another unit's to take back.
     let refused = app
-        .as_bearer(&supporting, "POST", &format!("/api/v1/reports/{id}/recall"), Some(&json!({})))
+        .as_bearer(
+            &supporting,
+            "POST",
+            &format!("/api/v1/reports/{id}/recall"),
+            Some(&json!({})),
+        )
         .await;
     assert_problem(&refused, 403, "FORBIDDEN");
-    let recalled = send(app, &lead, "POST", &format!("/api/v1/reports/{id}/recall"), json!({}), None).await;
+    let recalled = send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/reports/{id}/recall"),
+        json!({}),
+        None,
+    )
+    .await;
     assert_eq!(recalled["status"], "draft");
     assert_eq!(recalled["submitted_at"], Value::Null);
     assert_eq!(recalled["version"], submitted["version"].as_i64().expect("version") + 1);
@@ -830,7 +853,15 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
     assert_problem(&again, 409, "CONFLICT");
 
     // Through GraphQL, then once approved it stays approved.
-    send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/reports/{id}/submit"),
+        json!({}),
+        None,
+    )
+    .await;
     let answer = app
         .graphql(
             Some(&lead),
@@ -842,14 +873,34 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
         graphql_data(&answer)["recallReport"],
         json!({"status": "DRAFT", "submittedAt": null})
     );
-    send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
-    send(app, admin, "POST", &format!("/api/v1/reports/{id}/approve"), json!({}), None).await;
+    send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/reports/{id}/submit"),
+        json!({}),
+        None,
+    )
+    .await;
+    send(
+        app,
+        admin,
+        "POST",
+        &format!("/api/v1/reports/{id}/approve"),
+        json!({}),
+        None,
+    )
+    .await;
     let frozen = app
         .as_bearer(&lead, "POST", &format!("/api/v1/reports/{id}/recall"), Some(&json!({})))
         .await;
     assert_problem(&frozen, 409, "CONFLICT");
     let answer = app
-        .graphql(Some(&lead), "mutation($id: ID!) { recallReport(id: $id) { status } }", json!({"id": id}))
+        .graphql(
+            Some(&lead),
+            "mutation($id: ID!) { recallReport(id: $id) { status } }",
+            json!({"id": id}),
+        )
         .await;
     assert_eq!(graphql_code(&answer), Some("CONFLICT"), "{answer}");
     let still = get(app, admin, &format!("/api/v1/reports/{id}")).await;
@@ -865,9 +916,11 @@ async fn a_returned_report_carries_a_thread_of_comments() {
     let plan = w.plan("评论", None).await;
     let task = w.task(&plan, 1, "2025-12-31", &[], 50).await;
     let task_id = task["id"].as_str().expect("id");
-    app.user("thread-lead", Role::UnitUser, Some(w.pairing.recipient_unit)).await;
+    app.user("thread-lead", Role::UnitUser, Some(w.pairing.recipient_unit))
+        .await;
     let lead = app.bearer("thread-lead").await;
-    app.user("thread-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2)).await;
+    app.user("thread-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2))
+        .await;
     let supporting = app.bearer("thread-supporting").await;
     let report = send(
         app,
@@ -881,9 +934,19 @@ async fn a_returned_report_carries_a_thread_of_comments() {
     let id = report["id"].as_str().expect("id").to_owned();
     let comments = format!("/api/v1/reports/{id}/comments");
     // A draft has no reviewer yet.
-    let early = app.as_bearer(&lead, "POST", &comments, Some(&json!({"body": "请审核"}))).await;
+    let early = app
+        .as_bearer(&lead, "POST", &comments, Some(&json!({"body": "请审核"})))
+        .await;
     assert_problem(&early, 409, "CONFLICT");
-    send(app, &lead, "POST", &format!("/api/v1/reports/{id}/submit"), json!({}), None).await;
+    send(
+        app,
+        &lead,
+        "POST",
+        &format!("/api/v1/reports/{id}/submit"),
+        json!({}),
+        None,
+    )
+    .await;
     send(
         app,
         admin,
@@ -898,9 +961,13 @@ async fn a_returned_report_carries_a_thread_of_comments() {
     let answered = send(app, &lead, "POST", &comments, json!({"body": "已补充，见附件"}), None).await;
     assert_eq!(answered["author_unit_id"], json!(w.pairing.recipient_unit));
     // The supporting unit reads the thread but does not write in it.
-    let refused = app.as_bearer(&supporting, "POST", &comments, Some(&json!({"body": "同意"}))).await;
+    let refused = app
+        .as_bearer(&supporting, "POST", &comments, Some(&json!({"body": "同意"})))
+        .await;
     assert_problem(&refused, 403, "FORBIDDEN");
-    let empty = app.as_bearer(&lead, "POST", &comments, Some(&json!({"body": "  "}))).await;
+    let empty = app
+        .as_bearer(&lead, "POST", &comments, Some(&json!({"body": "  "})))
+        .await;
     assert_problem(&empty, 422, "VALIDATION_FAILED");
     assert!(text(&empty).contains("body"), "{}", text(&empty));
     let thread = get(app, &supporting, &comments).await;
