@@ -320,15 +320,21 @@ async fn file(app: &TestApp, admin: &str, task: &Value, unit: Uuid, period: &str
     )
     .await;
     let id = report["id"].as_str().expect("id");
+    step(app, admin, id, "submit", json!({})).await;
+}
+
+/// Moves report `id` along its workflow (`submit`, `approve`, `return`,
+/// `recall`) and answers the report.
+async fn step(app: &TestApp, bearer: &str, id: &str, action: &str, body: Value) -> Value {
     send(
         app,
-        admin,
+        bearer,
         "POST",
-        &format!("/api/v1/reports/{id}/submit"),
-        json!({}),
+        &format!("/api/v1/reports/{id}/{action}"),
+        body,
         None,
     )
-    .await;
+    .await
 }
 
 /// A plan made through the API for the lights: 县经济信息委 leads every
@@ -398,6 +404,48 @@ impl LightsPlan {
             task["version"].as_i64(),
         )
         .await
+    }
+}
+
+/// A draft report of the lead unit, with a bearer of each unit on its task.
+struct Draft {
+    /// 县经济信息委, which leads the task and wrote the report.
+    lead: String,
+    /// 县商务委, which supports the task.
+    supporting: String,
+    /// The report's id.
+    id: String,
+}
+
+impl LightsPlan {
+    /// A plan titled `title` with one task and the lead unit's draft report
+    /// on its second quarter.
+    async fn draft(&self, title: &str) -> Draft {
+        let plan = self.plan(title, None).await;
+        let task = self.task(&plan, 1, "2025-12-31", &[], 50).await;
+        let task_id = task["id"].as_str().expect("id");
+        let (lead_name, supporting_name) = (format!("{title}-lead"), format!("{title}-supporting"));
+        self.app
+            .user(&lead_name, Role::UnitUser, Some(self.pairing.recipient_unit))
+            .await;
+        self.app
+            .user(&supporting_name, Role::UnitUser, Some(self.pairing.recipient_unit_2))
+            .await;
+        let lead = self.app.bearer(&lead_name).await;
+        let report = send(
+            &self.app,
+            &lead,
+            "POST",
+            &format!("/api/v1/tasks/{task_id}/reports"),
+            json!({"period": "2025-Q2", "consolidated": true, "text": "二季度", "values": []}),
+            None,
+        )
+        .await;
+        Draft {
+            supporting: self.app.bearer(&supporting_name).await,
+            id: report["id"].as_str().expect("id").to_owned(),
+            lead,
+        }
     }
 }
 
@@ -794,35 +842,8 @@ async fn bad_supervision_input_is_refused() {
 async fn a_unit_recalls_a_submitted_report_before_review() {
     let w = lights_world("2025-07-02").await;
     let (app, admin) = (&w.app, w.admin.as_str());
-    let plan = w.plan("撤回", None).await;
-    let task = w.task(&plan, 1, "2025-12-31", &[], 50).await;
-    let task_id = task["id"].as_str().expect("id");
-    app.user("wuxi-lead", Role::UnitUser, Some(w.pairing.recipient_unit))
-        .await;
-    let lead = app.bearer("wuxi-lead").await;
-    app.user("wuxi-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2))
-        .await;
-    let supporting = app.bearer("wuxi-supporting").await;
-
-    let report = send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/tasks/{task_id}/reports"),
-        json!({"period": "2025-Q2", "consolidated": true, "text": "二季度", "values": []}),
-        None,
-    )
-    .await;
-    let id = report["id"].as_str().expect("id").to_owned();
-    let submitted = send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/reports/{id}/submit"),
-        json!({}),
-        None,
-    )
-    .await;
+    let Draft { lead, supporting, id } = w.draft("撤回").await;
+    let submitted = step(app, &lead, &id, "submit", json!({})).await;
     assert_eq!(submitted["status"], "submitted");
     // Not another unit's to take back.
     let refused = app
@@ -834,15 +855,7 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
         )
         .await;
     assert_problem(&refused, 403, "FORBIDDEN");
-    let recalled = send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/reports/{id}/recall"),
-        json!({}),
-        None,
-    )
-    .await;
+    let recalled = step(app, &lead, &id, "recall", json!({})).await;
     assert_eq!(recalled["status"], "draft");
     assert_eq!(recalled["submitted_at"], Value::Null);
     assert_eq!(recalled["version"], submitted["version"].as_i64().expect("version") + 1);
@@ -853,15 +866,7 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
     assert_problem(&again, 409, "CONFLICT");
 
     // Through GraphQL, then once approved it stays approved.
-    send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/reports/{id}/submit"),
-        json!({}),
-        None,
-    )
-    .await;
+    step(app, &lead, &id, "submit", json!({})).await;
     let answer = app
         .graphql(
             Some(&lead),
@@ -873,24 +878,8 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
         graphql_data(&answer)["recallReport"],
         json!({"status": "DRAFT", "submittedAt": null})
     );
-    send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/reports/{id}/submit"),
-        json!({}),
-        None,
-    )
-    .await;
-    send(
-        app,
-        admin,
-        "POST",
-        &format!("/api/v1/reports/{id}/approve"),
-        json!({}),
-        None,
-    )
-    .await;
+    step(app, &lead, &id, "submit", json!({})).await;
+    step(app, admin, &id, "approve", json!({})).await;
     let frozen = app
         .as_bearer(&lead, "POST", &format!("/api/v1/reports/{id}/recall"), Some(&json!({})))
         .await;
@@ -913,49 +902,15 @@ async fn a_unit_recalls_a_submitted_report_before_review() {
 async fn a_returned_report_carries_a_thread_of_comments() {
     let w = lights_world("2025-07-02").await;
     let (app, admin) = (&w.app, w.admin.as_str());
-    let plan = w.plan("评论", None).await;
-    let task = w.task(&plan, 1, "2025-12-31", &[], 50).await;
-    let task_id = task["id"].as_str().expect("id");
-    app.user("thread-lead", Role::UnitUser, Some(w.pairing.recipient_unit))
-        .await;
-    let lead = app.bearer("thread-lead").await;
-    app.user("thread-supporting", Role::UnitUser, Some(w.pairing.recipient_unit_2))
-        .await;
-    let supporting = app.bearer("thread-supporting").await;
-    let report = send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/tasks/{task_id}/reports"),
-        json!({"period": "2025-Q2", "consolidated": true, "text": "二季度", "values": []}),
-        None,
-    )
-    .await;
-    let id = report["id"].as_str().expect("id").to_owned();
+    let Draft { lead, supporting, id } = w.draft("评论").await;
     let comments = format!("/api/v1/reports/{id}/comments");
     // A draft has no reviewer yet.
     let early = app
         .as_bearer(&lead, "POST", &comments, Some(&json!({"body": "请审核"})))
         .await;
     assert_problem(&early, 409, "CONFLICT");
-    send(
-        app,
-        &lead,
-        "POST",
-        &format!("/api/v1/reports/{id}/submit"),
-        json!({}),
-        None,
-    )
-    .await;
-    send(
-        app,
-        admin,
-        "POST",
-        &format!("/api/v1/reports/{id}/return"),
-        json!({"reason": "请补充到位资金凭证"}),
-        None,
-    )
-    .await;
+    step(app, &lead, &id, "submit", json!({})).await;
+    step(app, admin, &id, "return", json!({"reason": "请补充到位资金凭证"})).await;
     let asked = send(app, admin, "POST", &comments, json!({"body": "凭证需加盖公章"}), None).await;
     assert_eq!(asked["author_name"], "lights-admin");
     let answered = send(app, &lead, "POST", &comments, json!({"body": "已补充，见附件"}), None).await;
@@ -984,7 +939,7 @@ async fn a_returned_report_carries_a_thread_of_comments() {
         .await;
     assert_eq!(
         graphql_data(&answer)["addReportComment"],
-        json!({"body": "再次报送", "authorName": "thread-lead"})
+        json!({"body": "再次报送", "authorName": "评论-lead"})
     );
     let answer = app
         .graphql(
