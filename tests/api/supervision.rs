@@ -953,3 +953,175 @@ async fn a_returned_report_carries_a_thread_of_comments() {
         Some(3)
     );
 }
+
+/// Plans and tasks stored before the reporting rule: a calendar still the
+/// old universal default (monthly by the 5th, quarterly by the 10th) takes
+/// its kind's, one set by hand stays; leaders' names become records.
+#[tokio::test]
+async fn the_migration_gives_existing_plans_their_kinds_defaults_and_links_leaders() {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ConnectionTrait, EntityTrait};
+
+    let test_db = crate::common::TestDb::new().await;
+    let conn = xietong::db::connect(&test_db.url).await.expect("open");
+    <migration::Migrator as migration::MigratorTrait>::up(&conn, Some(13))
+        .await
+        .expect("the migrations before the reporting rule");
+    let now = chrono::Utc::now();
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).expect("a day");
+    let (helper, recipient, pairing) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    for (id, name) in [(helper, "渝中区"), (recipient, "巫溪县")] {
+        let row = Query::insert()
+            .into_table("regions")
+            .columns(["id", "name", "kind", "created_at", "updated_at", "version"])
+            .values_panic([
+                id.into(),
+                name.into(),
+                "district".into(),
+                now.into(),
+                now.into(),
+                1.into(),
+            ])
+            .to_owned();
+        conn.execute(&row).await.expect("a region");
+    }
+    let row = Query::insert()
+        .into_table("pairings")
+        .columns([
+            "id",
+            "helper_region_id",
+            "recipient_region_id",
+            "status",
+            "created_at",
+            "updated_at",
+            "version",
+        ])
+        .values_panic([
+            pairing.into(),
+            helper.into(),
+            recipient.into(),
+            "active".into(),
+            now.into(),
+            now.into(),
+            1.into(),
+        ])
+        .to_owned();
+    conn.execute(&row).await.expect("a pairing");
+    // (owner column, owner, monthly, quarterly)
+    let plans = [
+        (Uuid::new_v4(), "pairing_id", pairing, 5, 10),
+        (Uuid::new_v4(), "region_id", helper, 5, 10),
+        (Uuid::new_v4(), "region_id", recipient, 8, 10),
+    ];
+    for (id, owner, owner_id, monthly, quarterly) in plans {
+        let row = Query::insert()
+            .into_table("plans")
+            .columns([
+                "id",
+                owner,
+                "year",
+                "title",
+                "issuers",
+                "status",
+                "default_deadline",
+                "monthly_due_day",
+                "quarterly_due_day",
+                "yearly_due",
+                "summary_due",
+                "created_at",
+                "updated_at",
+                "version",
+            ])
+            .values_panic([
+                id.into(),
+                owner_id.into(),
+                2025.into(),
+                "清单".into(),
+                serde_json::json!([]).into(),
+                "issued".into(),
+                day.into(),
+                monthly.into(),
+                quarterly.into(),
+                "11-20".into(),
+                "12-20".into(),
+                now.into(),
+                now.into(),
+                1.into(),
+            ])
+            .to_owned();
+        conn.execute(&row).await.expect("a plan");
+    }
+    let task = Uuid::new_v4();
+    let row = Query::insert()
+        .into_table("tasks")
+        .columns([
+            "id",
+            "plan_id",
+            "section",
+            "seq",
+            "content",
+            "deadline",
+            "status",
+            "leaders",
+            "created_at",
+            "updated_at",
+            "version",
+        ])
+        .values_panic([
+            task.into(),
+            plans[0].0.into(),
+            "".into(),
+            1.into(),
+            "任务".into(),
+            day.into(),
+            "not_started".into(),
+            serde_json::json!(["冯星贵", "张宇"]).into(),
+            now.into(),
+            now.into(),
+            1.into(),
+        ])
+        .to_owned();
+    conn.execute(&row).await.expect("a task");
+
+    xietong::db::migrate(&conn).await.expect("the rest of the migrations");
+    let calendar = |id: Uuid| {
+        let conn = conn.clone();
+        async move {
+            let plan = entity::plans::Entity::find_by_id(id)
+                .one(&conn)
+                .await
+                .expect("read")
+                .expect("the plan");
+            (plan.monthly_due_day, plan.quarterly_due_day, plan.reporting_supporting)
+        }
+    };
+    // A pairing's list: the year only. A region's own plan: quarters and
+    // the year. A calendar set by hand (monthly by the 8th) stays.
+    assert_eq!(calendar(plans[0].0).await, (None, None, "none".into()));
+    assert_eq!(calendar(plans[1].0).await, (None, Some(10), "none".into()));
+    assert_eq!(calendar(plans[2].0).await, (Some(8), Some(10), "none".into()));
+    // The task's leaders are the helping district's, in the document's order.
+    let links = entity::task_leaders::Entity::find().all(&conn).await.expect("links");
+    assert_eq!(links.len(), 2);
+    let leaders = entity::leaders::Entity::find().all(&conn).await.expect("leaders");
+    let mut names: Vec<(i32, String)> = links
+        .iter()
+        .map(|l| {
+            let leader = leaders.iter().find(|x| x.id == l.leader_id).expect("a leader");
+            assert_eq!(leader.region_id, helper);
+            (l.position, leader.name.clone())
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, [(0, "冯星贵".to_owned()), (1, "张宇".to_owned())]);
+    // Migrating again links nothing twice.
+    xietong::db::migrate(&conn).await.expect("again");
+    assert_eq!(
+        entity::task_leaders::Entity::find()
+            .all(&conn)
+            .await
+            .expect("links")
+            .len(),
+        2
+    );
+}
