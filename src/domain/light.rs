@@ -46,6 +46,14 @@ impl Default for LightSettings {
 }
 
 impl LightSettings {
+    /// A stored plan's thresholds.
+    pub(crate) fn of(plan: &plans::Model) -> LightSettings {
+        LightSettings {
+            due_soon_days: plan.light_due_days,
+            lag_points: plan.light_lag_points,
+        }
+    }
+
     pub fn validate(&self, v: &mut Validator) {
         v.check(
             (0..=366).contains(&self.due_soon_days),
@@ -190,10 +198,7 @@ pub async fn judge_all<C: ConnectionTrait>(conn: &C, today: NaiveDate, tasks: &m
             status: task.status,
             deadline: task.deadline,
             year: plan.year,
-            settings: LightSettings {
-                due_soon_days: plan.light_due_days,
-                lag_points: plan.light_lag_points,
-            },
+            settings: LightSettings::of(plan),
             percent: progress.percent.as_deref().and_then(|p| p.parse().ok()),
             late: late.get(&task.id).copied(),
         };

@@ -60,6 +60,7 @@ pub struct Plan {
 
 impl Plan {
     pub(crate) fn from_model(m: plans::Model) -> DomainResult<Plan> {
+        let lights = LightSettings::of(&m);
         let issuers = serde_json::from_value::<Vec<String>>(m.issuers)
             .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored issuers: {e}")))?;
         Ok(Plan {
@@ -86,10 +87,7 @@ impl Plan {
                 &m.summary_due,
             )?,
             reporting: Reporting::from_stored(&m.reporting_supporting, &m.reporting_groups)?,
-            lights: LightSettings {
-                due_soon_days: m.light_due_days,
-                lag_points: m.light_lag_points,
-            },
+            lights,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
