@@ -137,15 +137,6 @@ pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> Do
         .collect())
 }
 
-/// The tasks a leader leads, as SQL.
-pub fn tasks_of(leader_id: Uuid) -> SelectStatement {
-    Query::select()
-        .column(task_leaders::Column::TaskId)
-        .from(task_leaders::Entity)
-        .and_where(task_leaders::Column::LeaderId.eq(leader_id))
-        .to_owned()
-}
-
 /// The leaders a principal sees, as SQL: every one for those who read
 /// everything; otherwise those of its region and of the regions it is
 /// paired with (whose leaders lead the lists it takes part in).
@@ -195,7 +186,11 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
 /// leader the caller may not see is an invalid `leader_id`.
 pub async fn tasks_led<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<SelectStatement> {
     get(conn, caller, id).await.map_err(|e| e.naming("leader_id"))?;
-    Ok(tasks_of(id))
+    Ok(Query::select()
+        .column(task_leaders::Column::TaskId)
+        .from(task_leaders::Entity)
+        .and_where(task_leaders::Column::LeaderId.eq(id))
+        .to_owned())
 }
 
 /// What the leader list is narrowed to.
@@ -240,22 +235,6 @@ pub async fn list<C: ConnectionTrait>(
         },
     };
     Ok(page::fetch(conn, query, &sort, page).await?.map(Leader::from))
-}
-
-/// The leaders with these ids that the caller may see: for batch loading.
-pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Leader>> {
-    authz::require_reader(&caller.principal)?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(leaders::Entity::find()
-        .filter(visible(conn, caller).await?)
-        .filter(leaders::Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Leader::from)
-        .collect())
 }
 
 /// Links the tasks whose leaders were written before leaders were records

@@ -816,6 +816,9 @@ async fn bad_supervision_input_is_refused() {
         .as_bearer(admin, "GET", &format!("/api/v1/tasks?leader_id={unknown}"), None)
         .await;
     assert_problem(&refused, 422, "VALIDATION_FAILED");
+    let refused = app.as_bearer(admin, "GET", "/api/v1/leaders?sort=title", None).await;
+    assert_problem(&refused, 422, "VALIDATION_FAILED");
+    assert!(text(&refused).contains("sort"), "{}", text(&refused));
     // An unknown colour.
     for path in ["/api/v1/tasks?light=purple", "/api/v1/lights?light=purple"] {
         let refused = app.as_bearer(admin, "GET", path, None).await;
@@ -925,6 +928,33 @@ async fn a_returned_report_carries_a_thread_of_comments() {
         .await;
     assert_problem(&empty, 422, "VALIDATION_FAILED");
     assert!(text(&empty).contains("body"), "{}", text(&empty));
+    let long = app
+        .as_bearer(&lead, "POST", &comments, Some(&json!({"body": "长".repeat(2001)})))
+        .await;
+    assert_problem(&long, 422, "VALIDATION_FAILED");
+    assert!(text(&long).contains("body"), "{}", text(&long));
+    // A unit of another region does not see the report at all.
+    let elsewhere = seed::region(
+        &app.db,
+        None,
+        "城口县",
+        xietong::domain::values::RegionKind::County,
+        None,
+    )
+    .await;
+    let stranger_unit = seed::unit(
+        &app.db,
+        elsewhere,
+        "县发展改革委",
+        xietong::domain::values::UnitKind::Department,
+    )
+    .await;
+    app.user("thread-stranger", Role::UnitUser, Some(stranger_unit)).await;
+    let stranger = app.bearer("thread-stranger").await;
+    for (method, body) in [("GET", None), ("POST", Some(json!({"body": "看看"})))] {
+        let hidden = app.as_bearer(&stranger, method, &comments, body.as_ref()).await;
+        assert_problem(&hidden, 404, "NOT_FOUND");
+    }
     let thread = get(app, &supporting, &comments).await;
     let bodies: Vec<&Value> = thread.as_array().expect("a list").iter().map(|c| &c["body"]).collect();
     assert_eq!(bodies, [&json!("凭证需加盖公章"), &json!("已补充，见附件")]);
