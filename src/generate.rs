@@ -497,6 +497,7 @@ async fn write_plan(
         summary_due: Set(calendar.summary_due.clone()),
         reporting_supporting: Set(reporting.supporting.as_str().into()),
         reporting_groups: Set(reporting.groups.as_str().into()),
+        remind_days: Set(reporting.remind_days),
         light_due_days: Set(lights.due_soon_days),
         light_lag_points: Set(lights.lag_points),
         created_at: Set(now),

@@ -26,6 +26,7 @@ pub struct Model {
     pub reporting_groups: String,
     pub light_due_days: i32,
     pub light_lag_points: i32,
+    pub remind_days: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -19,6 +19,7 @@ mod m20261202_000012_client_trust;
 mod m20261202_000013_figures;
 mod m20261202_000014_supervision;
 mod m20261202_000015_report_comments;
+mod m20261202_000016_supervision_talk;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_figures::Migration),
             Box::new(m20261202_000014_supervision::Migration),
             Box::new(m20261202_000015_report_comments::Migration),
+            Box::new(m20261202_000016_supervision_talk::Migration),
         ]
     }
 }

@@ -102,24 +102,39 @@ pub struct Reporting {
     /// How a group assigned to a task (各镇街) owes: `one_per_group` (one
     /// report, filed by any member) or `none` (each member its own).
     pub groups: GroupReports,
+    /// How many days before a report is due its units are reminded (0: not
+    /// at all); a late report is always reminded of, once.
+    #[schema(minimum = 0, maximum = 60, example = 3)]
+    pub remind_days: i32,
 }
 
 impl Default for Reporting {
-    /// Lead units only; a group owes one report.
+    /// Lead units only; a group owes one report; reminded 3 days before.
     fn default() -> Reporting {
         Reporting {
             supporting: SupportingReports::None,
             groups: GroupReports::OnePerGroup,
+            remind_days: 3,
         }
     }
 }
 
 impl Reporting {
-    pub(crate) fn from_stored(supporting: &str, groups: &str) -> DomainResult<Reporting> {
+    /// A stored plan's rule.
+    pub(crate) fn of(plan: &plans::Model) -> DomainResult<Reporting> {
         Ok(Reporting {
-            supporting: super::region::parse_stored(supporting)?,
-            groups: super::region::parse_stored(groups)?,
+            supporting: super::region::parse_stored(&plan.reporting_supporting)?,
+            groups: super::region::parse_stored(&plan.reporting_groups)?,
+            remind_days: plan.remind_days,
         })
+    }
+
+    pub fn validate(&self, v: &mut Validator) {
+        v.check(
+            (0..=60).contains(&self.remind_days),
+            "reporting.remind_days",
+            "from 0 to 60 days",
+        );
     }
 }
 
@@ -221,6 +236,28 @@ impl Calendar {
 /// The first day a period covers.
 fn period_start(period: ReportPeriod) -> NaiveDate {
     period.start()
+}
+
+/// The most years past its plan's a task's deadline may be moved.
+pub const MAX_YEARS_PAST_PLAN: i32 = 5;
+
+/// Whether a task of a plan of `plan_year` reports on `period`: the plan's
+/// year, and, when its deadline was moved past that year (延期), the periods
+/// of the following years that begin by its deadline.
+pub fn task_reports_on(plan_year: i32, deadline: NaiveDate, period: ReportPeriod) -> bool {
+    period.year() == plan_year
+        || (period.year() > plan_year
+            && period.year() <= plan_year + MAX_YEARS_PAST_PLAN
+            && period_start(period) <= deadline)
+}
+
+/// The periods of the years after its plan's that a task whose deadline
+/// was moved past its plan's year reports on, by its plan's calendar.
+fn periods_past_plan_year(calendar: &Calendar, plan_year: i32, deadline: NaiveDate) -> Vec<(ReportPeriod, NaiveDate)> {
+    (plan_year + 1..=deadline.year().min(plan_year + MAX_YEARS_PAST_PLAN))
+        .flat_map(|year| calendar.periods(year))
+        .filter(|(period, _)| task_reports_on(plan_year, deadline, *period))
+        .collect()
 }
 
 /// A report owed on a task for a period: by a unit, or by a group that
@@ -370,7 +407,7 @@ async fn scope<C: ConnectionTrait>(
 
 /// The units a group stands for: its members, or every unit of its rule's
 /// kinds in its region.
-async fn group_units<C: ConnectionTrait>(
+pub(crate) async fn group_units<C: ConnectionTrait>(
     conn: &C,
     group_ids: &HashSet<Uuid>,
 ) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
@@ -495,6 +532,7 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
     }
     let plan_ids: HashSet<Uuid> = task_rows.iter().map(|t| t.plan_id).collect();
     let mut plans_owing: HashMap<Uuid, (Vec<(ReportPeriod, NaiveDate)>, Reporting)> = HashMap::new();
+    let mut calendars: HashMap<Uuid, (Calendar, i32)> = HashMap::new();
     for plan in plans::Entity::find()
         .filter(plans::Column::Id.is_in(plan_ids.iter().copied()))
         .filter(plans::Column::Status.is_in(OWING.map(PlanStatus::as_str)))
@@ -510,9 +548,23 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
         )?;
         let mut periods = calendar.periods(plan.year);
         periods.retain(|(period, _)| period_start(*period) <= on && kind.is_none_or(|k| period.kind() == k));
-        let rule = Reporting::from_stored(&plan.reporting_supporting, &plan.reporting_groups)?;
+        let rule = Reporting::of(&plan)?;
         plans_owing.insert(plan.id, (periods, rule));
+        calendars.insert(plan.id, (calendar, plan.year));
     }
+    // Tasks whose deadline was moved past their plan's year owe on.
+    let owed_now = |period: &ReportPeriod| period_start(*period) <= on && kind.is_none_or(|k| period.kind() == k);
+    let past_plan_year: HashMap<Uuid, Vec<(ReportPeriod, NaiveDate)>> = task_rows
+        .iter()
+        .filter_map(|t| {
+            let (calendar, year) = calendars.get(&t.plan_id)?;
+            (t.deadline.year() > *year).then(|| {
+                let mut periods = periods_past_plan_year(calendar, *year, t.deadline);
+                periods.retain(|(period, _)| owed_now(period));
+                (t.id, periods)
+            })
+        })
+        .collect();
     let rule_of_task: HashMap<Uuid, Reporting> = task_rows
         .iter()
         .filter_map(|t| Some((t.id, plans_owing.get(&t.plan_id)?.1)))
@@ -522,7 +574,9 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
     // leaves its units' monthly reports aside).
     let owed_periods: HashSet<String> = plans_owing
         .values()
-        .flat_map(|(periods, _)| periods.iter().map(|(p, _)| p.to_string()))
+        .flat_map(|(periods, _)| periods.iter())
+        .chain(past_plan_year.values().flatten())
+        .map(|(p, _)| p.to_string())
         .collect();
 
     // Reports that count as submitted: submitted or approved, by the day looked from.
@@ -553,7 +607,8 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
         let (Some(owing), Some((periods, _))) = (debtors.get(&t.id), plans_owing.get(&t.plan_id)) else {
             continue;
         };
-        for (period, due_on) in periods {
+        let past = past_plan_year.get(&t.id).map(Vec::as_slice).unwrap_or_default();
+        for (period, due_on) in periods.iter().chain(past) {
             if t.completed_on.is_some_and(|done| period_start(*period) > done) {
                 continue;
             }

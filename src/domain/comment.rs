@@ -14,7 +14,7 @@ use super::error::Validator;
 use super::region::parse_stored;
 use super::report::load_visible;
 use super::values::{ReportStatus, SupportingReports};
-use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write};
+use super::{Caller, DomainError, DomainResult, Store, begin_write};
 
 const ENTITY: &str = "report_comment";
 
@@ -85,17 +85,12 @@ pub async fn add(db: &impl Store, caller: &Caller, report_id: Uuid, body: &str) 
             "a draft has no reviewer yet: comment once it is submitted",
         ));
     }
-    let author_name = match &caller.principal {
-        Principal::User(user) => user.username.clone(),
-        Principal::Client(client) => client.client_id.clone(),
-        Principal::System => "system".to_owned(),
-    };
     let comment = ReportComment::from(
         report_comments::ActiveModel {
             id: Set(Uuid::new_v4()),
             report_id: Set(report_id),
             author_id: Set(caller.principal.user_id()),
-            author_name: Set(author_name),
+            author_name: Set(caller.principal.name()),
             author_unit_id: Set(caller.principal.unit_id()),
             body: Set(body.trim().to_owned()),
             created_at: Set(caller.now()),

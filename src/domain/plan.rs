@@ -61,6 +61,7 @@ pub struct Plan {
 impl Plan {
     pub(crate) fn from_model(m: plans::Model) -> DomainResult<Plan> {
         let lights = LightSettings::of(&m);
+        let reporting = Reporting::of(&m)?;
         let issuers = serde_json::from_value::<Vec<String>>(m.issuers)
             .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored issuers: {e}")))?;
         Ok(Plan {
@@ -86,7 +87,7 @@ impl Plan {
                 &m.yearly_due,
                 &m.summary_due,
             )?,
-            reporting: Reporting::from_stored(&m.reporting_supporting, &m.reporting_groups)?,
+            reporting,
             lights,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -174,6 +175,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
     let calendar = input.calendar.clone().unwrap_or_else(|| Calendar::default_for(kind));
     calendar.validate(&mut v);
     let reporting = input.reporting.unwrap_or_default();
+    reporting.validate(&mut v);
     let lights = input.lights.unwrap_or_default();
     lights.validate(&mut v);
     v.check(
@@ -215,6 +217,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         summary_due: Set(calendar.summary_due.clone()),
         reporting_supporting: Set(reporting.supporting.as_str().to_owned()),
         reporting_groups: Set(reporting.groups.as_str().to_owned()),
+        remind_days: Set(reporting.remind_days),
         light_due_days: Set(lights.due_soon_days),
         light_lag_points: Set(lights.lag_points),
         created_at: Set(at),
@@ -239,6 +242,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         summary_due: String::new(),
         reporting_supporting: String::new(),
         reporting_groups: String::new(),
+        remind_days: 0,
         light_due_days: 0,
         light_lag_points: 0,
         created_at: at,
@@ -363,6 +367,7 @@ pub async fn update(
     let mut v = Validator::new();
     validate_fields(&mut v, &title, doc_number.as_deref(), &issuers);
     calendar.validate(&mut v);
+    reporting.validate(&mut v);
     lights.validate(&mut v);
     v.finish()?;
     let model = plans::Entity::update(plans::ActiveModel {
@@ -379,6 +384,7 @@ pub async fn update(
         summary_due: Set(calendar.summary_due),
         reporting_supporting: Set(reporting.supporting.as_str().to_owned()),
         reporting_groups: Set(reporting.groups.as_str().to_owned()),
+        remind_days: Set(reporting.remind_days),
         light_due_days: Set(lights.due_soon_days),
         light_lag_points: Set(lights.lag_points),
         updated_at: Set(caller.now()),

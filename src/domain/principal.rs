@@ -74,6 +74,15 @@ impl Principal {
         }
     }
 
+    /// Who acted, as they signed in: a user's name, a client's id, `system`.
+    pub fn name(&self) -> String {
+        match self {
+            Principal::System => "system".to_owned(),
+            Principal::User(user) => user.username.clone(),
+            Principal::Client(client) => client.client_id.clone(),
+        }
+    }
+
     /// How the audit log names the actor: kind, id, name.
     pub fn audit_identity(&self) -> (&'static str, Option<Uuid>, Option<String>) {
         match self {

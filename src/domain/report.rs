@@ -21,7 +21,9 @@ use super::metric;
 use super::region::parse_stored;
 use super::task;
 use super::units::{self, Normalized};
-use super::values::{Amount, AssignmentRole, PlanStatus, ReportPeriod, ReportStatus, SupportingReports};
+use super::values::{
+    Amount, AssignmentRole, NotificationKind, PlanStatus, ReportPeriod, ReportStatus, SupportingReports,
+};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "report";
@@ -298,9 +300,12 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
     let mut v = Validator::new();
     validate_text(&mut v, &input.text);
     v.check(
-        input.period.year() == plan.year,
+        crate::domain::calendar::task_reports_on(plan.year, task_model.deadline, input.period),
         "period",
-        format!("must fall in the plan's year {}", plan.year),
+        format!(
+            "must fall in the plan's year {} (or, for a task whose deadline was moved past it, begin by {})",
+            plan.year, task_model.deadline
+        ),
     );
     match authz::unit_role_on_task(&txn, unit_id, task_model.id).await? {
         None => v.add("unit_id", "the unit has no role on this task"),
@@ -580,6 +585,7 @@ pub async fn transition(
         .await
         .map_err(lost_update(ENTITY, id, current.version))?;
     let after = report_view(&txn, model).await?;
+    notify_unit(&txn, at, &step, &after).await?;
     audit::commit(
         txn,
         caller,
@@ -587,6 +593,37 @@ pub async fn transition(
     )
     .await?;
     Ok(after)
+}
+
+/// Tells the reporting unit's users that its report was returned (with
+/// the reason) or approved, in the transaction of the step.
+async fn notify_unit<C: ConnectionTrait>(
+    conn: &C,
+    at: chrono::DateTime<chrono::Utc>,
+    step: &Transition,
+    report: &Report,
+) -> DomainResult<()> {
+    use super::notification::{self, Notice, task_label};
+    let (kind, what) = match step {
+        Transition::Return { reason } => (NotificationKind::ReportReturned, format!("已退回：{}", reason.trim())),
+        Transition::Approve => (NotificationKind::ReportApproved, "已审核通过".to_owned()),
+        Transition::Submit | Transition::Recall => return Ok(()),
+    };
+    let Some(task_model) = entity::tasks::Entity::find_by_id(report.task_id).one(conn).await? else {
+        return Ok(());
+    };
+    let notice = Notice {
+        report_id: Some(report.id),
+        period: Some(report.period),
+        ..Notice::about(
+            kind,
+            &task_model,
+            format!("{} {}报告{what}", task_label(&task_model), report.period),
+        )
+    };
+    let units = [report.unit_id];
+    notification::send(conn, at, &notification::users_of_units(conn, &units).await?, &notice).await?;
+    Ok(())
 }
 
 /// Removes a report that was never submitted.

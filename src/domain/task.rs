@@ -421,7 +421,7 @@ pub async fn views_of_many<C: ConnectionTrait>(
 
 /// A task as the audit log keeps it: what was written, without what is
 /// judged from the day (its light and the reasons for it).
-fn audited(task: &Task) -> DomainResult<serde_json::Value> {
+pub(crate) fn audited(task: &Task) -> DomainResult<serde_json::Value> {
     let mut value = serde_json::to_value(task).map_err(|e| DomainError::Internal(e.into()))?;
     if let Some(fields) = value.as_object_mut() {
         fields.remove("light");

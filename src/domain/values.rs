@@ -247,6 +247,28 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a notification tells.
+    NotificationKind ("What a notification tells: report_due_soon (a report owed is due within the plan's reminder days), report_late (past its due day, not submitted), report_returned (退回, with the reason), report_approved (审核通过), urged (催办), extension_requested (延期申请, to the plan's coordinators), extension_decided (approved or refused, to the unit that asked).") {
+        ReportDueSoon = "report_due_soon",
+        ReportLate = "report_late",
+        ReportReturned = "report_returned",
+        ReportApproved = "report_approved",
+        Urged = "urged",
+        ExtensionRequested = "extension_requested",
+        ExtensionDecided = "extension_decided",
+    }
+);
+
+string_enum!(
+    /// Where a request for more time stands.
+    ExtensionStatus ("Where a request for more time (延期申请) stands: pending (awaiting the plan's coordinator), approved (the task's deadline moved), refused.") {
+        Pending = "pending",
+        Approved = "approved",
+        Refused = "refused",
+    }
+);
+
+string_enum!(
     /// Whether, and to whom, a plan's supporting units report.
     SupportingReports ("Whether supporting units (配合单位) owe reports: none (the default: the lead unit's consolidated report covers them), to_lead (each owes its own, reviewed by the lead unit), to_office (each owes its own, reviewed by the plan's coordinators).") {
         None = "none",

@@ -431,6 +431,10 @@ pub struct ReportingInput {
     /// member its own.
     #[graphql(default_with = "GroupReports::OnePerGroup")]
     pub groups: GroupReports,
+    /// How many days before a report is due its units are reminded, 0 to
+    /// 60 (3 by default; 0: not at all).
+    #[graphql(default = 3)]
+    pub remind_days: i32,
 }
 
 impl ReportingInput {
@@ -438,6 +442,7 @@ impl ReportingInput {
         Reporting {
             supporting: self.supporting.into(),
             groups: self.groups.into(),
+            remind_days: self.remind_days,
         }
     }
 }

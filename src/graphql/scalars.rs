@@ -333,6 +333,38 @@ pub enum GroupReports {
     None,
 }
 
+/// What a notification tells.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::NotificationKind")]
+pub enum NotificationKind {
+    /// A report owed is due within the plan's reminder days.
+    ReportDueSoon,
+    /// A report owed is past its due day and not submitted.
+    ReportLate,
+    /// A report was returned (退回), with the reason.
+    ReportReturned,
+    /// A report was approved (审核通过).
+    ReportApproved,
+    /// The plan's coordinator urged the unit (催办).
+    Urged,
+    /// A lead unit asked for more time (延期申请).
+    ExtensionRequested,
+    /// A request for more time was approved or refused.
+    ExtensionDecided,
+}
+
+/// Where a request for more time (延期申请) stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::ExtensionStatus")]
+pub enum ExtensionStatus {
+    /// Awaiting the plan's coordinator.
+    Pending,
+    /// Approved: the task's deadline moved.
+    Approved,
+    /// Refused, with the reason.
+    Refused,
+}
+
 /// A task's traffic light (督查亮灯).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
 #[graphql(remote = "values::Light")]

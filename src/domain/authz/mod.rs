@@ -265,6 +265,21 @@ impl TaskAccess {
     }
 }
 
+impl TaskAccess {
+    /// Speak for the plan's office to the task's units: urge them (催办),
+    /// decide their requests for more time. A coordinator of the plan or an
+    /// administrator; a person, not a machine.
+    pub fn supervise(&self, principal: &Principal) -> bool {
+        principal.is_admin() || (self.plan.coordinate && matches!(principal, Principal::User(_)))
+    }
+
+    /// Ask for more time (延期申请): the users of the task's lead unit.
+    pub fn ask_for_time(&self, principal: &Principal) -> bool {
+        self.unit_role == Some(AssignmentRole::Lead)
+            && matches!(principal, Principal::User(user) if matches!(user.role, Role::UnitUser | Role::Coordinator))
+    }
+}
+
 /// What `principal` may do with a task ([`Visibility::task`]).
 pub async fn task_access<C: ConnectionTrait>(
     conn: &C,

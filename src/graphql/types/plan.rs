@@ -103,6 +103,7 @@ impl PlanNode {
         PlanReporting {
             supporting: self.0.reporting.supporting.into(),
             groups: self.0.reporting.groups.into(),
+            remind_days: self.0.reporting.remind_days,
         }
     }
     /// When its tasks turn yellow.
@@ -403,6 +404,8 @@ pub struct PlanReporting {
     pub supporting: SupportingReports,
     /// Whether a group owes one report (ONE_PER_GROUP) or each member its own (NONE).
     pub groups: GroupReports,
+    /// How many days before a report is due its units are reminded (0: not at all).
+    pub remind_days: i32,
 }
 
 /// When a plan's tasks turn yellow.
