@@ -116,9 +116,18 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_REFRESH_GRACE_SECS", default_value_t = SessionPolicy::default().refresh_grace_secs, value_parser = clap::value_parser!(u32).range(0..=300))]
     pub refresh_grace_secs: u32,
 
+    /// Seconds between two runs of the reminder scheduler (reports due
+    /// soon and late; the first run at start); 0 turns it off. With several
+    /// instances on one database, one at a time runs it.
+    #[arg(long, env = "XIETONG_REMINDER_INTERVAL_SECS", default_value_t = DEFAULT_REMINDER_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(0..=86_400))]
+    pub reminder_interval_secs: u32,
+
     #[command(flatten)]
     pub graphql: GraphqlArgs,
 }
+
+/// Seconds between two runs of the reminder scheduler unless configured.
+pub const DEFAULT_REMINDER_INTERVAL_SECS: u32 = 300;
 
 /// The bounds of GraphQL requests and how often its subscriptions' feed
 /// looks for changes.
@@ -278,6 +287,7 @@ impl Default for ServeArgs {
             trusted_proxies: Vec::new(),
             sign_in_failures_per_address: SessionPolicy::default().failures_per_address,
             refresh_grace_secs: SessionPolicy::default().refresh_grace_secs,
+            reminder_interval_secs: DEFAULT_REMINDER_INTERVAL_SECS,
             graphql: GraphqlArgs::default(),
         }
     }

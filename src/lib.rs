@@ -40,6 +40,8 @@ pub struct AppState {
     pub graphql: config::GraphqlArgs,
     /// What every request takes the time and today's date from.
     pub clock: domain::Clock,
+    /// How often the reminder scheduler runs; never when none.
+    pub reminder_interval: Option<std::time::Duration>,
 }
 
 impl AppState {
@@ -61,6 +63,8 @@ impl AppState {
             session: serve.session_policy(),
             graphql: serve.graphql.clone(),
             clock: domain::Clock::system(),
+            reminder_interval: (serve.reminder_interval_secs > 0)
+                .then(|| std::time::Duration::from_secs(u64::from(serve.reminder_interval_secs))),
         }
     }
 
@@ -83,18 +87,38 @@ pub fn app(state: AppState) -> axum::Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in
-/// flight then finish before this returns.
+/// flight then finish before this returns. The reminder scheduler runs
+/// beside it, and gives its lease up when it stops.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let scheduler = state.reminder_interval.map(|every| {
+        let holder = uuid::Uuid::new_v4().to_string();
+        let task = tokio::spawn(domain::reminder::run(
+            state.db.clone(),
+            state.clock,
+            holder.clone(),
+            every,
+        ));
+        (task, holder)
+    });
+    let db = state.db.clone();
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    if let Some((task, holder)) = scheduler {
+        task.abort();
+        let _ = task.await;
+        if let Err(err) = domain::reminder::release(&db, &holder).await {
+            tracing::warn!(error = %err, "could not give the reminder lease up");
+        }
+    }
+    served
 }
 
 /// Resolves when the process receives SIGINT (Ctrl-C) or SIGTERM. The

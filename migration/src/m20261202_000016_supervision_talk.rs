@@ -23,7 +23,7 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table("plans")
                     .add_column(
-                        &mut ColumnDef::new("remind_days")
+                        ColumnDef::new("remind_days")
                             .integer()
                             .not_null()
                             .default(3)

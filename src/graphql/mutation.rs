@@ -24,10 +24,16 @@ use super::types::reference::{
     EventNode, MetricNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode,
 };
 use super::types::report::ReportNode;
+use super::types::supervision::{ExtensionObject, NotificationNode, UrgingObject};
 use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
-use crate::domain::{DomainResult, client, event, metric, pairing, plan, region, report, task, unit, user};
+use crate::domain::values::ReportPeriod;
+use crate::domain::{
+    DomainResult, client, event, extension, metric, notification, pairing, plan, region, report, task, unit, urging,
+    user,
+};
 use crate::infra::idempotency::{self, Created};
+use chrono::NaiveDate;
 
 /// Runs `create` once per caller and idempotency key: a replay with the
 /// same input answers the resource made the first time (read again with
@@ -730,6 +736,91 @@ impl MutationRoot {
             .await
             .gql()?;
         Ok(crate::graphql::types::report::ReportCommentObject(added))
+    }
+
+    /// Mark one of the caller's notifications read.
+    async fn mark_notification_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notification's `id` or `uuid`.")] id: ID,
+    ) -> Result<NotificationNode> {
+        let id = uuid_of("id", "Notification", &id)?;
+        Ok(NotificationNode(
+            notification::mark_read(db(ctx), caller(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// Mark every unread notification of the caller read; answers how many.
+    async fn mark_all_notifications_read(&self, ctx: &Context<'_>) -> Result<u64> {
+        notification::mark_all_read(db(ctx), caller(ctx)?).await.gql()
+    }
+
+    /// Urge a unit on a task (催办), as a coordinator of its plan,
+    /// perhaps naming an owed report's period; the unit's users are notified.
+    async fn urge_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task's `id` or `uuid`.")] task_id: ID,
+        #[graphql(desc = "The unit urged: one working on the task.")] unit_id: ID,
+        #[graphql(desc = "What to say, at most 2000 characters.")] message: String,
+        #[graphql(desc = "The owed report's period, e.g. `2025-Q3`.")] period: Option<ReportPeriod>,
+    ) -> Result<UrgingObject> {
+        let task_id = uuid_of("taskId", "Task", &task_id)?;
+        let input = urging::NewUrging {
+            unit_id: uuid_of("unitId", "Unit", &unit_id)?,
+            message,
+            period,
+        };
+        Ok(urging::urge(db(ctx), caller(ctx)?, task_id, input).await.gql()?.into())
+    }
+
+    /// Ask for a later deadline on a task (延期申请), as its lead unit: a day
+    /// after today; the plan's coordinators are notified.
+    async fn request_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task's `id` or `uuid`.")] task_id: ID,
+        #[graphql(desc = "The deadline asked for.")] deadline: NaiveDate,
+        #[graphql(desc = "Why, at most 2000 characters.")] reason: String,
+    ) -> Result<ExtensionObject> {
+        let task_id = uuid_of("taskId", "Task", &task_id)?;
+        Ok(extension::request(db(ctx), caller(ctx)?, task_id, deadline, &reason)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// Approve a request for more time, as a coordinator of the plan: the
+    /// task's deadline moves.
+    async fn approve_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's `uuid`.")] id: ID,
+        #[graphql(desc = "Optional: why.")] reason: Option<String>,
+    ) -> Result<ExtensionObject> {
+        let id = uuid_of("id", "Extension", &id)?;
+        Ok(
+            extension::decide(db(ctx), caller(ctx)?, id, extension::Decision::Approve { reason })
+                .await
+                .gql()?
+                .into(),
+        )
+    }
+
+    /// Refuse a request for more time with a reason, as a coordinator of the plan.
+    async fn refuse_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's `uuid`.")] id: ID,
+        #[graphql(desc = "Why not, at most 2000 characters.")] reason: String,
+    ) -> Result<ExtensionObject> {
+        let id = uuid_of("id", "Extension", &id)?;
+        Ok(
+            extension::decide(db(ctx), caller(ctx)?, id, extension::Decision::Refuse { reason })
+                .await
+                .gql()?
+                .into(),
+        )
     }
 
     /// Recall a submitted report before it is reviewed (撤回), as its

@@ -24,11 +24,13 @@ use super::types::reference::{
     RegionNode, UnitConnection, UnitGroupConnection, UnitGroupNode, UnitNode, UnitPairingConnection, UnitPairingNode,
 };
 use super::types::report::{ReportConnection, ReportNode};
-use super::types::supervision::{LeaderConnection, LeaderNode, LightSummaryObject};
+use super::types::supervision::{
+    ExtensionObject, LeaderConnection, LeaderNode, LightSummaryObject, NotificationConnection, NotificationNode,
+};
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
-    ErrorCode, Principal, audit, calendar, client, event, leader, light, metric, pairing, plan, region, report,
-    statistics, task, unit, user,
+    ErrorCode, Principal, audit, calendar, client, event, extension, leader, light, metric, notification, pairing,
+    plan, region, report, statistics, task, unit, user,
 };
 
 /// What can be read.
@@ -262,6 +264,35 @@ impl QueryRoot {
     async fn leader(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<LeaderNode> {
         let id = uuid_of("id", "Leader", &id)?;
         Ok(LeaderNode(leader::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The caller's notifications (站内通知), newest first: reports due soon
+    /// and late, returned and approved, urgings, requests for more time and
+    /// their decisions. Only users have an inbox.
+    #[graphql(complexity = "cost(first, None, child_complexity)")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only those not yet marked read.")] unread: Option<bool>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<NotificationConnection> {
+        let paging = PageArgs::new(first, after, None, None).forward_only(ctx, "-created_at")?;
+        let page = notification::list(db(ctx), caller(ctx)?, unread.unwrap_or(false), &paging.request)
+            .await
+            .gql()?;
+        Ok(NotificationConnection(build(&paging, page, NotificationNode)))
+    }
+
+    /// How many of the caller's notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        notification::unread_count(db(ctx), caller(ctx)?).await.gql()
+    }
+
+    /// A request for more time (延期申请) on a task the caller may see.
+    async fn extension(&self, ctx: &Context<'_>, #[graphql(desc = "Its `uuid`.")] id: ID) -> Result<ExtensionObject> {
+        let id = uuid_of("id", "Extension", &id)?;
+        Ok(extension::get(db(ctx), caller(ctx)?, id).await.gql()?.into())
     }
 
     /// The traffic lights (督查亮灯) of the tasks the caller may see that

@@ -23,9 +23,10 @@ use super::context::{caller, db};
 use super::ids::uuid_opt;
 use super::types::plan::TaskNode;
 use super::types::report::ReportNode;
+use super::types::supervision::NotificationNode;
 use crate::domain::audit::{self, AuditEntry, AuditFilter};
 use crate::domain::page::{MAX_LIMIT, PageRequest};
-use crate::domain::{Caller, Clock, report, task};
+use crate::domain::{Caller, Clock, notification, report, task};
 
 /// How far back the feed looks again, for changes whose transaction
 /// committed after a later one's.
@@ -44,6 +45,8 @@ pub enum Change {
     },
     /// A task's status was set.
     TaskStatus(Uuid),
+    /// A notification was put in a user's inbox: which, and whose.
+    Notification { id: Uuid, user: Uuid },
 }
 
 impl Change {
@@ -228,13 +231,26 @@ async fn tail(feed: Arc<FeedInner>) {
             }
         }
         fresh.sort_by_key(|e| (e.occurred_at, e.id));
+        let mut latest = since;
         for entry in fresh {
             seen.insert(entry.id, entry.occurred_at);
-            since = since.max(entry.occurred_at);
+            latest = latest.max(entry.occurred_at);
             if let Some(change) = Change::of(&entry) {
                 let _ = feed.sender.send(change);
             }
         }
+        match notification::written_since(&feed.db, floor).await {
+            Ok(written) => {
+                for (id, user, at) in written {
+                    if seen.insert(id, at).is_none() {
+                        latest = latest.max(at);
+                        let _ = feed.sender.send(Change::Notification { id, user });
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot read notifications for subscriptions"),
+        }
+        since = latest;
         let floor = since - LOOKBACK;
         seen.retain(|_, at| *at >= floor);
     }
@@ -372,6 +388,32 @@ impl SubscriptionRoot {
                     at,
                     report,
                 })
+            }
+        }))
+    }
+
+    /// A notification was put in the caller's inbox (站内通知): a report due
+    /// soon or late, returned or approved, an urging, a request for more
+    /// time or its decision. Only users have an inbox.
+    async fn notification_received(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = NotificationNode> + use<>> {
+        let Watch {
+            who, conn, receiver, ..
+        } = Watch::of(ctx, None, None)?;
+        let Some(me) = who.principal.user_id() else {
+            return Err(crate::graphql::error::from_domain(
+                crate::domain::DomainError::forbidden("only users have an inbox: a client follows the change feed"),
+            ));
+        };
+        Ok(changes(receiver, move |change| {
+            let (who, conn) = (who.clone(), conn.clone());
+            async move {
+                let Change::Notification { id, user } = change else {
+                    return None;
+                };
+                if user != me {
+                    return None;
+                }
+                notification::get(&conn, &who, id).await.ok().map(NotificationNode)
             }
         }))
     }

@@ -162,6 +162,33 @@ where
     }
 }
 
+/// A JSON body that may be left out: no body at all is none; a body is
+/// read as [`ApiJson`] reads it.
+impl<T, S> axum::extract::OptionalFromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<ApiJson<T>>, ApiError> {
+        if req.headers().get(header::CONTENT_TYPE).is_none() {
+            let bytes = axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the body could not be read"))?;
+            return if bytes.is_empty() {
+                Ok(None)
+            } else {
+                Err(ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as `Content-Type: application/json`",
+                ))
+            };
+        }
+        <ApiJson<T> as FromRequest<S>>::from_request(req, state).await.map(Some)
+    }
+}
+
 /// Whether the request says its body is JSON (`application/json`, or a
 /// `+json` type).
 fn is_json(headers: &axum::http::HeaderMap) -> bool {

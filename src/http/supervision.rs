@@ -1,31 +1,46 @@
 //! Supervision (督查督办): `/api/v1/leaders`, the leaders (牵头领导) who each
-//! watch their own list, and `/api/v1/lights`, the traffic lights of a
-//! list of tasks rolled up by plan, lead unit and leader.
+//! watch their own list; `/api/v1/lights`, the traffic lights of a list of
+//! tasks rolled up by plan, lead unit and leader; `/api/v1/notifications`,
+//! each user's inbox; urgings (催办) and requests for more time (延期申请)
+//! on a task.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Deserialize;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::conditional;
-use super::extract::{ApiPath, ApiQuery, Authenticated};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
 use super::problem::ApiResult;
+use super::{conditional, idempotent};
 use crate::AppState;
+use crate::domain::extension::{self, Decision, Extension};
 use crate::domain::leader::{self, Leader, LeaderFilter};
 use crate::domain::light::{self, LightSummary};
+use crate::domain::notification::{self, Notification};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::task::TaskFilter;
+use crate::domain::urging::{self, NewUrging, Urging};
 use crate::domain::values::Light;
+use crate::domain::values::ReportPeriod;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(read))
         .routes(routes!(lights))
+        .routes(routes!(notifications))
+        .routes(routes!(read_notification))
+        .routes(routes!(read_all_notifications))
+        .routes(routes!(urgings, urge))
+        .routes(routes!(extensions, request_extension))
+        .routes(routes!(read_extension))
+        .routes(routes!(approve_extension))
+        .routes(routes!(refuse_extension))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -116,4 +131,213 @@ async fn lights(
         ..TaskFilter::default()
     };
     Ok(Json(light::summary(&state.db, &caller, &filter).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct NotificationQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `true`: only those not yet marked read.
+    unread: Option<bool>,
+}
+
+/// The caller's notifications (站内通知), newest first: reports due soon and
+/// late, returned and approved, urgings, requests for more time and their
+/// decisions. Only users have an inbox (a client: 403).
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "supervision", params(NotificationQuery),
+    responses((status = 200, description = "A page of notifications; `total_count` with `unread=true` is the unread count", body = Page<Notification>)))]
+async fn notifications(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<Page<Notification>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    Ok(Json(
+        notification::list(&state.db, &caller, q.unread.unwrap_or(false), &page).await?,
+    ))
+}
+
+/// Marks one of the caller's notifications read (reading it again changes nothing).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "supervision",
+    params(("id" = Uuid, Path, description = "The notification's id")),
+    responses((status = 200, description = "The notification, read", body = Notification)))]
+async fn read_notification(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Notification>> {
+    Ok(Json(notification::mark_read(&state.db, &caller, id).await?))
+}
+
+/// How many notifications were marked read.
+#[derive(Serialize, utoipa::ToSchema)]
+struct MarkedRead {
+    marked: u64,
+}
+
+/// Marks every unread notification of the caller read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "supervision",
+    responses((status = 200, description = "How many were marked", body = MarkedRead)))]
+async fn read_all_notifications(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> ApiResult<Json<MarkedRead>> {
+    Ok(Json(MarkedRead {
+        marked: notification::mark_all_read(&state.db, &caller).await?,
+    }))
+}
+
+/// The urgings (催办) of a task, newest first.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/urgings", tag = "supervision",
+    params(("id" = Uuid, Path, description = "The task's id")),
+    responses((status = 200, description = "The urgings, newest first", body = Vec<Urging>)))]
+async fn urgings(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<Urging>>> {
+    Ok(Json(urging::list(&state.db, &caller, id).await?))
+}
+
+/// An urging: whom, what, and perhaps which owed report.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UrgingBody {
+    /// A unit working on the task.
+    unit_id: Uuid,
+    /// At most 2000 characters.
+    #[schema(example = "请于11月20日前报送年度进展报告")]
+    message: String,
+    /// The owed report's period: `2025-03`, `2025-Q3`, `2025-H2`, `2025`.
+    period: Option<ReportPeriod>,
+}
+
+/// Urges a unit on a task (催办), as a coordinator of its plan; the unit's
+/// users are notified.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/urgings", tag = "supervision", request_body = UrgingBody,
+    params(("id" = Uuid, Path, description = "The task's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Urged", body = Urging)))]
+async fn urge(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UrgingBody>,
+) -> ApiResult<Response> {
+    let operation = format!("POST /api/v1/tasks/{id}/urgings");
+    idempotent::create(&state, &caller, &headers, &operation, &body, async |txn| {
+        let input = NewUrging {
+            unit_id: body.unit_id,
+            message: body.message.clone(),
+            period: body.period,
+        };
+        urging::urge(txn, &caller, id, input).await
+    })
+    .await
+}
+
+/// The requests for more time (延期申请) on a task, newest first: the
+/// approved ones are the history of its deadline.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/extensions", tag = "supervision",
+    params(("id" = Uuid, Path, description = "The task's id")),
+    responses((status = 200, description = "The requests, newest first", body = Vec<Extension>)))]
+async fn extensions(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<Extension>>> {
+    Ok(Json(extension::list(&state.db, &caller, id).await?))
+}
+
+/// A request for more time.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ExtensionBody {
+    /// The deadline asked for: a day after today, later than the task's.
+    deadline: NaiveDate,
+    /// At most 2000 characters.
+    #[schema(example = "因征地手续调整，项目开工推迟")]
+    reason: String,
+}
+
+/// Asks for a later deadline on a task (延期申请), as its lead unit; the
+/// plan's coordinators are notified.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/extensions", tag = "supervision", request_body = ExtensionBody,
+    params(("id" = Uuid, Path, description = "The task's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Asked", body = Extension)))]
+async fn request_extension(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ExtensionBody>,
+) -> ApiResult<Response> {
+    let operation = format!("POST /api/v1/tasks/{id}/extensions");
+    idempotent::create(&state, &caller, &headers, &operation, &body, async |txn| {
+        extension::request(txn, &caller, id, body.deadline, &body.reason).await
+    })
+    .await
+}
+
+/// A request for more time (延期申请).
+#[utoipa::path(get, path = "/api/v1/extensions/{id}", tag = "supervision",
+    params(("id" = Uuid, Path, description = "The request's id")),
+    responses((status = 200, description = "The request", body = Extension)))]
+async fn read_extension(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Extension>> {
+    Ok(Json(extension::get(&state.db, &caller, id).await?))
+}
+
+/// Why a request was approved (optional) or refused (required).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    /// At most 2000 characters.
+    #[schema(example = "同意延期，请加快推进")]
+    reason: Option<String>,
+}
+
+/// Approves a pending request for more time, as a coordinator of the plan:
+/// the task's deadline moves (the old one is kept on the request); the
+/// unit's users are notified.
+#[utoipa::path(post, path = "/api/v1/extensions/{id}/approve", tag = "supervision", request_body(content = Option<DecisionBody>),
+    params(("id" = Uuid, Path, description = "The request's id")),
+    responses((status = 200, description = "Approved", body = Extension)))]
+async fn approve_extension(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    body: Option<ApiJson<DecisionBody>>,
+) -> ApiResult<Json<Extension>> {
+    let reason = body.and_then(|ApiJson(b)| b.reason);
+    Ok(Json(
+        extension::decide(&state.db, &caller, id, Decision::Approve { reason }).await?,
+    ))
+}
+
+/// Refuses a pending request for more time with a reason, as a coordinator
+/// of the plan; the unit's users are notified.
+#[utoipa::path(post, path = "/api/v1/extensions/{id}/refuse", tag = "supervision", request_body = DecisionBody,
+    params(("id" = Uuid, Path, description = "The request's id")),
+    responses((status = 200, description = "Refused", body = Extension)))]
+async fn refuse_extension(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<Json<Extension>> {
+    let Some(reason) = body.reason else {
+        return Err(crate::domain::DomainError::invalid("reason", "say why the request is refused").into());
+    };
+    Ok(Json(
+        extension::decide(&state.db, &caller, id, Decision::Refuse { reason }).await?,
+    ))
 }

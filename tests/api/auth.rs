@@ -177,7 +177,7 @@ async fn refresh(app: &TestApp, token: &str) -> common::TestResponse {
 async fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
     let app = TestApp::spawn_serving(ServeArgs {
         refresh_grace_secs: 0,
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     })
     .await;
     app.user("viewer", Role::Viewer, None).await;
@@ -863,7 +863,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str, from: &str) -> c
 fn behind_a_proxy() -> ServeArgs {
     ServeArgs {
         trusted_proxies: vec!["127.0.0.1".into()],
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     }
 }
 
@@ -884,7 +884,7 @@ async fn failed_sign_ins_for_other_accounts_leave_a_correct_sign_in_from_the_add
 async fn the_address_bound_holds_back_accounts_new_to_the_address_and_is_off_with_the_address_limit() {
     let bounded = ServeArgs {
         sign_in_failures_per_address: 10,
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     };
     let app = TestApp::spawn_serving(bounded.clone()).await;
     app.user("regular", Role::Viewer, None).await;
@@ -1004,13 +1004,13 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
 async fn bad_trusted_proxies_are_named() {
     let serve = ServeArgs {
         trusted_proxies: vec!["10.0.0.0/8".into(), " ".into(), "fd00::/8".into()],
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     };
     assert_eq!(serve.checked_trusted_proxies().map(|p| p.len()), Ok(2));
     for bad in ["10.0.0.0/40", "proxy.internal", "10.0.0.0/x"] {
         let serve = ServeArgs {
             trusted_proxies: vec![bad.into()],
-            ..ServeArgs::default()
+            ..crate::common::quiet()
         };
         let err = serve.checked_trusted_proxies().expect_err(bad);
         assert!(err.contains("XIETONG_TRUSTED_PROXIES") && err.contains(bad), "{err}");

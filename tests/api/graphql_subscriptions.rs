@@ -203,7 +203,7 @@ async fn a_rest_write_reaches_subscribers_with_the_poll_off() {
             feed_poll_ms: 0,
             ..GraphqlArgs::default()
         },
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     };
     let app = TestApp::spawn_serving(never_polls).await;
     let p = seed::yuzhong_wuxi(&app.db).await;

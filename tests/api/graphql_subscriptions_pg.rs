@@ -24,7 +24,7 @@ async fn a_change_through_one_instance_reaches_subscribers_of_another() {
             feed_poll_ms: 0,
             ..GraphqlArgs::default()
         },
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     };
     let app = TestApp::spawn_serving(never_polls.clone()).await;
     let other = app.spawn_sibling_serving(&never_polls).await;

@@ -37,7 +37,7 @@ async fn spawn() -> TestApp {
     TestApp::spawn_serving(ServeArgs {
         rate_limit_per_token: 0,
         rate_limit_per_address: 0,
-        ..ServeArgs::default()
+        ..crate::common::quiet()
     })
     .await
 }

@@ -14,6 +14,7 @@ use crate::domain::values::Amount;
 use crate::graphql::connection::{PageArgs, connection, cost, slice};
 use crate::graphql::context::loader;
 use crate::graphql::eager::Eager;
+use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
 use crate::graphql::loaders::{GroupKey, PlanKey, PlanTasksKey, TaskReportsKey};
 use crate::graphql::scalars::{
@@ -245,6 +246,29 @@ impl TaskNode {
     /// The task's traffic light (督查亮灯) today.
     async fn light(&self) -> Light {
         self.0.light.into()
+    }
+    /// Its urgings (催办), newest first.
+    async fn urgings(&self, ctx: &Context<'_>) -> Result<Vec<super::supervision::UrgingObject>> {
+        let found = crate::domain::urging::list(
+            crate::graphql::context::db(ctx),
+            crate::graphql::context::caller(ctx)?,
+            self.0.id,
+        )
+        .await
+        .gql()?;
+        Ok(found.into_iter().map(Into::into).collect())
+    }
+    /// Its requests for more time (延期申请), newest first: the approved
+    /// ones are the history of its deadline.
+    async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<super::supervision::ExtensionObject>> {
+        let found = crate::domain::extension::list(
+            crate::graphql::context::db(ctx),
+            crate::graphql::context::caller(ctx)?,
+            self.0.id,
+        )
+        .await
+        .gql()?;
+        Ok(found.into_iter().map(Into::into).collect())
     }
     /// Why it is not green.
     async fn light_reasons(&self) -> Vec<LightReasonObject> {

@@ -149,8 +149,9 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The app, its reminder scheduler off (a test of reminders turns it on).
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_serving(ServeArgs::default()).await
+        TestApp::spawn_serving(quiet()).await
     }
 
     /// The app served with the settings of `serve` (limits, CORS origins).
@@ -165,7 +166,20 @@ impl TestApp {
             .expect("a day")
             .to_utc();
         TestApp::spawn_with_state(
-            ServeArgs::default(),
+            quiet(),
+            |_| {},
+            |state| state.with_clock(xietong::domain::Clock::starting_at(at)),
+        )
+        .await
+    }
+
+    /// The app as it runs on `day`, served with `serve`.
+    pub async fn spawn_on_serving(day: &str, serve: ServeArgs) -> TestApp {
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:00+08:00"))
+            .expect("a day")
+            .to_utc();
+        TestApp::spawn_with_state(
+            serve,
             |_| {},
             |state| state.with_clock(xietong::domain::Clock::starting_at(at)),
         )
@@ -242,6 +256,14 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+    }
+}
+
+/// The default settings with the reminder scheduler off.
+pub fn quiet() -> ServeArgs {
+    ServeArgs {
+        reminder_interval_secs: 0,
+        ..ServeArgs::default()
     }
 }
 
@@ -388,7 +410,7 @@ impl TestApp {
         let serve = ServeArgs {
             rate_limit_per_token: 0,
             rate_limit_per_address: 0,
-            ..ServeArgs::default()
+            ..quiet()
         };
         TestApp::spawn_configured(serve, configure).await
     }
@@ -438,7 +460,7 @@ pub struct Sibling {
 impl TestApp {
     /// Serves another instance over this app's database.
     pub async fn spawn_sibling(&self) -> Sibling {
-        self.spawn_sibling_serving(&ServeArgs::default()).await
+        self.spawn_sibling_serving(&quiet()).await
     }
 
     /// Serves another instance over this app's database with the settings of `serve`.

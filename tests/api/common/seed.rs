@@ -127,6 +127,7 @@ pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
             reporting: Some(Reporting {
                 supporting: SupportingReports::ToLead,
                 groups: GroupReports::None,
+                ..Reporting::default()
             }),
             lights: None,
         },
