@@ -38,4 +38,5 @@ mod secrets_in_logs;
 mod serve_binary;
 mod statistics;
 mod supervision;
+mod supervision_talk;
 mod visibility;

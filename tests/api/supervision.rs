@@ -9,17 +9,24 @@ use xietong::domain::values::Role;
 
 use crate::common::{TestApp, TestResponse, assert_problem, graphql_code, graphql_data, seed};
 
-fn text(response: &TestResponse) -> String {
+pub(crate) fn text(response: &TestResponse) -> String {
     String::from_utf8_lossy(&response.body).into_owned()
 }
 
-async fn get(app: &TestApp, bearer: &str, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, bearer: &str, path: &str) -> Value {
     let response = app.as_bearer(bearer, "GET", path, None).await;
     assert_eq!(response.status, 200, "{path}: {}", text(&response));
     response.json()
 }
 
-async fn send(app: &TestApp, bearer: &str, method: &str, path: &str, body: Value, version: Option<i64>) -> Value {
+pub(crate) async fn send(
+    app: &TestApp,
+    bearer: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+    version: Option<i64>,
+) -> Value {
     let if_match = version.map(|v| format!("\"{v}\""));
     let mut headers = vec![("authorization", bearer)];
     if let Some(v) = if_match.as_deref() {
@@ -325,7 +332,7 @@ async fn file(app: &TestApp, admin: &str, task: &Value, unit: Uuid, period: &str
 
 /// Moves report `id` along its workflow (`submit`, `approve`, `return`,
 /// `recall`) and answers the report.
-async fn step(app: &TestApp, bearer: &str, id: &str, action: &str, body: Value) -> Value {
+pub(crate) async fn step(app: &TestApp, bearer: &str, id: &str, action: &str, body: Value) -> Value {
     send(
         app,
         bearer,
@@ -339,13 +346,13 @@ async fn step(app: &TestApp, bearer: &str, id: &str, action: &str, body: Value) 
 
 /// A plan made through the API for the lights: 县经济信息委 leads every
 /// task, 县商务委 supports.
-struct LightsPlan {
-    app: TestApp,
-    admin: String,
-    pairing: seed::Pairing,
+pub(crate) struct LightsPlan {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) pairing: seed::Pairing,
 }
 
-async fn lights_world(day: &str) -> LightsPlan {
+pub(crate) async fn lights_world(day: &str) -> LightsPlan {
     let app = TestApp::spawn_on(day).await;
     let pairing = seed::yuzhong_wuxi(&app.db).await;
     app.user("lights-admin", Role::Admin, None).await;
@@ -356,7 +363,7 @@ async fn lights_world(day: &str) -> LightsPlan {
 impl LightsPlan {
     /// An issued plan of the pairing with `calendar` (the default of a
     /// pairing's list when none).
-    async fn plan(&self, title: &str, calendar: Option<Value>) -> String {
+    pub(crate) async fn plan(&self, title: &str, calendar: Option<Value>) -> String {
         let mut body = json!({"pairing_id": self.pairing.pairing, "year": 2025, "title": title});
         if let Some(c) = calendar {
             body["calendar"] = c;
@@ -377,7 +384,7 @@ impl LightsPlan {
 
     /// A task due `deadline`, led by `leaders`, at `progress` percent
     /// declared (in progress).
-    async fn task(&self, plan: &str, seq: i32, deadline: &str, leaders: &[&str], progress: i32) -> Value {
+    pub(crate) async fn task(&self, plan: &str, seq: i32, deadline: &str, leaders: &[&str], progress: i32) -> Value {
         let task = send(
             &self.app,
             &self.admin,
@@ -408,19 +415,19 @@ impl LightsPlan {
 }
 
 /// A draft report of the lead unit, with a bearer of each unit on its task.
-struct Draft {
+pub(crate) struct Draft {
     /// 县经济信息委, which leads the task and wrote the report.
-    lead: String,
+    pub(crate) lead: String,
     /// 县商务委, which supports the task.
-    supporting: String,
+    pub(crate) supporting: String,
     /// The report's id.
-    id: String,
+    pub(crate) id: String,
 }
 
 impl LightsPlan {
     /// A plan titled `title` with one task and the lead unit's draft report
     /// on its second quarter.
-    async fn draft(&self, title: &str) -> Draft {
+    pub(crate) async fn draft(&self, title: &str) -> Draft {
         let plan = self.plan(title, None).await;
         let task = self.task(&plan, 1, "2025-12-31", &[], 50).await;
         let task_id = task["id"].as_str().expect("id");

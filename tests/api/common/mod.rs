@@ -463,15 +463,29 @@ impl TestApp {
         self.spawn_sibling_serving(&quiet()).await
     }
 
+    /// Serves another instance over this app's database with the settings
+    /// of `serve`, its clock on `day` (`2025-11-18`) in China from 09:00.
+    pub async fn spawn_sibling_on(&self, day: &str, serve: &ServeArgs) -> Sibling {
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:00+08:00"))
+            .expect("a day")
+            .to_utc();
+        self.spawn_sibling_with(serve, |state| state.with_clock(xietong::domain::Clock::starting_at(at)))
+            .await
+    }
+
     /// Serves another instance over this app's database with the settings of `serve`.
     pub async fn spawn_sibling_serving(&self, serve: &ServeArgs) -> Sibling {
+        self.spawn_sibling_with(serve, |state| state).await
+    }
+
+    async fn spawn_sibling_with(&self, serve: &ServeArgs, state: impl FnOnce(AppState) -> AppState) -> Sibling {
         let conn = db::connect(&self.test_db.url).await.expect("open the database again");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(conn, serve, TEST_JWT_SECRET);
+        let state = state(AppState::new(conn, serve, TEST_JWT_SECRET));
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));
