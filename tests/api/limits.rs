@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use xietong::config::ServeArgs;
 
 fn serving(configure: impl FnOnce(&mut ServeArgs)) -> ServeArgs {
-    let mut args = ServeArgs::default();
+    let mut args = crate::common::quiet();
     configure(&mut args);
     args
 }
