@@ -20,6 +20,7 @@ mod m20261202_000013_figures;
 mod m20261202_000014_supervision;
 mod m20261202_000015_report_comments;
 mod m20261202_000016_supervision_talk;
+mod m20261202_000017_projects;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_supervision::Migration),
             Box::new(m20261202_000015_report_comments::Migration),
             Box::new(m20261202_000016_supervision_talk::Migration),
+            Box::new(m20261202_000017_projects::Migration),
         ]
     }
 }

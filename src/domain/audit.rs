@@ -150,7 +150,7 @@ pub const CHANNEL: &str = "xietong_changes";
 
 /// The entities whose changes subscriptions follow (urgings, requests for
 /// more time and reminders write notifications; so do reports).
-const FOLLOWED: &[&str] = &["report", "task", "urging", "extension", "reminder"];
+const FOLLOWED: &[&str] = &["report", "task", "urging", "extension", "reminder", "project"];
 
 /// Writes committed by this process, counted; what its subscriptions wait
 /// on (on SQLite the only way to be told; on PostgreSQL sooner than the

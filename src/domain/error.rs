@@ -357,6 +357,27 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         message: "this client id is taken",
     },
     UniqueRule {
+        index: "uq_projects_pairing_id_external_id",
+        table: "projects",
+        columns: &["pairing_id", "external_id"],
+        field: "external_id",
+        message: "a project of this pairing already has this external id",
+    },
+    UniqueRule {
+        index: "uq_project_categories_code",
+        table: "project_categories",
+        columns: &["code"],
+        field: "code",
+        message: "a project category with this code already exists",
+    },
+    UniqueRule {
+        index: "uq_project_categories_name",
+        table: "project_categories",
+        columns: &["name"],
+        field: "name",
+        message: "a project category with this name already exists",
+    },
+    UniqueRule {
         index: "uq_metrics_code",
         table: "metrics",
         columns: &["code"],

@@ -20,6 +20,7 @@ pub mod pairing;
 pub mod plan;
 pub mod principal;
 pub mod progress;
+pub mod project;
 pub mod region;
 pub mod reminder;
 pub mod report;

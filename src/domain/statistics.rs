@@ -143,7 +143,7 @@ pub struct Statistics {
     pub lights: LightCounts,
 }
 
-fn percent(part: u64, whole: u64) -> Option<String> {
+pub(crate) fn percent(part: u64, whole: u64) -> Option<String> {
     (whole > 0).then(|| {
         // Exact to two decimals, rounded half up, in integers.
         let hundredths = (part * 10_000 * 2 + whole) / (whole * 2);

@@ -247,6 +247,35 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a project (援建项目) stands: its latest milestone.
+    ProjectStatus ("Where a project (援建项目) stands, its latest milestone: issued 下达, started 开工, completed 完工, accepted 验收 (in that order; a later one may follow any earlier one), or cancelled 取消.") {
+        Issued = "issued",
+        Started = "started",
+        Completed = "completed",
+        Accepted = "accepted",
+        Cancelled = "cancelled",
+    }
+);
+
+string_enum!(
+    /// Which way a project's money moved.
+    FundKind ("Which way a project's money moved: allocation (拨付, into the project) or spending (支出, out of it).") {
+        Allocation = "allocation",
+        Spending = "spending",
+    }
+);
+
+string_enum!(
+    /// Where a project's money came from.
+    FundSource ("Where a project's money came from: helper (the helping district), co_helper (a co-helping district), city (the city), society (enterprises and society).") {
+        Helper = "helper",
+        CoHelper = "co_helper",
+        City = "city",
+        Society = "society",
+    }
+);
+
+string_enum!(
     /// What a notification tells.
     NotificationKind ("What a notification tells: report_due_soon (a report owed is due within the plan's reminder days), report_late (past its due day, not submitted), report_returned (退回, with the reason), report_approved (审核通过), urged (催办), extension_requested (延期申请, to the plan's coordinators), extension_decided (approved or refused, to the unit that asked).") {
         ReportDueSoon = "report_due_soon",

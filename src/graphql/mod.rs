@@ -14,7 +14,7 @@ mod inputs;
 pub mod limits;
 mod loaders;
 mod mutation;
-mod query;
+pub(crate) mod query;
 mod scalars;
 mod subscription;
 mod types;

@@ -18,8 +18,12 @@ use super::inputs::{
     EventInput, PairingInput, RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdateMetricInput,
     UpdatePlanInput, UpdateReportInput, UpdateTaskInput, UpdateUserInput,
 };
+use super::scalars::ProjectStatus;
 use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
+use super::types::project::{
+    CreateProjectInput, FundMovementInput, FundMovementObject, ProjectCategoryObject, ProjectNode, UpdateProjectInput,
+};
 use super::types::reference::{
     EventNode, MetricNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode,
 };
@@ -29,8 +33,8 @@ use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
-    DomainResult, client, event, extension, metric, notification, pairing, plan, region, report, task, unit, urging,
-    user,
+    DomainResult, client, event, extension, metric, notification, pairing, plan, project, region, report, task, unit,
+    urging, user,
 };
 use crate::infra::idempotency::{self, Created};
 use chrono::NaiveDate;
@@ -736,6 +740,106 @@ impl MutationRoot {
             .await
             .gql()?;
         Ok(crate::graphql::types::report::ReportCommentObject(added))
+    }
+
+    /// Record a project (援建项目) of a pairing, issued (下达), as a
+    /// coordinator of either side. Money in 万元, or with its unit (`"1.2亿元"`).
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to write.")] input: CreateProjectInput,
+        #[graphql(desc = "Makes a retried request create nothing twice.")] idempotency_key: Option<String>,
+    ) -> Result<ProjectNode> {
+        let (conn, who) = (db(ctx), caller(ctx)?);
+        let new = input.domain_ref()?;
+        let made = idempotent(
+            ctx,
+            idempotency_key.as_deref(),
+            "graphql createProject",
+            &input,
+            async |txn| project::create(txn, who, new).await,
+            |id| project::get(conn, who, id),
+        )
+        .await?;
+        Ok(ProjectNode(made))
+    }
+
+    /// Change what a project is, as a coordinator of its pairing.
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        #[graphql(desc = "What to change.")] input: UpdateProjectInput,
+    ) -> Result<ProjectNode> {
+        let id = uuid_of("id", "Project", &id)?;
+        Ok(ProjectNode(
+            project::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Record a milestone of a project (开工, 完工, 验收; 取消 by a
+    /// coordinator), as its implementing unit or a coordinator.
+    async fn record_project_milestone(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's `id` or `uuid`.")] id: ID,
+        status: ProjectStatus,
+        #[graphql(desc = "The day; today when absent (and the milestone says so).")] occurred_on: Option<NaiveDate>,
+        note: Option<String>,
+        #[graphql(desc = "Optional: the version read.")] version: Option<i32>,
+    ) -> Result<ProjectNode> {
+        let id = uuid_of("id", "Project", &id)?;
+        let input = project::NewMilestone {
+            status: status.into(),
+            occurred_on,
+            note,
+        };
+        Ok(ProjectNode(
+            project::record_milestone(db(ctx), caller(ctx)?, id, version, input)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Record money moved on a project: an allocation (拨付, a
+    /// coordinator's) or spending (支出, the implementing unit's or a
+    /// coordinator's; beyond the allocations only a coordinator, with a reason).
+    async fn record_fund_movement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's `id` or `uuid`.")] project_id: ID,
+        input: FundMovementInput,
+    ) -> Result<FundMovementObject> {
+        let id = uuid_of("projectId", "Project", &project_id)?;
+        let input = project::NewFundMovement {
+            kind: input.kind.into(),
+            occurred_on: input.occurred_on,
+            amount: input.amount.0,
+            source: input.source.into(),
+            purpose: input.purpose,
+            reason: input.reason,
+            note: input.note,
+        };
+        Ok(project::record_fund_movement(db(ctx), caller(ctx)?, id, input)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// Add a category at the end of the project catalogue, as an administrator.
+    async fn create_project_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Lower-case letters, digits and `_`.")] code: String,
+        name: String,
+    ) -> Result<ProjectCategoryObject> {
+        Ok(project::create_category(db(ctx), caller(ctx)?, &code, &name)
+            .await
+            .gql()?
+            .into())
     }
 
     /// Mark one of the caller's notifications read.

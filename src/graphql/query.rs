@@ -10,8 +10,8 @@ use super::context::{caller, db};
 use super::error::{DomainResultExt, coded};
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
-    AssignmentRole, Cluster, Light, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, RegionKind, ReportStatus,
-    StatisticsScope, TaskStatusFilter, UnitKind,
+    AssignmentRole, Cluster, Light, ObligationStatus, PairingStatus, PeriodKind, PlanStatus, ProjectStatus, RegionKind,
+    ReportStatus, StatisticsScope, TaskStatusFilter, UnitKind,
 };
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
@@ -19,6 +19,7 @@ use super::types::account::{
 use super::types::figures::{CalendarPageObject, LateReportObject, SeriesObject, StatisticsObject};
 use super::types::node::{self, Node};
 use super::types::plan::{PlanConnection, PlanNode, TaskConnection, TaskNode};
+use super::types::project::{ProjectCategoryObject, ProjectConnection, ProjectNode, ProjectStatisticsObject};
 use super::types::reference::{
     EventConnection, EventNode, MetricConnection, MetricNode, PairingConnection, PairingNode, RegionConnection,
     RegionNode, UnitConnection, UnitGroupConnection, UnitGroupNode, UnitNode, UnitPairingConnection, UnitPairingNode,
@@ -30,7 +31,7 @@ use super::types::supervision::{
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
     ErrorCode, Principal, audit, calendar, client, event, extension, leader, light, metric, notification, pairing,
-    plan, region, report, statistics, task, unit, user,
+    plan, project, region, report, statistics, task, unit, user,
 };
 
 /// What can be read.
@@ -264,6 +265,79 @@ impl QueryRoot {
     async fn leader(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<LeaderNode> {
         let id = uuid_of("id", "Leader", &id)?;
         Ok(LeaderNode(leader::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The projects (援建项目) the caller may see: those of the pairings its
+    /// region takes part in, and those its unit carries out.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Projects of this pairing.")] pairing_id: Option<ID>,
+        #[graphql(desc = "Projects of the pairings this region takes part in.")] region_id: Option<ID>,
+        year: Option<i32>,
+        status: Option<ProjectStatus>,
+        #[graphql(desc = "A category's code.")] category: Option<String>,
+        #[graphql(desc = "A part of the name.")] q: Option<String>,
+        #[graphql(desc = "`name`, `created_at` or `updated_at`, `-` first for descending (default `name`).")]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<ProjectConnection> {
+        let filter = project::ProjectFilter {
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            year,
+            status: status.map(Into::into),
+            category,
+            q,
+            ..project::ProjectFilter::default()
+        };
+        projects_page(ctx, filter, sort, PageArgs::new(first, after, last, before)).await
+    }
+
+    /// A project (援建项目).
+    async fn project(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<ProjectNode> {
+        let id = uuid_of("id", "Project", &id)?;
+        Ok(ProjectNode(project::get(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// The ledger's figures (项目和资金统计) over the projects the caller may
+    /// see, city-wide and by pairing, helping region, category, purpose and
+    /// source; as of the end of `period` or of `asOf`, today by default.
+    async fn project_statistics(
+        &self,
+        ctx: &Context<'_>,
+        year: Option<i32>,
+        pairing_id: Option<ID>,
+        #[graphql(desc = "Projects of the pairings this region takes part in.")] region_id: Option<ID>,
+        period: Option<ReportPeriod>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<ProjectStatisticsObject> {
+        let filter = project::figures::FigureFilter {
+            year,
+            pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
+            region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
+            period,
+            as_of,
+        };
+        Ok(project::figures::statistics(db(ctx), caller(ctx)?, &filter)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// The catalogue of project categories.
+    async fn project_categories(&self, ctx: &Context<'_>) -> Result<Vec<ProjectCategoryObject>> {
+        Ok(project::categories(db(ctx), caller(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The caller's notifications (站内通知), newest first: reports due soon
@@ -753,4 +827,18 @@ fn statistics_filter(
         metric,
         leader_id: None,
     })
+}
+
+/// One page of projects for a connection (the root's, a pairing's, a plan's, a task's).
+pub(crate) async fn projects_page(
+    ctx: &Context<'_>,
+    filter: project::ProjectFilter,
+    sort: Option<String>,
+    args: PageArgs,
+) -> Result<ProjectConnection> {
+    let paging = args.paging(ctx, sort.as_deref(), "name")?;
+    let page = project::list(db(ctx), caller(ctx)?, &filter, paging.sort(), &paging.request)
+        .await
+        .gql()?;
+    Ok(ProjectConnection(build(&paging, page, ProjectNode)))
 }

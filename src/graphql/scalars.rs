@@ -25,6 +25,22 @@ impl ScalarType for Amount {
     }
 }
 
+/// An amount of money, as input: a decimal in 万元, or followed by its
+/// unit ("1.2亿元", "3000万元", "500000元"); kept in 万元, exact to 1元.
+#[Scalar(name = "Money")]
+impl ScalarType for crate::domain::project::Money {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => crate::domain::project::Money::parse(text).map_err(InputValueError::custom),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
 /// An exact decimal in a metric's unit of measure, as a string with at most
 /// 8 decimal places (230亿元 in a metric of 万元 is "2300000"). Output only.
 #[Scalar(name = "Normalized")]
@@ -331,6 +347,46 @@ pub enum GroupReports {
     OnePerGroup,
     /// Each member owes its own.
     None,
+}
+
+/// Where a project (援建项目) stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::ProjectStatus")]
+pub enum ProjectStatus {
+    /// 下达: issued.
+    Issued,
+    /// 开工: started.
+    Started,
+    /// 完工: completed.
+    Completed,
+    /// 验收: accepted.
+    Accepted,
+    /// 取消: cancelled.
+    Cancelled,
+}
+
+/// Which way a project's money moved.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::FundKind")]
+pub enum FundKind {
+    /// 拨付: into the project.
+    Allocation,
+    /// 支出: out of it.
+    Spending,
+}
+
+/// Where a project's money came from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "values::FundSource")]
+pub enum FundSource {
+    /// The helping district.
+    Helper,
+    /// A co-helping district.
+    CoHelper,
+    /// The city.
+    City,
+    /// Enterprises and society.
+    Society,
 }
 
 /// What a notification tells.

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::context::{caller, db};
 use super::ids::uuid_opt;
 use super::types::plan::TaskNode;
+use super::types::project::ProjectNode;
 use super::types::report::ReportNode;
 use super::types::supervision::NotificationNode;
 use crate::domain::audit::{self, AuditEntry, AuditFilter};
@@ -47,6 +48,8 @@ pub enum Change {
     TaskStatus(Uuid),
     /// A notification was put in a user's inbox: which, and whose.
     Notification { id: Uuid, user: Uuid },
+    /// A project reached a milestone.
+    ProjectStatus(Uuid),
 }
 
 impl Change {
@@ -68,6 +71,7 @@ impl Change {
                 at: entry.occurred_at,
             }),
             ("task", "update") if entry.changes["after"].get("status").is_some() => Some(Change::TaskStatus(id)),
+            ("project", "milestone") => Some(Change::ProjectStatus(id)),
             _ => None,
         }
     }
@@ -210,7 +214,11 @@ async fn tail(feed: Arc<FeedInner>) {
         }
         let mut fresh: Vec<AuditEntry> = Vec::new();
         let floor = since - LOOKBACK;
-        for (entity, action) in [("report", None), ("task", Some("update"))] {
+        for (entity, action) in [
+            ("report", None),
+            ("task", Some("update")),
+            ("project", Some("milestone")),
+        ] {
             let filter = AuditFilter {
                 entity: Some(entity.to_owned()),
                 action: action.map(str::to_owned),
@@ -388,6 +396,30 @@ impl SubscriptionRoot {
                     at,
                     report,
                 })
+            }
+        }))
+    }
+
+    /// A project (援建项目) reached a milestone (开工, 完工, 验收, 取消): the
+    /// project as it is now, as the subscriber may see it.
+    async fn project_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the projects of this pairing.")] pairing_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ProjectNode> + use<>> {
+        let pairing = uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?;
+        let Watch {
+            who, conn, receiver, ..
+        } = Watch::of(ctx, None, None)?;
+        Ok(changes(receiver, move |change| {
+            let (who, conn) = (who.clone(), conn.clone());
+            async move {
+                let Change::ProjectStatus(id) = change else { return None };
+                let seen = crate::domain::project::get(&conn, &who, id).await.ok()?;
+                if pairing.is_some_and(|p| p != seen.pairing_id) {
+                    return None;
+                }
+                Some(ProjectNode(seen))
             }
         }))
     }

@@ -18,6 +18,7 @@ pub mod openapi;
 mod pairings;
 mod plans;
 pub mod problem;
+mod projects;
 mod regions;
 mod reports;
 mod statistics;

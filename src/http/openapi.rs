@@ -45,7 +45,8 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "metrics", description = "The metric catalogue (指标目录)"),
         (name = "events", description = "The chronicle of a pairing (大事记)"),
         (name = "calendar", description = "The reporting calendar (报送日历): which reports are due, submitted and late"),
-        (name = "supervision", description = "Supervision (督查督办): leaders (牵头领导) and the tasks' traffic lights (督查亮灯)"),
+        (name = "supervision", description = "Supervision (督查督办): leaders (牵头领导), the tasks' traffic lights (督查亮灯), each user's notifications (站内通知), urging (催办) and requests for more time (延期申请)"),
+        (name = "projects", description = "Projects and funds (援建项目, 协同资金): the ledger, its milestones and money, and its figures"),
         (name = "statistics", description = "Statistics across pairings (统计): counts, rates, sums, what is late"),
         (name = "imports", description = "Uploading task lists and tables as the documents lay them out (导入)"),
     )
@@ -66,6 +67,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::statistics::router())
         .merge(super::calendar::router())
         .merge(super::supervision::router())
+        .merge(super::projects::router())
         .merge(super::regions::router())
         .merge(super::units::router())
         .merge(super::pairings::router())

@@ -29,6 +29,7 @@ mod limits;
 mod model;
 mod openapi;
 mod permissions;
+mod projects;
 mod resilience;
 mod rest_imports;
 mod rest_more;

@@ -328,3 +328,90 @@ async fn administering_users_clients_and_the_audit_log() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn reading_and_listing_projects() {
+    let w = World::new().await;
+    let p = w.project(1).await;
+    let path = format!("/api/v1/projects/{}", p.id);
+    walk(&w, "GET /projects/{id}", &matrix::READ_PROJECT, |who, _| {
+        let (w, path) = (&w, path.clone());
+        async move { w.call(who, "GET", &path, None, None).await }
+    })
+    .await;
+    for (who, visible) in matrix::VISIBLE_PROJECTS {
+        let r = w.app.as_bearer(w.bearer(who), "GET", "/api/v1/projects", None).await;
+        assert_eq!(r.status, 200, "{who:?}");
+        assert_eq!(r.json()["total_count"], visible, "{who:?}");
+    }
+}
+
+#[tokio::test]
+async fn creating_and_changing_a_project() {
+    let w = World::new().await;
+    walk(&w, "POST /projects", &matrix::CREATE_PROJECT, |who, n| {
+        let w = &w;
+        async move {
+            let body = json!({
+                "pairing_id": w.p.pairing, "year": 2025, "name": format!("新项目{n}"),
+                "category": "教育", "implementing_unit_id": w.p.recipient_unit,
+                "investment": "0.1亿元", "pairing_funds": "500"
+            });
+            w.call(who, "POST", "/api/v1/projects", Some(&body), None).await
+        }
+    })
+    .await;
+    walk(&w, "PATCH /projects/{id}", &matrix::CHANGE_PROJECT, |who, n| {
+        let w = &w;
+        async move {
+            let p = w.project(100 + n).await;
+            w.call(
+                who,
+                "PATCH",
+                &format!("/api/v1/projects/{}", p.id),
+                Some(&json!({"location": "柏杨街道"})),
+                Some(p.version),
+            )
+            .await
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn recording_a_projects_milestones_and_money() {
+    let w = World::new().await;
+    walk(
+        &w,
+        "POST /projects/{id}/milestones",
+        &matrix::RECORD_MILESTONE,
+        |who, n| {
+            let w = &w;
+            async move {
+                let p = w.project(200 + n).await;
+                let path = format!("/api/v1/projects/{}/milestones", p.id);
+                w.call(who, "POST", &path, Some(&json!({"status": "started"})), None)
+                    .await
+            }
+        },
+    )
+    .await;
+    let day = (chrono::Utc::now() - chrono::TimeDelta::days(1))
+        .date_naive()
+        .to_string();
+    for (operation, kind, expected) in [
+        ("spending", "spending", matrix::RECORD_SPENDING),
+        ("allocation", "allocation", matrix::RECORD_ALLOCATION),
+    ] {
+        walk(&w, operation, &expected, |who, n| {
+            let (w, day) = (&w, day.clone());
+            async move {
+                let p = w.project(300 + n).await;
+                let path = format!("/api/v1/projects/{}/fund-movements", p.id);
+                let body = json!({"kind": kind, "occurred_on": day, "amount": "100", "source": "helper", "purpose": "设备购置"});
+                w.call(who, "POST", &path, Some(&body), None).await
+            }
+        })
+        .await;
+    }
+}

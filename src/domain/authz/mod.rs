@@ -13,7 +13,7 @@ use super::{DomainError, DomainResult, Principal};
 
 mod visibility;
 
-pub use visibility::{Visibility, plans_of_region, tasks_of_unit};
+pub use visibility::{Visibility, pairings_of_region, plans_of_region, tasks_of_unit};
 
 /// Fails unless the principal administers the service: regions, pairings,
 /// units, groups, metrics, users and clients are theirs to change.
@@ -181,6 +181,17 @@ pub async fn unit_role_on_task<C: ConnectionTrait>(
         }
     }
     Ok(role)
+}
+
+/// What a principal may do with a project (援建项目).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProjectAccess {
+    /// See it, its milestones and its money.
+    pub read: bool,
+    /// Change what it is, allocate its money, record anything on it.
+    pub coordinate: bool,
+    /// Record its milestones and spending: its implementing unit.
+    pub implement: bool,
 }
 
 /// What a principal may do with a task.

@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Expr, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use super::{PlanAccess, TaskAccess, groups_of_unit, plan_regions, unit_role_on_task};
+use super::{PlanAccess, ProjectAccess, TaskAccess, groups_of_unit, plan_regions, unit_role_on_task};
 use crate::domain::values::{AssignmentRole, ReportStatus, Role};
 use crate::domain::{DomainResult, Principal};
 
@@ -91,6 +91,59 @@ impl<'p> Visibility<'p> {
         Ok(TaskAccess { plan, unit_role })
     }
 
+    /// What the principal may do with a project of `pairing_id` carried
+    /// out by `implementing_unit`: coordinators of the pairing's regions
+    /// (and administrators, machines that write) coordinate it; the
+    /// implementing unit's users record its milestones and spending; the
+    /// units of the pairing's regions read it, as they read its plans.
+    pub async fn project<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        pairing_id: Uuid,
+        implementing_unit: Uuid,
+    ) -> DomainResult<ProjectAccess> {
+        if self.everything {
+            let coordinate = match self.principal {
+                Principal::System => true,
+                Principal::Client(client) => client.can_write,
+                Principal::User(user) => user.role == Role::Admin,
+            };
+            return Ok(ProjectAccess {
+                read: true,
+                coordinate,
+                implement: coordinate,
+            });
+        }
+        let implementing = unit_of(self.principal) == Some(implementing_unit);
+        let in_scope = match self.region {
+            Some(region) => super::pairing_regions(conn, pairing_id).await?.contains(&region),
+            None => false,
+        };
+        let coordinate = in_scope && self.principal.role() == Role::Coordinator;
+        Ok(ProjectAccess {
+            read: in_scope || implementing,
+            coordinate,
+            implement: coordinate || implementing,
+        })
+    }
+
+    /// The projects [`Visibility::project`] lets read, as SQL.
+    pub fn projects(&self) -> Condition {
+        use entity::projects;
+        if self.everything {
+            return Condition::all();
+        }
+        let mut cond = Condition::any();
+        if let Some(region) = self.region {
+            cond = cond.add(projects::Column::PairingId.in_subquery(pairings_of_region(region)));
+        }
+        match unit_of(self.principal) {
+            Some(unit) => cond.add(projects::Column::ImplementingUnitId.eq(unit)),
+            None if self.region.is_none() => nothing(),
+            None => cond,
+        }
+    }
+
     /// The tasks [`Visibility::task`] lets read, as SQL: those of the
     /// plans seen, and those the principal's unit works on.
     pub async fn tasks<C: ConnectionTrait>(&self, conn: &C) -> DomainResult<Condition> {
@@ -159,8 +212,15 @@ fn nothing() -> Condition {
 /// The plans of a region: its own, and those of the pairings it takes part
 /// in as helper, co-helper or recipient.
 pub fn plans_of_region(region: Uuid) -> Condition {
+    Condition::any()
+        .add(plans::Column::RegionId.eq(region))
+        .add(plans::Column::PairingId.in_subquery(pairings_of_region(region)))
+}
+
+/// The pairings a region takes part in (helper, co-helper or recipient), as SQL.
+pub fn pairings_of_region(region: Uuid) -> SelectStatement {
     use entity::{pairing_co_helpers, pairings};
-    let pairings_of_region = Query::select()
+    Query::select()
         .column(pairings::Column::Id)
         .from(pairings::Entity)
         .cond_where(
@@ -176,10 +236,7 @@ pub fn plans_of_region(region: Uuid) -> Condition {
                 .and_where(pairing_co_helpers::Column::RegionId.eq(region))
                 .to_owned(),
         )
-        .to_owned();
-    Condition::any()
-        .add(plans::Column::RegionId.eq(region))
-        .add(plans::Column::PairingId.in_subquery(pairings_of_region))
+        .to_owned()
 }
 
 /// The tasks a unit works on, directly or through one of its groups, in

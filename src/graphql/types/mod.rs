@@ -5,6 +5,7 @@ pub mod account;
 pub mod figures;
 pub mod node;
 pub mod plan;
+pub mod project;
 pub mod reference;
 pub mod report;
 pub mod supervision;

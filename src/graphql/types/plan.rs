@@ -99,6 +99,30 @@ impl PlanNode {
         }
     }
     /// Who owes its reports: the lead units always; supporting units and
+    /// The projects (援建项目) that serve it, as the caller may see them.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        year: Option<i32>,
+        status: Option<crate::graphql::scalars::ProjectStatus>,
+        #[graphql(desc = "`name`, `created_at` or `updated_at`, `-` first for descending (default `name`).")]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<super::project::ProjectConnection> {
+        let filter = crate::domain::project::ProjectFilter {
+            plan_id: Some(self.0.id),
+            year,
+            status: status.map(Into::into),
+            ..Default::default()
+        };
+        let args = crate::graphql::connection::PageArgs::new(first, after, last, before);
+        crate::graphql::query::projects_page(ctx, filter, sort, args).await
+    }
     /// groups as this says.
     async fn reporting(&self) -> PlanReporting {
         PlanReporting {
@@ -246,6 +270,30 @@ impl TaskNode {
     /// The task's traffic light (督查亮灯) today.
     async fn light(&self) -> Light {
         self.0.light.into()
+    }
+    /// The projects (援建项目) that serve it, as the caller may see them.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        year: Option<i32>,
+        status: Option<crate::graphql::scalars::ProjectStatus>,
+        #[graphql(desc = "`name`, `created_at` or `updated_at`, `-` first for descending (default `name`).")]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<super::project::ProjectConnection> {
+        let filter = crate::domain::project::ProjectFilter {
+            task_id: Some(self.0.id),
+            year,
+            status: status.map(Into::into),
+            ..Default::default()
+        };
+        let args = crate::graphql::connection::PageArgs::new(first, after, last, before);
+        crate::graphql::query::projects_page(ctx, filter, sort, args).await
     }
     /// Its urgings (催办), newest first.
     async fn urgings(&self, ctx: &Context<'_>) -> Result<Vec<super::supervision::UrgingObject>> {

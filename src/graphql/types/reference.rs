@@ -245,6 +245,30 @@ pub struct PairingNode(pub Pairing);
 /// (受帮扶方), perhaps with co-helpers (联合帮扶方), under agreement documents.
 #[Object(name = "Pairing")]
 impl PairingNode {
+    /// Its projects (援建项目), as the caller may see them.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        year: Option<i32>,
+        status: Option<crate::graphql::scalars::ProjectStatus>,
+        #[graphql(desc = "`name`, `created_at` or `updated_at`, `-` first for descending (default `name`).")]
+        sort: Option<String>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<super::project::ProjectConnection> {
+        let filter = crate::domain::project::ProjectFilter {
+            pairing_id: Some(self.0.id),
+            year,
+            status: status.map(Into::into),
+            ..Default::default()
+        };
+        let args = crate::graphql::connection::PageArgs::new(first, after, last, before);
+        crate::graphql::query::projects_page(ctx, filter, sort, args).await
+    }
     /// The global id (Relay `Node`).
     pub(crate) async fn id(&self) -> ID {
         global_id("Pairing", self.0.id)

@@ -498,3 +498,151 @@ pub const ADMIN_AND_VIEWER: [(Who, u16); 11] = [
     (Who::ClientRead, 403),
     (Who::ClientWrite, 403),
 ];
+
+impl World {
+    /// A fresh project of the pairing: 县经济信息委 implements it, 县商务委
+    /// leads the receiving side, 区经济信息委 the helping side; 1000万元
+    /// allocated, so that spending has room.
+    pub async fn project(&self, n: i32) -> xietong::domain::project::Project {
+        use xietong::domain::project::{self, NewFundMovement, NewProject};
+        use xietong::domain::values::{Amount, FundKind, FundSource};
+        let made = project::create(
+            &self.app.db,
+            &Caller::system(),
+            NewProject {
+                pairing_id: self.p.pairing,
+                year: 2025,
+                plan_id: None,
+                task_id: None,
+                name: format!("援建项目{n}"),
+                category: "industry".into(),
+                location: Some("宁河街道".into()),
+                content: None,
+                implementing_unit_id: self.p.recipient_unit,
+                helper_lead_unit_id: Some(self.p.helper_unit),
+                recipient_lead_unit_id: Some(self.p.recipient_unit_2),
+                investment: Amount::parse("5000").expect("an amount"),
+                pairing_funds: Amount::parse("2000").expect("an amount"),
+                external_id: None,
+                issued_on: None,
+            },
+        )
+        .await
+        .expect("a project");
+        project::record_fund_movement(
+            &self.app.db,
+            &Caller::system(),
+            made.id,
+            NewFundMovement {
+                kind: FundKind::Allocation,
+                occurred_on: chrono::Utc::now().date_naive() - chrono::TimeDelta::days(1),
+                amount: Amount::parse("1000").expect("an amount"),
+                source: FundSource::Helper,
+                purpose: "设备购置".into(),
+                reason: None,
+                note: None,
+            },
+        )
+        .await
+        .expect("an allocation");
+        project::get(&self.app.db, &Caller::system(), made.id)
+            .await
+            .expect("the project")
+    }
+}
+
+/// Reading a project: those of the pairing's regions and its implementing
+/// unit read it, as they read the pairing's plans.
+pub const READ_PROJECT: [(Who, u16); 11] = READ_TASK;
+
+/// Changing what a project is: coordinators of the pairing's regions,
+/// administrators and machines that write.
+pub const CHANGE_PROJECT: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 200),
+];
+
+/// Recording spending (支出): the implementing unit too.
+pub const RECORD_SPENDING: [(Who, u16); 11] = [
+    (Who::Admin, 201),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 201),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 201),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 201),
+];
+
+/// Recording an allocation (拨付): coordinators only.
+pub const RECORD_ALLOCATION: [(Who, u16); 11] = [
+    (Who::Admin, 201),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 201),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 201),
+];
+
+/// Recording that a project started (开工): the implementing unit too.
+pub const RECORD_MILESTONE: [(Who, u16); 11] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 200),
+];
+
+/// Creating a project of the pairing: a pairing the caller does not see is
+/// an invalid `pairing_id` (422).
+pub const CREATE_PROJECT: [(Who, u16); 11] = [
+    (Who::Admin, 201),
+    (Who::Viewer, 403),
+    (Who::Coordinator, 201),
+    (Who::OtherCoordinator, 422),
+    (Who::Lead, 403),
+    (Who::Supporting, 403),
+    (Who::GroupMember, 403),
+    (Who::SameRegion, 403),
+    (Who::OtherRegion, 422),
+    (Who::ClientRead, 403),
+    (Who::ClientWrite, 201),
+];
+
+/// How many projects each sees in the list (one project exists).
+pub const VISIBLE_PROJECTS: [(Who, u64); 11] = [
+    (Who::Admin, 1),
+    (Who::Viewer, 1),
+    (Who::Coordinator, 1),
+    (Who::OtherCoordinator, 0),
+    (Who::Lead, 1),
+    (Who::Supporting, 1),
+    (Who::GroupMember, 1),
+    (Who::SameRegion, 1),
+    (Who::OtherRegion, 0),
+    (Who::ClientRead, 1),
+    (Who::ClientWrite, 1),
+];

@@ -1,0 +1,400 @@
+//! Projects and funds (援建项目, 协同资金): `/api/v1/projects`, their
+//! milestones and fund movements, the ledger's figures
+//! (`/api/v1/projects/statistics`) and the catalogue of categories
+//! (`/api/v1/project-categories`). Money is taken in 万元, or with its unit
+//! (`"1.2亿元"`), and answered in 万元.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch, if_match_version};
+use super::problem::ApiResult;
+use super::{conditional, idempotent, with_etag};
+use crate::AppState;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::project::figures::{self, FigureFilter, ProjectStatistics};
+use crate::domain::project::{
+    self, FundMovement, Milestone, Money, NewFundMovement, NewMilestone, NewProject, Project, ProjectCategory,
+    ProjectChanges, ProjectFilter,
+};
+use crate::domain::values::{FundKind, FundSource, ProjectStatus, ReportPeriod};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(statistics))
+        .routes(routes!(read, update))
+        .routes(routes!(milestones, record_milestone))
+        .routes(routes!(fund_movements, record_fund_movement))
+        .routes(routes!(categories, create_category))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ProjectQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `name`, `created_at` or `updated_at`, `-` first for descending (default `name`).
+    sort: Option<String>,
+    pairing_id: Option<Uuid>,
+    /// Projects of the pairings this region takes part in.
+    region_id: Option<Uuid>,
+    year: Option<i32>,
+    status: Option<ProjectStatus>,
+    /// A category's code (`education`).
+    category: Option<String>,
+    plan_id: Option<Uuid>,
+    task_id: Option<Uuid>,
+    implementing_unit_id: Option<Uuid>,
+    /// A part of the name.
+    q: Option<String>,
+}
+
+/// The projects (援建项目) the caller may see: those of the pairings its
+/// region takes part in, and those its unit carries out.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ProjectQuery),
+    responses((status = 200, description = "A page of projects", body = Page<Project>)))]
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
+) -> ApiResult<Json<Page<Project>>> {
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let filter = ProjectFilter {
+        pairing_id: q.pairing_id,
+        region_id: q.region_id,
+        year: q.year,
+        status: q.status,
+        category: q.category,
+        plan_id: q.plan_id,
+        task_id: q.task_id,
+        implementing_unit_id: q.implementing_unit_id,
+        q: q.q,
+    };
+    Ok(Json(
+        project::list(&state.db, &caller, &filter, q.sort.as_deref(), &page).await?,
+    ))
+}
+
+/// A project to record.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreateProject {
+    pairing_id: Uuid,
+    #[schema(example = 2025)]
+    year: i32,
+    plan_id: Option<Uuid>,
+    /// The task it serves; its plan is taken from it.
+    task_id: Option<Uuid>,
+    #[schema(example = "巫溪县中医院康复大楼建设项目")]
+    name: String,
+    /// A category's code or name (`medical`, 医疗).
+    #[schema(example = "medical")]
+    category: String,
+    /// The town or park, in words.
+    #[schema(example = "柏杨街道")]
+    location: Option<String>,
+    content: Option<String>,
+    implementing_unit_id: Uuid,
+    helper_lead_unit_id: Option<Uuid>,
+    recipient_lead_unit_id: Option<Uuid>,
+    /// Planned total investment (总投资).
+    investment: Money,
+    /// Planned pairing funds (协同资金).
+    pairing_funds: Money,
+    external_id: Option<String>,
+    /// The day it was issued (下达); today when absent (and the milestone says so).
+    issued_on: Option<NaiveDate>,
+}
+
+/// Records a project of a pairing, issued (下达), as a coordinator of
+/// either side.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = CreateProject,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Created", body = Project, headers(("ETag" = String)))))]
+async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateProject>,
+) -> ApiResult<Response> {
+    let input = NewProject {
+        pairing_id: body.pairing_id,
+        year: body.year,
+        plan_id: body.plan_id,
+        task_id: body.task_id,
+        name: body.name.clone(),
+        category: body.category.clone(),
+        location: body.location.clone(),
+        content: body.content.clone(),
+        implementing_unit_id: body.implementing_unit_id,
+        helper_lead_unit_id: body.helper_lead_unit_id,
+        recipient_lead_unit_id: body.recipient_lead_unit_id,
+        investment: body.investment.0,
+        pairing_funds: body.pairing_funds.0,
+        external_id: body.external_id.clone(),
+        issued_on: body.issued_on,
+    };
+    idempotent::create(&state, &caller, &headers, "POST /api/v1/projects", &body, async |txn| {
+        project::create(txn, &caller, input).await
+    })
+    .await
+}
+
+/// A project, with what was allocated and spent.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
+    responses((status = 200, description = "The project", body = Project, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
+async fn read(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let found = project::get(&state.db, &caller, id).await?;
+    Ok(conditional(&headers, found.version, Json(found)))
+}
+
+/// What changes in a project; what is absent stays, `null` clears.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PatchProject {
+    year: Option<i32>,
+    #[serde(default, with = "super::double_option")]
+    plan_id: Option<Option<Uuid>>,
+    #[serde(default, with = "super::double_option")]
+    task_id: Option<Option<Uuid>>,
+    name: Option<String>,
+    category: Option<String>,
+    #[serde(default, with = "super::double_option")]
+    location: Option<Option<String>>,
+    #[serde(default, with = "super::double_option")]
+    content: Option<Option<String>>,
+    implementing_unit_id: Option<Uuid>,
+    #[serde(default, with = "super::double_option")]
+    helper_lead_unit_id: Option<Option<Uuid>>,
+    #[serde(default, with = "super::double_option")]
+    recipient_lead_unit_id: Option<Option<Uuid>>,
+    investment: Option<Money>,
+    pairing_funds: Option<Money>,
+    #[serde(default, with = "super::double_option")]
+    external_id: Option<Option<String>>,
+}
+
+/// Changes what a project is, as a coordinator of its pairing (its status
+/// moves by milestones, its money by fund movements).
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", request_body = PatchProject,
+    params(("id" = Uuid, Path, description = "The project's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
+    responses((status = 200, description = "Changed", body = Project, headers(("ETag" = String)))))]
+async fn update(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<PatchProject>,
+) -> ApiResult<Response> {
+    let changes = ProjectChanges {
+        year: body.year,
+        plan_id: body.plan_id,
+        task_id: body.task_id,
+        name: body.name,
+        category: body.category,
+        location: body.location,
+        content: body.content,
+        implementing_unit_id: body.implementing_unit_id,
+        helper_lead_unit_id: body.helper_lead_unit_id,
+        recipient_lead_unit_id: body.recipient_lead_unit_id,
+        investment: body.investment.map(|m| m.0),
+        pairing_funds: body.pairing_funds.map(|m| m.0),
+        external_id: body.external_id,
+    };
+    let updated = project::update(&state.db, &caller, id, version, changes).await?;
+    Ok(with_etag(updated.version, Json(updated)))
+}
+
+/// A project's milestones, in the order reached.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/milestones", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
+    responses((status = 200, description = "The milestones", body = Vec<Milestone>)))]
+async fn milestones(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<Milestone>>> {
+    Ok(Json(project::milestones(&state.db, &caller, id).await?))
+}
+
+/// A milestone reached.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MilestoneBody {
+    /// `started`, `completed`, `accepted` (later than the project's), or `cancelled`.
+    status: ProjectStatus,
+    /// The day; today when absent (and the milestone says so).
+    occurred_on: Option<NaiveDate>,
+    note: Option<String>,
+}
+
+/// Records a milestone (开工, 完工, 验收; 取消 by a coordinator), as the
+/// implementing unit or a coordinator: never before the previous one, never
+/// in the future. Answers the project.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/milestones", tag = "projects", request_body = MilestoneBody,
+    params(("id" = Uuid, Path, description = "The project's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
+    responses((status = 200, description = "The project at its new milestone", body = Project, headers(("ETag" = String)))))]
+async fn record_milestone(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<MilestoneBody>,
+) -> ApiResult<Response> {
+    let input = NewMilestone {
+        status: body.status,
+        occurred_on: body.occurred_on,
+        note: body.note,
+    };
+    let moved = project::record_milestone(&state.db, &caller, id, if_match_version(&headers)?, input).await?;
+    Ok(with_etag(moved.version, Json(moved)))
+}
+
+/// A project's fund movements, in the order they happened.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/fund-movements", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
+    responses((status = 200, description = "The movements", body = Vec<FundMovement>)))]
+async fn fund_movements(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<FundMovement>>> {
+    Ok(Json(project::fund_movements(&state.db, &caller, id).await?))
+}
+
+/// Money moved.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct FundBody {
+    kind: FundKind,
+    occurred_on: NaiveDate,
+    /// More than 0.
+    amount: Money,
+    source: FundSource,
+    #[schema(example = "基础设施建设")]
+    purpose: String,
+    /// Why spending goes beyond the allocations (a coordinator's).
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+/// Records an allocation (拨付, a coordinator's) or spending (支出, the
+/// implementing unit's or a coordinator's). Spending beyond the allocations
+/// is refused unless a coordinator gives a reason.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/fund-movements", tag = "projects", request_body = FundBody,
+    params(("id" = Uuid, Path, description = "The project's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Recorded", body = FundMovement)))]
+async fn record_fund_movement(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<FundBody>,
+) -> ApiResult<Response> {
+    let operation = format!("POST /api/v1/projects/{id}/fund-movements");
+    let input = NewFundMovement {
+        kind: body.kind,
+        occurred_on: body.occurred_on,
+        amount: body.amount.0,
+        source: body.source,
+        purpose: body.purpose.clone(),
+        reason: body.reason.clone(),
+        note: body.note.clone(),
+    };
+    idempotent::create(&state, &caller, &headers, &operation, &body, async |txn| {
+        project::record_fund_movement(txn, &caller, id, input).await
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct StatisticsQuery {
+    year: Option<i32>,
+    pairing_id: Option<Uuid>,
+    /// Projects of the pairings this region takes part in.
+    region_id: Option<Uuid>,
+    /// As of the end of this period: `2025-06`, `2025-Q2`, `2025-H1`, `2025`.
+    period: Option<ReportPeriod>,
+    /// As of the end of this day (China's calendar); not with `period`.
+    as_of: Option<NaiveDate>,
+}
+
+/// The ledger's figures (项目和资金统计) over the projects the caller may
+/// see: projects issued, started and the start rate, completed, planned
+/// investment and pairing funds, allocated and spent (万元), city-wide and
+/// by pairing, helping region, category, purpose and source.
+#[utoipa::path(get, path = "/api/v1/projects/statistics", tag = "projects", params(StatisticsQuery),
+    responses((status = 200, description = "The figures", body = ProjectStatistics)))]
+async fn statistics(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<StatisticsQuery>,
+) -> ApiResult<Json<ProjectStatistics>> {
+    let filter = FigureFilter {
+        year: q.year,
+        pairing_id: q.pairing_id,
+        region_id: q.region_id,
+        period: q.period,
+        as_of: q.as_of,
+    };
+    Ok(Json(figures::statistics(&state.db, &caller, &filter).await?))
+}
+
+/// The catalogue of project categories, in its order.
+#[utoipa::path(get, path = "/api/v1/project-categories", tag = "projects",
+    responses((status = 200, description = "The catalogue", body = Vec<ProjectCategory>)))]
+async fn categories(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> ApiResult<Json<Vec<ProjectCategory>>> {
+    Ok(Json(project::categories(&state.db, &caller).await?))
+}
+
+/// A category to add.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CategoryBody {
+    /// Lower-case letters, digits and `_`.
+    #[schema(example = "culture_tourism")]
+    code: String,
+    #[schema(example = "文化旅游")]
+    name: String,
+}
+
+/// Adds a category at the end of the catalogue, as an administrator.
+#[utoipa::path(post, path = "/api/v1/project-categories", tag = "projects", request_body = CategoryBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
+    responses((status = 201, description = "Added", body = ProjectCategory)))]
+async fn create_category(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CategoryBody>,
+) -> ApiResult<Response> {
+    idempotent::create(
+        &state,
+        &caller,
+        &headers,
+        "POST /api/v1/project-categories",
+        &body,
+        async |txn| project::create_category(txn, &caller, &body.code, &body.name).await,
+    )
+    .await
+}
