@@ -786,9 +786,10 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The project's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "STARTED, COMPLETED, ACCEPTED (later than the project's), or CANCELLED.")]
         status: ProjectStatus,
         #[graphql(desc = "The day; today when absent (and the milestone says so).")] occurred_on: Option<NaiveDate>,
-        note: Option<String>,
+        #[graphql(desc = "A note, at most 2000 characters.")] note: Option<String>,
         #[graphql(desc = "Optional: the version read.")] version: Option<i32>,
     ) -> Result<ProjectNode> {
         let id = uuid_of("id", "Project", &id)?;
@@ -811,7 +812,7 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The project's `id` or `uuid`.")] project_id: ID,
-        input: FundMovementInput,
+        #[graphql(desc = "The money moved.")] input: FundMovementInput,
     ) -> Result<FundMovementObject> {
         let id = uuid_of("projectId", "Project", &project_id)?;
         let input = project::NewFundMovement {
@@ -834,7 +835,7 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Lower-case letters, digits and `_`.")] code: String,
-        name: String,
+        #[graphql(desc = "文化旅游.")] name: String,
     ) -> Result<ProjectCategoryObject> {
         Ok(project::create_category(db(ctx), caller(ctx)?, &code, &name)
             .await

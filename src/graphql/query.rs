@@ -276,8 +276,8 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "Projects of this pairing.")] pairing_id: Option<ID>,
         #[graphql(desc = "Projects of the pairings this region takes part in.")] region_id: Option<ID>,
-        year: Option<i32>,
-        status: Option<ProjectStatus>,
+        #[graphql(desc = "The year of the pairing's work.")] year: Option<i32>,
+        #[graphql(desc = "Only projects whose latest milestone is this.")] status: Option<ProjectStatus>,
         #[graphql(desc = "A category's code.")] category: Option<String>,
         #[graphql(desc = "A part of the name.")] q: Option<String>,
         #[graphql(desc = "`name`, `created_at` or `updated_at`, `-` first for descending (default `name`).")]
@@ -311,11 +311,11 @@ impl QueryRoot {
     async fn project_statistics(
         &self,
         ctx: &Context<'_>,
-        year: Option<i32>,
-        pairing_id: Option<ID>,
+        #[graphql(desc = "The year of the pairing's work.")] year: Option<i32>,
+        #[graphql(desc = "Projects of this pairing.")] pairing_id: Option<ID>,
         #[graphql(desc = "Projects of the pairings this region takes part in.")] region_id: Option<ID>,
-        period: Option<ReportPeriod>,
-        as_of: Option<NaiveDate>,
+        #[graphql(desc = "As of the end of this period (`2025-Q2`).")] period: Option<ReportPeriod>,
+        #[graphql(desc = "As of the end of this day (China's calendar); not with `period`.")] as_of: Option<NaiveDate>,
     ) -> Result<ProjectStatisticsObject> {
         let filter = project::figures::FigureFilter {
             year,

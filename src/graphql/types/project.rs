@@ -169,13 +169,17 @@ connection!(
 #[derive(SimpleObject)]
 #[graphql(name = "ProjectMilestone")]
 pub struct MilestoneObject {
+    /// The REST id.
     pub uuid: Uuid,
+    /// The status reached.
     pub status: ProjectStatus,
     /// The day reached; when the ledger gave none, the day it was recorded.
     pub occurred_on: NaiveDate,
     /// Whether `occurredOn` was given.
     pub dated: bool,
+    /// A note.
     pub note: Option<String>,
+    /// Who recorded it, as they signed in.
     pub recorded_by_name: String,
 }
 
@@ -196,15 +200,23 @@ impl From<Milestone> for MilestoneObject {
 #[derive(SimpleObject)]
 #[graphql(name = "FundMovement")]
 pub struct FundMovementObject {
+    /// The REST id.
     pub uuid: Uuid,
+    /// ALLOCATION (拨付) or SPENDING (支出).
     pub kind: FundKind,
+    /// The day it happened.
     pub occurred_on: NaiveDate,
+    /// 万元, more than 0.
     pub amount: Amount,
+    /// Where the money came from.
     pub source: FundSource,
+    /// What it is for, as written (设备购置).
     pub purpose: String,
     /// Why spending went beyond the allocations, when it did.
     pub reason: Option<String>,
+    /// A note.
     pub note: Option<String>,
+    /// Who recorded it, as they signed in.
     pub recorded_by_name: String,
 }
 
@@ -228,9 +240,13 @@ impl From<FundMovement> for FundMovementObject {
 #[derive(SimpleObject)]
 #[graphql(name = "ProjectCategory")]
 pub struct ProjectCategoryObject {
+    /// The REST id.
     pub uuid: Uuid,
+    /// `industry`, `education` …
     pub code: String,
+    /// The name.
     pub name: String,
+    /// Where it stands in the catalogue.
     pub position: i32,
 }
 
@@ -251,6 +267,7 @@ impl From<ProjectCategory> for ProjectCategoryObject {
 pub struct ProjectFiguresObject {
     /// Projects issued by the day, cancelled ones left out.
     pub count: u64,
+    /// Projects cancelled by the day.
     pub cancelled: u64,
     /// Started, completed and accepted ones included.
     pub started: u64,
@@ -292,6 +309,7 @@ pub struct FiguresOfObject {
     pub key: String,
     /// 渝中区·巫溪县, 渝中区, 教育.
     pub name: String,
+    /// The figures.
     pub figures: ProjectFiguresObject,
 }
 
@@ -301,7 +319,9 @@ pub struct FiguresOfObject {
 pub struct MoneyMovedObject {
     /// The purpose as written, or the source (`helper`, `co_helper`, `city`, `society`).
     pub key: String,
+    /// Allocated by the day, 万元.
     pub allocated: Amount,
+    /// Spent by the day, 万元.
     pub spent: Amount,
 }
 
@@ -311,11 +331,17 @@ pub struct MoneyMovedObject {
 pub struct ProjectStatisticsObject {
     /// The day they are as of.
     pub as_of: NaiveDate,
+    /// City-wide, over what the caller sees.
     pub total: ProjectFiguresObject,
+    /// By pairing, by name.
     pub by_pairing: Vec<FiguresOfObject>,
+    /// By main helping region (a co-helper's pairing counts under its main helper).
     pub by_helper_region: Vec<FiguresOfObject>,
+    /// By category, in the catalogue's order.
     pub by_category: Vec<FiguresOfObject>,
+    /// Money by purpose, as written.
     pub by_purpose: Vec<MoneyMovedObject>,
+    /// Money by source: helper, co_helper, city, society.
     pub by_source: Vec<MoneyMovedObject>,
 }
 
@@ -386,23 +412,33 @@ impl From<ProjectStatistics> for ProjectStatisticsObject {
 /// A project to record.
 #[derive(InputObject, serde::Serialize)]
 pub struct CreateProjectInput {
+    /// The pairing's `id` or `uuid`.
     pub pairing_id: ID,
+    /// The year of the pairing's work it belongs to.
     pub year: i32,
+    /// The plan it serves.
     pub plan_id: Option<ID>,
     /// The task it serves; its plan is taken from it.
     pub task_id: Option<ID>,
+    /// The name.
     pub name: String,
     /// A category's code or name.
     pub category: String,
+    /// The town or park, in words.
     pub location: Option<String>,
+    /// 建设内容.
     pub content: Option<String>,
+    /// The implementing unit (实施单位).
     pub implementing_unit_id: ID,
+    /// The helping side's lead unit.
     pub helper_lead_unit_id: Option<ID>,
+    /// The receiving side's lead unit.
     pub recipient_lead_unit_id: Option<ID>,
     /// Planned total investment: `"1.2亿元"`, `"3000"` (万元).
     pub investment: Money,
     /// Planned pairing funds.
     pub pairing_funds: Money,
+    /// Its id in another system.
     pub external_id: Option<String>,
     /// The day it was issued (下达); today when absent.
     pub issued_on: Option<NaiveDate>,
@@ -433,18 +469,31 @@ impl CreateProjectInput {
 /// What changes in a project: an absent field stays, `null` clears.
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
+    /// The year of the pairing's work it belongs to.
     pub year: Option<i32>,
+    /// The plan it serves.
     pub plan_id: MaybeUndefined<ID>,
+    /// The task it serves.
     pub task_id: MaybeUndefined<ID>,
+    /// The name.
     pub name: Option<String>,
+    /// A category's code or name.
     pub category: Option<String>,
+    /// The town or park, in words.
     pub location: MaybeUndefined<String>,
+    /// 建设内容.
     pub content: MaybeUndefined<String>,
+    /// The implementing unit (实施单位).
     pub implementing_unit_id: Option<ID>,
+    /// The helping side's lead unit.
     pub helper_lead_unit_id: MaybeUndefined<ID>,
+    /// The receiving side's lead unit.
     pub recipient_lead_unit_id: MaybeUndefined<ID>,
+    /// Planned total investment.
     pub investment: Option<Money>,
+    /// Planned pairing funds.
     pub pairing_funds: Option<Money>,
+    /// Its id in another system.
     pub external_id: MaybeUndefined<String>,
 }
 
@@ -492,13 +541,18 @@ impl UpdateProjectInput {
 /// Money moved.
 #[derive(InputObject)]
 pub struct FundMovementInput {
+    /// ALLOCATION (拨付) or SPENDING (支出).
     pub kind: FundKind,
+    /// The day it happened.
     pub occurred_on: NaiveDate,
     /// More than 0: `"300"` (万元), `"0.03亿元"`.
     pub amount: Money,
+    /// Where the money came from.
     pub source: FundSource,
+    /// What it is for, as written (设备购置).
     pub purpose: String,
     /// Why spending goes beyond the allocations (a coordinator's).
     pub reason: Option<String>,
+    /// A note.
     pub note: Option<String>,
 }

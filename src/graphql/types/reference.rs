@@ -251,8 +251,10 @@ impl PairingNode {
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        year: Option<i32>,
-        status: Option<crate::graphql::scalars::ProjectStatus>,
+        #[graphql(desc = "The year of the pairing's work.")] year: Option<i32>,
+        #[graphql(desc = "Only projects whose latest milestone is this.")] status: Option<
+            crate::graphql::scalars::ProjectStatus,
+        >,
         #[graphql(desc = "`name`, `created_at` or `updated_at`, `-` first for descending (default `name`).")]
         sort: Option<String>,
         #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
