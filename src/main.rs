@@ -162,6 +162,18 @@ enum ImportCommand {
         #[command(flatten)]
         flags: ImportFlags,
     },
+    /// A pairing's project ledger (项目台账), CSV or XLSX.
+    Projects {
+        file: std::path::PathBuf,
+        /// HELPER:RECIPIENT, e.g. 渝中区:巫溪县.
+        #[arg(long)]
+        pairing: String,
+        /// The year of the pairing's work they belong to.
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        flags: ImportFlags,
+    },
     /// A pairing's chronicle (大事记): date,title,amount,amount_unit.
     Events {
         file: std::path::PathBuf,
@@ -525,6 +537,27 @@ async fn run_import(database: &DatabaseArgs, command: ImportCommand) -> anyhow::
                 .await
                 .map_err(describe)?;
             show(&r, r.ok, &flags.format, || reference_text("unit pairs", &r))
+        }
+        ImportCommand::Projects {
+            file,
+            pairing,
+            year,
+            flags,
+        } => {
+            let (helper, recipient) = pairing_regions(&conn, &pairing).await?;
+            let found = xietong::domain::pairing::find_by_regions(&conn, helper.id, recipient.id)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| anyhow::anyhow!("{pairing} is not a pairing"))?;
+            let options = xietong::documents::projects::ProjectImport {
+                pairing_id: found.id,
+                year,
+                dry_run: flags.dry_run,
+            };
+            let r = xietong::documents::projects::import(&conn, &system, &read_file(&file)?, &options)
+                .await
+                .map_err(describe)?;
+            show(&r, r.ok, &flags.format, || reference_text("projects", &r))
         }
         ImportCommand::Events { file, pairing, flags } => {
             let (helper, recipient) = pairing_regions(&conn, &pairing).await?;

@@ -21,6 +21,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format a query asks for: `xlsx` (the default) or `csv`.
+    pub fn asked(text: Option<&str>) -> DomainResult<Format> {
+        match text {
+            None | Some("xlsx") => Ok(Format::Xlsx),
+            Some("csv") => Ok(Format::Csv),
+            Some(other) => Err(DomainError::invalid("format", format!("`{other}`: xlsx or csv"))),
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -256,11 +265,16 @@ async fn plan_model<C: Store>(db: &C, plan_id: Uuid) -> DomainResult<entity::pla
 
 /// A plan as a file.
 pub async fn export<C: Store>(db: &C, caller: &Caller, plan_id: Uuid, format: Format) -> DomainResult<Vec<u8>> {
-    let rows = rows(db, caller, plan_id).await?;
+    to_file(&rows(db, caller, plan_id).await?, format)
+}
+
+/// Rows, header first, as a CSV (UTF-8 with the BOM Excel looks for) or an
+/// XLSX whose header is bold.
+pub fn to_file(rows: &[Vec<String>], format: Format) -> DomainResult<Vec<u8>> {
     match format {
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
-            for row in &rows {
+            for row in rows {
                 writer.write_record(row).map_err(|e| DomainError::Internal(e.into()))?;
             }
             let mut bytes = b"\xEF\xBB\xBF".to_vec();

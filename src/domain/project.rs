@@ -612,6 +612,20 @@ fn refuse_coordinate(caller: &Caller) -> DomainError {
 /// Records a project of a pairing, issued (下达) on `issued_on`, as a
 /// coordinator of either side.
 pub async fn create(db: &impl Store, caller: &Caller, input: NewProject) -> DomainResult<Project> {
+    let issued = (input.issued_on, input.issued_on.is_some());
+    create_recorded(db, caller, input, issued).await
+}
+
+/// Records a project whose day of issue is `issued`: a day and whether its
+/// source gave it (an import that only knows the project started on a day
+/// counts it issued by then, and says the day was not given); today, not
+/// given, when none.
+pub async fn create_recorded(
+    db: &impl Store,
+    caller: &Caller,
+    input: NewProject,
+    issued: (Option<NaiveDate>, bool),
+) -> DomainResult<Project> {
     let txn = begin_write(db).await?;
     let (pairing, regions, access) =
         pairing_for_write(&txn, caller, input.pairing_id, input.implementing_unit_id).await?;
@@ -637,7 +651,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewProject) -> Doma
     };
     let resolved = fields.check(&txn).await?;
     let today = caller.today();
-    if let Some(day) = input.issued_on {
+    if let Some(day) = issued.0 {
         check_day(day, today, "issued_on")?;
     }
     let at = caller.now();
@@ -671,8 +685,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewProject) -> Doma
         caller,
         model.id,
         ProjectStatus::Issued,
-        input.issued_on.unwrap_or(today),
-        input.issued_on.is_some(),
+        issued.0.unwrap_or(today),
+        issued.0.is_some() && issued.1,
         None,
     )
     .await?;

@@ -193,6 +193,29 @@ impl MutationRoot {
         Ok(async_graphql::Json(report))
     }
 
+    /// Import a pairing's project ledger (项目台账), CSV or XLSX: headers
+    /// found by their usual names, money in the unit its header names, all
+    /// or nothing, each bad row reported by row and column.
+    async fn import_projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ledger, CSV (UTF-8 or GB18030) or XLSX.")] file: async_graphql::Upload,
+        #[graphql(desc = "The pairing (结对) whose projects they are.")] pairing_id: ID,
+        #[graphql(desc = "The year of the pairing's work they belong to.")] year: i32,
+        #[graphql(desc = "Report what would happen and write nothing.")] dry_run: Option<bool>,
+    ) -> Result<async_graphql::Json<crate::documents::reference::ReferenceReport>> {
+        let options = crate::documents::projects::ProjectImport {
+            pairing_id: uuid_of("pairingId", "Pairing", &pairing_id)?,
+            year,
+            dry_run: dry_run.unwrap_or(false),
+        };
+        let bytes = read_upload(ctx, file)?;
+        let report = crate::documents::projects::import(db(ctx), caller(ctx)?, &bytes, &options)
+            .await
+            .map_err(from_domain)?;
+        Ok(async_graphql::Json(report))
+    }
+
     // ---------------------------------------------------------- regions
 
     /// Create a region (行政区划), as an administrator.

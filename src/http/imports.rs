@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import_regions))
         .routes(routes!(import_pairings))
         .routes(routes!(import_events))
+        .routes(routes!(import_projects))
 }
 
 /// The fields of a multipart form and its file.
@@ -283,5 +284,45 @@ async fn import_events(
         .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
     let report =
         crate::documents::events::import(&state.db, &caller, &upload.file, id, upload.flag("dry_run")?).await?;
+    answer(&report, report.ok, report.written)
+}
+
+/// A project ledger upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ProjectUpload {
+    /// The ledger (项目台账), CSV or XLSX: 项目名称, 项目类别, 建设地点,
+    /// 建设内容, 实施单位, 总投资（亿元|万元|元）, 协同资金, 项目状态,
+    /// 下达时间, 开工时间, 完工时间, 验收时间, 项目编号.
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    pairing_id: Uuid,
+    /// The year of the pairing's work they belong to.
+    year: i32,
+    dry_run: Option<bool>,
+}
+
+/// Import a pairing's project ledger (项目台账): all or nothing, each bad
+/// row reported by row and column.
+#[utoipa::path(post, path = "/api/v1/imports/projects", tag = "imports",
+    request_body(content = inline(ProjectUpload), content_type = "multipart/form-data"),
+    responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
+async fn import_projects(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
+    let upload = Upload::read(form).await?;
+    let options = crate::documents::projects::ProjectImport {
+        pairing_id: upload
+            .uuid("pairing_id")?
+            .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?,
+        year: upload
+            .required("year")?
+            .parse()
+            .map_err(|_| ApiError::from(DomainError::invalid("year", "a year, like 2025")))?,
+        dry_run: upload.flag("dry_run")?,
+    };
+    let report = crate::documents::projects::import(&state.db, &caller, &upload.file, &options).await?;
     answer(&report, report.ok, report.written)
 }

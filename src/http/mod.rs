@@ -188,3 +188,17 @@ pub mod double_option {
         Option::<T>::deserialize(d).map(Some)
     }
 }
+
+/// A file to download: its content type, and its name with the format's extension.
+pub fn download(format: crate::documents::export::Format, stem: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{stem}.{}\"", format.extension());
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, format.content_type().to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -287,20 +287,7 @@ async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     use crate::documents::export::{self, Format};
-    use axum::response::IntoResponse;
-    let format = match q.format.as_deref() {
-        None | Some("xlsx") => Format::Xlsx,
-        Some("csv") => Format::Csv,
-        Some(other) => return Err(DomainError::invalid("format", format!("`{other}`: xlsx or csv")).into()),
-    };
+    let format = Format::asked(q.format.as_deref())?;
     let bytes = export::export(&state.db, &caller, id, format).await?;
-    let disposition = format!("attachment; filename=\"plan-{id}.{}\"", format.extension());
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, format.content_type().to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::download(format, &format!("plan-{id}"), bytes))
 }

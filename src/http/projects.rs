@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(statistics))
+        .routes(routes!(export))
         .routes(routes!(read, update))
         .routes(routes!(milestones, record_milestone))
         .routes(routes!(fund_movements, record_fund_movement))
@@ -397,4 +398,37 @@ async fn create_category(
         async |txn| project::create_category(txn, &caller, &body.code, &body.name).await,
     )
     .await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    pairing_id: Uuid,
+    /// Only the projects of this year.
+    year: Option<i32>,
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// A pairing's project ledger (项目台账) in the layout the import reads
+/// (序号, 项目名称, 项目类别, 建设地点, 建设内容, 实施单位, 总投资（万元）,
+/// 协同资金（万元）, 项目状态, the days of its milestones), with what was
+/// allocated and spent beside it.
+#[utoipa::path(get, path = "/api/v1/projects/export", tag = "projects", params(ExportQuery),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
+    ))]
+async fn export(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    use crate::documents::export::Format;
+    let format = Format::asked(q.format.as_deref())?;
+    let bytes = crate::documents::projects::export(&state.db, &caller, q.pairing_id, q.year, format).await?;
+    Ok(super::download(format, &format!("projects-{}", q.pairing_id), bytes))
 }

@@ -817,14 +817,20 @@ async fn bad_bodies_are_problems() {
         .request_raw(
             "POST",
             "/api/v1/auth/login",
-            "{\"username\":".into(),
+            String::from("{\"username\":"),
             "application/json",
             &[],
         )
         .await;
     assert_problem(&malformed, 400, "BAD_REQUEST");
     let wrong_type = app
-        .request_raw("POST", "/api/v1/auth/login", "username=a".into(), "text/plain", &[])
+        .request_raw(
+            "POST",
+            "/api/v1/auth/login",
+            String::from("username=a"),
+            "text/plain",
+            &[],
+        )
         .await;
     assert_problem(&wrong_type, 415, "UNSUPPORTED_MEDIA_TYPE");
     let unknown_field = app

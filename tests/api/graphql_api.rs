@@ -267,19 +267,25 @@ async fn transport_problems_are_4xx_with_a_graphql_body() {
     assert_eq!(graphql_code(&response.json()), Some("PAYLOAD_TOO_LARGE"));
 
     let response = app
-        .request_raw("POST", "/graphql", "{ me { id } }".into(), "text/plain", &[])
+        .request_raw("POST", "/graphql", String::from("{ me { id } }"), "text/plain", &[])
         .await;
     assert_eq!(response.status, 415);
     assert_eq!(graphql_code(&response.json()), Some("UNSUPPORTED_MEDIA_TYPE"));
 
     let response = app
-        .request_raw("POST", "/graphql", "{\"query\": ".into(), "application/json", &[])
+        .request_raw(
+            "POST",
+            "/graphql",
+            String::from("{\"query\": "),
+            "application/json",
+            &[],
+        )
         .await;
     assert_eq!(response.status, 400);
     assert_eq!(graphql_code(&response.json()), Some("BAD_REQUEST"));
 
     let response = app
-        .request_raw("POST", "/graphql", "[]".into(), "application/json", &[])
+        .request_raw("POST", "/graphql", String::from("[]"), "application/json", &[])
         .await;
     assert!(response.status == 400 || response.status == 200, "{}", response.status);
 }

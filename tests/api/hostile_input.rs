@@ -281,7 +281,7 @@ async fn input_errors_name_the_field_in_our_words_never_the_parsers() {
         .request_raw(
             "POST",
             "/api/v1/tasks",
-            r#"{"seq": 1,"#.into(),
+            String::from(r#"{"seq": 1,"#),
             "application/json",
             &[("authorization", &admin)],
         )

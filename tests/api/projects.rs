@@ -765,3 +765,334 @@ async fn projects_are_listed_filtered_and_their_categories_extended() {
     let culture = get(app, &l.admin, "/api/v1/projects?category=culture").await;
     assert_eq!(names(&culture), ["红池坝景区"]);
 }
+
+/// A multipart body: text fields, then the file as part `file_part`.
+fn multipart(fields: &[(&str, String)], file_part: &str, file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "xietong-ledger-7d1e";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").into_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_part}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(l: &Ledger, bearer: &str, file_name: &str, file: &[u8], dry_run: bool) -> TestResponse {
+    let fields = [
+        ("pairing_id", l.a.pairing.to_string()),
+        ("year", "2025".to_owned()),
+        ("dry_run", dry_run.to_string()),
+    ];
+    let (content_type, body) = multipart(&fields, "file", file_name, file);
+    l.app
+        .request_raw(
+            "POST",
+            "/api/v1/imports/projects",
+            body,
+            &content_type,
+            &[("authorization", bearer)],
+        )
+        .await
+}
+
+/// Where each problem of a failed import's report is: line and column.
+fn places(response: &TestResponse) -> Vec<(u64, String)> {
+    let body = response.json();
+    body["report"]["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a report: {body}"))
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap_or_default(),
+                p["column"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_ledger_imports_from_csv_and_xlsx_and_a_bad_one_writes_nothing() {
+    let l = ledger().await;
+    let app = &l.app;
+    // Money in the unit of its header; 实施单位 and 建设地点 left blank
+    // below a filled cell, as a merged cell arrives.
+    let csv = "序号,项目名称,项目类别,建设地点,建设内容,实施单位,总投资（亿元）,协同资金（万元）,项目状态,开工时间,完工时间\n\
+               1,巫溪县中医院康复大楼,医疗,柏杨街道,康复大楼1.2万平方米,县经济信息委,1.2,3000,已完工,2025-04-10,2025年6月20日\n\
+               2,标准厂房,产业,宁河街道,标准厂房2栋,,0.8,2500,在建,2025/5/1,\n\
+               3,村级道路硬化,乡村振兴,,道路硬化12公里,县商务委,0.05,500,已下达,,\n";
+    let dry = upload(&l, &l.yz, "ledger.csv", csv.as_bytes(), true).await;
+    assert_eq!(dry.status, 200, "{}", text(&dry));
+    assert_eq!(dry.json()["created"], 3);
+    assert_eq!(get(app, &l.admin, "/api/v1/projects").await["total_count"], 0);
+    // A unit user does not import.
+    let refused = upload(&l, &l.wx_impl, "ledger.csv", csv.as_bytes(), false).await;
+    assert_problem(&refused, 403, "FORBIDDEN");
+    let done = upload(&l, &l.yz, "ledger.csv", csv.as_bytes(), false).await;
+    assert_eq!(done.status, 201, "{}", text(&done));
+    let list = get(
+        app,
+        &l.admin,
+        &format!("/api/v1/projects?pairing_id={}&sort=created_at", l.a.pairing),
+    )
+    .await;
+    let items = list["items"].as_array().expect("items");
+    let read: Vec<(&str, &str, &str, &str, &str, &str)> = items
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default(),
+                p["category"].as_str().unwrap_or_default(),
+                p["location"].as_str().unwrap_or_default(),
+                p["investment"].as_str().unwrap_or_default(),
+                p["pairing_funds"].as_str().unwrap_or_default(),
+                p["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (
+                "巫溪县中医院康复大楼",
+                "medical",
+                "柏杨街道",
+                "12000",
+                "3000",
+                "completed"
+            ),
+            ("标准厂房", "industry", "宁河街道", "8000", "2500", "started"),
+            ("村级道路硬化", "rural", "宁河街道", "500", "500", "issued"),
+        ]
+    );
+    assert_eq!(items[1]["implementing_unit_id"], json!(l.a.recipient_unit));
+    assert_eq!(items[2]["implementing_unit_id"], json!(l.a.recipient_unit_2));
+    // No day of issue: issued by the day it started, and it says so.
+    let first = items[0]["id"].as_str().expect("id");
+    let milestones = get(app, &l.admin, &format!("/api/v1/projects/{first}/milestones")).await;
+    let steps: Vec<(&str, &str, bool)> = milestones
+        .as_array()
+        .expect("milestones")
+        .iter()
+        .map(|m| {
+            (
+                m["status"].as_str().unwrap_or_default(),
+                m["occurred_on"].as_str().unwrap_or_default(),
+                m["dated"].as_bool().unwrap_or(true),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("issued", "2025-04-10", false),
+            ("started", "2025-04-10", true),
+            ("completed", "2025-06-20", true)
+        ]
+    );
+    let figures = get(app, &l.admin, "/api/v1/projects/statistics").await;
+    assert_eq!(
+        (
+            figures["count"].as_u64(),
+            figures["started"].as_u64(),
+            figures["completed"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(figures["investment"], "20500");
+
+    // Each bad row by row and column, and nothing written.
+    let bad = "项目名称,实施单位,总投资（万元）,项目状态,开工时间,完工时间\n\
+               好项目,县经济信息委,100,已下达,,\n\
+               负数项目,县经济信息委,-5,已下达,,\n\
+               未知状态,县经济信息委,100,筹备中,,\n\
+               倒序项目,县经济信息委,100,已完工,2025-06-01,2025-05-01\n\
+               未知单位,县经济信息局,100,已下达,,\n";
+    let failed = upload(&l, &l.yz, "bad.csv", bad.as_bytes(), false).await;
+    assert_problem(&failed, 422, "VALIDATION_FAILED");
+    assert_eq!(
+        places(&failed),
+        [
+            (3, "总投资（万元）".to_owned()),
+            (4, "项目状态".to_owned()),
+            (5, "完工时间".to_owned()),
+            (6, "实施单位".to_owned()),
+        ]
+    );
+    assert_eq!(get(app, &l.admin, "/api/v1/projects").await["total_count"], 3);
+
+    // An XLSX as offices make them: a title merged across the top, 类别
+    // and 实施单位 merged down, funds in 元, days as the spreadsheet's numbers.
+    let day = |y, m, d| {
+        (chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a day")
+            - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("a day"))
+        .num_days() as f64
+    };
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let plain = rust_xlsxwriter::Format::new();
+    sheet
+        .merge_range(0, 0, 0, 6, "渝中区·巫溪县2025年协同项目台账", &plain)
+        .expect("a title");
+    for (c, h) in [
+        "项目名称",
+        "项目类别",
+        "实施单位",
+        "总投资（万元）",
+        "援助资金（元）",
+        "项目进度",
+        "开工时间",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, c as u16, *h).expect("a header");
+    }
+    sheet.merge_range(2, 1, 3, 1, "教育", &plain).expect("merged 类别");
+    sheet
+        .merge_range(2, 2, 4, 2, "县商务委", &plain)
+        .expect("merged 实施单位");
+    sheet.write_string(4, 1, "医疗").expect("a category");
+    for (r, (name, investment, funds, status, started)) in [
+        ("乡村学校食堂改造", 300.0, 2_000_000.0, "在建", Some(day(2025, 5, 1))),
+        ("教师周转房", 450.5, 1_500_000.0, "已下达", None),
+        ("卫生院设备", 120.0, 1_000_000.0, "已开工", Some(day(2025, 6, 3))),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = r as u32 + 2;
+        sheet.write_string(r, 0, name).expect("a name");
+        sheet.write_number(r, 3, investment).expect("investment");
+        sheet.write_number(r, 4, funds).expect("funds");
+        sheet.write_string(r, 5, status).expect("a status");
+        if let Some(started) = started {
+            sheet.write_number(r, 6, started).expect("a day");
+        }
+    }
+    let bytes = book.save_to_buffer().expect("the workbook");
+    let done = upload(&l, &l.yz, "ledger.xlsx", &bytes, false).await;
+    assert_eq!(done.status, 201, "{}", text(&done));
+    assert_eq!(done.json()["created"], 3);
+    let school = get(app, &l.admin, "/api/v1/projects?q=食堂").await;
+    let p = &school["items"][0];
+    assert_eq!(
+        (
+            p["category"].as_str(),
+            p["investment"].as_str(),
+            p["pairing_funds"].as_str(),
+            p["status"].as_str()
+        ),
+        (Some("education"), Some("300"), Some("200"), Some("started"))
+    );
+    assert_eq!(p["status_since"], "2025-05-01");
+    assert_eq!(p["implementing_unit_id"], json!(l.a.recipient_unit_2));
+    // 卫生院设备 names its own 类别; the 实施单位 merged down reaches it.
+    let clinic = get(app, &l.admin, "/api/v1/projects?q=卫生院").await;
+    assert_eq!(clinic["items"][0]["category"], "medical");
+    assert_eq!(clinic["items"][0]["implementing_unit_id"], json!(l.a.recipient_unit_2));
+    let housing = get(app, &l.admin, "/api/v1/projects?q=周转房").await;
+    assert_eq!(housing["items"][0]["investment"], "450.5");
+
+    // The export writes the layout the import reads: exported, then
+    // imported into another year, the ledger is the same.
+    let exported = app
+        .as_bearer(
+            &l.admin,
+            "GET",
+            &format!(
+                "/api/v1/projects/export?pairing_id={}&year=2025&format=csv",
+                l.a.pairing
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(exported.status, 200, "{}", text(&exported));
+    let csv_out = text(&exported);
+    let header = csv_out
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        header
+            .starts_with("序号,项目名称,项目类别,建设地点,建设内容,实施单位,总投资（万元）,协同资金（万元）,项目状态"),
+        "{header}"
+    );
+    assert_eq!(csv_out.lines().count(), 7, "{csv_out}");
+    let fields = [("pairing_id", l.a.pairing.to_string()), ("year", "2026".to_owned())];
+    let (content_type, body) = multipart(&fields, "file", "export.csv", exported.body.as_ref());
+    let again = app
+        .request_raw(
+            "POST",
+            "/api/v1/imports/projects",
+            body,
+            &content_type,
+            &[("authorization", l.yz.as_str())],
+        )
+        .await;
+    assert_eq!(again.status, 201, "{}", text(&again));
+    assert_eq!(again.json()["created"], 6);
+    let both = get(app, &l.admin, "/api/v1/projects/statistics?year=2026").await;
+    let first_year = get(app, &l.admin, "/api/v1/projects/statistics?year=2025").await;
+    for key in ["count", "started", "completed", "investment", "pairing_funds"] {
+        assert_eq!(both[key], first_year[key], "{key}");
+    }
+    let xlsx = app
+        .as_bearer(
+            &l.admin,
+            "GET",
+            &format!("/api/v1/projects/export?pairing_id={}", l.a.pairing),
+            None,
+        )
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with(b"PK\x03\x04"), "an XLSX");
+    let outsider = app.bearer_of_outsider().await;
+    let hidden = app
+        .as_bearer(
+            &outsider,
+            "GET",
+            &format!("/api/v1/projects/export?pairing_id={}", l.a.pairing),
+            None,
+        )
+        .await;
+    assert_problem(&hidden, 422, "VALIDATION_FAILED");
+
+    // GraphQL takes the same upload.
+    let boundary_file = "项目名称,实施单位,总投资（万元）\n图书馆,县经济信息委,80\n";
+    let operations = json!({
+        "query": "mutation($file: Upload!, $p: ID!) { importProjects(file: $file, pairingId: $p, year: 2025, dryRun: true) }",
+        "variables": {"file": null, "p": l.a.pairing}
+    });
+    let (content_type, body) = multipart(
+        &[
+            ("operations", operations.to_string()),
+            ("map", "{\"0\":[\"variables.file\"]}".to_owned()),
+        ],
+        "0",
+        "ledger.csv",
+        boundary_file.as_bytes(),
+    );
+    let answer = app
+        .request_raw(
+            "POST",
+            "/graphql",
+            body,
+            &content_type,
+            &[("authorization", l.yz.as_str())],
+        )
+        .await
+        .json();
+    assert_eq!(graphql_data(&answer)["importProjects"]["created"], 1, "{answer}");
+}

@@ -378,7 +378,7 @@ impl TestApp {
         &self,
         method: &str,
         path: &str,
-        body: String,
+        body: impl Into<Bytes>,
         content_type: &str,
         headers: &[(&str, &str)],
     ) -> TestResponse {
@@ -389,7 +389,7 @@ impl TestApp {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let request = builder.body(Full::new(Bytes::from(body))).expect("build the request");
+        let request = builder.body(Full::new(body.into())).expect("build the request");
         let response = self.client.request(request).await.expect("send the request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
