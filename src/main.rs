@@ -481,8 +481,14 @@ fn problems_text(problems: &[xietong::documents::tasks::ImportProblem]) -> Strin
     problems
         .iter()
         .map(|p| {
-            let at = p.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            format!("  ✗ {at}{}\n", p.message)
+            let at = match (p.line, p.column.as_deref()) {
+                (Some(l), Some(c)) => format!("line {l}, {c}: "),
+                (Some(l), None) => format!("line {l}: "),
+                (None, Some(c)) => format!("{c}: "),
+                (None, None) => String::new(),
+            };
+            let hint = p.suggestion.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            format!("  ✗ {at}{}{hint}\n", p.message)
         })
         .collect()
 }

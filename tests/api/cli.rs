@@ -219,3 +219,84 @@ async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
     let generated: serde_json::Value = serde_json::from_slice(&none_left.stdout).expect("JSON summary");
     assert_eq!(generated["reports"], 0);
 }
+
+#[tokio::test]
+async fn import_projects_reads_a_ledger_for_a_pairing_named_by_its_regions() {
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    let p = seed::yuzhong_wuxi(&conn).await;
+    let dir = std::env::temp_dir().join(format!("xietong-ledger-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let file = dir.join("ledger.csv");
+    std::fs::write(
+        &file,
+        "项目名称,项目类别,实施单位,总投资（亿元）,援助资金（万元）,项目状态,开工时间\n\
+         巫溪县中医院康复大楼,医疗,县经济信息委,1.2,3000,在建,2025-04-10\n\
+         标准厂房,产业,县商务委,0.8,2500,已下达,\n",
+    )
+    .expect("the ledger");
+    let path = file.to_string_lossy().into_owned();
+    let args = [
+        "import",
+        "projects",
+        &path,
+        "--pairing",
+        "渝中区:巫溪县",
+        "--year",
+        "2025",
+        "--format",
+        "json",
+    ];
+    let dry = run(&db, &[&args[..], &["--dry-run"]].concat(), "");
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&dry.stdout).expect("a JSON report");
+    assert_eq!(
+        (report["created"].as_u64(), report["written"].as_bool()),
+        (Some(2), Some(false))
+    );
+    let done = run(&db, &args, "");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let made = xietong::domain::project::list(
+        &conn,
+        &xietong::domain::Caller::system(),
+        &xietong::domain::project::ProjectFilter {
+            pairing_id: Some(p.pairing),
+            ..Default::default()
+        },
+        Some("name"),
+        &xietong::domain::page::PageRequest::default(),
+    )
+    .await
+    .expect("the projects");
+    let read: Vec<(String, String, String)> = made
+        .items
+        .iter()
+        .map(|p| (p.name.clone(), p.investment.to_string(), p.pairing_funds.to_string()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("巫溪县中医院康复大楼".to_owned(), "12000".to_owned(), "3000".to_owned()),
+            ("标准厂房".to_owned(), "8000".to_owned(), "2500".to_owned()),
+        ]
+    );
+    // A bad row: the whole ledger is refused, and the command says where.
+    std::fs::write(&file, "项目名称,实施单位,总投资（万元）\n坏项目,县经济信息委,-1\n").expect("the ledger");
+    let refused = run(
+        &db,
+        &[
+            "import",
+            "projects",
+            &path,
+            "--pairing",
+            "渝中区:巫溪县",
+            "--year",
+            "2025",
+        ],
+        "",
+    );
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stdout).into_owned() + &String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("总投资（万元）") && said.contains('2'), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1096,3 +1096,35 @@ async fn a_ledger_imports_from_csv_and_xlsx_and_a_bad_one_writes_nothing() {
         .json();
     assert_eq!(graphql_data(&answer)["importProjects"]["created"], 1, "{answer}");
 }
+
+#[tokio::test]
+async fn a_projects_milestone_reaches_those_who_see_it() {
+    use crate::common::subscriber::Subscriber;
+    use std::time::Duration;
+    let l = ledger().await;
+    let id = l
+        .project(
+            &l.yz,
+            json!({"pairing_id": l.a.pairing, "year": 2025, "name": "标准厂房", "category": "industry",
+                   "implementing_unit_id": l.a.recipient_unit, "investment": "1000", "pairing_funds": "800",
+                   "issued_on": "2025-05-01"}),
+        )
+        .await;
+    let query = "subscription { projectStatusChanged { name status statusSince } }";
+    let mut mine = Subscriber::connect(l.app.addr, &l.wx_impl).await;
+    mine.subscribe("projects", query, json!({})).await;
+    let mut theirs = Subscriber::connect(l.app.addr, &l.fl).await;
+    theirs.subscribe("projects", query, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    l.milestone(&l.wx_impl, &id, "started", "2025-06-01").await;
+    let heard = mine.next(Duration::from_secs(10)).await.expect("the milestone is told");
+    assert_eq!(
+        heard["payload"]["data"]["projectStatusChanged"],
+        json!({"name": "标准厂房", "status": "STARTED", "statusSince": "2025-06-01"}),
+        "{heard}"
+    );
+    assert!(
+        theirs.next(Duration::from_millis(1500)).await.is_none(),
+        "another pairing's coordinator hears nothing"
+    );
+}
