@@ -20,6 +20,8 @@ const UNIT_PAIRS: &[u8] = include_bytes!("../demo/yuzhong-wuxi-2025-unit-pairs.c
 const YUZHONG_WUXI_TASKS: &[u8] = include_bytes!("../demo/yuzhong-wuxi-2025-tasks.csv");
 const FULING_TASKS: &[u8] = include_bytes!("../demo/fuling-2025-work-report-tasks.csv");
 const EVENTS: &[u8] = include_bytes!("../demo/events.csv");
+/// An invented example ledger, labelled as such in its first row.
+const PROJECTS_EXAMPLE: &[u8] = include_bytes!("../demo/yuzhong-wuxi-2025-projects-example.csv");
 
 pub const YUZHONG_WUXI_TITLE: &str = "渝中区·巫溪县2025年度对口协同发展任务清单";
 pub const FULING_TITLE: &str = "2025年区政府工作报告目标任务分解方案";
@@ -195,6 +197,31 @@ pub async fn load(db: &DatabaseConnection, password: Option<&str>) -> anyhow::Re
         report.steps.push(format!(
             "涪陵区 {FULING_TITLE}: {} tasks, {} targets",
             done.tasks, done.targets
+        ));
+    }
+    let ledger = crate::domain::project::ProjectFilter {
+        pairing_id: Some(pairing.id),
+        year: Some(2025),
+        ..Default::default()
+    };
+    let existing = crate::domain::project::list(db, &system, &ledger, None, &PageRequest::default()).await?;
+    if existing.total_count > 0 {
+        report
+            .steps
+            .push("example project ledger of 渝中区·巫溪县 (示例, invented): already there".into());
+    } else {
+        let options = crate::documents::projects::ProjectImport {
+            pairing_id: pairing.id,
+            year: 2025,
+            dry_run: false,
+        };
+        let done = crate::documents::projects::import(db, &system, PROJECTS_EXAMPLE, &options).await?;
+        if !done.ok {
+            return Err(fail("example project ledger", &done.problems));
+        }
+        report.steps.push(format!(
+            "example project ledger of 渝中区·巫溪县 (示例, invented, not from a public document): {} projects",
+            done.created
         ));
     }
     let gaoxin = region::find_by_name(db, "重庆高新区").await?;

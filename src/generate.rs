@@ -38,6 +38,8 @@ pub struct CityOptions {
     pub tasks: i32,
     /// Monthly reports per task (up to 12).
     pub months: u32,
+    /// Projects (援建项目) per pairing and year, with milestones and money.
+    pub projects: u32,
     pub seed: u64,
 }
 
@@ -49,6 +51,7 @@ impl Default for CityOptions {
             last_year: 2025,
             tasks: 200,
             months: 12,
+            projects: 20,
             seed: 1,
         }
     }
@@ -66,6 +69,9 @@ pub struct Generated {
     pub targets: u64,
     pub reports: u64,
     pub report_values: u64,
+    pub projects: u64,
+    pub project_milestones: u64,
+    pub fund_movements: u64,
 }
 
 /// Rows per INSERT: below both backends' limits on bound parameters.
@@ -221,6 +227,16 @@ pub async fn city(db: &DatabaseConnection, options: &CityOptions) -> anyhow::Res
         .filter_map(|(code, typical)| metric_of.get(code).map(|m| (*m, *typical)))
         .collect();
     anyhow::ensure!(!catalogue.is_empty(), "the metric catalogue is empty: migrate first");
+    let categories: Vec<Uuid> = entity::project_categories::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    anyhow::ensure!(
+        !categories.is_empty(),
+        "the project categories are empty: migrate first"
+    );
 
     for pair in &pairs {
         let helper = region(db, pair.helper_region_id).await?;
@@ -245,7 +261,9 @@ pub async fn city(db: &DatabaseConnection, options: &CityOptions) -> anyhow::Res
                 title,
                 helper_units: &helper_units,
                 recipient_units: &recipient_units,
+                recipient_region: recipient.id,
                 catalogue: &catalogue,
+                categories: &categories,
             };
             write_plan(db, &mut rng, options, &plan, &mut out).await?;
         }
@@ -343,7 +361,11 @@ struct PlanSpec<'a> {
     title: String,
     helper_units: &'a [Uuid],
     recipient_units: &'a [Uuid],
+    /// The recipient region, where the projects are built.
+    recipient_region: Uuid,
     catalogue: &'a [(&'a metrics::Model, i64)],
+    /// The project categories' ids.
+    categories: &'a [Uuid],
 }
 
 /// One plan with its tasks, assignments, targets and reports, in one transaction.
@@ -513,8 +535,133 @@ async fn write_plan(
     let (report_rows, value_rows) = monthly_reports(rng, year, options.months, &reported);
     out.reports += insert_chunks(&txn, report_rows).await?;
     out.report_values += insert_chunks(&txn, value_rows).await?;
+    let (project_rows, milestone_rows, movement_rows) = projects(rng, options, spec, plan_id, now);
+    out.projects += insert_chunks(&txn, project_rows).await?;
+    out.project_milestones += insert_chunks(&txn, milestone_rows).await?;
+    out.fund_movements += insert_chunks(&txn, movement_rows).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The projects of a pairing's year: each issued in spring, most started,
+/// some completed and accepted, one in twenty cancelled; allocations from
+/// the helper (and now and then the city) and spending within them.
+fn projects(
+    rng: &mut Rng,
+    options: &CityOptions,
+    spec: &PlanSpec<'_>,
+    plan_id: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> (
+    Vec<entity::projects::ActiveModel>,
+    Vec<entity::project_milestones::ActiveModel>,
+    Vec<entity::fund_movements::ActiveModel>,
+) {
+    use crate::domain::values::{FundKind, FundSource, ProjectStatus};
+    const PURPOSES: [&str; 4] = ["基础设施建设", "设备购置", "人才培训", "产业扶持"];
+    let (mut projects, mut milestones, mut movements) = (Vec::new(), Vec::new(), Vec::new());
+    let year = spec.year;
+    let day = |month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day).unwrap_or(end_of_year(year));
+    for n in 1..=options.projects {
+        let id = Uuid::new_v4();
+        // 100万元 to 5000万元, the pairing's funds a third to all of it.
+        let investment = (100 + rng.below(4901) as i64) * 10_000;
+        let funds = investment / 3 + (rng.below(100) as i64 * investment / 150);
+        let funds = funds.min(investment);
+        let issued = day(3, 1 + rng.below(28) as u32);
+        let mut steps = vec![(ProjectStatus::Issued, issued)];
+        let fate = rng.below(100);
+        if fate < 5 {
+            steps.push((ProjectStatus::Cancelled, day(6, 1 + rng.below(28) as u32)));
+        } else {
+            if fate < 80 {
+                steps.push((
+                    ProjectStatus::Started,
+                    day(4 + rng.below(3) as u32, 1 + rng.below(28) as u32),
+                ));
+            }
+            if fate < 50 {
+                steps.push((
+                    ProjectStatus::Completed,
+                    day(9 + rng.below(2) as u32, 1 + rng.below(28) as u32),
+                ));
+            }
+            if fate < 30 {
+                steps.push((ProjectStatus::Accepted, day(12, 1 + rng.below(20) as u32)));
+            }
+        }
+        let status = steps.last().map_or(ProjectStatus::Issued, |(s, _)| *s);
+        for (reached, on) in &steps {
+            milestones.push(entity::project_milestones::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                project_id: Set(id),
+                status: Set(reached.as_str().into()),
+                occurred_on: Set(*on),
+                dated: Set(true),
+                note: Set(None),
+                recorded_by: Set(None),
+                recorded_by_name: Set("generate".into()),
+                created_at: Set(now),
+            });
+        }
+        let allocated = funds * (50 + rng.below(51) as i64) / 100;
+        let spent = if status == ProjectStatus::Issued {
+            0
+        } else {
+            allocated * rng.below(101) as i64 / 100
+        };
+        let purpose = *rng.pick(&PURPOSES);
+        let city = rng.below(5) == 0;
+        for (kind, amount, source, on) in [
+            (
+                FundKind::Allocation,
+                allocated,
+                if city { FundSource::City } else { FundSource::Helper },
+                day(3, 28),
+            ),
+            (FundKind::Spending, spent, FundSource::Helper, day(8, 15)),
+        ] {
+            if amount > 0 {
+                movements.push(entity::fund_movements::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    project_id: Set(id),
+                    kind: Set(kind.as_str().into()),
+                    occurred_on: Set(on),
+                    amount_e4: Set(amount),
+                    source: Set(source.as_str().into()),
+                    purpose: Set(purpose.into()),
+                    reason: Set(None),
+                    note: Set(None),
+                    recorded_by: Set(None),
+                    recorded_by_name: Set("generate".into()),
+                    created_at: Set(now),
+                });
+            }
+        }
+        projects.push(entity::projects::ActiveModel {
+            id: Set(id),
+            pairing_id: Set(spec.pairing_id),
+            year: Set(year),
+            plan_id: Set(Some(plan_id)),
+            task_id: Set(None),
+            name: Set(format!("合成项目{year}-{n:03}")),
+            category_id: Set(*rng.pick(spec.categories)),
+            region_id: Set(spec.recipient_region),
+            location: Set(None),
+            content: Set(None),
+            implementing_unit_id: Set(*rng.pick(spec.recipient_units)),
+            helper_lead_unit_id: Set(Some(*rng.pick(spec.helper_units))),
+            recipient_lead_unit_id: Set(None),
+            investment_e4: Set(investment),
+            pairing_funds_e4: Set(funds),
+            external_id: Set(None),
+            status: Set(status.as_str().into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        });
+    }
+    (projects, milestones, movements)
 }
 
 /// A task to report on: its id, the unit that reports, and its targets with

@@ -86,6 +86,9 @@ enum GenerateCommand {
         /// Monthly reports per task.
         #[arg(long, default_value_t = 12)]
         months: u32,
+        /// Projects (援建项目) per pairing and year, with milestones and money.
+        #[arg(long, default_value_t = 20)]
+        projects: u32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -701,6 +704,7 @@ async fn run_generate(database: &DatabaseArgs, command: GenerateCommand) -> anyh
             last_year,
             tasks,
             months,
+            projects,
             seed,
         } => {
             let options = generate::CityOptions {
@@ -709,6 +713,7 @@ async fn run_generate(database: &DatabaseArgs, command: GenerateCommand) -> anyh
                 last_year,
                 tasks,
                 months,
+                projects,
                 seed,
             };
             generate::city(&conn, &options).await?

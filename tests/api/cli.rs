@@ -191,6 +191,8 @@ async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
         "10",
         "--months",
         "3",
+        "--projects",
+        "3",
     ];
     let first = run(&db, &args, "");
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
@@ -202,6 +204,14 @@ async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
     assert_eq!(entity::pairings::Entity::find().count(&conn).await.expect("count"), 8);
     assert_eq!(entity::plans::Entity::find().count(&conn).await.expect("count"), 16);
     assert_eq!(entity::tasks::Entity::find().count(&conn).await.expect("count"), 160);
+    // Three projects a pairing and year, each with its milestones.
+    assert_eq!(generated["projects"], 48);
+    assert_eq!(entity::projects::Entity::find().count(&conn).await.expect("count"), 48);
+    let milestones = entity::project_milestones::Entity::find()
+        .count(&conn)
+        .await
+        .expect("count");
+    assert!((48..=4 * 48).contains(&milestones), "{milestones}");
     let reports = entity::reports::Entity::find().count(&conn).await.expect("count");
     assert_eq!(generated["reports"], reports);
     // Three a task, except tasks not started.
