@@ -268,6 +268,15 @@ pub async fn export<C: Store>(db: &C, caller: &Caller, plan_id: Uuid, format: Fo
     to_file(&rows(db, caller, plan_id).await?, format)
 }
 
+/// The narrowest and widest a column is made, in characters.
+const MIN_WIDTH: usize = 6;
+const MAX_WIDTH: usize = 40;
+
+/// How wide a text shows: a Chinese (or other wide) character counts two.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
 /// Rows, header first, as a CSV (UTF-8 with the BOM Excel looks for) or an
 /// XLSX whose header is bold.
 pub fn to_file(rows: &[Vec<String>], format: Format) -> DomainResult<Vec<u8>> {
@@ -288,20 +297,50 @@ pub fn to_file(rows: &[Vec<String>], format: Format) -> DomainResult<Vec<u8>> {
         Format::Xlsx => {
             let mut workbook = rust_xlsxwriter::Workbook::new();
             let sheet = workbook.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold().set_text_wrap();
-            let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
-            for (r, row) in rows.iter().enumerate() {
+            let bold = rust_xlsxwriter::Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top);
+            let wrap = rust_xlsxwriter::Format::new()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top);
+            let error = |e: rust_xlsxwriter::XlsxError| DomainError::Internal(e.into());
+            // Each column as wide as its longest cell (a Chinese character
+            // is two), within bounds; a longer cell wraps, its row grows.
+            let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+            let mut widths = vec![MIN_WIDTH; columns];
+            for row in rows {
                 for (c, cell) in row.iter().enumerate() {
-                    let format = if r == 0 { &bold } else { &wrap };
-                    let (r, c) = (
-                        u32::try_from(r).unwrap_or(u32::MAX),
-                        u16::try_from(c).unwrap_or(u16::MAX),
-                    );
-                    sheet
-                        .write_string_with_format(r, c, cell, format)
-                        .map_err(|e| DomainError::Internal(e.into()))?;
+                    widths[c] = widths[c].max(display_width(cell).min(MAX_WIDTH));
                 }
             }
+            for (c, width) in widths.iter().enumerate() {
+                sheet
+                    .set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 1.0)
+                    .map_err(error)?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                let format = if r == 0 { &bold } else { &wrap };
+                let r = u32::try_from(r).unwrap_or(u32::MAX);
+                let mut lines = 1;
+                for (c, cell) in row.iter().enumerate() {
+                    let width = widths[c].max(1);
+                    let wrapped: usize = cell.split('\n').map(|l| display_width(l).div_ceil(width).max(1)).sum();
+                    lines = lines.max(wrapped);
+                    sheet
+                        .write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), cell, format)
+                        .map_err(error)?;
+                }
+                if lines > 1 {
+                    sheet.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
+                }
+            }
+            // Printed as a document: landscape, one page wide, the header
+            // on every page; on screen the header stays in view.
+            sheet.set_landscape();
+            sheet.set_print_fit_to_pages(1, 0);
+            sheet.set_repeat_rows(0, 0).map_err(error)?;
+            sheet.set_freeze_panes(1, 0).map_err(error)?;
             workbook.save_to_buffer().map_err(|e| DomainError::Internal(e.into()))
         }
     }
