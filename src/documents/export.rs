@@ -89,9 +89,15 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
             None => break,
         }
     }
-    tasks.sort_by(|a, b| {
-        (a.section.clone().unwrap_or_default(), a.seq).cmp(&(b.section.clone().unwrap_or_default(), b.seq))
-    });
+    // Sections in the document's order: as they were first written (an
+    // import writes a document's rows in order), each by its numbers.
+    let mut first_written: std::collections::HashMap<Option<String>, chrono::DateTime<chrono::Utc>> =
+        std::collections::HashMap::new();
+    for t in &tasks {
+        let at = first_written.entry(t.section.clone()).or_insert(t.created_at);
+        *at = (*at).min(t.created_at);
+    }
+    tasks.sort_by_cached_key(|t| (first_written.get(&t.section).copied(), t.section.clone(), t.seq));
     // Which region each assigned unit or group belongs to.
     let ids: BTreeSet<Uuid> = tasks
         .iter()

@@ -51,12 +51,7 @@ impl TryFrom<notifications::Model> for Notification {
             report_id: m.report_id,
             urging_id: m.urging_id,
             extension_id: m.extension_id,
-            period: m
-                .period
-                .as_deref()
-                .map(ReportPeriod::parse)
-                .transpose()
-                .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored period: {e}")))?,
+            period: m.period.as_deref().map(parse_stored).transpose()?,
             due_on: m.due_on,
             created_at: m.created_at,
             read_at: m.read_at,

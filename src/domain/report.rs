@@ -116,8 +116,7 @@ pub async fn report_views<C: ConnectionTrait>(conn: &C, models: Vec<reports::Mod
     models
         .into_iter()
         .map(|m| {
-            let period = ReportPeriod::parse(&m.period)
-                .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored period: {e}")))?;
+            let period: ReportPeriod = parse_stored(&m.period)?;
             let mut vals = values.remove(&m.id).unwrap_or_default();
             vals.sort_by_key(|v| v.target_id);
             Ok(Report {

@@ -43,12 +43,7 @@ impl TryFrom<urgings::Model> for Urging {
             id: m.id,
             task_id: m.task_id,
             unit_id: m.unit_id,
-            period: m
-                .period
-                .as_deref()
-                .map(ReportPeriod::parse)
-                .transpose()
-                .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored period: {e}")))?,
+            period: m.period.as_deref().map(parse_stored).transpose()?,
             message: m.message,
             urged_by: m.urged_by,
             urged_by_name: m.urged_by_name,

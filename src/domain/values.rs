@@ -537,6 +537,13 @@ impl ReportPeriod {
     }
 }
 
+impl FromStr for ReportPeriod {
+    type Err = PeriodError;
+    fn from_str(s: &str) -> Result<ReportPeriod, PeriodError> {
+        ReportPeriod::parse(s)
+    }
+}
+
 impl fmt::Display for ReportPeriod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -190,3 +190,38 @@ async fn the_export_carries_the_latest_approved_progress() {
         ["序号", "协同发展事项", "具体任务", "完成时限", "巫溪县牵头责任单位"]
     );
 }
+
+/// 涪陵区's document opens with its 主要预期目标, then 主要工作任务, then
+/// 政府自身建设: the export keeps that order, as the fixture writes it.
+#[tokio::test]
+async fn a_plans_sections_are_exported_in_the_documents_order() {
+    let path = format!(
+        "{}/../shared/fixtures/fuling-2025-work-report-tasks.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut reader = csv::Reader::from_path(path).expect("the fixture");
+    let mut expected: Vec<(String, usize)> = Vec::new();
+    for row in reader.records() {
+        let section = row.expect("a row")[0].to_owned();
+        match expected.last_mut() {
+            Some((last, n)) if *last == section => *n += 1,
+            _ => expected.push((section, 1)),
+        }
+    }
+    assert_eq!(expected.len(), 3, "{expected:?}");
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
+    let plan = plan_titled(&db, xietong::demo::FULING_TITLE).await;
+    let rows = export::rows(&db, &Caller::system(), plan).await.expect("the rows");
+    let column = rows[0].iter().position(|h| h == "部分").expect("a 部分 column");
+    let mut got: Vec<(String, usize)> = Vec::new();
+    for row in &rows[1..] {
+        let section = row[column].clone();
+        match got.last_mut() {
+            Some((last, n)) if *last == section => *n += 1,
+            _ => got.push((section, 1)),
+        }
+    }
+    assert_eq!(got, expected);
+}

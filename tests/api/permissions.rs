@@ -361,6 +361,39 @@ async fn creating_and_changing_a_project() {
         }
     })
     .await;
+    // The helping side's coordinator coordinates the pairing's projects too.
+    w.app
+        .user(
+            "yz-fgw",
+            xietong::domain::values::Role::Coordinator,
+            Some(w.p.helper_unit),
+        )
+        .await;
+    let helper_side = w.app.bearer("yz-fgw").await;
+    let p = w.project(90).await;
+    let changed = w
+        .app
+        .request(
+            "PATCH",
+            &format!("/api/v1/projects/{}", p.id),
+            Some(&json!({"name": "援建项目（渝中区改）"})),
+            &[
+                ("authorization", helper_side.as_str()),
+                ("if-match", &format!("\"{}\"", p.version)),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+    let allocated = w
+        .app
+        .as_bearer(
+            &helper_side,
+            "POST",
+            &format!("/api/v1/projects/{}/fund-movements", p.id),
+            Some(&json!({"kind": "allocation", "occurred_on": "2025-06-01", "amount": "100", "source": "helper", "purpose": "设备购置"})),
+        )
+        .await;
+    assert_eq!(allocated.status, 201, "{}", String::from_utf8_lossy(&allocated.body));
     walk(&w, "PATCH /projects/{id}", &matrix::CHANGE_PROJECT, |who, n| {
         let w = &w;
         async move {
