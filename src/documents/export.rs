@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::Datelike;
+
 use uuid::Uuid;
 
 use crate::domain::Store;
@@ -269,9 +271,82 @@ async fn plan_model<C: Store>(db: &C, plan_id: Uuid) -> DomainResult<entity::pla
         .ok_or_else(|| DomainError::not_found("plan", plan_id))
 }
 
+/// A table as a document lays it out: lines above it (its title, its
+/// document number), its rows (header first), and cells merged down a
+/// column over rows that share them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sheet {
+    /// Each a line of its own above the table, across its width.
+    pub above: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Merged cells: first and last row (indexes into `rows`) and column.
+    pub merged: Vec<(usize, usize, usize)>,
+}
+
+impl Sheet {
+    /// A plain table.
+    pub fn plain(rows: Vec<Vec<String>>) -> Sheet {
+        Sheet {
+            rows,
+            ..Sheet::default()
+        }
+    }
+}
+
+/// A plan's sheet: its title and document number above the table, and its
+/// categories merged over their tasks within each section, as issued.
+pub async fn sheet<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<Sheet> {
+    let plan = plan::get(db, caller, plan_id).await?;
+    let rows = rows(db, caller, plan_id).await?;
+    let mut above = vec![plan.title.clone()];
+    let mut second = Vec::new();
+    if let Some(number) = &plan.doc_number {
+        second.push(number.clone());
+    }
+    if !plan.issuers.is_empty() {
+        second.push(plan.issuers.join("、"));
+    }
+    if let Some(day) = plan.issued_on {
+        second.push(format!("{}年{}月{}日印发", day.year(), day.month(), day.day()));
+    }
+    if !second.is_empty() {
+        above.push(second.join("　"));
+    }
+    let header = rows.first().cloned().unwrap_or_default();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let section = at("部分");
+    let merged = match at("协同发展事项").or_else(|| at("分类")) {
+        Some(category) => merged_runs(&rows, category, section),
+        None => Vec::new(),
+    };
+    Ok(Sheet { above, rows, merged })
+}
+
+/// The runs of two or more rows (after the header) that share a non-empty
+/// value in `column`, within the same value of `within` when given.
+fn merged_runs(rows: &[Vec<String>], column: usize, within: Option<usize>) -> Vec<(usize, usize, usize)> {
+    let key = |r: &Vec<String>| {
+        (
+            within.and_then(|w| r.get(w)).cloned().unwrap_or_default(),
+            r.get(column).cloned().unwrap_or_default(),
+        )
+    };
+    let mut out = Vec::new();
+    let mut start = 1;
+    for i in 2..=rows.len() {
+        if i == rows.len() || key(&rows[i]) != key(&rows[start]) {
+            if i - start >= 2 && !key(&rows[start]).1.is_empty() {
+                out.push((start, i - 1, column));
+            }
+            start = i;
+        }
+    }
+    out
+}
+
 /// A plan as a file.
 pub async fn export<C: Store>(db: &C, caller: &Caller, plan_id: Uuid, format: Format) -> DomainResult<Vec<u8>> {
-    to_file(&rows(db, caller, plan_id).await?, format)
+    to_file(&sheet(db, caller, plan_id).await?, format)
 }
 
 /// The narrowest and widest a column is made, in characters.
@@ -283,13 +358,34 @@ fn display_width(text: &str) -> usize {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
-/// Rows, header first, as a CSV (UTF-8 with the BOM Excel looks for) or an
-/// XLSX whose header is bold.
-pub fn to_file(rows: &[Vec<String>], format: Format) -> DomainResult<Vec<u8>> {
+/// A sheet as a CSV (UTF-8 with the BOM Excel looks for; a merged cell
+/// written once, blank below, as a document's table exports) or an XLSX
+/// (the lines above merged across the table, the header bold, merged cells
+/// merged).
+pub fn to_file(sheet: &Sheet, format: Format) -> DomainResult<Vec<u8>> {
+    let width = sheet.rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let offset = sheet.above.len();
+    let mut rows: Vec<Vec<String>> = sheet
+        .above
+        .iter()
+        .map(|line| {
+            let mut row = vec![String::new(); width];
+            row[0] = line.clone();
+            row
+        })
+        .chain(sheet.rows.iter().cloned())
+        .collect();
+    for (first, last, column) in &sheet.merged {
+        for row in rows.iter_mut().take(offset + last + 1).skip(offset + first + 1) {
+            if let Some(cell) = row.get_mut(*column) {
+                cell.clear();
+            }
+        }
+    }
     match format {
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
-            for row in rows {
+            for row in &rows {
                 writer.write_record(row).map_err(|e| DomainError::Internal(e.into()))?;
             }
             let mut bytes = b"\xEF\xBB\xBF".to_vec();
@@ -302,7 +398,7 @@ pub fn to_file(rows: &[Vec<String>], format: Format) -> DomainResult<Vec<u8>> {
         }
         Format::Xlsx => {
             let mut workbook = rust_xlsxwriter::Workbook::new();
-            let sheet = workbook.add_worksheet();
+            let ws = workbook.add_worksheet();
             let bold = rust_xlsxwriter::Format::new()
                 .set_bold()
                 .set_text_wrap()
@@ -315,38 +411,64 @@ pub fn to_file(rows: &[Vec<String>], format: Format) -> DomainResult<Vec<u8>> {
             // is two), within bounds; a longer cell wraps, its row grows.
             let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
             let mut widths = vec![MIN_WIDTH; columns];
-            for row in rows {
+            for row in rows.iter().skip(offset) {
                 for (c, cell) in row.iter().enumerate() {
                     widths[c] = widths[c].max(display_width(cell).min(MAX_WIDTH));
                 }
             }
             for (c, width) in widths.iter().enumerate() {
-                sheet
-                    .set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 1.0)
+                ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 1.0)
                     .map_err(error)?;
             }
-            for (r, row) in rows.iter().enumerate() {
-                let format = if r == 0 { &bold } else { &wrap };
+            let title = rust_xlsxwriter::Format::new()
+                .set_bold()
+                .set_align(rust_xlsxwriter::FormatAlign::Center);
+            let last_column = u16::try_from(width - 1).unwrap_or(u16::MAX);
+            for (r, line) in sheet.above.iter().enumerate() {
+                let r = u32::try_from(r).unwrap_or(u32::MAX);
+                if last_column == 0 {
+                    ws.write_string_with_format(r, 0, line, &title).map_err(error)?;
+                } else {
+                    ws.merge_range(r, 0, r, last_column, line, &title).map_err(error)?;
+                }
+            }
+            for (r, row) in rows.iter().enumerate().skip(offset) {
+                let format = if r == offset { &bold } else { &wrap };
                 let r = u32::try_from(r).unwrap_or(u32::MAX);
                 let mut lines = 1;
                 for (c, cell) in row.iter().enumerate() {
                     let width = widths[c].max(1);
                     let wrapped: usize = cell.split('\n').map(|l| display_width(l).div_ceil(width).max(1)).sum();
                     lines = lines.max(wrapped);
-                    sheet
-                        .write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), cell, format)
+                    ws.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), cell, format)
                         .map_err(error)?;
                 }
                 if lines > 1 {
-                    sheet.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
+                    ws.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
                 }
+            }
+            let centred = rust_xlsxwriter::Format::new()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
+            for (first, last, column) in &sheet.merged {
+                let value = sheet
+                    .rows
+                    .get(*first)
+                    .and_then(|r| r.get(*column))
+                    .cloned()
+                    .unwrap_or_default();
+                let at = |r: usize| u32::try_from(offset + r).unwrap_or(u32::MAX);
+                let column = u16::try_from(*column).unwrap_or(u16::MAX);
+                ws.merge_range(at(*first), column, at(*last), column, &value, &centred)
+                    .map_err(error)?;
             }
             // Printed as a document: landscape, one page wide, the header
             // on every page; on screen the header stays in view.
-            sheet.set_landscape();
-            sheet.set_print_fit_to_pages(1, 0);
-            sheet.set_repeat_rows(0, 0).map_err(error)?;
-            sheet.set_freeze_panes(1, 0).map_err(error)?;
+            let header_row = u32::try_from(offset).unwrap_or(u32::MAX);
+            ws.set_landscape();
+            ws.set_print_fit_to_pages(1, 0);
+            ws.set_repeat_rows(header_row, header_row).map_err(error)?;
+            ws.set_freeze_panes(header_row + 1, 0).map_err(error)?;
             workbook.save_to_buffer().map_err(|e| DomainError::Internal(e.into()))
         }
     }

@@ -19,7 +19,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::cells::near_miss;
-use super::export::{Format, to_file};
+use super::export::{Format, Sheet, to_file};
 use super::reference::ReferenceReport;
 use super::table;
 use super::tasks::ImportProblem;
@@ -595,5 +595,5 @@ pub async fn export<C: Store>(
             format!("no pairing has id {pairing_id}"),
         ));
     }
-    to_file(&ledger_rows(db, caller, pairing_id, year).await?, format)
+    to_file(&Sheet::plain(ledger_rows(db, caller, pairing_id, year).await?), format)
 }
