@@ -319,3 +319,67 @@ pub async fn unit_pairs<C: Store>(
     report.aliases_added = resolver.aliases_added;
     finish(txn, report, dry_run).await
 }
+
+/// A pairing's unit pairing table (部门街镇结对帮扶表) in the layout the
+/// import reads: 序号, a column named after each region, a row per 序号 with
+/// its units joined by 、 as the document writes them; header first.
+pub async fn unit_pairs_rows<C: Store>(
+    db: &C,
+    caller: &Caller,
+    pairing_id: uuid::Uuid,
+) -> DomainResult<Vec<Vec<String>>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = pairing::get(db, caller, pairing_id).await?;
+    let mut pairs = pairing::list_unit_pairings(db, caller, pairing_id).await?;
+    pairs.sort_by_key(|p| (p.seq.is_none(), p.seq, p.created_at));
+    let ids: std::collections::BTreeSet<uuid::Uuid> = pairs
+        .iter()
+        .flat_map(|p| [p.helper_unit_id, p.recipient_unit_id])
+        .chain([found.helper_region_id, found.recipient_region_id])
+        .collect();
+    let names: std::collections::HashMap<uuid::Uuid, String> = entity::units::Entity::find()
+        .filter(entity::units::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .chain(
+            entity::regions::Entity::find()
+                .filter(entity::regions::Column::Id.is_in([found.helper_region_id, found.recipient_region_id]))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.name)),
+        )
+        .collect();
+    let name = |id: uuid::Uuid| names.get(&id).cloned().unwrap_or_default();
+    let mut rows = vec![vec![
+        "序号".to_owned(),
+        name(found.helper_region_id),
+        name(found.recipient_region_id),
+    ]];
+    // A 序号 groups its pairings: the cross product of its two cells.
+    let mut groups: Vec<(Option<i32>, Vec<String>, Vec<String>)> = Vec::new();
+    for p in &pairs {
+        let (helper, recipient) = (name(p.helper_unit_id), name(p.recipient_unit_id));
+        match groups.last_mut() {
+            Some((seq, helpers, recipients)) if p.seq.is_some() && *seq == p.seq => {
+                if !helpers.contains(&helper) {
+                    helpers.push(helper);
+                }
+                if !recipients.contains(&recipient) {
+                    recipients.push(recipient);
+                }
+            }
+            _ => groups.push((p.seq, vec![helper], vec![recipient])),
+        }
+    }
+    for (seq, helpers, recipients) in groups {
+        rows.push(vec![
+            seq.map(|s| s.to_string()).unwrap_or_default(),
+            helpers.join("、"),
+            recipients.join("、"),
+        ]);
+    }
+    Ok(rows)
+}

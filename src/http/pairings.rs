@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_pairings, create_pairing))
         .routes(routes!(read_pairing, replace_pairing, delete_pairing))
         .routes(routes!(list_unit_pairings, create_unit_pairing))
+        .routes(routes!(export_unit_pairings))
         .routes(routes!(read_unit_pairing, replace_unit_pairing, delete_unit_pairing))
 }
 
@@ -311,4 +312,35 @@ async fn delete_unit_pairing(
 ) -> ApiResult<StatusCode> {
     pairing::delete_unit_pairing(&state.db, &caller, id, version).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// The pairing's unit pairing table (部门街镇结对帮扶表) in the layout the
+/// import reads: 序号 and a column named after each region, a row per 序号.
+#[utoipa::path(get, path = "/api/v1/pairings/{id}/unit-pairings/export", tag = "pairings",
+    params(("id" = Uuid, Path, description = "The pairing's id"), ExportQuery),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
+    ))]
+async fn export_unit_pairings(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    use crate::documents::export::{Format, Sheet, to_file};
+    let format = Format::asked(q.format.as_deref())?;
+    let rows = crate::documents::reference::unit_pairs_rows(&state.db, &caller, id).await?;
+    let bytes = to_file(&Sheet::plain(rows), format)?;
+    Ok(super::download(format, &format!("unit-pairings-{id}"), bytes))
 }

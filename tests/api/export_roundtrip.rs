@@ -295,3 +295,88 @@ async fn the_pairing_list_exports_as_the_document_lays_it_out() {
     expected.sort_unstable();
     assert_eq!(merged, expected);
 }
+
+/// The unit pairing table exports a row per 序号 as the fixture writes it
+/// (32 rows for 36 pairings), and its export reads back through the import
+/// as pairings already there, every one.
+#[tokio::test]
+async fn the_unit_pairing_table_exports_as_written_and_reads_back() {
+    let path = format!(
+        "{}/../shared/fixtures/yuzhong-wuxi-2025-unit-pairs.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let fixture: Vec<csv::StringRecord> = csv::Reader::from_path(path)
+        .expect("the fixture")
+        .records()
+        .map(|r| r.expect("a row"))
+        .collect();
+    let pairs: usize = fixture
+        .iter()
+        .map(|r| r[1].split('、').count() * r[2].split('、').count())
+        .sum();
+    let app = crate::common::TestApp::spawn().await;
+    xietong::demo::load(&app.db, Some("demo-password"))
+        .await
+        .expect("the demo");
+    app.user("export-admin", xietong::domain::values::Role::Admin, None)
+        .await;
+    let admin = app.bearer("export-admin").await;
+    // Every unit pairing of the demo is 渝中区·巫溪县's.
+    let listed = app
+        .as_bearer(&admin, "GET", "/api/v1/unit-pairings?limit=200", None)
+        .await
+        .json();
+    let pairing_id = listed["items"][0]["pairing_id"].as_str().expect("a pairing").to_owned();
+    assert_eq!(listed["total_count"], pairs as u64);
+    let exported = app
+        .as_bearer(
+            &admin,
+            "GET",
+            &format!("/api/v1/pairings/{pairing_id}/unit-pairings/export?format=csv"),
+            None,
+        )
+        .await;
+    assert_eq!(exported.status, 200, "{}", String::from_utf8_lossy(&exported.body));
+    let text = String::from_utf8_lossy(&exported.body)
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("a row"))
+        .collect();
+    assert_eq!(rows.len(), fixture.len());
+    for (got, want) in rows.iter().zip(&fixture) {
+        assert_eq!(&got[0], &want[0], "序号");
+        assert_eq!(
+            got[1].split('、').count(),
+            want[1].split('、').count(),
+            "{got:?} / {want:?}"
+        );
+        assert_eq!(
+            got[2].split('、').count(),
+            want[2].split('、').count(),
+            "{got:?} / {want:?}"
+        );
+    }
+    let boundary = "unit-pairs-7d1e";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"pairing_id\"\r\n\r\n{pairing_id}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\ntrue\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"pairs.csv\"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    );
+    let again = app
+        .request_raw(
+            "POST",
+            "/api/v1/imports/unit-pairs",
+            body,
+            &format!("multipart/form-data; boundary={boundary}"),
+            &[("authorization", admin.as_str())],
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", String::from_utf8_lossy(&again.body));
+    let report = again.json();
+    assert_eq!(
+        (report["created"].as_u64(), report["unchanged"].as_u64()),
+        (Some(0), Some(pairs as u64))
+    );
+}
