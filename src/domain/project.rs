@@ -655,7 +655,6 @@ pub async fn create_recorded(
         check_day(day, today, "issued_on")?;
     }
     let at = caller.now();
-    let scaled = |a: Amount, field: &str| a.to_scaled().map_err(|e| DomainError::invalid(field, e.to_string()));
     let model = projects::ActiveModel {
         id: Set(Uuid::new_v4()),
         pairing_id: Set(pairing.id),
@@ -670,8 +669,8 @@ pub async fn create_recorded(
         implementing_unit_id: Set(input.implementing_unit_id),
         helper_lead_unit_id: Set(input.helper_lead_unit_id),
         recipient_lead_unit_id: Set(input.recipient_lead_unit_id),
-        investment_e4: Set(scaled(input.investment, "investment")?),
-        pairing_funds_e4: Set(scaled(input.pairing_funds, "pairing_funds")?),
+        investment_e4: Set(stored(input.investment, "investment")?),
+        pairing_funds_e4: Set(stored(input.pairing_funds, "pairing_funds")?),
         external_id: Set(clean(input.external_id.as_deref())),
         status: Set(ProjectStatus::Issued.as_str().to_owned()),
         created_at: Set(at),
@@ -693,6 +692,13 @@ pub async fn create_recorded(
     let project = project_view(&txn, model).await?;
     audit::commit(txn, caller, Change::created(ENTITY, Some(project.id), &project)?).await?;
     Ok(project)
+}
+
+/// An amount as stored, or the field it came in refused.
+fn stored(amount: Amount, field: &str) -> DomainResult<i64> {
+    amount
+        .to_scaled()
+        .map_err(|e| DomainError::invalid(field, e.to_string()))
 }
 
 fn check_day(day: NaiveDate, today: NaiveDate, field: &str) -> DomainResult<()> {
@@ -780,7 +786,6 @@ pub async fn update(
         external_id: external_id.as_deref(),
     };
     let resolved = fields.check(&txn).await?;
-    let scaled = |a: Amount, field: &str| a.to_scaled().map_err(|e| DomainError::invalid(field, e.to_string()));
     let model = projects::Entity::update(projects::ActiveModel {
         id: ActiveValue::Unchanged(id),
         year: Set(fields.year),
@@ -793,8 +798,8 @@ pub async fn update(
         implementing_unit_id: Set(implementing_unit_id),
         helper_lead_unit_id: Set(fields.helper_lead_unit_id),
         recipient_lead_unit_id: Set(fields.recipient_lead_unit_id),
-        investment_e4: Set(scaled(fields.investment, "investment")?),
-        pairing_funds_e4: Set(scaled(fields.pairing_funds, "pairing_funds")?),
+        investment_e4: Set(stored(fields.investment, "investment")?),
+        pairing_funds_e4: Set(stored(fields.pairing_funds, "pairing_funds")?),
         external_id: Set(clean(external_id.as_deref())),
         updated_at: Set(caller.now()),
         version: Set(current.version + 1),
@@ -1005,10 +1010,7 @@ pub async fn record_fund_movement(
     v.optional_text("note", input.note.as_deref(), 2000);
     v.finish()?;
     check_day(input.occurred_on, today, "occurred_on")?;
-    let amount_e4 = input
-        .amount
-        .to_scaled()
-        .map_err(|e| DomainError::invalid("amount", e.to_string()))?;
+    let amount_e4 = stored(input.amount, "amount")?;
     if current.status == ProjectStatus::Cancelled.as_str() {
         return Err(DomainError::conflict(
             "the project is cancelled: its money no longer moves",

@@ -189,6 +189,15 @@ pub mod double_option {
     }
 }
 
+/// The query of a download: its format.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
 /// A file to download: its content type, and its name with the format's extension.
 pub fn download(format: crate::documents::export::Format, stem: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::response::IntoResponse;

@@ -314,18 +314,10 @@ async fn delete_unit_pairing(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ExportQuery {
-    /// `xlsx` (default) or `csv`.
-    format: Option<String>,
-}
-
 /// The pairing's unit pairing table (部门街镇结对帮扶表) in the layout the
 /// import reads: 序号 and a column named after each region, a row per 序号.
 #[utoipa::path(get, path = "/api/v1/pairings/{id}/unit-pairings/export", tag = "pairings",
-    params(("id" = Uuid, Path, description = "The pairing's id"), ExportQuery),
+    params(("id" = Uuid, Path, description = "The pairing's id"), super::FormatQuery),
     responses(
         (status = 200, description = "The file", content(
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -336,7 +328,7 @@ async fn export_unit_pairings(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath(id): ApiPath<Uuid>,
-    ApiQuery(q): ApiQuery<ExportQuery>,
+    ApiQuery(q): ApiQuery<super::FormatQuery>,
 ) -> ApiResult<axum::response::Response> {
     use crate::documents::export::{Format, Sheet, to_file};
     let format = Format::asked(q.format.as_deref())?;

@@ -261,19 +261,11 @@ async fn reopen(
     move_to(state, caller, id, version, PlanTransition::Reopen).await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ExportQuery {
-    /// `xlsx` (default) or `csv`.
-    format: Option<String>,
-}
-
 /// The plan as its document lays it out (序号, 分类, 具体任务, 完成时限, 牵头领导,
 /// lead and supporting units per region), with each task's status and
 /// latest approved progress beside it; the import reads it back.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/export", tag = "plans",
-    params(("id" = Uuid, Path, description = "The plan's id"), ExportQuery),
+    params(("id" = Uuid, Path, description = "The plan's id"), super::FormatQuery),
     responses(
         (status = 200, description = "The file", content(
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -284,7 +276,7 @@ async fn export(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiPath(id): ApiPath<Uuid>,
-    ApiQuery(q): ApiQuery<ExportQuery>,
+    ApiQuery(q): ApiQuery<super::FormatQuery>,
 ) -> ApiResult<Response> {
     use crate::documents::export::{self, Format};
     let format = Format::asked(q.format.as_deref())?;

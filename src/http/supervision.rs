@@ -334,9 +334,8 @@ async fn refuse_extension(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Extension>> {
-    let Some(reason) = body.reason else {
-        return Err(crate::domain::DomainError::invalid("reason", "say why the request is refused").into());
-    };
+    // An absent reason is an empty one: the domain refuses it, naming `reason`.
+    let reason = body.reason.unwrap_or_default();
     Ok(Json(
         extension::decide(&state.db, &caller, id, Decision::Refuse { reason }).await?,
     ))
