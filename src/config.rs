@@ -8,6 +8,7 @@ use clap::builder::TypedValueParser;
 
 use crate::auth::session::SessionPolicy;
 use crate::db::DEFAULT_DATABASE_URL;
+use crate::domain::attachment::Limits as AttachmentLimits;
 use crate::domain::page::MAX_LIMIT;
 use crate::graphql::limits::{self, Limits};
 use crate::infra::rate_limit::RateLimits;
@@ -122,6 +123,23 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_REMINDER_INTERVAL_SECS", default_value_t = DEFAULT_REMINDER_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(0..=86_400))]
     pub reminder_interval_secs: u32,
 
+    /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
+    /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
+    /// S3-compatible store, configured by `AWS_ENDPOINT`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// `AWS_ALLOW_HTTP`); instances that share a database share it too.
+    #[arg(long, env = "XIETONG_STORAGE", default_value = crate::infra::storage::DEFAULT_STORAGE)]
+    pub storage: String,
+
+    /// The largest attachment, in bytes (the 8 MiB bound of other bodies
+    /// does not apply to uploads of attachments).
+    #[arg(long, env = "XIETONG_ATTACHMENT_MAX_BYTES", default_value_t = AttachmentLimits::default().max_bytes, value_parser = clap::value_parser!(u64).range(1..=4 * 1024 * 1024 * 1024))]
+    pub attachment_max_bytes: u64,
+
+    /// How many files one report, event, plan or project may carry.
+    #[arg(long, env = "XIETONG_ATTACHMENTS_PER_PARENT", default_value_t = AttachmentLimits::default().per_parent, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub attachments_per_parent: u32,
+
     #[command(flatten)]
     pub graphql: GraphqlArgs,
 }
@@ -231,6 +249,14 @@ impl ServeArgs {
         }
     }
 
+    /// How large and how many attachments may be.
+    pub fn attachment_limits(&self) -> AttachmentLimits {
+        AttachmentLimits {
+            max_bytes: self.attachment_max_bytes,
+            per_parent: self.attachments_per_parent,
+        }
+    }
+
     /// The trusted proxies, checked: each an address or a CIDR block.
     pub fn checked_trusted_proxies(&self) -> Result<Vec<AddressBlock>, String> {
         self.trusted_proxies
@@ -288,6 +314,9 @@ impl Default for ServeArgs {
             sign_in_failures_per_address: SessionPolicy::default().failures_per_address,
             refresh_grace_secs: SessionPolicy::default().refresh_grace_secs,
             reminder_interval_secs: DEFAULT_REMINDER_INTERVAL_SECS,
+            storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
+            attachment_max_bytes: AttachmentLimits::default().max_bytes,
+            attachments_per_parent: AttachmentLimits::default().per_parent,
             graphql: GraphqlArgs::default(),
         }
     }

@@ -520,6 +520,7 @@ async fn write_plan(
         reporting_supporting: Set(reporting.supporting.as_str().into()),
         reporting_groups: Set(reporting.groups.as_str().into()),
         remind_days: Set(reporting.remind_days),
+        evidence_required: Set(reporting.evidence_required),
         light_due_days: Set(lights.due_soon_days),
         light_lag_points: Set(lights.lag_points),
         created_at: Set(now),

@@ -42,13 +42,18 @@ pub struct AppState {
     pub clock: domain::Clock,
     /// How often the reminder scheduler runs; never when none.
     pub reminder_interval: Option<std::time::Duration>,
+    /// Where attachments' bytes are kept.
+    pub storage: infra::storage::Storage,
+    /// How large and how many attachments may be.
+    pub attachments: domain::attachment::Limits,
 }
 
 impl AppState {
     /// The state of a served app; `secret` is the HS256 key of its tokens.
     /// Origins that fail [`config::ServeArgs::checked_cors_origins`] and
     /// proxies that fail [`config::ServeArgs::checked_trusted_proxies`] are
-    /// left out; `serve` refuses to start with them.
+    /// left out, and a storage that cannot be opened refuses every upload;
+    /// `serve` refuses to start with any of them.
     pub fn new(db: DatabaseConnection, serve: &config::ServeArgs, secret: &[u8]) -> AppState {
         AppState {
             rate_limiter: infra::rate_limit::RateLimiter::new(db.clone(), serve.rate_limits()),
@@ -65,6 +70,8 @@ impl AppState {
             clock: domain::Clock::system(),
             reminder_interval: (serve.reminder_interval_secs > 0)
                 .then(|| std::time::Duration::from_secs(u64::from(serve.reminder_interval_secs))),
+            storage: infra::storage::Storage::open(&serve.storage).unwrap_or_else(infra::storage::Storage::unusable),
+            attachments: serve.attachment_limits(),
         }
     }
 

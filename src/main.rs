@@ -313,6 +313,7 @@ async fn run_migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
 async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<()> {
     serve.checked_cors_origins().map_err(anyhow::Error::msg)?;
     serve.checked_trusted_proxies().map_err(anyhow::Error::msg)?;
+    xietong::infra::storage::Storage::open(&serve.storage).map_err(|e| anyhow::anyhow!("XIETONG_STORAGE: {e}"))?;
     let secret = match &serve.jwt_secret {
         Some(secret) if secret.expose().len() >= 32 => secret.expose().as_bytes().to_vec(),
         // An empty value (a compose file passing an unset variable on) is

@@ -1,6 +1,7 @@
 //! sea-orm entities of xietong: plain data, one module per table. Rules live
 //! in the domain core of the `xietong` crate, never here.
 
+pub mod attachments;
 pub mod audit_entry;
 pub mod event_amounts;
 pub mod events;

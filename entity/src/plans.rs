@@ -27,6 +27,7 @@ pub struct Model {
     pub light_due_days: i32,
     pub light_lag_points: i32,
     pub remind_days: i32,
+    pub evidence_required: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -21,6 +21,7 @@ mod m20261202_000014_supervision;
 mod m20261202_000015_report_comments;
 mod m20261202_000016_supervision_talk;
 mod m20261202_000017_projects;
+mod m20261202_000018_attachments;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_report_comments::Migration),
             Box::new(m20261202_000016_supervision_talk::Migration),
             Box::new(m20261202_000017_projects::Migration),
+            Box::new(m20261202_000018_attachments::Migration),
         ]
     }
 }

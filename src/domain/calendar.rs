@@ -106,6 +106,9 @@ pub struct Reporting {
     /// at all); a late report is always reminded of, once.
     #[schema(minimum = 0, maximum = 60, example = 3)]
     pub remind_days: i32,
+    /// Whether a report needs evidence (佐证材料, an attachment) before it
+    /// is submitted (false by default).
+    pub evidence_required: bool,
 }
 
 impl Default for Reporting {
@@ -115,6 +118,7 @@ impl Default for Reporting {
             supporting: SupportingReports::None,
             groups: GroupReports::OnePerGroup,
             remind_days: 3,
+            evidence_required: false,
         }
     }
 }
@@ -126,6 +130,7 @@ impl Reporting {
             supporting: super::region::parse_stored(&plan.reporting_supporting)?,
             groups: super::region::parse_stored(&plan.reporting_groups)?,
             remind_days: plan.remind_days,
+            evidence_required: plan.evidence_required,
         })
     }
 

@@ -132,6 +132,13 @@ pub enum DomainError {
     },
     #[error("the input is not valid: {}", summary(.0))]
     Validation(Vec<FieldError>),
+    /// A body of a kind the operation does not take (a file's content
+    /// outside the allow-list).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A body larger than the operation takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -161,6 +168,8 @@ impl DomainError {
             DomainError::Conflict { .. } => ErrorCode::Conflict,
             DomainError::VersionConflict { .. } => ErrorCode::VersionConflict,
             DomainError::Validation(_) => ErrorCode::ValidationFailed,
+            DomainError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            DomainError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             DomainError::RateLimited { .. } => ErrorCode::RateLimited,
             DomainError::Internal(_) => ErrorCode::Internal,
             DomainError::Unavailable { .. } => ErrorCode::Unavailable,
@@ -355,6 +364,34 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         columns: &["client_id"],
         field: "client_id",
         message: "this client id is taken",
+    },
+    UniqueRule {
+        index: "uq_attachments_report_id_sha256",
+        table: "attachments",
+        columns: &["report_id", "sha256"],
+        field: "file",
+        message: "the same file is already attached here",
+    },
+    UniqueRule {
+        index: "uq_attachments_event_id_sha256",
+        table: "attachments",
+        columns: &["event_id", "sha256"],
+        field: "file",
+        message: "the same file is already attached here",
+    },
+    UniqueRule {
+        index: "uq_attachments_plan_id_sha256",
+        table: "attachments",
+        columns: &["plan_id", "sha256"],
+        field: "file",
+        message: "the same file is already attached here",
+    },
+    UniqueRule {
+        index: "uq_attachments_project_id_sha256",
+        table: "attachments",
+        columns: &["project_id", "sha256"],
+        field: "file",
+        message: "the same file is already attached here",
     },
     UniqueRule {
         index: "uq_projects_pairing_id_external_id",

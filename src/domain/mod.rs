@@ -2,6 +2,7 @@
 //! here. REST, GraphQL and the CLI turn their input into these types, call
 //! one service function with the acting [`Caller`], and show what it returns.
 
+pub mod attachment;
 pub mod audit;
 pub mod authz;
 pub mod calendar;

@@ -373,7 +373,7 @@ async fn project_view<C: ConnectionTrait>(conn: &C, model: projects::Model) -> D
 
 /// Loads a project the caller may see, with what it may do; one it may
 /// not see does not exist.
-async fn load_visible<C: ConnectionTrait>(
+pub(crate) async fn load_visible<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     id: Uuid,

@@ -543,6 +543,20 @@ pub async fn transition(
             step.name().trim_end_matches('e')
         )));
     };
+    if step == Transition::Submit
+        && plan.evidence_required
+        && super::attachment::count_of(
+            &txn,
+            super::attachment::Parent::new(super::attachment::ParentKind::Report, id),
+        )
+        .await?
+            == 0
+    {
+        return Err(DomainError::Conflict {
+            message: "the plan asks for evidence (佐证材料): attach a file to the report before submitting it".into(),
+            field: Some("attachments".into()),
+        });
+    }
     if let Transition::Return { reason } = &step {
         let mut v = Validator::new();
         v.text("reason", reason, 2000);

@@ -435,6 +435,10 @@ pub struct ReportingInput {
     /// 60 (3 by default; 0: not at all).
     #[graphql(default = 3)]
     pub remind_days: i32,
+    /// Whether a report needs evidence (an attachment) before it is
+    /// submitted (false by default).
+    #[graphql(default = false)]
+    pub evidence_required: bool,
 }
 
 impl ReportingInput {
@@ -443,6 +447,7 @@ impl ReportingInput {
             supporting: self.supporting.into(),
             groups: self.groups.into(),
             remind_days: self.remind_days,
+            evidence_required: self.evidence_required,
         }
     }
 }

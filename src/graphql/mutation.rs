@@ -557,6 +557,21 @@ impl MutationRoot {
         Ok(global_id("Event", id))
     }
 
+    /// Remove a file attached as evidence, as its parent's rules and state
+    /// allow (nothing leaves a submitted or approved report); answers its `id`.
+    async fn delete_attachment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The attachment's `id` or `uuid`.")] id: ID,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Attachment", &id)?;
+        let state = crate::graphql::context::state(ctx);
+        crate::domain::attachment::delete(db(ctx), &state.storage, caller(ctx)?, id)
+            .await
+            .gql()?;
+        Ok(global_id("Attachment", id))
+    }
+
     // ------------------------------------------------------------ plans
 
     /// Create a plan (任务清单), a draft, as a coordinator of its regions.

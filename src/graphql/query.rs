@@ -602,6 +602,18 @@ impl QueryRoot {
         Ok(EventNode(event::get(db(ctx), caller(ctx)?, id).await.gql()?))
     }
 
+    /// A file attached as evidence, when the caller may see its parent.
+    async fn attachment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<crate::graphql::types::attachment::AttachmentNode> {
+        let id = uuid_of("id", "Attachment", &id)?;
+        Ok(crate::graphql::types::attachment::AttachmentNode(
+            crate::domain::attachment::get(db(ctx), caller(ctx)?, id).await.gql()?,
+        ))
+    }
+
     // ------------------------------------------- users, clients, audit
 
     /// The users (用户), by username: for administrators. Pages forward only.

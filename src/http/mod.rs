@@ -2,6 +2,7 @@
 //! `/api/v1`, each in a module of their own, merged here; and the layers
 //! every request passes, GraphQL's too (`lib.rs` puts the two side by side).
 
+mod attachments;
 mod audit;
 mod auth;
 mod calendar;
@@ -153,18 +154,22 @@ pub fn conditional(
     body: impl axum::response::IntoResponse,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let etag = format!("\"{version}\"");
-    let matches = headers
+    if etag_matches(headers, &format!("\"{version}\"")) {
+        return with_etag(version, axum::http::StatusCode::NOT_MODIFIED).into_response();
+    }
+    with_etag(version, body)
+}
+
+/// Whether the client's `If-None-Match` names `etag` (quoted), weakly or
+/// with `*`.
+pub fn etag_matches(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
         .get(axum::http::header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
-                .any(|t| t.trim() == etag || t.trim() == format!("W/{etag}") || t.trim() == "*")
-        });
-    if matches {
-        return with_etag(version, axum::http::StatusCode::NOT_MODIFIED).into_response();
-    }
-    with_etag(version, body)
+                .any(|t| t.trim() == etag || t.trim().strip_prefix("W/") == Some(etag) || t.trim() == "*")
+        })
 }
 
 /// A resource answer with its `ETag`, the quoted version.
@@ -201,7 +206,7 @@ pub struct FormatQuery {
 /// A file to download: its content type, and its name with the format's extension.
 pub fn download(format: crate::documents::export::Format, stem: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let disposition = format!("attachment; filename=\"{stem}.{}\"", format.extension());
+    let disposition = content_disposition(&format!("{stem}.{}", format.extension()));
     (
         [
             (axum::http::header::CONTENT_TYPE, format.content_type().to_owned()),
@@ -210,4 +215,30 @@ pub fn download(format: crate::documents::export::Format, stem: &str, bytes: Vec
         bytes,
     )
         .into_response()
+}
+
+/// `Content-Disposition: attachment` naming `file_name` (RFC 6266): an
+/// ASCII `filename` for old clients (other characters as `_`) and the
+/// UTF-8 name as `filename*` (RFC 5987), which every current browser and
+/// HTTP library reads first.
+pub fn content_disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in file_name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -48,6 +48,7 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "supervision", description = "Supervision (督查督办): leaders (牵头领导), the tasks' traffic lights (督查亮灯), each user's notifications (站内通知), urging (催办) and requests for more time (延期申请)"),
         (name = "projects", description = "Projects and funds (援建项目, 协同资金): the ledger, its milestones and money, and its figures"),
         (name = "statistics", description = "Statistics across pairings (统计): counts, rates, sums, what is late"),
+        (name = "attachments", description = "Evidence (佐证材料): files attached to reports, events, plans and projects"),
         (name = "imports", description = "Uploading task lists and tables as the documents lay them out (导入)"),
     )
 )]
@@ -73,6 +74,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::pairings::router())
         .merge(super::metrics::router())
         .merge(super::events::router())
+        .merge(super::attachments::router())
 }
 
 /// The finished document.

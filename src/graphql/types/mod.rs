@@ -2,6 +2,7 @@
 //! relations, loaded in batches; none decides anything.
 
 pub mod account;
+pub mod attachment;
 pub mod figures;
 pub mod node;
 pub mod plan;

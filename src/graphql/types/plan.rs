@@ -31,6 +31,11 @@ pub struct PlanNode(pub Plan);
 /// of one region, issued as an official document.
 #[Object(name = "Plan")]
 impl PlanNode {
+    /// The files attached to it (佐证材料), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::attachment::AttachmentNode>> {
+        crate::graphql::types::attachment::attachments_of(ctx, crate::domain::attachment::ParentKind::Plan, self.0.id)
+            .await
+    }
     /// The global id (Relay `Node`).
     pub(crate) async fn id(&self) -> ID {
         global_id("Plan", self.0.id)
@@ -131,6 +136,7 @@ impl PlanNode {
             supporting: self.0.reporting.supporting.into(),
             groups: self.0.reporting.groups.into(),
             remind_days: self.0.reporting.remind_days,
+            evidence_required: self.0.reporting.evidence_required,
         }
     }
     /// When its tasks turn yellow.
@@ -482,6 +488,8 @@ pub struct PlanReporting {
     pub groups: GroupReports,
     /// How many days before a report is due its units are reminded (0: not at all).
     pub remind_days: i32,
+    /// Whether a report needs evidence (an attachment) before it is submitted.
+    pub evidence_required: bool,
 }
 
 /// When a plan's tasks turn yellow.

@@ -25,6 +25,15 @@ pub struct ProjectNode(pub Project);
 /// A project (援建项目) of a pairing: its plan and money, in 万元.
 #[Object(name = "Project")]
 impl ProjectNode {
+    /// The files attached to it (佐证材料), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::attachment::AttachmentNode>> {
+        crate::graphql::types::attachment::attachments_of(
+            ctx,
+            crate::domain::attachment::ParentKind::Project,
+            self.0.id,
+        )
+        .await
+    }
     /// The global id (Relay `Node`).
     pub(crate) async fn id(&self) -> ID {
         global_id("Project", self.0.id)

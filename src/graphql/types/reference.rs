@@ -480,6 +480,11 @@ pub struct EventNode(pub Event);
 /// opened, forest quota bought (8.46万亩 for 21150万元).
 #[Object(name = "Event")]
 impl EventNode {
+    /// The files attached to it (佐证材料), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::attachment::AttachmentNode>> {
+        crate::graphql::types::attachment::attachments_of(ctx, crate::domain::attachment::ParentKind::Event, self.0.id)
+            .await
+    }
     /// The global id (Relay `Node`).
     pub(crate) async fn id(&self) -> ID {
         global_id("Event", self.0.id)

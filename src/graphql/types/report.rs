@@ -24,6 +24,11 @@ pub struct ReportNode(pub Report);
 /// task for a month (月调度), a quarter (季通报) or the year (年评估考核).
 #[Object(name = "Report")]
 impl ReportNode {
+    /// The files attached to it (佐证材料), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::attachment::AttachmentNode>> {
+        crate::graphql::types::attachment::attachments_of(ctx, crate::domain::attachment::ParentKind::Report, self.0.id)
+            .await
+    }
     /// The thread of comments between its unit and its reviewer (退回 and
     /// its answers), oldest first.
     async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<ReportCommentObject>> {

@@ -263,6 +263,13 @@ impl TestApp {
 pub fn quiet() -> ServeArgs {
     ServeArgs {
         reminder_interval_secs: 0,
+        storage: format!(
+            "file://{}",
+            std::env::temp_dir()
+                .join("xietong-test-files")
+                .join(uuid::Uuid::new_v4().to_string())
+                .display()
+        ),
         ..ServeArgs::default()
     }
 }
