@@ -665,3 +665,79 @@ async fn plans_events_and_projects_carry_files_by_their_own_rules() {
         .await;
     assert_eq!(graphql_data(&answer)["report"]["attachments"], json!([]));
 }
+
+/// Two instances on one database and one S3-compatible bucket (moto's, on
+/// 127.0.0.1, started by `.ci/s3`): a file sent to one is read from the
+/// other, in ranges too, and leaves the bucket when removed.
+#[tokio::test]
+#[ignore = "needs an S3-compatible server on 127.0.0.1: .ci/s3 starts one and runs this"]
+async fn s3_storage_is_shared_by_two_instances() {
+    let bucket = std::env::var("XIETONG_TEST_S3_BUCKET").expect("XIETONG_TEST_S3_BUCKET names the bucket (.ci/s3)");
+    let storage = format!("s3://{bucket}/run-{}", uuid::Uuid::new_v4());
+    let serve = ServeArgs {
+        storage: storage.clone(),
+        ..quiet()
+    };
+    let s = scene(serve.clone()).await;
+    let app = &s.w.app;
+    let sibling = app.spawn_sibling_on("2025-07-02", &serve).await;
+    let other = crate::common::Remote::new(sibling.addr);
+    // 9 MiB: two parts of a multipart upload.
+    let bytes = pdf("s3", 9 * 1024 * 1024);
+    let made = attach(
+        app,
+        &s.lead,
+        &format!("/api/v1/reports/{}/attachments", s.report),
+        "存储桶里的台账.pdf",
+        &bytes,
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", text(&made));
+    let id = made.json()["id"].as_str().expect("id").to_owned();
+
+    let read = other
+        .request(
+            "GET",
+            &format!("/api/v1/attachments/{id}/content"),
+            None,
+            &[("authorization", &s.lead)],
+        )
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(
+        read.body.as_ref(),
+        bytes.as_slice(),
+        "the other instance reads the same bytes"
+    );
+    let part = other
+        .request(
+            "GET",
+            &format!("/api/v1/attachments/{id}/content"),
+            None,
+            &[("authorization", &s.lead), ("range", "bytes=8388600-8388615")],
+        )
+        .await;
+    assert_eq!(part.status, 206);
+    assert_eq!(
+        part.body.as_ref(),
+        &bytes[8_388_600..8_388_616],
+        "across the parts' seam"
+    );
+
+    let bucket_store = xietong::infra::storage::Storage::open(&storage).expect("the bucket");
+    assert!(bucket_store.get(&format!("attachments/{id}"), None).await.is_ok());
+    let removed = other
+        .request(
+            "DELETE",
+            &format!("/api/v1/attachments/{id}"),
+            None,
+            &[("authorization", &s.lead)],
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    assert!(
+        bucket_store.get(&format!("attachments/{id}"), None).await.is_err(),
+        "the bytes left the bucket"
+    );
+    sibling.stop().await;
+}

@@ -15,6 +15,7 @@ use xietong::domain::values::{Amount, Cluster, RegionKind, ReportPeriod, TaskSta
 use xietong::domain::{Caller, DomainError, ErrorCode};
 
 const TABLES: &[&str] = &[
+    "attachments",
     "audit_log",
     "event_amounts",
     "events",

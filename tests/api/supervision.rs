@@ -152,7 +152,7 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     assert_eq!(plan["kind"], "region");
     assert_eq!(
         plan["reporting"],
-        json!({"supporting": "none", "groups": "one_per_group", "remind_days": 3})
+        json!({"supporting": "none", "groups": "one_per_group", "remind_days": 3, "evidence_required": false})
     );
     assert_eq!(plan["calendar"]["monthly_due_day"], Value::Null);
     assert_eq!(plan["calendar"]["quarterly_due_day"], 10);
@@ -230,7 +230,7 @@ async fn fuling_owes_its_lead_units_quarterly_and_yearly_reports() {
     .await;
     assert_eq!(
         patched["reporting"],
-        json!({"supporting": "to_office", "groups": "one_per_group", "remind_days": 3})
+        json!({"supporting": "to_office", "groups": "one_per_group", "remind_days": 3, "evidence_required": false})
     );
     assert_eq!(
         owed(&app, &admin, &format!("plan_id={id}&on=2025-12-31")).await,

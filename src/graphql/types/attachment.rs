@@ -15,9 +15,13 @@ use crate::graphql::ids::global_id;
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "AttachmentParentType")]
 pub enum AttachmentParentType {
+    /// A progress report (进展报告).
     Report,
+    /// An event of a pairing's chronicle (大事记).
     Event,
+    /// A plan (任务清单).
     Plan,
+    /// A project (援建项目).
     Project,
 }
 
@@ -75,6 +79,7 @@ impl AttachmentNode {
     async fn created_by_name(&self) -> &str {
         &self.0.created_by_name
     }
+    /// When it was attached.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
