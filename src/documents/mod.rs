@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod events;
 pub mod export;
 pub mod headers;
+pub mod late;
 pub mod projects;
 pub mod reference;
 pub mod resolve;

@@ -750,6 +750,17 @@ pub async fn late_units<C: ConnectionTrait>(
     caller: &Caller,
     filter: CalendarFilter,
 ) -> DomainResult<LateReport> {
+    late_units_listing(conn, caller, filter, LATE_ITEMS).await
+}
+
+/// [`late_units`] with at most `items_per_unit` of each unit's late
+/// reports listed (the late list's export lists them all).
+pub async fn late_units_listing<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: CalendarFilter,
+    items_per_unit: usize,
+) -> DomainResult<LateReport> {
     let on = check_on(filter.on, caller.today())?;
     let all = owed(conn, caller, &filter, on).await?;
     // A late report was never filed: a group's has no unit, only the group.
@@ -788,7 +799,7 @@ pub async fn late_units<C: ConnectionTrait>(
                 region_id: *region_id,
                 late: items.len() as u64,
                 oldest_due_on: items.first()?.due_on,
-                items: items.into_iter().take(LATE_ITEMS).collect(),
+                items: items.into_iter().take(items_per_unit).collect(),
             })
         })
         .collect();

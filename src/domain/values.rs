@@ -525,6 +525,22 @@ impl ReportPeriod {
         last_day_of_month(self.year(), last_month)
     }
 
+    /// As a document writes it: 2025年3月, 2025年第一季度, 2025年上半年, 2025年度.
+    pub fn chinese(self) -> String {
+        const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
+        match self {
+            ReportPeriod::Month { year, month } => format!("{year}年{month}月"),
+            ReportPeriod::Quarter { year, quarter } => format!(
+                "{year}年第{}季度",
+                QUARTERS.get(quarter.saturating_sub(1) as usize).unwrap_or(&"?")
+            ),
+            ReportPeriod::HalfYear { year, half } => {
+                format!("{year}年{}半年", if half == 1 { "上" } else { "下" })
+            }
+            ReportPeriod::Year { year } => format!("{year}年度"),
+        }
+    }
+
     /// The first calendar day the period covers.
     pub fn start(self) -> NaiveDate {
         let first_month = match self {

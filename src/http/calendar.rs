@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(obligations))
         .routes(routes!(late))
+        .routes(routes!(late_export))
         .routes(routes!(task_progress))
         .routes(routes!(plan_progress))
 }
@@ -97,14 +99,62 @@ async fn late(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<LateQuery>,
 ) -> ApiResult<Json<LateReport>> {
-    let filter = CalendarFilter {
+    Ok(Json(calendar::late_units(&state.db, &caller, q.filter()).await?))
+}
+
+impl LateQuery {
+    fn filter(&self) -> CalendarFilter {
+        CalendarFilter {
+            on: self.on,
+            plan_id: self.plan_id,
+            year: self.year,
+            kind: self.kind,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct LateExportQuery {
+    /// The day to look from (China's calendar); today when omitted.
+    on: Option<NaiveDate>,
+    plan_id: Option<Uuid>,
+    /// The plans' year; the year of `on` and the one before when omitted.
+    year: Option<i32>,
+    /// Only months (月调度), quarters (季通报) or years (年评估考核).
+    kind: Option<PeriodKind>,
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// The late list (逾期未报单位清单) as a document: a row per late report,
+/// each unit's number, name, district and count merged over its rows, the
+/// most late first; its title and the day above. Output only.
+#[utoipa::path(get, path = "/api/v1/calendar/late/export", tag = "calendar", params(LateExportQuery),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
+    ))]
+async fn late_export(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<LateExportQuery>,
+) -> ApiResult<Response> {
+    use crate::documents::export::{Format, to_file};
+    let format = Format::asked(q.format.as_deref())?;
+    let query = LateQuery {
         on: q.on,
         plan_id: q.plan_id,
         year: q.year,
         kind: q.kind,
-        ..Default::default()
     };
-    Ok(Json(calendar::late_units(&state.db, &caller, filter).await?))
+    let sheet = crate::documents::late::sheet(&state.db, &caller, query.filter()).await?;
+    let stem = format!("late-{}", q.on.unwrap_or_else(|| caller.today()));
+    Ok(super::download(format, &stem, to_file(&sheet, format)?))
 }
 
 /// A task's progress (进度): each target's approved year-to-date actual

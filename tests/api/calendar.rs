@@ -174,6 +174,93 @@ async fn the_calendar_tells_open_submitted_and_late_reports_on_any_day() {
     assert_eq!(units[0]["unit_name"], "区经济信息委");
     assert!(rows[1..].iter().all(|(_, n)| *n == 1));
 
+    // The late list as a document: a row per late report, each unit's
+    // number, name, district and count merged over its rows.
+    let exported = app
+        .as_bearer(
+            &admin,
+            "GET",
+            "/api/v1/calendar/late/export?on=2025-07-11&year=2025",
+            None,
+        )
+        .await;
+    assert_eq!(exported.status, 200, "{}", String::from_utf8_lossy(&exported.body));
+    assert_eq!(
+        exported.header("content-disposition"),
+        Some("attachment; filename=\"late-2025-07-11.xlsx\"; filename*=UTF-8''late-2025-07-11.xlsx")
+    );
+    let (cells, merged) = common::xlsx_sheet(&exported.body);
+    assert_eq!(cells[0][0], "逾期未报单位清单");
+    // 区经济信息委 owes Q1 and Q2; 县经济信息委 (a draft) and 县商务委 (filed
+    // 04-15, after Q1's 04-10, so only Q2 is missing) owe Q2: 4 reports.
+    assert_eq!(cells[1][0], "截至2025年7月11日，3个单位4份报告逾期未报");
+    assert_eq!(
+        cells[2],
+        [
+            "序号",
+            "单位",
+            "所在区县",
+            "逾期份数",
+            "任务清单",
+            "任务",
+            "报送期",
+            "应报日期",
+            "逾期天数"
+        ]
+    );
+    let plan_title = plan.json()["title"].as_str().expect("title").to_owned();
+    let task_text = format!("1. {}", t.content);
+    let row = |n: &str, unit: &str, region: &str, count: &str, period: &str, due: &str, days: &str| -> Vec<String> {
+        [
+            n,
+            unit,
+            region,
+            count,
+            plan_title.as_str(),
+            task_text.as_str(),
+            period,
+            due,
+            days,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    // 07-11 is 92 days after 04-10 and 1 day after 07-10.
+    assert_eq!(
+        cells[3],
+        row("1", "区经济信息委", "渝中区", "2", "2025年第一季度", "2025-04-10", "92")
+    );
+    assert_eq!(cells[4], row("", "", "", "", "2025年第二季度", "2025-07-10", "1"));
+    let rest: Vec<&str> = cells[5..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(rest.len(), 2);
+    assert!(rest.contains(&"县经济信息委") && rest.contains(&"县商务委"), "{rest:?}");
+    assert!(
+        cells[5..]
+            .iter()
+            .all(|r| r[2] == "巫溪县" && r[3] == "1" && r[6] == "2025年第二季度" && r[8] == "1")
+    );
+    assert_eq!(
+        merged,
+        [
+            (0, 0, 0, 8),
+            (1, 0, 1, 8),
+            (3, 0, 4, 0),
+            (3, 1, 4, 1),
+            (3, 2, 4, 2),
+            (3, 3, 4, 3)
+        ]
+    );
+    let csv = app
+        .as_bearer(
+            &admin,
+            "GET",
+            "/api/v1/calendar/late/export?on=2025-07-11&year=2025&format=csv",
+            None,
+        )
+        .await;
+    let csv = String::from_utf8(csv.body.to_vec()).expect("UTF-8");
+    assert_eq!(csv.lines().filter(|l| l.contains("2025年第")).count(), 4, "{csv}");
+
     // A task completed in May owes nothing for periods that begin after.
     let t = task::get(&app.db, &Caller::system(), t.id).await.expect("task");
     task::update(

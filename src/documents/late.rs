@@ -1,0 +1,102 @@
+//! The late list (逾期未报单位清单) as an office circulates it: a title and
+//! the day it stands on above the table, a row per late report, each unit's
+//! number, name, district and count merged over its rows, the most late
+//! unit first. Output only: nothing reads it back.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use entity::{plans, regions, tasks};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::export::Sheet;
+use crate::domain::calendar::{self, CalendarFilter};
+use crate::domain::{Caller, DomainResult};
+
+/// The columns, as offices head them.
+pub const HEADER: [&str; 9] = [
+    "序号",
+    "单位",
+    "所在区县",
+    "逾期份数",
+    "任务清单",
+    "任务",
+    "报送期",
+    "应报日期",
+    "逾期天数",
+];
+
+/// 2025年7月11日.
+pub fn chinese_day(day: NaiveDate) -> String {
+    format!("{}年{}月{}日", day.year(), day.month(), day.day())
+}
+
+/// The late units of `filter` as their list's sheet, every late report listed.
+pub async fn sheet<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: CalendarFilter) -> DomainResult<Sheet> {
+    let report = calendar::late_units_listing(conn, caller, filter, usize::MAX).await?;
+    let items = report.units.iter().flat_map(|u| &u.items);
+    let plan_ids: Vec<Uuid> = items.clone().map(|o| o.plan_id).collect();
+    let task_ids: Vec<Uuid> = items.map(|o| o.task_id).collect();
+    let region_ids: Vec<Uuid> = report.units.iter().map(|u| u.region_id).collect();
+    let plan_titles: HashMap<Uuid, String> = plans::Entity::find()
+        .filter(plans::Column::Id.is_in(plan_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let contents: HashMap<Uuid, String> = tasks::Entity::find()
+        .filter(tasks::Column::Id.is_in(task_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.content))
+        .collect();
+    let region_names: HashMap<Uuid, String> = regions::Entity::find()
+        .filter(regions::Column::Id.is_in(region_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+
+    let total: u64 = report.units.iter().map(|u| u.late).sum();
+    let mut rows = vec![HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    let mut merged = Vec::new();
+    for (n, unit) in report.units.iter().enumerate() {
+        let first = rows.len();
+        for item in &unit.items {
+            let section = item.section.as_deref().map(|s| format!("{s} ")).unwrap_or_default();
+            let content = contents.get(&item.task_id).cloned().unwrap_or_default();
+            rows.push(vec![
+                (n + 1).to_string(),
+                unit.unit_name.clone(),
+                region_names.get(&unit.region_id).cloned().unwrap_or_default(),
+                unit.late.to_string(),
+                plan_titles.get(&item.plan_id).cloned().unwrap_or_default(),
+                format!("{section}{}. {content}", item.seq),
+                item.period.chinese(),
+                item.due_on.to_string(),
+                (report.on - item.due_on).num_days().to_string(),
+            ]);
+        }
+        let last = rows.len() - 1;
+        if last > first {
+            merged.extend((0..4).map(|column| (first, last, column)));
+        }
+    }
+    Ok(Sheet {
+        above: vec![
+            "逾期未报单位清单".to_owned(),
+            format!(
+                "截至{}，{}个单位{}份报告逾期未报",
+                chinese_day(report.on),
+                report.units.len(),
+                total
+            ),
+        ],
+        rows,
+        merged,
+    })
+}
