@@ -626,9 +626,12 @@ pub async fn race(app: &Arc<TestApp>, requests: Vec<Racer>) -> Vec<TestResponse>
     answers
 }
 
+/// A merged range: first row, first column, last row, last column.
+pub type Merged = (u32, u32, u32, u32);
+
 /// The first sheet of a workbook: its cells as text (blank for empty) and
-/// its merged ranges (first row, first column, last row, last column), sorted.
-pub fn xlsx_sheet(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<(u32, u32, u32, u32)>) {
+/// its merged ranges, sorted.
+pub fn xlsx_sheet(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<Merged>) {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
     let name = book.sheet_names()[0].clone();
@@ -645,7 +648,7 @@ pub fn xlsx_sheet(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<(u32, u32, u32, u32)>)
                 .collect()
         })
         .collect();
-    let mut merged: Vec<(u32, u32, u32, u32)> = book
+    let mut merged: Vec<Merged> = book
         .merge_cells_by_sheet_name(&name)
         .expect("the merged cells")
         .into_iter()
