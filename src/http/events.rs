@@ -23,6 +23,7 @@ use crate::domain::values::Amount;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(export))
         .routes(routes!(read, replace, delete))
 }
 
@@ -42,6 +43,45 @@ struct EventQuery {
     from: Option<NaiveDate>,
     /// Events on or before this day.
     to: Option<NaiveDate>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    /// The pairing whose chronicle it is.
+    pairing_id: Uuid,
+    /// Events on or after this day.
+    from: Option<NaiveDate>,
+    /// Events on or before this day.
+    to: Option<NaiveDate>,
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// A pairing's chronicle (大事记) as its document: its title above, a row
+/// per amount (日期, 事项, 内容, 数额, 单位, 名目), an event's date, title and
+/// description merged over its rows. The chronicle import reads it back.
+#[utoipa::path(get, path = "/api/v1/events/export", tag = "events", params(ExportQuery),
+    responses(
+        (status = 200, description = "The file", content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
+    ))]
+async fn export(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    use crate::documents::export::{Format, to_file};
+    let format = Format::asked(q.format.as_deref())?;
+    let sheet = crate::documents::events::sheet(&state.db, &caller, q.pairing_id, q.from, q.to).await?;
+    Ok(super::download(
+        format,
+        &format!("events-{}", q.pairing_id),
+        to_file(&sheet, format)?,
+    ))
 }
 
 /// The chronicle (大事记): events of every pairing or of one, by day.

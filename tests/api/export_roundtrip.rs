@@ -380,3 +380,152 @@ async fn the_unit_pairing_table_exports_as_written_and_reads_back() {
         (Some(0), Some(pairs as u64))
     );
 }
+
+/// A chronicle (大事记) exported as its document — title above, a row per
+/// amount, an event's date, title and description merged over its rows —
+/// reads back through the chronicle import into another pairing as the same
+/// events, in XLSX and in CSV; read into its own pairing again it adds nothing.
+#[tokio::test]
+async fn the_chronicle_exports_as_its_document_and_reads_back_unchanged() {
+    use crate::common::{TestApp, seed, xlsx_sheet};
+    use serde_json::{Value, json};
+    let app = TestApp::spawn().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let admin = app.bearer_of_new_admin().await;
+    let events = [
+        json!({"pairing_id": p.pairing, "occurred_on": "2025-06-18", "title": "渝中区向巫溪县购买森林面积指标",
+               "description": "两区县签订森林面积指标购买协议",
+               "amounts": [{"value": "8.46", "unit": "万亩", "label": "森林面积指标"},
+                           {"value": "21150", "unit": "万元", "label": "交易金额"}]}),
+        json!({"pairing_id": p.pairing, "occurred_on": "2025-03-01", "title": "召开2025年对口协同发展联席会议"}),
+        json!({"pairing_id": p.pairing, "occurred_on": "2025-09-10", "title": "渝中区企业赴巫溪县考察",
+               "amounts": [{"value": "12", "unit": "家"}]}),
+    ];
+    for body in &events {
+        let made = app.as_bearer(&admin, "POST", "/api/v1/events", Some(body)).await;
+        assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    }
+    let path = format!("/api/v1/events/export?pairing_id={}", p.pairing);
+    let xlsx = app.as_bearer(&admin, "GET", &path, None).await;
+    assert_eq!(xlsx.status, 200, "{}", String::from_utf8_lossy(&xlsx.body));
+    let (cells, merged) = xlsx_sheet(&xlsx.body);
+    assert_eq!(cells[0][0], "渝中区·巫溪县对口协同发展大事记");
+    assert_eq!(cells[1], ["日期", "事项", "内容", "数额", "单位", "名目"]);
+    assert_eq!(
+        cells[2],
+        ["2025-03-01", "召开2025年对口协同发展联席会议", "", "", "", ""]
+    );
+    assert_eq!(
+        cells[3],
+        [
+            "2025-06-18",
+            "渝中区向巫溪县购买森林面积指标",
+            "两区县签订森林面积指标购买协议",
+            "8.46",
+            "万亩",
+            "森林面积指标"
+        ]
+    );
+    assert_eq!(cells[4], ["", "", "", "21150", "万元", "交易金额"]);
+    assert_eq!(cells[5], ["2025-09-10", "渝中区企业赴巫溪县考察", "", "12", "家", ""]);
+    assert_eq!(cells.len(), 6);
+    assert_eq!(merged, [(0, 0, 0, 5), (3, 0, 4, 0), (3, 1, 4, 1), (3, 2, 4, 2)]);
+    let csv = app
+        .as_bearer(&admin, "GET", &format!("{path}&format=csv"), None)
+        .await
+        .body
+        .to_vec();
+
+    // Another pairing of the same regions' neighbours reads each file back.
+    let essence = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}|{}|{}|{}",
+                    e["occurred_on"], e["title"], e["description"], e["amounts"]
+                )
+            })
+            .collect()
+    };
+    let original = essence(
+        &app.as_bearer(&admin, "GET", &format!("/api/v1/events?pairing_id={}", p.pairing), None)
+            .await
+            .json(),
+    );
+    assert_eq!(original.len(), 3);
+    for (file, name, code) in [
+        (xlsx.body.to_vec(), "大事记.xlsx", "500240"),
+        (csv, "大事记.csv", "500241"),
+    ] {
+        let other = seed::region(
+            &app.db,
+            Some(code),
+            &format!("县{code}"),
+            xietong::domain::values::RegionKind::County,
+            None,
+        )
+        .await;
+        let pairing = xietong::domain::pairing::create(
+            &app.db,
+            &xietong::domain::Caller::system(),
+            xietong::domain::pairing::PairingInput {
+                helper_region_id: p.helper,
+                recipient_region_id: other,
+                co_helper_region_ids: vec![],
+                start_year: Some(2025),
+                status: xietong::domain::values::PairingStatus::Active,
+                note: None,
+                documents: vec![],
+            },
+        )
+        .await
+        .expect("another pairing")
+        .id;
+        let imported = import_events(&app, &admin, pairing, name, &file).await;
+        assert_eq!(
+            imported.status,
+            201,
+            "{name}: {}",
+            String::from_utf8_lossy(&imported.body)
+        );
+        assert_eq!(imported.json()["created"], 3, "{name}");
+        let read = essence(
+            &app.as_bearer(&admin, "GET", &format!("/api/v1/events?pairing_id={pairing}"), None)
+                .await
+                .json(),
+        );
+        assert_eq!(read, original, "{name}: the same events");
+    }
+    let again = import_events(&app, &admin, p.pairing, "大事记.xlsx", &xlsx.body).await;
+    assert_eq!(
+        (again.json()["created"].as_u64(), again.json()["unchanged"].as_u64()),
+        (Some(0), Some(3))
+    );
+}
+
+async fn import_events(
+    app: &crate::common::TestApp,
+    bearer: &str,
+    pairing: uuid::Uuid,
+    name: &str,
+    file: &[u8],
+) -> crate::common::TestResponse {
+    let boundary = "xietong-chronicle-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"pairing_id\"\r\n\r\n{pairing}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    app.request_raw(
+        "POST",
+        "/api/v1/imports/events",
+        body,
+        &format!("multipart/form-data; boundary={boundary}"),
+        &[("authorization", bearer)],
+    )
+    .await
+}
