@@ -57,6 +57,27 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Write the bulletin (季通报) of a period: the city's, a region's or a
+    /// pairing's, as a workbook with its charts (or the figures as CSV).
+    Bulletin {
+        /// `2025-Q4`, `2025-H1`, `2025-03` or `2025`.
+        #[arg(long)]
+        period: String,
+        /// A region's bulletin (its name).
+        #[arg(long, conflicts_with = "pairing")]
+        region: Option<String>,
+        /// A pairing's bulletin: HELPER:RECIPIENT, e.g. 渝中区:巫溪县.
+        #[arg(long)]
+        pairing: Option<String>,
+        /// The day late reports are judged on (YYYY-MM-DD); today when omitted.
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        #[arg(long, default_value = "xlsx", value_parser = ["xlsx", "csv"])]
+        format: String,
+        /// The file to write; standard output when omitted.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Write synthetic data in bulk, for benchmarks (no audit entries).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -274,6 +295,25 @@ fn main() -> ExitCode {
             Some(Command::Generate(command)) => run_generate(&cli.database, command).await,
             Some(Command::Demo { password }) => run_demo(&cli.database, password.as_deref()).await,
             Some(Command::Export { plan, format, output }) => run_export(&cli.database, plan, &format, output).await,
+            Some(Command::Bulletin {
+                period,
+                region,
+                pairing,
+                on,
+                format,
+                output,
+            }) => {
+                run_bulletin(
+                    &cli.database,
+                    &period,
+                    region.as_deref(),
+                    pairing.as_deref(),
+                    on,
+                    &format,
+                    output,
+                )
+                .await
+            }
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
             None => Err(anyhow::anyhow!("no command")),
         }
@@ -732,16 +772,70 @@ async fn run_export(
     format: &str,
     output: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
-    use std::io::Write;
     use xietong::documents::export::{self, Format};
     let conn = open(database).await?;
     let format = if format == "csv" { Format::Csv } else { Format::Xlsx };
     let bytes = export::export(&conn, &xietong::domain::Caller::system(), plan, format)
         .await
         .map_err(describe)?;
+    write_output(output, &bytes)
+}
+
+async fn run_bulletin(
+    database: &DatabaseArgs,
+    period: &str,
+    region: Option<&str>,
+    pairing: Option<&str>,
+    on: Option<chrono::NaiveDate>,
+    format: &str,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use xietong::domain::bulletin::{self, BulletinRequest};
+    let conn = open(database).await?;
+    let period = period.parse().map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+    let region_id = match region {
+        Some(name) => Some(
+            xietong::domain::region::find_by_name(&conn, name)
+                .await
+                .map_err(describe)?
+                .id,
+        ),
+        None => None,
+    };
+    let pairing_id = match pairing {
+        Some(text) => {
+            let (helper, recipient) = pairing_regions(&conn, text).await?;
+            let found = xietong::domain::pairing::find_by_regions(&conn, helper.id, recipient.id)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| anyhow::anyhow!("{text} is not a pairing"))?;
+            Some(found.id)
+        }
+        None => None,
+    };
+    let request = BulletinRequest {
+        period,
+        region_id,
+        pairing_id,
+        on,
+    };
+    let caller = xietong::domain::Caller::system();
+    let found = bulletin::gather(&conn, &caller, request).await.map_err(describe)?;
+    let bytes = if format == "csv" {
+        xietong::documents::bulletin::figures_csv(&found)
+    } else {
+        xietong::documents::bulletin::workbook(&conn, &found).await
+    }
+    .map_err(describe)?;
+    write_output(output, &bytes)
+}
+
+/// Writes `bytes` to the file named, or to standard output.
+fn write_output(output: Option<std::path::PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
     match output {
         Some(path) => std::fs::write(&path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
-        None => std::io::stdout().write_all(&bytes)?,
+        None => std::io::stdout().write_all(bytes)?,
     }
     Ok(())
 }

@@ -5,10 +5,7 @@
 //! XLSX), or repeat them. The export writes this; the import reads it back,
 //! and running it again adds nothing that is already there.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::export::Sheet;
@@ -93,15 +90,12 @@ pub async fn sheet<C: Store>(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> DomainResult<Sheet> {
-    let pairing = crate::domain::pairing::get(db, caller, pairing_id).await?;
-    let names: HashMap<Uuid, String> = entity::regions::Entity::find()
-        .filter(entity::regions::Column::Id.is_in([pairing.helper_region_id, pairing.recipient_region_id]))
-        .all(db)
+    // Visible, or not found.
+    crate::domain::pairing::get(db, caller, pairing_id).await?;
+    let name = crate::domain::pairing::names(db, [pairing_id])
         .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
-    let name = |id: Uuid| names.get(&id).cloned().unwrap_or_default();
+        .remove(&pairing_id)
+        .unwrap_or_default();
     let events = all_events(db, caller, pairing_id, from, to).await?;
     let mut rows = vec![HEADER.map(str::to_owned).to_vec()];
     let mut merged = Vec::new();
@@ -136,13 +130,10 @@ pub async fn sheet<C: Store>(
         }
     }
     Ok(Sheet {
-        above: vec![format!(
-            "{}·{}对口协同发展大事记",
-            name(pairing.helper_region_id),
-            name(pairing.recipient_region_id)
-        )],
+        above: vec![format!("{name}对口协同发展大事记")],
         rows,
         merged,
+        numeric: Vec::new(),
     })
 }
 

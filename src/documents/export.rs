@@ -281,6 +281,9 @@ pub struct Sheet {
     pub rows: Vec<Vec<String>>,
     /// Merged cells: first and last row (indexes into `rows`) and column.
     pub merged: Vec<(usize, usize, usize)>,
+    /// Columns whose cells below the header are numbers in XLSX (a chart
+    /// reads them) where they parse as one.
+    pub numeric: Vec<usize>,
 }
 
 impl Sheet {
@@ -319,7 +322,12 @@ pub async fn sheet<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRe
         Some(category) => merged_runs(&rows, category, section),
         None => Vec::new(),
     };
-    Ok(Sheet { above, rows, merged })
+    Ok(Sheet {
+        above,
+        rows,
+        merged,
+        numeric: Vec::new(),
+    })
 }
 
 /// The runs of two or more rows (after the header) that share a non-empty
@@ -363,6 +371,37 @@ fn display_width(text: &str) -> usize {
 /// (the lines above merged across the table, the header bold, merged cells
 /// merged).
 pub fn to_file(sheet: &Sheet, format: Format) -> DomainResult<Vec<u8>> {
+    let rows = laid_out(sheet);
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            for row in &rows {
+                writer.write_record(row).map_err(|e| DomainError::Internal(e.into()))?;
+            }
+            let mut bytes = b"\xEF\xBB\xBF".to_vec();
+            bytes.extend(
+                writer
+                    .into_inner()
+                    .map_err(|e| DomainError::Internal(anyhow::anyhow!("{e}")))?,
+            );
+            Ok(bytes)
+        }
+        Format::Xlsx => {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            write_sheet(workbook.add_worksheet(), sheet)?;
+            workbook.save_to_buffer().map_err(xlsx_error)
+        }
+    }
+}
+
+/// A workbook's failure, as the service's.
+pub fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> DomainError {
+    DomainError::Internal(e.into())
+}
+
+/// The rows as written: the lines above, each in its first cell, then the
+/// table, a merged cell's text in its first row only.
+fn laid_out(sheet: &Sheet) -> Vec<Vec<String>> {
     let width = sheet.rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
     let offset = sheet.above.len();
     let mut rows: Vec<Vec<String>> = sheet
@@ -382,94 +421,95 @@ pub fn to_file(sheet: &Sheet, format: Format) -> DomainResult<Vec<u8>> {
             }
         }
     }
-    match format {
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            for row in &rows {
-                writer.write_record(row).map_err(|e| DomainError::Internal(e.into()))?;
-            }
-            let mut bytes = b"\xEF\xBB\xBF".to_vec();
-            bytes.extend(
-                writer
-                    .into_inner()
-                    .map_err(|e| DomainError::Internal(anyhow::anyhow!("{e}")))?,
-            );
-            Ok(bytes)
-        }
-        Format::Xlsx => {
-            let mut workbook = rust_xlsxwriter::Workbook::new();
-            let ws = workbook.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_align(rust_xlsxwriter::FormatAlign::Top);
-            let wrap = rust_xlsxwriter::Format::new()
-                .set_text_wrap()
-                .set_align(rust_xlsxwriter::FormatAlign::Top);
-            let error = |e: rust_xlsxwriter::XlsxError| DomainError::Internal(e.into());
-            // Each column as wide as its longest cell (a Chinese character
-            // is two), within bounds; a longer cell wraps, its row grows.
-            let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-            let mut widths = vec![MIN_WIDTH; columns];
-            for row in rows.iter().skip(offset) {
-                for (c, cell) in row.iter().enumerate() {
-                    widths[c] = widths[c].max(display_width(cell).min(MAX_WIDTH));
-                }
-            }
-            for (c, width) in widths.iter().enumerate() {
-                ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 1.0)
-                    .map_err(error)?;
-            }
-            let title = rust_xlsxwriter::Format::new()
-                .set_bold()
-                .set_align(rust_xlsxwriter::FormatAlign::Center);
-            let last_column = u16::try_from(width - 1).unwrap_or(u16::MAX);
-            for (r, line) in sheet.above.iter().enumerate() {
-                let r = u32::try_from(r).unwrap_or(u32::MAX);
-                if last_column == 0 {
-                    ws.write_string_with_format(r, 0, line, &title).map_err(error)?;
-                } else {
-                    ws.merge_range(r, 0, r, last_column, line, &title).map_err(error)?;
-                }
-            }
-            for (r, row) in rows.iter().enumerate().skip(offset) {
-                let format = if r == offset { &bold } else { &wrap };
-                let r = u32::try_from(r).unwrap_or(u32::MAX);
-                let mut lines = 1;
-                for (c, cell) in row.iter().enumerate() {
-                    let width = widths[c].max(1);
-                    let wrapped: usize = cell.split('\n').map(|l| display_width(l).div_ceil(width).max(1)).sum();
-                    lines = lines.max(wrapped);
-                    ws.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), cell, format)
-                        .map_err(error)?;
-                }
-                if lines > 1 {
-                    ws.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
-                }
-            }
-            let centred = rust_xlsxwriter::Format::new()
-                .set_text_wrap()
-                .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
-            for (first, last, column) in &sheet.merged {
-                let value = sheet
-                    .rows
-                    .get(*first)
-                    .and_then(|r| r.get(*column))
-                    .cloned()
-                    .unwrap_or_default();
-                let at = |r: usize| u32::try_from(offset + r).unwrap_or(u32::MAX);
-                let column = u16::try_from(*column).unwrap_or(u16::MAX);
-                ws.merge_range(at(*first), column, at(*last), column, &value, &centred)
-                    .map_err(error)?;
-            }
-            // Printed as a document: landscape, one page wide, the header
-            // on every page; on screen the header stays in view.
-            let header_row = u32::try_from(offset).unwrap_or(u32::MAX);
-            ws.set_landscape();
-            ws.set_print_fit_to_pages(1, 0);
-            ws.set_repeat_rows(header_row, header_row).map_err(error)?;
-            ws.set_freeze_panes(header_row + 1, 0).map_err(error)?;
-            workbook.save_to_buffer().map_err(|e| DomainError::Internal(e.into()))
+    rows
+}
+
+/// Writes `sheet` into a worksheet as a document: the lines above merged
+/// across the table, the header bold, columns as wide as their text, long
+/// cells wrapped, merged cells merged, numbers as numbers; printed
+/// landscape one page wide with the header on every page, which stays in
+/// view on screen.
+pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> DomainResult<()> {
+    let rows = laid_out(sheet);
+    let width = sheet.rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let offset = sheet.above.len();
+    let bold = rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    let wrap = rust_xlsxwriter::Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    let error = xlsx_error;
+    // Each column as wide as its longest cell (a Chinese character
+    // is two), within bounds; a longer cell wraps, its row grows.
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![MIN_WIDTH; columns];
+    for row in rows.iter().skip(offset) {
+        for (c, cell) in row.iter().enumerate() {
+            widths[c] = widths[c].max(display_width(cell).min(MAX_WIDTH));
         }
     }
+    for (c, width) in widths.iter().enumerate() {
+        ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 1.0)
+            .map_err(error)?;
+    }
+    let title = rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_align(rust_xlsxwriter::FormatAlign::Center);
+    let last_column = u16::try_from(width - 1).unwrap_or(u16::MAX);
+    for (r, line) in sheet.above.iter().enumerate() {
+        let r = u32::try_from(r).unwrap_or(u32::MAX);
+        if last_column == 0 {
+            ws.write_string_with_format(r, 0, line, &title).map_err(error)?;
+        } else {
+            ws.merge_range(r, 0, r, last_column, line, &title).map_err(error)?;
+        }
+    }
+    for (r, row) in rows.iter().enumerate().skip(offset) {
+        let format = if r == offset { &bold } else { &wrap };
+        let numbers = r > offset;
+        let r = u32::try_from(r).unwrap_or(u32::MAX);
+        let mut lines = 1;
+        for (c, cell) in row.iter().enumerate() {
+            let width = widths[c].max(1);
+            let wrapped: usize = cell.split('\n').map(|l| display_width(l).div_ceil(width).max(1)).sum();
+            lines = lines.max(wrapped);
+            let column = u16::try_from(c).unwrap_or(u16::MAX);
+            match cell.parse::<f64>() {
+                Ok(number) if numbers && sheet.numeric.contains(&c) => {
+                    ws.write_number_with_format(r, column, number, format).map_err(error)?;
+                }
+                _ => {
+                    ws.write_string_with_format(r, column, cell, format).map_err(error)?;
+                }
+            }
+        }
+        if lines > 1 {
+            ws.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
+        }
+    }
+    let centred = rust_xlsxwriter::Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
+    for (first, last, column) in &sheet.merged {
+        let value = sheet
+            .rows
+            .get(*first)
+            .and_then(|r| r.get(*column))
+            .cloned()
+            .unwrap_or_default();
+        let at = |r: usize| u32::try_from(offset + r).unwrap_or(u32::MAX);
+        let column = u16::try_from(*column).unwrap_or(u16::MAX);
+        ws.merge_range(at(*first), column, at(*last), column, &value, &centred)
+            .map_err(error)?;
+    }
+    // Printed as a document: landscape, one page wide, the header
+    // on every page; on screen the header stays in view.
+    let header_row = u32::try_from(offset).unwrap_or(u32::MAX);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(header_row, header_row).map_err(error)?;
+    ws.set_freeze_panes(header_row + 1, 0).map_err(error)?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::export::Sheet;
-use crate::domain::calendar::{self, CalendarFilter};
+use crate::domain::calendar::{self, CalendarFilter, LateReport};
 use crate::domain::{Caller, DomainResult};
 
 /// The columns, as offices head them.
@@ -35,6 +35,11 @@ pub fn chinese_day(day: NaiveDate) -> String {
 /// The late units of `filter` as their list's sheet, every late report listed.
 pub async fn sheet<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: CalendarFilter) -> DomainResult<Sheet> {
     let report = calendar::late_units_listing(conn, caller, filter, usize::MAX).await?;
+    sheet_of(conn, &report).await
+}
+
+/// The sheet of late units already gathered.
+pub async fn sheet_of<C: ConnectionTrait>(conn: &C, report: &LateReport) -> DomainResult<Sheet> {
     let items = report.units.iter().flat_map(|u| &u.items);
     let plan_ids: Vec<Uuid> = items.clone().map(|o| o.plan_id).collect();
     let task_ids: Vec<Uuid> = items.map(|o| o.task_id).collect();
@@ -98,5 +103,7 @@ pub async fn sheet<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: Calend
         ],
         rows,
         merged,
+        // 逾期天数
+        numeric: vec![8],
     })
 }

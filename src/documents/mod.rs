@@ -2,6 +2,7 @@
 //! CSV and XLSX, finding columns by their Chinese headers, splitting unit
 //! cells, parsing deadlines and extracting targets.
 
+pub mod bulletin;
 pub mod cells;
 pub mod deadline;
 pub mod events;

@@ -300,6 +300,12 @@ pub struct CalendarFilter {
     pub on: Option<NaiveDate>,
     pub unit_id: Option<Uuid>,
     pub plan_id: Option<Uuid>,
+    /// The plans of this pairing.
+    pub pairing_id: Option<Uuid>,
+    /// The plans of this region: its own and its pairings'.
+    pub region_id: Option<Uuid>,
+    /// Pairings' lists only, or regions' own plans only.
+    pub plan_kind: Option<PlanKind>,
     /// The plans' year; when none, the year of `on` and the one before.
     pub year: Option<i32>,
     pub status: Option<ObligationStatus>,
@@ -382,6 +388,15 @@ async fn scope<C: ConnectionTrait>(
         .add(plans::Column::Status.is_in(OWING.map(PlanStatus::as_str)));
     if let Some(id) = filter.plan_id {
         plan_cond = plan_cond.add(plans::Column::Id.eq(id));
+    }
+    if let Some(id) = filter.pairing_id {
+        plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));
+    }
+    if let Some(region) = filter.region_id {
+        plan_cond = plan_cond.add(authz::plans_of_region(region));
+    }
+    if let Some(kind) = filter.plan_kind {
+        plan_cond = plan_cond.add(super::plan::of_kind(kind));
     }
     let mut cond = Condition::all()
         .add(

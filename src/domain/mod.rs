@@ -5,6 +5,7 @@
 pub mod attachment;
 pub mod audit;
 pub mod authz;
+pub mod bulletin;
 pub mod calendar;
 pub mod client;
 pub mod clock;

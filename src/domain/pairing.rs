@@ -631,3 +631,26 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
         .await?;
     pairing_views(conn, models).await
 }
+
+/// Each pairing's name as documents write it: 帮扶方·受帮扶方 (渝中区·巫溪县).
+pub async fn names<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    let rows = pairings::Entity::find()
+        .filter(pairings::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    let region_names: HashMap<Uuid, String> = regions::Entity::find()
+        .filter(regions::Column::Id.is_in(rows.iter().flat_map(|p| [p.helper_region_id, p.recipient_region_id])))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let name_of = |id: Uuid| region_names.get(&id).map(String::as_str).unwrap_or_default();
+    Ok(rows
+        .iter()
+        .map(|p| (p.id, format!("{}·{}", name_of(p.helper_region_id), name_of(p.recipient_region_id))))
+        .collect())
+}

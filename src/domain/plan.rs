@@ -515,3 +515,11 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
         .map(Plan::from_model)
         .collect()
 }
+
+/// The plans of a kind, as SQL: a pairing's list, or a region's own plan.
+pub fn of_kind(kind: PlanKind) -> sea_orm::Condition {
+    match kind {
+        PlanKind::Pairing => sea_orm::Condition::all().add(plans::Column::PairingId.is_not_null()),
+        PlanKind::Region => sea_orm::Condition::all().add(plans::Column::RegionId.is_not_null()),
+    }
+}

@@ -165,7 +165,7 @@ async fn counted_tasks<C: ConnectionTrait>(
     );
     let mut plan_cond = Condition::all();
     if filter.scope.unwrap_or(StatisticsScope::Pairing) == StatisticsScope::Pairing {
-        plan_cond = plan_cond.add(plans::Column::PairingId.is_not_null());
+        plan_cond = plan_cond.add(super::plan::of_kind(super::values::PlanKind::Pairing));
     }
     if let Some(year) = filter.year.or(filter.period.map(ReportPeriod::year)) {
         plan_cond = plan_cond.add(plans::Column::Year.eq(year));

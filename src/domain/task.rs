@@ -1054,6 +1054,8 @@ pub struct TaskFilter {
     pub leader_id: Option<Uuid>,
     /// Tasks whose traffic light is this colour today.
     pub light: Option<Light>,
+    /// Tasks of pairings' lists, or of regions' own plans.
+    pub plan_kind: Option<super::values::PlanKind>,
 }
 
 /// A task status to filter by, or `overdue` (逾期), which is derived.
@@ -1104,6 +1106,10 @@ pub async fn filtered<C: ConnectionTrait>(
     }
     if let Some(year) = filter.year {
         plan_cond = plan_cond.add(plans::Column::Year.eq(year));
+        by_plan = true;
+    }
+    if let Some(kind) = filter.plan_kind {
+        plan_cond = plan_cond.add(plan::of_kind(kind));
         by_plan = true;
     }
     if by_plan {

@@ -147,6 +147,7 @@ impl QueryRoot {
             q,
             leader_id: uuid_opt("leaderId", "Leader", leader_id.as_ref())?,
             light: light.map(Into::into),
+            plan_kind: None,
         };
         let page = task::list(db(ctx), caller(ctx)?, filter, paging.sort(), &paging.request)
             .await
@@ -783,6 +784,7 @@ impl QueryRoot {
             year,
             status: status.map(Into::into),
             kind: kind.map(Into::into),
+            ..Default::default()
         };
         let page = calendar::obligations(db(ctx), caller(ctx)?, filter, limit.unwrap_or(100), offset.unwrap_or(0))
             .await

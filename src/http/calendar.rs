@@ -69,6 +69,7 @@ async fn obligations(
         year: q.year,
         status: q.status,
         kind: q.kind,
+        ..Default::default()
     };
     // Signed as the document's int64 says, so that no offset past it is taken.
     let offset = u64::try_from(q.offset.unwrap_or(0)).map_err(|_| DomainError::invalid("offset", "0 or more"))?;
@@ -83,6 +84,10 @@ struct LateQuery {
     /// The day to look from (China's calendar); today when omitted.
     on: Option<NaiveDate>,
     plan_id: Option<Uuid>,
+    /// The plans of this pairing.
+    pairing_id: Option<Uuid>,
+    /// The plans of this region: its own and its pairings'.
+    region_id: Option<Uuid>,
     /// The plans' year; the year of `on` and the one before when omitted.
     year: Option<i32>,
     /// Only months (月调度), quarters (季通报) or years (年评估考核).
@@ -107,6 +112,8 @@ impl LateQuery {
         CalendarFilter {
             on: self.on,
             plan_id: self.plan_id,
+            pairing_id: self.pairing_id,
+            region_id: self.region_id,
             year: self.year,
             kind: self.kind,
             ..Default::default()
@@ -121,6 +128,10 @@ struct LateExportQuery {
     /// The day to look from (China's calendar); today when omitted.
     on: Option<NaiveDate>,
     plan_id: Option<Uuid>,
+    /// The plans of this pairing.
+    pairing_id: Option<Uuid>,
+    /// The plans of this region: its own and its pairings'.
+    region_id: Option<Uuid>,
     /// The plans' year; the year of `on` and the one before when omitted.
     year: Option<i32>,
     /// Only months (月调度), quarters (季通报) or years (年评估考核).
@@ -149,6 +160,8 @@ async fn late_export(
     let query = LateQuery {
         on: q.on,
         plan_id: q.plan_id,
+        pairing_id: q.pairing_id,
+        region_id: q.region_id,
         year: q.year,
         kind: q.kind,
     };

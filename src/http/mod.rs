@@ -5,6 +5,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod bulletins;
 mod calendar;
 mod clients;
 mod events;

@@ -75,6 +75,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::metrics::router())
         .merge(super::events::router())
         .merge(super::attachments::router())
+        .merge(super::bulletins::router())
 }
 
 /// The finished document.

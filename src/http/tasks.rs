@@ -94,6 +94,7 @@ async fn list(
         q: q.q,
         leader_id: q.leader_id,
         light: q.light,
+        plan_kind: None,
     };
     Ok(Json(
         task::list(&state.db, &caller, filter, q.sort.as_deref(), &page).await?,

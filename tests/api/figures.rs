@@ -10,7 +10,7 @@ use crate::common::{TestApp, TestResponse};
 
 /// The demo loaded into an app whose clock reads `day` in China, and an
 /// administrator's bearer.
-async fn demo_on(day: &str) -> (TestApp, String) {
+pub(crate) async fn demo_on(day: &str) -> (TestApp, String) {
     let app = TestApp::spawn_on(day).await;
     xietong::demo::load(&app.db, Some("demo-password"))
         .await
@@ -20,11 +20,11 @@ async fn demo_on(day: &str) -> (TestApp, String) {
     (app, admin)
 }
 
-fn text(response: &TestResponse) -> String {
+pub(crate) fn text(response: &TestResponse) -> String {
     String::from_utf8_lossy(&response.body).into_owned()
 }
 
-async fn get(app: &TestApp, bearer: &str, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, bearer: &str, path: &str) -> Value {
     let response = app.as_bearer(bearer, "GET", path, None).await;
     assert_eq!(response.status, 200, "{path}: {}", text(&response));
     response.json()
@@ -108,7 +108,7 @@ async fn the_demo_statistics_count_what_the_documents_say() {
 }
 
 /// The demo's task whose text holds `words`, with its plan's id.
-async fn task_with(app: &TestApp, bearer: &str, words: &str) -> Value {
+pub(crate) async fn task_with(app: &TestApp, bearer: &str, words: &str) -> Value {
     let found = get(app, bearer, &format!("/api/v1/tasks?q={}", urlencoding(words))).await;
     assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
     found["items"][0].clone()
@@ -119,7 +119,7 @@ fn urlencoding(text: &str) -> String {
 }
 
 /// Issues the plan unless it is issued already.
-async fn issued(app: &TestApp, admin: &str, plan: &str) {
+pub(crate) async fn issued(app: &TestApp, admin: &str, plan: &str) {
     let current = get(app, admin, &format!("/api/v1/plans/{plan}")).await;
     if current["status"] == "draft" {
         let version = format!("\"{}\"", current["version"]);
@@ -136,7 +136,7 @@ async fn issued(app: &TestApp, admin: &str, plan: &str) {
 }
 
 /// The target of `task` that counts towards `code`.
-fn target_of(task: &Value, code: &str) -> Value {
+pub(crate) fn target_of(task: &Value, code: &str) -> Value {
     task["targets"]
         .as_array()
         .expect("targets")
@@ -147,7 +147,7 @@ fn target_of(task: &Value, code: &str) -> Value {
 }
 
 /// Writes, submits and approves the lead unit's consolidated report.
-async fn approved_report(app: &TestApp, admin: &str, task: &Value, period: &str, values: Value) -> Value {
+pub(crate) async fn approved_report(app: &TestApp, admin: &str, task: &Value, period: &str, values: Value) -> Value {
     let lead = task["assignments"]
         .as_array()
         .expect("assignments")

@@ -7,6 +7,7 @@ mod common;
 
 mod attachments;
 mod auth;
+mod bulletin;
 mod calendar;
 mod cli;
 mod concurrency;

@@ -294,14 +294,9 @@ pub async fn statistics<C: ConnectionTrait>(
         .filter(pairings::Column::Id.is_in(per_pairing.keys().copied()))
         .all(conn)
         .await?;
+    let pairing_names = crate::domain::pairing::names(conn, per_pairing.keys().copied()).await?;
     let region_names: HashMap<Uuid, String> = regions::Entity::find()
-        .filter(
-            regions::Column::Id.is_in(
-                pairing_rows
-                    .iter()
-                    .flat_map(|p| [p.helper_region_id, p.recipient_region_id]),
-            ),
-        )
+        .filter(regions::Column::Id.is_in(pairing_rows.iter().map(|p| p.helper_region_id)))
         .all(conn)
         .await?
         .into_iter()
@@ -314,7 +309,7 @@ pub async fn statistics<C: ConnectionTrait>(
         let tally = per_pairing.get(&p.id).copied().unwrap_or_default();
         by_pairing.push(PairingProjects {
             pairing_id: p.id,
-            name: format!("{}·{}", name_of(p.helper_region_id), name_of(p.recipient_region_id)),
+            name: pairing_names.get(&p.id).cloned().unwrap_or_default(),
             figures: tally.figures()?,
         });
         let helper = per_helper.entry(p.helper_region_id).or_default();
