@@ -25,7 +25,16 @@ pub const CHARTS: &str = "图表";
 /// The figures table's columns.
 pub const FIGURES_HEADER: [&str; 6] = ["指标", "单位", "结对", "目标", "完成", "完成率(%)"];
 /// The progress table's columns.
-pub const PROGRESS_HEADER: [&str; 8] = ["结对", "任务数", "已完成", "推进中", "未启动", "已取消", "逾期", "完成率(%)"];
+pub const PROGRESS_HEADER: [&str; 8] = [
+    "结对",
+    "任务数",
+    "已完成",
+    "推进中",
+    "未启动",
+    "已取消",
+    "逾期",
+    "完成率(%)",
+];
 
 /// The share of `target` that `actual` reaches, in percent with one
 /// decimal; blank without a target.
@@ -33,7 +42,10 @@ fn share(actual: Decimal, target: Decimal) -> String {
     if target.is_zero() {
         return String::new();
     }
-    (actual * Decimal::from(100) / target).round_dp(1).normalize().to_string()
+    (actual * Decimal::from(100) / target)
+        .round_dp(1)
+        .normalize()
+        .to_string()
 }
 
 /// Whether a metric says anything: it has a target or an actual.
@@ -126,7 +138,12 @@ fn progress(b: &Bulletin) -> Sheet {
         .statistics
         .by_pairing
         .iter()
-        .map(|p| (b.pairing_names.get(&p.pairing_id).cloned().unwrap_or_default(), &p.tasks))
+        .map(|p| {
+            (
+                b.pairing_names.get(&p.pairing_id).cloned().unwrap_or_default(),
+                &p.tasks,
+            )
+        })
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     rows.extend(named.iter().map(|(name, t)| progress_row(name, t)));
@@ -214,7 +231,12 @@ pub async fn workbook<C: ConnectionTrait>(conn: &C, b: &Bulletin) -> DomainResul
     let row_of = |sheet: &Sheet, r: usize| u32::try_from(sheet.above.len() + r).unwrap_or(u32::MAX);
     let header = row_of(&figures, 0);
     // A chart 16 rows high, two side by side.
-    let place = |n: usize| (u32::try_from(n / 2 * 17).unwrap_or(u32::MAX), if n % 2 == 0 { 0 } else { 9 });
+    let place = |n: usize| {
+        (
+            u32::try_from(n / 2 * 17).unwrap_or(u32::MAX),
+            if n.is_multiple_of(2) { 0 } else { 9 },
+        )
+    };
     let mut n = 0;
     {
         let mut chart = Chart::new(ChartType::Column);
@@ -253,4 +275,3 @@ pub async fn workbook<C: ConnectionTrait>(conn: &C, b: &Bulletin) -> DomainResul
     charts.set_landscape();
     book.save_to_buffer().map_err(xlsx_error)
 }
-

@@ -112,9 +112,16 @@ pub async fn gather<C: sea_orm::ConnectionTrait>(
     authz::require_reader(&caller.principal)?;
     let (region_id, pairing_id) = extent(conn, caller, &request).await?;
     let extent = match (region_id, pairing_id) {
-        (Some(id), _) => region::get(conn, caller, id).await.map_err(|e| e.naming("region_id"))?.name,
+        (Some(id), _) => {
+            region::get(conn, caller, id)
+                .await
+                .map_err(|e| e.naming("region_id"))?
+                .name
+        }
         (_, Some(id)) => {
-            pairing::get(conn, caller, id).await.map_err(|e| e.naming("pairing_id"))?;
+            pairing::get(conn, caller, id)
+                .await
+                .map_err(|e| e.naming("pairing_id"))?;
             pairing::names(conn, [id]).await?.remove(&id).unwrap_or_default()
         }
         (None, None) => "全市".to_owned(),

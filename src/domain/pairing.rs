@@ -651,6 +651,11 @@ pub async fn names<C: ConnectionTrait>(
     let name_of = |id: Uuid| region_names.get(&id).map(String::as_str).unwrap_or_default();
     Ok(rows
         .iter()
-        .map(|p| (p.id, format!("{}·{}", name_of(p.helper_region_id), name_of(p.recipient_region_id))))
+        .map(|p| {
+            (
+                p.id,
+                format!("{}·{}", name_of(p.helper_region_id), name_of(p.recipient_region_id)),
+            )
+        })
         .collect())
 }

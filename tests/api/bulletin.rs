@@ -131,13 +131,25 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
         .expect("the medical exchange");
     assert_eq!(medical[4..], ["0", "0"]);
     // 涪陵区's own plan (到位资金230亿元) is not a pairing's list: not here.
-    assert!(figures.iter().all(|r| r[3] != "2300000" && r[3] != "2305000"), "{figures:?}");
+    assert!(
+        figures.iter().all(|r| r[3] != "2300000" && r[3] != "2305000"),
+        "{figures:?}"
+    );
 
     // 16 tasks on the list, none completed.
     let progress = &book[1].1;
     assert_eq!(
         progress[1],
-        ["结对", "任务数", "已完成", "推进中", "未启动", "已取消", "逾期", "完成率(%)"]
+        [
+            "结对",
+            "任务数",
+            "已完成",
+            "推进中",
+            "未启动",
+            "已取消",
+            "逾期",
+            "完成率(%)"
+        ]
     );
     assert_eq!(progress[2][..3], ["渝中区·巫溪县", "16", "0"]);
     assert_eq!(progress[3][..3], ["合计", "16", "0"]);
@@ -152,7 +164,10 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
     // Lagging tasks: those lit red or yellow today, red first; the same as
     // the task list answers for each colour.
     let lagging = &book[3].1;
-    assert_eq!(lagging[1], ["亮灯", "结对", "序号", "任务", "牵头单位", "完成时限", "原因"]);
+    assert_eq!(
+        lagging[1],
+        ["亮灯", "结对", "序号", "任务", "牵头单位", "完成时限", "原因"]
+    );
     let red = get(&app, &admin, "/api/v1/tasks?light=red&year=2025&limit=200").await;
     let yellow = get(&app, &admin, "/api/v1/tasks?light=yellow&year=2025&limit=200").await;
     let pairing_only = |page: &serde_json::Value| {
@@ -165,7 +180,11 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
     };
     let (reds, yellows) = (pairing_only(&red), pairing_only(&yellow));
     assert_eq!(lagging.len() - 2, reds + yellows);
-    assert!(lagging[2..reds + 2].iter().all(|r| r[0] == "红灯" && r[1] == "渝中区·巫溪县"));
+    assert!(
+        lagging[2..reds + 2]
+            .iter()
+            .all(|r| r[0] == "红灯" && r[1] == "渝中区·巫溪县")
+    );
     assert!(lagging[reds + 2..].iter().all(|r| r[0] == "黄灯" && !r[6].is_empty()));
 
     // The charts: the share of tasks completed per pairing, and one per
@@ -173,17 +192,29 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
     let parts = charts(&answer.body);
     let speaking = figures.iter().filter(|r| r[2] == "合计").count();
     assert_eq!(parts.len(), 1 + speaking, "{speaking} metrics");
-    assert!(parts.iter().any(|x| x.contains("各结对任务完成率（%）") && x.contains("任务进度")));
+    assert!(
+        parts
+            .iter()
+            .any(|x| x.contains("各结对任务完成率（%）") && x.contains("任务进度"))
+    );
     let funds_chart = parts
         .iter()
         .find(|x| x.contains("实际到位资金：目标与完成（万元）"))
         .expect("the funds chart");
-    assert!(funds_chart.contains("<c:barChart>") && funds_chart.contains("指标完成"), "{funds_chart}");
+    assert!(
+        funds_chart.contains("<c:barChart>") && funds_chart.contains("指标完成"),
+        "{funds_chart}"
+    );
     assert_eq!(funds_chart.matches("<c:ser>").count(), 2, "目标 and 完成");
 
     // The CSV is the figures table.
     let csv = app
-        .as_bearer(&admin, "GET", "/api/v1/bulletins?period=2025-Q3&on=2025-10-12&format=csv", None)
+        .as_bearer(
+            &admin,
+            "GET",
+            "/api/v1/bulletins?period=2025-Q3&on=2025-10-12&format=csv",
+            None,
+        )
         .await;
     let csv = String::from_utf8(csv.body.to_vec()).expect("UTF-8");
     assert!(csv.contains("实际到位资金,万元,渝中区·巫溪县,5000,3200,64"), "{csv}");
@@ -205,7 +236,10 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
         )
         .await;
     let of_pairing = String::from_utf8(of_pairing.body.to_vec()).expect("UTF-8");
-    assert!(of_pairing.starts_with("\u{feff}渝中区·巫溪县对口协同发展2025年第三季度工作通报"), "{of_pairing}");
+    assert!(
+        of_pairing.starts_with("\u{feff}渝中区·巫溪县对口协同发展2025年第三季度工作通报"),
+        "{of_pairing}"
+    );
     assert!(of_pairing.contains("实际到位资金,万元,渝中区·巫溪县,5000,3200,64"));
 }
 
@@ -225,7 +259,11 @@ async fn the_offices_read_bulletins_within_their_scope() {
     };
     let (yuzhong, fuling) = (id_of("渝中区"), id_of("涪陵区"));
     let units = get(&app, &admin, &format!("/api/v1/units?region_id={yuzhong}&limit=1")).await;
-    let unit = units["items"][0]["id"].as_str().expect("a unit of 渝中区").parse().expect("an id");
+    let unit = units["items"][0]["id"]
+        .as_str()
+        .expect("a unit of 渝中区")
+        .parse()
+        .expect("an id");
     app.user("bulletin-yz", Role::Coordinator, Some(unit)).await;
     app.user("bulletin-unit", Role::UnitUser, Some(unit)).await;
     app.user("bulletin-viewer", Role::Viewer, None).await;
@@ -248,7 +286,8 @@ async fn the_offices_read_bulletins_within_their_scope() {
     assert_problem(&other, 403, "FORBIDDEN");
     let unit_user = app.bearer("bulletin-unit").await;
     assert_problem(
-        &app.as_bearer(&unit_user, "GET", "/api/v1/bulletins?period=2025-Q3", None).await,
+        &app.as_bearer(&unit_user, "GET", "/api/v1/bulletins?period=2025-Q3", None)
+            .await,
         403,
         "FORBIDDEN",
     );
@@ -273,7 +312,11 @@ async fn the_offices_read_bulletins_within_their_scope() {
         let refused = app
             .as_bearer(&admin, "GET", &format!("/api/v1/bulletins?{query}"), None)
             .await;
-        assert!(refused.status == 422 || refused.status == 400, "{query}: {}", text(&refused));
+        assert!(
+            refused.status == 422 || refused.status == 400,
+            "{query}: {}",
+            text(&refused)
+        );
         assert!(text(&refused).contains(field), "{query}: {}", text(&refused));
     }
     let both = app
@@ -295,5 +338,9 @@ async fn the_offices_read_bulletins_within_their_scope() {
         .await;
     assert_problem(&unknown, 422, "VALIDATION_FAILED");
     assert!(text(&unknown).contains("region_id"), "{}", text(&unknown));
-    assert_problem(&app.get("/api/v1/bulletins?period=2025-Q3").await, 401, "UNAUTHENTICATED");
+    assert_problem(
+        &app.get("/api/v1/bulletins?period=2025-Q3").await,
+        401,
+        "UNAUTHENTICATED",
+    );
 }
