@@ -9,33 +9,8 @@ use std::io::Read;
 use serde_json::json;
 use xietong::domain::values::Role;
 
-use crate::common::{assert_problem, xlsx_sheet};
+use crate::common::{assert_problem, xlsx_sheets};
 use crate::figures::{approved_report, demo_on, get, issued, target_of, task_with, text};
-
-/// The sheets of a workbook by name: each one's cells as text.
-fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
-    book.sheet_names()
-        .into_iter()
-        .map(|name| {
-            let range = book.worksheet_range(&name).expect("a sheet");
-            let (rows, columns) = range.end().map_or((0, 0), |(r, c)| (r + 1, c + 1));
-            let cells = (0..rows)
-                .map(|r| {
-                    (0..columns)
-                        .map(|c| match range.get_value((r, c)) {
-                            Some(Data::String(s)) => s.clone(),
-                            Some(Data::Empty) | None => String::new(),
-                            Some(other) => other.to_string(),
-                        })
-                        .collect()
-                })
-                .collect();
-            (name, cells)
-        })
-        .collect()
-}
 
 /// The chart parts of a workbook, each one's XML.
 fn charts(bytes: &[u8]) -> Vec<String> {
@@ -94,11 +69,11 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
         answer.header("content-disposition"),
         Some("attachment; filename=\"bulletin-2025-Q3.xlsx\"; filename*=UTF-8''bulletin-2025-Q3.xlsx")
     );
-    let book = sheets(&answer.body);
-    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    let book = xlsx_sheets(&answer.body);
+    let names: Vec<&str> = book.iter().map(|(n, _, _)| n.as_str()).collect();
     assert_eq!(names, ["指标完成", "任务进度", "逾期未报", "滞后任务", "图表"]);
 
-    let figures = &book[0].1;
+    let (figures, merged) = (&book[0].1, &book[0].2);
     assert_eq!(figures[0][0], "全市对口协同发展2025年第三季度工作通报");
     assert_eq!(
         figures[1][0],
@@ -121,6 +96,8 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
             ["", "", "合计", "5000", "3200", "64"]
         ]
     );
+    let funds_row = figures.iter().position(|r| r[0] == "实际到位资金").expect("a row") as u32;
+    assert!(merged.contains(&(funds_row, 0, funds_row + 1, 0)) && merged.contains(&(funds_row, 1, funds_row + 1, 1)));
     // 180 of 300人次: 60 %.
     let trainees = rows_of("就业培训");
     assert_eq!(trainees[0][1..], ["人次", "渝中区·巫溪县", "300", "180", "60"]);

@@ -632,28 +632,40 @@ pub type Merged = (u32, u32, u32, u32);
 /// The first sheet of a workbook: its cells as text (blank for empty) and
 /// its merged ranges, sorted.
 pub fn xlsx_sheet(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<Merged>) {
+    let (_, cells, merged) = xlsx_sheets(bytes).into_iter().next().expect("a sheet");
+    (cells, merged)
+}
+
+/// A sheet of a workbook: its name, its cells as text, its merged ranges.
+pub type ReadSheet = (String, Vec<Vec<String>>, Vec<Merged>);
+
+/// Every sheet of a workbook, in order.
+pub fn xlsx_sheets(bytes: &[u8]) -> Vec<ReadSheet> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
-    let name = book.sheet_names()[0].clone();
-    let range = book.worksheet_range(&name).expect("the sheet");
-    let (rows, columns) = range.end().map_or((0, 0), |(r, c)| (r + 1, c + 1));
-    let cells = (0..rows)
-        .map(|r| {
-            (0..columns)
-                .map(|c| match range.get_value((r, c)) {
-                    Some(Data::String(s)) => s.clone(),
-                    Some(Data::Empty) | None => String::new(),
-                    Some(other) => other.to_string(),
-                })
-                .collect()
-        })
-        .collect();
-    let mut merged: Vec<Merged> = book
-        .merge_cells_by_sheet_name(&name)
-        .expect("the merged cells")
-        .into_iter()
-        .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
-        .collect();
-    merged.sort_unstable();
-    (cells, merged)
+    let mut out = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("the sheet");
+        let (rows, columns) = range.end().map_or((0, 0), |(r, c)| (r + 1, c + 1));
+        let cells = (0..rows)
+            .map(|r| {
+                (0..columns)
+                    .map(|c| match range.get_value((r, c)) {
+                        Some(Data::String(s)) => s.clone(),
+                        Some(Data::Empty) | None => String::new(),
+                        Some(other) => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut merged: Vec<Merged> = book
+            .merge_cells_by_sheet_name(&name)
+            .expect("the merged cells")
+            .into_iter()
+            .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
+            .collect();
+        merged.sort_unstable();
+        out.push((name, cells, merged));
+    }
+    out
 }
