@@ -273,5 +273,6 @@ pub async fn workbook<C: ConnectionTrait>(conn: &C, b: &Bulletin) -> DomainResul
         n += 1;
     }
     charts.set_landscape();
+    charts.set_print_fit_to_pages(1, 0);
     book.save_to_buffer().map_err(xlsx_error)
 }
