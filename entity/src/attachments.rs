@@ -11,6 +11,7 @@ pub struct Model {
     pub event_id: Option<Uuid>,
     pub plan_id: Option<Uuid>,
     pub project_id: Option<Uuid>,
+    pub pairing_id: Option<Uuid>,
     pub file_name: String,
     pub media_type: String,
     pub size_bytes: i64,

@@ -1,5 +1,5 @@
 //! Evidence (佐证材料): files attached to a report, an event of the
-//! chronicle, a plan or a project. The bytes live in the storage
+//! chronicle, a plan, a project or a pairing (its agreements, scanned). The bytes live in the storage
 //! (`XIETONG_STORAGE`, under `storage_key`); a row says what they are, whose
 //! they are and who added them. Exactly one parent column is set; a parent
 //! removed takes its attachments' rows with it. And whether a plan's
@@ -12,11 +12,12 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const PARENTS: [(&str, &str); 4] = [
+const PARENTS: [(&str, &str); 5] = [
     ("report_id", "reports"),
     ("event_id", "events"),
     ("plan_id", "plans"),
     ("project_id", "projects"),
+    ("pairing_id", "pairings"),
 ];
 
 #[async_trait::async_trait]

@@ -1,5 +1,6 @@
 //! Evidence (佐证材料): photos, scanned agreements and PDFs attached to a
-//! report, an event of the chronicle, a plan or a project. Whoever sees the
+//! report, an event of the chronicle, a plan, a project or a pairing (its
+//! agreements). Whoever sees the
 //! parent sees its files; whoever may change the parent in its present
 //! state may add and remove them (a report only while it is a draft or was
 //! returned: nothing leaves an approved report). The kind of a file is read
@@ -20,7 +21,7 @@ use super::audit::{self, Change};
 use super::authz;
 use super::region::parse_stored;
 use super::values::{PlanStatus, ReportStatus};
-use super::{Caller, DomainError, DomainResult, Store, begin_write, event, plan, project, report};
+use super::{Caller, DomainError, DomainResult, Store, begin_write, event, pairing, plan, project, report};
 use crate::infra::storage::{Spool, Storage};
 
 pub use content::MediaType;
@@ -53,6 +54,7 @@ pub enum ParentKind {
     Event,
     Plan,
     Project,
+    Pairing,
 }
 
 /// The record an attachment belongs to.
@@ -73,6 +75,7 @@ impl Parent {
             ParentKind::Event => attachments::Column::EventId,
             ParentKind::Plan => attachments::Column::PlanId,
             ParentKind::Project => attachments::Column::ProjectId,
+            ParentKind::Pairing => attachments::Column::PairingId,
         }
     }
 
@@ -82,6 +85,7 @@ impl Parent {
             (ParentKind::Event, model.event_id),
             (ParentKind::Plan, model.plan_id),
             (ParentKind::Project, model.project_id),
+            (ParentKind::Pairing, model.pairing_id),
         ]
         .into_iter()
         .find_map(|(kind, id)| id.map(|id| Parent { kind, id }));
@@ -93,7 +97,7 @@ impl Parent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Attachment {
     pub id: Uuid,
-    /// `report`, `event`, `plan` or `project`.
+    /// `report`, `event`, `plan`, `project` or `pairing`.
     pub parent_type: ParentKind,
     pub parent_id: Uuid,
     /// As uploaded (UTF-8), without any folder: 2025年第三季度消费帮扶台账.pdf.
@@ -161,9 +165,14 @@ async fn access<C: ConnectionTrait>(
                 Ok(())
             }
         }
-        ParentKind::Event => {
-            let found = event::get(conn, caller, parent.id).await?;
-            match authz::require_chronicle_writer(conn, principal, found.pairing_id).await {
+        ParentKind::Event | ParentKind::Pairing => {
+            // A pairing's files (its agreements) are kept by those who keep
+            // its chronicle.
+            let pairing_id = match parent.kind {
+                ParentKind::Event => event::get(conn, caller, parent.id).await?.pairing_id,
+                _ => pairing::get(conn, caller, parent.id).await?.id,
+            };
+            match authz::require_chronicle_writer(conn, principal, pairing_id).await {
                 Ok(()) => Ok(()),
                 Err(refused @ (DomainError::Forbidden(_) | DomainError::InsufficientScope { .. })) => Err(refused),
                 Err(failed) => return Err(failed),
@@ -328,6 +337,7 @@ async fn write_row(
         event_id: Set(None),
         plan_id: Set(None),
         project_id: Set(None),
+        pairing_id: Set(None),
         file_name: Set(file_name),
         media_type: Set(media_type.as_str().to_owned()),
         size_bytes: Set(i64::try_from(size).unwrap_or(i64::MAX)),
@@ -342,6 +352,7 @@ async fn write_row(
         ParentKind::Event => row.event_id = Set(Some(parent.id)),
         ParentKind::Plan => row.plan_id = Set(Some(parent.id)),
         ParentKind::Project => row.project_id = Set(Some(parent.id)),
+        ParentKind::Pairing => row.pairing_id = Set(Some(parent.id)),
     }
     let model = row.insert(&txn).await?;
     let view = Attachment::from_model(&model)?;

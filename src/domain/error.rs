@@ -394,6 +394,13 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         message: "the same file is already attached here",
     },
     UniqueRule {
+        index: "uq_attachments_pairing_id_sha256",
+        table: "attachments",
+        columns: &["pairing_id", "sha256"],
+        field: "file",
+        message: "the same file is already attached here",
+    },
+    UniqueRule {
         index: "uq_projects_pairing_id_external_id",
         table: "projects",
         columns: &["pairing_id", "external_id"],

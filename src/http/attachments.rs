@@ -1,4 +1,4 @@
-//! Evidence (佐证材料): `POST /api/v1/{reports|events|plans|projects}/{id}/attachments`
+//! Evidence (佐证材料): `POST /api/v1/{reports|events|plans|projects|pairings}/{id}/attachments`
 //! uploads one file (multipart, field `file`), streamed to a spool and on
 //! to the storage, never whole in memory, bounded by
 //! `XIETONG_ATTACHMENT_MAX_BYTES` instead of the 8 MiB of other bodies; `GET`
@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(event_files, attach_to_event))
         .routes(routes!(plan_files, attach_to_plan))
         .routes(routes!(project_files, attach_to_project))
+        .routes(routes!(pairing_files, attach_to_pairing))
         .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new()
         .merge(uploads)
@@ -167,6 +168,15 @@ parent_routes!(
     "/api/v1/projects/{id}/attachments",
     "Attach a file to a project (photos, agreements, acceptance papers), as its coordinator or its implementing unit",
     "The files attached to a project, oldest first"
+);
+
+parent_routes!(
+    Pairing,
+    pairing_files,
+    attach_to_pairing,
+    "/api/v1/pairings/{id}/attachments",
+    "Attach a file to a pairing (its agreements, 结对协议, scanned), as an administrator or a coordinator of its regions",
+    "The files attached to a pairing, oldest first"
 );
 
 /// An attachment's record: its name, kind, size and SHA-256 (404 for anyone who cannot see its parent).

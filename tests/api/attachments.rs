@@ -629,6 +629,28 @@ async fn plans_events_and_projects_carry_files_by_their_own_rules() {
         "NOT_FOUND",
     );
 
+    // A pairing: its agreements, scanned, kept by its regions' coordinators.
+    let pairing_files = format!("/api/v1/pairings/{}/attachments", pairing.pairing);
+    let agreement = attach(
+        app,
+        &yz,
+        &pairing_files,
+        "结对协议（扫描件）.pdf",
+        &pdf("agreement", 300),
+    )
+    .await;
+    assert_eq!(agreement.status, 201, "{}", text(&agreement));
+    assert_eq!(agreement.json()["parent_type"], "pairing");
+    assert_problem(
+        &attach(app, &s.lead, &pairing_files, "单位.pdf", &pdf("w", 50)).await,
+        403,
+        "FORBIDDEN",
+    );
+    assert_eq!(
+        get(app, &s.lead, &pairing_files).await.as_array().map(Vec::len),
+        Some(1)
+    );
+
     // GraphQL lists them on their parents and removes one.
     let answer = app
         .graphql(

@@ -23,6 +23,8 @@ pub enum AttachmentParentType {
     Plan,
     /// A project (援建项目).
     Project,
+    /// A pairing (结对): its agreements.
+    Pairing,
 }
 
 impl From<ParentKind> for AttachmentParentType {
@@ -32,6 +34,7 @@ impl From<ParentKind> for AttachmentParentType {
             ParentKind::Event => AttachmentParentType::Event,
             ParentKind::Plan => AttachmentParentType::Plan,
             ParentKind::Project => AttachmentParentType::Project,
+            ParentKind::Pairing => AttachmentParentType::Pairing,
         }
     }
 }

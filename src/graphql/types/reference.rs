@@ -245,6 +245,15 @@ pub struct PairingNode(pub Pairing);
 /// (受帮扶方), perhaps with co-helpers (联合帮扶方), under agreement documents.
 #[Object(name = "Pairing")]
 impl PairingNode {
+    /// The files attached to it (its agreements, scanned), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::attachment::AttachmentNode>> {
+        crate::graphql::types::attachment::attachments_of(
+            ctx,
+            crate::domain::attachment::ParentKind::Pairing,
+            self.0.id,
+        )
+        .await
+    }
     /// Its projects (援建项目), as the caller may see them.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
