@@ -1,5 +1,6 @@
 //! The late list (逾期未报单位清单) as an office circulates it: a title and
-//! the day it stands on above the table, a row per late report, each unit's
+//! the day it stands on above the table, a row per late report (a unit's
+//! oldest twenty at most: a city's year can owe tens of thousands), each unit's
 //! number, name, district and count merged over its rows, the most late
 //! unit first. Output only: nothing reads it back.
 
@@ -32,9 +33,10 @@ pub fn chinese_day(day: NaiveDate) -> String {
     format!("{}年{}月{}日", day.year(), day.month(), day.day())
 }
 
-/// The late units of `filter` as their list's sheet, every late report listed.
+/// The late units of `filter` as their list's sheet: each unit's oldest
+/// late reports (at most [`calendar::LATE_ITEMS`]; its count is whole).
 pub async fn sheet<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: CalendarFilter) -> DomainResult<Sheet> {
-    let report = calendar::late_units_listing(conn, caller, filter, usize::MAX).await?;
+    let report = calendar::late_units(conn, caller, filter).await?;
     sheet_of(conn, &report).await
 }
 
@@ -95,10 +97,15 @@ pub async fn sheet_of<C: ConnectionTrait>(conn: &C, report: &LateReport) -> Doma
         above: vec![
             "逾期未报单位清单".to_owned(),
             format!(
-                "截至{}，{}个单位{}份报告逾期未报",
+                "截至{}，{}个单位{}份报告逾期未报{}",
                 chinese_day(report.on),
                 report.units.len(),
-                total
+                total,
+                if report.units.iter().any(|u| u.late as usize > u.items.len()) {
+                    format!("（每个单位列出最早的{}份）", calendar::LATE_ITEMS)
+                } else {
+                    String::new()
+                }
             ),
         ],
         rows,

@@ -140,7 +140,7 @@ pub async fn gather<C: sea_orm::ConnectionTrait>(
         },
     )
     .await?;
-    let late = calendar::late_units_listing(
+    let late = calendar::late_units(
         conn,
         caller,
         CalendarFilter {
@@ -151,7 +151,6 @@ pub async fn gather<C: sea_orm::ConnectionTrait>(
             plan_kind: Some(PlanKind::Pairing),
             ..Default::default()
         },
-        usize::MAX,
     )
     .await?;
     let mut lagging = Vec::new();

@@ -373,7 +373,8 @@ pub struct LateReport {
 
 /// Largest page of the calendar.
 pub const MAX_LIMIT: u64 = 1000;
-const LATE_ITEMS: usize = 20;
+/// The most of one unit's late reports a late list names (its count is whole).
+pub const LATE_ITEMS: usize = 20;
 
 /// The tasks in scope, as SQL: visible to the caller, of issued or closed
 /// plans of the years asked, not cancelled, the unit's when one is given.
@@ -765,17 +766,6 @@ pub async fn late_units<C: ConnectionTrait>(
     caller: &Caller,
     filter: CalendarFilter,
 ) -> DomainResult<LateReport> {
-    late_units_listing(conn, caller, filter, LATE_ITEMS).await
-}
-
-/// [`late_units`] with at most `items_per_unit` of each unit's late
-/// reports listed (the late list's export lists them all).
-pub async fn late_units_listing<C: ConnectionTrait>(
-    conn: &C,
-    caller: &Caller,
-    filter: CalendarFilter,
-    items_per_unit: usize,
-) -> DomainResult<LateReport> {
     let on = check_on(filter.on, caller.today())?;
     let all = owed(conn, caller, &filter, on).await?;
     // A late report was never filed: a group's has no unit, only the group.
@@ -814,7 +804,7 @@ pub async fn late_units_listing<C: ConnectionTrait>(
                 region_id: *region_id,
                 late: items.len() as u64,
                 oldest_due_on: items.first()?.due_on,
-                items: items.into_iter().take(items_per_unit).collect(),
+                items: items.into_iter().take(LATE_ITEMS).collect(),
             })
         })
         .collect();

@@ -614,3 +614,35 @@ async fn progress_reads_the_latest_approved_figure_through_each_comparator() {
         .await;
     common::assert_problem(&missing, 404, "NOT_FOUND");
 }
+
+/// A unit late with many reports is named with its oldest twenty, and
+/// counted whole: on 2025-12-20 a plan reporting monthly (by the 5th),
+/// quarterly (by the 10th) and yearly owes, per task, January to November
+/// and the first three quarters: 14 late, 28 for two tasks.
+#[tokio::test]
+async fn the_late_list_names_a_units_oldest_twenty_and_counts_them_all() {
+    let w = crate::supervision::lights_world("2025-12-20").await;
+    let calendar =
+        json!({"monthly_due_day": 5, "quarterly_due_day": 10, "yearly_due": "12-25", "summary_due": "12-28"});
+    let plan = w.plan("月报清单", Some(calendar)).await;
+    w.task(&plan, 1, "2025-12-31", &[], 50).await;
+    w.task(&plan, 2, "2025-12-31", &[], 50).await;
+    let path = format!("/api/v1/calendar/late/export?plan_id={plan}");
+    let exported = w.app.as_bearer(&w.admin, "GET", &path, None).await;
+    assert_eq!(exported.status, 200, "{}", String::from_utf8_lossy(&exported.body));
+    let (cells, merged) = common::xlsx_sheet(&exported.body);
+    assert_eq!(
+        cells[1][0],
+        "截至2025年12月20日，1个单位28份报告逾期未报（每个单位列出最早的20份）"
+    );
+    let rows = &cells[3..];
+    assert_eq!(rows.len(), 20);
+    assert_eq!(rows[0][..4], ["1", "县经济信息委", "巫溪县", "28"]);
+    // January's two reports, due 02-05, 318 days before; then on to
+    // August's, due 09-05, 106 days before (Q1 and Q2 in between).
+    assert_eq!(rows[0][6..], ["2025年1月", "2025-02-05", "318"]);
+    assert_eq!(rows[1][6..], ["2025年1月", "2025-02-05", "318"]);
+    assert_eq!(rows[6][6..], ["2025年第一季度", "2025-04-10", "254"]);
+    assert_eq!(rows[19][6..], ["2025年8月", "2025-09-05", "106"]);
+    assert!(merged.contains(&(3, 3, 22, 3)), "{merged:?}");
+}
