@@ -28,6 +28,8 @@ pub struct Model {
     pub light_lag_points: i32,
     pub remind_days: i32,
     pub evidence_required: bool,
+    #[sea_orm(column_type = "Json", nullable)]
+    pub source_columns: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -22,6 +22,8 @@ pub struct Model {
     #[sea_orm(column_type = "Json")]
     pub leaders: Json,
     pub notes: Option<String>,
+    #[sea_orm(column_type = "Json", nullable)]
+    pub source_cells: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

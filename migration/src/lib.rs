@@ -22,6 +22,7 @@ mod m20261202_000015_report_comments;
 mod m20261202_000016_supervision_talk;
 mod m20261202_000017_projects;
 mod m20261202_000018_attachments;
+mod m20261202_000019_source_layout;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_supervision_talk::Migration),
             Box::new(m20261202_000017_projects::Migration),
             Box::new(m20261202_000018_attachments::Migration),
+            Box::new(m20261202_000019_source_layout::Migration),
         ]
     }
 }

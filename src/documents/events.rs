@@ -90,8 +90,10 @@ pub async fn sheet<C: Store>(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> DomainResult<Sheet> {
-    // Visible, or not found.
-    crate::domain::pairing::get(db, caller, pairing_id).await?;
+    // A pairing the caller cannot see is no pairing (422 naming the query field).
+    crate::domain::pairing::get(db, caller, pairing_id)
+        .await
+        .map_err(|e| e.naming("pairing_id"))?;
     let name = crate::domain::pairing::names(db, [pairing_id])
         .await?
         .remove(&pairing_id)

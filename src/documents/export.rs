@@ -9,8 +9,10 @@ use chrono::Datelike;
 
 use uuid::Uuid;
 
+use super::headers::Column as Kind;
 use crate::domain::Store;
 use crate::domain::page::PageRequest;
+use crate::domain::plan::{SourceColumn, SourceField};
 use crate::domain::task::{self, Task, TaskFilter};
 use crate::domain::values::{AssignmentRole, Side};
 use crate::domain::{Caller, DomainError, DomainResult, authz, plan, progress, region};
@@ -71,6 +73,56 @@ fn names(
         .join("、")
 }
 
+/// The units or groups a task has in `role` (in `region`, when one is given).
+fn assignees(
+    task: &Task,
+    role: AssignmentRole,
+    region: Option<Uuid>,
+    unit_regions: &std::collections::HashMap<Uuid, Uuid>,
+) -> Vec<Uuid> {
+    task.assignments
+        .iter()
+        .filter(|a| a.role == role)
+        .filter_map(|a| a.unit_id.or(a.group_id))
+        .filter(|id| region.is_none() || unit_regions.get(id) == region.as_ref())
+        .collect()
+}
+
+/// The columns in the order and with the headers of the document the plan
+/// was imported from; then those it did not have that carry something.
+fn in_layout(
+    layout: &[SourceColumn],
+    candidates: Vec<(SourceField, Option<String>, Column)>,
+    tasks: &[Task],
+    pairing: bool,
+) -> Vec<Column> {
+    let mut candidates: Vec<Option<(SourceField, Option<String>, Column)>> = candidates.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for wanted in layout {
+        let found = candidates.iter().position(|c| {
+            c.as_ref().is_some_and(|(field, region, _)| {
+                *field == wanted.column
+                    && (region == &wanted.region
+                        // A unit column without a region: the issuer's in a pairing's
+                        // list (taken by the first of its kind left), the plan's own otherwise.
+                        || (wanted.region.is_none() && pairing && matches!(field, SourceField::Lead | SourceField::Supporting)))
+            })
+        });
+        if let Some(i) = found
+            && let Some((_, _, mut column)) = candidates[i].take()
+        {
+            column.header = wanted.header.clone();
+            out.push(column);
+        }
+    }
+    for (_, _, column) in candidates.into_iter().flatten() {
+        if tasks.iter().any(|t| !(column.cell)(t).is_empty()) {
+            out.push(column);
+        }
+    }
+    out
+}
+
 /// The rows of a plan's export, header first.
 pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<Vec<Vec<String>>> {
     let plan = plan::get(db, caller, plan_id).await?;
@@ -106,42 +158,99 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
         .flat_map(|t| t.assignments.iter().filter_map(|a| a.unit_id.or(a.group_id)))
         .collect();
     let unit_regions = regions_of(db, &ids).await?;
-    let regions = authz::plan_regions(db, &plan_model(db, plan_id).await?).await?;
+    let model = plan_model(db, plan_id).await?;
+    let regions = authz::plan_regions(db, &model).await?;
+    let layout = plan::source_columns(&model);
+    let source_cells = std::sync::Arc::new(task::source_cells_of(db, plan_id).await?);
     let pairing = plan.pairing_id.is_some();
-    let mut columns: Vec<Column> = vec![Column {
-        header: "序号".into(),
-        cell: Box::new(|t| t.seq.to_string()),
-    }];
+    // Every column the plan can fill, with what it holds: in a document's
+    // layout, found by that.
+    let mut columns: Vec<(SourceField, Option<String>, Column)> = vec![(
+        SourceField::Seq,
+        None,
+        Column {
+            header: "序号".into(),
+            cell: Box::new(|t| t.seq.to_string()),
+        },
+    )];
     if tasks.iter().any(|t| t.section.is_some()) {
-        columns.push(Column {
-            header: "部分".into(),
-            cell: Box::new(|t| t.section.clone().unwrap_or_default()),
-        });
+        columns.push((
+            SourceField::Section,
+            None,
+            Column {
+                header: "部分".into(),
+                cell: Box::new(|t| t.section.clone().unwrap_or_default()),
+            },
+        ));
     }
-    columns.push(Column {
-        header: if pairing { "协同发展事项" } else { "分类" }.into(),
-        cell: Box::new(|t| t.category.clone().unwrap_or_default()),
-    });
-    columns.push(Column {
-        header: "具体任务".into(),
-        cell: Box::new(|t| t.content.clone()),
-    });
+    columns.push((
+        SourceField::Category,
+        None,
+        Column {
+            header: if pairing { "协同发展事项" } else { "分类" }.into(),
+            cell: Box::new(|t| t.category.clone().unwrap_or_default()),
+        },
+    ));
+    columns.push((
+        SourceField::Content,
+        None,
+        Column {
+            header: "具体任务".into(),
+            cell: Box::new(|t| t.content.clone()),
+        },
+    ));
     let default_deadline = plan.default_deadline;
-    columns.push(Column {
-        header: "完成时限".into(),
-        cell: Box::new(move |t| match (&t.deadline_text, t.deadline) {
-            (Some(text), _) => text.clone(),
-            (None, d) if d == default_deadline => String::new(),
-            (None, d) => d.format("%Y年%-m月%-d日").to_string(),
-        }),
-    });
+    columns.push((
+        SourceField::Deadline,
+        None,
+        Column {
+            header: "完成时限".into(),
+            cell: Box::new(move |t| match (&t.deadline_text, t.deadline) {
+                (Some(text), _) => text.clone(),
+                (None, d) if d == default_deadline => String::new(),
+                (None, d) => d.format("%Y年%-m月%-d日").to_string(),
+            }),
+        },
+    ));
     if tasks.iter().any(|t| !t.leaders.is_empty()) {
-        columns.push(Column {
-            header: "牵头领导".into(),
-            cell: Box::new(|t| t.leaders.join("、")),
-        });
+        columns.push((
+            SourceField::Leaders,
+            None,
+            Column {
+                header: "牵头领导".into(),
+                cell: Box::new(|t| t.leaders.join("、")),
+            },
+        ));
     }
     let unit_regions = std::sync::Arc::new(unit_regions);
+    // A unit column of the layout keeps its header; a task's cell is the
+    // document's text while the task has the units it resolved to.
+    let source_header = |field: SourceField, region: Option<&str>| -> Option<String> {
+        layout.as_ref().and_then(|l| {
+            l.iter()
+                .find(|c| c.column == field && (c.region.as_deref() == region || (c.region.is_none() && !pairing)))
+                .map(|c| c.header.clone())
+        })
+    };
+    let unit_column = |header: String, role: AssignmentRole, region: Option<Uuid>, source: Option<String>| {
+        let (map, cells) = (unit_regions.clone(), source_cells.clone());
+        Column {
+            header,
+            cell: Box::new(move |t| {
+                let written = source.as_ref().and_then(|h| {
+                    let cell = cells.get(&t.id)?.iter().find(|c| &c.header == h)?;
+                    let mut then = cell.assignees.clone();
+                    let mut now = assignees(t, role, region, &map);
+                    then.sort_unstable();
+                    then.dedup();
+                    now.sort_unstable();
+                    now.dedup();
+                    (then == now).then(|| cell.text.clone())
+                });
+                written.unwrap_or_else(|| names(t, role, region, &map))
+            }),
+        }
+    };
     if pairing {
         // The recipient first, as the documents do.
         let mut ordered = Vec::new();
@@ -156,12 +265,24 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
             })
         };
         ordered.sort_by_key(|r| !tasks.iter().any(|t| recipient_side(t, r.id)));
+        let recipient = ordered.first().map(|r| r.name.clone());
         for role in [AssignmentRole::Lead, AssignmentRole::Supporting] {
+            let field = if role == AssignmentRole::Lead {
+                SourceField::Lead
+            } else {
+                SourceField::Supporting
+            };
             for r in &ordered {
                 let any = tasks
                     .iter()
                     .any(|t| !names(t, role, Some(r.id), &unit_regions).is_empty());
-                if !any {
+                // A layout's column without a region is the issuer's (the recipient's).
+                let source = source_header(field, Some(&r.name)).or_else(|| {
+                    (recipient.as_deref() == Some(r.name.as_str()))
+                        .then(|| source_header(field, None))
+                        .flatten()
+                });
+                if !any && source.is_none() {
                     continue;
                 }
                 let suffix = if role == AssignmentRole::Lead {
@@ -169,28 +290,47 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
                 } else {
                     "配合单位"
                 };
-                let (id, map) = (r.id, unit_regions.clone());
-                columns.push(Column {
-                    header: format!("{}{suffix}", r.name),
-                    cell: Box::new(move |t| names(t, role, Some(id), &map)),
-                });
+                columns.push((
+                    field,
+                    Some(r.name.clone()),
+                    unit_column(format!("{}{suffix}", r.name), role, Some(r.id), source),
+                ));
             }
         }
     } else {
-        let (lead, support) = (unit_regions.clone(), unit_regions.clone());
-        columns.push(Column {
-            header: "牵头责任单位".into(),
-            cell: Box::new(move |t| names(t, AssignmentRole::Lead, None, &lead)),
-        });
-        columns.push(Column {
-            header: "责任（配合）单位".into(),
-            cell: Box::new(move |t| names(t, AssignmentRole::Supporting, None, &support)),
-        });
+        columns.push((
+            SourceField::Lead,
+            None,
+            unit_column(
+                "牵头责任单位".into(),
+                AssignmentRole::Lead,
+                None,
+                source_header(SourceField::Lead, None),
+            ),
+        ));
+        columns.push((
+            SourceField::Supporting,
+            None,
+            unit_column(
+                "责任（配合）单位".into(),
+                AssignmentRole::Supporting,
+                None,
+                source_header(SourceField::Supporting, None),
+            ),
+        ));
     }
-    columns.push(Column {
-        header: "备注".into(),
-        cell: Box::new(|t| t.notes.clone().unwrap_or_default()),
-    });
+    columns.push((
+        SourceField::Notes,
+        None,
+        Column {
+            header: "备注".into(),
+            cell: Box::new(|t| t.notes.clone().unwrap_or_default()),
+        },
+    ));
+    let columns = match &layout {
+        None => columns.into_iter().map(|(_, _, c)| c).collect::<Vec<_>>(),
+        Some(layout) => in_layout(layout, columns, &tasks, pairing),
+    };
     let latest = progress::latest_approved(db, &tasks.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
     let mut out = vec![
         columns
@@ -315,10 +455,15 @@ pub async fn sheet<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRe
     if !second.is_empty() {
         above.push(second.join("　"));
     }
+    // The section and category columns, by whatever name the document gave them.
     let header = rows.first().cloned().unwrap_or_default();
-    let at = |name: &str| header.iter().position(|h| h == name);
-    let section = at("部分");
-    let merged = match at("协同发展事项").or_else(|| at("分类")) {
+    let at = |wanted: Kind| {
+        header
+            .iter()
+            .position(|h| super::headers::column_of(h) == Some(wanted.clone()))
+    };
+    let section = at(Kind::Section);
+    let merged = match at(Kind::Category) {
         Some(category) => merged_runs(&rows, category, section),
         None => Vec::new(),
     };
@@ -360,6 +505,8 @@ pub async fn export<C: Store>(db: &C, caller: &Caller, plan_id: Uuid, format: Fo
 /// The narrowest and widest a column is made, in characters.
 const MIN_WIDTH: usize = 6;
 const MAX_WIDTH: usize = 40;
+/// The width a merged cell is given at least, wrapping over its rows.
+const MERGED_WIDTH: usize = 16;
 
 /// How wide a text shows: a Chinese (or other wide) character counts two.
 fn display_width(text: &str) -> usize {
@@ -442,12 +589,28 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
         .set_align(rust_xlsxwriter::FormatAlign::Top);
     let error = xlsx_error;
     // Each column as wide as its longest cell (a Chinese character
-    // is two), within bounds; a longer cell wraps, its row grows.
+    // is two), within bounds; a longer cell wraps, its row grows. A
+    // merged cell wraps over the rows it spans, as a document's
+    // category column does, so it asks for less.
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let span = |r: usize, c: usize| {
+        sheet
+            .merged
+            .iter()
+            .find(|(first, _, column)| offset + first == r && *column == c)
+            .map_or(1, |(first, last, _)| last - first + 1)
+    };
     let mut widths = vec![MIN_WIDTH; columns];
-    for row in rows.iter().skip(offset) {
+    for (r, row) in rows.iter().enumerate().skip(offset) {
         for (c, cell) in row.iter().enumerate() {
-            widths[c] = widths[c].max(display_width(cell).min(MAX_WIDTH));
+            let span = span(r, c);
+            let wide = display_width(cell);
+            let wanted = if span > 1 {
+                wide.div_ceil(span).max(MERGED_WIDTH).min(wide)
+            } else {
+                wide
+            };
+            widths[c] = widths[c].max(wanted.min(MAX_WIDTH));
         }
     }
     for (c, width) in widths.iter().enumerate() {
@@ -469,13 +632,14 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
     for (r, row) in rows.iter().enumerate().skip(offset) {
         let format = if r == offset { &bold } else { &wrap };
         let numbers = r > offset;
-        let r = u32::try_from(r).unwrap_or(u32::MAX);
         let mut lines = 1;
         for (c, cell) in row.iter().enumerate() {
             let width = widths[c].max(1);
             let wrapped: usize = cell.split('\n').map(|l| display_width(l).div_ceil(width).max(1)).sum();
-            lines = lines.max(wrapped);
+            // A merged cell's lines share the rows it spans.
+            lines = lines.max(wrapped.div_ceil(span(r, c)));
             let column = u16::try_from(c).unwrap_or(u16::MAX);
+            let r = u32::try_from(r).unwrap_or(u32::MAX);
             match cell.parse::<f64>() {
                 Ok(number) if numbers && sheet.numeric.contains(&c) => {
                     ws.write_number_with_format(r, column, number, format).map_err(error)?;
@@ -486,6 +650,7 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
             }
         }
         if lines > 1 {
+            let r = u32::try_from(r).unwrap_or(u32::MAX);
             ws.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
         }
     }

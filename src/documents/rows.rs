@@ -14,6 +14,10 @@ pub struct UnitCell {
     pub region: Option<String>,
     pub lead: bool,
     pub names: Vec<CellName>,
+    /// The column's header, as written.
+    pub header: String,
+    /// The cell as written: blank where it continues the one above.
+    pub text: String,
 }
 
 /// One task as its row says it.
@@ -37,6 +41,36 @@ pub struct RowProblem {
     pub line: Option<usize>,
     pub column: Option<String>,
     pub message: String,
+}
+
+/// The known columns of a table's header row, in its order, as written.
+pub fn source_columns(rows: &Rows) -> Vec<crate::domain::plan::SourceColumn> {
+    use crate::domain::plan::{SourceColumn, SourceField};
+    let Some((header_at, columns)) = headers::find(rows) else {
+        return Vec::new();
+    };
+    columns
+        .iter()
+        .zip(&rows[header_at])
+        .filter_map(|(column, header)| {
+            let (field, region) = match column.as_ref()? {
+                Column::Seq => (SourceField::Seq, None),
+                Column::Section => (SourceField::Section, None),
+                Column::Category => (SourceField::Category, None),
+                Column::Content => (SourceField::Content, None),
+                Column::Deadline => (SourceField::Deadline, None),
+                Column::Leaders => (SourceField::Leaders, None),
+                Column::Notes => (SourceField::Notes, None),
+                Column::Lead { region } => (SourceField::Lead, region.clone()),
+                Column::Supporting { region } => (SourceField::Supporting, region.clone()),
+            };
+            Some(SourceColumn {
+                column: field,
+                region,
+                header: header.trim().to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// Reads the task rows of a table.
@@ -133,6 +167,8 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
                     region: region.clone(),
                     lead: *lead,
                     names,
+                    header: header_row.get(*col).cloned().unwrap_or_default(),
+                    text: text.to_owned(),
                 });
             }
         }
@@ -190,9 +226,11 @@ mod tests {
         let rows = fixture("yuzhong-wuxi-2025-tasks.csv");
         assert_eq!(rows.len(), 16);
         assert_eq!(rows[1].category.as_deref(), Some("联手开展招商引资"));
-        assert_eq!(rows[1].units, rows[0].units, "task 2 takes task 1's lead units");
+        let names = |row: &TaskRow| -> Vec<Vec<CellName>> { row.units.iter().map(|u| u.names.clone()).collect() };
+        assert_eq!(names(&rows[1]), names(&rows[0]), "task 2 takes task 1's lead units");
+        assert_eq!(rows[1].units[0].text, "", "its cell is blank as written");
         assert_eq!(rows[4].category.as_deref(), Some("深化文旅产业协作"));
-        assert_eq!(rows[15].units, rows[14].units);
+        assert_eq!(names(&rows[15]), names(&rows[14]));
         assert_eq!(rows[0].units[0].region.as_deref(), Some("巫溪县"));
         assert_eq!(rows[0].units[1].region.as_deref(), Some("渝中区"));
     }

@@ -210,8 +210,9 @@ pub async fn import<C: Store>(
             ));
         }
     };
+    let layout = rows::source_columns(&rows);
     let txn = crate::domain::begin_write(db).await?;
-    let outcome = run(&txn, caller, &tasks, options).await;
+    let outcome = run(&txn, caller, &tasks, &layout, options).await;
     match outcome {
         Ok(mut report) => {
             if report.ok && !options.dry_run {
@@ -290,6 +291,7 @@ async fn run<C: Store>(
     txn: &C,
     caller: &Caller,
     rows: &[rows::TaskRow],
+    layout: &[plan::SourceColumn],
     options: &TaskImport,
 ) -> DomainResult<ImportReport> {
     let regions = regions(txn, caller, options).await?;
@@ -324,6 +326,7 @@ async fn run<C: Store>(
         },
     )
     .await?;
+    plan::keep_source_columns(txn, plan.id, layout).await?;
     let mut problems = Vec::new();
     // Columns that name a region that is not the plan's.
     for row in rows.iter().take(1) {
@@ -368,9 +371,15 @@ async fn run<C: Store>(
             problems: vec![],
         };
         let mut assignments: Vec<(task::Assignee, bool, Option<Side>)> = Vec::new();
+        let mut source_cells: Vec<task::SourceCell> = Vec::new();
         for cell in &row.units {
             let Some((region_id, region_name, side)) = regions.of(cell.region.as_deref()).cloned() else {
                 continue;
+            };
+            let mut source = task::SourceCell {
+                header: cell.header.clone(),
+                text: cell.text.clone(),
+                assignees: Vec::new(),
             };
             for name in &cell.names {
                 match resolver.resolve(txn, region_id, &region_name, name).await? {
@@ -378,6 +387,9 @@ async fn run<C: Store>(
                         for r in found {
                             if let Some(assignee) = r.assignee {
                                 assignments.push((assignee, cell.lead, side));
+                                source.assignees.push(match assignee {
+                                    task::Assignee::Unit(id) | task::Assignee::Group(id) => id,
+                                });
                             }
                             if cell.lead {
                                 outcome.lead.push(r)
@@ -392,6 +404,7 @@ async fn run<C: Store>(
                     }
                 }
             }
+            source_cells.push(source);
         }
         // Lead first, so that a unit named twice keeps its lead role.
         assignments.sort_by_key(|(_, lead, _)| !*lead);
@@ -472,6 +485,7 @@ async fn run<C: Store>(
         .await;
         match created {
             Ok(made) => {
+                task::keep_source_cells(txn, made.id, &source_cells).await?;
                 task_count += 1;
                 target_count += made.targets.len();
                 outcome.deadline = Some(made.deadline);

@@ -219,6 +219,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         reporting_groups: Set(reporting.groups.as_str().to_owned()),
         remind_days: Set(reporting.remind_days),
         evidence_required: Set(reporting.evidence_required),
+        source_columns: Set(None),
         light_due_days: Set(lights.due_soon_days),
         light_lag_points: Set(lights.lag_points),
         created_at: Set(at),
@@ -245,6 +246,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         reporting_groups: String::new(),
         remind_days: 0,
         evidence_required: false,
+        source_columns: None,
         light_due_days: 0,
         light_lag_points: 0,
         created_at: at,
@@ -522,4 +524,56 @@ pub fn of_kind(kind: PlanKind) -> sea_orm::Condition {
         PlanKind::Pairing => sea_orm::Condition::all().add(plans::Column::PairingId.is_not_null()),
         PlanKind::Region => sea_orm::Condition::all().add(plans::Column::RegionId.is_not_null()),
     }
+}
+
+/// What a column of an imported document held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceField {
+    Seq,
+    Section,
+    Category,
+    Content,
+    Deadline,
+    Leaders,
+    Lead,
+    Supporting,
+    Notes,
+}
+
+/// A column of the document a plan was imported from, as it headed it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceColumn {
+    pub column: SourceField,
+    /// The region a unit column names (巫溪县 of 巫溪县牵头责任单位).
+    pub region: Option<String>,
+    /// The header as written: 任务内容, 责任（配合）单位.
+    pub header: String,
+}
+
+/// Keeps the columns of the document a plan is being imported from, in
+/// its order: the export lays the plan out in them.
+pub(crate) async fn keep_source_columns<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: Uuid,
+    columns: &[SourceColumn],
+) -> DomainResult<()> {
+    let json = serde_json::to_value(columns).map_err(|e| DomainError::Internal(e.into()))?;
+    plans::Entity::update(plans::ActiveModel {
+        id: ActiveValue::Unchanged(plan_id),
+        source_columns: Set(Some(json)),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// The columns of the document a plan was imported from; none for a plan
+/// made otherwise.
+pub fn source_columns(model: &plans::Model) -> Option<Vec<SourceColumn>> {
+    model
+        .source_columns
+        .clone()
+        .and_then(|json| serde_json::from_value(json).ok())
 }

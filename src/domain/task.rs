@@ -840,6 +840,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
         progress_note: Set(None),
         leaders: Set(serde_json::json!(input.leaders)),
         notes: Set(input.notes),
+        source_cells: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -1258,4 +1259,48 @@ pub async fn list_by_plans<C: ConnectionTrait>(
         .all(conn)
         .await?;
     task_views(conn, caller, models).await
+}
+
+/// A unit cell of the document a task was imported from: its column's
+/// header, its text as written, and the units or groups it resolved to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SourceCell {
+    pub header: String,
+    pub text: String,
+    pub assignees: Vec<Uuid>,
+}
+
+/// Keeps the unit cells of the document a task is being imported from.
+pub(crate) async fn keep_source_cells<C: ConnectionTrait>(
+    conn: &C,
+    task_id: Uuid,
+    cells: &[SourceCell],
+) -> DomainResult<()> {
+    let json = serde_json::to_value(cells).map_err(|e| DomainError::Internal(e.into()))?;
+    tasks::Entity::update(tasks::ActiveModel {
+        id: ActiveValue::Unchanged(task_id),
+        source_cells: Set(Some(json)),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// The imported unit cells of each task of a plan that has some.
+pub async fn source_cells_of<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: Uuid,
+) -> DomainResult<HashMap<Uuid, Vec<SourceCell>>> {
+    Ok(tasks::Entity::find()
+        .filter(tasks::Column::PlanId.eq(plan_id))
+        .filter(tasks::Column::SourceCells.is_not_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|t| {
+            let cells: Vec<SourceCell> = serde_json::from_value(t.source_cells?).ok()?;
+            Some((t.id, cells))
+        })
+        .collect())
 }

@@ -185,9 +185,19 @@ async fn the_export_carries_the_latest_approved_progress() {
     assert_eq!(rows[1][at("最新进展")], "2025-Q3：已引进项目2个");
     assert_eq!(rows[1][at("年度累计完成")], "5200.5万元");
     assert_eq!(rows[2][at("最新进展")], "");
+    // The document's own headers, in its order, then the progress.
     assert_eq!(
-        header[..5],
-        ["序号", "协同发展事项", "具体任务", "完成时限", "巫溪县牵头责任单位"]
+        header[..],
+        [
+            "序号",
+            "协同发展事项",
+            "具体任务",
+            "巫溪县牵头责任单位",
+            "渝中区牵头责任单位",
+            "完成情况",
+            "最新进展",
+            "年度累计完成"
+        ]
     );
 }
 
@@ -528,4 +538,64 @@ async fn import_events(
         &[("authorization", bearer)],
     )
     .await
+}
+
+/// 涪陵区's breakdown exported as its document: its own headers in its own
+/// order (部分, 分类, 序号, 任务内容, 牵头领导, 牵头责任单位, 责任（配合）单位),
+/// every cell as the fixture writes it — lead units one per line, 有关镇街
+/// and 区级各部门单位 as written, not as they resolved — each 分类 merged
+/// over its tasks within its section, then the progress columns; and the
+/// import reads it back (a_region_plan_with_sections_and_groups_round_trips_through_xlsx).
+#[tokio::test]
+async fn the_fuling_breakdown_exports_cell_by_cell_as_its_document() {
+    let path = format!(
+        "{}/../shared/fixtures/fuling-2025-work-report-tasks.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut reader = csv::Reader::from_path(path).expect("the fixture");
+    let header: Vec<String> = reader.headers().expect("a header").iter().map(str::to_owned).collect();
+    let fixture: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("a row").iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(fixture.len(), 148);
+    // A category continues the row above's within its section: merged.
+    let continues = |i: usize| i > 0 && fixture[i][0] == fixture[i - 1][0] && fixture[i][1] == fixture[i - 1][1];
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, row) in fixture.iter().enumerate() {
+        if continues(i) && !row[1].is_empty() {
+            match runs.last_mut() {
+                Some(run) if run.1 == i - 1 => run.1 = i,
+                _ => runs.push((i - 1, i)),
+            }
+        }
+    }
+    assert_eq!(runs.len(), 9, "{runs:?}");
+
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
+    let plan = plan_titled(&db, xietong::demo::FULING_TITLE).await;
+    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
+        .await
+        .expect("the export");
+    let (cells, merged) = crate::common::xlsx_sheet(&bytes);
+    assert_eq!(cells[0][0], xietong::demo::FULING_TITLE);
+    assert!(cells[1][0].contains("2025年1月23日印发"), "{}", cells[1][0]);
+    let mut expected_header = header.clone();
+    expected_header.extend(["完成情况", "最新进展", "年度累计完成"].map(str::to_owned));
+    assert_eq!(cells[2], expected_header);
+    assert_eq!(cells.len(), 3 + 148);
+    for (i, row) in fixture.iter().enumerate() {
+        let mut expected = row.clone();
+        if continues(i) {
+            expected[1] = String::new();
+        }
+        assert_eq!(cells[3 + i][..7], expected[..], "row {} of the fixture", i + 2);
+    }
+    let width = expected_header.len() as u32;
+    let mut expected_merged = vec![(0, 0, 0, width - 1), (1, 0, 1, width - 1)];
+    expected_merged.extend(runs.iter().map(|(a, b)| (3 + *a as u32, 1, 3 + *b as u32, 1)));
+    expected_merged.sort_unstable();
+    assert_eq!(merged, expected_merged);
 }

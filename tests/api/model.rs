@@ -276,6 +276,7 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
         progress_note: Set(None),
         leaders: Set(serde_json::json!([])),
         notes: Set(None),
+        source_cells: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
