@@ -105,6 +105,7 @@ pub async fn serve(
         let holder = uuid::Uuid::new_v4().to_string();
         let task = tokio::spawn(domain::reminder::run(
             state.db.clone(),
+            state.storage.clone(),
             state.clock,
             holder.clone(),
             every,

@@ -12,7 +12,8 @@ pub mod content;
 use chrono::{DateTime, Utc};
 use entity::attachments;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -290,7 +291,7 @@ pub async fn create(
     .await
     .map_err(|e| DomainError::Internal(e.into()))??;
     let id = Uuid::new_v4();
-    let key = format!("attachments/{id}");
+    let key = format!("{KEY_FOLDER}/{id}");
     storage.put_file(&key, &spool).await?;
     drop(spool);
     let written = write_row(
@@ -398,6 +399,54 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
 pub async fn open<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<(Attachment, String)> {
     let (model, _) = load_visible(conn, caller, id).await?;
     Ok((Attachment::from_model(&model)?, model.storage_key))
+}
+
+/// Where attachments' bytes are kept: `attachments/{id}`.
+const KEY_FOLDER: &str = "attachments";
+
+/// How long stored bytes without a row are left alone: an upload writes
+/// its bytes before its row.
+pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes from the storage the bytes of attachments whose row is gone:
+/// their parent was deleted and took its attachments' rows with it (the
+/// database's cascade), or a removal could not reach the storage. Bytes
+/// written less than `grace` before `now` are left (an upload on its way
+/// has no row yet). Answers how many objects were removed.
+pub async fn sweep<C: ConnectionTrait>(
+    conn: &C,
+    storage: &Storage,
+    now: DateTime<Utc>,
+    grace: std::time::Duration,
+) -> DomainResult<usize> {
+    let before = now - chrono::TimeDelta::from_std(grace).unwrap_or(chrono::TimeDelta::MAX);
+    let stored: Vec<(String, Uuid)> = storage
+        .list(KEY_FOLDER)
+        .await?
+        .into_iter()
+        .filter(|(_, written)| *written < before)
+        .filter_map(|(key, _)| {
+            let id = key.strip_prefix(KEY_FOLDER)?.strip_prefix('/')?.parse().ok()?;
+            Some((key, id))
+        })
+        .collect();
+    let mut removed = 0;
+    for chunk in stored.chunks(500) {
+        let kept: std::collections::HashSet<Uuid> = attachments::Entity::find()
+            .select_only()
+            .column(attachments::Column::Id)
+            .filter(attachments::Column::Id.is_in(chunk.iter().map(|(_, id)| *id)))
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        for (key, _) in chunk.iter().filter(|(_, id)| !kept.contains(id)) {
+            storage.delete(key).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes an attachment, as its parent's rules and state allow; its

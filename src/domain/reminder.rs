@@ -26,7 +26,8 @@ use super::audit::{self, Change};
 use super::calendar::{Obligation, group_units, owed_on};
 use super::notification::{self, Notice, task_label};
 use super::values::{NotificationKind, ObligationStatus, PlanStatus};
-use super::{Caller, Clock, DomainResult, begin_write};
+use super::{Caller, Clock, DomainResult, attachment, begin_write};
+use crate::infra::storage::Storage;
 
 /// How far back a late report is still reminded of.
 pub const LATE_REACH_DAYS: i64 = 31;
@@ -231,19 +232,28 @@ pub async fn run_once(
 /// Runs the scheduler every `interval` until the task is dropped, as
 /// `holder` (an id of this instance); the lease lasts three intervals, at
 /// least a minute, so that another instance takes over when this one dies.
-pub async fn run(db: DatabaseConnection, clock: Clock, holder: String, interval: Duration) {
+/// The instance that holds the lease also sweeps the storage of bytes whose
+/// attachment is gone ([`attachment::sweep`]).
+pub async fn run(db: DatabaseConnection, storage: Storage, clock: Clock, holder: String, interval: Duration) {
     let ttl = (interval * 3).max(Duration::from_secs(60));
     loop {
         match run_once(&db, clock, &holder, ttl).await {
-            Ok(Some(sent)) if sent != Sent::default() => {
-                tracing::info!(
-                    due_soon = sent.due_soon,
-                    late = sent.late,
-                    notifications = sent.notifications,
-                    "reminders sent"
-                );
+            Ok(Some(sent)) => {
+                if sent != Sent::default() {
+                    tracing::info!(
+                        due_soon = sent.due_soon,
+                        late = sent.late,
+                        notifications = sent.notifications,
+                        "reminders sent"
+                    );
+                }
+                match attachment::sweep(&db, &storage, clock.now(), attachment::ORPHAN_GRACE).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "bytes of removed attachments left the storage"),
+                    Err(err) => tracing::warn!(error = %err, "the storage sweep failed; it tries again next interval"),
+                }
             }
-            Ok(_) => {}
+            Ok(None) => {}
             Err(err) => tracing::warn!(error = %err, "the reminder scheduler failed; it tries again next interval"),
         }
         tokio::time::sleep(interval).await;

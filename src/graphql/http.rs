@@ -4,7 +4,6 @@
 //! answers 200 with `data` and `errors`.
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Data, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
@@ -12,7 +11,7 @@ use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::batching::drive;
 use super::context::RequestScope;
@@ -177,7 +176,7 @@ pub(super) async fn get(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !upgrade {
-        return graphiql(&parts.headers).into_response();
+        return super::graphiql::page(&parts.headers).into_response();
     }
     let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
         Ok(protocol) => protocol,
@@ -223,16 +222,4 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
     let mut data = Data::default();
     data.insert(RequestScope::spawned(&state, Caller::new(principal)));
     Ok(data)
-}
-
-/// GraphiQL, sending the `Authorization` header of the request that loaded it.
-fn graphiql(headers: &axum::http::HeaderMap) -> Html<String> {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let mut source = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql");
-    if let Some(value) = authorization {
-        source = source.header("Authorization", value);
-    }
-    Html(source.finish())
 }

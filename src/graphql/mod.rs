@@ -8,6 +8,7 @@ mod connection;
 mod context;
 mod eager;
 mod error;
+pub mod graphiql;
 mod http;
 mod ids;
 mod inputs;
@@ -74,5 +75,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let schema = AppSchema::new(state.clone());
     Router::new()
         .route("/graphql", get(http::get).post(http::execute))
+        .route(&format!("{}/{{name}}", graphiql::ASSETS), get(graphiql::asset))
         .layer(axum::Extension(schema))
 }

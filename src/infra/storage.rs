@@ -101,9 +101,11 @@ impl Storage {
         })
     }
 
+    /// Where `key` (`attachments/{id}`) lives: under the prefix, each of
+    /// its segments a segment of the path (so that a listing finds it).
     fn path(&self, key: &str) -> StorePath {
         match &self.prefix {
-            Some(prefix) => prefix.clone().join(key),
+            Some(prefix) => prefix.parts().chain(StorePath::from(key).parts()).collect(),
             None => StorePath::from(key),
         }
     }
@@ -137,6 +139,26 @@ impl Storage {
         };
         let found = store.get_opts(&self.path(key), options).await.map_err(unreachable)?;
         Ok(found.into_stream())
+    }
+
+    /// The keys under `prefix` (a folder of keys, `attachments`), each with
+    /// when it was last written.
+    pub async fn list(&self, prefix: &str) -> DomainResult<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        let store = self.store()?;
+        let mut listing = store.list(Some(&self.path(prefix)));
+        let mut found = Vec::new();
+        while let Some(item) = std::future::poll_fn(|cx| listing.as_mut().poll_next(cx)).await {
+            let meta = item.map_err(unreachable)?;
+            let location = meta.location.as_ref();
+            let key = match &self.prefix {
+                Some(root) => location
+                    .strip_prefix(root.as_ref())
+                    .map_or(location, |rest| rest.trim_start_matches('/')),
+                None => location,
+            };
+            found.push((key.to_owned(), meta.last_modified));
+        }
+        Ok(found)
     }
 
     /// Removes `key`; one already gone is no error.

@@ -748,6 +748,33 @@ async fn s3_storage_is_shared_by_two_instances() {
 
     let bucket_store = xietong::infra::storage::Storage::open(&storage).expect("the bucket");
     assert!(bucket_store.get(&format!("attachments/{id}"), None).await.is_ok());
+    // The sweep reads the bucket under its prefix: a file whose row is
+    // gone (as a deleted parent's cascade leaves it) goes, the other stays.
+    let orphan = attach(
+        app,
+        &s.lead,
+        &format!("/api/v1/reports/{}/attachments", s.report),
+        "孤儿.pdf",
+        &pdf("orphan", 4000),
+    )
+    .await;
+    assert_eq!(orphan.status, 201, "{}", text(&orphan));
+    let orphan: uuid::Uuid = orphan.json()["id"].as_str().expect("id").parse().expect("a uuid");
+    {
+        use sea_orm::EntityTrait;
+        entity::attachments::Entity::delete_by_id(orphan)
+            .exec(&app.db)
+            .await
+            .expect("the row removed");
+    }
+    let later = chrono::Utc::now() + chrono::TimeDelta::hours(2);
+    let swept =
+        xietong::domain::attachment::sweep(&app.db, &bucket_store, later, xietong::domain::attachment::ORPHAN_GRACE)
+            .await
+            .expect("a sweep of the bucket");
+    assert_eq!(swept, 1);
+    assert!(bucket_store.get(&format!("attachments/{orphan}"), None).await.is_err());
+    assert!(bucket_store.get(&format!("attachments/{id}"), None).await.is_ok());
     let removed = other
         .request(
             "DELETE",
@@ -762,4 +789,96 @@ async fn s3_storage_is_shared_by_two_instances() {
         "the bytes left the bucket"
     );
     sibling.stop().await;
+}
+
+/// Deleting a report takes its attachments' rows with it (the database's
+/// cascade); their bytes stay in the storage until the sweep, which the
+/// scheduler runs, takes them — once older than the grace an upload on its
+/// way needs — and leaves every other file where it was.
+#[tokio::test]
+async fn a_deleted_reports_files_are_swept_from_the_storage() {
+    use sea_orm::EntityTrait;
+    use xietong::domain::attachment::{ORPHAN_GRACE, sweep};
+    let folder = std::env::temp_dir()
+        .join("xietong-test-files")
+        .join(uuid::Uuid::new_v4().to_string());
+    let url = format!("file://{}", folder.display());
+    let s = scene(ServeArgs {
+        storage: url.clone(),
+        ..quiet()
+    })
+    .await;
+    let app = &s.w.app;
+    let files = |folder: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder.join("attachments"))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let path = format!("/api/v1/reports/{}/attachments", s.report);
+    for (name, line) in [("照片一.pdf", "one"), ("照片二.pdf", "two")] {
+        let made = attach(app, &s.lead, &path, name, &pdf(line, 2000)).await;
+        assert_eq!(made.status, 201, "{}", text(&made));
+    }
+    let other = s.w.draft("留下").await;
+    let kept = attach(
+        app,
+        &other.lead,
+        &format!("/api/v1/reports/{}/attachments", other.id),
+        "留下.pdf",
+        &pdf("kept", 2000),
+    )
+    .await;
+    assert_eq!(kept.status, 201, "{}", text(&kept));
+    let kept_id = kept.json()["id"].as_str().expect("id").to_owned();
+    assert_eq!(files(&folder).len(), 3);
+
+    let report = get(app, &s.lead, &format!("/api/v1/reports/{}", s.report)).await;
+    let version = format!("\"{}\"", report["version"]);
+    let deleted = app
+        .request(
+            "DELETE",
+            &format!("/api/v1/reports/{}", s.report),
+            None,
+            &[("authorization", &s.lead), ("if-match", &version)],
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", text(&deleted));
+    let rows: Vec<String> = entity::attachments::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("the rows")
+        .into_iter()
+        .map(|a| a.id.to_string())
+        .collect();
+    assert_eq!(rows, vec![kept_id.clone()], "the rows went with the report");
+    assert_eq!(files(&folder).len(), 3, "the bytes are still there");
+
+    let storage = xietong::infra::storage::Storage::open(&url).expect("the folder");
+    let now = chrono::Utc::now();
+    assert_eq!(
+        sweep(&app.db, &storage, now, ORPHAN_GRACE).await.expect("a sweep"),
+        0,
+        "bytes younger than the grace are left: an upload may be on its way"
+    );
+    let later = now + chrono::TimeDelta::hours(2);
+    assert_eq!(sweep(&app.db, &storage, later, ORPHAN_GRACE).await.expect("a sweep"), 2);
+    assert_eq!(files(&folder), vec![kept_id.clone()]);
+    assert_eq!(sweep(&app.db, &storage, later, ORPHAN_GRACE).await.expect("a sweep"), 0);
+    let content = app
+        .as_bearer(
+            &other.lead,
+            "GET",
+            &format!("/api/v1/attachments/{kept_id}/content"),
+            None,
+        )
+        .await;
+    assert_eq!(content.status, 200);
+    assert_eq!(content.body[..], pdf("kept", 2000)[..]);
+    let _ = std::fs::remove_dir_all(&folder);
 }

@@ -236,22 +236,41 @@ async fn a_plans_sections_are_exported_in_the_documents_order() {
     assert_eq!(got, expected);
 }
 
-/// 渝中区·巫溪县's list exported as the document reads: its title and its
-/// document number above the table, the fixture's own headers, each
-/// 协同发展事项 merged over its tasks exactly where the fixture leaves the
-/// cells blank, and every task's text in its row.
-#[tokio::test]
-async fn the_pairing_list_exports_as_the_document_lays_it_out() {
-    use calamine::{Data, Reader, Xlsx};
-    let path = format!(
-        "{}/../shared/fixtures/yuzhong-wuxi-2025-tasks.csv",
-        env!("CARGO_MANIFEST_DIR")
-    );
+/// A fixture's header and rows, as written.
+fn fixture_table(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = format!("{}/../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let mut reader = csv::Reader::from_path(path).expect("the fixture");
-    let fixture: Vec<Vec<String>> = reader
+    let header = reader.headers().expect("a header").iter().map(str::to_owned).collect();
+    let rows = reader
         .records()
         .map(|r| r.expect("a row").iter().map(str::to_owned).collect())
         .collect();
+    (header, rows)
+}
+
+/// The demo's plan titled `title` exported as XLSX: its first sheet's
+/// cells and merged ranges.
+async fn exported_demo_plan(title: &str) -> (Vec<Vec<String>>, Vec<crate::common::Merged>) {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
+    let plan = plan_titled(&db, title).await;
+    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
+        .await
+        .expect("the export");
+    crate::common::xlsx_sheet(&bytes)
+}
+
+/// 渝中区·巫溪县's list exported as the document reads: its title and its
+/// document number above the table, the fixture's own five headers, every
+/// cell of the fixture as written (the units of each side in their own
+/// column, blank where the fixture leaves them blank), each 协同发展事项
+/// merged over its tasks exactly where the fixture leaves the cells blank,
+/// then the three progress columns.
+#[tokio::test]
+async fn the_pairing_list_exports_as_the_document_lays_it_out() {
+    let (header, fixture) = fixture_table("yuzhong-wuxi-2025-tasks.csv");
+    assert_eq!(fixture.len(), 16);
     // Where the fixture starts a category and how far its blanks run.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for (i, row) in fixture.iter().enumerate() {
@@ -266,40 +285,18 @@ async fn the_pairing_list_exports_as_the_document_lays_it_out() {
     let runs: Vec<(usize, usize)> = runs.into_iter().filter(|(a, b)| b > a).collect();
     assert!(!runs.is_empty());
 
-    let test_db = TestDb::new().await;
-    let db = test_db.connect().await;
-    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
-    let plan = plan_titled(&db, xietong::demo::YUZHONG_WUXI_TITLE).await;
-    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
-        .await
-        .expect("the export");
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an XLSX");
-    let name = book.sheet_names()[0].clone();
-    let cells = book.worksheet_range(&name).expect("the sheet");
-    let text = |r: u32, c: u32| match cells.get_value((r, c)) {
-        Some(Data::String(s)) => s.clone(),
-        Some(Data::Empty) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
-    assert_eq!(text(0, 0), xietong::demo::YUZHONG_WUXI_TITLE);
-    assert!(text(1, 0).contains("巫溪府发〔2025〕20号"), "{}", text(1, 0));
-    let header: Vec<String> = (0..5).map(|c| text(2, c)).collect();
-    assert_eq!(header[..3], ["序号", "协同发展事项", "具体任务"]);
+    let (cells, merged) = exported_demo_plan(xietong::demo::YUZHONG_WUXI_TITLE).await;
+    assert_eq!(cells[0][0], xietong::demo::YUZHONG_WUXI_TITLE);
+    assert!(cells[1][0].contains("巫溪府发〔2025〕20号"), "{}", cells[1][0]);
+    let mut expected_header = header.clone();
+    expected_header.extend(["完成情况", "最新进展", "年度累计完成"].map(str::to_owned));
+    assert_eq!(cells[2], expected_header);
+    assert_eq!(cells.len(), 3 + 16);
     for (i, row) in fixture.iter().enumerate() {
-        let r = 3 + i as u32;
-        assert_eq!(text(r, 0), row[0], "序号 of row {i}");
-        assert_eq!(text(r, 1), row[1], "协同发展事项 of row {i}: blank where merged");
-        assert_eq!(text(r, 2), row[2], "具体任务 of row {i}");
+        assert_eq!(cells[3 + i][..5], row[..], "row {} of the fixture", i + 2);
     }
-    let mut merged: Vec<(u32, u32, u32, u32)> = book
-        .merge_cells_by_sheet_name(&name)
-        .expect("the merged cells")
-        .into_iter()
-        .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
-        .collect();
-    merged.sort_unstable();
     // The two lines above run across the table's width.
-    let width = (0..40).take_while(|c| !text(2, *c).is_empty()).count() as u32;
+    let width = expected_header.len() as u32;
     let mut expected = vec![(0, 0, 0, width - 1), (1, 0, 1, width - 1)];
     expected.extend(runs.iter().map(|(a, b)| (3 + *a as u32, 1, 3 + *b as u32, 1)));
     expected.sort_unstable();
@@ -548,16 +545,7 @@ async fn import_events(
 /// import reads it back (a_region_plan_with_sections_and_groups_round_trips_through_xlsx).
 #[tokio::test]
 async fn the_fuling_breakdown_exports_cell_by_cell_as_its_document() {
-    let path = format!(
-        "{}/../shared/fixtures/fuling-2025-work-report-tasks.csv",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut reader = csv::Reader::from_path(path).expect("the fixture");
-    let header: Vec<String> = reader.headers().expect("a header").iter().map(str::to_owned).collect();
-    let fixture: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.expect("a row").iter().map(str::to_owned).collect())
-        .collect();
+    let (header, fixture) = fixture_table("fuling-2025-work-report-tasks.csv");
     assert_eq!(fixture.len(), 148);
     // A category continues the row above's within its section: merged.
     let continues = |i: usize| i > 0 && fixture[i][0] == fixture[i - 1][0] && fixture[i][1] == fixture[i - 1][1];
@@ -572,14 +560,7 @@ async fn the_fuling_breakdown_exports_cell_by_cell_as_its_document() {
     }
     assert_eq!(runs.len(), 9, "{runs:?}");
 
-    let test_db = TestDb::new().await;
-    let db = test_db.connect().await;
-    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
-    let plan = plan_titled(&db, xietong::demo::FULING_TITLE).await;
-    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
-        .await
-        .expect("the export");
-    let (cells, merged) = crate::common::xlsx_sheet(&bytes);
+    let (cells, merged) = exported_demo_plan(xietong::demo::FULING_TITLE).await;
     assert_eq!(cells[0][0], xietong::demo::FULING_TITLE);
     assert!(cells[1][0].contains("2025年1月23日印发"), "{}", cells[1][0]);
     let mut expected_header = header.clone();

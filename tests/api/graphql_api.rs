@@ -113,12 +113,47 @@ async fn graphiql_and_introspection_work_without_signing_in() {
         .await;
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").unwrap_or_default().starts_with("text/html"));
-    let html = String::from_utf8_lossy(&page.body);
-    assert!(html.contains("graphiql") && html.contains("/graphql"), "{html}");
+    let html = String::from_utf8_lossy(&page.body).into_owned();
+    assert!(html.contains("\"endpoint\":\"/graphql\""), "{html}");
     assert!(
-        html.contains("Bearer abc.def"),
-        "GraphiQL sends the Authorization header it was loaded with"
+        html.contains("\"Authorization\":\"Bearer abc.def\""),
+        "GraphiQL sends the Authorization header it was loaded with: {html}"
     );
+    // Offline: the page names no other host, and every file it loads is
+    // served here, byte for byte the vendored one, with its media type.
+    assert!(!html.contains("//"), "no URL with a host: {html}");
+    let loaded: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/graphql/assets/"))
+        .collect();
+    assert_eq!(loaded.len(), xietong::graphql::graphiql::ALL.len(), "{html}");
+    for asset in &xietong::graphql::graphiql::ALL {
+        let path = format!("/graphql/assets/{}", asset.name);
+        assert!(loaded.contains(&path.as_str()), "the page loads {path}");
+        let answer = app.get(&path).await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(answer.header("content-type"), Some(asset.media_type), "{path}");
+        assert_eq!(answer.body.len(), asset.bytes.len(), "{path}");
+        assert!(answer.body[..] == *asset.bytes, "{path}");
+    }
+    let vendored = std::fs::read(format!(
+        "{}/assets/graphiql/graphiql-4.1.2.min.js",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the vendored GraphiQL");
+    assert_eq!(
+        app.get("/graphql/assets/graphiql-4.1.2.min.js").await.body[..],
+        vendored[..]
+    );
+    assert_eq!(app.get("/graphql/assets/graphiql-9.9.9.min.js").await.status, 404);
+    assert_eq!(app.get("/graphql/assets/..%2FCargo.toml").await.status, 404);
+    // A `<` in a header cannot end the settings' script.
+    let page = app
+        .request("GET", "/graphql", None, &[("authorization", "Bearer </script><b>")])
+        .await;
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("Bearer \\u003c/script>\\u003cb>"), "{html}");
+    assert!(!html.contains("<b>"), "{html}");
 
     let answer = app.graphql(None, INTROSPECTION, json!({})).await;
     let data = graphql_data(&answer);
