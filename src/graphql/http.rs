@@ -8,10 +8,11 @@ use async_graphql::{BatchRequest, BatchResponse, Data, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
 
 use super::batching::drive;
 use super::context::RequestScope;
@@ -188,12 +189,48 @@ pub(super) async fn get(
     };
     socket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema.0.clone(), protocol)
+        .on_upgrade(move |socket| {
+            let (sink, stream) = socket.split();
+            let sink = sink.with(|message| std::future::ready(Ok::<_, axum::Error>(transport_close(message))));
+            GraphQLWebSocket::new_with_pair(sink, stream, schema.0.clone(), protocol)
                 .on_connection_init(move |payload| connection_init(state, payload))
                 .serve()
         })
         .into_response()
+}
+
+/// How a refused `connection_init`'s reason begins: graphql-transport-ws's
+/// own word for close code 4403.
+const FORBIDDEN: &str = "Forbidden";
+
+/// graphql-transport-ws's close codes where the engine closes with 1002:
+/// 4403 for a refused `connection_init` (its reason begins with
+/// [`FORBIDDEN`]), 4400 for a message that is not the protocol's. A reason
+/// is cut to the 123 bytes a close frame carries.
+fn transport_close(message: Message) -> Message {
+    let Message::Close(Some(frame)) = message else {
+        return message;
+    };
+    if frame.code != 1002 {
+        return Message::Close(Some(frame));
+    }
+    let code = if frame.reason.as_str().starts_with(FORBIDDEN) {
+        4403
+    } else {
+        4400
+    };
+    let mut reason = frame.reason.as_str().to_owned();
+    if reason.len() > 123 {
+        let mut end = 123;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }
 
 /// The caller of a WebSocket connection, from the token in its
@@ -211,14 +248,14 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
         .ok_or_else(|| {
             error::coded(
                 ErrorCode::Unauthenticated,
-                "send {\"Authorization\": \"Bearer <access token>\"} in connection_init",
+                format!("{FORBIDDEN}: send {{\"Authorization\": \"Bearer <access token>\"}} in connection_init"),
                 &[],
             )
         })?;
     let principal = state
         .keys
         .verify(token)
-        .map_err(|e| error::coded(ErrorCode::Unauthenticated, e.to_string(), &[]))?;
+        .map_err(|e| error::coded(ErrorCode::Unauthenticated, format!("{FORBIDDEN}: {e}"), &[]))?;
     let mut data = Data::default();
     data.insert(RequestScope::spawned(&state, Caller::new(principal)));
     Ok(data)

@@ -185,13 +185,15 @@ async fn status_changes_reach_those_who_may_see_them_and_nobody_else() {
 #[tokio::test]
 async fn a_connection_without_a_valid_token_is_refused() {
     let app = TestApp::spawn().await;
+    // graphql-transport-ws: a refused connection_init closes with 4403
+    // Forbidden (graphql-ws clients stop retrying on it), not 1002.
     for payload in [json!({}), json!({"Authorization": "Bearer forged"}), json!(null)] {
         let answer = Subscriber::refused(app.addr, payload.clone()).await;
-        let refused = answer
-            .as_ref()
-            .is_none_or(|a| a["type"] == "close" || a["type"] == "connection_error");
-        assert!(refused, "{payload}: {answer:?}");
+        assert_eq!(answer, Some(json!({"type": "close", "code": 4403})), "{payload}");
     }
+    // A message that is not the protocol's closes with 4400.
+    let answer = Subscriber::answer_to(app.addr, json!({"type": "hello"})).await;
+    assert_eq!(answer, Some(json!({"type": "close", "code": 4400})));
 }
 
 #[tokio::test]

@@ -91,8 +91,13 @@ impl Subscriber {
 
     /// Connects, initialises with `payload` and answers what the service said.
     pub async fn refused(addr: SocketAddr, payload: Value) -> Option<Value> {
+        Subscriber::answer_to(addr, json!({"type": "connection_init", "payload": payload})).await
+    }
+
+    /// Connects, sends `message` first and answers what the service said.
+    pub async fn answer_to(addr: SocketAddr, message: Value) -> Option<Value> {
         let mut socket = open(addr).await;
-        send(&mut socket, json!({"type": "connection_init", "payload": payload})).await;
+        send(&mut socket, message).await;
         receive(&mut socket, Duration::from_secs(10)).await
     }
 
