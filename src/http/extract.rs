@@ -272,10 +272,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiPath<T>, ApiError> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
-            Err(rejection) => Err(ApiError::new(
-                ErrorCode::BadRequest,
-                format!("the path is not valid: {}", rejection.body_text()),
-            )),
+            Err(rejection) => Err(super::input::path(&rejection)),
         }
     }
 }

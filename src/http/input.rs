@@ -39,6 +39,42 @@ pub fn query<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     })
 }
 
+/// A path parameter that is not what its route takes (an id that is not
+/// a UUID): 400 naming the parameter, in our words.
+pub fn path(rejection: &axum::extract::rejection::PathRejection) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    use axum::extract::rejection::PathRejection;
+    let must_be = |expected: &str| {
+        if expected.ends_with("Uuid") {
+            "must be a UUID".to_owned()
+        } else if ["i32", "i64", "u32", "u64", "usize", "u16", "i16"].contains(&expected) {
+            "must be a whole number".to_owned()
+        } else {
+            "is not valid here".to_owned()
+        }
+    };
+    let (field, message) = match rejection {
+        PathRejection::FailedToDeserializePathParams(error) => match error.kind() {
+            ErrorKind::ParseErrorAtKey { key, expected_type, .. } => (key.clone(), must_be(expected_type)),
+            ErrorKind::ParseErrorAtIndex { expected_type, .. } | ErrorKind::ParseError { expected_type, .. } => {
+                ("path".to_owned(), must_be(expected_type))
+            }
+            ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "is not UTF-8 once percent-decoded".to_owned()),
+            // A UUID says so only in its message ("UUID parsing failed: …").
+            ErrorKind::DeserializeError { key, message, .. } if message.contains("UUID") => {
+                (key.clone(), must_be("Uuid"))
+            }
+            ErrorKind::DeserializeError { key, .. } => (key.clone(), "is not valid here".to_owned()),
+            _ => ("path".to_owned(), "is not valid".to_owned()),
+        },
+        _ => ("path".to_owned(), "is not valid".to_owned()),
+    };
+    bad_request(
+        format!("the path is not valid: {field} {message}"),
+        FieldError { field, message },
+    )
+}
+
 /// A 400 about one field.
 fn bad_request(detail: String, error: FieldError) -> ApiError {
     let mut problem = ApiError::new(ErrorCode::BadRequest, detail);

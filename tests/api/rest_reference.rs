@@ -1202,6 +1202,14 @@ async fn an_id_that_is_not_a_uuid_is_400() {
         for id in ["42", "500103", "not-a-uuid"] {
             let response = app.as_bearer(&admin, "GET", &format!("{collection}/{id}"), None).await;
             assert_problem(&response, 400, "BAD_REQUEST");
+            // In our words, naming the parameter: no parser's text.
+            let body = response.json();
+            assert_eq!(
+                body["errors"],
+                serde_json::json!([{"field": "id", "message": "must be a UUID"}]),
+                "{collection}/{id}: {body}"
+            );
+            assert_eq!(body["detail"], "the path is not valid: id must be a UUID");
         }
         let nobody = Uuid::new_v4();
         let response = app
