@@ -49,8 +49,8 @@ impl Owner {
         fields: [&str; 2],
     ) -> DomainResult<Owner> {
         let [pairing_field, region_field] = fields;
-        match (pairing, region) {
-            (Some(id), None) => {
+        match PlanOwner::required(pairing, region, fields)? {
+            PlanOwner::Pairing(id) => {
                 let p = crate::domain::pairing::get(conn, caller, id)
                     .await
                     .map_err(|e| e.naming(pairing_field))?;
@@ -59,15 +59,11 @@ impl Owner {
                     recipient: p.recipient_region_id,
                 })
             }
-            (None, Some(id)) => Ok(Owner::Region(
+            PlanOwner::Region(id) => Ok(Owner::Region(
                 region::get(conn, caller, id)
                     .await
                     .map_err(|e| e.naming(region_field))?
                     .id,
-            )),
-            _ => Err(DomainError::invalid(
-                pairing_field,
-                format!("give either {pairing_field} or {region_field}"),
             )),
         }
     }

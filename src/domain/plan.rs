@@ -1,11 +1,14 @@
 //! Plans (任务清单 / 重点任务分解表): the yearly task list of a pairing or of
 //! one region, its document, status and default deadline.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{pairings, plans, regions, reports, tasks};
-use sea_orm::sea_query::Query;
+use entity::{pairings, plans, projects, regions, reports, task_assignments, tasks, unit_groups, units};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -14,10 +17,11 @@ use super::audit::{self, Change};
 use super::authz::{self, PlanAccess};
 use super::calendar::{Calendar, Reporting};
 use super::error::Validator;
+use super::leader;
 use super::light::LightSettings;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
-use super::values::{PlanKind, PlanStatus, end_of_year};
+use super::values::{PlanKind, PlanStatus, Side, end_of_year};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
 const ENTITY: &str = "plan";
@@ -103,6 +107,49 @@ pub enum PlanOwner {
     Region(Uuid),
 }
 
+impl PlanOwner {
+    /// The owner an input names by a pairing's id or a region's, at most
+    /// one of the two; `fields` are the input's names of them.
+    pub fn named(pairing: Option<Uuid>, region: Option<Uuid>, fields: [&str; 2]) -> DomainResult<Option<PlanOwner>> {
+        match (pairing, region) {
+            (Some(id), None) => Ok(Some(PlanOwner::Pairing(id))),
+            (None, Some(id)) => Ok(Some(PlanOwner::Region(id))),
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) => Err(Self::either(fields)),
+        }
+    }
+
+    /// The owner an input must name: exactly one of a pairing's id or a
+    /// region's.
+    pub fn required(pairing: Option<Uuid>, region: Option<Uuid>, fields: [&str; 2]) -> DomainResult<PlanOwner> {
+        Self::named(pairing, region, fields)?.ok_or_else(|| Self::either(fields))
+    }
+
+    fn either([pairing, region]: [&str; 2]) -> DomainError {
+        DomainError::invalid(pairing, format!("give either {pairing} or {region}"))
+    }
+
+    fn kind(self) -> PlanKind {
+        match self {
+            PlanOwner::Pairing(_) => PlanKind::Pairing,
+            PlanOwner::Region(_) => PlanKind::Region,
+        }
+    }
+
+    fn columns(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            PlanOwner::Pairing(id) => (Some(id), None),
+            PlanOwner::Region(id) => (None, Some(id)),
+        }
+    }
+
+    fn of(plan: &plans::Model) -> Option<PlanOwner> {
+        PlanOwner::named(plan.pairing_id, plan.region_id, ["pairing_id", "region_id"])
+            .ok()
+            .flatten()
+    }
+}
+
 /// What a new plan is made of.
 #[derive(Clone, Debug)]
 pub struct NewPlan {
@@ -136,6 +183,9 @@ pub struct PlanChanges {
     pub reporting: Option<Reporting>,
     /// Both thresholds, replaced.
     pub lights: Option<LightSettings>,
+    /// Another owner: the plan becomes that pairing's list or that region's
+    /// own plan (its `kind` follows), see [`update`].
+    pub owner: Option<PlanOwner>,
 }
 
 fn validate_fields(v: &mut Validator, title: &str, doc_number: Option<&str>, issuers: &[String]) {
@@ -168,11 +218,10 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
     let txn = begin_write(db).await?;
     let mut v = Validator::new();
     validate_fields(&mut v, &input.title, input.doc_number.as_deref(), &input.issuers);
-    let kind = match input.owner {
-        PlanOwner::Pairing(_) => PlanKind::Pairing,
-        PlanOwner::Region(_) => PlanKind::Region,
-    };
-    let calendar = input.calendar.clone().unwrap_or_else(|| Calendar::default_for(kind));
+    let calendar = input
+        .calendar
+        .clone()
+        .unwrap_or_else(|| Calendar::default_for(input.owner.kind()));
     calendar.validate(&mut v);
     let reporting = input.reporting.unwrap_or_default();
     reporting.validate(&mut v);
@@ -183,20 +232,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         "year",
         "must be a year between 1990 and 2100",
     );
-    let (pairing_id, region_id) = match input.owner {
-        PlanOwner::Pairing(id) => {
-            if pairings::Entity::find_by_id(id).one(&txn).await?.is_none() {
-                v.add("pairing_id", format!("no pairing has id {id}"));
-            }
-            (Some(id), None)
-        }
-        PlanOwner::Region(id) => {
-            if regions::Entity::find_by_id(id).one(&txn).await?.is_none() {
-                v.add("region_id", format!("no region has id {id}"));
-            }
-            (None, Some(id))
-        }
-    };
+    check_owner_exists(&txn, &mut v, input.owner).await?;
+    let (pairing_id, region_id) = input.owner.columns();
     v.finish()?;
     let at = caller.now();
     let model = plans::ActiveModel {
@@ -332,6 +369,24 @@ pub async fn list<C: ConnectionTrait>(
     page::fetch(conn, query, &sort, page).await?.try_map(Plan::from_model)
 }
 
+/// Adds a problem to `v` when the pairing or region `owner` names does not
+/// exist.
+async fn check_owner_exists<C: ConnectionTrait>(conn: &C, v: &mut Validator, owner: PlanOwner) -> DomainResult<()> {
+    match owner {
+        PlanOwner::Pairing(id) => {
+            if pairings::Entity::find_by_id(id).one(conn).await?.is_none() {
+                v.add("pairing_id", format!("no pairing has id {id}"));
+            }
+        }
+        PlanOwner::Region(id) => {
+            if regions::Entity::find_by_id(id).one(conn).await?.is_none() {
+                v.add("region_id", format!("no region has id {id}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn load_for_coordination(
     txn: &sea_orm::DatabaseTransaction,
     caller: &Caller,
@@ -358,7 +413,8 @@ pub async fn update(
 ) -> DomainResult<Plan> {
     let txn = begin_write(db).await?;
     let current = load_for_coordination(&txn, caller, id, expected_version).await?;
-    let before = Plan::from_model(current)?;
+    let moved_to = changes.owner.filter(|owner| PlanOwner::of(&current) != Some(*owner));
+    let before = Plan::from_model(current.clone())?;
     if before.status == PlanStatus::Closed {
         return Err(DomainError::conflict("a closed plan cannot change"));
     }
@@ -373,9 +429,21 @@ pub async fn update(
     calendar.validate(&mut v);
     reporting.validate(&mut v);
     lights.validate(&mut v);
+    if let Some(owner) = moved_to {
+        check_owner_exists(&txn, &mut v, owner).await?;
+    }
     v.finish()?;
+    let (pairing_id, region_id) = match moved_to {
+        Some(owner) => {
+            move_tasks(&txn, caller, &current, owner).await?;
+            owner.columns()
+        }
+        None => (current.pairing_id, current.region_id),
+    };
     let model = plans::Entity::update(plans::ActiveModel {
         id: ActiveValue::Unchanged(id),
+        pairing_id: Set(pairing_id),
+        region_id: Set(region_id),
         title: Set(title.trim().to_owned()),
         doc_number: Set(doc_number),
         issued_on: Set(changes.issued_on.unwrap_or(before.issued_on)),
@@ -404,6 +472,159 @@ pub async fn update(
     let after = Plan::from_model(model)?;
     audit::commit(txn, caller, Change::updated(ENTITY, Some(id), &before, &after)?).await?;
     Ok(after)
+}
+
+/// Makes the tasks of `plan` the tasks of a plan of `owner` (a pairing's
+/// list becoming a region's own plan, another pairing's, or the reverse),
+/// as a coordinator of the new owner too. Every unit and group on its tasks
+/// must belong to a region of the new owner (a problem of the owner's
+/// field names the first that do not); in a pairing's list each then acts
+/// for the side its region is on (the recipient's, else the helpers'), in
+/// a region's own plan for none. The tasks' leaders become the leaders of
+/// the same names of the new owner's region ([`leader::region_of_plan`]).
+/// Projects of the old pairing linked to the plan keep it from moving.
+/// Each task of the plan gets a new version: its units' sides may change.
+async fn move_tasks(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    plan: &plans::Model,
+    owner: PlanOwner,
+) -> DomainResult<()> {
+    let (pairing_id, region_id) = owner.columns();
+    let moved = plans::Model {
+        pairing_id,
+        region_id,
+        ..plan.clone()
+    };
+    if !authz::plan_access(txn, &caller.principal, &moved).await?.coordinate {
+        return Err(authz::refuse_write(
+            &caller.principal,
+            "only a coordinator of the new owner's regions may move a plan to it",
+        ));
+    }
+    let linked = projects::Entity::find()
+        .filter(projects::Column::PlanId.eq(plan.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter(|p| Some(p.pairing_id) != pairing_id)
+        .count();
+    if linked > 0 {
+        return Err(DomainError::conflict(format!(
+            "{linked} project(s) of the ledger are linked to this plan: link them to none first"
+        )));
+    }
+    let recipient = match pairing_id {
+        Some(id) => pairings::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|p| p.recipient_region_id),
+        None => None,
+    };
+    let regions = authz::plan_regions(txn, &moved).await?;
+    let of_plan = Query::select()
+        .column(tasks::Column::Id)
+        .from(tasks::Entity)
+        .and_where(tasks::Column::PlanId.eq(plan.id))
+        .to_owned();
+    let plan_tasks = tasks::Entity::find()
+        .filter(tasks::Column::PlanId.eq(plan.id))
+        .order_by_asc(tasks::Column::Section)
+        .order_by_asc(tasks::Column::Seq)
+        .all(txn)
+        .await?;
+    let order: HashMap<Uuid, usize> = plan_tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    let mut assignments = task_assignments::Entity::find()
+        .filter(task_assignments::Column::TaskId.in_subquery(of_plan.clone()))
+        .all(txn)
+        .await?;
+    assignments.sort_by_key(|a| (order.get(&a.task_id).copied(), a.position));
+    let assigned = |column| {
+        Query::select()
+            .column(column)
+            .from(task_assignments::Entity)
+            .and_where(task_assignments::Column::TaskId.in_subquery(of_plan.clone()))
+            .to_owned()
+    };
+    let mut home: HashMap<Uuid, (String, Uuid)> = HashMap::new();
+    for u in units::Entity::find()
+        .filter(units::Column::Id.in_subquery(assigned(task_assignments::Column::UnitId)))
+        .all(txn)
+        .await?
+    {
+        home.insert(u.id, (u.name, u.region_id));
+    }
+    for g in unit_groups::Entity::find()
+        .filter(unit_groups::Column::Id.in_subquery(assigned(task_assignments::Column::GroupId)))
+        .all(txn)
+        .await?
+    {
+        home.insert(g.id, (g.name, g.region_id));
+    }
+    let mut strays: Vec<&str> = Vec::new();
+    let mut sides: HashMap<Option<&'static str>, Vec<Uuid>> = HashMap::new();
+    for a in &assignments {
+        let Some((name, region)) = a.unit_id.or(a.group_id).and_then(|id| home.get(&id)) else {
+            continue;
+        };
+        if !regions.contains(region) {
+            if !strays.contains(&name.as_str()) {
+                strays.push(name);
+            }
+            continue;
+        }
+        let side = recipient.map(|r| if *region == r { Side::Recipient } else { Side::Helper });
+        let side = side.map(Side::as_str);
+        if a.side.as_deref() != side {
+            sides.entry(side).or_default().push(a.id);
+        }
+    }
+    if !strays.is_empty() {
+        let field = if pairing_id.is_some() {
+            "pairing_id"
+        } else {
+            "region_id"
+        };
+        let shown = strays.iter().take(10).copied().collect::<Vec<_>>().join("、");
+        let more = if strays.len() > 10 { "…" } else { "" };
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "{} units and groups of its tasks belong to no region of the new owner: {shown}{more}",
+                strays.len()
+            ),
+        ));
+    }
+    for (side, ids) in sides {
+        for chunk in ids.chunks(500) {
+            task_assignments::Entity::update_many()
+                .col_expr(task_assignments::Column::Side, Expr::value(side.map(str::to_owned)))
+                .filter(task_assignments::Column::Id.is_in(chunk.iter().copied()))
+                .exec(txn)
+                .await?;
+        }
+    }
+    let (from, to) = (
+        leader::region_of_plan(txn, plan).await?,
+        leader::region_of_plan(txn, &moved).await?,
+    );
+    let now = caller.now();
+    if from != to {
+        for task in plan_tasks {
+            let names = serde_json::from_value::<Vec<String>>(task.leaders)
+                .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored leaders: {e}")))?;
+            if !names.is_empty() {
+                leader::link(txn, now, task.id, to, &names).await?;
+            }
+        }
+    }
+    tasks::Entity::update_many()
+        .col_expr(tasks::Column::Version, Expr::col(tasks::Column::Version).add(1))
+        .col_expr(tasks::Column::UpdatedAt, Expr::value(now))
+        .filter(tasks::Column::PlanId.eq(plan.id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// A step of a plan's life: draft → issued (印发) → closed (关闭), and a

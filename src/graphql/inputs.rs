@@ -360,14 +360,12 @@ pub struct CreatePlanInput {
 
 impl CreatePlanInput {
     pub fn domain(&self) -> Result<NewPlan> {
-        let owner = match (
+        let owner = PlanOwner::required(
             uuid_opt("pairingId", "Pairing", self.pairing_id.as_ref())?,
             uuid_opt("regionId", "Region", self.region_id.as_ref())?,
-        ) {
-            (Some(id), None) => PlanOwner::Pairing(id),
-            (None, Some(id)) => PlanOwner::Region(id),
-            _ => return Err(super::error::invalid("pairingId", "give either pairingId or regionId")),
-        };
+            ["pairingId", "regionId"],
+        )
+        .gql()?;
         Ok(NewPlan {
             owner,
             year: self.year,
@@ -402,11 +400,18 @@ pub struct UpdatePlanInput {
     pub reporting: Option<ReportingInput>,
     /// Both light thresholds, replaced.
     pub lights: Option<LightSettingsInput>,
+    /// Move the plan to this pairing: it becomes the pairing's list (kind
+    /// PAIRING). Its tasks' units must all belong to the pairing's regions
+    /// and take the side their region is on.
+    pub pairing_id: Option<ID>,
+    /// Move the plan to this region: it becomes the region's own plan
+    /// (kind REGION). Its tasks' units must all be the region's.
+    pub region_id: Option<ID>,
 }
 
 impl UpdatePlanInput {
-    pub fn domain(&self) -> PlanChanges {
-        PlanChanges {
+    pub fn domain(&self) -> Result<PlanChanges> {
+        Ok(PlanChanges {
             title: self.title.clone(),
             doc_number: change(&self.doc_number),
             issued_on: change(&self.issued_on),
@@ -415,7 +420,13 @@ impl UpdatePlanInput {
             calendar: self.calendar.clone().map(CalendarInput::domain),
             reporting: self.reporting.map(ReportingInput::domain),
             lights: self.lights.map(LightSettingsInput::domain),
-        }
+            owner: PlanOwner::named(
+                uuid_opt("pairingId", "Pairing", self.pairing_id.as_ref())?,
+                uuid_opt("regionId", "Region", self.region_id.as_ref())?,
+                ["pairingId", "regionId"],
+            )
+            .gql()?,
+        })
     }
 }
 

@@ -605,7 +605,7 @@ impl MutationRoot {
     ) -> Result<PlanNode> {
         let id = uuid_of("id", "Plan", &id)?;
         Ok(PlanNode(
-            plan::update(db(ctx), caller(ctx)?, id, version, input.domain())
+            plan::update(db(ctx), caller(ctx)?, id, version, input.domain()?)
                 .await
                 .gql()?,
         ))

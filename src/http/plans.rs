@@ -11,10 +11,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated, IfMatch};
-use super::problem::{ApiError, ApiResult};
+use super::problem::ApiResult;
 use super::{conditional, idempotent, with_etag};
 use crate::AppState;
-use crate::domain::DomainError;
 use crate::domain::calendar::{Calendar, Reporting};
 use crate::domain::light::LightSettings;
 use crate::domain::page::{Page, PageRequest};
@@ -112,16 +111,7 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreatePlan>,
 ) -> ApiResult<Response> {
-    let owner = match (body.pairing_id, body.region_id) {
-        (Some(id), None) => PlanOwner::Pairing(id),
-        (None, Some(id)) => PlanOwner::Region(id),
-        _ => {
-            return Err(ApiError::from(DomainError::invalid(
-                "pairing_id",
-                "give either pairing_id or region_id",
-            )));
-        }
-    };
+    let owner = PlanOwner::required(body.pairing_id, body.region_id, ["pairing_id", "region_id"])?;
     let input = NewPlan {
         owner,
         year: body.year,
@@ -170,6 +160,13 @@ struct PatchPlan {
     reporting: Option<Reporting>,
     /// Both thresholds, replaced (an absent one takes its default).
     lights: Option<LightSettings>,
+    /// Move the plan to this pairing: it becomes the pairing's list
+    /// (`kind` `pairing`). Its tasks' units must all belong to the
+    /// pairing's regions and take the side their region is on.
+    pairing_id: Option<Uuid>,
+    /// Move the plan to this region: it becomes the region's own plan
+    /// (`kind` `region`). Its tasks' units must all be the region's.
+    region_id: Option<Uuid>,
 }
 
 /// Change a plan, as its coordinator.
@@ -192,6 +189,7 @@ async fn update(
         calendar: body.calendar,
         reporting: body.reporting,
         lights: body.lights,
+        owner: PlanOwner::named(body.pairing_id, body.region_id, ["pairing_id", "region_id"])?,
     };
     let updated = plan::update(&state.db, &caller, id, version, changes).await?;
     Ok(with_etag(updated.version, Json(updated)))

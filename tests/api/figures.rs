@@ -639,3 +639,164 @@ async fn bad_statistics_filters_are_422_naming_the_field() {
         assert_eq!(named, Some(field), "{query}: {problem}");
     }
 }
+
+/// The id of the region named `name`.
+async fn region_named(app: &TestApp, bearer: &str, name: &str) -> String {
+    let found = get(app, bearer, &format!("/api/v1/regions?q={}", urlencoding(name))).await;
+    let region = found["items"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no region {name} in {found}"));
+    region["id"].as_str().expect("an id").to_owned()
+}
+
+/// PATCHes a plan with the version it reads now.
+async fn patch_plan(app: &TestApp, bearer: &str, plan: &str, body: Value) -> TestResponse {
+    let current = get(app, bearer, &format!("/api/v1/plans/{plan}")).await;
+    let version = format!("\"{}\"", current["version"]);
+    app.request(
+        "PATCH",
+        &format!("/api/v1/plans/{plan}"),
+        Some(&body),
+        &[("authorization", bearer), ("if-match", version.as_str())],
+    )
+    .await
+}
+
+/// A plan's kind follows its owner, and a coordinator may change the
+/// owner: 涪陵区's work report breakdown, filed under the pairing 南川区·
+/// 武隆区 (涪陵区 is its co-helper), counts as a pairing's list until it is
+/// moved back to 涪陵区.
+#[tokio::test]
+async fn a_coordinator_moves_a_plan_between_a_pairing_and_its_region() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let plans = get(&app, &admin, "/api/v1/plans?year=2025").await;
+    let plan_of = |kind: &str| -> String {
+        plans["items"]
+            .as_array()
+            .expect("plans")
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .and_then(|p| p["id"].as_str())
+            .expect("a plan of the kind")
+            .to_owned()
+    };
+    let (list, fuling_plan) = (plan_of("pairing"), plan_of("region"));
+    let (fuling, wuxi, yuzhong, nanchuan) = (
+        region_named(&app, &admin, "涪陵区").await,
+        region_named(&app, &admin, "巫溪县").await,
+        region_named(&app, &admin, "渝中区").await,
+        region_named(&app, &admin, "南川区").await,
+    );
+    let pairings = get(&app, &admin, "/api/v1/pairings?limit=100").await;
+    let nanchuan_wulong = pairings["items"]
+        .as_array()
+        .expect("pairings")
+        .iter()
+        .find(|p| p["helper_region_id"] == nanchuan.as_str())
+        .and_then(|p| p["id"].as_str())
+        .expect("南川区·武隆区")
+        .to_owned();
+
+    // A coordinator of 渝中区 coordinates the pairing's list, but not a
+    // plan of 巫溪县 alone.
+    let units = get(&app, &admin, &format!("/api/v1/units?region_id={yuzhong}&limit=1")).await;
+    let unit = units["items"][0]["id"].as_str().expect("a unit of 渝中区");
+    app.user("yz-coordinator", Role::Coordinator, Some(unit.parse().expect("a uuid")))
+        .await;
+    let coordinator = app.bearer("yz-coordinator").await;
+    let refused = patch_plan(&app, &coordinator, &list, json!({"region_id": wuxi})).await;
+    crate::common::assert_problem(&refused, 403, "FORBIDDEN");
+
+    // Not even an administrator can make the pairing's list 巫溪县's own:
+    // its 渝中区牵头责任单位 column names ten units of 渝中区 — 区经济信息委
+    // and 区招商投资局 (tasks 1, 3, 6 write 区经济信息委（区招商投资局）, and
+    // the unit pairing table makes 区招商投资局 a unit of its own), 区文化旅游委,
+    // 区就业人才中心 (the demo's 区就业和人才中心), 区商务委, 区教委,
+    // 区卫生健康委, 区委组织部, 区规划自然资源局, 区科技局; in task order.
+    let stray = patch_plan(&app, &admin, &list, json!({"region_id": wuxi})).await;
+    assert_eq!(stray.status, 422, "{}", text(&stray));
+    let problem = stray.json();
+    assert_eq!(problem["errors"][0]["field"], "region_id", "{problem}");
+    let message = problem["errors"][0]["message"].as_str().expect("a message");
+    assert_eq!(
+        message,
+        "10 units and groups of its tasks belong to no region of the new owner: 区经济信息委、区招商投资局、\
+         区文化旅游委、区就业和人才中心、区商务委、区教委、区卫生健康委、区委组织部、区规划自然资源局、区科技局"
+    );
+    let both = patch_plan(
+        &app,
+        &admin,
+        &list,
+        json!({"region_id": wuxi, "pairing_id": nanchuan_wulong}),
+    )
+    .await;
+    assert_eq!(both.status, 422, "{}", text(&both));
+    assert_eq!(both.json()["errors"][0]["field"], "pairing_id");
+    let unknown = patch_plan(&app, &admin, &list, json!({"pairing_id": Uuid::new_v4()})).await;
+    assert_eq!(unknown.status, 422, "{}", text(&unknown));
+    assert_eq!(unknown.json()["errors"][0]["field"], "pairing_id");
+    let unchanged = get(&app, &admin, &format!("/api/v1/plans/{list}")).await;
+    assert_eq!(
+        (unchanged["kind"].as_str(), unchanged["region_id"].is_null()),
+        (Some("pairing"), true)
+    );
+
+    // 涪陵区's plan under 南川区·武隆区: all its units are 涪陵区's, a
+    // co-helper's, so each acts for the helpers; the leaders are the
+    // helping district's (南川区) of the same names.
+    let capital = task_with(&app, &admin, "到位资金230亿元").await;
+    let leaders_before = capital["leader_ids"].clone();
+    assert!(!leaders_before.as_array().expect("leader ids").is_empty());
+    let moved = patch_plan(&app, &admin, &fuling_plan, json!({"pairing_id": nanchuan_wulong})).await;
+    assert_eq!(moved.status, 200, "{}", text(&moved));
+    let moved = moved.json();
+    assert_eq!(moved["kind"], "pairing");
+    assert_eq!(moved["pairing_id"], nanchuan_wulong.as_str());
+    assert!(moved["region_id"].is_null());
+    let under_pairing = task_with(&app, &admin, "到位资金230亿元").await;
+    assert_eq!(
+        under_pairing["version"],
+        capital["version"].as_i64().expect("a version") + 1
+    );
+    for a in under_pairing["assignments"].as_array().expect("assignments") {
+        assert_eq!(a["side"], "helper", "{a}");
+    }
+    let leader = under_pairing["leader_ids"][0].as_str().expect("a leader");
+    let leader = get(&app, &admin, &format!("/api/v1/leaders/{leader}")).await;
+    assert_eq!(leader["region_id"], nanchuan.as_str());
+
+    // Statistics count pairings' lists: now 涪陵区's 148 tasks and its
+    // 230亿元 (2,300,000万元) beside 渝中区·巫溪县's 16 tasks and 5000万元.
+    let stats = get(&app, &admin, "/api/v1/statistics?year=2025").await;
+    assert_eq!(stats["tasks"]["total"], 164);
+    assert_eq!(stats["distinct"]["pairings"], 2);
+    assert_eq!(
+        metric(&stats, "investment_funds"),
+        (2, "2305000".into(), "0".into(), "万元".into())
+    );
+
+    // And back, through GraphQL: a region's own plan again, no sides, the
+    // leaders 涪陵区's own records as before.
+    let back = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!, $version: Int!, $region: ID!) { updatePlan(id: $id, version: $version, input: {regionId: $region}) { kind } }",
+            json!({"id": fuling_plan, "version": moved["version"], "region": fuling}),
+        )
+        .await;
+    assert_eq!(back["data"]["updatePlan"]["kind"], "REGION", "{back}");
+    let home = task_with(&app, &admin, "到位资金230亿元").await;
+    assert_eq!(home["leader_ids"], leaders_before);
+    for a in home["assignments"].as_array().expect("assignments") {
+        assert!(a["side"].is_null(), "{a}");
+    }
+    let stats = get(&app, &admin, "/api/v1/statistics?year=2025").await;
+    assert_eq!(stats["tasks"]["total"], 16);
+    assert_eq!(
+        metric(&stats, "investment_funds"),
+        (1, "5000".into(), "0".into(), "万元".into())
+    );
+}
