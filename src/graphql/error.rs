@@ -44,10 +44,41 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Error {
     )
 }
 
-/// The error of a domain call, as the REST problem would carry it.
+/// The error of a domain call, as the REST problem would carry it, its
+/// fields named as GraphQL names them (`overdue_limit` → `overdueLimit`,
+/// `targets[0].value_max` → `targets[0].valueMax`).
 pub fn from_domain(err: DomainError) -> Error {
-    let public = PublicError::from(err);
+    let mut public = PublicError::from(err);
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for f in &mut public.fields {
+        let named = graphql_name(&f.field);
+        if named != f.field {
+            renamed.push((std::mem::replace(&mut f.field, named.clone()), named));
+        }
+    }
+    // The longest first: `unit_id` must not rename inside `parent_unit_id`.
+    renamed.sort_by_key(|(rest, _)| std::cmp::Reverse(rest.len()));
+    for (rest, named) in renamed {
+        public.message = public.message.replace(&format!("{rest}: "), &format!("{named}: "));
+    }
     coded(public.code, public.message, &public.fields)
+}
+
+/// A REST field path (snake_case) in GraphQL's names (camelCase).
+fn graphql_name(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        match c {
+            '_' if !out.is_empty() && !out.ends_with(['.', '[']) => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A request-level error (a limit, a refused token) with its code.
@@ -90,5 +121,20 @@ pub fn with_codes(answer: async_graphql::BatchResponse, limits: Limits) -> async
         async_graphql::BatchResponse::Batch(list) => {
             async_graphql::BatchResponse::Batch(list.into_iter().map(fix).collect())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::graphql_name;
+
+    #[test]
+    fn rest_paths_become_graphql_names() {
+        assert_eq!(graphql_name("overdue_limit"), "overdueLimit");
+        assert_eq!(graphql_name("targets[0].value_max"), "targets[0].valueMax");
+        assert_eq!(graphql_name("reporting.remind_days"), "reporting.remindDays");
+        assert_eq!(graphql_name("values[2].unit"), "values[2].unit");
+        assert_eq!(graphql_name("pairingId"), "pairingId");
+        assert_eq!(graphql_name("If-Match"), "If-Match");
     }
 }

@@ -17,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use super::batching::drive;
 use super::context::RequestScope;
 use super::limits::{BATCH_ENV, BODY_ENV, limit_error};
-use super::{AppSchema, error};
+use super::{AppSchema, error, nulls};
 use crate::AppState;
 use crate::domain::{Caller, ErrorCode};
 use crate::http::extract::Authenticated;
@@ -134,10 +134,7 @@ pub(super) async fn execute(
         );
     };
     let answer = match batch {
-        BatchRequest::Single(request) => {
-            let (scope, queue) = RequestScope::new(&state, caller);
-            BatchResponse::Single(drive(queue, schema.0.execute(request.data(scope))).await)
-        }
+        BatchRequest::Single(request) => BatchResponse::Single(run(&schema, &state, caller, request).await),
         BatchRequest::Batch(requests) => {
             if requests.len() > limits.max_batch {
                 return refuse(
@@ -154,13 +151,27 @@ pub(super) async fn execute(
             }
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
-                let (scope, queue) = RequestScope::new(&state, caller.clone());
-                answers.push(drive(queue, schema.0.execute(request.data(scope))).await);
+                answers.push(run(&schema, &state, caller.clone(), request).await);
             }
             BatchResponse::Batch(answers)
         }
     };
     axum::Json(error::with_codes(answer, limits)).into_response()
+}
+
+/// Runs one operation with its own loaders, its nulls as the
+/// specification says ([`nulls`]).
+async fn run(
+    schema: &AppSchema,
+    state: &AppState,
+    caller: Option<Caller>,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let (scope, queue) = RequestScope::new(state, caller);
+    let (query, operation) = (request.query.clone(), request.operation_name.clone());
+    let mut response = drive(queue, schema.0.execute(request.data(scope))).await;
+    nulls::propagate(&schema.3, &query, operation.as_deref(), &mut response);
+    response
 }
 
 /// `GET /graphql`: subscriptions when the request upgrades to WebSocket,

@@ -15,6 +15,7 @@ mod inputs;
 pub mod limits;
 mod loaders;
 mod mutation;
+mod nulls;
 pub(crate) mod query;
 mod scalars;
 mod subscription;
@@ -39,6 +40,8 @@ pub struct AppSchema(
     Limits,
     /// One permit per operation being executed (see [`limits::CONCURRENT_ENV`]).
     std::sync::Arc<tokio::sync::Semaphore>,
+    /// The fields' declared types, for null propagation.
+    std::sync::Arc<nulls::Shapes>,
 );
 
 impl AppSchema {
@@ -55,7 +58,8 @@ impl AppSchema {
             .limit_complexity(limits.max_complexity)
             .finish();
         let executions = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent.max(1)));
-        AppSchema(schema, limits, executions)
+        let shapes = std::sync::Arc::new(nulls::Shapes::of_sdl(&schema.sdl()));
+        AppSchema(schema, limits, executions, shapes)
     }
 
     pub fn limits(&self) -> Limits {

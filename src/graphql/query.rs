@@ -42,9 +42,10 @@ pub struct QueryRoot;
 /// holds 1 to 200 items (50 by default).
 #[Object(name = "Query")]
 impl QueryRoot {
-    /// Any object by its global id (Relay): one the caller may not see does not exist.
-    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> Result<Node> {
-        node::fetch(ctx, &id).await
+    /// Any object by its global id (Relay): null, with a `NOT_FOUND` error,
+    /// when there is none the caller may see. So are the lookups by id below.
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> Result<Option<Node>> {
+        node::fetch(ctx, &id).await.map(Some)
     }
 
     /// The caller (当前用户): a user's account, or a client's identity.
@@ -99,9 +100,13 @@ impl QueryRoot {
     }
 
     /// A plan (任务清单).
-    async fn plan(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<PlanNode> {
+    async fn plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<PlanNode>> {
         let id = uuid_of("id", "Plan", &id)?;
-        Ok(PlanNode(plan::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(PlanNode(plan::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     // ------------------------------------------------------------ tasks
@@ -156,9 +161,13 @@ impl QueryRoot {
     }
 
     /// A task (重点任务), with its units and targets.
-    async fn task(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<TaskNode> {
+    async fn task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<TaskNode>> {
         let id = uuid_of("id", "Task", &id)?;
-        Ok(TaskNode(task::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(TaskNode(task::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     // ---------------------------------------------------------- reports
@@ -200,9 +209,13 @@ impl QueryRoot {
     }
 
     /// A progress report (进展报告).
-    async fn report(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<ReportNode> {
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<ReportNode>> {
         let id = uuid_of("id", "Report", &id)?;
-        Ok(ReportNode(report::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(ReportNode(report::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     // ---------------------------------------------------------- regions
@@ -263,9 +276,13 @@ impl QueryRoot {
     }
 
     /// A leader (牵头领导).
-    async fn leader(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<LeaderNode> {
+    async fn leader(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<LeaderNode>> {
         let id = uuid_of("id", "Leader", &id)?;
-        Ok(LeaderNode(leader::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(LeaderNode(leader::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The projects (援建项目) the caller may see: those of the pairings its
@@ -301,9 +318,13 @@ impl QueryRoot {
     }
 
     /// A project (援建项目).
-    async fn project(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<ProjectNode> {
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<ProjectNode>> {
         let id = uuid_of("id", "Project", &id)?;
-        Ok(ProjectNode(project::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(ProjectNode(project::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The ledger's figures (项目和资金统计) over the projects the caller may
@@ -399,9 +420,13 @@ impl QueryRoot {
     }
 
     /// A region (行政区划).
-    async fn region(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<RegionNode> {
+    async fn region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<RegionNode>> {
         let id = uuid_of("id", "Region", &id)?;
-        Ok(RegionNode(region::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(RegionNode(region::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     // ------------------------------------------------------------ units
@@ -434,9 +459,13 @@ impl QueryRoot {
     }
 
     /// A unit (单位) with its aliases.
-    async fn unit(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<UnitNode> {
+    async fn unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<UnitNode>> {
         let id = uuid_of("id", "Unit", &id)?;
-        Ok(UnitNode(unit::get_unit(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(UnitNode(unit::get_unit(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The unit groups (单位组: 各镇街, 区级相关部门单位) of every region or of one, by name.
@@ -501,9 +530,13 @@ impl QueryRoot {
     }
 
     /// A pairing (结对) with its co-helpers (联合帮扶方) and documents.
-    async fn pairing(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<PairingNode> {
+    async fn pairing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<PairingNode>> {
         let id = uuid_of("id", "Pairing", &id)?;
-        Ok(PairingNode(pairing::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(PairingNode(pairing::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The unit pairings (部门街镇结对), in the order they were recorded.
@@ -564,9 +597,13 @@ impl QueryRoot {
     }
 
     /// A metric (指标) of the catalogue.
-    async fn metric(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<MetricNode> {
+    async fn metric(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<MetricNode>> {
         let id = uuid_of("id", "Metric", &id)?;
-        Ok(MetricNode(metric::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(MetricNode(metric::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The chronicle (大事记): events of every pairing or of one, by day.
@@ -598,9 +635,13 @@ impl QueryRoot {
     }
 
     /// An event of a pairing's chronicle (大事记) with its amounts.
-    async fn event(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<EventNode> {
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<EventNode>> {
         let id = uuid_of("id", "Event", &id)?;
-        Ok(EventNode(event::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(EventNode(event::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// A file attached as evidence, when the caller may see its parent.
@@ -608,11 +649,11 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
-    ) -> Result<crate::graphql::types::attachment::AttachmentNode> {
+    ) -> Result<Option<crate::graphql::types::attachment::AttachmentNode>> {
         let id = uuid_of("id", "Attachment", &id)?;
-        Ok(crate::graphql::types::attachment::AttachmentNode(
+        Ok(Some(crate::graphql::types::attachment::AttachmentNode(
             crate::domain::attachment::get(db(ctx), caller(ctx)?, id).await.gql()?,
-        ))
+        )))
     }
 
     // ------------------------------------------- users, clients, audit
@@ -633,9 +674,13 @@ impl QueryRoot {
     }
 
     /// A user (用户): administrators see all, a user sees itself.
-    async fn user(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<UserNode> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<UserNode>> {
         let id = uuid_of("id", "User", &id)?;
-        Ok(UserNode(user::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(UserNode(user::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The integration clients (对接平台), by `client_id`: for administrators. Pages forward only.
@@ -654,9 +699,13 @@ impl QueryRoot {
     }
 
     /// An integration client (对接平台): for administrators.
-    async fn client(&self, ctx: &Context<'_>, #[graphql(desc = "Its `id` or `uuid`.")] id: ID) -> Result<ClientNode> {
+    async fn client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<ClientNode>> {
         let id = uuid_of("id", "IntegrationClient", &id)?;
-        Ok(ClientNode(client::get(db(ctx), caller(ctx)?, id).await.gql()?))
+        Ok(Some(ClientNode(client::get(db(ctx), caller(ctx)?, id).await.gql()?)))
     }
 
     /// The audit log (操作日志), newest first: for administrators and viewers. Pages forward only.

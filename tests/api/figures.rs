@@ -640,6 +640,20 @@ async fn bad_statistics_filters_are_422_naming_the_field() {
     }
 }
 
+/// The id of the demo's plan of `kind`: 渝中区·巫溪县's list (`pairing`)
+/// or 涪陵区's breakdown (`region`).
+pub(crate) async fn demo_plan(app: &TestApp, bearer: &str, kind: &str) -> String {
+    let plans = get(app, bearer, "/api/v1/plans?year=2025").await;
+    plans["items"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .find(|p| p["kind"] == kind)
+        .and_then(|p| p["id"].as_str())
+        .unwrap_or_else(|| panic!("no {kind} plan in {plans}"))
+        .to_owned()
+}
+
 /// The id of the region named `name`.
 async fn region_named(app: &TestApp, bearer: &str, name: &str) -> String {
     let found = get(app, bearer, &format!("/api/v1/regions?q={}", urlencoding(name))).await;
@@ -672,18 +686,10 @@ async fn patch_plan(app: &TestApp, bearer: &str, plan: &str, body: Value) -> Tes
 #[tokio::test]
 async fn a_coordinator_moves_a_plan_between_a_pairing_and_its_region() {
     let (app, admin) = demo_on("2025-07-10").await;
-    let plans = get(&app, &admin, "/api/v1/plans?year=2025").await;
-    let plan_of = |kind: &str| -> String {
-        plans["items"]
-            .as_array()
-            .expect("plans")
-            .iter()
-            .find(|p| p["kind"] == kind)
-            .and_then(|p| p["id"].as_str())
-            .expect("a plan of the kind")
-            .to_owned()
-    };
-    let (list, fuling_plan) = (plan_of("pairing"), plan_of("region"));
+    let (list, fuling_plan) = (
+        demo_plan(&app, &admin, "pairing").await,
+        demo_plan(&app, &admin, "region").await,
+    );
     let (fuling, wuxi, yuzhong, nanchuan) = (
         region_named(&app, &admin, "涪陵区").await,
         region_named(&app, &admin, "巫溪县").await,
@@ -777,6 +783,48 @@ async fn a_coordinator_moves_a_plan_between_a_pairing_and_its_region() {
         metric(&stats, "investment_funds"),
         (2, "2305000".into(), "0".into(), "万元".into())
     );
+
+    // A project of 南川区·武隆区's ledger linked to the plan keeps it in
+    // the pairing until it is linked to none.
+    let wulong = region_named(&app, &admin, "武隆区").await;
+    let school = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/units",
+            Some(&json!({"region_id": wulong, "name": "武隆区教委", "kind": "department"})),
+        )
+        .await;
+    assert_eq!(school.status, 201, "{}", text(&school));
+    let project = app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/projects",
+            Some(
+                &json!({"pairing_id": nanchuan_wulong, "plan_id": fuling_plan, "year": 2025,
+                         "name": "学校改扩建", "category": "education",
+                         "implementing_unit_id": school.json()["id"], "investment": "100", "pairing_funds": "50"}),
+            ),
+        )
+        .await;
+    assert_eq!(project.status, 201, "{}", text(&project));
+    let held = patch_plan(&app, &admin, &fuling_plan, json!({"region_id": fuling})).await;
+    crate::common::assert_problem(&held, 409, "CONFLICT");
+    assert!(text(&held).contains("1 project(s)"), "{}", text(&held));
+    let project = project.json();
+    let unlinked = app
+        .request(
+            "PATCH",
+            &format!("/api/v1/projects/{}", project["id"].as_str().expect("an id")),
+            Some(&json!({"plan_id": null})),
+            &[
+                ("authorization", admin.as_str()),
+                ("if-match", format!("\"{}\"", project["version"]).as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(unlinked.status, 200, "{}", text(&unlinked));
 
     // And back, through GraphQL: a region's own plan again, no sides, the
     // leaders 涪陵区's own records as before.

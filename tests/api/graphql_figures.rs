@@ -206,3 +206,37 @@ async fn graphql_refuses_bad_calendars_and_shows_outsiders_nothing() {
         json!({"statistics": {"tasks": {"total": 0}}, "calendar": {"total": 0}, "lateUnits": {"units": []}})
     );
 }
+
+/// A field error names the field as GraphQL does, also when the domain
+/// found it: `overdueLimit`, `reporting.remindDays`, not REST's
+/// `overdue_limit`.
+#[tokio::test]
+async fn field_errors_carry_graphql_names() {
+    let (app, admin) = crate::figures::demo_on("2025-07-10").await;
+    let answer = app
+        .graphql(Some(&admin), "{ statistics(overdueLimit: 500) { asOf } }", json!({}))
+        .await;
+    assert_eq!(graphql_code(&answer), Some("VALIDATION_FAILED"), "{answer}");
+    let error = &answer["errors"][0];
+    assert_eq!(error["extensions"]["errors"][0]["field"], "overdueLimit", "{answer}");
+    let message = error["message"].as_str().expect("a message");
+    assert!(
+        message.contains("overdueLimit: ") && !message.contains("overdue_limit"),
+        "{message}"
+    );
+
+    let plans = crate::figures::get(&app, &admin, "/api/v1/plans?year=2025").await;
+    let plan = &plans["items"][0];
+    let answer = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!, $version: Int!) { updatePlan(id: $id, version: $version, input: {reporting: {remindDays: 99}}) { version } }",
+            json!({"id": plan["id"], "version": plan["version"]}),
+        )
+        .await;
+    assert_eq!(graphql_code(&answer), Some("VALIDATION_FAILED"), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["errors"][0]["field"], "reporting.remindDays",
+        "{answer}"
+    );
+}

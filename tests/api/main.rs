@@ -19,6 +19,7 @@ mod graphql_batching;
 mod graphql_figures;
 mod graphql_imports;
 mod graphql_lists;
+mod graphql_nulls;
 mod graphql_permissions;
 mod graphql_plans;
 mod graphql_reference;

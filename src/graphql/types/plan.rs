@@ -210,8 +210,9 @@ impl TaskNode {
         self.0.id
     }
     /// The plan (任务清单) the task belongs to.
-    async fn plan(&self, ctx: &Context<'_>) -> Result<Option<PlanNode>> {
-        Ok(loader(ctx)?.load_one(PlanKey(self.0.plan_id)).await?.map(PlanNode))
+    async fn plan(&self, ctx: &Context<'_>) -> Result<PlanNode> {
+        let plan = loader(ctx)?.load_one(PlanKey(self.0.plan_id)).await?;
+        super::present(plan.map(PlanNode), "Plan", self.0.plan_id)
     }
     /// 部分; none when the plan has no sections.
     async fn section(&self) -> Option<&str> {

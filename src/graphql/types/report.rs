@@ -50,8 +50,9 @@ impl ReportNode {
         self.0.id
     }
     /// The task (重点任务) reported on.
-    async fn task(&self, ctx: &Context<'_>) -> Result<Option<TaskNode>> {
-        Ok(loader(ctx)?.load_one(TaskKey(self.0.task_id)).await?.map(TaskNode))
+    async fn task(&self, ctx: &Context<'_>) -> Result<TaskNode> {
+        let task = loader(ctx)?.load_one(TaskKey(self.0.task_id)).await?;
+        super::present(task.map(TaskNode), "Task", self.0.task_id)
     }
     /// The reporting unit (填报单位).
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<UnitNode>> {
