@@ -17,16 +17,24 @@ use crate::domain::values::{Cluster, PairingStatus, RegionKind};
 use crate::domain::{Caller, DomainError, DomainResult, Store};
 
 /// What an import of reference data did.
-#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "TableImportReport")]
 pub struct ReferenceReport {
+    /// No problem: the file is (or would be) imported whole.
     pub ok: bool,
+    /// Asked only what would happen.
     pub dry_run: bool,
+    /// Whether anything was written.
     pub written: bool,
+    /// Rows made (or that would be).
     pub created: usize,
     /// Rows that were there already.
     pub unchanged: usize,
+    /// Units made because the file named them and that was asked.
     pub units_created: Vec<String>,
+    /// Aliases recorded (the document's name = a known unit).
     pub aliases_added: Vec<String>,
+    /// The file's and the rows' problems; nothing is written while there is one.
     pub problems: Vec<ImportProblem>,
 }
 

@@ -16,7 +16,8 @@ use crate::domain::unit::{self, NamedUnit, UnitGroupInput, UnitInput};
 use crate::domain::{Caller, DomainError, DomainResult, Store};
 
 /// How a written name was resolved.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "NameResolution")]
 pub struct Resolution {
     /// The words of the document.
     pub written: String,
@@ -26,6 +27,7 @@ pub struct Resolution {
     /// `created_unit` or `created_group`.
     pub how: String,
     #[serde(skip)]
+    #[graphql(skip)]
     pub assignee: Option<Assignee>,
 }
 

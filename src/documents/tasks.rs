@@ -84,59 +84,94 @@ pub fn parse_aliases(texts: &[String], field: &str) -> DomainResult<Vec<(String,
 }
 
 /// A target found in a task's text.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "TargetFound")]
 pub struct TargetFound {
+    /// The metric of the catalogue it counts towards (`investment_funds`),
+    /// when the words name one whose unit it converts to.
     pub metric: Option<String>,
+    /// `at_least`, `at_most`, `about`, `exactly`, `range` or `qualitative`.
     pub comparator: String,
     /// None for a qualitative target.
     pub value: Option<String>,
+    /// The upper end of a range (3—5).
     pub value_max: Option<String>,
+    /// The unit of measure as written (万元, 人次, 对).
     pub unit: String,
+    /// What a growth target is measured against (2024年).
     pub baseline: Option<String>,
+    /// The clause the figure stands in.
     pub source_text: String,
 }
 
 /// What became of one row.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "TaskImportRow")]
 pub struct RowOutcome {
     /// The row's line in the file.
     pub line: usize,
+    /// 部分, when the document has sections.
     pub section: Option<String>,
+    /// 序号.
     pub seq: i32,
+    /// 协同发展事项 / 重点领域, merged cells filled.
     pub category: Option<String>,
+    /// 完成时限 as a day, when it reads as one.
     pub deadline: Option<NaiveDate>,
+    /// 完成时限 as written.
     pub deadline_text: Option<String>,
+    /// 牵头领导, one name each.
     pub leaders: Vec<String>,
+    /// The lead units and groups (牵头单位), each name as resolved.
     pub lead: Vec<Resolution>,
+    /// The supporting units and groups (配合单位), each name as resolved.
     pub supporting: Vec<Resolution>,
+    /// The quantitative targets (指标) found in the task's text.
     pub targets: Vec<TargetFound>,
+    /// What is wrong with the row; nothing is written while any row has one.
     pub problems: Vec<String>,
 }
 
 /// A problem with the file or a row.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "ImportProblem")]
 pub struct ImportProblem {
+    /// The line of the file, when the problem is a row's.
     pub line: Option<usize>,
+    /// The column's header, when the problem is a cell's.
     pub column: Option<String>,
+    /// What is wrong.
     pub message: String,
+    /// What was probably meant (a known unit's name); settle it with an alias.
     pub suggestion: Option<String>,
 }
 
 /// The answer of an import: row by row what it did (or, on a dry run or
 /// on failure, would do), and nothing written unless `ok` and not a dry run.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "TaskImportReport")]
 pub struct ImportReport {
+    /// No problem: the file is (or would be) imported whole.
     pub ok: bool,
+    /// Asked only what would happen.
     pub dry_run: bool,
     /// Whether anything was written.
     pub written: bool,
+    /// The plan made, once written.
     pub plan_id: Option<Uuid>,
+    /// Tasks imported (or that would be).
     pub tasks: usize,
+    /// Targets found in their texts.
     pub targets: usize,
+    /// Units made because the file named them and `create_missing_units` was asked.
     pub units_created: Vec<String>,
+    /// Unit groups made (各镇街, 有关部门).
     pub groups_created: Vec<String>,
+    /// Aliases recorded from `alias` (the document's name = a known unit).
     pub aliases_added: Vec<String>,
+    /// The file's and the rows' problems; nothing is written while there is one.
     pub problems: Vec<ImportProblem>,
+    /// Row by row what became of it.
     pub rows: Vec<RowOutcome>,
 }
 

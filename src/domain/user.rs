@@ -174,6 +174,24 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
     User::from_model(model)
 }
 
+/// The users named by records the caller has been allowed to see (a
+/// report's maker, submitter and reviewer, a comment's author), by id:
+/// whoever sees a record sees who acted on it, whatever else it may see of
+/// users. A removed user is absent.
+pub async fn named_by_records<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> DomainResult<Vec<User>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for model in users::Entity::find()
+            .filter(users::Column::Id.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            found.push(User::from_model(model)?);
+        }
+    }
+    Ok(found)
+}
+
 /// The users, by username: for administrators.
 pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller, page: &PageRequest) -> DomainResult<Page<User>> {
     authz::require_admin(&caller.principal, "list users")?;

@@ -18,6 +18,7 @@ use crate::domain::region::{self, Region};
 use crate::domain::report::{self, Report};
 use crate::domain::task::{self, Task};
 use crate::domain::unit::{self, Unit, UnitGroup};
+use crate::domain::user::{self, User};
 
 /// The loader of one request: its caller and the database.
 pub struct DomainLoader {
@@ -56,6 +57,11 @@ pub struct PlanTasksKey(pub Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TaskReportsKey(pub Uuid);
 
+/// A user named by a record the caller sees (a report's maker, a
+/// comment's author).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ActorKey(pub Uuid);
+
 /// The latest approved consolidated report on a task (its figure for the
 /// year to date), for tasks the caller has been allowed to see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,6 +77,17 @@ impl Loader<RegionKey> for DomainLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = region::get_many(&self.db, &self.caller, &ids).await.gql()?;
         Ok(found.into_iter().map(|r| (RegionKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<ActorKey> for DomainLoader {
+    type Value = User;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ActorKey]) -> Loaded<ActorKey, User> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = user::named_by_records(&self.db, &ids).await.gql()?;
+        Ok(found.into_iter().map(|u| (ActorKey(u.id), u)).collect())
     }
 }
 

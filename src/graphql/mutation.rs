@@ -128,7 +128,7 @@ impl MutationRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The task list, CSV (UTF-8 or GB18030) or XLSX.")] file: async_graphql::Upload,
         #[graphql(desc = "Which plan it becomes and how names resolve.")] input: ImportTasksInput,
-    ) -> Result<async_graphql::Json<crate::documents::tasks::ImportReport>> {
+    ) -> Result<crate::documents::tasks::ImportReport> {
         use crate::documents::tasks::{self, Owner, TaskImport};
         let (conn, who) = (db(ctx), caller(ctx)?);
         let ImportTasksInput {
@@ -171,7 +171,7 @@ impl MutationRoot {
             dry_run: dry_run.unwrap_or(false),
         };
         let report = tasks::import(conn, who, &bytes, &options).await.map_err(from_domain)?;
-        Ok(async_graphql::Json(report))
+        Ok(report)
     }
 
     /// Import a pairing's chronicle (大事记) from an uploaded CSV
@@ -184,13 +184,13 @@ impl MutationRoot {
         #[graphql(desc = "The chronicle, CSV (UTF-8 or GB18030).")] file: async_graphql::Upload,
         #[graphql(desc = "The pairing (结对) whose chronicle it is.")] pairing_id: ID,
         #[graphql(desc = "Report what would happen and write nothing.")] dry_run: Option<bool>,
-    ) -> Result<async_graphql::Json<crate::documents::reference::ReferenceReport>> {
+    ) -> Result<crate::documents::reference::ReferenceReport> {
         let pairing = uuid_of("pairingId", "Pairing", &pairing_id)?;
         let bytes = read_upload(ctx, file)?;
         let report = crate::documents::events::import(db(ctx), caller(ctx)?, &bytes, pairing, dry_run.unwrap_or(false))
             .await
             .map_err(from_domain)?;
-        Ok(async_graphql::Json(report))
+        Ok(report)
     }
 
     /// Import a pairing's project ledger (项目台账), CSV or XLSX: headers
@@ -203,7 +203,7 @@ impl MutationRoot {
         #[graphql(desc = "The pairing (结对) whose projects they are.")] pairing_id: ID,
         #[graphql(desc = "The year of the pairing's work they belong to.")] year: i32,
         #[graphql(desc = "Report what would happen and write nothing.")] dry_run: Option<bool>,
-    ) -> Result<async_graphql::Json<crate::documents::reference::ReferenceReport>> {
+    ) -> Result<crate::documents::reference::ReferenceReport> {
         let options = crate::documents::projects::ProjectImport {
             pairing_id: uuid_of("pairingId", "Pairing", &pairing_id)?,
             year,
@@ -213,7 +213,7 @@ impl MutationRoot {
         let report = crate::documents::projects::import(db(ctx), caller(ctx)?, &bytes, &options)
             .await
             .map_err(from_domain)?;
-        Ok(async_graphql::Json(report))
+        Ok(report)
     }
 
     // ---------------------------------------------------------- regions

@@ -29,7 +29,7 @@ async fn upload(app: &TestApp, bearer: &str, query: &str, variables: Value, file
 }
 
 const MUTATION: &str = "mutation($file: Upload!, $region: ID!, $dry: Boolean) { \
-    importTasks(file: $file, input: {year: 2025, title: \"涪陵区2025年任务\", regionId: $region, createMissingUnits: true, dryRun: $dry}) }";
+    importTasks(file: $file, input: {year: 2025, title: \"涪陵区2025年任务\", regionId: $region, createMissingUnits: true, dryRun: $dry}) { ok dryRun written planId tasks groupsCreated rows { line lead { written name how } } problems { line column message } } }";
 
 #[tokio::test]
 async fn a_task_list_uploads_through_graphql_with_a_dry_run_first() {
@@ -50,7 +50,7 @@ async fn a_task_list_uploads_through_graphql_with_a_dry_run_first() {
     assert_eq!(
         (
             report["ok"].as_bool(),
-            report["dry_run"].as_bool(),
+            report["dryRun"].as_bool(),
             report["written"].as_bool()
         ),
         (Some(true), Some(true), Some(false))
@@ -64,8 +64,9 @@ async fn a_task_list_uploads_through_graphql_with_a_dry_run_first() {
     let done = upload(&app, &admin, MUTATION, json!({"region": fuling, "dry": false}), TABLE).await;
     let report = &done.json()["data"]["importTasks"];
     assert_eq!(report["written"], true, "{}", done.json());
+    assert!(report["planId"].as_str().is_some_and(|id| id.len() == 36), "{report}");
     assert_eq!(report["tasks"], 2);
-    assert_eq!(report["groups_created"], json!(["各镇街"]));
+    assert_eq!(report["groupsCreated"], json!(["各镇街"]));
     assert_eq!(
         app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"],
         1
@@ -76,7 +77,7 @@ async fn a_task_list_uploads_through_graphql_with_a_dry_run_first() {
 async fn a_bad_upload_is_a_graphql_error() {
     let app = TestApp::spawn().await;
     let admin = app.bearer_of_new_admin().await;
-    let no_owner = "mutation($file: Upload!) { importTasks(file: $file, input: {year: 2025, title: \"x\"}) }";
+    let no_owner = "mutation($file: Upload!) { importTasks(file: $file, input: {year: 2025, title: \"x\"}) { ok } }";
     let answer = upload(&app, &admin, no_owner, json!({}), TABLE).await.json();
     assert_eq!(
         answer["errors"][0]["extensions"]["code"], "VALIDATION_FAILED",
@@ -105,7 +106,7 @@ async fn a_bad_upload_is_a_graphql_error() {
 
 const CHRONICLE: &str = "date,title,amount,amount_unit\n2021-06-30,渝中区与巫溪县签订林业碳汇指标购买协议,21150,万元\n2021-09-01,巫溪县农特产品展销中心在解放碑开业,,\n";
 const IMPORT_EVENTS: &str = "mutation($file: Upload!, $pairing: ID!, $dry: Boolean) { \
-    importEvents(file: $file, pairingId: $pairing, dryRun: $dry) }";
+    importEvents(file: $file, pairingId: $pairing, dryRun: $dry) { ok created unchanged problems { line message } } }";
 
 #[tokio::test]
 async fn a_chronicle_uploads_through_graphql_for_its_coordinator_only() {

@@ -1,13 +1,15 @@
-//! Nulls as the GraphQL specification says: a field that fails is null
-//! and present; a failed non-null field makes its parent null, up to the
-//! nearest nullable field, or `data` itself. A lookup by id is nullable:
-//! it can find nothing.
+//! GraphQL as the specification and typed clients expect it: a field that
+//! fails is null and present; a failed non-null field makes its parent
+//! null, up to the nearest nullable field, or `data` itself. A lookup by id
+//! is nullable: it can find nothing. The people a record names are users.
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{TestApp, graphql_code};
-use crate::figures::{demo_on, demo_plan};
+use xietong::domain::values::Role;
+
+use crate::common::{TestApp, graphql_code, graphql_data};
+use crate::figures::{demo_on, demo_plan, issued, task_with, text};
 
 /// The demo and the id of 渝中区·巫溪县's task list.
 async fn demo() -> (TestApp, String, String) {
@@ -175,4 +177,80 @@ async fn a_task_s_plan_and_a_report_s_task_are_never_null() {
     };
     assert_eq!(field("Task", "plan"), "plan: Plan!");
     assert_eq!(field("Report", "task"), "task: Task!");
+}
+
+/// A report's maker, submitter and reviewer and a comment's author are
+/// `User` objects, seen by whoever sees the report — also by a unit's user,
+/// who cannot look users up by id.
+#[tokio::test]
+async fn a_report_names_its_people_as_users() {
+    let (app, admin, list) = demo().await;
+    issued(&app, &admin, &list).await;
+    // Task 1's lead unit on 巫溪县's side: 县经济信息委.
+    let task = task_with(&app, &admin, "力争实际到位资金5000万元以上").await;
+    let lead = task["assignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .find(|a| a["role"] == "lead")
+        .and_then(|a| a["unit_id"].as_str())
+        .expect("a lead unit")
+        .to_owned();
+    app.user("wx-lead", Role::UnitUser, Some(lead.parse().expect("a uuid")))
+        .await;
+    let clerk = app.bearer("wx-lead").await;
+    let body = json!({"period": "2025", "consolidated": true, "unit_id": lead, "text": "已引进项目1个"});
+    let made = app
+        .as_bearer(
+            &clerk,
+            "POST",
+            &format!("/api/v1/tasks/{}/reports", task["id"].as_str().expect("an id")),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", text(&made));
+    let report = made.json()["id"].as_str().expect("an id").to_owned();
+    let query = "query($id: ID!) { report(id: $id) { createdBy { username } submittedBy { username } reviewedBy { username } comments { author { username } } } }";
+    let draft = app.graphql(Some(&clerk), query, json!({"id": report})).await;
+    assert_eq!(
+        graphql_data(&draft)["report"],
+        json!({"createdBy": {"username": "wx-lead"}, "submittedBy": null, "reviewedBy": null, "comments": []})
+    );
+    let submitted = app
+        .as_bearer(&clerk, "POST", &format!("/api/v1/reports/{report}/submit"), None)
+        .await;
+    assert_eq!(submitted.status, 200, "{}", text(&submitted));
+    let approved = app
+        .as_bearer(&admin, "POST", &format!("/api/v1/reports/{report}/approve"), None)
+        .await;
+    assert_eq!(approved.status, 200, "{}", text(&approved));
+    let said = app
+        .as_bearer(
+            &admin,
+            "POST",
+            &format!("/api/v1/reports/{report}/comments"),
+            Some(&json!({"body": "已审核，请补充到位资金凭证"})),
+        )
+        .await;
+    assert_eq!(said.status, 201, "{}", text(&said));
+    let seen = app.graphql(Some(&clerk), query, json!({"id": report})).await;
+    assert_eq!(
+        graphql_data(&seen)["report"],
+        json!({
+            "createdBy": {"username": "wx-lead"},
+            "submittedBy": {"username": "wx-lead"},
+            "reviewedBy": {"username": "figures-admin"},
+            "comments": [{"author": {"username": "figures-admin"}}],
+        })
+    );
+    // The same clerk cannot look the administrator up.
+    let admin_id = approved.json()["reviewed_by"].as_str().expect("a reviewer").to_owned();
+    let looked = app
+        .graphql(
+            Some(&clerk),
+            "query($id: ID!) { user(id: $id) { username } }",
+            json!({"id": admin_id}),
+        )
+        .await;
+    assert_eq!(graphql_code(&looked), Some("NOT_FOUND"), "{looked}");
 }

@@ -1072,7 +1072,7 @@ async fn a_ledger_imports_from_csv_and_xlsx_and_a_bad_one_writes_nothing() {
     // GraphQL takes the same upload.
     let boundary_file = "项目名称,实施单位,总投资（万元）\n图书馆,县经济信息委,80\n";
     let operations = json!({
-        "query": "mutation($file: Upload!, $p: ID!) { importProjects(file: $file, pairingId: $p, year: 2025, dryRun: true) }",
+        "query": "mutation($file: Upload!, $p: ID!) { importProjects(file: $file, pairingId: $p, year: 2025, dryRun: true) { ok dryRun written created problems { line column message } } }",
         "variables": {"file": null, "p": l.a.pairing}
     });
     let (content_type, body) = multipart(

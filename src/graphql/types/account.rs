@@ -65,6 +65,18 @@ impl UserNode {
     }
 }
 
+/// The user a record names, when there is one and it still exists: seen
+/// by whoever sees the record.
+pub(crate) async fn load_actor(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<UserNode>> {
+    match id {
+        Some(id) => Ok(crate::graphql::context::loader(ctx)?
+            .load_one(crate::graphql::loaders::ActorKey(id))
+            .await?
+            .map(UserNode)),
+        None => Ok(None),
+    }
+}
+
 connection!(
     /// A page of users (用户).
     UserConnection,

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::account::{UserNode, load_actor};
 use super::plan::TaskNode;
 use super::reference::{UnitNode, load_unit};
 use crate::domain::report::{Report, ReportValue};
@@ -78,21 +79,23 @@ impl ReportNode {
     async fn values(&self) -> Eager<ReportValueObject> {
         self.0.values.iter().cloned().map(ReportValueObject).collect()
     }
-    /// The user who made it.
-    async fn created_by(&self) -> Option<Uuid> {
-        self.0.created_by
+    /// The user who made it; null when a client made it or the user is removed.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<UserNode>> {
+        load_actor(ctx, self.0.created_by).await
     }
-    /// The user who submitted it (报送人).
-    async fn submitted_by(&self) -> Option<Uuid> {
-        self.0.submitted_by
+    /// The user who submitted it (报送人); null until submitted, when a
+    /// client submitted it or the user is removed.
+    async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<UserNode>> {
+        load_actor(ctx, self.0.submitted_by).await
     }
     /// When it was submitted (UTC).
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.0.submitted_at
     }
-    /// The user who approved or returned it (审核人).
-    async fn reviewed_by(&self) -> Option<Uuid> {
-        self.0.reviewed_by
+    /// The user who approved or returned it (审核人); null until reviewed,
+    /// when a client reviewed it or the user is removed.
+    async fn reviewed_by(&self, ctx: &Context<'_>) -> Result<Option<UserNode>> {
+        load_actor(ctx, self.0.reviewed_by).await
     }
     /// When it was approved or returned (UTC).
     async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
@@ -153,6 +156,10 @@ impl ReportCommentObject {
     /// The author's global id; null once that user is removed.
     async fn author_id(&self) -> Option<ID> {
         self.0.author_id.map(|id| global_id("User", id))
+    }
+    /// The author; null once that user is removed.
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<UserNode>> {
+        load_actor(ctx, self.0.author_id).await
     }
     /// Who wrote it, as they signed in.
     async fn author_name(&self) -> &str {
