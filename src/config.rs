@@ -136,6 +136,12 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_ATTACHMENT_MAX_BYTES", default_value_t = AttachmentLimits::default().max_bytes, value_parser = clap::value_parser!(u64).range(1..=4 * 1024 * 1024 * 1024))]
     pub attachment_max_bytes: u64,
 
+    /// The folder uploads wait in while their bytes arrive (a
+    /// `xietong-uploads` folder is made in it); the system's temporary
+    /// folder unless given.
+    #[arg(long, env = "XIETONG_SPOOL_DIR")]
+    pub spool_dir: Option<std::path::PathBuf>,
+
     /// How many files one report, event, plan or project may carry.
     #[arg(long, env = "XIETONG_ATTACHMENTS_PER_PARENT", default_value_t = AttachmentLimits::default().per_parent, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub attachments_per_parent: u32,
@@ -257,6 +263,15 @@ impl ServeArgs {
         }
     }
 
+    /// The folder uploads wait in: `xietong-uploads` in `spool_dir` or in
+    /// the system's temporary folder.
+    pub fn spool_folder(&self) -> std::path::PathBuf {
+        self.spool_dir
+            .clone()
+            .unwrap_or_else(temporary_folder)
+            .join("xietong-uploads")
+    }
+
     /// The trusted proxies, checked: each an address or a CIDR block.
     pub fn checked_trusted_proxies(&self) -> Result<Vec<AddressBlock>, String> {
         self.trusted_proxies
@@ -317,6 +332,7 @@ impl Default for ServeArgs {
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,
+            spool_dir: None,
             graphql: GraphqlArgs::default(),
         }
     }
@@ -370,6 +386,12 @@ impl std::str::FromStr for AddressBlock {
         };
         Ok(AddressBlock { network, prefix })
     }
+}
+
+/// The system's temporary folder (`TMPDIR`, else `/tmp`): the only other
+/// place the environment is read.
+pub fn temporary_folder() -> std::path::PathBuf {
+    std::env::temp_dir()
 }
 
 #[cfg(test)]

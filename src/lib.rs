@@ -46,6 +46,8 @@ pub struct AppState {
     pub storage: infra::storage::Storage,
     /// How large and how many attachments may be.
     pub attachments: domain::attachment::Limits,
+    /// The folder uploads wait in while they arrive.
+    pub spool: std::path::PathBuf,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
                 .then(|| std::time::Duration::from_secs(u64::from(serve.reminder_interval_secs))),
             storage: infra::storage::Storage::open(&serve.storage).unwrap_or_else(infra::storage::Storage::unusable),
             attachments: serve.attachment_limits(),
+            spool: serve.spool_folder(),
         }
     }
 

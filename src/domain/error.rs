@@ -722,7 +722,7 @@ mod tests {
     async fn a_sqlite_writer_that_cannot_get_the_lock_is_unavailable() {
         use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
         use sea_orm::sqlx::{Connection, Executor};
-        let path = std::env::temp_dir().join(format!("xietong-busy-{}.db", uuid::Uuid::new_v4().simple()));
+        let path = crate::config::temporary_folder().join(format!("xietong-busy-{}.db", uuid::Uuid::new_v4().simple()));
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)

@@ -23,12 +23,15 @@ const ENTITY: &str = "event";
 pub const MAX_AMOUNTS: usize = 20;
 
 /// An amount of an event: 8.46万亩, 21150万元.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventAmount {
     pub value: Amount,
     /// The unit of measure: 万亩, 万元, 个 …
+    #[schema(example = "万亩")]
     pub unit: String,
     /// What the amount counts, e.g. 森林面积指标 or 交易金额.
+    #[schema(example = "森林面积指标")]
     pub label: Option<String>,
 }
 

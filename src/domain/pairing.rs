@@ -25,11 +25,16 @@ const PAIRING: &str = "pairing";
 const UNIT_PAIRING: &str = "unit_pairing";
 
 /// An agreement or task-list document of a pairing (文件).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PairingDocument {
+    #[schema(example = "渝中区·巫溪县对口协同发展合作协议")]
     pub title: String,
     /// 文号, e.g. 巫溪府发〔2025〕20号.
+    #[schema(example = "巫溪府发〔2025〕20号")]
     pub doc_number: Option<String>,
+    /// 印发日期
+    #[schema(example = "2025-06-27")]
     pub issued_on: Option<NaiveDate>,
 }
 

@@ -158,6 +158,13 @@ string_enum!(
     PairingStatus ("Status of a pairing (结对).") { Active = "active", Ended = "ended" }
 );
 
+/// A pairing is active unless said otherwise.
+impl Default for PairingStatus {
+    fn default() -> PairingStatus {
+        PairingStatus::Active
+    }
+}
+
 string_enum!(
     /// Status of a plan: 草稿, 已印发, 已关闭.
     PlanStatus ("Status of a plan (任务清单): draft 草稿, issued 已印发, closed 已关闭.") { Draft = "draft", Issued = "issued", Closed = "closed" }

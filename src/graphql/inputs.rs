@@ -236,9 +236,7 @@ impl PairingInput {
                 .map(|(i, id)| uuid_of(&format!("coHelperRegionIds[{i}]"), "Region", id))
                 .collect::<Result<_>>()?,
             start_year: self.start_year,
-            status: self
-                .status
-                .map_or(crate::domain::values::PairingStatus::Active, Into::into),
+            status: self.status.map(Into::into).unwrap_or_default(),
             note: self.note.clone(),
             documents: self
                 .documents

@@ -82,7 +82,7 @@ async fn upload(
             return Err(DomainError::invalid("file", "send one file per request").into());
         }
         let file_name = field.file_name().map(str::to_owned);
-        let mut spool = Spool::new(state.attachments.max_bytes).await?;
+        let mut spool = Spool::new(&state.spool, state.attachments.max_bytes).await?;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
             spool.write(&chunk).await?;
         }

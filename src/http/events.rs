@@ -18,7 +18,6 @@ use super::{conditional, idempotent, with_etag};
 use crate::AppState;
 use crate::domain::event::{self, Event, EventAmount, EventFilter, EventInput};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::values::Amount;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -103,19 +102,6 @@ async fn list(
     ))
 }
 
-/// An amount of an event: a value and its unit (8.46万亩, 21150万元).
-#[derive(Deserialize, Serialize, utoipa::ToSchema, Clone)]
-#[serde(deny_unknown_fields)]
-struct AmountBody {
-    value: Amount,
-    /// The unit of measure: 万亩, 万元, 个 …
-    #[schema(example = "万亩")]
-    unit: String,
-    /// What the amount counts.
-    #[schema(example = "森林面积指标")]
-    label: Option<String>,
-}
-
 /// An event, whole: the body of a create and of a replace.
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +121,7 @@ struct EventBody {
         {"value": "8.46", "unit": "万亩", "label": "森林面积指标"},
         {"value": "21150", "unit": "万元", "label": "交易金额"}
     ]))]
-    amounts: Vec<AmountBody>,
+    amounts: Vec<EventAmount>,
 }
 
 impl EventBody {
@@ -145,15 +131,7 @@ impl EventBody {
             occurred_on: self.occurred_on,
             title: self.title.clone(),
             description: self.description.clone(),
-            amounts: self
-                .amounts
-                .iter()
-                .map(|a| EventAmount {
-                    value: a.value,
-                    unit: a.unit.clone(),
-                    label: a.label.clone(),
-                })
-                .collect(),
+            amounts: self.amounts.clone(),
         }
     }
 }

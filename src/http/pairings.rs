@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -68,20 +67,6 @@ async fn list_pairings(
     ))
 }
 
-/// An agreement or task-list document of a pairing (文件).
-#[derive(Deserialize, Serialize, utoipa::ToSchema, Clone)]
-#[serde(deny_unknown_fields)]
-struct DocumentBody {
-    #[schema(example = "渝中区·巫溪县对口协同发展合作协议")]
-    title: String,
-    /// 文号
-    #[schema(example = "巫溪府发〔2025〕20号")]
-    doc_number: Option<String>,
-    /// 印发日期
-    #[schema(example = "2025-06-27")]
-    issued_on: Option<NaiveDate>,
-}
-
 /// A pairing, whole: the body of a create and of a replace.
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -101,7 +86,7 @@ struct PairingBody {
     note: Option<String>,
     /// Agreement documents, in order; replaced as a whole.
     #[serde(default)]
-    documents: Vec<DocumentBody>,
+    documents: Vec<PairingDocument>,
 }
 
 impl PairingBody {
@@ -111,17 +96,9 @@ impl PairingBody {
             recipient_region_id: self.recipient_region_id,
             co_helper_region_ids: self.co_helper_region_ids.clone(),
             start_year: self.start_year,
-            status: self.status.unwrap_or(PairingStatus::Active),
+            status: self.status.unwrap_or_default(),
             note: self.note.clone(),
-            documents: self
-                .documents
-                .iter()
-                .map(|d| PairingDocument {
-                    title: d.title.clone(),
-                    doc_number: d.doc_number.clone(),
-                    issued_on: d.issued_on,
-                })
-                .collect(),
+            documents: self.documents.clone(),
         }
     }
 }

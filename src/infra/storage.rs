@@ -193,10 +193,10 @@ pub struct Spool {
 }
 
 impl Spool {
-    /// An empty spool that takes at most `max` bytes.
-    pub async fn new(max: u64) -> DomainResult<Spool> {
-        let folder = std::env::temp_dir().join("xietong-uploads");
-        tokio::fs::create_dir_all(&folder).await.map_err(spool_failed)?;
+    /// An empty spool in `folder` (made when missing) that takes at most
+    /// `max` bytes.
+    pub async fn new(folder: &std::path::Path, max: u64) -> DomainResult<Spool> {
+        tokio::fs::create_dir_all(folder).await.map_err(spool_failed)?;
         let path = folder.join(uuid::Uuid::new_v4().to_string());
         let file = tokio::fs::File::create(&path).await.map_err(spool_failed)?;
         Ok(Spool {

@@ -146,16 +146,21 @@ pub(crate) fn target_of(task: &Value, code: &str) -> Value {
         .clone()
 }
 
-/// Writes, submits and approves the lead unit's consolidated report.
-pub(crate) async fn approved_report(app: &TestApp, admin: &str, task: &Value, period: &str, values: Value) -> Value {
-    let lead = task["assignments"]
+/// The id of the task's first lead unit.
+pub(crate) fn lead_unit(task: &Value) -> String {
+    task["assignments"]
         .as_array()
         .expect("assignments")
         .iter()
         .find(|a| a["role"] == "lead")
         .and_then(|a| a["unit_id"].as_str())
         .expect("a lead unit")
-        .to_owned();
+        .to_owned()
+}
+
+/// Writes, submits and approves the lead unit's consolidated report.
+pub(crate) async fn approved_report(app: &TestApp, admin: &str, task: &Value, period: &str, values: Value) -> Value {
+    let lead = lead_unit(task);
     let body = json!({
         "period": period, "consolidated": true, "unit_id": lead,
         "text": "牵头单位汇总", "values": values,

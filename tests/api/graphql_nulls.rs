@@ -9,7 +9,7 @@ use uuid::Uuid;
 use xietong::domain::values::Role;
 
 use crate::common::{TestApp, graphql_code, graphql_data};
-use crate::figures::{demo_on, demo_plan, issued, task_with, text};
+use crate::figures::{demo_on, demo_plan, issued, lead_unit, task_with, text};
 
 /// The demo and the id of 渝中区·巫溪县's task list.
 async fn demo() -> (TestApp, String, String) {
@@ -188,14 +188,7 @@ async fn a_report_names_its_people_as_users() {
     issued(&app, &admin, &list).await;
     // Task 1's lead unit on 巫溪县's side: 县经济信息委.
     let task = task_with(&app, &admin, "力争实际到位资金5000万元以上").await;
-    let lead = task["assignments"]
-        .as_array()
-        .expect("assignments")
-        .iter()
-        .find(|a| a["role"] == "lead")
-        .and_then(|a| a["unit_id"].as_str())
-        .expect("a lead unit")
-        .to_owned();
+    let lead = lead_unit(&task);
     app.user("wx-lead", Role::UnitUser, Some(lead.parse().expect("a uuid")))
         .await;
     let clerk = app.bearer("wx-lead").await;
