@@ -9,7 +9,7 @@
 //! Years, periods and names with numbers are not targets.
 
 use crate::domain::metric::MetricWords;
-use crate::domain::units;
+use crate::domain::units::{self, Dimension};
 use crate::domain::values::{Amount, Comparator};
 
 /// A target found in a text.
@@ -132,13 +132,27 @@ fn clause(text: &str, start: usize, end: usize) -> (usize, usize) {
 /// 2000万元), then the words after it up to the next 、 (2家优质企业建立合作关系).
 /// Only metrics whose unit the figure's converts to are candidates (培训 50名
 /// is not 就业培训 in 人次); among them the longest word found wins (培训医务
-/// 人员 over 医务人员).
+/// 人员 over 医务人员). When none is named, a metric of a measured quantity
+/// named right before a measured figure (since the last 、) is its metric
+/// whatever its unit: 到位资金5000人 counts towards 实际到位资金 and is
+/// refused for its unit (a problem of the row), rather than counted nowhere
+/// in silence. Counts (引进企业100多家 is not 引进项目's 个) and percentages
+/// (增长6%) are never taken for another metric.
 fn guess_metric(clause: &str, figure_at: usize, unit: &str, catalogue: &[MetricWords]) -> Option<String> {
     let converts = |metric: &MetricWords| matches!((units::find(unit), units::find(&metric.unit)), (Some(a), Some(b)) if a.converts_to(b));
-    let find = |text: &str| {
+    let measured = |name: &str| {
+        units::find(name).is_some_and(|u| !matches!(u.dimension, Dimension::Count(_) | Dimension::Percent))
+    };
+    let find = |text: &str, convertible_only: bool| {
         catalogue
             .iter()
-            .filter(|m| converts(m))
+            .filter(|m| {
+                if convertible_only {
+                    converts(m)
+                } else {
+                    measured(unit) && measured(&m.unit)
+                }
+            })
             .filter_map(|m| {
                 m.synonyms
                     .iter()
@@ -154,7 +168,10 @@ fn guess_metric(clause: &str, figure_at: usize, unit: &str, catalogue: &[MetricW
     let after = &clause[figure_at..];
     let after = &after[..after.find('、').unwrap_or(after.len())];
     let tail = before.rsplit('、').next().unwrap_or(before);
-    find(tail).or_else(|| find(before)).or_else(|| find(after))
+    find(tail, true)
+        .or_else(|| find(before, true))
+        .or_else(|| find(after, true))
+        .or_else(|| find(tail, false))
 }
 
 /// The metric counted in pairs (对) that a clause's words name, if any.
@@ -470,6 +487,22 @@ mod tests {
     }
 
     /// Exchanging staff and training them are different metrics.
+    #[test]
+    fn a_metric_named_right_before_a_figure_of_another_dimension_is_still_its_metric() {
+        // 到位资金 names money; 5000人 is persons: the target counts towards
+        // investment_funds and task validation refuses its unit.
+        let found = extract("力争实际到位资金5000人", &catalogue());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].metric.as_deref(), Some("investment_funds"));
+        assert_eq!(found[0].unit, "人");
+        // Not when the words are elsewhere in the clause and another figure
+        // is theirs: 引进项目5个 stays a count of projects.
+        assert_eq!(
+            summary("确保协作引进1个以上项目落地，力争实际到位资金5000万元以上"),
+            ["at_least 1个 projects_introduced", "at_least 5000万元 investment_funds"]
+        );
+    }
+
     #[test]
     fn training_is_not_exchange() {
         assert_eq!(

@@ -357,6 +357,10 @@ async fn run<C: Store>(
         },
     )
     .await?;
+    let content_header = layout
+        .iter()
+        .find(|c| c.column == crate::domain::plan::SourceField::Content)
+        .map(|c| c.header.clone());
     plan::keep_source_columns(txn, plan.id, layout).await?;
     let mut problems = Vec::new();
     // Columns that name a region that is not the plan's.
@@ -523,11 +527,18 @@ async fn run<C: Store>(
             }
             Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
             Err(err) => {
+                // A target's problem is a problem of the cell its text is in.
+                let column = match &err {
+                    DomainError::Validation(fields) if fields.iter().any(|f| f.field.starts_with("targets")) => {
+                        content_header.clone()
+                    }
+                    _ => None,
+                };
                 let message = err.describe();
                 outcome.problems.push(message.clone());
                 problems.push(ImportProblem {
                     line: Some(row.line),
-                    column: None,
+                    column,
                     message,
                     suggestion: None,
                 });

@@ -285,3 +285,43 @@ async fn an_unknown_pairing_or_region_in_the_form_is_a_validation_problem() {
         assert!(named, "{path}: {body}");
     }
 }
+
+/// A figure whose words name a metric it cannot count towards is a problem
+/// of its row and cell, and the import writes nothing: 到位资金 is money
+/// (实际到位资金, in 万元), 5000人 counts persons.
+#[tokio::test]
+async fn a_target_in_a_unit_of_another_dimension_fails_the_import() {
+    let (app, admin) = crate::figures::demo_on("2025-07-10").await;
+    let pairings = app
+        .as_bearer(&admin, "GET", "/api/v1/pairings?limit=100", None)
+        .await
+        .json();
+    let pairing = pairings["items"][0]["id"].as_str().expect("渝中区·巫溪县").to_owned();
+    let before = app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"].clone();
+    let table = "序号,协同发展事项,具体任务,巫溪县牵头责任单位,渝中区牵头责任单位\n\
+                 1,联手开展招商引资,确保协作引进1个以上项目落地巫溪县，力争实际到位资金5000人以上。,县经济信息委,区经济信息委\n\
+                 2,深化文旅产业协作,联动开展旅游营销。,县文化旅游委,区文化旅游委\n";
+    let fields = [
+        ("pairing_id", pairing.as_str()),
+        ("year", "2026"),
+        ("title", "渝中区·巫溪县2026年度对口协同发展任务清单"),
+    ];
+    let failed = upload(&app, &admin, "/api/v1/imports/tasks", &fields, table).await;
+    assert_problem(&failed, 422, "VALIDATION_FAILED");
+    let report = &failed.json()["report"];
+    assert_eq!(
+        (report["ok"].as_bool(), report["written"].as_bool()),
+        (Some(false), Some(false))
+    );
+    let problems = report["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{report}");
+    // The header is line 1: task 1 is line 2, in the 具体任务 cell.
+    assert_eq!(problems[0]["line"], 2);
+    assert_eq!(problems[0]["column"], "具体任务");
+    let message = problems[0]["message"].as_str().expect("a message");
+    assert!(message.contains("人") && message.contains("万元"), "{message}");
+    assert_eq!(
+        app.as_bearer(&admin, "GET", "/api/v1/plans", None).await.json()["total_count"],
+        before
+    );
+}
