@@ -261,6 +261,26 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Replaces an event (its amounts with it), at the version the caller read.
+/// The chronicles of these pairings, by day, in a fixed number of
+/// statements: for batch loading (`Pairing.events`).
+pub async fn of_pairings<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    pairing_ids: &[Uuid],
+) -> DomainResult<Vec<Event>> {
+    authz::require_reader(&caller.principal)?;
+    if pairing_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = events::Entity::find()
+        .filter(events::Column::PairingId.is_in(pairing_ids.iter().copied()))
+        .order_by_asc(events::Column::OccurredOn)
+        .order_by_asc(events::Column::Id)
+        .all(conn)
+        .await?;
+    event_views(conn, models).await
+}
+
 pub async fn update(
     db: &impl Store,
     caller: &Caller,

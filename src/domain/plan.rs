@@ -739,6 +739,31 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
         .collect()
 }
 
+/// The plans of these pairings that the caller may see, newest year
+/// first, in one statement (with the visibility of [`list`]): for batch
+/// loading (`Pairing.plans`).
+pub async fn of_pairings<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    pairing_ids: &[Uuid],
+) -> DomainResult<Vec<Plan>> {
+    authz::require_reader(&caller.principal)?;
+    if pairing_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    plans::Entity::find()
+        .filter(authz::Visibility::of(conn, &caller.principal).await?.plans())
+        .filter(plans::Column::PairingId.is_in(pairing_ids.iter().copied()))
+        .order_by_desc(plans::Column::Year)
+        .order_by_asc(plans::Column::CreatedAt)
+        .order_by_asc(plans::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::from_model)
+        .collect()
+}
+
 /// The plans of a kind, as SQL: a pairing's list, or a region's own plan.
 pub fn of_kind(kind: PlanKind) -> sea_orm::Condition {
     match kind {

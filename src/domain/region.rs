@@ -175,6 +175,29 @@ pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult
         .collect()
 }
 
+/// The regions whose parent is one of `parent_ids` (a city's districts
+/// and counties), by name, in one statement: for batch loading
+/// (`Region.children`).
+pub async fn children_of<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    parent_ids: &[Uuid],
+) -> DomainResult<Vec<Region>> {
+    authz::require_reader(&caller.principal)?;
+    if parent_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    regions::Entity::find()
+        .filter(regions::Column::ParentId.is_in(parent_ids.iter().copied()))
+        .order_by_asc(regions::Column::Name)
+        .order_by_asc(regions::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Region::from_model)
+        .collect()
+}
+
 /// What a list of regions is narrowed to.
 #[derive(Clone, Debug, Default)]
 pub struct RegionFilter {

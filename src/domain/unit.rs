@@ -761,6 +761,26 @@ pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_v
     Ok(())
 }
 
+/// The units of these regions, by name, in a fixed number of statements:
+/// for batch loading (`Region.units`).
+pub async fn units_of_regions<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    region_ids: &[Uuid],
+) -> DomainResult<Vec<Unit>> {
+    authz::require_reader(&caller.principal)?;
+    if region_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = units::Entity::find()
+        .filter(units::Column::RegionId.is_in(region_ids.iter().copied()))
+        .order_by_asc(units::Column::Name)
+        .order_by_asc(units::Column::Id)
+        .all(conn)
+        .await?;
+    unit_views(conn, models).await
+}
+
 /// The units with these ids that exist, in no particular order, with their
 /// aliases, in one statement: for batch loading.
 pub async fn get_units<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid]) -> DomainResult<Vec<Unit>> {

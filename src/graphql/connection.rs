@@ -219,6 +219,26 @@ pub fn slice<T, N>(
     })
 }
 
+/// One page of what a loader finds under one parent (a region's units, a
+/// pairing's plans): every parent of the query level loads at once, each
+/// pages in memory as [`slice`] does.
+pub async fn children<K, T, N>(
+    ctx: &Context<'_>,
+    key: K,
+    args: &PageArgs,
+    field: &str,
+    cursor: impl Fn(&T) -> Cursor,
+    node: impl Fn(T) -> N,
+) -> async_graphql::Result<Built<N>>
+where
+    super::loaders::DomainLoader: async_graphql::dataloader::Loader<K, Value = Vec<T>, Error = async_graphql::Error>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Send + Sync + Clone + 'static,
+{
+    let all = super::context::loader(ctx)?.load_one(key).await?.unwrap_or_default();
+    slice(ctx, args, field, all, cursor, node)
+}
+
 /// Declares the connection and edge types of a node type.
 macro_rules! connection {
     ($(#[$doc:meta])* $connection:ident, $edge:ident, $node:ty, $edge_doc:literal) => {

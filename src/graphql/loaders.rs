@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::error::DomainResultExt;
 use crate::domain::Caller;
+use crate::domain::event::{self, Event};
 use crate::domain::pairing::{self, Pairing};
 use crate::domain::plan::{self, Plan};
 use crate::domain::region::{self, Region};
@@ -56,6 +57,81 @@ pub struct PlanTasksKey(pub Uuid);
 /// The reports on a task that the caller may see, by period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TaskReportsKey(pub Uuid);
+
+/// The units of a region, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionUnitsKey(pub Uuid);
+/// The regions whose parent a region is, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionChildrenKey(pub Uuid);
+/// The plans of a pairing that the caller may see, newest year first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PairingPlansKey(pub Uuid);
+/// The chronicle (大事记) of a pairing, by day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PairingEventsKey(pub Uuid);
+
+/// Groups `items` under the keys asked for (every key gets a list, empty
+/// when nothing is its), in their order.
+fn grouped<K: Copy + Eq + std::hash::Hash, T>(
+    keys: &[K],
+    items: Vec<T>,
+    key_of: impl Fn(&T) -> K,
+) -> HashMap<K, Vec<T>> {
+    let mut out: HashMap<K, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for item in items {
+        out.entry(key_of(&item)).or_default().push(item);
+    }
+    out
+}
+
+impl Loader<RegionUnitsKey> for DomainLoader {
+    type Value = Vec<Unit>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RegionUnitsKey]) -> Loaded<RegionUnitsKey, Vec<Unit>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = unit::units_of_regions(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(grouped(keys, found, |u| RegionUnitsKey(u.region_id)))
+    }
+}
+
+impl Loader<RegionChildrenKey> for DomainLoader {
+    type Value = Vec<Region>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RegionChildrenKey]) -> Loaded<RegionChildrenKey, Vec<Region>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = region::children_of(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(grouped(keys, found, |r| {
+            RegionChildrenKey(r.parent_id.unwrap_or_default())
+        }))
+    }
+}
+
+impl Loader<PairingPlansKey> for DomainLoader {
+    type Value = Vec<Plan>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PairingPlansKey]) -> Loaded<PairingPlansKey, Vec<Plan>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = plan::of_pairings(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(grouped(keys, found, |p| {
+            PairingPlansKey(p.pairing_id.unwrap_or_default())
+        }))
+    }
+}
+
+impl Loader<PairingEventsKey> for DomainLoader {
+    type Value = Vec<Event>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PairingEventsKey]) -> Loaded<PairingEventsKey, Vec<Event>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = event::of_pairings(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(grouped(keys, found, |e| PairingEventsKey(e.pairing_id)))
+    }
+}
 
 /// A user named by a record the caller sees (a report's maker, a
 /// comment's author).
@@ -152,11 +228,8 @@ impl Loader<PlanTasksKey> for DomainLoader {
 
     async fn load(&self, keys: &[PlanTasksKey]) -> Loaded<PlanTasksKey, Vec<Task>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut by_plan: HashMap<PlanTasksKey, Vec<Task>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for t in task::list_by_plans(&self.db, &self.caller, &ids).await.gql()? {
-            by_plan.entry(PlanTasksKey(t.plan_id)).or_default().push(t);
-        }
-        Ok(by_plan)
+        let found = task::list_by_plans(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(grouped(keys, found, |t| PlanTasksKey(t.plan_id)))
     }
 }
 
@@ -166,11 +239,8 @@ impl Loader<TaskReportsKey> for DomainLoader {
 
     async fn load(&self, keys: &[TaskReportsKey]) -> Loaded<TaskReportsKey, Vec<Report>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let mut by_task: HashMap<TaskReportsKey, Vec<Report>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for r in report::list_by_tasks(&self.db, &self.caller, &ids).await.gql()? {
-            by_task.entry(TaskReportsKey(r.task_id)).or_default().push(r);
-        }
-        Ok(by_task)
+        let found = report::list_by_tasks(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(grouped(keys, found, |r| TaskReportsKey(r.task_id)))
     }
 }
 

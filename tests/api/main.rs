@@ -23,6 +23,7 @@ mod graphql_nulls;
 mod graphql_permissions;
 mod graphql_plans;
 mod graphql_reference;
+mod graphql_relations;
 mod graphql_subscriptions;
 mod graphql_subscriptions_pg;
 mod health;

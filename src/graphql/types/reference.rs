@@ -8,15 +8,18 @@ use uuid::Uuid;
 
 use crate::domain::event::{Event, EventAmount};
 use crate::domain::metric::Metric;
+use crate::domain::page::Cursor;
 use crate::domain::pairing::{Pairing, PairingDocument, UnitPairing};
 use crate::domain::region::Region;
 use crate::domain::unit::{Unit, UnitGroup};
 use crate::domain::values::Amount;
-use crate::graphql::connection::{PageArgs, connection, cost};
+use crate::graphql::connection::{PageArgs, children, connection, cost};
 use crate::graphql::context::{caller, db, loader};
 use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
-use crate::graphql::loaders::{PairingKey, RegionKey, UnitKey};
+use crate::graphql::loaders::{
+    PairingEventsKey, PairingKey, PairingPlansKey, RegionChildrenKey, RegionKey, RegionUnitsKey, UnitKey,
+};
 use crate::graphql::scalars::{Cluster, PairingStatus, RegionKind, UnitKind};
 
 pub(crate) async fn load_region(ctx: &Context<'_>, id: Uuid) -> Result<Option<RegionNode>> {
@@ -71,6 +74,47 @@ impl RegionNode {
             Some(id) => load_region(ctx, id).await,
             None => Ok(None),
         }
+    }
+    /// The regions it holds (下级行政区划: a city's districts and counties),
+    /// by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<RegionConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let key = RegionChildrenKey(self.0.id);
+        Ok(RegionConnection(
+            children(
+                ctx,
+                key,
+                &args,
+                "name",
+                by_name(|r: &Region| (&r.name, r.id)),
+                RegionNode,
+            )
+            .await?,
+        ))
+    }
+    /// Its units (单位: departments, streets and towns), by name.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<UnitConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let key = RegionUnitsKey(self.0.id);
+        Ok(UnitConnection(
+            children(ctx, key, &args, "name", by_name(|u: &Unit| (&u.name, u.id)), UnitNode).await?,
+        ))
     }
     /// When it was recorded (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
@@ -245,6 +289,46 @@ pub struct PairingNode(pub Pairing);
 /// (受帮扶方), perhaps with co-helpers (联合帮扶方), under agreement documents.
 #[Object(name = "Pairing")]
 impl PairingNode {
+    /// Its plans (任务清单) that the caller may see, the newest year first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<super::plan::PlanConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let key = PairingPlansKey(self.0.id);
+        let cursor = |p: &crate::domain::plan::Plan| Cursor {
+            key: serde_json::json!(p.year),
+            id: p.id,
+        };
+        Ok(super::plan::PlanConnection(
+            children(ctx, key, &args, "year", cursor, super::plan::PlanNode).await?,
+        ))
+    }
+    /// Its chronicle (大事记), by day.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<EventConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let key = PairingEventsKey(self.0.id);
+        let cursor = |e: &Event| Cursor {
+            key: serde_json::json!(e.occurred_on.to_string()),
+            id: e.id,
+        };
+        Ok(EventConnection(
+            children(ctx, key, &args, "occurred_on", cursor, EventNode).await?,
+        ))
+    }
     /// The files attached to it (its agreements, scanned), oldest first.
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::attachment::AttachmentNode>> {
         crate::graphql::types::attachment::attachments_of(
@@ -561,5 +645,16 @@ impl EventAmountObject {
     /// What the amount counts (森林面积指标, 交易金额).
     async fn label(&self) -> Option<&str> {
         self.0.label.as_deref()
+    }
+}
+
+/// The cursor of an item listed by name.
+fn by_name<T>(parts: impl Fn(&T) -> (&String, Uuid)) -> impl Fn(&T) -> Cursor {
+    move |item| {
+        let (name, id) = parts(item);
+        Cursor {
+            key: serde_json::json!(name),
+            id,
+        }
     }
 }
