@@ -253,6 +253,51 @@ pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult
     pairing_views(conn, models).await
 }
 
+/// The pairings where one of `regions` is helper, co-helper or recipient,
+/// as SQL.
+fn of_regions_condition(regions: &[Uuid]) -> sea_orm::Condition {
+    let as_co_helper = sea_orm::sea_query::Query::select()
+        .column(pairing_co_helpers::Column::PairingId)
+        .from(pairing_co_helpers::Entity)
+        .and_where(pairing_co_helpers::Column::RegionId.is_in(regions.iter().copied()))
+        .to_owned();
+    sea_orm::Condition::any()
+        .add(pairings::Column::HelperRegionId.is_in(regions.iter().copied()))
+        .add(pairings::Column::RecipientRegionId.is_in(regions.iter().copied()))
+        .add(pairings::Column::Id.in_subquery(as_co_helper))
+}
+
+/// The pairings each of `regions` takes part in (as helper, co-helper or
+/// recipient), by creation, each with the region it was found for, in a
+/// fixed number of statements: for batch loading (`Region.pairings`).
+pub async fn of_regions<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    regions: &[Uuid],
+) -> DomainResult<Vec<(Uuid, Pairing)>> {
+    authz::require_reader(&caller.principal)?;
+    if regions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = pairings::Entity::find()
+        .filter(of_regions_condition(regions))
+        .order_by_asc(pairings::Column::CreatedAt)
+        .order_by_asc(pairings::Column::Id)
+        .all(conn)
+        .await?;
+    let asked: HashSet<Uuid> = regions.iter().copied().collect();
+    let mut out = Vec::new();
+    for pairing in pairing_views(conn, models).await? {
+        let sides = [pairing.helper_region_id, pairing.recipient_region_id];
+        for region in sides.iter().chain(&pairing.co_helper_region_ids) {
+            if asked.contains(region) {
+                out.push((*region, pairing.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What a list of pairings is narrowed to.
 #[derive(Clone, Debug, Default)]
 pub struct PairingFilter {
@@ -274,17 +319,7 @@ pub async fn list_page<C: ConnectionTrait>(
     let (_, descending) = page::parse_sort(sort, "created_at", &["created_at"])?;
     let mut query = pairings::Entity::find();
     if let Some(region_id) = filter.region_id {
-        let as_co_helper = sea_orm::sea_query::Query::select()
-            .column(pairing_co_helpers::Column::PairingId)
-            .from(pairing_co_helpers::Entity)
-            .and_where(pairing_co_helpers::Column::RegionId.eq(region_id))
-            .to_owned();
-        query = query.filter(
-            sea_orm::Condition::any()
-                .add(pairings::Column::HelperRegionId.eq(region_id))
-                .add(pairings::Column::RecipientRegionId.eq(region_id))
-                .add(pairings::Column::Id.in_subquery(as_co_helper)),
-        );
+        query = query.filter(of_regions_condition(&[region_id]));
     }
     if let Some(status) = filter.status {
         query = query.filter(pairings::Column::Status.eq(status.as_str()));

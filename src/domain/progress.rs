@@ -245,17 +245,41 @@ pub struct PlanProgress {
 pub async fn of_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<PlanProgress> {
     let tasks = super::task::list_by_plan(conn, caller, plan_id).await?;
     let tasks = of_tasks(conn, caller.today(), &tasks).await?;
+    Ok(summed(plan_id, tasks))
+}
+
+/// The progress of plans already shown to the caller, each over the tasks
+/// it may see, in a fixed number of statements: for batch loading
+/// (`Plan.progress`).
+pub async fn of_plans<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    plan_ids: &[Uuid],
+) -> DomainResult<Vec<PlanProgress>> {
+    let tasks = super::task::list_by_plans(conn, caller, plan_ids).await?;
+    let plan_of: HashMap<Uuid, Uuid> = tasks.iter().map(|t| (t.id, t.plan_id)).collect();
+    let mut by_plan: HashMap<Uuid, Vec<TaskProgress>> = plan_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for progress in of_tasks(conn, caller.today(), &tasks).await? {
+        if let Some(plan) = plan_of.get(&progress.task_id) {
+            by_plan.entry(*plan).or_default().push(progress);
+        }
+    }
+    Ok(by_plan.into_iter().map(|(plan, tasks)| summed(plan, tasks)).collect())
+}
+
+/// A plan's progress: the mean of its tasks' percents (those that have one).
+fn summed(plan_id: Uuid, tasks: Vec<TaskProgress>) -> PlanProgress {
     let percents: Vec<Decimal> = tasks
         .iter()
         .filter_map(|t| t.percent.as_deref().and_then(|p| p.parse::<Decimal>().ok()))
         .collect();
     let percent =
         (!percents.is_empty()).then(|| percent_text(percents.iter().sum::<Decimal>() / Decimal::from(percents.len())));
-    Ok(PlanProgress {
+    PlanProgress {
         plan_id,
         percent,
         tasks,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1261,6 +1261,79 @@ pub async fn list_by_plans<C: ConnectionTrait>(
     task_views(conn, caller, models).await
 }
 
+/// The tasks each of `unit_ids` works on (directly or through a group it
+/// belongs to; with `role`, only where it leads or only where it
+/// supports) that the caller may see, in document order, each with the
+/// unit it was found for, in a fixed number of statements: for batch
+/// loading (`Unit.tasks`).
+pub async fn of_units<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    unit_ids: &[Uuid],
+    role: Option<AssignmentRole>,
+) -> DomainResult<Vec<(Uuid, Task)>> {
+    authz::require_reader(&caller.principal)?;
+    if unit_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let groups = authz::groups_of_units(conn, unit_ids).await?;
+    let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (unit, of) in &groups {
+        for group in of {
+            members.entry(*group).or_default().push(*unit);
+        }
+    }
+    let mut who = sea_orm::Condition::any().add(task_assignments::Column::UnitId.is_in(unit_ids.iter().copied()));
+    if !members.is_empty() {
+        who = who.add(task_assignments::Column::GroupId.is_in(members.keys().copied()));
+    }
+    let mut which = sea_orm::Condition::all().add(who);
+    if let Some(role) = role {
+        which = which.add(task_assignments::Column::Role.eq(role.as_str()));
+    }
+    let assignments = task_assignments::Entity::find().filter(which.clone()).all(conn).await?;
+    let mut units_of_task: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for a in assignments {
+        let units = match (a.unit_id, a.group_id) {
+            (Some(unit), _) => vec![unit],
+            (None, Some(group)) => members.get(&group).cloned().unwrap_or_default(),
+            (None, None) => Vec::new(),
+        };
+        let found = units_of_task.entry(a.task_id).or_default();
+        for unit in units {
+            if !found.contains(&unit) {
+                found.push(unit);
+            }
+        }
+    }
+    let assigned = Query::select()
+        .column(task_assignments::Column::TaskId)
+        .from(task_assignments::Entity)
+        .cond_where(which)
+        .to_owned();
+    let models = tasks::Entity::find()
+        .filter(
+            authz::Visibility::of(conn, &caller.principal)
+                .await?
+                .tasks(conn)
+                .await?,
+        )
+        .filter(tasks::Column::Id.in_subquery(assigned))
+        .order_by_asc(tasks::Column::PlanId)
+        .order_by_asc(tasks::Column::Section)
+        .order_by_asc(tasks::Column::Seq)
+        .order_by_asc(tasks::Column::Id)
+        .all(conn)
+        .await?;
+    let mut out = Vec::new();
+    for task in task_views(conn, caller, models).await? {
+        for unit in units_of_task.get(&task.id).into_iter().flatten() {
+            out.push((*unit, task.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// A unit cell of the document a task was imported from: its column's
 /// header, its text as written, and the units or groups it resolved to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]

@@ -15,11 +15,13 @@ use crate::domain::Caller;
 use crate::domain::event::{self, Event};
 use crate::domain::pairing::{self, Pairing};
 use crate::domain::plan::{self, Plan};
+use crate::domain::progress::{self, PlanProgress};
 use crate::domain::region::{self, Region};
 use crate::domain::report::{self, Report};
 use crate::domain::task::{self, Task};
 use crate::domain::unit::{self, Unit, UnitGroup};
 use crate::domain::user::{self, User};
+use crate::domain::values::AssignmentRole;
 
 /// The loader of one request: its caller and the database.
 pub struct DomainLoader {
@@ -130,6 +132,66 @@ impl Loader<PairingEventsKey> for DomainLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = event::of_pairings(&self.db, &self.caller, &ids).await.gql()?;
         Ok(grouped(keys, found, |e| PairingEventsKey(e.pairing_id)))
+    }
+}
+
+/// The pairings a region takes part in, by creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionPairingsKey(pub Uuid);
+
+impl Loader<RegionPairingsKey> for DomainLoader {
+    type Value = Vec<Pairing>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RegionPairingsKey]) -> Loaded<RegionPairingsKey, Vec<Pairing>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = pairing::of_regions(&self.db, &self.caller, &ids).await.gql()?;
+        let mut out = grouped(keys, found, |(region, _)| RegionPairingsKey(*region));
+        Ok(out
+            .drain()
+            .map(|(key, found)| (key, found.into_iter().map(|(_, p)| p).collect()))
+            .collect())
+    }
+}
+
+/// The tasks a unit works on that the caller may see, in document order;
+/// with a role, only where it leads or only where it supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UnitTasksKey(pub Uuid, pub Option<AssignmentRole>);
+
+impl Loader<UnitTasksKey> for DomainLoader {
+    type Value = Vec<Task>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UnitTasksKey]) -> Loaded<UnitTasksKey, Vec<Task>> {
+        let mut out: HashMap<UnitTasksKey, Vec<Task>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        // One domain call for each role asked for: at most three.
+        let mut roles: Vec<Option<AssignmentRole>> = keys.iter().map(|k| k.1).collect();
+        roles.dedup();
+        roles.sort_by_key(|r| r.map(AssignmentRole::as_str));
+        roles.dedup();
+        for role in roles {
+            let ids: Vec<Uuid> = keys.iter().filter(|k| k.1 == role).map(|k| k.0).collect();
+            for (unit, t) in task::of_units(&self.db, &self.caller, &ids, role).await.gql()? {
+                out.entry(UnitTasksKey(unit, role)).or_default().push(t);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A plan's progress over the tasks the caller may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlanProgressKey(pub Uuid);
+
+impl Loader<PlanProgressKey> for DomainLoader {
+    type Value = PlanProgress;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PlanProgressKey]) -> Loaded<PlanProgressKey, PlanProgress> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = progress::of_plans(&self.db, &self.caller, &ids).await.gql()?;
+        Ok(found.into_iter().map(|p| (PlanProgressKey(p.plan_id), p)).collect())
     }
 }
 

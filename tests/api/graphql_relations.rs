@@ -1,6 +1,6 @@
-//! Reverse relations in GraphQL, each a paged connection loaded for every
-//! parent of a query level at once: a region's units and children, a
-//! pairing's plans and chronicle. The same rows as REST's lists, and SQL
+//! Reverse relations in GraphQL, each loaded for every parent of a query
+//! level at once: a region's units, children and pairings, a pairing's
+//! plans and chronicle, a unit's tasks, a plan's progress. The same rows as REST's lists, and SQL
 //! statements by relation, not by parent.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use xietong::domain::values::Role;
 
 use crate::common::{TestApp, graphql_data};
-use crate::figures::get;
+use crate::figures::{approved_report, demo_plan, get, issued, target_of, task_with};
 
 /// The demo in an app whose SQL statements are counted.
 async fn counted_demo() -> (TestApp, String, Arc<AtomicUsize>) {
@@ -120,6 +120,77 @@ async fn reverse_relations_show_what_rest_lists() {
     assert_eq!(names(&found["events"]), rest_titles);
 }
 
+/// 涪陵区 takes part in one pairing, as 南川区·武隆区's co-helper; 巫溪县's
+/// 县经济信息委 leads tasks 1–3 (the 招商引资 rows; 2 is a merged cell) and
+/// 6 (飞地建园) of the 渝中区·巫溪县 list; a plan's progress is REST's.
+#[tokio::test]
+async fn a_region_s_pairings_a_unit_s_tasks_and_a_plan_s_progress() {
+    let (app, admin, _) = counted_demo().await;
+    let fuling = get(&app, &admin, "/api/v1/regions?q=涪陵区").await["items"][0]["id"].clone();
+    let answer = app
+        .graphql(
+            Some(&admin),
+            "query($id: ID!) { region(id: $id) { pairings { totalCount nodes { helperRegion { name } recipientRegion { name } coHelperRegions { name } } } } }",
+            json!({"id": fuling}),
+        )
+        .await;
+    assert_eq!(
+        graphql_data(&answer)["region"]["pairings"],
+        json!({"totalCount": 1, "nodes": [{
+            "helperRegion": {"name": "南川区"}, "recipientRegion": {"name": "武隆区"},
+            "coHelperRegions": [{"name": "涪陵区"}],
+        }]})
+    );
+
+    let task = task_with(&app, &admin, "力争实际到位资金5000万元以上").await;
+    let lead = crate::figures::lead_unit(&task);
+    let answer = app
+        .graphql(
+            Some(&admin),
+            "query($id: ID!) { unit(id: $id) { name lead: tasks(role: LEAD) { totalCount nodes { seq } } all: tasks { totalCount } } }",
+            json!({"id": lead}),
+        )
+        .await;
+    let unit = &graphql_data(&answer)["unit"];
+    assert_eq!(unit["name"], "县经济信息委", "{answer}");
+    let seqs: Vec<i64> = unit["lead"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["seq"].as_i64().expect("a seq"))
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 6]);
+    let rest = get(&app, &admin, &format!("/api/v1/tasks?unit_id={lead}")).await;
+    assert_eq!(unit["all"]["totalCount"], rest["total_count"]);
+
+    // One approved report on task 1: 0.18亿元 of its 5000万元 is 36%, its
+    // other target (引进1个以上项目) has nothing yet, 0%: the task is at 18%.
+    let list = demo_plan(&app, &admin, "pairing").await;
+    issued(&app, &admin, &list).await;
+    let funds = target_of(&task, "investment_funds");
+    approved_report(
+        &app,
+        &admin,
+        &task,
+        "2025-H1",
+        json!([{"target_id": funds["id"], "actual": "0.18", "unit": "亿元"}]),
+    )
+    .await;
+    let rest = get(&app, &admin, &format!("/api/v1/plans/{list}/progress")).await;
+    let answer = app
+        .graphql(
+            Some(&admin),
+            "query($id: ID!) { plan(id: $id) { progress { percent tasks { percent } } } }",
+            json!({"id": list}),
+        )
+        .await;
+    let progress = &graphql_data(&answer)["plan"]["progress"];
+    assert_eq!(progress["percent"], rest["percent"], "{answer}");
+    let tasks = progress["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 16);
+    assert_eq!(tasks[0]["percent"], "18.00");
+}
+
 #[tokio::test]
 async fn reverse_relations_add_statements_by_relation_not_by_parent() {
     let (app, admin, counter) = counted_demo().await;
@@ -151,4 +222,11 @@ async fn reverse_relations_add_statements_by_relation_not_by_parent() {
         .await;
         assert!(related - bare <= 3, "pairings(first: {n}): {bare} then {related}");
     }
+    // A unit's tasks, by role and all: the same statements for 40 units as
+    // for 200 (each role asked for is one domain call: the units' groups,
+    // the assignments, the tasks and their views' details).
+    let tasks =
+        "query($n: Int) { units(first: $n) { nodes { lead: tasks(role: LEAD) { totalCount } tasks { totalCount } } } }";
+    let (forty, two_hundred) = (statements(tasks, 40).await, statements(tasks, 200).await);
+    assert_eq!(forty, two_hundred);
 }

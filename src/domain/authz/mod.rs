@@ -2,7 +2,7 @@
 //! Services ask here before they read or write; rows a principal may not
 //! see answer as if they did not exist.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use entity::{pairing_co_helpers, pairings, plans, task_assignments, unit_group_members, unit_groups, units};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -123,31 +123,51 @@ pub async fn require_chronicle_writer<C: ConnectionTrait>(
 /// The groups a unit belongs to: by explicit membership, or by a rule that
 /// takes every unit of its kind in its region.
 pub async fn groups_of_unit<C: ConnectionTrait>(conn: &C, unit_id: Uuid) -> DomainResult<HashSet<Uuid>> {
-    let Some(unit) = units::Entity::find_by_id(unit_id).one(conn).await? else {
-        return Ok(HashSet::new());
-    };
-    let mut groups: HashSet<Uuid> = unit_group_members::Entity::find()
-        .filter(unit_group_members::Column::UnitId.eq(unit_id))
+    Ok(groups_of_units(conn, &[unit_id])
+        .await?
+        .remove(&unit_id)
+        .unwrap_or_default())
+}
+
+/// The groups each of `unit_ids` belongs to ([`groups_of_unit`]), in three
+/// statements.
+pub async fn groups_of_units<C: ConnectionTrait>(
+    conn: &C,
+    unit_ids: &[Uuid],
+) -> DomainResult<HashMap<Uuid, HashSet<Uuid>>> {
+    let mut out: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    if unit_ids.is_empty() {
+        return Ok(out);
+    }
+    let found = units::Entity::find()
+        .filter(units::Column::Id.is_in(unit_ids.iter().copied()))
+        .all(conn)
+        .await?;
+    for member in unit_group_members::Entity::find()
+        .filter(unit_group_members::Column::UnitId.is_in(unit_ids.iter().copied()))
         .all(conn)
         .await?
-        .into_iter()
-        .map(|m| m.group_id)
-        .collect();
+    {
+        out.entry(member.unit_id).or_default().insert(member.group_id);
+    }
+    let regions: HashSet<Uuid> = found.iter().map(|u| u.region_id).collect();
     let by_rule = unit_groups::Entity::find()
-        .filter(unit_groups::Column::RegionId.eq(unit.region_id))
+        .filter(unit_groups::Column::RegionId.is_in(regions))
         .filter(unit_groups::Column::RuleKinds.is_not_null())
         .all(conn)
         .await?;
-    for group in by_rule {
-        if group
-            .rule_kinds
-            .as_deref()
-            .is_some_and(|kinds| kinds.split(',').any(|k| k.trim() == unit.kind))
-        {
-            groups.insert(group.id);
+    for unit in &found {
+        for group in by_rule.iter().filter(|g| g.region_id == unit.region_id) {
+            if group
+                .rule_kinds
+                .as_deref()
+                .is_some_and(|kinds| kinds.split(',').any(|k| k.trim() == unit.kind))
+            {
+                out.entry(unit.id).or_default().insert(group.id);
+            }
         }
     }
-    Ok(groups)
+    Ok(out)
 }
 
 /// The role a unit plays on a task, directly or through a group it belongs

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::plan::TaskNode;
 use super::reference::{PairingNode, UnitNode, load_unit};
 use crate::domain::calendar::{CalendarPage, LateReport, LateUnit, Obligation, ObligationCounts};
-use crate::domain::progress::{TargetProgress, TaskProgress};
+use crate::domain::progress::{PlanProgress, TargetProgress, TaskProgress};
 use crate::domain::statistics::{MetricTotal, OverdueTask, PairingStatistics, Series, Statistics, TaskCounts};
 use crate::domain::values::{Amount, ReportPeriod};
 use crate::graphql::context::loader;
@@ -296,6 +296,23 @@ impl TargetProgressObject {
     /// Whether the actual satisfies the comparator.
     async fn met(&self) -> bool {
         self.0.met
+    }
+}
+
+/// A plan's progress (进度): the mean of its tasks' percents and each task's.
+pub struct PlanProgressObject(pub PlanProgress);
+
+/// A plan's progress (进度): the mean of its tasks' percents and each task's.
+#[Object(name = "PlanProgress")]
+impl PlanProgressObject {
+    /// The mean of its tasks' percents (those that have one), two decimals
+    /// (`"62.50"`); none when no task has one.
+    async fn percent(&self) -> Option<&str> {
+        self.0.percent.as_deref()
+    }
+    /// Each task the caller may see, in document order.
+    async fn tasks(&self) -> Vec<TaskProgressObject> {
+        self.0.tasks.iter().cloned().map(TaskProgressObject).collect()
     }
 }
 

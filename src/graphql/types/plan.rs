@@ -171,6 +171,15 @@ impl PlanNode {
             TaskNode,
         )?))
     }
+    /// How far it has got (进度): the mean of its tasks' percents and each
+    /// task's progress, over the tasks the caller may see; loaded for every
+    /// plan of the query at once.
+    async fn progress(&self, ctx: &Context<'_>) -> Result<super::figures::PlanProgressObject> {
+        let found = loader(ctx)?
+            .load_one(crate::graphql::loaders::PlanProgressKey(self.0.id))
+            .await?;
+        super::present(found.map(super::figures::PlanProgressObject), "Plan", self.0.id)
+    }
     /// When it was recorded (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

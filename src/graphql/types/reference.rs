@@ -18,7 +18,8 @@ use crate::graphql::context::{caller, db, loader};
 use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
 use crate::graphql::loaders::{
-    PairingEventsKey, PairingKey, PairingPlansKey, RegionChildrenKey, RegionKey, RegionUnitsKey, UnitKey,
+    PairingEventsKey, PairingKey, PairingPlansKey, RegionChildrenKey, RegionKey, RegionPairingsKey, RegionUnitsKey,
+    UnitKey, UnitTasksKey,
 };
 use crate::graphql::scalars::{Cluster, PairingStatus, RegionKind, UnitKind};
 
@@ -100,6 +101,27 @@ impl RegionNode {
             .await?,
         ))
     }
+    /// The pairings (结对) it takes part in, as helper, co-helper or
+    /// recipient, by creation.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn pairings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<PairingConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let key = RegionPairingsKey(self.0.id);
+        let cursor = |p: &Pairing| Cursor {
+            key: serde_json::json!(p.created_at.to_rfc3339()),
+            id: p.id,
+        };
+        Ok(PairingConnection(
+            children(ctx, key, &args, "created_at", cursor, PairingNode).await?,
+        ))
+    }
     /// Its units (单位: departments, streets and towns), by name.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn units(
@@ -171,6 +193,34 @@ impl UnitNode {
     /// The region (行政区划) the unit belongs to.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<RegionNode>> {
         load_region(ctx, self.0.region_id).await
+    }
+    /// The tasks (重点任务) it works on, directly or through a group it
+    /// belongs to, that the caller may see, plan by plan in document order.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only where it leads (牵头) or only where it supports (配合).")] role: Option<
+            crate::graphql::scalars::AssignmentRole,
+        >,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
+        #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+    ) -> Result<super::plan::TaskConnection> {
+        let args = PageArgs::new(first, after, last, before);
+        let key = UnitTasksKey(self.0.id, role.map(Into::into));
+        Ok(super::plan::TaskConnection(
+            children(
+                ctx,
+                key,
+                &args,
+                "seq",
+                crate::domain::task::Task::cursor_in_plan,
+                super::plan::TaskNode,
+            )
+            .await?,
+        ))
     }
     /// When it was recorded (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
