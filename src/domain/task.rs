@@ -1219,13 +1219,8 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let models = tasks::Entity::find()
-        .filter(
-            authz::Visibility::of(conn, &caller.principal)
-                .await?
-                .tasks(conn)
-                .await?,
-        )
+    let models = visible(conn, caller)
+        .await?
         .filter(tasks::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
@@ -1244,13 +1239,8 @@ pub async fn list_by_plans<C: ConnectionTrait>(
     if plan_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let models = tasks::Entity::find()
-        .filter(
-            authz::Visibility::of(conn, &caller.principal)
-                .await?
-                .tasks(conn)
-                .await?,
-        )
+    let models = visible(conn, caller)
+        .await?
         .filter(tasks::Column::PlanId.is_in(plan_ids.iter().copied()))
         .order_by_asc(tasks::Column::PlanId)
         .order_by_asc(tasks::Column::Section)
@@ -1311,13 +1301,8 @@ pub async fn of_units<C: ConnectionTrait>(
         .from(task_assignments::Entity)
         .cond_where(which)
         .to_owned();
-    let models = tasks::Entity::find()
-        .filter(
-            authz::Visibility::of(conn, &caller.principal)
-                .await?
-                .tasks(conn)
-                .await?,
-        )
+    let models = visible(conn, caller)
+        .await?
         .filter(tasks::Column::Id.in_subquery(assigned))
         .order_by_asc(tasks::Column::PlanId)
         .order_by_asc(tasks::Column::Section)
@@ -1332,6 +1317,15 @@ pub async fn of_units<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// The tasks the caller may see, as a query to narrow further.
+async fn visible<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<sea_orm::Select<tasks::Entity>> {
+    let condition = authz::Visibility::of(conn, &caller.principal)
+        .await?
+        .tasks(conn)
+        .await?;
+    Ok(tasks::Entity::find().filter(condition))
 }
 
 /// A unit cell of the document a task was imported from: its column's

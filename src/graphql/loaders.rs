@@ -167,7 +167,6 @@ impl Loader<UnitTasksKey> for DomainLoader {
         let mut out: HashMap<UnitTasksKey, Vec<Task>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         // One domain call for each role asked for: at most three.
         let mut roles: Vec<Option<AssignmentRole>> = keys.iter().map(|k| k.1).collect();
-        roles.dedup();
         roles.sort_by_key(|r| r.map(AssignmentRole::as_str));
         roles.dedup();
         for role in roles {

@@ -3,8 +3,7 @@
 //! 10 and over 100 tasks, counted by sea-orm's metric callback on the
 //! app's own connection.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::common::{TestApp, graphql_data, seed};
 use serde_json::json;
@@ -62,14 +61,7 @@ struct Counts {
 /// supporting unit's draft; answers the statements the nested query ran
 /// as a coordinator and as the supporting unit, and the tasks it showed.
 async fn statements_for(tasks: i32) -> Counts {
-    let counter = Arc::new(AtomicUsize::new(0));
-    let counting = counter.clone();
-    let app = TestApp::spawn_with(move |conn| {
-        conn.set_metric_callback(move |_| {
-            counting.fetch_add(1, Ordering::SeqCst);
-        })
-    })
-    .await;
+    let (app, counter) = TestApp::counted().await;
     let p = seed::yuzhong_wuxi(&app.db).await;
     let fgw = seed::unit(&app.db, p.recipient, "县发展改革委", UnitKind::Department).await;
     seed::unit(&app.db, p.recipient, "白鹿镇", UnitKind::Town).await;

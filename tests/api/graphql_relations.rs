@@ -14,14 +14,7 @@ use crate::figures::{approved_report, demo_plan, get, issued, target_of, task_wi
 
 /// The demo in an app whose SQL statements are counted.
 async fn counted_demo() -> (TestApp, String, Arc<AtomicUsize>) {
-    let counter = Arc::new(AtomicUsize::new(0));
-    let counting = counter.clone();
-    let app = TestApp::spawn_with(move |conn| {
-        conn.set_metric_callback(move |_| {
-            counting.fetch_add(1, Ordering::SeqCst);
-        })
-    })
-    .await;
+    let (app, counter) = TestApp::counted().await;
     xietong::demo::load(&app.db, Some("demo-password"))
         .await
         .expect("the demo");

@@ -422,6 +422,20 @@ impl TestApp {
         TestApp::spawn_configured(serve, configure).await
     }
 
+    /// An app whose SQL statements are counted (sea-orm's metric callback
+    /// on its own connection), with the counter.
+    pub async fn counted() -> (TestApp, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counting = counter.clone();
+        let app = TestApp::spawn_with(move |conn| {
+            conn.set_metric_callback(move |_| {
+                counting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+        })
+        .await;
+        (app, counter)
+    }
+
     /// Runs a GraphQL operation as the holder of `bearer` (none: no
     /// `Authorization` header) and returns the answer's JSON, asserting the
     /// HTTP status is 200.
