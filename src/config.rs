@@ -55,6 +55,19 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub log: String,
+
+    /// `text` (a line a person reads; colours only on a terminal) or
+    /// `json` (one JSON object per line, for a log shipper).
+    #[arg(long, env = "XIETONG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// Seconds a request may take unless configured.

@@ -277,7 +277,7 @@ fn main() -> ExitCode {
             Err(err) => err.exit(),
         }
     }
-    init_tracing(&cli.database.log);
+    init_tracing(&cli.database.log, cli.database.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -327,13 +327,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(filter: &str) {
+fn init_tracing(filter: &str, format: xietong::config::LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        xietong::config::LogFormat::Text => lines.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One object per line, the event's fields at its top level.
+        xietong::config::LogFormat::Json => lines.json().flatten_event(true).with_ansi(false).init(),
+    }
 }
 
 async fn open(database: &DatabaseArgs) -> anyhow::Result<sea_orm::DatabaseConnection> {

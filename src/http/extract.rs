@@ -126,6 +126,9 @@ impl FromRequestParts<AppState> for Authenticated {
             .keys
             .verify(token)
             .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, e.to_string()))?;
+        if let Some(acting) = parts.extensions.get::<super::access::Acting>() {
+            acting.note(&principal);
+        }
         Ok(Authenticated(Origin::of(parts, state).acting_as(principal)))
     }
 }

@@ -2,6 +2,7 @@
 //! `/api/v1`, each in a module of their own, merged here; and the layers
 //! every request passes, GraphQL's too (`lib.rs` puts the two side by side).
 
+pub mod access;
 mod attachments;
 mod audit;
 mod auth;
@@ -88,6 +89,7 @@ pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
         .layer(cors)
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(axum::middleware::from_fn(access::log))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

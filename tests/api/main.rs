@@ -30,6 +30,7 @@ mod health;
 mod hostile_input;
 mod import_fixtures;
 mod limits;
+mod logs;
 mod model;
 mod openapi;
 mod permissions;

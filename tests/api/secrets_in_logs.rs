@@ -15,7 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_xietong");
 const JWT_SECRET: &str = "jwt-secret-that-must-never-be-logged-0123456789";
 
 /// Output lines of the child, collected as they come.
-type Lines = Arc<Mutex<Vec<String>>>;
+pub(crate) type Lines = Arc<Mutex<Vec<String>>>;
 
 fn collect(stream: impl std::io::Read + Send + 'static, lines: &Lines) {
     let lines = Arc::clone(lines);
@@ -26,10 +26,10 @@ fn collect(stream: impl std::io::Read + Send + 'static, lines: &Lines) {
     });
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
-    lines: Lines,
+    pub(crate) addr: String,
+    pub(crate) lines: Lines,
 }
 
 impl Drop for Server {
@@ -39,9 +39,12 @@ impl Drop for Server {
     }
 }
 
-fn start(db_url: &str) -> Server {
+/// `xietong serve` on a free port of 127.0.0.1 over `db_url`, logging
+/// everything, with `env` besides.
+pub(crate) fn start(db_url: &str, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .env("DATABASE_URL", db_url)
         .env("XIETONG_LOG", "trace")
         .env("XIETONG_JWT_SECRET", JWT_SECRET)
@@ -61,9 +64,11 @@ fn start(db_url: &str) -> Server {
         let found = lines.lock().expect("the lines").iter().find_map(|line| {
             let at = line.find("listening on http://")?;
             let rest = &line[at + "listening on http://".len()..];
-            rest.split_whitespace()
-                .next()
-                .map(|a| a.trim_end_matches('"').to_owned())
+            let addr: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ':' | '[' | ']'))
+                .collect();
+            (!addr.is_empty()).then_some(addr)
         });
         if let Some(addr) = found {
             break addr;
@@ -74,7 +79,7 @@ fn start(db_url: &str) -> Server {
     Server { child, addr, lines }
 }
 
-fn create_user(db_url: &str, username: &str, role: &str, password: &str) {
+pub(crate) fn create_user(db_url: &str, username: &str, role: &str, password: &str) {
     let mut child = Command::new(BIN)
         .args([
             "user",
@@ -157,7 +162,7 @@ async fn a_whole_scenario_logs_no_secret() {
     let test_db = TestDb::new().await;
     let admin_password = "Admin-Password-0001!";
     create_user(&test_db.url, "admin", "admin", admin_password);
-    let server = start(&test_db.url);
+    let server = start(&test_db.url, &[]);
     let http = Http {
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
         base: format!("http://{}", server.addr),
