@@ -47,6 +47,12 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
+    /// A file holding the database URL (a Docker or Kubernetes secret, as
+    /// the URL carries the password); when given it is used instead of
+    /// `DATABASE_URL`.
+    #[arg(long, env = "DATABASE_URL_FILE", global = true)]
+    pub database_url_file: Option<String>,
+
     /// Tracing filter, e.g. `info` or `xietong=debug,info`.
     #[arg(
         long,
@@ -86,6 +92,12 @@ pub struct ServeArgs {
     /// at start (tokens then die with the process).
     #[arg(long, env = "XIETONG_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
+
+    /// A file holding the HS256 key (a Docker or Kubernetes secret); its
+    /// final line break is not part of it. When given it is used instead of
+    /// `XIETONG_JWT_SECRET`.
+    #[arg(long, env = "XIETONG_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<String>,
 
     /// Origins allowed to call the API from a browser, comma-separated
     /// (`https://portal.example.gov.cn`); `*` is refused.
@@ -256,6 +268,16 @@ impl ServeArgs {
         }
     }
 
+    /// The HS256 key given: `jwt_secret`, or the text of `jwt_secret_file`.
+    pub fn given_jwt_secret(&self) -> Result<Option<Secret>, String> {
+        match &self.jwt_secret_file {
+            // An empty value (a compose file passing an unset variable on)
+            // is no value.
+            Some(path) if !path.is_empty() => read_secret_file(path.as_ref()).map(|text| Some(Secret(text))),
+            _ => Ok(self.jwt_secret.clone()),
+        }
+    }
+
     /// How sign-in and refresh are bounded.
     pub fn session_policy(&self) -> SessionPolicy {
         SessionPolicy {
@@ -333,6 +355,7 @@ impl Default for ServeArgs {
         ServeArgs {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: None,
+            jwt_secret_file: None,
             cors_origins: Vec::new(),
             rate_limit_per_token: RateLimits::default().per_token,
             rate_limit_per_address: RateLimits::default().per_address,
@@ -399,6 +422,13 @@ impl std::str::FromStr for AddressBlock {
         };
         Ok(AddressBlock { network, prefix })
     }
+}
+
+/// The text of a secret's file: a Docker or Kubernetes secret, whose
+/// final line break is not part of it.
+pub fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 /// The system's temporary folder (`TMPDIR`, else `/tmp`): the only other

@@ -81,6 +81,14 @@ enum Command {
     /// Write synthetic data in bulk, for benchmarks (no audit entries).
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Ask the service on this machine whether it is ready (`GET /readyz`):
+    /// exit 0 when it answers 200, 1 otherwise. For a container's
+    /// HEALTHCHECK (the image has no curl).
+    Healthcheck {
+        /// The address the service listens on; `0.0.0.0` is asked on 127.0.0.1.
+        #[arg(long, env = "XIETONG_BIND", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
     /// Load the public demo data and one demo account per role.
     Demo {
         /// The password of the demo users; a random one is printed for each when omitted.
@@ -278,6 +286,15 @@ fn main() -> ExitCode {
         }
     }
     init_tracing(&cli.database.log, cli.database.log_format);
+    if let Some(path) = cli.database.database_url_file.as_ref().filter(|p| !p.is_empty()) {
+        match xietong::config::read_secret_file(path.as_ref()) {
+            Ok(url) => cli.database.database_url = url,
+            Err(err) => {
+                eprintln!("xietong: DATABASE_URL_FILE: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -315,6 +332,11 @@ fn main() -> ExitCode {
                 .await
             }
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
+            Some(Command::Healthcheck { bind }) => match xietong::http::health::probe(bind).await {
+                Ok(200) => Ok(()),
+                Ok(status) => Err(anyhow::anyhow!("not ready: /readyz answered {status}")),
+                Err(err) => Err(anyhow::anyhow!("not ready: {err}")),
+            },
             None => Err(anyhow::anyhow!("no command")),
         }
     });
@@ -359,7 +381,10 @@ async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<
     serve.checked_cors_origins().map_err(anyhow::Error::msg)?;
     serve.checked_trusted_proxies().map_err(anyhow::Error::msg)?;
     xietong::infra::storage::Storage::open(&serve.storage).map_err(|e| anyhow::anyhow!("XIETONG_STORAGE: {e}"))?;
-    let secret = match &serve.jwt_secret {
+    let given = serve
+        .given_jwt_secret()
+        .map_err(|e| anyhow::anyhow!("XIETONG_JWT_SECRET_FILE: {e}"))?;
+    let secret = match &given {
         Some(secret) if secret.expose().len() >= 32 => secret.expose().as_bytes().to_vec(),
         // An empty value (a compose file passing an unset variable on) is
         // no value.

@@ -51,3 +51,42 @@ async fn readyz(State(state): State<AppState>) -> Response {
     )
         .into_response()
 }
+
+/// Asks the service listening on `bind` whether it is ready (`GET /readyz`
+/// over plain HTTP/1.1, within 3 s) and answers the status it gave; an
+/// unspecified address (`0.0.0.0`, `::`) is asked on loopback. For a
+/// container's `HEALTHCHECK`, whose image has no curl.
+pub async fn probe(bind: std::net::SocketAddr) -> Result<u16, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut addr = bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let request = format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = Vec::new();
+        let mut buffer = [0_u8; 256];
+        while !head.windows(2).any(|w| w == b"\r\n") {
+            let read = stream.read(&mut buffer).await?;
+            if read == 0 {
+                break;
+            }
+            head.extend_from_slice(&buffer[..read]);
+        }
+        Ok::<Vec<u8>, std::io::Error>(head)
+    };
+    let head = tokio::time::timeout(std::time::Duration::from_secs(3), ask)
+        .await
+        .map_err(|_| format!("{addr} did not answer within 3 s"))?
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let line = String::from_utf8_lossy(&head);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok())
+        .ok_or_else(|| format!("{addr} did not answer HTTP"))
+}

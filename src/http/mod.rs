@@ -12,7 +12,7 @@ mod clients;
 mod events;
 pub mod extract;
 pub mod guard;
-mod health;
+pub mod health;
 pub mod idempotent;
 mod imports;
 mod input;

@@ -273,3 +273,67 @@ async fn with_no_arguments_it_serves_on_a_sqlite_file_it_creates() {
     conn.close().await.ok();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Secrets from files (Docker and Kubernetes secrets, a final line break
+/// and all) start the service, and `xietong healthcheck` says whether it is
+/// ready: 0 while it serves, 1 once nothing answers.
+#[tokio::test]
+async fn secrets_from_files_and_the_healthcheck() {
+    let test_db = TestDb::new().await;
+    let folder = xietong::config::temporary_folder().join(format!("xietong-secrets-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&folder).expect("a folder");
+    let (url_file, key_file) = (folder.join("database_url"), folder.join("jwt_secret"));
+    std::fs::write(&url_file, format!("{}\n", test_db.url)).expect("the URL's file");
+    std::fs::write(&key_file, "a-key-of-at-least-32-characters-from-a-file\n").expect("the key's file");
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("XIETONG_JWT_SECRET")
+        .env_remove("XIETONG_BIND")
+        .env("XIETONG_LOG", "info")
+        .env("DATABASE_URL_FILE", &url_file)
+        .env("XIETONG_JWT_SECRET_FILE", &key_file)
+        .args(["serve", "--bind", "127.0.0.1:0"]);
+    let serving = start(cmd);
+    assert!(
+        !serving.before.iter().any(|l| l.contains("random key")),
+        "the key came from its file: {:?}",
+        serving.before
+    );
+    let healthy = Command::new(BIN)
+        .args(["healthcheck", "--bind", &serving.addr])
+        .output()
+        .expect("run healthcheck");
+    assert_eq!(
+        healthy.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    let addr = serving.addr.clone();
+    let (code, _) = serving.terminate();
+    assert_eq!(code, Some(0));
+    let gone = Command::new(BIN)
+        .args(["healthcheck", "--bind", &addr])
+        .output()
+        .expect("run healthcheck");
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("not ready"),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
+    // A file that is not there stops the service at once, naming it.
+    let missing = Command::new(BIN)
+        .env("XIETONG_JWT_SECRET_FILE", folder.join("nothing"))
+        .env("DATABASE_URL", &test_db.url)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .expect("run serve");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("XIETONG_JWT_SECRET_FILE"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&folder);
+}
