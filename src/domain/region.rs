@@ -165,7 +165,12 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
 /// Every region, by name.
 pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller) -> DomainResult<Vec<Region>> {
     authz::require_reader(&caller.principal)?;
-    regions::Entity::find()
+    by_name(conn, regions::Entity::find()).await
+}
+
+/// The regions `query` finds, by name.
+async fn by_name<C: ConnectionTrait>(conn: &C, query: sea_orm::Select<regions::Entity>) -> DomainResult<Vec<Region>> {
+    query
         .order_by_asc(regions::Column::Name)
         .order_by_asc(regions::Column::Id)
         .all(conn)
@@ -187,15 +192,8 @@ pub async fn children_of<C: ConnectionTrait>(
     if parent_ids.is_empty() {
         return Ok(Vec::new());
     }
-    regions::Entity::find()
-        .filter(regions::Column::ParentId.is_in(parent_ids.iter().copied()))
-        .order_by_asc(regions::Column::Name)
-        .order_by_asc(regions::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Region::from_model)
-        .collect()
+    let query = regions::Entity::find().filter(regions::Column::ParentId.is_in(parent_ids.iter().copied()));
+    by_name(conn, query).await
 }
 
 /// What a list of regions is narrowed to.

@@ -1239,15 +1239,13 @@ pub async fn list_by_plans<C: ConnectionTrait>(
     if plan_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let models = visible(conn, caller)
-        .await?
-        .filter(tasks::Column::PlanId.is_in(plan_ids.iter().copied()))
-        .order_by_asc(tasks::Column::PlanId)
-        .order_by_asc(tasks::Column::Section)
-        .order_by_asc(tasks::Column::Seq)
-        .order_by_asc(tasks::Column::Id)
-        .all(conn)
-        .await?;
+    let models = in_document_order(
+        visible(conn, caller)
+            .await?
+            .filter(tasks::Column::PlanId.is_in(plan_ids.iter().copied())),
+    )
+    .all(conn)
+    .await?;
     task_views(conn, caller, models).await
 }
 
@@ -1273,14 +1271,7 @@ pub async fn of_units<C: ConnectionTrait>(
             members.entry(*group).or_default().push(*unit);
         }
     }
-    let mut who = sea_orm::Condition::any().add(task_assignments::Column::UnitId.is_in(unit_ids.iter().copied()));
-    if !members.is_empty() {
-        who = who.add(task_assignments::Column::GroupId.is_in(members.keys().copied()));
-    }
-    let mut which = sea_orm::Condition::all().add(who);
-    if let Some(role) = role {
-        which = which.add(task_assignments::Column::Role.eq(role.as_str()));
-    }
+    let which = authz::assignments_of(unit_ids, members.keys().copied(), role);
     let assignments = task_assignments::Entity::find().filter(which.clone()).all(conn).await?;
     let mut units_of_task: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for a in assignments {
@@ -1301,15 +1292,13 @@ pub async fn of_units<C: ConnectionTrait>(
         .from(task_assignments::Entity)
         .cond_where(which)
         .to_owned();
-    let models = visible(conn, caller)
-        .await?
-        .filter(tasks::Column::Id.in_subquery(assigned))
-        .order_by_asc(tasks::Column::PlanId)
-        .order_by_asc(tasks::Column::Section)
-        .order_by_asc(tasks::Column::Seq)
-        .order_by_asc(tasks::Column::Id)
-        .all(conn)
-        .await?;
+    let models = in_document_order(
+        visible(conn, caller)
+            .await?
+            .filter(tasks::Column::Id.in_subquery(assigned)),
+    )
+    .all(conn)
+    .await?;
     let mut out = Vec::new();
     for task in task_views(conn, caller, models).await? {
         for unit in units_of_task.get(&task.id).into_iter().flatten() {
@@ -1317,6 +1306,15 @@ pub async fn of_units<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// Plan by plan, each in document order (section, then 序号).
+fn in_document_order(query: sea_orm::Select<tasks::Entity>) -> sea_orm::Select<tasks::Entity> {
+    query
+        .order_by_asc(tasks::Column::PlanId)
+        .order_by_asc(tasks::Column::Section)
+        .order_by_asc(tasks::Column::Seq)
+        .order_by_asc(tasks::Column::Id)
 }
 
 /// The tasks the caller may see, as a query to narrow further.

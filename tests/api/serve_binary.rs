@@ -213,6 +213,12 @@ fn settings_out_of_range_stop_the_service_at_start_naming_the_setting() {
         ),
         ("XIETONG_TRUSTED_PROXIES", "proxy.internal", "XIETONG_TRUSTED_PROXIES"),
         ("XIETONG_JWT_SECRET", "too-short", "XIETONG_JWT_SECRET"),
+        ("XIETONG_LOG_FORMAT", "xml", "--log-format"),
+        (
+            "DATABASE_URL_FILE",
+            "/nonexistent/xietong-database-url",
+            "DATABASE_URL_FILE",
+        ),
     ] {
         let output = xietong(&format!("sqlite://{}", db.display()))
             .args(["serve", "--bind", "127.0.0.1:0"])

@@ -13,7 +13,7 @@ use super::{DomainError, DomainResult, Principal};
 
 mod visibility;
 
-pub use visibility::{Visibility, pairings_of_region, plans_of_region, tasks_of_unit};
+pub use visibility::{Visibility, assignments_of, pairings_of_region, plans_of_region, tasks_of_unit};
 
 /// Fails unless the principal administers the service: regions, pairings,
 /// units, groups, metrics, users and clients are theirs to change.

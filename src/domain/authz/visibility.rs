@@ -247,7 +247,22 @@ pub async fn tasks_of_unit<C: ConnectionTrait>(
     role: Option<AssignmentRole>,
 ) -> DomainResult<SelectStatement> {
     let groups = groups_of_unit(conn, unit).await?;
-    let mut who = Condition::any().add(task_assignments::Column::UnitId.eq(unit));
+    Ok(Query::select()
+        .column(task_assignments::Column::TaskId)
+        .from(task_assignments::Entity)
+        .cond_where(assignments_of(&[unit], groups, role))
+        .to_owned())
+}
+
+/// The assignments of `units`, directly or through `groups` (theirs), in
+/// `role` when given, as SQL on `task_assignments`.
+pub fn assignments_of(
+    units: &[Uuid],
+    groups: impl IntoIterator<Item = Uuid>,
+    role: Option<AssignmentRole>,
+) -> Condition {
+    let groups: Vec<Uuid> = groups.into_iter().collect();
+    let mut who = Condition::any().add(task_assignments::Column::UnitId.is_in(units.iter().copied()));
     if !groups.is_empty() {
         who = who.add(task_assignments::Column::GroupId.is_in(groups));
     }
@@ -255,9 +270,5 @@ pub async fn tasks_of_unit<C: ConnectionTrait>(
     if let Some(role) = role {
         cond = cond.add(task_assignments::Column::Role.eq(role.as_str()));
     }
-    Ok(Query::select()
-        .column(task_assignments::Column::TaskId)
-        .from(task_assignments::Entity)
-        .cond_where(cond)
-        .to_owned())
+    cond
 }
