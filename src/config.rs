@@ -148,6 +148,12 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_REMINDER_INTERVAL_SECS", default_value_t = DEFAULT_REMINDER_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(0..=86_400))]
     pub reminder_interval_secs: u32,
 
+    /// Days the change feed (`/api/v1/changes`) keeps a change; a cursor
+    /// older than that answers CURSOR_EXPIRED. The scheduler removes older
+    /// changes.
+    #[arg(long, env = "XIETONG_CHANGES_RETENTION_DAYS", default_value_t = crate::domain::feed::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub changes_retention_days: u32,
+
     /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
     /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
     /// S3-compatible store, configured by `AWS_ENDPOINT`,
@@ -365,6 +371,7 @@ impl Default for ServeArgs {
             sign_in_failures_per_address: SessionPolicy::default().failures_per_address,
             refresh_grace_secs: SessionPolicy::default().refresh_grace_secs,
             reminder_interval_secs: DEFAULT_REMINDER_INTERVAL_SECS,
+            changes_retention_days: crate::domain::feed::DEFAULT_RETENTION_DAYS,
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,

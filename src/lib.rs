@@ -42,6 +42,8 @@ pub struct AppState {
     pub clock: domain::Clock,
     /// How often the reminder scheduler runs; never when none.
     pub reminder_interval: Option<std::time::Duration>,
+    /// How long the change feed keeps a change.
+    pub changes_retention: chrono::TimeDelta,
     /// Where attachments' bytes are kept.
     pub storage: infra::storage::Storage,
     /// How large and how many attachments may be.
@@ -72,6 +74,7 @@ impl AppState {
             clock: domain::Clock::system(),
             reminder_interval: (serve.reminder_interval_secs > 0)
                 .then(|| std::time::Duration::from_secs(u64::from(serve.reminder_interval_secs))),
+            changes_retention: chrono::TimeDelta::days(i64::from(serve.changes_retention_days)),
             storage: infra::storage::Storage::open(&serve.storage).unwrap_or_else(infra::storage::Storage::unusable),
             attachments: serve.attachment_limits(),
             spool: serve.spool_folder(),
@@ -112,6 +115,7 @@ pub async fn serve(
             state.clock,
             holder.clone(),
             every,
+            state.changes_retention,
         ));
         (task, holder)
     });

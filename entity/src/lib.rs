@@ -3,6 +3,8 @@
 
 pub mod attachments;
 pub mod audit_entry;
+pub mod change_regions;
+pub mod changes;
 pub mod event_amounts;
 pub mod events;
 pub mod extensions;

@@ -23,6 +23,7 @@ mod m20261202_000016_supervision_talk;
 mod m20261202_000017_projects;
 mod m20261202_000018_attachments;
 mod m20261202_000019_source_layout;
+mod m20261203_000020_changes;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_projects::Migration),
             Box::new(m20261202_000018_attachments::Migration),
             Box::new(m20261202_000019_source_layout::Migration),
+            Box::new(m20261203_000020_changes::Migration),
         ]
     }
 }

@@ -75,11 +75,11 @@ fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
 /// it read before and after (as the API shows it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Change {
-    action: Action,
-    entity: &'static str,
-    entity_id: Option<Uuid>,
-    before: Option<Value>,
-    after: Option<Value>,
+    pub(super) action: Action,
+    pub(super) entity: &'static str,
+    pub(super) entity_id: Option<Uuid>,
+    pub(super) before: Option<Value>,
+    pub(super) after: Option<Value>,
 }
 
 impl Change {
@@ -164,8 +164,8 @@ pub fn committed() -> watch::Receiver<u64> {
 
 /// Ends a write: records `change` in the write's transaction, then
 /// commits, so that the record and the change stand or fall together.
-/// Every write of the domain ends here, whichever adapter asked (the change
-/// feed and its outbox, when they come, are written here too). A change
+/// Every write of the domain ends here, whichever adapter asked; the change
+/// feed is written in the same transaction ([`record`]). A change
 /// subscriptions follow is announced in the transaction (PostgreSQL's
 /// `NOTIFY` is delivered at commit, to every instance) and to this process
 /// once committed.
@@ -182,8 +182,10 @@ pub async fn commit(txn: DatabaseTransaction, caller: &Caller, change: Change) -
     Ok(())
 }
 
-/// Records one change in a transaction that goes on.
+/// Records one change in a transaction that goes on: in the audit log and,
+/// for a change of a resource, in the change feed ([`super::feed`]).
 pub async fn record<C: ConnectionTrait>(conn: &C, caller: &Caller, change: Change) -> DomainResult<()> {
+    super::feed::write(conn, caller.now(), &change).await?;
     let Change {
         action,
         entity,

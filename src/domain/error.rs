@@ -16,6 +16,9 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     VersionConflict,
+    /// A change feed's cursor older than the changes kept: read the
+    /// resources again, then follow the feed from its newest cursor.
+    CursorExpired,
     PayloadTooLarge,
     /// The request's header section is larger than the service accepts.
     HeadersTooLarge,
@@ -38,6 +41,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::VersionConflict => "VERSION_CONFLICT",
+            ErrorCode::CursorExpired => "CURSOR_EXPIRED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::HeadersTooLarge => "HEADERS_TOO_LARGE",
             ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
@@ -58,6 +62,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::VersionConflict => 412,
+            ErrorCode::CursorExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::HeadersTooLarge => 431,
             ErrorCode::UnsupportedMediaType => 415,
@@ -78,6 +83,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "Not found",
             ErrorCode::Conflict => "Conflict",
             ErrorCode::VersionConflict => "Version conflict",
+            ErrorCode::CursorExpired => "Cursor expired",
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::HeadersTooLarge => "Request header fields too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
@@ -132,6 +138,10 @@ pub enum DomainError {
     },
     #[error("the input is not valid: {}", summary(.0))]
     Validation(Vec<FieldError>),
+    /// What the caller asks for is no longer kept (a change feed's cursor
+    /// older than the changes kept).
+    #[error("{0}")]
+    CursorExpired(String),
     /// A body of a kind the operation does not take (a file's content
     /// outside the allow-list).
     #[error("{0}")]
@@ -168,6 +178,7 @@ impl DomainError {
             DomainError::Conflict { .. } => ErrorCode::Conflict,
             DomainError::VersionConflict { .. } => ErrorCode::VersionConflict,
             DomainError::Validation(_) => ErrorCode::ValidationFailed,
+            DomainError::CursorExpired(_) => ErrorCode::CursorExpired,
             DomainError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             DomainError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             DomainError::RateLimited { .. } => ErrorCode::RateLimited,

@@ -233,8 +233,16 @@ pub async fn run_once(
 /// `holder` (an id of this instance); the lease lasts three intervals, at
 /// least a minute, so that another instance takes over when this one dies.
 /// The instance that holds the lease also sweeps the storage of bytes whose
-/// attachment is gone ([`attachment::sweep`]).
-pub async fn run(db: DatabaseConnection, storage: Storage, clock: Clock, holder: String, interval: Duration) {
+/// attachment is gone ([`attachment::sweep`]) and removes the changes the
+/// feed no longer keeps ([`super::feed::prune`]).
+pub async fn run(
+    db: DatabaseConnection,
+    storage: Storage,
+    clock: Clock,
+    holder: String,
+    interval: Duration,
+    changes_retention: chrono::TimeDelta,
+) {
     let ttl = (interval * 3).max(Duration::from_secs(60));
     loop {
         match run_once(&db, clock, &holder, ttl).await {
@@ -246,6 +254,13 @@ pub async fn run(db: DatabaseConnection, storage: Storage, clock: Clock, holder:
                         notifications = sent.notifications,
                         "reminders sent"
                     );
+                }
+                match super::feed::prune(&db, clock.now(), changes_retention).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "changes older than the feed keeps were removed"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "pruning the change feed failed; it tries again next interval")
+                    }
                 }
                 match attachment::sweep(&db, &storage, clock.now(), attachment::ORPHAN_GRACE).await {
                     Ok(0) => {}

@@ -16,6 +16,7 @@ use super::scalars::{
 use super::types::account::{
     AuditConnection, AuditEntryObject, ClientConnection, ClientIdentity, ClientNode, Me, UserConnection, UserNode,
 };
+use super::types::feed::ChangeFeedObject;
 use super::types::figures::{CalendarPageObject, LateReportObject, SeriesObject, StatisticsObject};
 use super::types::node::{self, Node};
 use super::types::plan::{PlanConnection, PlanNode, TaskConnection, TaskNode};
@@ -30,8 +31,8 @@ use super::types::supervision::{
 };
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
-    ErrorCode, Principal, audit, calendar, client, event, extension, leader, light, metric, notification, pairing,
-    plan, project, region, report, statistics, task, unit, user,
+    ErrorCode, Principal, audit, calendar, client, event, extension, feed, leader, light, metric, notification,
+    pairing, plan, project, region, report, statistics, task, unit, user,
 };
 
 /// What can be read.
@@ -736,6 +737,24 @@ impl QueryRoot {
             .await
             .gql()?;
         Ok(AuditConnection(build(&paging, page, AuditEntryObject)))
+    }
+
+    /// The change feed (变更流): every create, update and delete of what the
+    /// caller may see, oldest first. Follow it with `after: nextCursor`: no
+    /// change is skipped, and those of one resource come in the order they
+    /// were made. A cursor older than the changes kept (90 days) fails with
+    /// CURSOR_EXPIRED.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "`nextCursor` of the previous read; from the oldest change kept when omitted.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "How many changes at most, 1 to 500 (default 100).")] first: Option<i32>,
+    ) -> Result<ChangeFeedObject> {
+        let first = feed::limit("first", first.map(i64::from)).gql()?;
+        let page = feed::read(db(ctx), caller(ctx)?, after.as_deref(), first).await.gql()?;
+        Ok(ChangeFeedObject(page))
     }
 
     /// Statistics (统计) over the tasks the caller may see: counts by status,

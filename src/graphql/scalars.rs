@@ -72,6 +72,18 @@ impl ScalarType for ReportPeriod {
     }
 }
 
+/// What a change of the feed did to its resource.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
+#[graphql(remote = "crate::domain::feed::Op")]
+pub enum ChangeOp {
+    /// The resource was made; `data` is it as made.
+    Created,
+    /// The resource was changed (a workflow step too: see `action`).
+    Updated,
+    /// The resource is gone; `data` is a tombstone.
+    Deleted,
+}
+
 /// Kind of a region (行政区划类别).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize)]
 #[graphql(remote = "values::RegionKind")]

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod bulletins;
 mod calendar;
+mod changes;
 mod clients;
 mod events;
 pub mod extract;

@@ -36,6 +36,7 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "users", description = "User administration (用户管理)"),
         (name = "clients", description = "Integration clients of provincial and city platforms (对接平台)"),
         (name = "audit", description = "The audit log (操作日志)"),
+        (name = "changes", description = "The change feed (变更流): every change of what the caller may see, in order, to follow"),
         (name = "regions", description = "Regions (行政区划)"),
         (name = "pairings", description = "Pairings (结对) and unit pairings (部门街镇结对)"),
         (name = "units", description = "Units (单位) and unit groups (单位组, e.g. 各镇街)"),
@@ -61,6 +62,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::users::router())
         .merge(super::clients::router())
         .merge(super::audit::router())
+        .merge(super::changes::router())
         .merge(super::plans::router())
         .merge(super::tasks::router())
         .merge(super::reports::router())
@@ -138,6 +140,13 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     "Too many requests from this address; see `Retry-After` (RATE_LIMITED).",
                 );
                 continue;
+            }
+            if path == "/api/v1/changes" {
+                insert_problem(
+                    op,
+                    "410",
+                    "`after` is older than the changes kept: read the resources again (CURSOR_EXPIRED).",
+                );
             }
             add_problems(op, method, has_id, public);
         }

@@ -21,7 +21,7 @@ pub struct Problem {
     #[schema(example = "the input is not valid: seq: must be a positive number")]
     pub detail: String,
     /// A stable machine-readable code: BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
-    /// VERSION_CONFLICT, PAYLOAD_TOO_LARGE, HEADERS_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, VALIDATION_FAILED,
+    /// VERSION_CONFLICT, CURSOR_EXPIRED, PAYLOAD_TOO_LARGE, HEADERS_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, VALIDATION_FAILED,
     /// PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL, UNAVAILABLE.
     #[schema(example = "VALIDATION_FAILED")]
     pub code: String,

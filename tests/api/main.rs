@@ -9,6 +9,7 @@ mod attachments;
 mod auth;
 mod bulletin;
 mod calendar;
+mod changes;
 mod cli;
 mod concurrency;
 mod domain_crud;

@@ -17,6 +17,8 @@ use xietong::domain::{Caller, DomainError, ErrorCode};
 const TABLES: &[&str] = &[
     "attachments",
     "audit_log",
+    "change_regions",
+    "changes",
     "event_amounts",
     "events",
     "extensions",

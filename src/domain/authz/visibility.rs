@@ -187,6 +187,48 @@ impl<'p> Visibility<'p> {
         Ok(if cond.is_empty() { nothing() } else { cond })
     }
 
+    /// The changes of the feed the principal may read, as SQL on `changes`,
+    /// from the scope stored with each ([`crate::domain::feed`]):
+    /// administrators read every change; whoever reads everything all but
+    /// accounts; a coordinator what concerns its region (reports included)
+    /// and its unit; a unit user what concerns its region but reports,
+    /// and its unit's reports.
+    pub fn changes(&self) -> Condition {
+        use crate::domain::feed::Audience;
+        use entity::{change_regions, changes};
+        if self.principal.is_admin() {
+            return Condition::all();
+        }
+        if self.everything {
+            return Condition::all().add(changes::Column::Audience.ne(Audience::Admins.as_str()));
+        }
+        let scoped = [Audience::Regions.as_str(), Audience::Coordinated.as_str()];
+        let mut cond = Condition::any().add(changes::Column::Audience.eq(Audience::Everyone.as_str()));
+        if let Some(region) = self.region {
+            let of_region = changes::Column::Id.in_subquery(
+                Query::select()
+                    .column(change_regions::Column::ChangeId)
+                    .from(change_regions::Entity)
+                    .and_where(change_regions::Column::RegionId.eq(region))
+                    .to_owned(),
+            );
+            let audience = if self.principal.role() == Role::Coordinator {
+                changes::Column::Audience.is_in(scoped)
+            } else {
+                changes::Column::Audience.eq(Audience::Regions.as_str())
+            };
+            cond = cond.add(Condition::all().add(audience).add(of_region));
+        }
+        if let Some(unit) = unit_of(self.principal) {
+            cond = cond.add(
+                Condition::all()
+                    .add(changes::Column::Audience.is_in(scoped))
+                    .add(changes::Column::UnitId.eq(unit)),
+            );
+        }
+        cond
+    }
+
     fn plan_ids(&self) -> SelectStatement {
         Query::select()
             .column(plans::Column::Id)

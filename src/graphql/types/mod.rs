@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod feed;
 pub mod figures;
 pub mod node;
 pub mod plan;

@@ -1,0 +1,456 @@
+//! The change feed (变更流): every create, update and delete of a resource,
+//! in one total order, for platforms that keep a copy of what they may see.
+//!
+//! A change is written by [`super::audit::record`], in the transaction of the
+//! change itself, with its number left empty. [`sequence`] numbers the
+//! committed changes that have none, in the order they were written, after
+//! every number already given, one sequencer at a time (a transaction-level
+//! advisory lock on PostgreSQL; SQLite has one writer). A change is numbered
+//! only once it is committed, so a reader that resumes after a number never
+//! misses one that commits later, whatever order the writers committed in;
+//! and two changes of one resource are numbered in the order they were made
+//! (the second writer waited for the first's row). Readers number what is
+//! waiting before they read.
+//!
+//! Who may read a change is decided when it is written ([`Scope`]), so that
+//! a deleted row stays visible to those who saw it and to no one else.
+//! Changes are kept [`DEFAULT_RETENTION_DAYS`] days (`XIETONG_CHANGES_RETENTION_DAYS`);
+//! a cursor older than the oldest change kept answers `CURSOR_EXPIRED`.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{change_regions, changes, plans, reports, tasks};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::audit::{Action, Change};
+use super::authz::{self, Visibility};
+use super::{Caller, DomainError, DomainResult, Store, begin_write};
+
+/// How long changes are kept when no setting says.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+/// The most changes one read answers.
+pub const MAX_LIMIT: u64 = 500;
+
+/// How many changes a read answers when not told.
+pub const DEFAULT_LIMIT: u64 = 100;
+
+/// Who may read a change, besides administrators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Shared reference data (regions, units, pairings, metrics, the
+    /// chronicle): whoever may read it.
+    Everyone,
+    /// Accounts (users, integration clients): administrators only.
+    Admins,
+    /// A plan and what hangs on it: those who read everything, and the
+    /// coordinators and unit users of the scope's regions (and of its unit).
+    Regions,
+    /// A report and its thread: those who read everything, the
+    /// coordinators of the scope's regions and the users of its unit.
+    Coordinated,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Everyone => "everyone",
+            Audience::Admins => "admins",
+            Audience::Regions => "regions",
+            Audience::Coordinated => "coordinated",
+        }
+    }
+}
+
+/// The scope stored with a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Scope {
+    audience: Audience,
+    regions: BTreeSet<Uuid>,
+    unit: Option<Uuid>,
+}
+
+impl Scope {
+    fn of(audience: Audience) -> Scope {
+        Scope {
+            audience,
+            regions: BTreeSet::new(),
+            unit: None,
+        }
+    }
+}
+
+/// What a change did to its resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl Op {
+    fn as_str(self) -> &'static str {
+        match self {
+            Op::Created => "created",
+            Op::Updated => "updated",
+            Op::Deleted => "deleted",
+        }
+    }
+
+    fn parse(text: &str) -> Op {
+        match text {
+            "created" => Op::Created,
+            "deleted" => Op::Deleted,
+            _ => Op::Updated,
+        }
+    }
+}
+
+/// Writes `change` to the feed in the transaction that makes it. Changes
+/// that are not of a resource (a sign-in, a secret rotated, a reminder
+/// sent, a notification read) are not in the feed.
+pub(super) async fn write<C: ConnectionTrait>(conn: &C, at: DateTime<Utc>, change: &Change) -> DomainResult<()> {
+    let Some(entity_id) = change.entity_id else {
+        return Ok(());
+    };
+    let (op, data, source) = match (change.action, &change.before, &change.after) {
+        (Action::Create, _, Some(after)) => (Op::Created, after.clone(), after),
+        (Action::Delete, Some(before), _) => (Op::Deleted, json!({ "id": entity_id, "deleted": true }), before),
+        (Action::Update | Action::Transition(_), _, Some(after)) => (Op::Updated, after.clone(), after),
+        _ => return Ok(()),
+    };
+    let Some(scope) = scope(conn, change.entity, source).await? else {
+        return Ok(());
+    };
+    let version = source
+        .get("version")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
+    let written = changes::ActiveModel {
+        seq: Set(None),
+        at: Set(at),
+        entity: Set(change.entity.to_owned()),
+        entity_id: Set(entity_id),
+        op: Set(op.as_str().to_owned()),
+        action: Set(change.action.as_str().to_owned()),
+        version: Set(version),
+        data: Set(data),
+        audience: Set(scope.audience.as_str().to_owned()),
+        unit_id: Set(scope.unit),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    if !scope.regions.is_empty() {
+        change_regions::Entity::insert_many(scope.regions.iter().map(|region| change_regions::ActiveModel {
+            change_id: Set(written.id),
+            region_id: Set(*region),
+        }))
+        .exec(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// An id field of a view as written to the log.
+fn id_field(view: &Value, field: &str) -> Option<Uuid> {
+    view.get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Who may read a change of `entity` whose resource reads `view`; none
+/// for what is not in the feed.
+async fn scope<C: ConnectionTrait>(conn: &C, entity: &str, view: &Value) -> DomainResult<Option<Scope>> {
+    Ok(Some(match entity {
+        "region" | "unit" | "unit_group" | "pairing" | "unit_pairing" | "metric" | "project_category" | "event" => {
+            Scope::of(Audience::Everyone)
+        }
+        "user" | "integration_client" => Scope::of(Audience::Admins),
+        "plan" => Scope {
+            regions: plan_regions(conn, id_field(view, "id")).await?,
+            ..Scope::of(Audience::Regions)
+        },
+        "task" => Scope {
+            regions: plan_regions(conn, id_field(view, "plan_id")).await?,
+            ..Scope::of(Audience::Regions)
+        },
+        "urging" | "extension" => Scope {
+            regions: task_regions(conn, id_field(view, "task_id")).await?,
+            ..Scope::of(Audience::Regions)
+        },
+        "report" => Scope {
+            regions: task_regions(conn, id_field(view, "task_id")).await?,
+            unit: id_field(view, "unit_id"),
+            ..Scope::of(Audience::Coordinated)
+        },
+        "report_comment" => report_scope(conn, id_field(view, "report_id")).await?,
+        "project" => Scope {
+            regions: pairing_regions(conn, id_field(view, "pairing_id")).await?,
+            unit: id_field(view, "implementing_unit_id"),
+            ..Scope::of(Audience::Regions)
+        },
+        "attachment" => {
+            let parent = id_field(view, "parent_id");
+            match view.get("parent_type").and_then(Value::as_str) {
+                Some("report") => report_scope(conn, parent).await?,
+                Some("plan") => Scope {
+                    regions: plan_regions(conn, parent).await?,
+                    ..Scope::of(Audience::Regions)
+                },
+                Some("project") => match parent {
+                    Some(id) => match entity::projects::Entity::find_by_id(id).one(conn).await? {
+                        Some(project) => Scope {
+                            regions: pairing_regions(conn, Some(project.pairing_id)).await?,
+                            unit: Some(project.implementing_unit_id),
+                            ..Scope::of(Audience::Regions)
+                        },
+                        None => Scope::of(Audience::Regions),
+                    },
+                    None => Scope::of(Audience::Regions),
+                },
+                _ => Scope::of(Audience::Everyone),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+async fn plan_regions<C: ConnectionTrait>(conn: &C, plan: Option<Uuid>) -> DomainResult<BTreeSet<Uuid>> {
+    let Some(plan) = plan else {
+        return Ok(BTreeSet::new());
+    };
+    match plans::Entity::find_by_id(plan).one(conn).await? {
+        Some(plan) => Ok(authz::plan_regions(conn, &plan).await?.into_iter().collect()),
+        None => Ok(BTreeSet::new()),
+    }
+}
+
+async fn task_regions<C: ConnectionTrait>(conn: &C, task: Option<Uuid>) -> DomainResult<BTreeSet<Uuid>> {
+    let Some(task) = task else {
+        return Ok(BTreeSet::new());
+    };
+    let plan = tasks::Entity::find_by_id(task).one(conn).await?.map(|t| t.plan_id);
+    plan_regions(conn, plan).await
+}
+
+async fn pairing_regions<C: ConnectionTrait>(conn: &C, pairing: Option<Uuid>) -> DomainResult<BTreeSet<Uuid>> {
+    match pairing {
+        Some(pairing) => Ok(authz::pairing_regions(conn, pairing).await?.into_iter().collect()),
+        None => Ok(BTreeSet::new()),
+    }
+}
+
+/// A report's: its plan's coordinators and its unit.
+async fn report_scope<C: ConnectionTrait>(conn: &C, report: Option<Uuid>) -> DomainResult<Scope> {
+    let found = match report {
+        Some(id) => reports::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    Ok(match found {
+        Some(report) => Scope {
+            regions: task_regions(conn, Some(report.task_id)).await?,
+            unit: Some(report.unit_id),
+            ..Scope::of(Audience::Coordinated)
+        },
+        None => Scope::of(Audience::Coordinated),
+    })
+}
+
+/// The key of the PostgreSQL advisory lock the sequencer holds ("xtfeed").
+const SEQUENCER_LOCK: i64 = 0x7874_6665_6564;
+
+/// Numbers the committed changes that have no number yet, in the order
+/// they were written, after every number given. Returns how many. When
+/// another instance is numbering (PostgreSQL), leaves it to that one.
+pub async fn sequence<C: Store>(db: &C) -> DomainResult<u64> {
+    let waiting = changes::Entity::find()
+        .filter(changes::Column::Seq.is_null())
+        .select_only()
+        .column(changes::Column::Id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    if waiting.is_none() {
+        return Ok(0);
+    }
+    let txn = begin_write(db).await?;
+    let backend = txn.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
+        #[derive(FromQueryResult)]
+        struct Locked {
+            locked: bool,
+        }
+        let locked = Locked::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            [SEQUENCER_LOCK.into()],
+        ))
+        .one(&txn)
+        .await?
+        .is_some_and(|l| l.locked);
+        if !locked {
+            txn.rollback().await?;
+            return Ok(0);
+        }
+    }
+    let numbered = txn
+        .execute_unprepared(
+            "UPDATE changes SET seq = numbered.n \
+             FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) + (SELECT COALESCE(MAX(seq), 0) FROM changes) AS n \
+                   FROM changes WHERE seq IS NULL) AS numbered \
+             WHERE changes.id = numbered.id",
+        )
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok(numbered)
+}
+
+/// One change, as the feed shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedItem {
+    /// Resume after this change: `after` of the next read.
+    #[schema(example = "1024")]
+    pub cursor: String,
+    /// `plan`, `task`, `report`, `report_comment`, `attachment`, `event`,
+    /// `project`, `urging`, `extension`, `region`, `unit`, `unit_group`,
+    /// `pairing`, `unit_pairing`, `metric`, `project_category`, `user`,
+    /// `integration_client`.
+    #[schema(example = "report")]
+    pub entity: String,
+    pub id: Uuid,
+    pub op: Op,
+    /// `create`, `update`, `delete`, or the named step of a workflow
+    /// (`submit`, `approve`, `return`, `recall`, `issue`, `close` …).
+    #[schema(example = "submit")]
+    pub action: String,
+    /// The resource's version after the change (before it, for a delete).
+    pub version: Option<i32>,
+    pub at: DateTime<Utc>,
+    /// The resource as it read at that version; for a delete a tombstone,
+    /// `{"id": …, "deleted": true}`.
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+/// A stretch of the feed.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedPage {
+    pub items: Vec<FeedItem>,
+    /// Where to resume: `after` of the next read. Given also when no change
+    /// is new; it moves past changes the caller may not see.
+    #[schema(example = "1024")]
+    pub next_cursor: String,
+}
+
+/// Parses a cursor of the feed (a change's number, `0` before the first).
+fn cursor(text: Option<&str>) -> DomainResult<i64> {
+    match text {
+        None => Ok(0),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|_| (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| DomainError::invalid("after", "must be a cursor of the change feed (`next_cursor`)")),
+    }
+}
+
+/// The highest and lowest numbers given.
+async fn bounds<C: ConnectionTrait>(conn: &C) -> DomainResult<(i64, i64)> {
+    let (low, high) = changes::Entity::find()
+        .select_only()
+        .column_as(changes::Column::Seq.min(), "low")
+        .column_as(changes::Column::Seq.max(), "high")
+        .into_tuple::<(Option<i64>, Option<i64>)>()
+        .one(conn)
+        .await?
+        .unwrap_or((None, None));
+    Ok((low.unwrap_or(0), high.unwrap_or(0)))
+}
+
+/// How many changes a read asked for as `field` answers: 1 to
+/// [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when not said.
+pub fn limit(field: &str, asked: Option<i64>) -> DomainResult<u64> {
+    match asked {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) => u64::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| DomainError::invalid(field, format!("must be between 1 and {MAX_LIMIT}"))),
+    }
+}
+
+/// The changes after `after` that the caller may see, oldest first, at most
+/// `limit` ([`limit`]).
+pub async fn read<C: Store>(db: &C, caller: &Caller, after: Option<&str>, limit: u64) -> DomainResult<FeedPage> {
+    authz::require_reader(&caller.principal)?;
+    let after = cursor(after)?;
+    sequence(db).await?;
+    let (low, head) = bounds(db).await?;
+    if after > head {
+        return Err(DomainError::invalid(
+            "after",
+            "names no change of this feed: use a `next_cursor` it gave",
+        ));
+    }
+    // Numbers have no gaps and the newest change is always kept: a cursor
+    // before the oldest kept has lost changes.
+    if low > 0 && after < low - 1 {
+        return Err(DomainError::CursorExpired(format!(
+            "changes after cursor {after} are no longer kept: note cursor {head}, read the resources again, then follow the feed from it"
+        )));
+    }
+    let sight = Visibility::of(db, &caller.principal).await?;
+    let rows = changes::Entity::find()
+        .filter(changes::Column::Seq.gt(after))
+        .filter(changes::Column::Seq.lte(head))
+        .filter(sight.changes())
+        .order_by_asc(changes::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let next = match rows.last() {
+        Some(last) if rows.len() as u64 == limit => last.seq.unwrap_or(head),
+        _ => head,
+    };
+    Ok(FeedPage {
+        items: rows
+            .into_iter()
+            .map(|row| FeedItem {
+                cursor: row.seq.unwrap_or_default().to_string(),
+                entity: row.entity,
+                id: row.entity_id,
+                op: Op::parse(&row.op),
+                action: row.action,
+                version: row.version,
+                at: row.at,
+                data: row.data,
+            })
+            .collect(),
+        next_cursor: next.to_string(),
+    })
+}
+
+/// Removes the changes older than `keep` as of `now`, the newest aside
+/// (numbers go on from it). Returns how many went.
+pub async fn prune<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, keep: TimeDelta) -> DomainResult<u64> {
+    let (_, head) = bounds(conn).await?;
+    let removed = changes::Entity::delete_many()
+        .filter(changes::Column::Seq.is_not_null())
+        .filter(changes::Column::Seq.lt(head))
+        .filter(changes::Column::At.lt(now - keep))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    Ok(removed)
+}
