@@ -82,7 +82,7 @@ async fn plan_exists(
         None,
         &PageRequest {
             limit: 200,
-            after: None,
+            ..PageRequest::default()
         },
     )
     .await?;

@@ -68,7 +68,7 @@ async fn all_events<C: Store>(
     let mut all = Vec::new();
     let mut page = PageRequest {
         limit: crate::domain::page::MAX_LIMIT,
-        after: None,
+        ..Default::default()
     };
     loop {
         let found = event::list(db, caller, filter.clone(), Some("occurred_on"), &page).await?;

@@ -129,7 +129,7 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
     let mut tasks = Vec::new();
     let mut page = PageRequest {
         limit: 200,
-        after: None,
+        ..Default::default()
     };
     loop {
         let filter = TaskFilter {

@@ -521,7 +521,7 @@ pub async fn ledger_rows<C: Store>(
     let mut all: Vec<Project> = Vec::new();
     let mut page = crate::domain::page::PageRequest {
         limit: crate::domain::page::MAX_LIMIT,
-        after: None,
+        ..Default::default()
     };
     loop {
         let found = project::list(db, caller, &filter, Some("name"), &page).await?;

@@ -165,7 +165,7 @@ pub async fn gather<C: sea_orm::ConnectionTrait>(
         };
         let page = PageRequest {
             limit: LAGGING_LIMIT,
-            after: None,
+            ..Default::default()
         };
         lagging.extend(task::list(conn, caller, filter, Some("deadline"), &page).await?.items);
     }

@@ -2,8 +2,11 @@
 //! a page size limit and opaque seek cursors over a sort key and the id,
 //! so that rows inserted meanwhile neither repeat nor vanish.
 
+use std::str::FromStr;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -52,6 +55,9 @@ impl Cursor {
 pub struct PageRequest {
     pub limit: u64,
     pub after: Option<Cursor>,
+    /// Only the rows changed at or after this time (`updated_since`): the
+    /// simple form of the change feed.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl PageRequest {
@@ -65,7 +71,30 @@ impl PageRequest {
             ));
         }
         let after = cursor.filter(|c| !c.is_empty()).map(Cursor::decode).transpose()?;
-        Ok(PageRequest { limit, after })
+        Ok(PageRequest {
+            limit,
+            after,
+            updated_since: None,
+        })
+    }
+
+    /// The same request for the rows changed at or after `since`, an RFC
+    /// 3339 time (`2025-07-01T00:00:00+08:00`; a `+` that a query string
+    /// turned into a space is read as `+`).
+    pub fn since(self, since: Option<&str>) -> DomainResult<PageRequest> {
+        let Some(text) = since.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(self);
+        };
+        let at = DateTime::parse_from_rfc3339(&text.replace(' ', "+")).map_err(|_| {
+            DomainError::invalid(
+                "updated_since",
+                "must be a time in RFC 3339 (2025-07-01T00:00:00+08:00)",
+            )
+        })?;
+        Ok(PageRequest {
+            updated_since: Some(at.with_timezone(&Utc)),
+            ..self
+        })
     }
 }
 
@@ -74,6 +103,7 @@ impl Default for PageRequest {
         PageRequest {
             limit: DEFAULT_LIMIT,
             after: None,
+            updated_since: None,
         }
     }
 }
@@ -145,6 +175,10 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
+    let select = match request.updated_since {
+        Some(since) => select.filter(changed_at::<E>()?.gte(since)),
+        None => select,
+    };
     let total_count = PaginatorTrait::count(select.clone(), conn).await?;
     let mut query = select;
     if let Some(cursor) = &request.after {
@@ -187,6 +221,16 @@ where
         total_count,
         cursors,
     })
+}
+
+/// The column that says when a row last changed: `updated_at`, or for a
+/// row never changed once written, when it was (`created_at`,
+/// `occurred_at`).
+fn changed_at<E: EntityTrait>() -> DomainResult<E::Column> {
+    ["updated_at", "created_at", "occurred_at"]
+        .into_iter()
+        .find_map(|name| E::Column::from_str(name).ok())
+        .ok_or_else(|| DomainError::invalid("updated_since", "this list's rows do not say when they changed"))
 }
 
 /// A cursor key that is text.

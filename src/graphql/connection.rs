@@ -29,6 +29,8 @@ pub struct PageArgs {
     pub after: Option<String>,
     pub last: Option<i32>,
     pub before: Option<String>,
+    /// Only the rows changed at or after this time.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The complexity of a connection field: its page size times what each item costs.
@@ -65,6 +67,15 @@ impl PageArgs {
             after,
             last,
             before,
+            updated_since: None,
+        }
+    }
+
+    /// The same arguments for the rows changed at or after `since`.
+    pub fn since(self, since: Option<chrono::DateTime<chrono::Utc>>) -> PageArgs {
+        PageArgs {
+            updated_since: since,
+            ..self
         }
     }
 
@@ -102,7 +113,11 @@ impl PageArgs {
             };
             let after = self.before.as_deref().map(|c| decode("before", c)).transpose()?;
             Ok(Paging {
-                request: PageRequest { limit, after },
+                request: PageRequest {
+                    limit,
+                    after,
+                    updated_since: self.updated_since,
+                },
                 sort: Some(reversed),
                 backward: true,
             })
@@ -115,7 +130,11 @@ impl PageArgs {
             }
             let after = self.after.as_deref().map(|c| decode("after", c)).transpose()?;
             Ok(Paging {
-                request: PageRequest { limit, after },
+                request: PageRequest {
+                    limit,
+                    after,
+                    updated_since: self.updated_since,
+                },
                 sort: Some(asked.to_owned()),
                 backward: false,
             })

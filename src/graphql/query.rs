@@ -86,8 +86,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<PlanConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "-year")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "-year")?;
         let filter = plan::PlanFilter {
             pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
             region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
@@ -137,8 +142,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<TaskConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "seq")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "seq")?;
         let filter = task::TaskFilter {
             plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
             pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
@@ -193,8 +203,14 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ReportConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "-created_at")?;
+        let paging = PageArgs::new(first, after, last, before).since(updated_since).paging(
+            ctx,
+            sort.as_deref(),
+            "-created_at",
+        )?;
         let filter = report::ReportFilter {
             task_id: uuid_opt("taskId", "Task", task_id.as_ref())?,
             plan_id: uuid_opt("planId", "Plan", plan_id.as_ref())?,
@@ -236,8 +252,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<RegionConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "name")?;
         let filter = region::RegionFilter {
             kind: kind.map(Into::into),
             cluster: cluster.map(Into::into),
@@ -264,8 +285,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<LeaderConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "name")?;
         let filter = leader::LeaderFilter {
             region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
             q,
@@ -305,6 +331,8 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ProjectConnection> {
         let filter = project::ProjectFilter {
             pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
@@ -315,7 +343,13 @@ impl QueryRoot {
             q,
             ..project::ProjectFilter::default()
         };
-        projects_page(ctx, filter, sort, PageArgs::new(first, after, last, before)).await
+        projects_page(
+            ctx,
+            filter,
+            sort,
+            PageArgs::new(first, after, last, before).since(updated_since),
+        )
+        .await
     }
 
     /// A project (援建项目).
@@ -373,8 +407,12 @@ impl QueryRoot {
         #[graphql(desc = "Only those not yet marked read.")] unread: Option<bool>,
         #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<NotificationConnection> {
-        let paging = PageArgs::new(first, after, None, None).forward_only(ctx, "-created_at")?;
+        let paging = PageArgs::new(first, after, None, None)
+            .since(updated_since)
+            .forward_only(ctx, "-created_at")?;
         let page = notification::list(db(ctx), caller(ctx)?, unread.unwrap_or(false), &paging.request)
             .await
             .gql()?;
@@ -446,8 +484,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<UnitConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "name")?;
         let filter = unit::UnitFilter {
             region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
             kind: kind.map(Into::into),
@@ -481,8 +524,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<UnitGroupConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "name")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "name")?;
         let region_id = uuid_opt("regionId", "Region", region_id.as_ref())?;
         let page = unit::list_groups_page(db(ctx), caller(ctx)?, region_id, paging.sort(), &paging.request)
             .await
@@ -518,8 +566,14 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<PairingConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "created_at")?;
+        let paging = PageArgs::new(first, after, last, before).since(updated_since).paging(
+            ctx,
+            sort.as_deref(),
+            "created_at",
+        )?;
         let filter = pairing::PairingFilter {
             region_id: uuid_opt("regionId", "Region", region_id.as_ref())?,
             status: status.map(Into::into),
@@ -553,8 +607,14 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<UnitPairingConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "created_at")?;
+        let paging = PageArgs::new(first, after, last, before).since(updated_since).paging(
+            ctx,
+            sort.as_deref(),
+            "created_at",
+        )?;
         let filter = pairing::UnitPairingFilter {
             pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
             unit_id: uuid_opt("unitId", "Unit", unit_id.as_ref())?,
@@ -581,6 +641,7 @@ impl QueryRoot {
 
     /// The metric catalogue (指标目录), by code.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn metrics(
         &self,
         ctx: &Context<'_>,
@@ -589,8 +650,13 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<MetricConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "code")?;
+        let paging =
+            PageArgs::new(first, after, last, before)
+                .since(updated_since)
+                .paging(ctx, sort.as_deref(), "code")?;
         let page = metric::list_page(db(ctx), caller(ctx)?, paging.sort(), &paging.request)
             .await
             .gql()?;
@@ -622,8 +688,14 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<EventConnection> {
-        let paging = PageArgs::new(first, after, last, before).paging(ctx, sort.as_deref(), "occurred_on")?;
+        let paging = PageArgs::new(first, after, last, before).since(updated_since).paging(
+            ctx,
+            sort.as_deref(),
+            "occurred_on",
+        )?;
         let filter = event::EventFilter {
             pairing_id: uuid_opt("pairingId", "Pairing", pairing_id.as_ref())?,
             from,
@@ -668,8 +740,12 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
         #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<UserConnection> {
-        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "username")?;
+        let paging = PageArgs::new(first, after, last, before)
+            .since(updated_since)
+            .forward_only(ctx, "username")?;
         let page = user::list(db(ctx), caller(ctx)?, &paging.request).await.gql()?;
         Ok(UserConnection(build(&paging, page, UserNode)))
     }
@@ -693,8 +769,12 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
         #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ClientConnection> {
-        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "client_id")?;
+        let paging = PageArgs::new(first, after, last, before)
+            .since(updated_since)
+            .forward_only(ctx, "client_id")?;
         let page = client::list(db(ctx), caller(ctx)?, &paging.request).await.gql()?;
         Ok(ClientConnection(build(&paging, page, ClientNode)))
     }
@@ -725,8 +805,12 @@ impl QueryRoot {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
         #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<AuditConnection> {
-        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "occurred_at")?;
+        let paging = PageArgs::new(first, after, last, before)
+            .since(updated_since)
+            .forward_only(ctx, "occurred_at")?;
         let filter = audit::AuditFilter {
             entity,
             entity_id,

@@ -226,7 +226,7 @@ async fn tail(feed: Arc<FeedInner>) {
             };
             let page = PageRequest {
                 limit: MAX_LIMIT,
-                after: None,
+                ..PageRequest::default()
             };
             match audit::list(&feed.db, &Caller::system(), filter, &page).await {
                 Ok(page) => fresh.extend(

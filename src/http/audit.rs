@@ -27,6 +27,10 @@ struct AuditQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `task`, `report`, `plan`, `user` …
     entity: Option<String>,
     entity_id: Option<Uuid>,
@@ -44,7 +48,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = AuditFilter {
         entity: q.entity,
         entity_id: q.entity_id,

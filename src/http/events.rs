@@ -35,6 +35,10 @@ struct EventQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `occurred_on` or `created_at`, `-` first for descending (default `occurred_on`).
     sort: Option<String>,
     pairing_id: Option<Uuid>,
@@ -91,7 +95,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<Page<Event>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = EventFilter {
         pairing_id: q.pairing_id,
         from: q.from,

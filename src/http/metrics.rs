@@ -35,6 +35,10 @@ struct MetricQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `code`, `-` first for descending (default `code`).
     sort: Option<String>,
 }
@@ -47,7 +51,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<MetricQuery>,
 ) -> ApiResult<Json<Page<Metric>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     Ok(Json(
         metric::list_page(&state.db, &caller, q.sort.as_deref(), &page).await?,
     ))

@@ -139,14 +139,18 @@ pub struct ListQuery {
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    pub updated_since: Option<String>,
 }
 
 impl ListQuery {
     pub fn page(&self) -> Result<crate::domain::page::PageRequest, problem::ApiError> {
-        Ok(crate::domain::page::PageRequest::new(
-            self.limit,
-            self.cursor.as_deref(),
-        )?)
+        Ok(
+            crate::domain::page::PageRequest::new(self.limit, self.cursor.as_deref())?
+                .since(self.updated_since.as_deref())?,
+        )
     }
 }
 

@@ -42,6 +42,10 @@ struct PairingQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `created_at`, `-` first for descending (default `created_at`).
     sort: Option<String>,
     /// Pairings where the region is the helper (帮扶方), a co-helper (联合帮扶方) or the recipient (受帮扶方).
@@ -57,7 +61,7 @@ async fn list_pairings(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<PairingQuery>,
 ) -> ApiResult<Json<Page<Pairing>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = PairingFilter {
         region_id: q.region_id,
         status: q.status,
@@ -172,6 +176,10 @@ struct UnitPairingQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `created_at`, `-` first for descending (default `created_at`).
     sort: Option<String>,
     pairing_id: Option<Uuid>,
@@ -187,7 +195,7 @@ async fn list_unit_pairings(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<UnitPairingQuery>,
 ) -> ApiResult<Json<Page<UnitPairing>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = UnitPairingFilter {
         pairing_id: q.pairing_id,
         unit_id: q.unit_id,

@@ -39,6 +39,10 @@ struct PlanQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `title`, `year` or `created_at`, `-` first for descending (default `-year`).
     sort: Option<String>,
     pairing_id: Option<Uuid>,
@@ -56,7 +60,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> ApiResult<Json<Page<Plan>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = PlanFilter {
         pairing_id: q.pairing_id,
         region_id: q.region_id,

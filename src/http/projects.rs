@@ -46,6 +46,10 @@ struct ProjectQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `name`, `created_at` or `updated_at`, `-` first for descending (default `name`).
     sort: Option<String>,
     pairing_id: Option<Uuid>,
@@ -71,7 +75,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> ApiResult<Json<Page<Project>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = ProjectFilter {
         pairing_id: q.pairing_id,
         region_id: q.region_id,

@@ -33,6 +33,10 @@ struct RegionQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `name` or `created_at`, `-` first for descending (default `name`).
     sort: Option<String>,
     kind: Option<RegionKind>,
@@ -51,7 +55,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<RegionQuery>,
 ) -> ApiResult<Json<Page<Region>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = RegionFilter {
         kind: q.kind,
         cluster: q.cluster,

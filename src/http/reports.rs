@@ -107,6 +107,10 @@ struct ReportQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `created_at`, `updated_at` or `period_end`, `-` first for descending (default `-created_at`).
     sort: Option<String>,
     task_id: Option<Uuid>,
@@ -125,7 +129,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<Page<Report>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = ReportFilter {
         task_id: q.task_id,
         plan_id: q.plan_id,

@@ -52,6 +52,10 @@ struct LeaderQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `name` or `created_at`, `-` first for descending (default `name`).
     sort: Option<String>,
     /// Leaders of this region.
@@ -69,7 +73,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<LeaderQuery>,
 ) -> ApiResult<Json<Page<Leader>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = LeaderFilter {
         region_id: q.region_id,
         q: q.q,
@@ -142,6 +146,10 @@ struct NotificationQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `true`: only those not yet marked read.
     unread: Option<bool>,
 }
@@ -156,7 +164,7 @@ async fn notifications(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<NotificationQuery>,
 ) -> ApiResult<Json<Page<Notification>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     Ok(Json(
         notification::list(&state.db, &caller, q.unread.unwrap_or(false), &page).await?,
     ))

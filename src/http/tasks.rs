@@ -37,6 +37,10 @@ struct TaskQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `seq`, `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).
     sort: Option<String>,
     plan_id: Option<Uuid>,
@@ -73,7 +77,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<TaskQuery>,
 ) -> ApiResult<Json<Page<Task>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let status = q
         .status
         .as_deref()

@@ -39,6 +39,10 @@ struct UnitQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `name`, `-` first for descending (default `name`).
     sort: Option<String>,
     region_id: Option<Uuid>,
@@ -55,7 +59,7 @@ async fn list_units(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<UnitQuery>,
 ) -> ApiResult<Json<Page<Unit>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     let filter = UnitFilter {
         region_id: q.region_id,
         kind: q.kind,
@@ -162,6 +166,10 @@ struct GroupQuery {
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only what changed at or after this time (RFC 3339,
+    /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
     /// `name`, `-` first for descending (default `name`).
     sort: Option<String>,
     region_id: Option<Uuid>,
@@ -175,7 +183,7 @@ async fn list_groups(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<GroupQuery>,
 ) -> ApiResult<Json<Page<UnitGroup>>> {
-    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?.since(q.updated_since.as_deref())?;
     Ok(Json(
         unit::list_groups_page(&state.db, &caller, q.region_id, q.sort.as_deref(), &page).await?,
     ))

@@ -21,7 +21,7 @@ async fn tasks_of(db: &DatabaseConnection, plan_id: uuid::Uuid) -> Vec<task::Tas
         Some("seq"),
         &PageRequest {
             limit: 200,
-            after: None,
+            ..Default::default()
         },
     )
     .await

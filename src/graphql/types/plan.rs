@@ -120,6 +120,8 @@ impl PlanNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<super::project::ProjectConnection> {
         let filter = crate::domain::project::ProjectFilter {
             plan_id: Some(self.0.id),
@@ -127,7 +129,7 @@ impl PlanNode {
             status: status.map(Into::into),
             ..Default::default()
         };
-        let args = crate::graphql::connection::PageArgs::new(first, after, last, before);
+        let args = crate::graphql::connection::PageArgs::new(first, after, last, before).since(updated_since);
         crate::graphql::query::projects_page(ctx, filter, sort, args).await
     }
     /// groups as this says.
@@ -156,8 +158,10 @@ impl PlanNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<TaskConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let all = loader(ctx)?
             .load_one(PlanTasksKey(self.0.id))
             .await?
@@ -305,6 +309,8 @@ impl TaskNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<super::project::ProjectConnection> {
         let filter = crate::domain::project::ProjectFilter {
             task_id: Some(self.0.id),
@@ -312,7 +318,7 @@ impl TaskNode {
             status: status.map(Into::into),
             ..Default::default()
         };
-        let args = crate::graphql::connection::PageArgs::new(first, after, last, before);
+        let args = crate::graphql::connection::PageArgs::new(first, after, last, before).since(updated_since);
         crate::graphql::query::projects_page(ctx, filter, sort, args).await
     }
     /// Its urgings (催办), newest first.

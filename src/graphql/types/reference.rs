@@ -86,8 +86,10 @@ impl RegionNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<RegionConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let key = RegionChildrenKey(self.0.id);
         Ok(RegionConnection(
             children(
@@ -111,8 +113,10 @@ impl RegionNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<PairingConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let key = RegionPairingsKey(self.0.id);
         let cursor = |p: &Pairing| Cursor {
             key: serde_json::json!(p.created_at.to_rfc3339()),
@@ -131,8 +135,10 @@ impl RegionNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<UnitConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let key = RegionUnitsKey(self.0.id);
         Ok(UnitConnection(
             children(ctx, key, &args, "name", by_name(|u: &Unit| (&u.name, u.id)), UnitNode).await?,
@@ -197,6 +203,7 @@ impl UnitNode {
     /// The tasks (重点任务) it works on, directly or through a group it
     /// belongs to, that the caller may see, plan by plan in document order.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -207,8 +214,10 @@ impl UnitNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<super::plan::TaskConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let key = UnitTasksKey(self.0.id, role.map(Into::into));
         Ok(super::plan::TaskConnection(
             children(
@@ -286,8 +295,12 @@ impl UnitGroupNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
         #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<UnitConnection> {
-        let paging = PageArgs::new(first, after, last, before).forward_only(ctx, "name")?;
+        let paging = PageArgs::new(first, after, last, before)
+            .since(updated_since)
+            .forward_only(ctx, "name")?;
         let page = crate::domain::unit::group_members_page(db(ctx), caller(ctx)?, self.0.id, &paging.request)
             .await
             .gql()?;
@@ -348,8 +361,10 @@ impl PairingNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<super::plan::PlanConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let key = PairingPlansKey(self.0.id);
         let cursor = |p: &crate::domain::plan::Plan| Cursor {
             key: serde_json::json!(p.year),
@@ -368,8 +383,10 @@ impl PairingNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<EventConnection> {
-        let args = PageArgs::new(first, after, last, before);
+        let args = PageArgs::new(first, after, last, before).since(updated_since);
         let key = PairingEventsKey(self.0.id);
         let cursor = |e: &Event| Cursor {
             key: serde_json::json!(e.occurred_on.to_string()),
@@ -404,6 +421,8 @@ impl PairingNode {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size when paging backward, 1 to 200.")] last: Option<i32>,
         #[graphql(desc = "`startCursor` of the next page, when paging backward.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<super::project::ProjectConnection> {
         let filter = crate::domain::project::ProjectFilter {
             pairing_id: Some(self.0.id),
@@ -411,7 +430,7 @@ impl PairingNode {
             status: status.map(Into::into),
             ..Default::default()
         };
-        let args = crate::graphql::connection::PageArgs::new(first, after, last, before);
+        let args = crate::graphql::connection::PageArgs::new(first, after, last, before).since(updated_since);
         crate::graphql::query::projects_page(ctx, filter, sort, args).await
     }
     /// The global id (Relay `Node`).
