@@ -82,7 +82,10 @@ impl PageRequest {
     /// 3339 time (`2025-07-01T00:00:00+08:00`; a `+` that a query string
     /// turned into a space is read as `+`).
     pub fn since(self, since: Option<&str>) -> DomainResult<PageRequest> {
-        let Some(text) = since.map(str::trim).filter(|t| !t.is_empty()) else {
+        // An empty value is an error, not "no filter": a form that sends
+        // `updated_since=` has lost its value, and answering every row
+        // would hide that.
+        let Some(text) = since else {
             return Ok(self);
         };
         let at = DateTime::parse_from_rfc3339(&text.replace(' ', "+")).map_err(|_| {
