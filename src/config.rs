@@ -154,6 +154,27 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_CHANGES_RETENTION_DAYS", default_value_t = crate::domain::feed::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub changes_retention_days: u32,
 
+    /// Whether this instance sends webhook deliveries (`on` or `off`);
+    /// deliveries are still written when off, and another instance on the
+    /// same database sends them.
+    #[arg(long, env = "XIETONG_WEBHOOK_DELIVERY", default_value = "on", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub webhook_delivery: bool,
+
+    /// Deliver webhooks to private, loopback and link-local addresses too
+    /// (an intranet's own platform); refused unless `true`.
+    #[arg(long, env = "XIETONG_WEBHOOK_ALLOW_PRIVATE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Milliseconds before a failed webhook delivery's first retry; the
+    /// wait doubles with each retry (at most an hour), give or take a fifth.
+    #[arg(long, env = "XIETONG_WEBHOOK_RETRY_BASE_MS", default_value_t = DEFAULT_WEBHOOK_RETRY_BASE_MS, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_retry_base_ms: u64,
+
+    /// Seconds a webhook delivery is retried before it is given up; an
+    /// endpoint whose every delivery failed for that long is disabled.
+    #[arg(long, env = "XIETONG_WEBHOOK_RETRY_FOR_SECS", default_value_t = DEFAULT_WEBHOOK_RETRY_FOR_SECS, value_parser = clap::value_parser!(u32).range(1..=604_800))]
+    pub webhook_retry_for_secs: u32,
+
     /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
     /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
     /// S3-compatible store, configured by `AWS_ENDPOINT`,
@@ -183,6 +204,12 @@ pub struct ServeArgs {
 
 /// Seconds between two runs of the reminder scheduler unless configured.
 pub const DEFAULT_REMINDER_INTERVAL_SECS: u32 = 300;
+
+/// Milliseconds before a webhook delivery's first retry unless configured.
+pub const DEFAULT_WEBHOOK_RETRY_BASE_MS: u64 = 5_000;
+
+/// Seconds a webhook delivery is retried unless configured: a day.
+pub const DEFAULT_WEBHOOK_RETRY_FOR_SECS: u32 = 86_400;
 
 /// The bounds of GraphQL requests and how often its subscriptions' feed
 /// looks for changes.
@@ -304,6 +331,16 @@ impl ServeArgs {
         }
     }
 
+    /// How webhook deliveries are sent.
+    pub fn webhook_settings(&self) -> crate::domain::webhook::deliver::Settings {
+        crate::domain::webhook::deliver::Settings {
+            allow_private: self.webhook_allow_private,
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+            give_up_after: chrono::TimeDelta::seconds(i64::from(self.webhook_retry_for_secs)),
+            ..Default::default()
+        }
+    }
+
     /// The folder uploads wait in: `xietong-uploads` in `spool_dir` or in
     /// the system's temporary folder.
     pub fn spool_folder(&self) -> std::path::PathBuf {
@@ -372,6 +409,10 @@ impl Default for ServeArgs {
             refresh_grace_secs: SessionPolicy::default().refresh_grace_secs,
             reminder_interval_secs: DEFAULT_REMINDER_INTERVAL_SECS,
             changes_retention_days: crate::domain::feed::DEFAULT_RETENTION_DAYS,
+            webhook_delivery: true,
+            webhook_allow_private: false,
+            webhook_retry_base_ms: DEFAULT_WEBHOOK_RETRY_BASE_MS,
+            webhook_retry_for_secs: DEFAULT_WEBHOOK_RETRY_FOR_SECS,
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,

@@ -44,6 +44,10 @@ pub struct AppState {
     pub reminder_interval: Option<std::time::Duration>,
     /// How long the change feed keeps a change.
     pub changes_retention: chrono::TimeDelta,
+    /// How webhook deliveries are sent; by this instance only when
+    /// `webhook_delivery`.
+    pub webhooks: domain::webhook::deliver::Settings,
+    pub webhook_delivery: bool,
     /// Where attachments' bytes are kept.
     pub storage: infra::storage::Storage,
     /// How large and how many attachments may be.
@@ -75,6 +79,8 @@ impl AppState {
             reminder_interval: (serve.reminder_interval_secs > 0)
                 .then(|| std::time::Duration::from_secs(u64::from(serve.reminder_interval_secs))),
             changes_retention: chrono::TimeDelta::days(i64::from(serve.changes_retention_days)),
+            webhooks: serve.webhook_settings(),
+            webhook_delivery: serve.webhook_delivery,
             storage: infra::storage::Storage::open(&serve.storage).unwrap_or_else(infra::storage::Storage::unusable),
             attachments: serve.attachment_limits(),
             spool: serve.spool_folder(),
@@ -101,7 +107,8 @@ pub fn app(state: AppState) -> axum::Router {
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in
 /// flight then finish before this returns. The reminder scheduler runs
-/// beside it, and gives its lease up when it stops.
+/// beside it, and gives its lease up when it stops; so does the webhook
+/// sender, unless turned off.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -119,6 +126,13 @@ pub async fn serve(
         ));
         (task, holder)
     });
+    let sender = if state.webhook_delivery {
+        Some(domain::webhook::deliver::Sender::new(state.webhooks.clone()).map_err(std::io::Error::other)?)
+    } else {
+        None
+    };
+    let deliveries =
+        sender.map(|sender| tokio::spawn(domain::webhook::deliver::run(state.db.clone(), state.clock, sender)));
     let db = state.db.clone();
     let served = axum::serve(
         listener,
@@ -126,6 +140,12 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    // A delivery stopped mid-attempt keeps its lease, and is sent again
+    // when the lease ends: at least once, as receivers expect.
+    if let Some(task) = deliveries {
+        task.abort();
+        let _ = task.await;
+    }
     if let Some((task, holder)) = scheduler {
         task.abort();
         let _ = task.await;

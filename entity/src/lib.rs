@@ -42,3 +42,5 @@ pub mod unit_pairings;
 pub mod units;
 pub mod urgings;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;

@@ -24,6 +24,7 @@ mod m20261202_000017_projects;
 mod m20261202_000018_attachments;
 mod m20261202_000019_source_layout;
 mod m20261203_000020_changes;
+mod m20261203_000021_webhooks;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_attachments::Migration),
             Box::new(m20261202_000019_source_layout::Migration),
             Box::new(m20261203_000020_changes::Migration),
+            Box::new(m20261203_000021_webhooks::Migration),
         ]
     }
 }

@@ -69,12 +69,15 @@ impl Audience {
     }
 }
 
-/// The scope stored with a change.
+/// The scope stored with a change, and the plan and pairing it concerns
+/// (what webhooks filter on).
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Scope {
-    audience: Audience,
-    regions: BTreeSet<Uuid>,
-    unit: Option<Uuid>,
+pub(super) struct Scope {
+    pub audience: Audience,
+    pub regions: BTreeSet<Uuid>,
+    pub unit: Option<Uuid>,
+    pub plan: Option<Uuid>,
+    pub pairing: Option<Uuid>,
 }
 
 impl Scope {
@@ -83,7 +86,44 @@ impl Scope {
             audience,
             regions: BTreeSet::new(),
             unit: None,
+            plan: None,
+            pairing: None,
         }
+    }
+
+    /// A plan's, or what hangs on it: its regions, its pairing.
+    async fn of_plan<C: ConnectionTrait>(conn: &C, audience: Audience, plan: Option<Uuid>) -> DomainResult<Scope> {
+        let found = match plan {
+            Some(id) => plans::Entity::find_by_id(id).one(conn).await?,
+            None => None,
+        };
+        Ok(match found {
+            Some(plan) => Scope {
+                regions: authz::plan_regions(conn, &plan).await?.into_iter().collect(),
+                plan: Some(plan.id),
+                pairing: plan.pairing_id,
+                ..Scope::of(audience)
+            },
+            None => Scope::of(audience),
+        })
+    }
+
+    /// A task's, or what hangs on it.
+    async fn of_task<C: ConnectionTrait>(conn: &C, audience: Audience, task: Option<Uuid>) -> DomainResult<Scope> {
+        let plan = match task {
+            Some(id) => tasks::Entity::find_by_id(id).one(conn).await?.map(|t| t.plan_id),
+            None => None,
+        };
+        Scope::of_plan(conn, audience, plan).await
+    }
+
+    /// A pairing's (a project's, say).
+    async fn of_pairing<C: ConnectionTrait>(conn: &C, audience: Audience, pairing: Uuid) -> DomainResult<Scope> {
+        Ok(Scope {
+            regions: authz::pairing_regions(conn, pairing).await?.into_iter().collect(),
+            pairing: Some(pairing),
+            ..Scope::of(audience)
+        })
     }
 }
 
@@ -97,7 +137,7 @@ pub enum Op {
 }
 
 impl Op {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Op::Created => "created",
             Op::Updated => "updated",
@@ -149,6 +189,20 @@ pub(super) async fn write<C: ConnectionTrait>(conn: &C, at: DateTime<Utc>, chang
     }
     .insert(conn)
     .await?;
+    super::webhook::enqueue(
+        conn,
+        super::webhook::Told {
+            at,
+            entity: change.entity,
+            id: entity_id,
+            op,
+            action: change.action.as_str(),
+            version,
+            data: &written.data,
+            scope: &scope,
+        },
+    )
+    .await?;
     if !scope.regions.is_empty() {
         change_regions::Entity::insert_many(scope.regions.iter().map(|region| change_regions::ActiveModel {
             change_id: Set(written.id),
@@ -170,83 +224,50 @@ fn id_field(view: &Value, field: &str) -> Option<Uuid> {
 /// Who may read a change of `entity` whose resource reads `view`; none
 /// for what is not in the feed.
 async fn scope<C: ConnectionTrait>(conn: &C, entity: &str, view: &Value) -> DomainResult<Option<Scope>> {
+    use Audience::{Coordinated, Regions};
     Ok(Some(match entity {
-        "region" | "unit" | "unit_group" | "pairing" | "unit_pairing" | "metric" | "project_category" | "event" => {
+        "region" | "unit" | "unit_group" | "unit_pairing" | "metric" | "project_category" => {
             Scope::of(Audience::Everyone)
         }
+        "pairing" | "event" => Scope {
+            pairing: id_field(view, if entity == "pairing" { "id" } else { "pairing_id" }),
+            ..Scope::of(Audience::Everyone)
+        },
         "user" | "integration_client" => Scope::of(Audience::Admins),
-        "plan" => Scope {
-            regions: plan_regions(conn, id_field(view, "id")).await?,
-            ..Scope::of(Audience::Regions)
-        },
-        "task" => Scope {
-            regions: plan_regions(conn, id_field(view, "plan_id")).await?,
-            ..Scope::of(Audience::Regions)
-        },
-        "urging" | "extension" => Scope {
-            regions: task_regions(conn, id_field(view, "task_id")).await?,
-            ..Scope::of(Audience::Regions)
-        },
+        "plan" => Scope::of_plan(conn, Regions, id_field(view, "id")).await?,
+        "task" => Scope::of_plan(conn, Regions, id_field(view, "plan_id")).await?,
+        "urging" | "extension" => Scope::of_task(conn, Regions, id_field(view, "task_id")).await?,
         "report" => Scope {
-            regions: task_regions(conn, id_field(view, "task_id")).await?,
             unit: id_field(view, "unit_id"),
-            ..Scope::of(Audience::Coordinated)
+            ..Scope::of_task(conn, Coordinated, id_field(view, "task_id")).await?
         },
         "report_comment" => report_scope(conn, id_field(view, "report_id")).await?,
-        "project" => Scope {
-            regions: pairing_regions(conn, id_field(view, "pairing_id")).await?,
-            unit: id_field(view, "implementing_unit_id"),
-            ..Scope::of(Audience::Regions)
-        },
+        "project" => project_scope(conn, id_field(view, "id"), view).await?,
         "attachment" => {
             let parent = id_field(view, "parent_id");
             match view.get("parent_type").and_then(Value::as_str) {
                 Some("report") => report_scope(conn, parent).await?,
-                Some("plan") => Scope {
-                    regions: plan_regions(conn, parent).await?,
-                    ..Scope::of(Audience::Regions)
+                Some("plan") => Scope::of_plan(conn, Regions, parent).await?,
+                Some("project") => project_scope(conn, parent, &Value::Null).await?,
+                Some("pairing") => Scope {
+                    pairing: parent,
+                    ..Scope::of(Audience::Everyone)
                 },
-                Some("project") => match parent {
-                    Some(id) => match entity::projects::Entity::find_by_id(id).one(conn).await? {
-                        Some(project) => Scope {
-                            regions: pairing_regions(conn, Some(project.pairing_id)).await?,
-                            unit: Some(project.implementing_unit_id),
-                            ..Scope::of(Audience::Regions)
-                        },
-                        None => Scope::of(Audience::Regions),
+                Some("event") => match parent {
+                    Some(id) => Scope {
+                        pairing: entity::events::Entity::find_by_id(id)
+                            .one(conn)
+                            .await?
+                            .map(|e| e.pairing_id),
+                        ..Scope::of(Audience::Everyone)
                     },
-                    None => Scope::of(Audience::Regions),
+                    None => Scope::of(Audience::Everyone),
                 },
                 _ => Scope::of(Audience::Everyone),
             }
         }
         _ => return Ok(None),
     }))
-}
-
-async fn plan_regions<C: ConnectionTrait>(conn: &C, plan: Option<Uuid>) -> DomainResult<BTreeSet<Uuid>> {
-    let Some(plan) = plan else {
-        return Ok(BTreeSet::new());
-    };
-    match plans::Entity::find_by_id(plan).one(conn).await? {
-        Some(plan) => Ok(authz::plan_regions(conn, &plan).await?.into_iter().collect()),
-        None => Ok(BTreeSet::new()),
-    }
-}
-
-async fn task_regions<C: ConnectionTrait>(conn: &C, task: Option<Uuid>) -> DomainResult<BTreeSet<Uuid>> {
-    let Some(task) = task else {
-        return Ok(BTreeSet::new());
-    };
-    let plan = tasks::Entity::find_by_id(task).one(conn).await?.map(|t| t.plan_id);
-    plan_regions(conn, plan).await
-}
-
-async fn pairing_regions<C: ConnectionTrait>(conn: &C, pairing: Option<Uuid>) -> DomainResult<BTreeSet<Uuid>> {
-    match pairing {
-        Some(pairing) => Ok(authz::pairing_regions(conn, pairing).await?.into_iter().collect()),
-        None => Ok(BTreeSet::new()),
-    }
 }
 
 /// A report's: its plan's coordinators and its unit.
@@ -257,12 +278,35 @@ async fn report_scope<C: ConnectionTrait>(conn: &C, report: Option<Uuid>) -> Dom
     };
     Ok(match found {
         Some(report) => Scope {
-            regions: task_regions(conn, Some(report.task_id)).await?,
             unit: Some(report.unit_id),
-            ..Scope::of(Audience::Coordinated)
+            ..Scope::of_task(conn, Audience::Coordinated, Some(report.task_id)).await?
         },
         None => Scope::of(Audience::Coordinated),
     })
+}
+
+/// A project's: its pairing's regions and its implementing unit, from
+/// `view` when it says them, else from the row.
+async fn project_scope<C: ConnectionTrait>(conn: &C, project: Option<Uuid>, view: &Value) -> DomainResult<Scope> {
+    let (pairing, unit) = match (id_field(view, "pairing_id"), id_field(view, "implementing_unit_id")) {
+        (Some(pairing), unit) => (Some(pairing), unit),
+        _ => match project {
+            Some(id) => match entity::projects::Entity::find_by_id(id).one(conn).await? {
+                Some(p) => (Some(p.pairing_id), Some(p.implementing_unit_id)),
+                None => (None, None),
+            },
+            None => (None, None),
+        },
+    };
+    let mut scope = match pairing {
+        Some(pairing) => Scope::of_pairing(conn, Audience::Regions, pairing).await?,
+        None => Scope::of(Audience::Regions),
+    };
+    scope.unit = unit;
+    if let Some(plan) = id_field(view, "plan_id") {
+        scope.plan = Some(plan);
+    }
+    Ok(scope)
 }
 
 /// The key of the PostgreSQL advisory lock the sequencer holds ("xtfeed").

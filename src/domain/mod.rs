@@ -34,6 +34,7 @@ pub mod units;
 pub mod urging;
 pub mod user;
 pub mod values;
+pub mod webhook;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};

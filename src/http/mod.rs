@@ -30,6 +30,7 @@ mod supervision;
 mod tasks;
 mod units;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 

@@ -37,6 +37,7 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
         (name = "clients", description = "Integration clients of provincial and city platforms (对接平台)"),
         (name = "audit", description = "The audit log (操作日志)"),
         (name = "changes", description = "The change feed (变更流): every change of what the caller may see, in order, to follow"),
+        (name = "webhooks", description = "Webhooks (变更推送): endpoints told of changes as Standard Webhooks, signed; their delivery logs"),
         (name = "regions", description = "Regions (行政区划)"),
         (name = "pairings", description = "Pairings (结对) and unit pairings (部门街镇结对)"),
         (name = "units", description = "Units (单位) and unit groups (单位组, e.g. 各镇街)"),
@@ -63,6 +64,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::clients::router())
         .merge(super::audit::router())
         .merge(super::changes::router())
+        .merge(super::webhooks::router())
         .merge(super::plans::router())
         .merge(super::tasks::router())
         .merge(super::reports::router())

@@ -47,3 +47,4 @@ mod statistics;
 mod supervision;
 mod supervision_talk;
 mod visibility;
+mod webhooks;

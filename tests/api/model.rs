@@ -56,6 +56,8 @@ const TABLES: &[&str] = &[
     "units",
     "urgings",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ];
 
 async fn table_names(conn: &DatabaseConnection) -> Vec<String> {

@@ -65,7 +65,12 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
-        let app = TestApp::spawn().await;
+        World::serving(crate::common::quiet()).await
+    }
+
+    /// The world served with the settings of `serve`.
+    pub async fn serving(serve: xietong::config::ServeArgs) -> World {
+        let app = TestApp::spawn_serving(serve).await;
         let p = seed::yuzhong_wuxi(&app.db).await;
         let qianjiang = seed::region(
             &app.db,

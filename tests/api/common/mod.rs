@@ -263,6 +263,7 @@ impl TestApp {
 pub fn quiet() -> ServeArgs {
     ServeArgs {
         reminder_interval_secs: 0,
+        webhook_delivery: false,
         storage: format!(
             "file://{}",
             std::env::temp_dir()

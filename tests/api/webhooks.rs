@@ -1,0 +1,943 @@
+//! Webhooks: endpoints on 127.0.0.1 receive the changes they listen to,
+//! signed as Standard Webhooks says (checked here by hand with the secret
+//! shown once), retried with backoff, in order per resource, given up and
+//! the endpoint disabled after the retry period, redelivered by id, signed
+//! twice while a rotated secret overlaps; private addresses are refused
+//! unless allowed, redirects are not followed, two instances send each
+//! attempt once.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use xietong::config::ServeArgs;
+
+use crate::common::matrix::{Who, World};
+use crate::common::{TestApp, assert_problem, quiet};
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+struct Hit {
+    id: String,
+    timestamp: i64,
+    signatures: Vec<String>,
+    body: Vec<u8>,
+    json: Value,
+    status: u16,
+    at: Instant,
+}
+
+impl Hit {
+    /// The id of the resource the event is about.
+    fn resource(&self) -> &str {
+        self.json["data"]["id"].as_str().unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct Script {
+    hits: Vec<Hit>,
+    /// Resources whose events are refused (500) until taken off.
+    refused: HashSet<String>,
+    /// How many more requests get 503 before the usual answer.
+    failing: usize,
+}
+
+/// An endpoint on 127.0.0.1 that records what it is sent and answers as
+/// the test says.
+struct Receiver {
+    addr: SocketAddr,
+    script: Arc<Mutex<Script>>,
+    status: Arc<AtomicU16>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct Shared {
+    script: Arc<Mutex<Script>>,
+    status: Arc<AtomicU16>,
+}
+
+async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut script = shared.script.lock().expect("the script");
+    let resource = json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let status = if script.refused.contains(&resource) {
+        500
+    } else if script.failing > 0 {
+        script.failing -= 1;
+        503
+    } else {
+        shared.status.load(Ordering::SeqCst)
+    };
+    script.hits.push(Hit {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp").parse().unwrap_or_default(),
+        signatures: header("webhook-signature").split(' ').map(str::to_owned).collect(),
+        body: body.to_vec(),
+        json,
+        status,
+        at: Instant::now(),
+    });
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if code.is_redirection() {
+        return (code, [("location", "/elsewhere")], "go elsewhere".to_owned()).into_response();
+    }
+    (code, format!("received with {status}")).into_response()
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let shared = Shared {
+            script: Arc::default(),
+            status: Arc::new(AtomicU16::new(200)),
+        };
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(receive))
+            .route("/elsewhere", axum::routing::post(receive))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            addr,
+            script: shared.script,
+            status: shared.status,
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.script.lock().expect("the script").hits.clone()
+    }
+
+    /// Waits until `done` holds of what was received (at most 20 s).
+    async fn wait_until(&self, what: &str, done: impl Fn(&[Hit]) -> bool) -> Vec<Hit> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let hits = self.hits();
+            if done(&hits) {
+                return hits;
+            }
+            assert!(Instant::now() < deadline, "waited for {what}; received {hits:#?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn wait_for(&self, count: usize) -> Vec<Hit> {
+        self.wait_until(&format!("{count} requests"), |hits| hits.len() >= count)
+            .await
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Settings that deliver to loopback, retrying after 50 ms.
+fn delivering() -> ServeArgs {
+    ServeArgs {
+        webhook_delivery: true,
+        webhook_allow_private: true,
+        webhook_retry_base_ms: 50,
+        ..quiet()
+    }
+}
+
+/// Whether `signature` (`v1,<base64>`) is the HMAC-SHA256 of
+/// `id.timestamp.body` under the key of `secret` (`whsec_<base64>`),
+/// worked out here from Standard Webhooks' text.
+fn signed_by(secret: &str, hit: &Hit, signature: &str) -> bool {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("a whsec_ secret"))
+        .expect("base64");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("a key");
+    mac.update(format!("{}.{}.", hit.id, hit.timestamp).as_bytes());
+    mac.update(&hit.body);
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    signature == expected
+}
+
+/// Registers an endpoint as `bearer`; answers the whole answer.
+async fn register(app: &TestApp, bearer: &str, body: Value) -> Value {
+    let made = app.as_bearer(bearer, "POST", "/api/v1/webhooks", Some(&body)).await;
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    assert_eq!(made.header("etag"), Some("\"1\""));
+    made.json()
+}
+
+/// Creates a county; answers its id.
+async fn county(app: &TestApp, bearer: &str, name: &str, code: &str) -> String {
+    let made = app
+        .as_bearer(
+            bearer,
+            "POST",
+            "/api/v1/regions",
+            Some(&json!({"name": name, "code": code, "kind": "county"})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    made.json()["id"].as_str().expect("id").to_owned()
+}
+
+/// Renames a county at `version`.
+async fn rename(app: &TestApp, bearer: &str, id: &str, version: i32, name: &str, code: &str) {
+    let etag = format!("\"{version}\"");
+    let changed = app
+        .request(
+            "PUT",
+            &format!("/api/v1/regions/{id}"),
+            Some(&json!({"name": name, "code": code, "kind": "county"})),
+            &[("authorization", bearer), ("if-match", &etag)],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+}
+
+async fn deliveries(app: &TestApp, bearer: &str, webhook: &str) -> Vec<Value> {
+    let page = app
+        .as_bearer(bearer, "GET", &format!("/api/v1/webhooks/{webhook}/deliveries"), None)
+        .await;
+    assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+    page.json()["items"].as_array().expect("items").clone()
+}
+
+/// Waits until the endpoint's log satisfies `done` (at most 20 s).
+async fn wait_for_log(app: &TestApp, bearer: &str, webhook: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let log = deliveries(app, bearer, webhook).await;
+        if done(&log) {
+            return log;
+        }
+        assert!(Instant::now() < deadline, "the log never got there: {log:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_submitted_report_reaches_the_endpoint_signed() {
+    let w = World::serving(delivering()).await;
+    let admin = w.bearer(Who::Admin).to_owned();
+    let receiver = Receiver::start().await;
+    let made = register(
+        &w.app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["task.created", "report.submitted"], "filter": {"plan_id": w.p.plan}}),
+    )
+    .await;
+    let secret = made["secret"].as_str().expect("a secret").to_owned();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert_eq!(STANDARD.decode(&secret["whsec_".len()..]).expect("base64").len(), 32);
+    let id = made["id"].as_str().expect("id").to_owned();
+    assert_eq!(made["status"], "active");
+    assert_eq!(made["owner"], "admin");
+    // The secret is shown once: never when read again, nor in the list.
+    let read = w
+        .app
+        .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
+        .await;
+    assert_eq!(read.status, 200);
+    assert!(read.json().get("secret").is_none(), "{}", read.json());
+    assert!(!String::from_utf8_lossy(&read.body).contains(&secret));
+    let listed = w.app.as_bearer(&admin, "GET", "/api/v1/webhooks", None).await;
+    assert_eq!(listed.json()["total_count"], 1);
+    assert!(!String::from_utf8_lossy(&listed.body).contains(&secret));
+
+    // A region changes (not listened to); a task is made in the plan, a
+    // report drafted (not listened to) and submitted.
+    county(&w.app, &admin, "城口县", "500229").await;
+    let task = w.task(1).await;
+    let report = w.report(&task, w.p.recipient_unit, true, true).await;
+    let hits = receiver.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let hits_later = receiver.hits();
+    assert_eq!(hits_later.len(), 2, "nothing else is sent: {hits_later:#?}");
+
+    let types: Vec<&str> = hits.iter().map(|h| h.json["type"].as_str().expect("type")).collect();
+    assert_eq!(types, ["task.created", "report.submitted"]);
+    let task_event = &hits[0].json;
+    assert_eq!(task_event["data"]["entity"], "task");
+    assert_eq!(task_event["data"]["op"], "created");
+    assert_eq!(task_event["data"]["id"], task.id.to_string());
+    assert_eq!(task_event["data"]["data"]["content"], "力争实际到位资金5000万元以上");
+    let report_event = &hits[1].json;
+    assert_eq!(report_event["data"]["entity"], "report");
+    assert_eq!(report_event["data"]["op"], "updated");
+    assert_eq!(report_event["data"]["action"], "submit");
+    assert_eq!(report_event["data"]["id"], report.id.to_string());
+    assert_eq!(report_event["data"]["version"], report.version);
+    assert_eq!(report_event["data"]["data"]["status"], "submitted");
+
+    let now = chrono::Utc::now().timestamp();
+    for hit in &hits {
+        assert_eq!(
+            hit.signatures.len(),
+            1,
+            "one secret, one signature: {:?}",
+            hit.signatures
+        );
+        assert!(signed_by(&secret, hit, &hit.signatures[0]), "{hit:#?}");
+        assert!((now - hit.timestamp).abs() < 120, "{} vs {now}", hit.timestamp);
+        let mut tampered = hit.clone();
+        tampered.body.push(b' ');
+        assert!(
+            !signed_by(&secret, &tampered, &hit.signatures[0]),
+            "a changed body fails the check"
+        );
+    }
+
+    // The log: each event delivered at the first attempt, its id the
+    // `webhook-id` the receiver saw.
+    let log = wait_for_log(&w.app, &admin, &id, |log| {
+        log.len() == 2 && log.iter().all(|d| d["status"] == "delivered")
+    })
+    .await;
+    let logged: HashSet<&str> = log.iter().map(|d| d["id"].as_str().expect("id")).collect();
+    let sent: HashSet<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(logged, sent);
+    for delivery in &log {
+        assert_eq!(delivery["attempts"], 1);
+        assert_eq!(delivery["last_status"], 200);
+        assert_eq!(delivery["last_response"], "received with 200");
+        assert!(delivery["last_latency_ms"].as_i64().expect("latency") >= 0);
+        assert!(delivery["next_attempt_at"].is_null());
+        assert!(delivery["delivered_at"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn a_failing_delivery_is_retried_with_the_same_id() {
+    let app = TestApp::spawn_serving(delivering()).await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    receiver.script.lock().expect("script").failing = 2;
+    let made = register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"]}),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id");
+    county(&app, &admin, "城口县", "500229").await;
+    let hits = receiver.wait_for(3).await;
+    let statuses: Vec<u16> = hits.iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [503, 503, 200]);
+    assert!(
+        hits.iter().all(|h| h.id == hits[0].id),
+        "one webhook-id for every attempt"
+    );
+    // The waits grow from 50 ms, give or take a fifth: at least 40 ms,
+    // then at least 80 ms.
+    assert!(hits[1].at - hits[0].at >= Duration::from_millis(40));
+    assert!(hits[2].at - hits[1].at >= Duration::from_millis(80));
+    let log = wait_for_log(&app, &admin, id, |log| {
+        log.first().is_some_and(|d| d["status"] == "delivered")
+    })
+    .await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["attempts"], 3);
+    assert_eq!(log[0]["last_status"], 200);
+    let endpoint = app
+        .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
+        .await
+        .json();
+    assert_eq!(endpoint["status"], "active");
+    assert!(
+        endpoint["failing_since"].is_null(),
+        "an answer clears the failing: {endpoint}"
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_past_the_retry_period_is_disabled_then_redelivered() {
+    let app = TestApp::spawn_serving(ServeArgs {
+        webhook_retry_for_secs: 1,
+        ..delivering()
+    })
+    .await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    receiver.status.store(503, Ordering::SeqCst);
+    let made = register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"]}),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id").to_owned();
+    county(&app, &admin, "城口县", "500229").await;
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let endpoint = loop {
+        let endpoint = app
+            .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
+            .await
+            .json();
+        if endpoint["status"] == "disabled" {
+            break endpoint;
+        }
+        assert!(Instant::now() < deadline, "never disabled: {endpoint}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let reason = endpoint["disabled_reason"].as_str().expect("a reason");
+    assert!(reason.contains("HTTP 503"), "{reason}");
+    assert!(endpoint["failing_since"].is_string());
+    let log = deliveries(&app, &admin, &id).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["status"], "failed");
+    assert_eq!(log[0]["last_status"], 503);
+    assert_eq!(log[0]["last_response"], "received with 503");
+    let attempts = log[0]["attempts"].as_i64().expect("attempts");
+    assert!(attempts >= 2, "{attempts}");
+    assert_eq!(receiver.hits().len(), attempts as usize);
+
+    // A disabled endpoint is told nothing new.
+    county(&app, &admin, "巫山县", "500237").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(deliveries(&app, &admin, &id).await.len(), 1);
+    assert_eq!(receiver.hits().len(), attempts as usize);
+
+    // Enabled again, and the failed delivery sent again by id: the same
+    // webhook-id, one attempt more.
+    receiver.status.store(200, Ordering::SeqCst);
+    let version = endpoint["version"].as_i64().expect("version");
+    let enabled = app
+        .request(
+            "PATCH",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&json!({"status": "active"})),
+            &[("authorization", &admin), ("if-match", &format!("\"{version}\""))],
+        )
+        .await;
+    assert_eq!(enabled.status, 200, "{}", String::from_utf8_lossy(&enabled.body));
+    assert_eq!(enabled.json()["status"], "active");
+    assert!(enabled.json()["disabled_reason"].is_null());
+    let delivery = log[0]["id"].as_str().expect("id");
+    let again = app
+        .as_bearer(
+            &admin,
+            "POST",
+            &format!("/api/v1/webhook-deliveries/{delivery}/redeliver"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 202, "{}", String::from_utf8_lossy(&again.body));
+    assert_eq!(again.json()["status"], "pending");
+    let twice = app
+        .as_bearer(
+            &admin,
+            "POST",
+            &format!("/api/v1/webhook-deliveries/{delivery}/redeliver"),
+            None,
+        )
+        .await;
+    if twice.status != 202 {
+        // Unless it was sent in between, a pending delivery is not queued twice.
+        assert_problem(&twice, 409, "CONFLICT");
+    }
+    let hits = receiver
+        .wait_until("the redelivery", |hits| hits.last().is_some_and(|h| h.status == 200))
+        .await;
+    assert_eq!(hits.last().expect("one").id, delivery);
+    let log = wait_for_log(&app, &admin, &id, |log| log[0]["status"] == "delivered").await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["last_status"], 200);
+
+    // A test event reaches it too.
+    let test = app
+        .as_bearer(&admin, "POST", &format!("/api/v1/webhooks/{id}/test"), None)
+        .await;
+    assert_eq!(test.status, 202);
+    let hits = receiver
+        .wait_until("the test event", |hits| {
+            hits.iter().any(|h| h.json["type"] == "webhook.test")
+        })
+        .await;
+    let ping = hits
+        .iter()
+        .find(|h| h.json["type"] == "webhook.test")
+        .expect("the test");
+    assert_eq!(ping.json["data"]["webhook_id"], id.as_str());
+    assert_eq!(ping.id, test.json()["id"].as_str().expect("id"));
+}
+
+#[tokio::test]
+async fn a_resource_waits_for_its_earlier_event_and_others_do_not() {
+    let app = TestApp::spawn_serving(delivering()).await;
+    let admin = app.bearer_of_new_admin().await;
+    let a = county(&app, &admin, "城口县", "500229").await;
+    let b = county(&app, &admin, "巫山县", "500237").await;
+    let receiver = Receiver::start().await;
+    receiver.script.lock().expect("script").refused.insert(a.clone());
+    register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.updated"]}),
+    )
+    .await;
+    rename(&app, &admin, &a, 1, "城口", "500229").await;
+    rename(&app, &admin, &a, 2, "城口县", "500229").await;
+    rename(&app, &admin, &b, 1, "巫山", "500237").await;
+
+    // B's event goes through while A's first is refused again and again;
+    // A's second is not sent meanwhile.
+    let hits = receiver
+        .wait_until("B delivered and A refused twice", |hits| {
+            hits.iter().any(|h| h.resource() == b && h.status == 200)
+                && hits.iter().filter(|h| h.resource() == a).count() >= 2
+        })
+        .await;
+    let a_versions: Vec<i64> = hits
+        .iter()
+        .filter(|h| h.resource() == a)
+        .map(|h| h.json["data"]["version"].as_i64().expect("version"))
+        .collect();
+    assert!(a_versions.iter().all(|v| *v == 2), "A's second waits: {a_versions:?}");
+
+    // A's first is answered at last; then its second follows.
+    receiver.script.lock().expect("script").refused.clear();
+    let hits = receiver
+        .wait_until("A's second", |hits| {
+            hits.iter().any(|h| h.resource() == a && h.json["data"]["version"] == 3)
+        })
+        .await;
+    let a_sent: Vec<(i64, u16)> = hits
+        .iter()
+        .filter(|h| h.resource() == a)
+        .map(|h| (h.json["data"]["version"].as_i64().expect("version"), h.status))
+        .collect();
+    let (last, earlier) = a_sent.split_last().expect("A's events");
+    assert_eq!(*last, (3, 200));
+    assert_eq!(earlier.last(), Some(&(2, 200)), "{a_sent:?}");
+    assert!(earlier.iter().all(|(v, _)| *v == 2), "{a_sent:?}");
+    assert_eq!(hits.iter().filter(|h| h.resource() == b).count(), 1);
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_new_one() {
+    let app = TestApp::spawn_serving(delivering()).await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    let old = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAAAAAAAAAAA=";
+    let made = register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"], "secret": old}),
+    )
+    .await;
+    assert_eq!(made["secret"], old, "the secret given is the one used");
+    let id = made["id"].as_str().expect("id");
+    let rotated = app
+        .as_bearer(&admin, "POST", &format!("/api/v1/webhooks/{id}/rotate-secret"), None)
+        .await;
+    assert_eq!(rotated.status, 200, "{}", String::from_utf8_lossy(&rotated.body));
+    assert_eq!(rotated.header("etag"), Some("\"2\""));
+    let new = rotated.json()["secret"].as_str().expect("a secret").to_owned();
+    assert_ne!(new, old);
+    county(&app, &admin, "城口县", "500229").await;
+    let hits = receiver.wait_for(1).await;
+    let signatures = &hits[0].signatures;
+    assert_eq!(signatures.len(), 2, "{signatures:?}");
+    assert!(signed_by(&new, &hits[0], &signatures[0]), "the new secret's first");
+    assert!(signed_by(old, &hits[0], &signatures[1]), "then the old one's");
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_unless_allowed_and_redirects_not_followed() {
+    // Without XIETONG_WEBHOOK_ALLOW_PRIVATE: an address in the URL is
+    // refused at once, a name that resolves to one when sending.
+    let app = TestApp::spawn_serving(ServeArgs {
+        webhook_delivery: true,
+        ..quiet()
+    })
+    .await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    for url in [
+        receiver.url(),
+        "http://10.1.2.3/hook".to_owned(),
+        "http://[::1]:8080/hook".to_owned(),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+        "http://[::ffff:192.168.1.1]/hook".to_owned(),
+        "http://100.64.0.1/hook".to_owned(),
+    ] {
+        let refused = app
+            .as_bearer(
+                &admin,
+                "POST",
+                "/api/v1/webhooks",
+                Some(&json!({"url": url, "events": ["*"]})),
+            )
+            .await;
+        assert_problem(&refused, 422, "VALIDATION_FAILED");
+        assert_eq!(refused.json()["errors"][0]["field"], "url", "{url}");
+    }
+    let by_name = format!("http://localhost:{}/hook", receiver.addr.port());
+    let made = register(&app, &admin, json!({"url": by_name, "events": ["region.created"]})).await;
+    let id = made["id"].as_str().expect("id");
+    county(&app, &admin, "城口县", "500229").await;
+    let log = wait_for_log(&app, &admin, id, |log| {
+        log.first().is_some_and(|d| d["attempts"].as_i64() >= Some(1))
+    })
+    .await;
+    let error = log[0]["last_error"].as_str().expect("an error");
+    assert!(error.contains("resolves to no public address"), "{error}");
+    assert!(log[0]["last_status"].is_null());
+    assert!(receiver.hits().is_empty(), "nothing reached the loopback receiver");
+
+    // Allowed, a redirect is an answer like any other, not followed.
+    let app = TestApp::spawn_serving(delivering()).await;
+    let admin = app.bearer_of_new_admin().await;
+    receiver.status.store(307, Ordering::SeqCst);
+    let made = register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"]}),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id");
+    county(&app, &admin, "城口县", "500229").await;
+    let log = wait_for_log(&app, &admin, id, |log| {
+        log.first().is_some_and(|d| d["attempts"].as_i64() >= Some(1))
+    })
+    .await;
+    assert_eq!(log[0]["last_status"], 307);
+    assert_eq!(log[0]["status"], "pending", "a redirect is retried, not a success");
+    assert!(
+        receiver.hits().iter().all(|h| h.status == 307),
+        "/elsewhere was never asked: {:#?}",
+        receiver.hits()
+    );
+}
+
+#[tokio::test]
+async fn two_instances_send_each_event_once() {
+    let app = TestApp::spawn_serving(delivering()).await;
+    let sibling = app.spawn_sibling_serving(&delivering()).await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"]}),
+    )
+    .await;
+    let mut made = HashSet::new();
+    for n in 0..20 {
+        made.insert(county(&app, &admin, &format!("县{n}"), &format!("5003{n:02}")).await);
+    }
+    receiver.wait_for(20).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let hits = receiver.hits();
+    let ids: HashMap<&str, usize> = hits.iter().fold(HashMap::new(), |mut seen, h| {
+        *seen.entry(h.id.as_str()).or_default() += 1;
+        seen
+    });
+    assert_eq!(hits.len(), 20, "each sent once: {ids:?}");
+    assert_eq!(ids.len(), 20);
+    let resources: HashSet<String> = hits.iter().map(|h| h.resource().to_owned()).collect();
+    assert_eq!(resources, made);
+    sibling.stop().await;
+}
+
+/// Each bad registration, and who may register: administrators and
+/// integration clients (each its own endpoints) only.
+#[tokio::test]
+async fn registrations_are_checked_and_kept_to_their_owners() {
+    let w = World::new().await;
+    let admin = w.bearer(Who::Admin).to_owned();
+    let ok = "https://platform.example.gov.cn/hooks/xietong";
+    for (body, field) in [
+        (
+            json!({"url": "ftp://platform.example.gov.cn/x", "events": ["*"]}),
+            "url",
+        ),
+        (json!({"url": "not a url", "events": ["*"]}), "url"),
+        (
+            json!({"url": "https://user:pw@platform.example.gov.cn/x", "events": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": format!("https://example.gov.cn/{}", "x".repeat(2000)), "events": ["*"]}),
+            "url",
+        ),
+        (json!({"url": ok, "events": []}), "events"),
+        (json!({"url": ok, "events": ["report.exploded"]}), "events[0]"),
+        (
+            json!({"url": ok, "events": ["task.created", "plan.archived"]}),
+            "events[1]",
+        ),
+        (json!({"url": ok, "events": ["*"], "secret": "hunter2"}), "secret"),
+        (
+            json!({"url": ok, "events": ["*"], "secret": "whsec_c2hvcnQ="}),
+            "secret",
+        ),
+        (
+            json!({"url": ok, "events": ["*"], "filter": {"region_id": uuid::Uuid::new_v4()}}),
+            "filter.region_id",
+        ),
+        (
+            json!({"url": ok, "events": ["*"], "filter": {"plan_id": uuid::Uuid::new_v4()}}),
+            "filter.plan_id",
+        ),
+    ] {
+        let refused = w.app.as_bearer(&admin, "POST", "/api/v1/webhooks", Some(&body)).await;
+        assert_problem(&refused, 422, "VALIDATION_FAILED");
+        assert_eq!(refused.json()["errors"][0]["field"], field, "{body}");
+    }
+    let unknown = w
+        .app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/webhooks",
+            Some(&json!({"url": ok, "events": ["*"], "retries": 3})),
+        )
+        .await;
+    assert_eq!(unknown.status, 422, "{}", String::from_utf8_lossy(&unknown.body));
+    let anonymous = w
+        .app
+        .request(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&json!({"url": ok, "events": ["*"]})),
+            &[],
+        )
+        .await;
+    assert_problem(&anonymous, 401, "UNAUTHENTICATED");
+
+    for who in [Who::Viewer, Who::Coordinator, Who::Lead, Who::OtherRegion] {
+        let refused = w
+            .app
+            .as_bearer(
+                w.bearer(who),
+                "POST",
+                "/api/v1/webhooks",
+                Some(&json!({"url": ok, "events": ["*"]})),
+            )
+            .await;
+        assert_problem(&refused, 403, "FORBIDDEN");
+        let listed = w.app.as_bearer(w.bearer(who), "GET", "/api/v1/webhooks", None).await;
+        assert_problem(&listed, 403, "FORBIDDEN");
+    }
+    let of_admin = register(&w.app, &admin, json!({"url": ok, "events": ["*"]})).await;
+    let of_writer = register(
+        &w.app,
+        w.bearer(Who::ClientWrite),
+        json!({"url": ok, "events": ["report.submitted"]}),
+    )
+    .await;
+    assert_eq!(of_writer["owner"], "writer");
+    let of_reader = register(
+        &w.app,
+        w.bearer(Who::ClientRead),
+        json!({"url": ok, "events": ["task.updated"]}),
+    )
+    .await;
+    let count = |who: Who| {
+        let app = &w.app;
+        let bearer = w.bearer(who).to_owned();
+        async move {
+            app.as_bearer(&bearer, "GET", "/api/v1/webhooks", None).await.json()["total_count"]
+                .as_i64()
+                .expect("a count")
+        }
+    };
+    assert_eq!(count(Who::Admin).await, 3);
+    assert_eq!(count(Who::ClientWrite).await, 1);
+    assert_eq!(count(Who::ClientRead).await, 1);
+    let writers = of_writer["id"].as_str().expect("id");
+    for path in [
+        format!("/api/v1/webhooks/{writers}"),
+        format!("/api/v1/webhooks/{writers}/deliveries"),
+        format!("/api/v1/webhooks/{}", of_admin["id"].as_str().expect("id")),
+    ] {
+        let hidden = w.app.as_bearer(w.bearer(Who::ClientRead), "GET", &path, None).await;
+        assert_problem(&hidden, 404, "NOT_FOUND");
+    }
+    let rotated = w
+        .app
+        .as_bearer(
+            w.bearer(Who::ClientRead),
+            "POST",
+            &format!("/api/v1/webhooks/{writers}/rotate-secret"),
+            None,
+        )
+        .await;
+    assert_problem(&rotated, 404, "NOT_FOUND");
+    let admins_view = w
+        .app
+        .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{writers}"), None)
+        .await;
+    assert_eq!(admins_view.status, 200);
+
+    // Changes need the version read; a removed endpoint is gone.
+    let path = format!("/api/v1/webhooks/{}", of_reader["id"].as_str().expect("id"));
+    let reader = w.bearer(Who::ClientRead).to_owned();
+    let unversioned = w
+        .app
+        .request(
+            "PATCH",
+            &path,
+            Some(&json!({"events": ["*"]})),
+            &[("authorization", &reader)],
+        )
+        .await;
+    assert_problem(&unversioned, 428, "PRECONDITION_REQUIRED");
+    let stale = w
+        .app
+        .request(
+            "PATCH",
+            &path,
+            Some(&json!({"events": ["*"]})),
+            &[("authorization", &reader), ("if-match", "\"7\"")],
+        )
+        .await;
+    assert_problem(&stale, 412, "VERSION_CONFLICT");
+    let bad_status = w
+        .app
+        .request(
+            "PATCH",
+            &path,
+            Some(&json!({"status": "paused"})),
+            &[("authorization", &reader), ("if-match", "\"1\"")],
+        )
+        .await;
+    assert_problem(&bad_status, 422, "VALIDATION_FAILED");
+    assert_eq!(bad_status.json()["errors"][0]["field"], "status");
+    let changed = w
+        .app
+        .request(
+            "PATCH",
+            &path,
+            Some(&json!({"events": ["task.updated", "task.created", "task.updated"]})),
+            &[("authorization", &reader), ("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+    assert_eq!(changed.json()["events"], json!(["task.created", "task.updated"]));
+    assert_eq!(changed.header("etag"), Some("\"2\""));
+    let removed = w
+        .app
+        .request(
+            "DELETE",
+            &path,
+            None,
+            &[("authorization", &reader), ("if-match", "\"2\"")],
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    let gone = w.app.as_bearer(&reader, "GET", &path, None).await;
+    assert_problem(&gone, 404, "NOT_FOUND");
+    let no_delivery = w
+        .app
+        .as_bearer(
+            &admin,
+            "POST",
+            &format!("/api/v1/webhook-deliveries/{}/redeliver", uuid::Uuid::new_v4()),
+            None,
+        )
+        .await;
+    assert_problem(&no_delivery, 404, "NOT_FOUND");
+}
+
+/// What an endpoint hears follows who registered it and its filter: a
+/// client's endpoint is not told of users; a region-filtered one hears the
+/// plans of that region, not those of another.
+#[tokio::test]
+async fn an_endpoint_hears_what_its_owner_may_see_and_its_filter_names() {
+    let w = World::serving(delivering()).await;
+    let admin = w.bearer(Who::Admin).to_owned();
+    let of_client = Receiver::start().await;
+    let of_admin = Receiver::start().await;
+    let filtered = Receiver::start().await;
+    register(
+        &w.app,
+        w.bearer(Who::ClientWrite),
+        json!({"url": of_client.url(), "events": ["*"]}),
+    )
+    .await;
+    register(
+        &w.app,
+        &admin,
+        json!({"url": of_admin.url(), "events": ["user.created", "task.created"]}),
+    )
+    .await;
+    register(
+        &w.app,
+        &admin,
+        json!({"url": filtered.url(), "events": ["task.created"], "filter": {"region_id": w.qianjiang}}),
+    )
+    .await;
+    let made = w
+        .app
+        .as_bearer(
+            &admin,
+            "POST",
+            "/api/v1/users",
+            Some(&json!({"username": "new-viewer", "password": "a long enough password 1", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let task = w.task(1).await;
+    let admin_hits = of_admin.wait_for(2).await;
+    let types: Vec<&str> = admin_hits
+        .iter()
+        .map(|h| h.json["type"].as_str().expect("type"))
+        .collect();
+    assert_eq!(types, ["user.created", "task.created"]);
+    assert!(
+        !serde_json::to_string(&admin_hits[0].json)
+            .expect("json")
+            .contains("password"),
+        "no password, hashed or not, in an event"
+    );
+    let client_hits = of_client
+        .wait_until("the task", |hits| hits.iter().any(|h| h.json["type"] == "task.created"))
+        .await;
+    assert!(
+        client_hits.iter().all(|h| h.json["data"]["entity"] != "user"),
+        "{client_hits:#?}"
+    );
+    assert_eq!(
+        client_hits
+            .iter()
+            .find(|h| h.json["type"] == "task.created")
+            .expect("the task")
+            .resource(),
+        task.id.to_string()
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(
+        filtered.hits().is_empty(),
+        "渝中–巫溪's task is not 黔江区's: {:#?}",
+        filtered.hits()
+    );
+}
