@@ -40,6 +40,9 @@ enum Command {
     /// Manage integration clients (provincial and city platforms).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Manage webhook endpoints and their deliveries.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Print an API schema to standard output.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -246,6 +249,56 @@ enum UserCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum WebhookCommand {
+    /// Register an endpoint as an administrator; prints it with its secret
+    /// (shown only now).
+    Add {
+        /// `https://…` (or `http://…`).
+        #[arg(long)]
+        url: String,
+        /// An event type (`report.submitted`, `task.updated`, … or `*`);
+        /// repeat for more.
+        #[arg(long = "event", required = true)]
+        events: Vec<String>,
+        /// Only the changes of this region's plans.
+        #[arg(long)]
+        region: Option<uuid::Uuid>,
+        /// Only the changes of this pairing.
+        #[arg(long)]
+        pairing: Option<uuid::Uuid>,
+        /// Only the changes of this plan.
+        #[arg(long)]
+        plan: Option<uuid::Uuid>,
+        #[command(flatten)]
+        reach: WebhookReach,
+    },
+    /// Print every endpoint, one JSON object a line.
+    List,
+    /// Send an endpoint a `webhook.test` event from here, now (with what
+    /// else is due), and print how it went; exits 1 unless delivered.
+    Test {
+        /// The endpoint's id.
+        id: uuid::Uuid,
+        #[command(flatten)]
+        reach: WebhookReach,
+    },
+    /// Queue a delivery again by its id (its `webhook-id`); a running
+    /// service sends it.
+    Redeliver {
+        /// The delivery's id.
+        id: uuid::Uuid,
+    },
+}
+
+/// Where deliveries may go, as the service reads it.
+#[derive(clap::Args, Debug)]
+struct WebhookReach {
+    /// Allow private, loopback and link-local addresses.
+    #[arg(long, env = "XIETONG_WEBHOOK_ALLOW_PRIVATE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    allow_private: bool,
+}
+
+#[derive(Subcommand, Debug)]
 enum ClientCommand {
     /// Create a client and print its id and secret (shown only now).
     Create {
@@ -307,6 +360,7 @@ fn main() -> ExitCode {
             Some(Command::Migrate) => run_migrate(&cli.database).await,
             Some(Command::User(command)) => run_user(&cli.database, command).await,
             Some(Command::Client(command)) => run_client(&cli.database, command).await,
+            Some(Command::Webhook(command)) => run_webhook(&cli.database, command).await,
             Some(Command::Schema(_)) => Ok(()),
             Some(Command::Import(command)) => run_import(&cli.database, command).await,
             Some(Command::Generate(command)) => run_generate(&cli.database, command).await,
@@ -498,6 +552,89 @@ async fn run_client(database: &DatabaseArgs, command: ClientCommand) -> anyhow::
         }
     };
     println!("{}", serde_json::to_string_pretty(&issued)?);
+    Ok(())
+}
+
+async fn run_webhook(database: &DatabaseArgs, command: WebhookCommand) -> anyhow::Result<()> {
+    use xietong::domain::page::PageRequest;
+    use xietong::domain::webhook::{self, NewWebhook, WebhookFilter, deliver};
+    use xietong::domain::{Caller, Clock};
+    let conn = open(database).await?;
+    let system = Caller::system();
+    match command {
+        WebhookCommand::Add {
+            url,
+            events,
+            region,
+            pairing,
+            plan,
+            reach,
+        } => {
+            let input = NewWebhook {
+                url,
+                events,
+                filter: Some(WebhookFilter {
+                    region_id: region,
+                    pairing_id: pairing,
+                    plan_id: plan,
+                }),
+                secret: None,
+            };
+            let made = webhook::create(&conn, &system, input, reach.allow_private)
+                .await
+                .map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&made)?);
+        }
+        WebhookCommand::List => {
+            let mut request = PageRequest::new(Some(200), None).map_err(describe)?;
+            loop {
+                let page = webhook::list(&conn, &system, &request).await.map_err(describe)?;
+                for endpoint in &page.items {
+                    println!("{}", serde_json::to_string(endpoint)?);
+                }
+                match page.next_cursor {
+                    Some(cursor) => request = PageRequest::new(Some(200), Some(&cursor)).map_err(describe)?,
+                    None => break,
+                }
+            }
+        }
+        WebhookCommand::Test { id, reach } => {
+            let queued = webhook::test(&conn, &system, id).await.map_err(describe)?;
+            let sender = deliver::Sender::new(deliver::Settings {
+                allow_private: reach.allow_private,
+                ..Default::default()
+            })?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let sent = loop {
+                deliver::deliver_due(&conn, Clock::system(), &sender)
+                    .await
+                    .map_err(describe)?;
+                let found = webhook::delivery(&conn, &system, queued.id).await.map_err(describe)?;
+                if found.attempts > 0 {
+                    break found;
+                }
+                anyhow::ensure!(
+                    std::time::Instant::now() < deadline,
+                    "the test delivery {} was not attempted within 30 s (is another instance holding it?)",
+                    queued.id
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            };
+            println!("{}", serde_json::to_string_pretty(&sent)?);
+            anyhow::ensure!(
+                sent.status == "delivered",
+                "not delivered: {}",
+                sent.last_error
+                    .clone()
+                    .or(sent.last_status.map(|s| format!("HTTP {s}")))
+                    .unwrap_or_default()
+            );
+        }
+        WebhookCommand::Redeliver { id } => {
+            let queued = webhook::redeliver(&conn, &system, id).await.map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&queued)?);
+        }
+    }
     Ok(())
 }
 

@@ -514,18 +514,28 @@ pub async fn deliveries<C: ConnectionTrait>(
     Ok(page::fetch(conn, query, &sort, request).await?.map(Delivery::from))
 }
 
+/// A delivery to an endpoint the caller manages.
+pub async fn delivery<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Delivery> {
+    let found = webhook_deliveries::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("webhook_delivery", id))?;
+    load_managed(conn, caller, found.webhook_id)
+        .await
+        .map_err(|_| DomainError::not_found("webhook_delivery", id))?;
+    Ok(Delivery::from(found))
+}
+
 /// Sends a delivery again, now: a failed one, or a delivered one the
 /// receiver lost. Its `webhook-id` stays, so a receiver that has it can
 /// tell.
 pub async fn redeliver(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<Delivery> {
     let txn = begin_write(db).await?;
+    delivery(&txn, caller, id).await?;
     let found = webhook_deliveries::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(|| DomainError::not_found("webhook_delivery", id))?;
-    load_managed(&txn, caller, found.webhook_id)
-        .await
-        .map_err(|_| DomainError::not_found("webhook_delivery", id))?;
     if found.status == "pending" {
         return Err(DomainError::conflict(
             "the delivery is still pending: it is sent when due",

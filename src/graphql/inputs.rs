@@ -822,3 +822,73 @@ pub struct CreateClientInput {
     #[graphql(default)]
     pub default_scopes: Vec<String>,
 }
+
+/// Which changes a webhook endpoint is told of (any that is set).
+#[derive(InputObject, Serialize)]
+pub struct WebhookFilterInput {
+    /// Only the changes of this region's plans.
+    pub region_id: Option<ID>,
+    /// Only the changes of this pairing.
+    pub pairing_id: Option<ID>,
+    /// Only the changes of this plan.
+    pub plan_id: Option<ID>,
+}
+
+impl WebhookFilterInput {
+    fn domain(&self) -> Result<crate::domain::webhook::WebhookFilter> {
+        Ok(crate::domain::webhook::WebhookFilter {
+            region_id: uuid_opt("filter.regionId", "Region", self.region_id.as_ref())?,
+            pairing_id: uuid_opt("filter.pairingId", "Pairing", self.pairing_id.as_ref())?,
+            plan_id: uuid_opt("filter.planId", "Plan", self.plan_id.as_ref())?,
+        })
+    }
+}
+
+/// A webhook endpoint to register.
+#[derive(InputObject, Serialize)]
+pub struct CreateWebhookInput {
+    /// `https://…` (or `http://…`); its address must be public after
+    /// resolution unless `XIETONG_WEBHOOK_ALLOW_PRIVATE=true`.
+    pub url: String,
+    /// `report.submitted`, `task.updated`, … or `*`.
+    pub events: Vec<String>,
+    /// Only the changes of a region's plans, a pairing or a plan.
+    pub filter: Option<WebhookFilterInput>,
+    /// Your own `whsec_…` secret; one is made when none is given.
+    pub secret: Option<String>,
+}
+
+impl CreateWebhookInput {
+    pub fn domain(self) -> Result<crate::domain::webhook::NewWebhook> {
+        Ok(crate::domain::webhook::NewWebhook {
+            filter: self.filter.as_ref().map(WebhookFilterInput::domain).transpose()?,
+            url: self.url,
+            events: self.events,
+            secret: self.secret,
+        })
+    }
+}
+
+/// What to change of a webhook endpoint.
+#[derive(InputObject, Serialize)]
+pub struct UpdateWebhookInput {
+    /// Where events are posted from now on.
+    pub url: Option<String>,
+    /// The event types it hears from now on.
+    pub events: Option<Vec<String>>,
+    /// Which changes it hears from now on.
+    pub filter: Option<WebhookFilterInput>,
+    /// `active` enables a disabled endpoint again; `disabled` stops it.
+    pub status: Option<String>,
+}
+
+impl UpdateWebhookInput {
+    pub fn domain(self) -> Result<crate::domain::webhook::WebhookChanges> {
+        Ok(crate::domain::webhook::WebhookChanges {
+            filter: self.filter.as_ref().map(WebhookFilterInput::domain).transpose()?,
+            url: self.url,
+            events: self.events,
+            status: self.status,
+        })
+    }
+}

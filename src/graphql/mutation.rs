@@ -18,6 +18,7 @@ use super::inputs::{
     EventInput, PairingInput, RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdateMetricInput,
     UpdatePlanInput, UpdateReportInput, UpdateTaskInput, UpdateUserInput,
 };
+use super::inputs::{CreateWebhookInput, UpdateWebhookInput};
 use super::scalars::ProjectStatus;
 use super::types::account::{ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
@@ -29,12 +30,13 @@ use super::types::reference::{
 };
 use super::types::report::ReportNode;
 use super::types::supervision::{ExtensionObject, NotificationNode, UrgingObject};
+use super::types::webhook::{DeliveryNode, WebhookNode, WebhookWithSecretObject};
 use crate::domain::plan::PlanTransition;
 use crate::domain::report::Transition;
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
     DomainResult, client, event, extension, metric, notification, pairing, plan, project, region, report, task, unit,
-    urging, user,
+    urging, user, webhook,
 };
 use crate::infra::idempotency::{self, Created};
 use chrono::NaiveDate;
@@ -1068,6 +1070,79 @@ impl MutationRoot {
         Ok(IssuedClientObject(
             client::create(db(ctx), caller(ctx)?, input).await.gql()?,
         ))
+    }
+
+    /// Register a webhook endpoint (变更推送), as an administrator or an
+    /// integration client; its secret is in this answer only.
+    async fn create_webhook(&self, ctx: &Context<'_>, input: CreateWebhookInput) -> Result<WebhookWithSecretObject> {
+        let allow_private = state(ctx).webhooks.allow_private;
+        Ok(WebhookWithSecretObject(
+            webhook::create(db(ctx), caller(ctx)?, input.domain()?, allow_private)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Change a webhook endpoint's URL, events, filter or status.
+    async fn update_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+        input: UpdateWebhookInput,
+    ) -> Result<WebhookNode> {
+        let id = uuid_of("id", "Webhook", &id)?;
+        let allow_private = state(ctx).webhooks.allow_private;
+        Ok(WebhookNode(
+            webhook::update(db(ctx), caller(ctx)?, id, version, input.domain()?, allow_private)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Remove a webhook endpoint and its delivery log.
+    async fn delete_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The version read.")] version: i32,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "Webhook", &id)?;
+        webhook::delete(db(ctx), caller(ctx)?, id, version).await.gql()?;
+        Ok(global_id("Webhook", id))
+    }
+
+    /// Give a webhook endpoint a new secret (in this answer only); both
+    /// sign for 24 hours.
+    async fn rotate_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's `id` or `uuid`.")] id: ID,
+    ) -> Result<WebhookWithSecretObject> {
+        let id = uuid_of("id", "Webhook", &id)?;
+        Ok(WebhookWithSecretObject(
+            webhook::rotate_secret(db(ctx), caller(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// Send a webhook endpoint a `webhook.test` event now.
+    async fn test_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's `id` or `uuid`.")] id: ID,
+    ) -> Result<DeliveryNode> {
+        let id = uuid_of("id", "Webhook", &id)?;
+        Ok(DeliveryNode(webhook::test(db(ctx), caller(ctx)?, id).await.gql()?))
+    }
+
+    /// Send a webhook delivery again now, with the same `webhook-id`.
+    async fn redeliver_webhook_delivery(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The delivery's `id` or `uuid`.")] id: ID,
+    ) -> Result<DeliveryNode> {
+        let id = uuid_of("id", "WebhookDelivery", &id)?;
+        Ok(DeliveryNode(webhook::redeliver(db(ctx), caller(ctx)?, id).await.gql()?))
     }
 
     /// Give a client a new secret (in this answer only); the old one stops working.

@@ -29,10 +29,11 @@ use super::types::report::{ReportConnection, ReportNode};
 use super::types::supervision::{
     ExtensionObject, LeaderConnection, LeaderNode, LightSummaryObject, NotificationConnection, NotificationNode,
 };
+use super::types::webhook::{DeliveryNode, WebhookConnection, WebhookDeliveryConnection, WebhookNode};
 use crate::domain::values::ReportPeriod;
 use crate::domain::{
     ErrorCode, Principal, audit, calendar, client, event, extension, feed, leader, light, metric, notification,
-    pairing, plan, project, region, report, statistics, task, unit, user,
+    pairing, plan, project, region, report, statistics, task, unit, user, webhook,
 };
 
 /// What can be read.
@@ -787,6 +788,72 @@ impl QueryRoot {
     ) -> Result<Option<ClientNode>> {
         let id = uuid_of("id", "IntegrationClient", &id)?;
         Ok(Some(ClientNode(client::get(db(ctx), caller(ctx)?, id).await.gql()?)))
+    }
+
+    /// The webhook endpoints the caller registered (an administrator sees
+    /// every one), newest first. Pages forward only.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn webhooks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
+        #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<WebhookConnection> {
+        let paging = PageArgs::new(first, after, last, before)
+            .since(updated_since)
+            .forward_only(ctx, "created_at")?;
+        let page = webhook::list(db(ctx), caller(ctx)?, &paging.request).await.gql()?;
+        Ok(WebhookConnection(build(&paging, page, WebhookNode)))
+    }
+
+    /// A webhook endpoint the caller manages.
+    async fn webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<WebhookNode>> {
+        let id = uuid_of("id", "Webhook", &id)?;
+        Ok(Some(WebhookNode(webhook::get(db(ctx), caller(ctx)?, id).await.gql()?)))
+    }
+
+    /// The delivery log of a webhook endpoint, newest first. Pages forward only.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's `id` or `uuid`.")] webhook_id: ID,
+        #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Not available: this list pages forward only.")] last: Option<i32>,
+        #[graphql(desc = "Not available: this list pages forward only.")] before: Option<String>,
+        #[graphql(desc = "Only what changed at or after this time: the simple form of `changes`.")]
+        updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<WebhookDeliveryConnection> {
+        let webhook_id = uuid_of("webhookId", "Webhook", &webhook_id)?;
+        let paging = PageArgs::new(first, after, last, before)
+            .since(updated_since)
+            .forward_only(ctx, "created_at")?;
+        let page = webhook::deliveries(db(ctx), caller(ctx)?, webhook_id, &paging.request)
+            .await
+            .gql()?;
+        Ok(WebhookDeliveryConnection(build(&paging, page, DeliveryNode)))
+    }
+
+    /// A webhook delivery to an endpoint the caller manages.
+    async fn webhook_delivery(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its `id` or `uuid`.")] id: ID,
+    ) -> Result<Option<DeliveryNode>> {
+        let id = uuid_of("id", "WebhookDelivery", &id)?;
+        Ok(Some(DeliveryNode(
+            webhook::delivery(db(ctx), caller(ctx)?, id).await.gql()?,
+        )))
     }
 
     /// The audit log (操作日志), newest first: for administrators and viewers. Pages forward only.

@@ -941,3 +941,240 @@ async fn an_endpoint_hears_what_its_owner_may_see_and_its_filter_names() {
         filtered.hits()
     );
 }
+
+/// Runs the binary over `app`'s database with `args` and the environment `env`.
+async fn xietong(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xietong"));
+    cmd.env("DATABASE_URL", &app.test_db.url)
+        .env("XIETONG_LOG", "warn")
+        .env_remove("XIETONG_WEBHOOK_ALLOW_PRIVATE")
+        .args(args);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    // Off the test's thread: the receiver answers on it meanwhile.
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the command's thread")
+        .expect("run xietong")
+}
+
+/// `xietong webhook add|list|test|redeliver`: the command line registers
+/// an endpoint (refusing loopback unless allowed), lists it, sends it a
+/// signed test event from the terminal and says when it failed.
+#[tokio::test]
+async fn the_command_line_adds_lists_and_tests_an_endpoint() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url();
+    let add = [
+        "webhook",
+        "add",
+        "--url",
+        url.as_str(),
+        "--event",
+        "region.created",
+        "--event",
+        "report.submitted",
+    ];
+    let refused = xietong(&app, &add, &[]).await;
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("url") && said.contains("XIETONG_WEBHOOK_ALLOW_PRIVATE"),
+        "{said}"
+    );
+
+    let private = [("XIETONG_WEBHOOK_ALLOW_PRIVATE", "true")];
+    let added = xietong(&app, &add, &private).await;
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let made: Value = serde_json::from_slice(&added.stdout).expect("JSON");
+    let secret = made["secret"].as_str().expect("a secret").to_owned();
+    let id = made["id"].as_str().expect("id").to_owned();
+    assert_eq!(made["owner"], "system");
+    assert_eq!(made["events"], json!(["region.created", "report.submitted"]));
+
+    let listed = xietong(&app, &["webhook", "list"], &[]).await;
+    assert!(listed.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["id"], id.as_str());
+    assert!(lines[0].get("secret").is_none());
+
+    let tested = xietong(&app, &["webhook", "test", &id], &private).await;
+    assert!(tested.status.success(), "{}", String::from_utf8_lossy(&tested.stderr));
+    let delivery: Value = serde_json::from_slice(&tested.stdout).expect("JSON");
+    assert_eq!(delivery["status"], "delivered");
+    assert_eq!(delivery["last_status"], 200);
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].json["type"], "webhook.test");
+    assert_eq!(hits[0].id, delivery["id"].as_str().expect("id"));
+    assert!(signed_by(&secret, &hits[0], &hits[0].signatures[0]));
+
+    receiver.status.store(500, Ordering::SeqCst);
+    let failed = xietong(&app, &["webhook", "test", &id], &private).await;
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("HTTP 500"));
+    let pending: Value = serde_json::from_slice(&failed.stdout).expect("JSON");
+    assert_eq!(pending["status"], "pending", "to be retried by the service");
+    let again = xietong(
+        &app,
+        &["webhook", "redeliver", pending["id"].as_str().expect("id")],
+        &[],
+    )
+    .await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("CONFLICT"));
+    let again = xietong(
+        &app,
+        &["webhook", "redeliver", delivery["id"].as_str().expect("id")],
+        &[],
+    )
+    .await;
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let queued: Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert_eq!(queued["status"], "pending");
+    assert_eq!(queued["id"], delivery["id"]);
+}
+
+/// GraphQL registers, reads, tests, rotates, changes and removes an
+/// endpoint as REST does, and follows its log.
+#[tokio::test]
+async fn graphql_manages_endpoints_and_reads_their_log() {
+    let w = World::serving(delivering()).await;
+    let admin = w.bearer(Who::Admin).to_owned();
+    let receiver = Receiver::start().await;
+    let made = w
+        .app
+        .graphql(
+            Some(&admin),
+            "mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id uuid url events status owner version filter { planId } } } }",
+            json!({"input": {"url": receiver.url(), "events": ["task.created"], "filter": {"planId": w.p.plan}}}),
+        )
+        .await;
+    let made = &crate::common::graphql_data(&made)["createWebhook"];
+    let secret = made["secret"].as_str().expect("a secret").to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let id = made["webhook"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(made["webhook"]["events"], json!(["task.created"]));
+    assert_eq!(made["webhook"]["filter"]["planId"], w.p.plan.to_string());
+    assert_eq!(made["webhook"]["owner"], "admin");
+
+    let task = w.task(1).await;
+    let hits = receiver.wait_for(1).await;
+    assert_eq!(hits[0].resource(), task.id.to_string());
+    assert!(signed_by(&secret, &hits[0], &hits[0].signatures[0]));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let log = loop {
+        let answer = w
+            .app
+            .graphql(
+                Some(&admin),
+                "query($id: ID!) { webhookDeliveries(webhookId: $id) { totalCount edges { node { uuid eventType status attempts lastStatus payload } } } }",
+                json!({"id": id}),
+            )
+            .await;
+        let log = crate::common::graphql_data(&answer)["webhookDeliveries"].clone();
+        if log["edges"][0]["node"]["status"] == "delivered" {
+            break log;
+        }
+        assert!(Instant::now() < deadline, "{log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(log["totalCount"], 1);
+    let line = &log["edges"][0]["node"];
+    assert_eq!(line["uuid"], hits[0].id.as_str());
+    assert_eq!(line["eventType"], "task.created");
+    assert_eq!(line["attempts"], 1);
+    assert_eq!(line["lastStatus"], 200);
+    assert_eq!(line["payload"], hits[0].json);
+
+    let listed = w
+        .app
+        .graphql(
+            Some(&admin),
+            "{ webhooks { totalCount edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(crate::common::graphql_data(&listed)["webhooks"]["totalCount"], 1);
+    let rotated = w
+        .app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret webhook { version } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let rotated = &crate::common::graphql_data(&rotated)["rotateWebhookSecret"];
+    assert_ne!(rotated["secret"], secret.as_str());
+    assert_eq!(rotated["webhook"]["version"], 2);
+    let stale = w
+        .app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { updateWebhook(id: $id, version: 1, input: {status: \"disabled\"}) { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(crate::common::graphql_code(&stale), Some("VERSION_CONFLICT"));
+    let disabled = w
+        .app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { updateWebhook(id: $id, version: 2, input: {status: \"disabled\"}) { status disabledReason version } }",
+            json!({"id": id}),
+        )
+        .await;
+    let disabled = &crate::common::graphql_data(&disabled)["updateWebhook"];
+    assert_eq!(disabled["status"], "disabled");
+    assert_eq!(disabled["disabledReason"], "disabled by admin");
+    let tested = w
+        .app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { testWebhook(id: $id) { uuid eventType status } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        crate::common::graphql_data(&tested)["testWebhook"]["eventType"],
+        "webhook.test"
+    );
+    receiver
+        .wait_until("the test event", |hits| {
+            hits.iter().any(|h| h.json["type"] == "webhook.test")
+        })
+        .await;
+    let forbidden = w
+        .app
+        .graphql(
+            Some(w.bearer(Who::Coordinator)),
+            "{ webhooks { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(crate::common::graphql_code(&forbidden), Some("FORBIDDEN"));
+    let removed = w
+        .app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { deleteWebhook(id: $id, version: 3) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(crate::common::graphql_data(&removed)["deleteWebhook"], id.as_str());
+    let gone = w
+        .app
+        .graphql(
+            Some(&admin),
+            "query($id: ID!) { webhook(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(crate::common::graphql_code(&gone), Some("NOT_FOUND"));
+}

@@ -11,6 +11,7 @@ pub mod project;
 pub mod reference;
 pub mod report;
 pub mod supervision;
+pub mod webhook;
 
 /// A relation that is always there for whoever sees the object holding it
 /// (a task's plan, a report's task); not finding it is the service's fault.
