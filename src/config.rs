@@ -175,6 +175,12 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_WEBHOOK_RETRY_FOR_SECS", default_value_t = DEFAULT_WEBHOOK_RETRY_FOR_SECS, value_parser = clap::value_parser!(u32).range(1..=604_800))]
     pub webhook_retry_for_secs: u32,
 
+    /// Seconds a webhook delivery attempt may take. An instance that stops
+    /// mid-attempt holds the delivery twice as long and 5 s more; then
+    /// another (or the same, restarted) sends it again.
+    #[arg(long, env = "XIETONG_WEBHOOK_TIMEOUT_SECS", default_value_t = DEFAULT_WEBHOOK_TIMEOUT_SECS, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub webhook_timeout_secs: u32,
+
     /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
     /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
     /// S3-compatible store, configured by `AWS_ENDPOINT`,
@@ -207,6 +213,9 @@ pub const DEFAULT_REMINDER_INTERVAL_SECS: u32 = 300;
 
 /// Milliseconds before a webhook delivery's first retry unless configured.
 pub const DEFAULT_WEBHOOK_RETRY_BASE_MS: u64 = 5_000;
+
+/// Seconds a webhook delivery attempt may take unless configured.
+pub const DEFAULT_WEBHOOK_TIMEOUT_SECS: u32 = 10;
 
 /// Seconds a webhook delivery is retried unless configured: a day.
 pub const DEFAULT_WEBHOOK_RETRY_FOR_SECS: u32 = 86_400;
@@ -337,7 +346,7 @@ impl ServeArgs {
             allow_private: self.webhook_allow_private,
             retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
             give_up_after: chrono::TimeDelta::seconds(i64::from(self.webhook_retry_for_secs)),
-            ..Default::default()
+            timeout: std::time::Duration::from_secs(u64::from(self.webhook_timeout_secs)),
         }
     }
 
@@ -413,6 +422,7 @@ impl Default for ServeArgs {
             webhook_allow_private: false,
             webhook_retry_base_ms: DEFAULT_WEBHOOK_RETRY_BASE_MS,
             webhook_retry_for_secs: DEFAULT_WEBHOOK_RETRY_FOR_SECS,
+            webhook_timeout_secs: DEFAULT_WEBHOOK_TIMEOUT_SECS,
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,

@@ -262,6 +262,13 @@ pub async fn run(
                         tracing::warn!(error = %err, "pruning the change feed failed; it tries again next interval")
                     }
                 }
+                match super::webhook::prune(&db, clock.now(), changes_retention).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "webhook deliveries older than the feed keeps were removed"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "pruning the webhook log failed; it tries again next interval")
+                    }
+                }
                 match attachment::sweep(&db, &storage, clock.now(), attachment::ORPHAN_GRACE).await {
                     Ok(0) => {}
                     Ok(removed) => tracing::info!(removed, "bytes of removed attachments left the storage"),

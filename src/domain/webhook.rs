@@ -611,6 +611,17 @@ pub async fn test(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<De
     Ok(Delivery::from(inserted))
 }
 
+/// Removes the deliveries that were delivered or given up before `keep`
+/// ago (the change feed's retention); pending ones stay. Returns how many.
+pub async fn prune<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, keep: TimeDelta) -> DomainResult<u64> {
+    Ok(webhook_deliveries::Entity::delete_many()
+        .filter(webhook_deliveries::Column::Status.ne("pending"))
+        .filter(webhook_deliveries::Column::CreatedAt.lt(now - keep))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// The event type a change is told as to an endpoint that listens to
 /// `events`: the workflow's own when it names the step and the endpoint
 /// listens to it, else `<entity>.<op>`; none when it listens to neither.

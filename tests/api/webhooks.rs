@@ -52,6 +52,8 @@ struct Script {
     refused: HashSet<String>,
     /// How many more requests get 503 before the usual answer.
     failing: usize,
+    /// How many more requests get no answer for a minute.
+    hanging: usize,
 }
 
 /// An endpoint on 127.0.0.1 that records what it is sent and answers as
@@ -78,25 +80,37 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
             .to_owned()
     };
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let mut script = shared.script.lock().expect("the script");
-    let resource = json["data"]["id"].as_str().unwrap_or_default().to_owned();
-    let status = if script.refused.contains(&resource) {
-        500
-    } else if script.failing > 0 {
-        script.failing -= 1;
-        503
-    } else {
-        shared.status.load(Ordering::SeqCst)
+    let hang = {
+        let mut script = shared.script.lock().expect("the script");
+        let hang = script.hanging > 0;
+        script.hanging = script.hanging.saturating_sub(1);
+        hang
     };
-    script.hits.push(Hit {
-        id: header("webhook-id"),
-        timestamp: header("webhook-timestamp").parse().unwrap_or_default(),
-        signatures: header("webhook-signature").split(' ').map(str::to_owned).collect(),
-        body: body.to_vec(),
-        json,
-        status,
-        at: Instant::now(),
-    });
+    let status = {
+        let mut script = shared.script.lock().expect("the script");
+        let resource = json["data"]["id"].as_str().unwrap_or_default().to_owned();
+        let status = if script.refused.contains(&resource) {
+            500
+        } else if script.failing > 0 {
+            script.failing -= 1;
+            503
+        } else {
+            shared.status.load(Ordering::SeqCst)
+        };
+        script.hits.push(Hit {
+            id: header("webhook-id"),
+            timestamp: header("webhook-timestamp").parse().unwrap_or_default(),
+            signatures: header("webhook-signature").split(' ').map(str::to_owned).collect(),
+            body: body.to_vec(),
+            json,
+            status,
+            at: Instant::now(),
+        });
+        status
+    };
+    if hang {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if code.is_redirection() {
         return (code, [("location", "/elsewhere")], "go elsewhere".to_owned()).into_response();
@@ -1177,4 +1191,143 @@ async fn graphql_manages_endpoints_and_reads_their_log() {
         )
         .await;
     assert_eq!(crate::common::graphql_code(&gone), Some("NOT_FOUND"));
+}
+
+/// Starts `xietong serve` over `db` delivering to loopback, attempts
+/// bounded to 3 s (so a delivery held by a dead instance is free again
+/// after 11 s).
+fn serve_binary(db: &crate::common::TestDb) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_xietong"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("XIETONG_BIND", "127.0.0.1:0")
+        .env("XIETONG_LOG", "warn")
+        .env("XIETONG_REMINDER_INTERVAL_SECS", "0")
+        .env("XIETONG_WEBHOOK_DELIVERY", "on")
+        .env("XIETONG_WEBHOOK_ALLOW_PRIVATE", "true")
+        .env("XIETONG_WEBHOOK_TIMEOUT_SECS", "3")
+        .env("XIETONG_WEBHOOK_RETRY_BASE_MS", "50")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start xietong serve")
+}
+
+/// A delivery whose sender is killed (SIGKILL) while the receiver holds
+/// the request is sent again, with the same `webhook-id`, by the service
+/// started again.
+#[tokio::test]
+async fn a_delivery_cut_by_a_killed_service_is_sent_after_restart() {
+    use xietong::domain::Caller;
+    use xietong::domain::region::{self, RegionInput};
+    use xietong::domain::values::RegionKind;
+    use xietong::domain::webhook::{self, NewWebhook};
+
+    let db = crate::common::TestDb::new().await;
+    let conn = db.connect().await;
+    let receiver = Receiver::start().await;
+    receiver.script.lock().expect("script").hanging = 1;
+    let system = Caller::system();
+    let endpoint = webhook::create(
+        &conn,
+        &system,
+        NewWebhook {
+            url: receiver.url(),
+            events: vec!["region.created".into()],
+            filter: None,
+            secret: None,
+        },
+        true,
+    )
+    .await
+    .expect("an endpoint");
+    region::create(
+        &conn,
+        &system,
+        RegionInput {
+            code: Some("500229".into()),
+            name: "城口县".into(),
+            kind: RegionKind::County,
+            cluster: None,
+            parent_id: None,
+        },
+    )
+    .await
+    .expect("a region");
+
+    let mut first = serve_binary(&db);
+    receiver.wait_for(1).await;
+    first.kill().expect("SIGKILL");
+    first.wait().expect("it ends");
+    let page = xietong::domain::page::PageRequest::default();
+    let log = webhook::deliveries(&conn, &system, endpoint.webhook.id, &page)
+        .await
+        .expect("the log");
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].status, "pending", "{:?}", log.items[0]);
+    assert_eq!(log.items[0].attempts, 0, "the cut attempt was never recorded");
+
+    let mut second = serve_binary(&db);
+    let hits = receiver.wait_for(2).await;
+    assert_eq!(hits[1].id, hits[0].id, "the same webhook-id");
+    assert_eq!(hits[1].body, hits[0].body);
+    assert_eq!(hits[1].status, 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let log = webhook::deliveries(&conn, &system, endpoint.webhook.id, &page)
+            .await
+            .expect("the log");
+        if log.items[0].status == "delivered" {
+            assert_eq!(log.items[0].attempts, 1);
+            break;
+        }
+        assert!(Instant::now() < deadline, "{:?}", log.items[0]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    second.kill().expect("SIGKILL");
+    second.wait().expect("it ends");
+    assert_eq!(receiver.hits().len(), 2);
+}
+
+/// The delivery log is kept as long as the change feed: a delivered or
+/// given-up delivery older than that goes, a pending one stays.
+#[tokio::test]
+async fn the_log_keeps_what_the_feed_keeps_and_every_pending_delivery() {
+    let app = TestApp::spawn_serving(delivering()).await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    let made = register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"]}),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id");
+    county(&app, &admin, "城口县", "500229").await;
+    wait_for_log(&app, &admin, id, |log| {
+        log.first().is_some_and(|d| d["status"] == "delivered")
+    })
+    .await;
+    receiver.status.store(503, Ordering::SeqCst);
+    county(&app, &admin, "巫山县", "500237").await;
+    wait_for_log(&app, &admin, id, |log| {
+        log.len() == 2
+            && log
+                .iter()
+                .any(|d| d["status"] == "pending" && d["attempts"].as_i64() >= Some(1))
+    })
+    .await;
+    let keep = chrono::TimeDelta::days(90);
+    let now = chrono::Utc::now();
+    let removed = xietong::domain::webhook::prune(&app.db, now + chrono::TimeDelta::days(89), keep)
+        .await
+        .expect("prune");
+    assert_eq!(removed, 0);
+    let removed = xietong::domain::webhook::prune(&app.db, now + chrono::TimeDelta::days(91), keep)
+        .await
+        .expect("prune");
+    assert_eq!(removed, 1, "the delivered one");
+    let log = deliveries(&app, &admin, id).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["status"], "pending");
 }

@@ -180,7 +180,8 @@ pub async fn run(db: DatabaseConnection, clock: Clock, sender: Sender) {
 /// Claims the deliveries due now and sends them, at once; returns how many
 /// were attempted.
 pub async fn deliver_due(db: &DatabaseConnection, clock: Clock, sender: &Sender) -> DomainResult<usize> {
-    let lease = TimeDelta::from_std(sender.settings.timeout).unwrap_or(TimeDelta::seconds(10)) + TimeDelta::seconds(30);
+    let lease =
+        TimeDelta::from_std(sender.settings.timeout * 2).unwrap_or(TimeDelta::seconds(20)) + TimeDelta::seconds(5);
     let claimed = claim(db, clock.now(), lease).await?;
     let count = claimed.len();
     let mut sending = tokio::task::JoinSet::new();
