@@ -181,6 +181,16 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_WEBHOOK_TIMEOUT_SECS", default_value_t = DEFAULT_WEBHOOK_TIMEOUT_SECS, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub webhook_timeout_secs: u32,
 
+    /// Serve `GET /metrics` (Prometheus) on this address instead of
+    /// beside the API (host:port); the API then has no `/metrics`.
+    #[arg(long, env = "XIETONG_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// When set, `GET /metrics` answers only `Authorization: Bearer
+    /// <this>`; public otherwise, as exporters are.
+    #[arg(long, env = "XIETONG_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
     /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
     /// S3-compatible store, configured by `AWS_ENDPOINT`,
@@ -310,6 +320,12 @@ impl ServeArgs {
         }
     }
 
+    /// The token `/metrics` asks for; an empty value (a compose file
+    /// passing an unset variable on) is none.
+    pub fn given_metrics_token(&self) -> Option<Secret> {
+        self.metrics_token.clone().filter(|t| !t.expose().trim().is_empty())
+    }
+
     /// The HS256 key given: `jwt_secret`, or the text of `jwt_secret_file`.
     pub fn given_jwt_secret(&self) -> Result<Option<Secret>, String> {
         match &self.jwt_secret_file {
@@ -423,6 +439,8 @@ impl Default for ServeArgs {
             webhook_retry_base_ms: DEFAULT_WEBHOOK_RETRY_BASE_MS,
             webhook_retry_for_secs: DEFAULT_WEBHOOK_RETRY_FOR_SECS,
             webhook_timeout_secs: DEFAULT_WEBHOOK_TIMEOUT_SECS,
+            metrics_bind: None,
+            metrics_token: None,
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,

@@ -54,6 +54,12 @@ pub struct AppState {
     pub attachments: domain::attachment::Limits,
     /// The folder uploads wait in while they arrive.
     pub spool: std::path::PathBuf,
+    /// What `GET /metrics` exposes.
+    pub metrics: infra::telemetry::Metrics,
+    /// Where `GET /metrics` is served instead of beside the API.
+    pub metrics_bind: Option<std::net::SocketAddr>,
+    /// The bearer token `GET /metrics` asks for, when any.
+    pub metrics_token: Option<config::Secret>,
 }
 
 impl AppState {
@@ -84,6 +90,9 @@ impl AppState {
             storage: infra::storage::Storage::open(&serve.storage).unwrap_or_else(infra::storage::Storage::unusable),
             attachments: serve.attachment_limits(),
             spool: serve.spool_folder(),
+            metrics: infra::telemetry::Metrics::new(),
+            metrics_bind: serve.metrics_bind,
+            metrics_token: serve.given_metrics_token(),
         }
     }
 
@@ -99,9 +108,13 @@ impl AppState {
 }
 
 /// The application's router over a migrated database: REST and GraphQL
-/// side by side, behind the same layers.
+/// side by side, behind the same layers; `/metrics` too unless it has an
+/// address of its own.
 pub fn app(state: AppState) -> axum::Router {
-    let routes = http::routes().merge(graphql::router(&state));
+    let mut routes = http::routes().merge(graphql::router(&state));
+    if state.metrics_bind.is_none() {
+        routes = routes.merge(http::telemetry::router());
+    }
     http::serve(routes, state)
 }
 
@@ -123,16 +136,30 @@ pub async fn serve(
             holder.clone(),
             every,
             state.changes_retention,
+            state.metrics.clone(),
         ));
         (task, holder)
     });
     let sender = if state.webhook_delivery {
-        Some(domain::webhook::deliver::Sender::new(state.webhooks.clone()).map_err(std::io::Error::other)?)
+        Some(
+            domain::webhook::deliver::Sender::new(state.webhooks.clone())
+                .map_err(std::io::Error::other)?
+                .counted_by(state.metrics.clone()),
+        )
     } else {
         None
     };
     let deliveries =
         sender.map(|sender| tokio::spawn(domain::webhook::deliver::run(state.db.clone(), state.clock, sender)));
+    let exporter = match state.metrics_bind {
+        Some(bind) => {
+            let listener = TcpListener::bind(bind).await?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let router = http::telemetry::router().with_state(state.clone());
+            Some(tokio::spawn(async move { axum::serve(listener, router).await }))
+        }
+        None => None,
+    };
     let db = state.db.clone();
     let served = axum::serve(
         listener,
@@ -140,6 +167,10 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    if let Some(task) = exporter {
+        task.abort();
+        let _ = task.await;
+    }
     // A delivery stopped mid-attempt keeps its lease, and is sent again
     // when the lease ends: at least once, as receivers expect.
     if let Some(task) = deliveries {

@@ -28,6 +28,7 @@ use super::notification::{self, Notice, task_label};
 use super::values::{NotificationKind, ObligationStatus, PlanStatus};
 use super::{Caller, Clock, DomainResult, attachment, begin_write};
 use crate::infra::storage::Storage;
+use crate::infra::telemetry::Metrics;
 
 /// How far back a late report is still reminded of.
 pub const LATE_REACH_DAYS: i64 = 31;
@@ -242,11 +243,13 @@ pub async fn run(
     holder: String,
     interval: Duration,
     changes_retention: chrono::TimeDelta,
+    metrics: Metrics,
 ) {
     let ttl = (interval * 3).max(Duration::from_secs(60));
     loop {
         match run_once(&db, clock, &holder, ttl).await {
             Ok(Some(sent)) => {
+                metrics.scheduler_run(true);
                 if sent != Sent::default() {
                     tracing::info!(
                         due_soon = sent.due_soon,
@@ -276,7 +279,10 @@ pub async fn run(
                 }
             }
             Ok(None) => {}
-            Err(err) => tracing::warn!(error = %err, "the reminder scheduler failed; it tries again next interval"),
+            Err(err) => {
+                metrics.scheduler_run(false);
+                tracing::warn!(error = %err, "the reminder scheduler failed; it tries again next interval")
+            }
         }
         tokio::time::sleep(interval).await;
     }

@@ -21,6 +21,7 @@ use super::{AppSchema, error, nulls};
 use crate::AppState;
 use crate::domain::{Caller, ErrorCode};
 use crate::http::extract::Authenticated;
+use crate::infra::telemetry::Outcome;
 
 /// A GraphQL-shaped error answer with a status.
 fn refuse(status: StatusCode, error: ServerError) -> Response {
@@ -171,6 +172,12 @@ async fn run(
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let mut response = drive(queue, schema.0.execute(request.data(scope))).await;
     nulls::propagate(&schema.3, &query, operation.as_deref(), &mut response);
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    state.metrics.graphql_operation(operation.as_deref(), &query, outcome);
     response
 }
 

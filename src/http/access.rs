@@ -2,17 +2,19 @@
 //! `xietong::access`) with the method, the route as declared (never the raw
 //! path, which holds ids), the status, the latency, the request id, who
 //! asked (`user:<id>` or `client:<id>`, once a token was verified) and the
-//! W3C trace id when the request carried a `traceparent`.
+//! W3C trace id when the request carried a `traceparent`. The same layer
+//! counts the request for `/metrics` (by method, route template and status).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::domain::Principal;
+use crate::infra::telemetry::Metrics;
 
 /// Who a request acted as, told by the extractor that verified its token.
 #[derive(Clone, Debug, Default)]
@@ -28,9 +30,10 @@ impl Acting {
     }
 }
 
-/// Writes the request's line once its answer is made.
-pub async fn log(mut request: Request, next: Next) -> Response {
+/// Writes the request's line once its answer is made, and counts it.
+pub async fn log(State(metrics): State<Metrics>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let _in_flight = metrics.in_flight();
     let method = request.method().clone();
     let route = request
         .extensions()
@@ -46,12 +49,14 @@ pub async fn log(mut request: Request, next: Next) -> Response {
     let acting = Acting::default();
     request.extensions_mut().insert(acting.clone());
     let response = next.run(request).await;
+    let latency = started.elapsed();
+    metrics.answered(method.as_str(), &route, response.status().as_u16(), latency);
     tracing::info!(
         target: "xietong::access",
         method = %method,
         route = %route,
         status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        latency_ms = latency.as_secs_f64() * 1000.0,
         request_id = %request_id,
         principal = acting.0.get().map_or("", String::as_str),
         trace_id = trace_id.as_deref().unwrap_or(""),

@@ -17,10 +17,11 @@ pub const MAX_HEADERS: usize = 64;
 /// The most bytes a request's header fields may hold in all.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-/// Probes answer whatever the load, unlimited: an orchestrator must be able
-/// to tell a busy instance from a dead one.
+/// Probes and the metrics answer whatever the load, unlimited: an
+/// orchestrator must be able to tell a busy instance from a dead one, and a
+/// scraper to see why it is busy.
 fn is_probe(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz")
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
 fn has_nul(query: &str) -> bool {

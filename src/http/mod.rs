@@ -28,6 +28,7 @@ mod reports;
 mod statistics;
 mod supervision;
 mod tasks;
+pub mod telemetry;
 mod units;
 mod users;
 mod webhooks;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
 pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
     let cors = cors_layer(&state.cors_origins);
     let guard = axum::middleware::from_fn_with_state(state.clone(), guard::limits);
+    let state_metrics = state.metrics.clone();
     routes
         .fallback(not_found)
         .with_state(state)
@@ -91,7 +93,7 @@ pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
         .layer(cors)
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(axum::middleware::from_fn(access::log))
+        .layer(axum::middleware::from_fn_with_state(state_metrics, access::log))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

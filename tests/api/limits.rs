@@ -20,7 +20,7 @@ fn serving(configure: impl FnOnce(&mut ServeArgs)) -> ServeArgs {
 
 /// Counts are per minute: a test that must not straddle two minutes waits
 /// for the next one when this one is nearly over.
-async fn well_inside_a_minute() {
+pub(crate) async fn well_inside_a_minute() {
     let second = chrono::Utc::now().timestamp().rem_euclid(60);
     if second > 45 {
         let wait = u64::try_from(61 - second).unwrap_or(15);

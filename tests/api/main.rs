@@ -36,6 +36,7 @@ mod model;
 mod openapi;
 mod permissions;
 mod projects;
+mod prometheus;
 mod resilience;
 mod rest_imports;
 mod rest_more;

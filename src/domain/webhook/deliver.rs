@@ -28,7 +28,8 @@ use sea_orm::{
 use sha2::Sha256;
 
 use super::secret_key;
-use crate::domain::{Clock, DomainError, DomainResult, begin_write};
+use crate::domain::{Clock, DomainResult, begin_write};
+use crate::infra::telemetry::{DeliveryOutcome, Metrics};
 
 /// How deliveries are sent.
 #[derive(Clone, Debug)]
@@ -131,6 +132,7 @@ impl reqwest::dns::Resolve for Guard {
 pub struct Sender {
     http: reqwest::Client,
     settings: Settings,
+    metrics: Metrics,
 }
 
 impl Sender {
@@ -145,7 +147,16 @@ impl Sender {
                 allow_private: settings.allow_private,
             }))
             .build()?;
-        Ok(Sender { http, settings })
+        Ok(Sender {
+            http,
+            settings,
+            metrics: Metrics::default(),
+        })
+    }
+
+    /// The same sender, counting its attempts in `metrics`.
+    pub fn counted_by(self, metrics: Metrics) -> Sender {
+        Sender { metrics, ..self }
     }
 }
 
@@ -189,8 +200,12 @@ pub async fn deliver_due(db: &DatabaseConnection, clock: Clock, sender: &Sender)
         let db = db.clone();
         let sender = sender.clone();
         sending.spawn(async move {
+            let started = Instant::now();
             let outcome = attempt(&sender, clock.now(), &delivery, &endpoint).await;
-            record(&db, clock.now(), &sender.settings, delivery, endpoint, outcome).await
+            let took = started.elapsed();
+            let counted = record(&db, clock.now(), &sender.settings, delivery, endpoint, outcome).await?;
+            sender.metrics.delivery(counted, took);
+            Ok::<(), crate::domain::DomainError>(())
         });
     }
     while let Some(done) = sending.join_next().await {
@@ -402,7 +417,7 @@ async fn record(
     delivery: webhook_deliveries::Model,
     endpoint: webhooks::Model,
     outcome: Outcome,
-) -> DomainResult<()> {
+) -> DomainResult<DeliveryOutcome> {
     let txn = begin_write(db).await?;
     let succeeded = outcome.succeeded();
     let attempts = delivery.attempts + 1;
@@ -430,14 +445,17 @@ async fn record(
             error
         }
     };
-    if succeeded {
+    let counted = if succeeded {
         row.status = Set("delivered".to_owned());
         row.delivered_at = Set(Some(now));
+        DeliveryOutcome::Delivered
     } else if now - created_at >= settings.give_up_after {
         row.status = Set("failed".to_owned());
+        DeliveryOutcome::GivenUp
     } else {
         row.next_attempt_at = Set(now + backoff(settings.retry_base, attempts));
-    }
+        DeliveryOutcome::Failed
+    };
     row.update(&txn).await?;
 
     let failing_since = if succeeded {
@@ -462,5 +480,6 @@ async fn record(
         changed.version = Set(version + 1);
         changed.update(&txn).await?;
     }
-    txn.commit().await.map_err(DomainError::from)
+    txn.commit().await?;
+    Ok(counted)
 }
