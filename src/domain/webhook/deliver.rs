@@ -20,10 +20,10 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{webhook_deliveries, webhooks};
 use hmac::{Hmac, Mac};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{LockBehavior, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::Sha256;
 
@@ -219,8 +219,7 @@ pub async fn deliver_due(db: &DatabaseConnection, clock: Clock, sender: &Sender)
 }
 
 /// The deliveries due at `now` to active endpoints (and tests to any),
-/// oldest first; of a resource's pending deliveries to an endpoint only
-/// the first: a later one waits while an earlier one is pending.
+/// oldest first.
 fn due(now: DateTime<Utc>) -> sea_orm::Select<webhook_deliveries::Entity> {
     use webhook_deliveries::Column as D;
     let active = Query::select()
@@ -241,25 +240,12 @@ fn due(now: DateTime<Utc>) -> sea_orm::Select<webhook_deliveries::Entity> {
                 .add(D::WebhookId.in_subquery(active))
                 .add(D::EventType.eq(super::TEST_EVENT)),
         )
-        .filter(Expr::cust(FIRST_OF_ITS_RESOURCE))
         .order_by_asc(D::CreatedAt)
         .order_by_asc(D::Id)
 }
 
-/// No earlier delivery of the same resource to the same endpoint is pending
-/// (earlier: created before, or at the same time with a smaller id). One
-/// condition for both backends, served by the index on (webhook_id,
-/// resource, created_at).
-const FIRST_OF_ITS_RESOURCE: &str = "NOT EXISTS (SELECT 1 FROM webhook_deliveries AS earlier \
-     WHERE earlier.webhook_id = webhook_deliveries.webhook_id \
-     AND earlier.resource = webhook_deliveries.resource \
-     AND earlier.status = 'pending' \
-     AND (earlier.created_at < webhook_deliveries.created_at \
-          OR (earlier.created_at = webhook_deliveries.created_at AND earlier.id < webhook_deliveries.id)))";
-
 /// Takes the due deliveries of active endpoints for `lease`, the first
-/// pending one of each resource and endpoint only: three statements a
-/// round, whatever the batch.
+/// pending one of each resource and endpoint only.
 async fn claim(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -276,29 +262,37 @@ async fn claim(
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let deliveries = due.all(&txn).await?;
-    if deliveries.is_empty() {
-        txn.commit().await?;
-        return Ok(Vec::new());
+    let mut claimed = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    for delivery in due.all(&txn).await? {
+        if !taken.insert((delivery.webhook_id, delivery.resource.clone())) {
+            continue;
+        }
+        // An earlier delivery of the same resource still pending goes first.
+        let earlier = webhook_deliveries::Entity::find()
+            .filter(D::WebhookId.eq(delivery.webhook_id))
+            .filter(D::Resource.eq(delivery.resource.clone()))
+            .filter(D::Status.eq("pending"))
+            .filter(
+                Condition::any().add(D::CreatedAt.lt(delivery.created_at)).add(
+                    Condition::all()
+                        .add(D::CreatedAt.eq(delivery.created_at))
+                        .add(D::Id.lt(delivery.id)),
+                ),
+            )
+            .count(&txn)
+            .await?;
+        if earlier > 0 {
+            continue;
+        }
+        let Some(endpoint) = webhooks::Entity::find_by_id(delivery.webhook_id).one(&txn).await? else {
+            continue;
+        };
+        let mut leased: webhook_deliveries::ActiveModel = delivery.clone().into();
+        leased.locked_until = Set(Some(now + lease));
+        leased.update(&txn).await?;
+        claimed.push((delivery, endpoint));
     }
-    let ids: Vec<_> = deliveries.iter().map(|d| d.id).collect();
-    let endpoint_ids: Vec<_> = deliveries.iter().map(|d| d.webhook_id).collect();
-    let endpoints: std::collections::HashMap<_, _> = webhooks::Entity::find()
-        .filter(webhooks::Column::Id.is_in(endpoint_ids))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
-    webhook_deliveries::Entity::update_many()
-        .col_expr(D::LockedUntil, Expr::value(now + lease))
-        .filter(D::Id.is_in(ids))
-        .exec(&txn)
-        .await?;
-    let claimed = deliveries
-        .into_iter()
-        .filter_map(|d| endpoints.get(&d.webhook_id).cloned().map(|e| (d, e)))
-        .collect();
     txn.commit().await?;
     Ok(claimed)
 }
