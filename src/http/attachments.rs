@@ -44,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct AttachmentUpload {
     /// The file, its name in the part's `filename` (UTF-8): PDF, JPEG, PNG,
     /// OFD, DOCX or XLSX, told from its content.
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
 }
 
@@ -109,6 +109,21 @@ async fn upload(
 /// `/api/v1/{plural}/{id}/attachments`, documented each.
 macro_rules! parent_routes {
     ($kind:ident, $list:ident, $attach:ident, $path:literal, $attach_summary:literal, $list_summary:literal) => {
+        /// Attach one file to the parent named in the path.
+        ///
+        /// A multipart form with one part, `file`, its name in the part's
+        /// `filename` (UTF-8), streamed to a spool and bounded by
+        /// `XIETONG_ATTACHMENT_MAX_BYTES` (50 MiB by default; beyond: 413
+        /// PAYLOAD_TOO_LARGE) instead of the 8 MiB of other bodies. Its kind is
+        /// read from its bytes: PDF, JPEG, PNG, OFD, DOCX or XLSX (else 415
+        /// UNSUPPORTED_MEDIA_TYPE).
+        ///
+        /// Who may is as the summary says, checked before any byte is read
+        /// (others who see the parent: 403 FORBIDDEN; unseen: 404 NOT_FOUND). A
+        /// parent whose state takes no file (a report neither draft nor
+        /// returned, a closed plan's), a file already attached there, or more
+        /// than `XIETONG_ATTACHMENTS_PER_PARENT` files (20 by default) is 409
+        /// CONFLICT. Answers 201 with the record, its URL in `Location`.
         #[utoipa::path(post, path = $path, tag = "attachments", summary = $attach_summary,
                             params(("id" = Uuid, Path, description = "Its id")),
                             request_body(content = inline(AttachmentUpload), content_type = "multipart/form-data"),
@@ -122,6 +137,14 @@ macro_rules! parent_routes {
             upload(&state, &caller, Parent::new(ParentKind::$kind, id), form).await
         }
 
+        /// The files attached to the parent named in the path.
+        ///
+        /// Oldest first, each with its file name as uploaded, its media type
+        /// (read from the content), size, SHA-256 (the download's `ETag`), and
+        /// who attached it when; download one from
+        /// `GET /api/v1/attachments/{id}/content`. Whoever sees the parent sees
+        /// its files; a parent the caller may not see, or that does not exist,
+        /// answers 404 NOT_FOUND.
         #[utoipa::path(get, path = $path, tag = "attachments", summary = $list_summary,
                             params(("id" = Uuid, Path, description = "Its id")),
                             responses((status = 200, description = "Its files", body = Vec<Attachment>)))]
@@ -180,6 +203,12 @@ parent_routes!(
 );
 
 /// An attachment's record: its name, kind, size and SHA-256 (404 for anyone who cannot see its parent).
+///
+/// Its parent (`parent_type`: report, event, plan, project or pairing, and
+/// `parent_id`), the file name as uploaded, the media type read from its
+/// content, its size, its SHA-256 (the download's `ETag`), and who attached
+/// it when. Whoever sees the parent sees the record; anyone else, like an
+/// unknown id, answers 404 NOT_FOUND. The bytes are at `…/content`.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
     params(("id" = Uuid, Path, description = "The attachment's id")),
     responses((status = 200, description = "The attachment", body = Attachment)))]
@@ -192,6 +221,15 @@ async fn read(
 }
 
 /// Remove an attachment, as its parent's rules and state allow (nothing leaves a submitted or approved report).
+///
+/// Whoever may attach files to the parent now may remove them: a report's
+/// writers while it is a draft or was returned (a submitted report: recall
+/// it first), a plan's coordinators while it is not closed, an event's or
+/// pairing's chronicle keepers, a project's coordinators and implementing
+/// unit. A caller who sees the parent but may not change its files answers
+/// 403 FORBIDDEN; a parent whose state takes no change 409 CONFLICT; an
+/// attachment the caller may not see 404 NOT_FOUND. The removal is audited;
+/// the bytes leave the storage once it is committed.
 #[utoipa::path(delete, path = "/api/v1/attachments/{id}", tag = "attachments",
     params(("id" = Uuid, Path, description = "The attachment's id")),
     responses((status = 204, description = "Removed")))]
@@ -206,8 +244,13 @@ async fn remove(
 
 /// An attachment's bytes.
 ///
-/// With its name (`Content-Disposition`, RFC 6266 and 5987), its `ETag`
-/// (its SHA-256), and one byte range when asked (`Range: bytes=0-1023`).
+/// With its name (`Content-Disposition`, RFC 6266 and 5987), its `ETag` (its
+/// SHA-256), and one byte range when asked (`Range: bytes=0-1023`).
+///
+/// Whoever sees the parent may download it (else 404 NOT_FOUND).
+/// `If-None-Match` with the `ETag` answers 304. One range answers 206 with its
+/// `Content-Range` (while `If-Range`, if sent, names the `ETag`); a range
+/// outside the file 416; several ranges, or another unit, the whole file.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "attachments",
     params(
         ("id" = Uuid, Path, description = "The attachment's id"),

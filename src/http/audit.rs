@@ -39,8 +39,15 @@ struct AuditQuery {
     action: Option<String>,
 }
 
-/// The audit log (操作日志), newest first: who changed what, when and from
-/// where. For administrators and viewers; never editable.
+/// The audit log (操作日志), newest first.
+///
+/// Who changed what, when and from where: each entry names the actor
+/// (user, client or system, with its role), the action, the entity, the
+/// fields before and after, the request id and the client's address.
+/// Filter by `entity`, `entity_id`, `actor_id` and `action`; page with
+/// `limit` and `cursor` (and `updated_since`). Only
+/// administrators and viewers read it; anyone else, integration clients
+/// included, answers 403 FORBIDDEN. The log is never editable.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "A page of entries", body = crate::domain::page::Page<crate::domain::audit::AuditEntry>)))]
 async fn list(

@@ -41,6 +41,10 @@ struct LoginBody {
 
 /// Sign in with a password (登录): an access token and a refresh token.
 ///
+/// No bearer token is needed. The access token lasts 15 minutes
+/// (`expires_in`), the refresh token 30 days. A wrong username or password,
+/// or a disabled account, answers 401 UNAUTHENTICATED.
+///
 /// Five failures for one account from one address hold that address back
 /// for that account (429 with `Retry-After`, 30 s doubling up to 15 min);
 /// failures for other accounts do not. Twenty failures for one account from
@@ -74,11 +78,15 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-/// Trade a refresh token for new tokens. The old refresh token is spent.
-/// Presented again within 30 seconds (`XIETONG_REFRESH_GRACE_SECS`) from the
-/// same address, as racing tabs and retries do, it answers the same new
-/// tokens; presented again later or from elsewhere, it ends every token of
-/// its sign-in.
+/// Trade a refresh token for new tokens (续期).
+///
+/// No bearer token is needed: the body's refresh token is the credential.
+/// The old refresh token is spent. Presented again within 30 seconds
+/// (`XIETONG_REFRESH_GRACE_SECS`) from the same address, as racing tabs and
+/// retries do, it answers the same new tokens; presented again later or
+/// from elsewhere, it ends every token of its sign-in. An unknown, revoked,
+/// expired or reused token, or one of a disabled account, answers 401
+/// UNAUTHENTICATED: sign in again. Answers carry `Cache-Control: no-store`.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody, security(()),
     responses((status = 200, description = "New tokens", body = crate::auth::session::Tokens)))]
 async fn refresh(
@@ -91,7 +99,12 @@ async fn refresh(
     Ok(no_store(Json(tokens)))
 }
 
-/// Sign out (退出): the refresh token and those rotated from the same sign-in stop working.
+/// Sign out (退出).
+///
+/// The refresh token in the body and every token rotated from the same
+/// sign-in stop working; access tokens already given run out within their
+/// 15 minutes. No bearer token is needed. An unknown token is ignored, so
+/// signing out twice answers 204 both times.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody, security(()),
     responses((status = 204, description = "Signed out")))]
 async fn logout(
@@ -156,11 +169,15 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
-/// The OAuth2 token endpoint for integration clients (对接平台): form-encoded
-/// `grant_type=client_credentials`, with `client_id` and `client_secret` in the
-/// form or as HTTP Basic authentication, and optionally `scope` (`read`,
-/// `write`). Errors follow RFC 6749 §5.2 (`error`, `error_description`), not
-/// problem+json.
+/// The OAuth2 token endpoint for integration clients (对接平台).
+///
+/// Form-encoded `grant_type=client_credentials`, with `client_id` and
+/// `client_secret` in the form or as HTTP Basic authentication, and optionally
+/// `scope` (`read`, `write`; the client's default scopes when omitted). Errors
+/// follow RFC 6749 §5.2 (`error`, `error_description`), not problem+json: 400
+/// `invalid_request`, `unsupported_grant_type` or `invalid_scope` (a scope the
+/// client does not hold); 401 `invalid_client` (unknown, wrong secret or
+/// revoked).
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", security(()),
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -248,6 +265,12 @@ enum Me {
 }
 
 /// Who the caller is: a user's account, or a client's identity.
+///
+/// For a user, its account as `GET /api/v1/users/{id}` shows it (role,
+/// unit, name); for an integration client, its `client_id`, the role
+/// `integration` and the scopes its token carries (`read`, `write`). Any
+/// signed-in caller may ask; without a valid bearer token it answers 401
+/// UNAUTHENTICATED.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, description = "The caller", body = Me)))]
 async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Json<Me>> {
@@ -281,6 +304,13 @@ struct PasswordChange {
 }
 
 /// Change one's own password (修改密码); every session of the user ends.
+///
+/// For users only (an integration client has no password: 403 FORBIDDEN).
+/// The new password must be 8 to 256 characters and differ from the
+/// current one, and `current_password` must be right; otherwise 422
+/// VALIDATION_FAILED names the field. Every refresh token of the user is
+/// revoked, so every device signs in again; the change is audited, the
+/// password never.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
     responses((status = 204, description = "Changed")))]
 async fn change_password(

@@ -37,11 +37,19 @@ struct BulletinQuery {
     format: Option<String>,
 }
 
-/// The bulletin (季通报) of a period: figures per metric and pairing
-/// (targets, approved actuals, share reached), task progress per pairing,
-/// late units, tasks lit red or yellow, and charts. Administrators and
-/// viewers read any extent; a coordinator its region's (the default) and
-/// its region's pairings'.
+/// The bulletin (季通报) of a period, as a download.
+///
+/// Over the pairings' task lists (对口协同): figures per metric and pairing as they
+/// stood at the period's end (targets, approved actuals, share reached), task
+/// progress per pairing, late units (as of `on`, today by default), tasks lit
+/// red or yellow, and charts — for the city, a region (`region_id`) or a
+/// pairing (`pairing_id`), not both. `format=xlsx` (default) answers the
+/// workbook with its charts, `csv` its figures table.
+///
+/// Administrators, viewers and clients read any extent; a coordinator its
+/// region's (the default) and its region's pairings', anything else 403
+/// FORBIDDEN; unit users issue no bulletins (403). Unknown ids, or another
+/// format, are 422 VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/bulletins", tag = "statistics", params(BulletinQuery),
     responses(
         (status = 200, description = "The bulletin", content(

@@ -51,10 +51,15 @@ struct CalendarQuery {
     offset: Option<i64>,
 }
 
-/// The reporting calendar (报送日历): the reports owed as of a day on the
-/// tasks the caller may see — each unit's report for each month, quarter
-/// and year of its plan's rhythm, open, submitted, submitted late or late —
-/// with counts, in order of due day.
+/// The reporting calendar (报送日历): the reports owed as of a day.
+///
+/// Over the tasks the caller may see, of issued and closed plans (cancelled
+/// tasks owe nothing): each unit's report for each month, quarter and year of
+/// its plan's rhythm, open, submitted, submitted late or late, with counts of
+/// all, in order of due day. Lead units always owe the consolidated report,
+/// supporting units when the plan's rule says. `year` defaults to that of `on`
+/// and the one before; page with `limit` (1 to 1000) and `offset`. An `on`
+/// outside 2000 to 2100 or a `limit` out of range is 422 VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/calendar", tag = "calendar", params(CalendarQuery),
     responses((status = 200, description = "The reports owed", body = CalendarPage)))]
 async fn obligations(
@@ -94,9 +99,15 @@ struct LateQuery {
     kind: Option<PeriodKind>,
 }
 
-/// Late units (逾期未报): the units with reports past their due day, across
-/// the plans the caller sees (a coordinator: the plans it coordinates), the
-/// most late first, each with its oldest late reports.
+/// Late units (逾期未报): the units with reports past their due day.
+///
+/// Across the plans the caller sees (a coordinator: the plans it
+/// coordinates), as of `on` (today by default): the most late first, each
+/// unit (or group that owes as one) with its district, its count of late
+/// reports and its oldest late reports (twenty at most; the count is
+/// whole). Narrow by `plan_id`, `pairing_id`, `region_id` (its own plans and
+/// its pairings'), `year` and `kind`. An `on` outside 2000 to 2100 answers
+/// 422 VALIDATION_FAILED; a client without the `read` scope 403 FORBIDDEN.
 #[utoipa::path(get, path = "/api/v1/calendar/late", tag = "calendar", params(LateQuery),
     responses((status = 200, description = "The late units", body = LateReport)))]
 async fn late(
@@ -140,9 +151,15 @@ struct LateExportQuery {
     format: Option<String>,
 }
 
-/// The late list (逾期未报单位清单) as a document: a row per late report,
-/// each unit's number, name, district and count merged over its rows, the
-/// most late first; its title and the day above. Output only.
+/// The late list (逾期未报单位清单) as a document.
+///
+/// The late units of `GET /api/v1/calendar/late`, with the same filters, as
+/// an office circulates them: a row per late report (a unit's oldest twenty
+/// at most), each unit's number, name, district and count merged over its
+/// rows, the most late first; its title and the day above. `format=xlsx`
+/// (default) or `csv` (another is 422 VALIDATION_FAILED), named
+/// `late-<day>` (`Content-Disposition`). Output only: no import reads it
+/// back.
 #[utoipa::path(get, path = "/api/v1/calendar/late/export", tag = "calendar", params(LateExportQuery),
     responses(
         (status = 200, description = "The file", content(
@@ -170,9 +187,14 @@ async fn late_export(
     Ok(super::download(format, &stem, to_file(&sheet, format)?))
 }
 
-/// A task's progress (进度): each target's approved year-to-date actual
-/// against the target as its comparator reads, and the task's percent from
-/// its targets, or from its lead unit's declaration where it has none.
+/// A task's progress (进度).
+///
+/// Each target's approved year-to-date actual (from the task's latest
+/// approved consolidated report) against the target as its comparator
+/// reads, with its percent and whether it is met; and the task's percent
+/// from its targets (each capped at 100), or from its lead unit's
+/// declaration where it has none, and whether it is overdue. Only approved
+/// figures count. A task the caller may not see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/progress", tag = "tasks",
     params(("id" = Uuid, Path, description = "The task's id")),
     responses((status = 200, description = "The task's progress", body = TaskProgress)))]
@@ -184,8 +206,12 @@ async fn task_progress(
     Ok(Json(progress::of_task_id(&state.db, &caller, id).await?))
 }
 
-/// The progress of every task of a plan the caller may see, in document
-/// order, and the plan's mean.
+/// The progress of every task of a plan, and the plan's mean.
+///
+/// Each task of the plan in document order, with its progress as
+/// `GET /api/v1/tasks/{id}/progress` answers it, and the mean of the tasks'
+/// percents (those that have one). Whoever may see the plan may ask; a
+/// plan the caller may not see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/progress", tag = "plans",
     params(("id" = Uuid, Path, description = "The plan's id")),
     responses((status = 200, description = "The plan's progress", body = PlanProgress)))]

@@ -28,13 +28,21 @@ struct ChangesQuery {
     limit: Option<i64>,
 }
 
-/// The change feed (变更流): every create, update and delete of what the
-/// caller may see, oldest first, each with the resource as it read at that
-/// version. Follow it with `after=next_cursor`: no change is skipped, also
-/// when writers commit out of order, and the changes of one resource come
-/// in the order they were made. Changes are kept 90 days
-/// (`XIETONG_CHANGES_RETENTION_DAYS`); an older cursor answers 410
-/// CURSOR_EXPIRED.
+/// The change feed (变更流).
+///
+/// Every create, update and delete of what the caller may see, oldest first,
+/// each with the resource as it read at that version. Follow it with
+/// `after=next_cursor`: no change is skipped, also when writers commit out of
+/// order, and the changes of one resource come in the order they were made.
+/// Changes are kept 90 days (`XIETONG_CHANGES_RETENTION_DAYS`); an older cursor
+/// answers 410 CURSOR_EXPIRED: read the resources again, then follow the feed
+/// from its newest cursor.
+///
+/// Administrators see every change; viewers and clients (`read` scope) all but
+/// accounts; a coordinator what concerns its region (reports included) and its
+/// unit; a unit user what concerns its region but reports, and its unit's
+/// reports. An `after` this feed never gave, or a `limit` outside 1 to 500, is
+/// 422 VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/changes", tag = "changes", params(ChangesQuery),
     responses((status = 200, description = "The changes after the cursor", body = FeedPage)))]
 async fn changes(

@@ -26,6 +26,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The integration clients: for administrators.
+///
+/// The platforms (对接平台) that hold credentials of their own, by
+/// `client_id`, paged with `limit` and `cursor`: each with its name,
+/// scopes, default scopes, when it was last used and whether it is revoked
+/// — never its secret. Anyone but an administrator answers 403 FORBIDDEN.
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(ListQuery),
     responses((status = 200, description = "A page of clients", body = Page<IntegrationClient>)))]
 async fn list(
@@ -52,6 +57,14 @@ struct CreateClient {
 }
 
 /// Create a client (对接平台); its secret is in this answer only.
+///
+/// For administrators (anyone else: 403 FORBIDDEN). `scopes` holds `read`
+/// and/or `write`; `default_scopes`, among them, is what a token request
+/// naming no scope gets (`read` when absent, or the client's scopes if it
+/// holds no `read`). `client_id` is made up (`xt-…`) unless given (3 to 64
+/// letters, digits, `-`, `_` or `.`). A wrong field answers 422
+/// VALIDATION_FAILED, a `client_id` already taken 409 CONFLICT. Store
+/// `client_secret` now: it is kept only as a hash.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = CreateClient,
     responses((status = 201, description = "Created, with its secret", body = IssuedClient)))]
 async fn create(
@@ -74,6 +87,11 @@ async fn create(
 }
 
 /// A client.
+///
+/// An integration client as the list shows it: name, scopes, default
+/// scopes, last use, revocation, version — never its secret. For
+/// administrators (anyone else: 403 FORBIDDEN); an unknown id answers 404
+/// NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = Uuid, Path, description = "The client's id")),
     responses((status = 200, description = "The client", body = IntegrationClient)))]
 async fn read(
@@ -85,6 +103,11 @@ async fn read(
 }
 
 /// Give a client a new secret (in this answer only); the old one stops working.
+///
+/// For administrators (anyone else: 403 FORBIDDEN). The old secret buys no
+/// token from now on; access tokens it already bought run until they
+/// expire. A revoked client gets no new secret: 409 CONFLICT. An unknown id
+/// answers 404 NOT_FOUND. The rotation is audited, the secret never.
 #[utoipa::path(post, path = "/api/v1/clients/{id}/secret", tag = "clients", params(("id" = Uuid, Path, description = "The client's id")),
     responses((status = 200, description = "The new secret", body = IssuedClient)))]
 async fn rotate(
@@ -96,6 +119,11 @@ async fn rotate(
 }
 
 /// Revoke a client: its secret buys no more tokens.
+///
+/// For administrators (anyone else: 403 FORBIDDEN). Answers the client with
+/// `revoked_at` set; revoking a revoked client changes nothing and answers
+/// it as it is. Access tokens already issued run until they expire. An
+/// unknown id answers 404 NOT_FOUND.
 #[utoipa::path(post, path = "/api/v1/clients/{id}/revoke", tag = "clients", params(("id" = Uuid, Path, description = "The client's id")),
     responses((status = 200, description = "Revoked", body = IntegrationClient)))]
 async fn revoke(

@@ -62,9 +62,15 @@ struct ExportQuery {
     format: Option<String>,
 }
 
-/// A pairing's chronicle (大事记) as its document: its title above, a row
-/// per amount (日期, 事项, 内容, 数额, 单位, 名目), an event's date, title and
-/// description merged over its rows. The chronicle import reads it back.
+/// A pairing's chronicle (大事记) as its document.
+///
+/// Its title above, a row per amount (日期, 事项, 内容, 数额, 单位, 名目), an
+/// event's date, title and description merged over its rows, by day,
+/// between `from` and `to` when given. The chronicle import reads it back.
+/// `format=xlsx` (default) or `csv`, named `events-<pairing id>`
+/// (`Content-Disposition`). Anyone signed in may export it (a client needs
+/// the `read` scope); an unknown `pairing_id`, or another `format`, answers
+/// 422 VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/events/export", tag = "events", params(ExportQuery),
     responses(
         (status = 200, description = "The file", content(
@@ -88,6 +94,13 @@ async fn export(
 }
 
 /// The chronicle (大事记): events of every pairing or of one, by day.
+///
+/// Each event with its amounts (8.46万亩, 21150万元), narrowed by
+/// `pairing_id` and the days `from` and `to`, sorted by `occurred_on`
+/// (default) or `created_at` (`-` for descending), paged with `limit` and
+/// `cursor`. The chronicle is shared: anyone signed in reads it (a client
+/// needs the `read` scope). A `to` before `from` answers 422
+/// VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery),
     responses((status = 200, description = "A page of events", body = Page<Event>)))]
 async fn list(
@@ -141,6 +154,14 @@ impl EventBody {
 }
 
 /// Add an event to a pairing's chronicle (大事记), as an administrator or a coordinator of the pairing's regions.
+///
+/// For administrators, coordinators of the pairing's regions (helper, co-helper
+/// or recipient) and `write` clients (else 403 FORBIDDEN). A day from 1990 to
+/// 2100, a title, an optional description and at most 20 amounts (a value and
+/// its unit, with a label); a wrong field or an unknown pairing is 422
+/// VALIDATION_FAILED. Answers 201 with its `ETag`. `Idempotency-Key` makes a
+/// retry answer the first 201 again (`Idempotent-Replayed: true`) instead of
+/// creating twice; the key reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Event, headers(("ETag" = String)))))]
@@ -157,6 +178,9 @@ async fn create(
 }
 
 /// An event of a pairing's chronicle (大事记) with its amounts.
+///
+/// Anyone signed in reads it (a client needs the `read` scope); an unknown id
+/// answers 404 NOT_FOUND. `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = Uuid, Path, description = "The event's id")),
     responses((status = 200, description = "The event", body = Event, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -170,6 +194,14 @@ async fn read(
 }
 
 /// Replace an event of the chronicle (大事记) and its amounts with the body given, as an administrator or a coordinator of the pairing's regions.
+///
+/// Who may: administrators, coordinators whose unit's region is the pairing's
+/// helper, a co-helper or its recipient, and integration clients with the
+/// `write` scope; anyone else answers 403 FORBIDDEN. The body is the whole
+/// event, checked as on creation; its amounts replace the old ones;
+/// `pairing_id` cannot change (422 VALIDATION_FAILED). Needs `If-Match` with
+/// the `ETag` read (without: 428 PRECONDITION_REQUIRED; stale: 412
+/// VERSION_CONFLICT). An unknown id answers 404 NOT_FOUND.
 #[utoipa::path(put, path = "/api/v1/events/{id}", tag = "events", request_body = EventBody,
     params(("id" = Uuid, Path, description = "The event's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Replaced", body = Event, headers(("ETag" = String)))))]
@@ -185,6 +217,13 @@ async fn replace(
 }
 
 /// Delete an event of the chronicle (大事记), as an administrator or a coordinator of the pairing's regions.
+///
+/// Who may: administrators, coordinators whose unit's region is the pairing's
+/// helper, a co-helper or its recipient, and integration clients with the
+/// `write` scope; anyone else answers 403 FORBIDDEN. The event goes with its
+/// amounts. Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT). An unknown id answers
+/// 404 NOT_FOUND.
 #[utoipa::path(delete, path = "/api/v1/events/{id}", tag = "events",
     params(("id" = Uuid, Path, description = "The event's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]

@@ -126,7 +126,7 @@ fn answer<T: Serialize>(report: &T, ok: bool, written: bool) -> ApiResult<Respon
 #[allow(dead_code)]
 struct TaskUpload {
     /// The task list, CSV (UTF-8 or GB18030) or XLSX.
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
     #[schema(example = 2025)]
     year: i32,
@@ -143,14 +143,28 @@ struct TaskUpload {
     /// Create units the region does not have yet (never near misses).
     create_missing_units: Option<bool>,
     /// Repeatable `NAME=UNIT`: the document's NAME is the unit UNIT.
-    #[schema(example = "区就业人才中心=区就业和人才中心")]
+    #[schema(example = json!(["区就业人才中心=区就业和人才中心"]))]
     alias: Option<Vec<String>>,
     /// Report what would happen and write nothing.
     dry_run: Option<bool>,
 }
 
-/// Import a task list (任务清单) into a new plan: columns found by their
-/// Chinese headers, merged cells filled, units resolved, targets extracted.
+/// Import a task list (任务清单) into a new plan.
+///
+/// Columns found by their Chinese headers, merged cells filled, units resolved,
+/// targets extracted. The file (CSV in UTF-8 or GB18030, or XLSX) becomes a new
+/// draft plan of `year` and `title`, of a pairing (`pairing_id`) or a region
+/// (`region_id`), exactly one; units resolve by name and alias
+/// (`alias=NAME=UNIT`), and `create_missing_units=true` makes the missing ones,
+/// never near misses. Coordinators of the plan's regions, administrators and
+/// `write` clients may import; for anyone else it fails with the reason in its
+/// report.
+///
+/// Multipart form, the file in field `file` (else 415 UNSUPPORTED_MEDIA_TYPE;
+/// over 8 MiB 413 PAYLOAD_TOO_LARGE). All or nothing: a written import answers
+/// 201 with its report, a clean `dry_run=true` 200 and writes nothing; any
+/// problem writes nothing and answers 422 VALIDATION_FAILED with the whole
+/// report, row by row, in the problem's `report`.
 #[utoipa::path(post, path = "/api/v1/imports/tasks", tag = "imports",
     request_body(content = inline(TaskUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ImportReport), (status = 200, description = "Dry run: what would be imported", body = ImportReport)))]
@@ -186,7 +200,7 @@ async fn import_tasks(
 #[allow(dead_code)]
 struct UnitPairUpload {
     /// 部门街镇结对帮扶表: 序号, a column headed by the helper region's name, one by the recipient's.
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
     pairing_id: Uuid,
     create_missing_units: Option<bool>,
@@ -195,6 +209,19 @@ struct UnitPairUpload {
 }
 
 /// Import a pairing's unit pairing table (部门街镇结对帮扶表).
+///
+/// Columns 序号, one headed by the helper region's name and one by the
+/// recipient's; a cell may name several units (县发展改革委、县商务委), each helper unit
+/// paired with each recipient unit of its row (groups are refused). Units
+/// resolve by name and alias (`alias=NAME=UNIT`, `create_missing_units=true`);
+/// pairs already there count as unchanged. For administrators (else 403
+/// FORBIDDEN); a missing or unknown `pairing_id` is 422 VALIDATION_FAILED.
+///
+/// Multipart form, the file in field `file` (else 415 UNSUPPORTED_MEDIA_TYPE;
+/// over 8 MiB 413 PAYLOAD_TOO_LARGE). All or nothing: a written import answers
+/// 201 with its report, a clean `dry_run=true` 200 and writes nothing; any
+/// problem writes nothing and answers 422 VALIDATION_FAILED with the whole
+/// report, row by row, in the problem's `report`.
 #[utoipa::path(post, path = "/api/v1/imports/unit-pairs", tag = "imports",
     request_body(content = inline(UnitPairUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
@@ -225,12 +252,23 @@ async fn import_unit_pairs(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct TableUpload {
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
     dry_run: Option<bool>,
 }
 
 /// Import regions (`code,name,kind,cluster`), as an administrator.
+///
+/// The layout of `fixtures/regions.csv`, with an optional `parent` column
+/// naming a region; a region already there with the same code counts as
+/// unchanged, with another code is a problem. For administrators (else 403
+/// FORBIDDEN).
+///
+/// Multipart form, the file in field `file` (else 415 UNSUPPORTED_MEDIA_TYPE;
+/// over 8 MiB 413 PAYLOAD_TOO_LARGE). All or nothing: a written import answers
+/// 201 with its report, a clean `dry_run=true` 200 and writes nothing; any
+/// problem writes nothing and answers 422 VALIDATION_FAILED with the whole
+/// report, row by row, in the problem's `report`.
 #[utoipa::path(post, path = "/api/v1/imports/regions", tag = "imports",
     request_body(content = inline(TableUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
@@ -245,6 +283,16 @@ async fn import_regions(
 }
 
 /// Import pairings (`helper,recipient,co_helpers`), as an administrator.
+///
+/// The layout of `fixtures/pairings.csv`: regions by name, co-helpers separated
+/// by `;` or 、; new pairings are active, those already there (same helper and
+/// recipient) count as unchanged. For administrators (else 403 FORBIDDEN).
+///
+/// Multipart form, the file in field `file` (else 415 UNSUPPORTED_MEDIA_TYPE;
+/// over 8 MiB 413 PAYLOAD_TOO_LARGE). All or nothing: a written import answers
+/// 201 with its report, a clean `dry_run=true` 200 and writes nothing; any
+/// problem writes nothing and answers 422 VALIDATION_FAILED with the whole
+/// report, row by row, in the problem's `report`.
 #[utoipa::path(post, path = "/api/v1/imports/pairings", tag = "imports",
     request_body(content = inline(TableUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
@@ -263,13 +311,27 @@ async fn import_pairings(
 #[allow(dead_code)]
 struct EventUpload {
     /// `date,title,amount,amount_unit`
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
     pairing_id: Uuid,
     dry_run: Option<bool>,
 }
 
 /// Import a pairing's chronicle (大事记).
+///
+/// Columns 日期, 事项, 内容, 数额, 单位, 名目 (or
+/// `date,title,description,amount,amount_unit,amount_label`), as `GET
+/// /api/v1/events/export` writes them: a row that leaves the date and title
+/// blank, or repeats the event above's, adds an amount to it; an event already
+/// there (same day and title) counts as unchanged. For administrators,
+/// coordinators of the pairing's regions and `write` clients (else 403
+/// FORBIDDEN).
+///
+/// Multipart form, the file in field `file` (else 415 UNSUPPORTED_MEDIA_TYPE;
+/// over 8 MiB 413 PAYLOAD_TOO_LARGE). All or nothing: a written import answers
+/// 201 with its report, a clean `dry_run=true` 200 and writes nothing; any
+/// problem writes nothing and answers 422 VALIDATION_FAILED with the whole
+/// report, row by row, in the problem's `report`.
 #[utoipa::path(post, path = "/api/v1/imports/events", tag = "imports",
     request_body(content = inline(EventUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]
@@ -294,7 +356,7 @@ struct ProjectUpload {
     /// The ledger (项目台账), CSV or XLSX: 项目名称, 项目类别, 建设地点,
     /// 建设内容, 实施单位, 总投资（亿元|万元|元）, 协同资金, 项目状态,
     /// 下达时间, 开工时间, 完工时间, 验收时间, 项目编号.
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
     pairing_id: Uuid,
     /// The year of the pairing's work they belong to.
@@ -302,8 +364,21 @@ struct ProjectUpload {
     dry_run: Option<bool>,
 }
 
-/// Import a pairing's project ledger (项目台账): all or nothing, each bad
-/// row reported by row and column.
+/// Import a pairing's project ledger (项目台账).
+///
+/// Headers found by their usual names among the first ten rows (项目名称, 项目类别,
+/// 实施单位, 总投资, 协同资金, 项目状态, the milestones' days …), money in the unit its header
+/// names (万元 when none), implementing units among the pairing's regions'; the
+/// projects count for `year`. Each bad row is reported by row and column. `GET
+/// /api/v1/projects/export` writes this layout. Coordinators of the pairing's
+/// regions, administrators and `write` clients may (others who see the pairing:
+/// 403 FORBIDDEN; an unknown or unseen `pairing_id`: 422 VALIDATION_FAILED).
+///
+/// Multipart form, the file in field `file` (else 415 UNSUPPORTED_MEDIA_TYPE;
+/// over 8 MiB 413 PAYLOAD_TOO_LARGE). All or nothing: a written import answers
+/// 201 with its report, a clean `dry_run=true` 200 and writes nothing; any
+/// problem writes nothing and answers 422 VALIDATION_FAILED with the whole
+/// report, row by row, in the problem's `report`.
 #[utoipa::path(post, path = "/api/v1/imports/projects", tag = "imports",
     request_body(content = inline(ProjectUpload), content_type = "multipart/form-data"),
     responses((status = 201, description = "Imported", body = ReferenceReport), (status = 200, description = "Dry run", body = ReferenceReport)))]

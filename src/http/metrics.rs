@@ -44,6 +44,13 @@ struct MetricQuery {
 }
 
 /// The metric catalogue (指标目录), by code.
+///
+/// What targets and actuals can be summed across pairings (到位资金, 消费帮扶,
+/// 就业培训 …), each with its unit of measure, how it aggregates (`sum`, or
+/// `none` for percentages and growth rates) and the words that name it in
+/// a task's text. Sorted by `code` (`-code` for descending), paged with
+/// `limit` and `cursor`. Anyone signed in reads it (a client needs the
+/// `read` scope).
 #[utoipa::path(get, path = "/api/v1/metrics", tag = "metrics", params(MetricQuery),
     responses((status = 200, description = "A page of metrics", body = Page<Metric>)))]
 async fn list(
@@ -58,6 +65,10 @@ async fn list(
 }
 
 /// A metric (指标) of the catalogue.
+///
+/// Its code, name, unit of measure, aggregation, synonyms and description.
+/// Anyone signed in reads it (a client needs the `read` scope); an unknown id
+/// answers 404 NOT_FOUND. `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/metrics/{id}", tag = "metrics", params(("id" = Uuid, Path, description = "The metric's id")),
     responses((status = 200, description = "The metric", body = Metric, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -108,6 +119,15 @@ struct PatchMetric {
 }
 
 /// Add a metric to the catalogue (指标目录), as an administrator.
+///
+/// The code is 2 to 64 lower-case letters, digits and `_`, starting with a
+/// letter; the unit one of the catalogue of units; a metric in % must have
+/// `aggregation: none`; at most 30 synonyms of 1 to 20 characters each. A wrong
+/// field answers 422 VALIDATION_FAILED, a code already used 409 CONFLICT,
+/// anyone but an administrator 403 FORBIDDEN. Answers 201 with the metric and
+/// its `ETag`. `Idempotency-Key` makes a retry answer the first 201 again
+/// (`Idempotent-Replayed: true`) instead of creating twice; the key reused with
+/// another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/metrics", tag = "metrics", request_body = CreateMetric,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Metric, headers(("ETag" = String)))))]
@@ -131,8 +151,15 @@ async fn create(
     .await
 }
 
-/// Change a metric of the catalogue, as an administrator: audited and
-/// versioned; a metric that targets use keeps its unit's dimension.
+/// Change a metric of the catalogue, as an administrator.
+///
+/// Audited and versioned: the fields given are replaced and checked as on
+/// creation. A metric that targets use keeps its unit's dimension (another
+/// dimension: 409 CONFLICT); a new unit of the same dimension (万元 to 亿元)
+/// converts every stored target and actual of the metric to it. A code already
+/// used answers 409 CONFLICT, a wrong field 422 VALIDATION_FAILED, anyone but
+/// an administrator 403 FORBIDDEN. Needs `If-Match` with the `ETag` read
+/// (without: 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(patch, path = "/api/v1/metrics/{id}", tag = "metrics", request_body = PatchMetric,
     params(("id" = Uuid, Path, description = "The metric's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Changed", body = Metric, headers(("ETag" = String)))))]

@@ -22,8 +22,10 @@ Every list answers `{items, next_cursor, total_count}` and takes `limit` (1–20
 Every mutable resource carries `version` and answers with `ETag: \"<version>\"`; `PATCH`, `PUT` and `DELETE` need \
 `If-Match`. A `POST` that creates may carry `Idempotency-Key`. Amounts are decimal strings. Errors are \
 `application/problem+json` with a stable `code`.",
-        license(name = "MIT"),
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "The xietong maintainers"),
     ),
+    servers((url = "http://127.0.0.1:8080", description = "`xietong serve` with its default `XIETONG_BIND`; a deployment answers at its own address")),
     // PeriodKind is named by query parameters only, which utoipa does not collect.
     components(schemas(
         super::problem::Problem,
@@ -153,7 +155,31 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             add_problems(op, method, has_id, public);
         }
     }
+    drop_unused_schemas(&mut api);
     api
+}
+
+/// Removes the component schemas nothing refers to: utoipa registers the
+/// item type of a generic page (`Page<AuditEntry>`) although the page
+/// inlines it, and a document's linters rightly ask why it is there.
+fn drop_unused_schemas(api: &mut utoipa::openapi::OpenApi) {
+    loop {
+        let text = serde_json::to_string(&*api).unwrap_or_default();
+        let Some(schemas) = api.components.as_mut().map(|c| &mut c.schemas) else {
+            return;
+        };
+        let unused: Vec<String> = schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            schemas.remove(&name);
+        }
+    }
 }
 
 /// Operation ids are the handlers' names, which repeat across resources

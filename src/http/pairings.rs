@@ -54,6 +54,13 @@ struct PairingQuery {
 }
 
 /// The pairings (结对), in the order they were recorded.
+///
+/// Each with its helper (帮扶方), recipient (受帮扶方), co-helpers (联合帮扶方),
+/// start year, status, note and agreement documents. Narrow by `region_id`
+/// (as helper, co-helper or recipient) and `status`; sort by `created_at`
+/// (`-created_at` for newest first); page with `limit` and `cursor`.
+/// Pairings are shared reference data: anyone signed in reads them (a
+/// client needs the `read` scope).
 #[utoipa::path(get, path = "/api/v1/pairings", tag = "pairings", params(PairingQuery),
     responses((status = 200, description = "A page of pairings", body = Page<Pairing>)))]
 async fn list_pairings(
@@ -108,6 +115,15 @@ impl PairingBody {
 }
 
 /// Create a pairing (结对) of a helper and a recipient region, as an administrator.
+///
+/// With its co-helpers (联合帮扶方: neither the helper nor the recipient, none
+/// twice), start year (1990 to 2100), status (`active` by default), note and
+/// documents. Unknown regions or a region helping itself answer 422
+/// VALIDATION_FAILED; a helper and recipient already paired 409 CONFLICT;
+/// anyone but an administrator 403 FORBIDDEN. Answers 201 with the pairing and
+/// its `ETag`. `Idempotency-Key` makes a retry answer the first 201 again
+/// (`Idempotent-Replayed: true`) instead of creating twice; the key reused with
+/// another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/pairings", tag = "pairings", request_body = PairingBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Pairing, headers(("ETag" = String)))))]
@@ -124,6 +140,10 @@ async fn create_pairing(
 }
 
 /// A pairing (结对) with its co-helpers (联合帮扶方) and documents.
+///
+/// Pairings are shared reference data: anyone signed in reads them (a client
+/// needs the `read` scope). An unknown id answers 404 NOT_FOUND.
+/// `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/pairings/{id}", tag = "pairings", params(("id" = Uuid, Path, description = "The pairing's id")),
     responses((status = 200, description = "The pairing", body = Pairing, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read_pairing(
@@ -137,6 +157,13 @@ async fn read_pairing(
 }
 
 /// Replace a pairing (结对), its co-helpers and documents with the body given, as an administrator.
+///
+/// The body is the whole pairing, checked as on creation; co-helpers and
+/// documents are replaced as a whole. A helper and recipient already paired
+/// elsewhere answer 409 CONFLICT, a wrong field 422 VALIDATION_FAILED, anyone
+/// but an administrator 403 FORBIDDEN, an unknown id 404 NOT_FOUND. Needs
+/// `If-Match` with the `ETag` read (without: 428 PRECONDITION_REQUIRED; stale:
+/// 412 VERSION_CONFLICT).
 #[utoipa::path(put, path = "/api/v1/pairings/{id}", tag = "pairings", request_body = PairingBody,
     params(("id" = Uuid, Path, description = "The pairing's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Replaced", body = Pairing, headers(("ETag" = String)))))]
@@ -152,6 +179,11 @@ async fn replace_pairing(
 }
 
 /// Delete a pairing (结对) that has no plans (任务清单) and no chronicle (大事记), as an administrator.
+///
+/// A pairing that still has plans or chronicle events answers 409 CONFLICT
+/// saying how many; anyone but an administrator 403 FORBIDDEN; an unknown id
+/// 404 NOT_FOUND. Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/pairings/{id}", tag = "pairings",
     params(("id" = Uuid, Path, description = "The pairing's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]
@@ -188,6 +220,12 @@ struct UnitPairingQuery {
 }
 
 /// The unit pairings (部门街镇结对), in the order they were recorded.
+///
+/// Each a helper unit paired with a recipient unit within a pairing
+/// (解放碑街道 ↔ 白鹿镇), with its 序号 and note. Narrow by `pairing_id` and
+/// `unit_id` (as helper or recipient unit); sort by `created_at`
+/// (`-created_at` for newest first); page with `limit` and `cursor`. Anyone
+/// signed in reads them (a client needs the `read` scope).
 #[utoipa::path(get, path = "/api/v1/unit-pairings", tag = "pairings", params(UnitPairingQuery),
     responses((status = 200, description = "A page of unit pairings", body = Page<UnitPairing>)))]
 async fn list_unit_pairings(
@@ -237,6 +275,14 @@ impl UnitPairingBody {
 }
 
 /// Pair a helper unit with a recipient unit within a pairing (部门街镇结对: 解放碑街道 ↔ 白鹿镇), as an administrator.
+///
+/// The helper unit belongs to the pairing's helper or a co-helper, the
+/// recipient unit to its recipient (else, or for an unknown pairing or unit,
+/// 422 VALIDATION_FAILED). Two units already paired in the pairing are 409
+/// CONFLICT; anyone but an administrator 403 FORBIDDEN. Answers 201 with its
+/// `ETag`. `Idempotency-Key` makes a retry answer the first 201 again
+/// (`Idempotent-Replayed: true`) instead of creating twice; the key reused with
+/// another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/unit-pairings", tag = "pairings", request_body = UnitPairingBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = UnitPairing, headers(("ETag" = String)))))]
@@ -258,6 +304,10 @@ async fn create_unit_pairing(
 }
 
 /// A unit pairing (部门街镇结对).
+///
+/// Its pairing, helper unit, recipient unit, 序号 and note. Anyone signed in
+/// reads it (a client needs the `read` scope); an unknown id answers 404
+/// NOT_FOUND. `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/unit-pairings/{id}", tag = "pairings", params(("id" = Uuid, Path, description = "The unit pairing's id")),
     responses((status = 200, description = "The unit pairing", body = UnitPairing, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read_unit_pairing(
@@ -271,6 +321,12 @@ async fn read_unit_pairing(
 }
 
 /// Replace a unit pairing (部门街镇结对) with the body given, as an administrator.
+///
+/// Checked as on creation; `pairing_id` cannot change (422 VALIDATION_FAILED).
+/// Two units already paired in the pairing answer 409 CONFLICT; anyone but an
+/// administrator 403 FORBIDDEN; an unknown id 404 NOT_FOUND. Needs `If-Match`
+/// with the `ETag` read (without: 428 PRECONDITION_REQUIRED; stale: 412
+/// VERSION_CONFLICT).
 #[utoipa::path(put, path = "/api/v1/unit-pairings/{id}", tag = "pairings", request_body = UnitPairingBody,
     params(("id" = Uuid, Path, description = "The unit pairing's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Replaced", body = UnitPairing, headers(("ETag" = String)))))]
@@ -286,6 +342,10 @@ async fn replace_unit_pairing(
 }
 
 /// Delete a unit pairing (部门街镇结对), as an administrator.
+///
+/// Anyone but an administrator answers 403 FORBIDDEN; an unknown id 404
+/// NOT_FOUND. Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/unit-pairings/{id}", tag = "pairings",
     params(("id" = Uuid, Path, description = "The unit pairing's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]
@@ -299,8 +359,14 @@ async fn delete_unit_pairing(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The pairing's unit pairing table (部门街镇结对帮扶表) in the layout the
-/// import reads: 序号 and a column named after each region, a row per 序号.
+/// The pairing's unit pairing table (部门街镇结对帮扶表) as a document.
+///
+/// In the layout `POST /api/v1/imports/unit-pairs` reads: 序号 and a column
+/// named after each region, a row per 序号 with its units joined by 、 as
+/// the document writes them. `format=xlsx` (default) or `csv` (another is
+/// 422 VALIDATION_FAILED), named `unit-pairings-<pairing id>`
+/// (`Content-Disposition`). Anyone signed in may export it (a client needs
+/// the `read` scope); an unknown pairing answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/pairings/{id}/unit-pairings/export", tag = "pairings",
     params(("id" = Uuid, Path, description = "The pairing's id"), super::FormatQuery),
     responses(

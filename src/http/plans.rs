@@ -53,6 +53,14 @@ struct PlanQuery {
 }
 
 /// The plans the caller may see.
+///
+/// Administrators, viewers and integration clients (`read` scope) see
+/// every plan; coordinators and unit users the plans of their unit's region:
+/// its own, and those of the pairings it takes part in (helper, co-helper
+/// or recipient). Narrow by `pairing_id`, `region_id` (its own plans and its
+/// pairings'), `year` and `status`; sort by `title`, `year` or `created_at`
+/// (`-` for descending; newest year first by default); page with `limit`
+/// and `cursor`.
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(PlanQuery),
     responses((status = 200, description = "A page of plans", body = Page<Plan>)))]
 async fn list(
@@ -106,6 +114,15 @@ struct CreatePlan {
 }
 
 /// Create a plan (a draft) as a coordinator of its regions.
+///
+/// Of a pairing (`pairing_id`) or one region (`region_id`), exactly one, with
+/// its year (1990 to 2100), title, document, default deadline (the end of its
+/// year), reporting calendar and rule, and light thresholds. For coordinators
+/// of the plan's regions, administrators and `write` clients (else 403
+/// FORBIDDEN); a wrong field or an unknown owner is 422 VALIDATION_FAILED.
+/// Answers 201 with its `ETag`. `Idempotency-Key` makes a retry answer the
+/// first 201 again (`Idempotent-Replayed: true`) instead of creating twice; the
+/// key reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/plans", tag = "plans", request_body = CreatePlan,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Plan, headers(("ETag" = String)))))]
@@ -135,6 +152,14 @@ async fn create(
 }
 
 /// A plan.
+///
+/// The plan with its owner (a pairing, or a region for a region's own
+/// plan), kind, year, document, status, default deadline, reporting
+/// calendar and rule, and light thresholds, as the caller may see it:
+/// administrators, viewers and integration clients see every plan,
+/// coordinators and unit users those of their unit's region and its
+/// pairings. A plan the caller may not see answers 404 NOT_FOUND.
+/// `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = Uuid, Path, description = "The plan's id")),
     responses((status = 200, description = "The plan", body = Plan, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -174,6 +199,16 @@ struct PatchPlan {
 }
 
 /// Change a plan, as its coordinator.
+///
+/// Absent fields stay, `null` clears; calendar, reporting rule and lights are
+/// replaced whole. `pairing_id` or `region_id` moves the plan to that owner
+/// (its `kind` follows) if the caller coordinates it too and every unit on its
+/// tasks belongs to its regions (else 422 VALIDATION_FAILED); projects of the
+/// old pairing linked to it block the move (409 CONFLICT). A closed plan cannot
+/// change (409 CONFLICT). For the plan's coordinators, administrators and
+/// `write` clients (others who see it: 403 FORBIDDEN; unseen: 404 NOT_FOUND).
+/// Needs `If-Match` with the `ETag` read (without: 428 PRECONDITION_REQUIRED;
+/// stale: 412 VERSION_CONFLICT).
 #[utoipa::path(patch, path = "/api/v1/plans/{id}", tag = "plans", request_body = PatchPlan,
     params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Changed", body = Plan, headers(("ETag" = String)))))]
@@ -200,6 +235,13 @@ async fn update(
 }
 
 /// Delete a plan with its tasks, as its coordinator, while no report was made on it.
+///
+/// A plan with reports answers 409 CONFLICT (close it instead). Only a
+/// coordinator of the plan (a coordinator whose unit's region owns it or takes
+/// part in its pairing), an administrator or a client with the `write` scope
+/// may; another who sees the plan answers 403 FORBIDDEN, and a plan the caller
+/// may not see 404 NOT_FOUND. Needs `If-Match` with the `ETag` read (without:
+/// 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/plans/{id}", tag = "plans",
     params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]
@@ -225,6 +267,15 @@ async fn move_to(
 }
 
 /// Issue a draft plan (印发): reports may then be made on its tasks.
+///
+/// Moves the plan from `draft` to `issued`; its tasks then owe reports by its
+/// calendar. A plan that is not a draft answers 409 CONFLICT. Only a
+/// coordinator of the plan (a coordinator whose unit's region owns it or takes
+/// part in its pairing), an administrator or a client with the `write` scope
+/// may; another who sees the plan answers 403 FORBIDDEN, and a plan the caller
+/// may not see 404 NOT_FOUND. Needs `If-Match` with the `ETag` read (without:
+/// 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT). Answers the plan
+/// with its new `ETag`.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/issue", tag = "plans",
     params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Issued", body = Plan)))]
@@ -238,6 +289,14 @@ async fn issue(
 }
 
 /// Close an issued plan (关闭): nothing in it changes any more.
+///
+/// Moves the plan from `issued` to `closed`; it can be reopened. A plan that is
+/// not issued answers 409 CONFLICT. Only a coordinator of the plan (a
+/// coordinator whose unit's region owns it or takes part in its pairing), an
+/// administrator or a client with the `write` scope may; another who sees the
+/// plan answers 403 FORBIDDEN, and a plan the caller may not see 404 NOT_FOUND.
+/// Needs `If-Match` with the `ETag` read (without: 428 PRECONDITION_REQUIRED;
+/// stale: 412 VERSION_CONFLICT). Answers the plan with its new `ETag`.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/close", tag = "plans",
     params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Closed", body = Plan)))]
@@ -251,6 +310,14 @@ async fn close(
 }
 
 /// Reopen a closed plan.
+///
+/// Moves the plan from `closed` back to `issued`. A plan that is not closed
+/// answers 409 CONFLICT. Only a coordinator of the plan (a coordinator whose
+/// unit's region owns it or takes part in its pairing), an administrator or a
+/// client with the `write` scope may; another who sees the plan answers 403
+/// FORBIDDEN, and a plan the caller may not see 404 NOT_FOUND. Needs `If-Match`
+/// with the `ETag` read (without: 428 PRECONDITION_REQUIRED; stale: 412
+/// VERSION_CONFLICT). Answers the plan with its new `ETag`.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/reopen", tag = "plans",
     params(("id" = Uuid, Path, description = "The plan's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Reopened", body = Plan)))]
@@ -263,9 +330,15 @@ async fn reopen(
     move_to(state, caller, id, version, PlanTransition::Reopen).await
 }
 
-/// The plan as its document lays it out (序号, 分类, 具体任务, 完成时限, 牵头领导,
-/// lead and supporting units per region), with each task's status and
-/// latest approved progress beside it; the import reads it back.
+/// The plan as its document lays it out, for download.
+///
+/// 序号, 分类, 具体任务, 完成时限, 牵头领导, lead and supporting units per
+/// region — in the columns of the document it was imported from, when it
+/// was — with each task's status and latest approved progress beside it;
+/// its title, document number, issuers and issue date above. The import
+/// reads it back. `format=xlsx` (default) or `csv` (another is 422
+/// VALIDATION_FAILED), named `plan-<id>` (`Content-Disposition`). A plan
+/// the caller may not see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/export", tag = "plans",
     params(("id" = Uuid, Path, description = "The plan's id"), super::FormatQuery),
     responses(

@@ -66,8 +66,14 @@ struct ProjectQuery {
     q: Option<String>,
 }
 
-/// The projects (援建项目) the caller may see: those of the pairings its
-/// region takes part in, and those its unit carries out.
+/// The projects (援建项目) the caller may see.
+///
+/// Administrators, viewers and clients see every project; coordinators and unit
+/// users those of the pairings their region takes part in, and those their unit
+/// carries out. Each with its pairing, plan and task, category, units, status,
+/// planned investment and pairing funds, allocated and spent (万元); filtered as
+/// the parameters say (an unknown `category` is 422 VALIDATION_FAILED), sorted
+/// by `name` by default, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ProjectQuery),
     responses((status = 200, description = "A page of projects", body = Page<Project>)))]
 async fn list(
@@ -123,8 +129,18 @@ struct CreateProject {
     issued_on: Option<NaiveDate>,
 }
 
-/// Records a project of a pairing, issued (下达), as a coordinator of
-/// either side.
+/// Records a project of a pairing, issued (下达), as a coordinator of either side.
+///
+/// As a coordinator of the pairing's regions, an administrator or a `write`
+/// client (others who see the pairing: 403 FORBIDDEN). It starts `issued` on
+/// `issued_on` (today when absent). Money in 万元 or with its unit (`"1.2亿元"`),
+/// the pairing funds at most the total investment; the category a code or name
+/// of the catalogue; the units of the pairing's regions (lead units on their
+/// side); a task brings its plan, which must be the pairing's. A wrong field,
+/// an unknown or unseen pairing, or a future day is 422 VALIDATION_FAILED.
+/// Answers 201 with its `ETag`. `Idempotency-Key` makes a retry answer the
+/// first 201 again (`Idempotent-Replayed: true`) instead of creating twice; the
+/// key reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = CreateProject,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Project, headers(("ETag" = String)))))]
@@ -158,6 +174,13 @@ async fn create(
 }
 
 /// A project, with what was allocated and spent.
+///
+/// The project as the list shows it, with its sums of allocations (拨付) and
+/// spending (支出) in 万元. Administrators, viewers and integration clients see
+/// every project; coordinators and unit users those of the pairings their
+/// unit's region takes part in, and those their unit carries out. A project the
+/// caller may not see answers 404 NOT_FOUND. `If-None-Match` with the current
+/// `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
     responses((status = 200, description = "The project", body = Project, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -196,8 +219,15 @@ struct PatchProject {
     external_id: Option<Option<String>>,
 }
 
-/// Changes what a project is, as a coordinator of its pairing (its status
-/// moves by milestones, its money by fund movements).
+/// Changes what a project is, as a coordinator of its pairing.
+///
+/// Its status moves by milestones, its money by fund movements. Absent fields
+/// stay, `null` clears; the result is checked as on creation (422
+/// VALIDATION_FAILED); a task named anew brings its plan unless a plan is named
+/// too. Coordinators of the pairing's regions, administrators and clients with
+/// the `write` scope may (another who sees it: 403 FORBIDDEN); a project the
+/// caller may not see answers 404 NOT_FOUND. Needs `If-Match` with the `ETag`
+/// read (without: 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", request_body = PatchProject,
     params(("id" = Uuid, Path, description = "The project's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Changed", body = Project, headers(("ETag" = String)))))]
@@ -228,6 +258,11 @@ async fn update(
 }
 
 /// A project's milestones, in the order reached.
+///
+/// Each milestone (下达, 开工, 完工, 验收, 取消) with its day, whether that
+/// day was given or is the day it was recorded, its note and who recorded
+/// it. Whoever sees the project may read them; a project the caller may not
+/// see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/milestones", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
     responses((status = 200, description = "The milestones", body = Vec<Milestone>)))]
 async fn milestones(
@@ -249,9 +284,15 @@ struct MilestoneBody {
     note: Option<String>,
 }
 
-/// Records a milestone (开工, 完工, 验收; 取消 by a coordinator), as the
-/// implementing unit or a coordinator: never before the previous one, never
-/// in the future. Answers the project.
+/// Records a milestone (开工, 完工, 验收; 取消 by a coordinator).
+///
+/// For the implementing unit's users, the pairing's coordinators,
+/// administrators and `write` clients; cancelling is a coordinator's (others
+/// who see it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). Milestones only move on
+/// (issued, started, completed, accepted), and an accepted or cancelled project
+/// stays (else 409 CONFLICT); the day (today when absent) is never before the
+/// previous milestone nor in the future (422 VALIDATION_FAILED). `If-Match` is
+/// optional: a stale one is 412 VERSION_CONFLICT.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/milestones", tag = "projects", request_body = MilestoneBody,
     params(("id" = Uuid, Path, description = "The project's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
     responses((status = 200, description = "The project at its new milestone", body = Project, headers(("ETag" = String)))))]
@@ -272,6 +313,11 @@ async fn record_milestone(
 }
 
 /// A project's fund movements, in the order they happened.
+///
+/// Each allocation (拨付) and spending (支出) with its day, amount (万元),
+/// source, purpose, reason, note and who recorded it. Whoever sees the
+/// project may read them; a project the caller may not see answers 404
+/// NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/fund-movements", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
     responses((status = 200, description = "The movements", body = Vec<FundMovement>)))]
 async fn fund_movements(
@@ -298,9 +344,18 @@ struct FundBody {
     note: Option<String>,
 }
 
-/// Records an allocation (拨付, a coordinator's) or spending (支出, the
-/// implementing unit's or a coordinator's). Spending beyond the allocations
-/// is refused unless a coordinator gives a reason.
+/// Records an allocation (拨付) or spending (支出) of a project.
+///
+/// An allocation is a coordinator's; spending the implementing unit's or a
+/// coordinator's (administrators and `write` clients may both; others who see
+/// the project: 403 FORBIDDEN; unseen: 404 NOT_FOUND). Spending beyond the
+/// allocations is refused unless a coordinator gives a reason (409 CONFLICT for
+/// the unit; 422 VALIDATION_FAILED on `reason` without one). A cancelled
+/// project's money no longer moves (409 CONFLICT); the amount is more than 0,
+/// the day not in the future (422). Answers 201 with the movement.
+/// `Idempotency-Key` makes a retry answer the first 201 again
+/// (`Idempotent-Replayed: true`) instead of creating twice; the key reused with
+/// another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/fund-movements", tag = "projects", request_body = FundBody,
     params(("id" = Uuid, Path, description = "The project's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Recorded", body = FundMovement)))]
@@ -341,10 +396,15 @@ struct StatisticsQuery {
     as_of: Option<NaiveDate>,
 }
 
-/// The ledger's figures (项目和资金统计) over the projects the caller may
-/// see: projects issued, started and the start rate, completed, planned
+/// The ledger's figures (项目和资金统计) over the projects the caller may see.
+///
+/// Projects issued, started and the start rate, completed, planned
 /// investment and pairing funds, allocated and spent (万元), city-wide and
-/// by pairing, helping region, category, purpose and source.
+/// by pairing, helping region, category, purpose and source — each project
+/// as it stood at the end of `period` or of the day `as_of` (today by
+/// default; both at once is 422 VALIDATION_FAILED); cancelled projects are
+/// counted apart. Narrow by `year`, `pairing_id` and `region_id`. A client
+/// without the `read` scope answers 403 FORBIDDEN.
 #[utoipa::path(get, path = "/api/v1/projects/statistics", tag = "projects", params(StatisticsQuery),
     responses((status = 200, description = "The figures", body = ProjectStatistics)))]
 async fn statistics(
@@ -363,6 +423,9 @@ async fn statistics(
 }
 
 /// The catalogue of project categories, in its order.
+///
+/// Each category's code and name (产业, 基础设施 …), as projects name them.
+/// Anyone signed in reads it (a client needs the `read` scope).
 #[utoipa::path(get, path = "/api/v1/project-categories", tag = "projects",
     responses((status = 200, description = "The catalogue", body = Vec<ProjectCategory>)))]
 async fn categories(
@@ -384,6 +447,13 @@ struct CategoryBody {
 }
 
 /// Adds a category at the end of the catalogue, as an administrator.
+///
+/// The code is lower-case letters, digits and `_` (at most 64), the name at
+/// most 100 characters (else 422 VALIDATION_FAILED); a code or name already in
+/// the catalogue answers 409 CONFLICT; anyone but an administrator 403
+/// FORBIDDEN. Answers 201 with the category. `Idempotency-Key` makes a retry
+/// answer the first 201 again (`Idempotent-Replayed: true`) instead of creating
+/// twice; the key reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/project-categories", tag = "projects", request_body = CategoryBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Added", body = ProjectCategory)))]
@@ -415,10 +485,16 @@ struct ExportQuery {
     format: Option<String>,
 }
 
-/// A pairing's project ledger (项目台账) in the layout the import reads
-/// (序号, 项目名称, 项目类别, 建设地点, 建设内容, 实施单位, 总投资（万元）,
-/// 协同资金（万元）, 项目状态, the days of its milestones), with what was
-/// allocated and spent beside it.
+/// A pairing's project ledger (项目台账) as a document.
+///
+/// In the layout the import reads (序号, 项目名称, 项目类别, 建设地点, 建设内容,
+/// 实施单位, 总投资（万元）, 协同资金（万元）, 项目状态, the days of its
+/// milestones), with what was allocated and spent beside it; only `year`'s
+/// projects when given. `format=xlsx` (default) or `csv`, named
+/// `projects-<pairing id>` (`Content-Disposition`). Whoever sees the
+/// pairing's projects may export it; an unknown or unseen `pairing_id`, a
+/// `year` outside 1990 to 2100 or another `format` answers 422
+/// VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/projects/export", tag = "projects", params(ExportQuery),
     responses(
         (status = 200, description = "The file", content(

@@ -48,6 +48,14 @@ struct RegionQuery {
 }
 
 /// The regions (行政区划).
+///
+/// Districts, counties, development zones and the regions above them, each
+/// with its code, kind, cluster (一区两群; none outside Chongqing) and
+/// parent. Narrow by `kind`, `cluster`, `parent_id` (the regions directly
+/// under it) and `q` (part of the name or code); sort by `name` (default)
+/// or `created_at` (`-` for descending); page with `limit` and `cursor`.
+/// Regions are shared reference data: anyone signed in reads them (a client
+/// needs the `read` scope).
 #[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(RegionQuery),
     responses((status = 200, description = "A page of regions", body = Page<Region>)))]
 async fn list(
@@ -96,6 +104,14 @@ impl RegionBody {
 }
 
 /// Create a region (行政区划), as an administrator.
+///
+/// The code (行政区划代码) is six digits, none for a development zone; the parent
+/// must exist. A wrong field is 422 VALIDATION_FAILED; a code already used, or
+/// a name already used under the same parent, 409 CONFLICT; anyone but an
+/// administrator 403 FORBIDDEN. Answers 201 with its `ETag`. `Idempotency-Key`
+/// makes a retry answer the first 201 again (`Idempotent-Replayed: true`)
+/// instead of creating twice; the key reused with another body is 422
+/// VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/regions", tag = "regions", request_body = RegionBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Region, headers(("ETag" = String)))))]
@@ -112,6 +128,10 @@ async fn create(
 }
 
 /// A region (行政区划).
+///
+/// Its code, name, kind, cluster and parent. Anyone signed in reads it (a
+/// client needs the `read` scope); an unknown id answers 404 NOT_FOUND.
+/// `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/regions/{id}", tag = "regions", params(("id" = Uuid, Path, description = "The region's id")),
     responses((status = 200, description = "The region", body = Region, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -125,6 +145,13 @@ async fn read(
 }
 
 /// Replace a region (行政区划) with the body given, as an administrator.
+///
+/// The whole region, checked as on creation: a six-digit code (none for a
+/// development zone), an existing parent other than itself (422
+/// VALIDATION_FAILED); a code, or a name under the same parent, used by another
+/// region is 409 CONFLICT. Anyone but an administrator answers 403 FORBIDDEN,
+/// an unknown id 404 NOT_FOUND. Needs `If-Match` with the `ETag` read (without:
+/// 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(put, path = "/api/v1/regions/{id}", tag = "regions", request_body = RegionBody,
     params(("id" = Uuid, Path, description = "The region's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Replaced", body = Region, headers(("ETag" = String)))))]
@@ -140,6 +167,11 @@ async fn replace(
 }
 
 /// Delete a region (行政区划) that no sub-region, unit, group, pairing or plan refers to, as an administrator.
+///
+/// A region still referred to answers 409 CONFLICT naming what refers to it and
+/// how many; anyone but an administrator 403 FORBIDDEN; an unknown id 404
+/// NOT_FOUND. Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/regions/{id}", tag = "regions",
     params(("id" = Uuid, Path, description = "The region's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]

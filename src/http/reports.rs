@@ -73,6 +73,21 @@ struct CreateReport {
 }
 
 /// Make a draft report on a task.
+///
+/// Text and, for each target, the actual reached for the year to date (年度累计),
+/// in the target's unit or one converting to it, for a period (`2025-03`,
+/// `2025-Q1`, `2025`). The report is for `unit_id`, by default the caller's
+/// unit: a unit's users write its reports; a coordinator of the plan, an
+/// administrator or a `write` client may write for any unit with a role on the
+/// task. The lead unit's report is the consolidated one (`consolidated: true`).
+///
+/// Refused with 422 VALIDATION_FAILED (a period outside the plan's year, a unit
+/// without a role, a wrong value), 409 CONFLICT (a plan not issued, or closed;
+/// the unit's report for the period exists), 403 FORBIDDEN, or 404 NOT_FOUND (a
+/// task the caller may not see). Answers 201 with its `ETag`. `Idempotency-Key`
+/// makes a retry answer the first 201 again (`Idempotent-Replayed: true`)
+/// instead of creating twice; the key reused with another body is 422
+/// VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/tasks/{task_id}/reports", tag = "reports", request_body = CreateReport,
     params(("task_id" = Uuid, Path, description = "The task's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Report, headers(("ETag" = String)))))]
@@ -122,6 +137,14 @@ struct ReportQuery {
 }
 
 /// The reports the caller may see.
+///
+/// Administrators, viewers and integration clients (`read` scope) see every
+/// report; a coordinator every report of the plans it coordinates; a unit
+/// the reports on the tasks it works on, other units' drafts aside —
+/// nothing of tasks it has no role in. Narrow by `task_id`, `plan_id`,
+/// `unit_id`, `period`, `status` and `consolidated`; sort by `created_at`
+/// (default newest first), `updated_at` or `period_end` (`-` for
+/// descending); page with `limit` and `cursor`.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ReportQuery),
     responses((status = 200, description = "A page of reports", body = Page<Report>)))]
 async fn list(
@@ -144,6 +167,12 @@ async fn list(
 }
 
 /// A report.
+///
+/// Its task, unit, period, whether it is consolidated, status, text, the
+/// year-to-date values (as written and in the metric's unit), who submitted and
+/// reviewed it and when, and why it was returned. A report the caller may not
+/// see (another unit's draft, a task it has no role in) is 404 NOT_FOUND.
+/// `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = Uuid, Path, description = "The report's id")),
     responses((status = 200, description = "The report", body = Report, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -165,6 +194,13 @@ struct PatchReport {
 }
 
 /// Change a draft or returned report, as its unit.
+///
+/// The text, and the values (replaced as a whole when given), checked as on
+/// creation (422 VALIDATION_FAILED). For its unit's users, the plan's
+/// coordinators, administrators and `write` clients (others who see it: 403
+/// FORBIDDEN; unseen: 404 NOT_FOUND). A submitted or approved report, or one of
+/// a closed plan, is 409 CONFLICT. Needs `If-Match` with the `ETag` read
+/// (without: 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(patch, path = "/api/v1/reports/{id}", tag = "reports", request_body = PatchReport,
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Changed", body = Report, headers(("ETag" = String)))))]
@@ -184,6 +220,12 @@ async fn update(
 }
 
 /// Delete a draft that was never submitted, as its unit.
+///
+/// For its unit's users, the plan's coordinators, administrators and `write`
+/// clients (others who see it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). A report
+/// that is not a draft, or one of a closed plan, is 409 CONFLICT. Needs
+/// `If-Match` with the `ETag` read (without: 428 PRECONDITION_REQUIRED; stale:
+/// 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/reports/{id}", tag = "reports",
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]
@@ -209,6 +251,13 @@ async fn step(
 }
 
 /// Submit a draft or returned report (报送), as its unit.
+///
+/// It goes to its reviewer; who submitted it and when are recorded. For its
+/// unit's users, the plan's coordinators, administrators and `write` clients
+/// (others who see it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). Only a draft or
+/// returned report of a plan not closed (else 409 CONFLICT), with an attachment
+/// when the plan asks for evidence (佐证材料; else 409). `If-Match` is optional: a
+/// stale one is 412 VERSION_CONFLICT.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/submit", tag = "reports",
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
     responses((status = 200, description = "Submitted", body = Report)))]
@@ -221,8 +270,13 @@ async fn submit(
     step(state, caller, id, if_match_version(&headers)?, Transition::Submit).await
 }
 
-/// Recall a submitted report before it is reviewed (撤回), as its unit: it
-/// becomes a draft again.
+/// Recall a submitted report before it is reviewed (撤回), as its unit.
+///
+/// It becomes a draft again, to change and submit anew. For its unit's users,
+/// the plan's coordinators, administrators and `write` clients (others who see
+/// it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). Only a submitted report (not yet
+/// approved or returned) of a plan not closed (else 409 CONFLICT). `If-Match`
+/// is optional: a stale one is 412 VERSION_CONFLICT.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/recall", tag = "reports",
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
     responses((status = 200, description = "Recalled: a draft again", body = Report)))]
@@ -235,8 +289,16 @@ async fn recall(
     step(state, caller, id, if_match_version(&headers)?, Transition::Recall).await
 }
 
-/// Approve a submitted report (审核通过): a supporting unit's by the task's
-/// lead unit, a consolidated one by the plan's coordinator. It is then frozen.
+/// Approve a submitted report (审核通过); it is then frozen.
+///
+/// Reviewers: the task's lead unit for a supporting unit's report (the plan's
+/// coordinators when its supporting units report to the office); the plan's
+/// coordinators, never a client, for a consolidated one; administrators for
+/// both (others who see it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). Only a
+/// submitted report of a plan not closed (else 409 CONFLICT). The reviewer and
+/// time are recorded, the unit's users notified; a task's figure for a period
+/// is its latest approved consolidated report. `If-Match` is optional: a stale
+/// one is 412 VERSION_CONFLICT.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/approve", tag = "reports",
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
     responses((status = 200, description = "Approved", body = Report)))]
@@ -258,6 +320,15 @@ struct ReturnBody {
 }
 
 /// Return a submitted report to its unit (退回) with a reason.
+///
+/// The unit may change it and submit it again; its users are notified with the
+/// reason (required, at most 2000 characters, else 422 VALIDATION_FAILED).
+/// Reviewers: the task's lead unit for a supporting unit's report (the plan's
+/// coordinators when its supporting units report to the office); the plan's
+/// coordinators, never a client, for a consolidated one; administrators for
+/// both (others who see it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). Only a
+/// submitted report of a plan not closed (else 409 CONFLICT). `If-Match` is
+/// optional: a stale one is 412 VERSION_CONFLICT.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/return", tag = "reports", request_body = ReturnBody,
     params(("id" = Uuid, Path, description = "The report's id"), ("If-Match" = Option<String>, Header, description = "Optional: the version read")),
     responses((status = 200, description = "Returned", body = Report)))]
@@ -279,6 +350,10 @@ async fn return_report(
 }
 
 /// The thread of comments on a report (退回 and its answers), oldest first.
+///
+/// Each comment with its author's name and unit and its time. Anyone who
+/// may read the report reads its thread; a report the caller may not see
+/// (another unit's draft, a task it has no role in) answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/reports/{id}/comments", tag = "reports",
     params(("id" = Uuid, Path, description = "The report's id")),
     responses((status = 200, description = "The comments, oldest first", body = Vec<ReportComment>)))]
@@ -299,8 +374,15 @@ struct CommentBody {
     body: String,
 }
 
-/// Comment on a submitted, returned or approved report, as its unit or its
-/// reviewer.
+/// Comment on a submitted, returned or approved report, as its unit or its reviewer.
+///
+/// Whoever may write the report (its unit's users, the plan's coordinators,
+/// administrators, `write` clients) or review it may comment (others who see
+/// it: 403 FORBIDDEN; unseen: 404 NOT_FOUND). A draft has no reviewer yet (409
+/// CONFLICT); the body is 1 to 2000 characters (else 422 VALIDATION_FAILED).
+/// Answers 201 with the comment. `Idempotency-Key` makes a retry answer the
+/// first 201 again (`Idempotent-Replayed: true`) instead of creating twice; the
+/// key reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/comments", tag = "reports", request_body = CommentBody,
     params(("id" = Uuid, Path, description = "The report's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Added", body = ReportComment)))]

@@ -52,10 +52,15 @@ struct StatisticsQuery {
     leader_id: Option<Uuid>,
 }
 
-/// Statistics (统计): task counts by status, completion and on-time rates,
-/// the overdue list (逾期), and per metric the sums of targets and of the
-/// approved year-to-date actuals (only approved values count) — in total
-/// and per pairing, over the tasks the caller may see.
+/// Statistics (统计) over the tasks the caller may see.
+///
+/// Task counts by status, completion and on-time rates, the overdue list (逾期,
+/// `overdue_limit` long, 50 by default), and per metric the sums of targets and
+/// of the approved year-to-date actuals (only approved values count) — in total
+/// and per pairing. Pairings' task lists only, unless `scope=all`; `period`
+/// gives the figures at its end, `as_of` on a day. A `period` outside `year`,
+/// an unknown metric or an `overdue_limit` outside 1 to 200 is 422
+/// VALIDATION_FAILED; a client without `read` 403 FORBIDDEN.
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "statistics", params(StatisticsQuery),
     responses((status = 200, description = "The statistics", body = Statistics)))]
 async fn read(
@@ -85,11 +90,14 @@ impl StatisticsQuery {
     }
 }
 
-/// A metric's series for a chart (`metric` and `year` required): for each
-/// month of the year, the cumulative approved actual at its end by the
+/// A metric's series for a chart (`metric` and `year` required).
+///
+/// For each month of the year, the cumulative approved actual at its end by the
 /// reports' periods — for each task and lead unit, its latest approved
-/// consolidated report whose period ends by then — in the metric's unit;
-/// always twelve points. It takes the statistics' filters but `period`.
+/// consolidated report whose period ends by then — in the metric's unit; always
+/// twelve points, over the tasks the caller may see. It takes the statistics'
+/// filters but `period`. No `metric` or `year`, a `period`, an unknown metric
+/// or one that does not add up (a share, a rate) is 422 VALIDATION_FAILED.
 #[utoipa::path(get, path = "/api/v1/statistics/series", tag = "statistics", params(StatisticsQuery),
     responses((status = 200, description = "Twelve monthly points", body = Series)))]
 async fn series(

@@ -64,8 +64,15 @@ struct LeaderQuery {
     q: Option<String>,
 }
 
-/// The leaders (牵头领导) the caller may see: those of its region and of
-/// the regions it is paired with (everyone, for those who read everything).
+/// The leaders (牵头领导) the caller may see.
+///
+/// Those of its region and of the regions it is paired with (everyone, for
+/// administrators, viewers and integration clients), each with name, title
+/// and region: a pairing's list is led by the helping district's leaders.
+/// Narrow by `region_id` and `q` (part of the name); sort by `name`
+/// (default) or `created_at` (`-` for descending); page with `limit` and
+/// `cursor`. Pass a leader's id as `leader_id` to the task list, the lights
+/// or the statistics to watch his or her own list.
 #[utoipa::path(get, path = "/api/v1/leaders", tag = "supervision", params(LeaderQuery),
     responses((status = 200, description = "A page of leaders", body = Page<Leader>)))]
 async fn list(
@@ -84,6 +91,10 @@ async fn list(
 }
 
 /// A leader (牵头领导).
+///
+/// Name, title and the region the leader serves. A leader the caller may not
+/// see (of a region it neither belongs to nor is paired with) answers 404
+/// NOT_FOUND. `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/leaders/{id}", tag = "supervision", params(("id" = Uuid, Path, description = "The leader's id")),
     responses((status = 200, description = "The leader", body = Leader, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -114,9 +125,16 @@ struct LightsQuery {
     light: Option<Light>,
 }
 
-/// The traffic lights (督查亮灯) of the tasks the caller may see that meet
-/// the filter, as of today: how many are green, yellow and red, and the
-/// worst, in all and by plan, lead unit and leader (the worst first).
+/// The traffic lights (督查亮灯) of the tasks the caller may see.
+///
+/// Over the tasks that meet the filter, as of today: how many are green,
+/// yellow and red, and the worst, in all and by plan, lead unit and leader
+/// (the worst first). A task is red when it is overdue or a report it owes
+/// is late; yellow when its deadline is within the plan's days and it is
+/// not complete, or its progress trails the elapsed time by more than the
+/// plan's points; green otherwise (a cancelled task too). Narrow by
+/// `plan_id`, `pairing_id`, `region_id`, `year`, `unit_id`, `leader_id` and
+/// `light`.
 #[utoipa::path(get, path = "/api/v1/lights", tag = "supervision", params(LightsQuery),
     responses((status = 200, description = "The lights, in all and rolled up", body = LightSummary)))]
 async fn lights(
@@ -154,9 +172,13 @@ struct NotificationQuery {
     unread: Option<bool>,
 }
 
-/// The caller's notifications (站内通知), newest first: reports due soon and
-/// late, returned and approved, urgings, requests for more time and their
-/// decisions. Only users have an inbox (a client: 403).
+/// The caller's notifications (站内通知), newest first.
+///
+/// Reports due soon and late, returned and approved, urgings, requests for
+/// more time and their decisions. `unread=true` lists only those not yet
+/// marked read, and its `total_count` is the unread count; page with
+/// `limit` and `cursor`. Only users have an inbox: an integration client
+/// answers 403 FORBIDDEN (it follows the change feed).
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "supervision", params(NotificationQuery),
     responses((status = 200, description = "A page of notifications; `total_count` with `unread=true` is the unread count", body = Page<Notification>)))]
 async fn notifications(
@@ -171,6 +193,10 @@ async fn notifications(
 }
 
 /// Marks one of the caller's notifications read (reading it again changes nothing).
+///
+/// Answers the notification with the time it was first read. Another
+/// user's notification, or an unknown id, answers 404 NOT_FOUND; an
+/// integration client, which has no inbox, 403 FORBIDDEN.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "supervision",
     params(("id" = Uuid, Path, description = "The notification's id")),
     responses((status = 200, description = "The notification, read", body = Notification)))]
@@ -189,6 +215,9 @@ struct MarkedRead {
 }
 
 /// Marks every unread notification of the caller read.
+///
+/// Answers how many were marked (0 when none was unread). Only users have
+/// an inbox: an integration client answers 403 FORBIDDEN.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "supervision",
     responses((status = 200, description = "How many were marked", body = MarkedRead)))]
 async fn read_all_notifications(
@@ -201,6 +230,10 @@ async fn read_all_notifications(
 }
 
 /// The urgings (催办) of a task, newest first.
+///
+/// Each with the unit urged, the owed report's period when one was named,
+/// the message, and who urged and when. Whoever may see the task reads
+/// them. A task the caller may not see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/urgings", tag = "supervision",
     params(("id" = Uuid, Path, description = "The task's id")),
     responses((status = 200, description = "The urgings, newest first", body = Vec<Urging>)))]
@@ -225,8 +258,16 @@ struct UrgingBody {
     period: Option<ReportPeriod>,
 }
 
-/// Urges a unit on a task (催办), as a coordinator of its plan; the unit's
-/// users are notified.
+/// Urges a unit on a task (催办), as a coordinator of its plan; the unit's users are notified.
+///
+/// For the plan's coordinators and administrators, as persons (clients and
+/// others who see the task: 403 FORBIDDEN; unseen: 404 NOT_FOUND). The unit
+/// must work on the task, the period be one it owes a report for, the message 1
+/// to 2000 characters (else 422 VALIDATION_FAILED); a plan not issued, or
+/// closed, is 409 CONFLICT. Answers 201 with the urging. `Idempotency-Key`
+/// makes a retry answer the first 201 again (`Idempotent-Replayed: true`)
+/// instead of creating twice; the key reused with another body is 422
+/// VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/urgings", tag = "supervision", request_body = UrgingBody,
     params(("id" = Uuid, Path, description = "The task's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Urged", body = Urging)))]
@@ -249,8 +290,12 @@ async fn urge(
     .await
 }
 
-/// The requests for more time (延期申请) on a task, newest first: the
-/// approved ones are the history of its deadline.
+/// The requests for more time (延期申请) on a task, newest first.
+///
+/// The approved ones are the history of its deadline: each request keeps the
+/// deadline before it, the one asked for, the reason, its status (pending,
+/// approved, refused), and who asked and decided, when and why. Whoever may see
+/// the task reads them. A task the caller may not see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/extensions", tag = "supervision",
     params(("id" = Uuid, Path, description = "The task's id")),
     responses((status = 200, description = "The requests, newest first", body = Vec<Extension>)))]
@@ -273,8 +318,16 @@ struct ExtensionBody {
     reason: String,
 }
 
-/// Asks for a later deadline on a task (延期申请), as its lead unit; the
-/// plan's coordinators are notified.
+/// Asks for a later deadline on a task (延期申请), as its lead unit; the plan's coordinators are notified.
+///
+/// For the users of the task's lead unit (others who see the task: 403
+/// FORBIDDEN; unseen: 404 NOT_FOUND). The deadline is a day after today, later
+/// than the task's, at most five years past the plan's year; the reason 1 to
+/// 2000 characters (else 422 VALIDATION_FAILED). A plan not issued or closed, a
+/// completed or cancelled task, or a request already pending is 409 CONFLICT.
+/// Answers 201 with the pending request. `Idempotency-Key` makes a retry answer
+/// the first 201 again (`Idempotent-Replayed: true`) instead of creating twice;
+/// the key reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/extensions", tag = "supervision", request_body = ExtensionBody,
     params(("id" = Uuid, Path, description = "The task's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Asked", body = Extension)))]
@@ -293,6 +346,10 @@ async fn request_extension(
 }
 
 /// A request for more time (延期申请).
+///
+/// Its task, unit, the deadline before and the one asked for, the reason,
+/// its status and decision. Whoever may see the task reads it; a request on
+/// a task the caller may not see answers 404 NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/extensions/{id}", tag = "supervision",
     params(("id" = Uuid, Path, description = "The request's id")),
     responses((status = 200, description = "The request", body = Extension)))]
@@ -313,9 +370,15 @@ struct DecisionBody {
     reason: Option<String>,
 }
 
-/// Approves a pending request for more time, as a coordinator of the plan:
-/// the task's deadline moves (the old one is kept on the request); the
-/// unit's users are notified.
+/// Approves a pending request for more time, as a coordinator of the plan.
+///
+/// The task's deadline moves (the old one is kept on the request, and the
+/// task's version moves on); the unit's users are notified. The body, with an
+/// optional reason (at most 2000 characters), may be left out. Only a
+/// coordinator of the request's plan or an administrator may, as a person:
+/// integration clients and anyone else who sees the task answer 403 FORBIDDEN.
+/// A request already decided, or a plan not issued or closed, answers 409
+/// CONFLICT; a request the caller may not see 404 NOT_FOUND.
 #[utoipa::path(post, path = "/api/v1/extensions/{id}/approve", tag = "supervision", request_body(content = Option<DecisionBody>),
     params(("id" = Uuid, Path, description = "The request's id")),
     responses((status = 200, description = "Approved", body = Extension)))]
@@ -331,8 +394,14 @@ async fn approve_extension(
     ))
 }
 
-/// Refuses a pending request for more time with a reason, as a coordinator
-/// of the plan; the unit's users are notified.
+/// Refuses a pending request for more time with a reason, as a coordinator of the plan.
+///
+/// The deadline stays; the unit's users are notified. The reason is required, 1
+/// to 2000 characters (else 422 VALIDATION_FAILED). Only a coordinator of the
+/// request's plan or an administrator may, as a person: integration clients and
+/// anyone else who sees the task answer 403 FORBIDDEN. A request already
+/// decided, or a plan not issued or closed, answers 409 CONFLICT; a request the
+/// caller may not see 404 NOT_FOUND.
 #[utoipa::path(post, path = "/api/v1/extensions/{id}/refuse", tag = "supervision", request_body = DecisionBody,
     params(("id" = Uuid, Path, description = "The request's id")),
     responses((status = 200, description = "Refused", body = Extension)))]

@@ -70,6 +70,13 @@ struct TaskQuery {
 }
 
 /// The tasks the caller may see.
+///
+/// Administrators, viewers and clients see every task; coordinators and unit
+/// users the tasks of their region's plans and its pairings', and those their
+/// unit works on (directly or through a group). Each with its units (牵头, 配合),
+/// targets, status, overdue flag and traffic light; filtered as the parameters
+/// say (`status=overdue` for 逾期; an unknown status is 422 VALIDATION_FAILED),
+/// sorted by `seq` by default, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskQuery),
     responses((status = 200, description = "A page of tasks", body = Page<Task>)))]
 async fn list(
@@ -202,6 +209,16 @@ struct CreateTask {
 }
 
 /// Add a task to a plan, as its coordinator.
+///
+/// With its section, 序号 (once per section, else 409 CONFLICT), category, text,
+/// deadline (the plan's default when absent), leaders (牵头领导), notes, units or
+/// groups (lead or supporting; in a pairing's plan on their region's side) and
+/// targets. As a coordinator of the plan, an administrator or a `write` client
+/// (others who see it: 403 FORBIDDEN); a closed plan takes no tasks (409
+/// CONFLICT); a wrong field or an unseen plan is 422 VALIDATION_FAILED. Answers
+/// 201 with its `ETag`. `Idempotency-Key` makes a retry answer the first 201
+/// again (`Idempotent-Replayed: true`) instead of creating twice; the key
+/// reused with another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = CreateTask,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Task, headers(("ETag" = String)))))]
@@ -231,6 +248,15 @@ async fn create(
 }
 
 /// A task, with its units and targets.
+///
+/// Its plan, section, 序号, category, text, deadline (a day and the
+/// document's words), status, whether it is overdue, declared progress,
+/// leaders, traffic light and why, notes, assignments and targets.
+/// Administrators, viewers and integration clients see every task;
+/// coordinators and unit users the tasks of the plans of their unit's region
+/// and its pairings, and the tasks their unit works on (directly or
+/// through a group). A task the caller may not see answers 404
+/// NOT_FOUND. `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path, description = "The task's id")),
     responses((status = 200, description = "The task", body = Task, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read(
@@ -274,6 +300,16 @@ struct PatchTask {
 }
 
 /// Change a task.
+///
+/// Absent fields stay, `null` clears; `assignments` and `targets` replace the
+/// lists (a target kept by its `id` keeps its reported values; one counted by
+/// approved reports cannot go: 409 CONFLICT). What the task is belongs to the
+/// plan's coordinators; its progress (`status`, `declared_progress`,
+/// `progress_note`) also to its lead unit; administrators and `write` clients
+/// may change both (others: 403 FORBIDDEN; unseen: 404 NOT_FOUND). A closed
+/// plan's tasks, or a 序号 already used: 409 CONFLICT. Needs `If-Match` with the
+/// `ETag` read (without: 428 PRECONDITION_REQUIRED; stale: 412
+/// VERSION_CONFLICT).
 #[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", request_body = PatchTask,
     params(("id" = Uuid, Path, description = "The task's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Changed", body = Task, headers(("ETag" = String)))))]
@@ -304,6 +340,13 @@ async fn update(
 }
 
 /// Remove a task on which no report was made, as a coordinator of its plan.
+///
+/// A task with reports answers 409 CONFLICT (cancel it instead), as does a task
+/// of a closed plan. Coordinators of the plan, administrators and clients with
+/// the `write` scope may; anyone else who sees the task answers 403 FORBIDDEN,
+/// a task the caller may not see 404 NOT_FOUND. Needs `If-Match` with the
+/// `ETag` read (without: 428 PRECONDITION_REQUIRED; stale: 412
+/// VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
     params(("id" = Uuid, Path, description = "The task's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]

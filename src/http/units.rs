@@ -52,6 +52,13 @@ struct UnitQuery {
 }
 
 /// The units (单位) of every region or of one, by name.
+///
+/// Departments, streets, towns, townships, management committees and
+/// state-owned companies, each with its region, kind and aliases (other names
+/// in documents). Narrow by `region_id`, `kind` and `q` (part of the name or of
+/// an alias: 区就业人才中心 finds 区就业和人才中心); sort by `name` (`-name` for descending);
+/// page with `limit` and `cursor`. Anyone signed in reads them (a client needs
+/// the `read` scope).
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(UnitQuery),
     responses((status = 200, description = "A page of units", body = Page<Unit>)))]
 async fn list_units(
@@ -98,6 +105,14 @@ impl UnitBody {
 }
 
 /// Create a unit (单位) with its aliases, as an administrator.
+///
+/// The unit belongs to one region; its name and each alias must name nothing
+/// else in the region — no other unit, group or alias (409 CONFLICT). An
+/// unknown region or a wrong field answers 422 VALIDATION_FAILED; anyone but an
+/// administrator 403 FORBIDDEN. Answers 201 with the unit and its `ETag`.
+/// `Idempotency-Key` makes a retry answer the first 201 again
+/// (`Idempotent-Replayed: true`) instead of creating twice; the key reused with
+/// another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = Unit, headers(("ETag" = String)))))]
@@ -114,6 +129,10 @@ async fn create_unit(
 }
 
 /// A unit (单位) with its aliases.
+///
+/// Its region, name, kind and aliases. Anyone signed in reads it (a client
+/// needs the `read` scope); an unknown id answers 404 NOT_FOUND.
+/// `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", params(("id" = Uuid, Path, description = "The unit's id")),
     responses((status = 200, description = "The unit", body = Unit, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read_unit(
@@ -127,6 +146,12 @@ async fn read_unit(
 }
 
 /// Replace a unit (单位) and its aliases with the body given, as an administrator.
+///
+/// The aliases are replaced as a whole; the region cannot change (422
+/// VALIDATION_FAILED). A name or alias that names another unit, group or alias
+/// of the region answers 409 CONFLICT; anyone but an administrator 403
+/// FORBIDDEN; an unknown id 404 NOT_FOUND. Needs `If-Match` with the `ETag`
+/// read (without: 428 PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", request_body = UnitBody,
     params(("id" = Uuid, Path, description = "The unit's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Replaced", body = Unit, headers(("ETag" = String)))))]
@@ -142,6 +167,11 @@ async fn replace_unit(
 }
 
 /// Delete a unit (单位) that no task, report, user or unit pairing refers to, as an administrator.
+///
+/// A unit still referred to answers 409 CONFLICT naming what refers to it and
+/// how many; anyone but an administrator 403 FORBIDDEN; an unknown id 404
+/// NOT_FOUND. Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/units/{id}", tag = "units",
     params(("id" = Uuid, Path, description = "The unit's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]
@@ -176,6 +206,12 @@ struct GroupQuery {
 }
 
 /// The unit groups (单位组: 各镇街, 区级相关部门单位) of every region or of one, by name.
+///
+/// Each group with its region, its rule (the unit kinds it takes), its explicit
+/// members, aliases and description. A group can be assigned to a task wherever
+/// a unit can; a unit of the group acts in its role. Narrow by `region_id`;
+/// sort by `name` (`-name` for descending); page with `limit` and `cursor`.
+/// Anyone signed in reads them (a client needs the `read` scope).
 #[utoipa::path(get, path = "/api/v1/unit-groups", tag = "units", params(GroupQuery),
     responses((status = 200, description = "A page of unit groups", body = Page<UnitGroup>)))]
 async fn list_groups(
@@ -227,6 +263,15 @@ impl GroupBody {
 }
 
 /// Create a unit group (单位组, e.g. 各镇街), as an administrator.
+///
+/// By a rule (`rule_kinds`: every unit of these kinds in the region), by
+/// members (`member_ids`, units of its region), or both. Its name and aliases
+/// must name nothing else in the region (else 409 CONFLICT); an unknown region
+/// or unit, a member of another region, or a wrong field is 422
+/// VALIDATION_FAILED; anyone but an administrator 403 FORBIDDEN. Answers 201
+/// with its `ETag`. `Idempotency-Key` makes a retry answer the first 201 again
+/// (`Idempotent-Replayed: true`) instead of creating twice; the key reused with
+/// another body is 422 VALIDATION_FAILED.
 #[utoipa::path(post, path = "/api/v1/unit-groups", tag = "units", request_body = GroupBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request create nothing twice")),
     responses((status = 201, description = "Created", body = UnitGroup, headers(("ETag" = String)))))]
@@ -248,6 +293,10 @@ async fn create_group(
 }
 
 /// A unit group (单位组).
+///
+/// Its region, name, rule, explicit members, aliases and description. Anyone
+/// signed in reads it (a client needs the `read` scope); an unknown id answers
+/// 404 NOT_FOUND. `If-None-Match` with the current `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/unit-groups/{id}", tag = "units", params(("id" = Uuid, Path, description = "The group's id")),
     responses((status = 200, description = "The group", body = UnitGroup, headers(("ETag" = String))), (status = 304, description = "Not modified")))]
 async fn read_group(
@@ -261,6 +310,12 @@ async fn read_group(
 }
 
 /// Replace a unit group (单位组) with the body given, as an administrator.
+///
+/// Checked as on creation; the region cannot change (422 VALIDATION_FAILED). A
+/// name or alias that names another unit, group or alias of the region answers
+/// 409 CONFLICT; anyone but an administrator 403 FORBIDDEN; an unknown id 404
+/// NOT_FOUND. Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT).
 #[utoipa::path(put, path = "/api/v1/unit-groups/{id}", tag = "units", request_body = GroupBody,
     params(("id" = Uuid, Path, description = "The group's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Replaced", body = UnitGroup, headers(("ETag" = String)))))]
@@ -276,6 +331,11 @@ async fn replace_group(
 }
 
 /// Delete a unit group (单位组) that no task is assigned to, as an administrator.
+///
+/// A group assigned to tasks answers 409 CONFLICT saying to how many; anyone
+/// but an administrator 403 FORBIDDEN; an unknown id 404 NOT_FOUND. Needs
+/// `If-Match` with the `ETag` read (without: 428 PRECONDITION_REQUIRED; stale:
+/// 412 VERSION_CONFLICT).
 #[utoipa::path(delete, path = "/api/v1/unit-groups/{id}", tag = "units",
     params(("id" = Uuid, Path, description = "The group's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 204, description = "Deleted")))]
@@ -290,6 +350,11 @@ async fn delete_group(
 }
 
 /// The units a group (单位组) stands for now: its members and every unit its rule takes, by name.
+///
+/// Computed now, so a unit added to the region with a kind of the rule
+/// belongs at once. Paged with `limit` and `cursor`. Anyone signed in reads
+/// it (a client needs the `read` scope); an unknown group answers 404
+/// NOT_FOUND.
 #[utoipa::path(get, path = "/api/v1/unit-groups/{id}/members", tag = "units",
     params(("id" = Uuid, Path, description = "The group's id"), ListQuery),
     responses((status = 200, description = "A page of units", body = Page<Unit>)))]

@@ -25,6 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The users (用户), by username: for administrators.
+///
+/// Each user with its role, unit (none for administrators and viewers),
+/// display name, whether it is disabled, and its version — never a
+/// password. Paged with `limit` and `cursor`. Anyone but an administrator
+/// answers 403 FORBIDDEN.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery),
     responses((status = 200, description = "A page of users", body = crate::domain::page::Page<User>)))]
 async fn list(
@@ -52,6 +57,13 @@ struct CreateUser {
 }
 
 /// Create a user: for administrators.
+///
+/// Unit users and coordinators belong to a unit (`unit_id` required);
+/// administrators and viewers to none; the `integration` role is for
+/// clients, not users. The username may hold no spaces; the password is 8
+/// to 256 characters. A wrong field answers 422 VALIDATION_FAILED, a
+/// username taken 409 CONFLICT, anyone but an administrator 403 FORBIDDEN.
+/// Answers 201 with the user and its `ETag`.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, description = "Created", body = User, headers(("ETag" = String, description = "The version, quoted")))))]
 async fn create(
@@ -75,6 +87,11 @@ async fn create(
 }
 
 /// A user: administrators see all, a user sees itself.
+///
+/// The account with its role, unit, display name, disabled flag and
+/// version (its `ETag`); never the password. Any other user's id answers
+/// 404 NOT_FOUND, as an unknown id does. `If-None-Match` with the current
+/// `ETag` answers 304.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "The user", body = User, headers(("ETag" = String))), (status = 304, description = "Not modified since the `If-None-Match` version")))]
 async fn read(
@@ -101,8 +118,15 @@ struct PatchUser {
     disabled: Option<bool>,
 }
 
-/// Change a user's role, unit, name, or disable it: for administrators. A
-/// disabled user loses access at its next refresh.
+/// Change a user's role, unit, name, or disable it: for administrators.
+///
+/// Absent fields stay, `null` clears. A disabled user loses access at its next
+/// refresh: disabling a user, or changing its role or unit, revokes its refresh
+/// tokens (tokens carry the role and unit). The role and unit must go together
+/// as on creation, and administrators cannot disable or demote themselves (422
+/// VALIDATION_FAILED). Needs `If-Match` with the `ETag` read (without: 428
+/// PRECONDITION_REQUIRED; stale: 412 VERSION_CONFLICT). Anyone but an
+/// administrator answers 403 FORBIDDEN.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = PatchUser,
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = String, Header, description = "The version read, as its ETag")),
     responses((status = 200, description = "Changed", body = User, headers(("ETag" = String)))))]
@@ -133,6 +157,11 @@ struct ResetPassword {
 }
 
 /// Set a new password for a user (重置密码): for administrators; the user's sessions end.
+///
+/// The password is 8 to 256 characters (else 422 VALIDATION_FAILED).
+/// Every refresh token of the user is revoked, so it signs in again with
+/// the new password. Anyone but an administrator answers 403 FORBIDDEN; an
+/// unknown id 404 NOT_FOUND. The reset is audited, the password never.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", request_body = ResetPassword,
     params(("id" = Uuid, Path, description = "The user's id")), responses((status = 204, description = "Set")))]
 async fn reset_password(
