@@ -258,18 +258,13 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
         .iter()
         .find_map(|name| payload.get(*name).and_then(|v| v.as_str()))
         .unwrap_or_default();
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            error::coded(
-                ErrorCode::Unauthenticated,
-                format!("{FORBIDDEN}: send {{\"Authorization\": \"Bearer <access token>\"}} in connection_init"),
-                &[],
-            )
-        })?;
+    let token = crate::http::extract::bearer_of(header).ok_or_else(|| {
+        error::coded(
+            ErrorCode::Unauthenticated,
+            format!("{FORBIDDEN}: send {{\"Authorization\": \"Bearer <access token>\"}} in connection_init"),
+            &[],
+        )
+    })?;
     let principal = state
         .keys
         .verify(token)

@@ -111,17 +111,12 @@ impl FromRequestParts<AppState> for Authenticated {
         let text = header
             .to_str()
             .map_err(|_| ApiError::new(ErrorCode::Unauthenticated, "the Authorization header is not text"))?;
-        let token = text
-            .strip_prefix("Bearer ")
-            .or_else(|| text.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthenticated,
-                    "the Authorization header must be `Bearer <access token>`",
-                )
-            })?;
+        let token = bearer_of(text).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "the Authorization header must be `Bearer <access token>`",
+            )
+        })?;
         let principal = state
             .keys
             .verify(token)
@@ -310,6 +305,24 @@ fn decodes_to_utf8(query: &str) -> bool {
         }
     }
     std::str::from_utf8(&decoded).is_ok()
+}
+
+/// The token of an `Authorization: Bearer <token>` value (the scheme in
+/// either case), trimmed; none when it is not one or is empty.
+pub fn bearer_of(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// The bearer token of a request's `Authorization` header, when it has one.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_of)
 }
 
 #[cfg(test)]

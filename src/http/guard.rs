@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::extract::client_addr;
+use super::extract::{bearer_token, client_addr};
 use super::problem::ApiError;
 use crate::AppState;
 use crate::domain::{DomainError, ErrorCode};
@@ -66,11 +66,7 @@ pub async fn limits(State(state): State<AppState>, request: Request, next: Next)
     if state.rate_limiter.is_on() {
         // The handler checks the token again and answers for it; here it
         // only says whose count the request is.
-        let principal = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .and_then(|token| state.keys.verify(token.trim()).ok());
+        let principal = bearer_token(headers).and_then(|token| state.keys.verify(token).ok());
         let addr = client_addr(request.extensions(), headers, &state.trusted_proxies);
         if let Err(refused) = state.rate_limiter.admit(principal.as_ref(), addr.as_deref()).await {
             return ApiError::from(refused).into_response();

@@ -22,12 +22,7 @@ pub fn router() -> Router<AppState> {
 
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.metrics_token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .unwrap_or_default();
+        let given = super::extract::bearer_token(&headers).unwrap_or_default();
         // Compared as digests, so the time taken tells nothing of the token.
         if Sha256::digest(given.as_bytes()) != Sha256::digest(token.expose().as_bytes()) {
             return ApiError::new(
