@@ -25,6 +25,9 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, the default first.
+    pub const ALL: [Format; 2] = [Format::Xlsx, Format::Csv];
+
     /// The format a query asks for: `xlsx` (the default) or `csv`.
     pub fn asked(text: Option<&str>) -> DomainResult<Format> {
         match text {

@@ -17,6 +17,10 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::values::Amount;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["occurred_on", "created_at"];
+
 const ENTITY: &str = "event";
 
 /// The most amounts one event carries.
@@ -28,7 +32,7 @@ pub const MAX_AMOUNTS: usize = 20;
 pub struct EventAmount {
     pub value: Amount,
     /// The unit of measure: 万亩, 万元, 个 …
-    #[schema(example = "万亩")]
+    #[schema(example = "万亩", pattern = r"\S", max_length = 20)]
     pub unit: String,
     /// What the amount counts, e.g. 森林面积指标 or 交易金额.
     #[schema(example = "森林面积指标")]
@@ -224,7 +228,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Event>> {
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "occurred_on", &["occurred_on", "created_at"])?;
+    let (field, descending) = page::parse_sort(sort, "occurred_on", SORT_KEYS)?;
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from > to
     {

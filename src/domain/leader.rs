@@ -18,6 +18,10 @@ use super::authz::{self, Visibility};
 use super::page::{self, Page, PageRequest, Sort};
 use super::{Caller, DomainError, DomainResult};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["name", "created_at"];
+
 const ENTITY: &str = "leader";
 
 /// A leader (牵头领导).
@@ -210,7 +214,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Leader>> {
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "name", &["name", "created_at"])?;
+    let (field, descending) = page::parse_sort(sort, "name", SORT_KEYS)?;
     let mut query = leaders::Entity::find().filter(visible(conn, caller).await?);
     if let Some(region) = filter.region_id {
         query = query.filter(leaders::Column::RegionId.eq(region));

@@ -13,6 +13,30 @@ use super::units::{self, Normalized};
 use super::values::{Aggregation, Amount};
 use super::{Caller, DomainError, DomainResult, authz};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["code"];
+
+/// A synonym in the API documents: 1 to 20 characters besides the spaces
+/// around them, as `validate` checks it.
+pub struct Synonym;
+
+impl utoipa::PartialSchema for Synonym {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::values::string_schema(
+            "A word that names the metric in a task's text.",
+            Some(r"^\s*\S(.{0,18}\S)?\s*$"),
+            None,
+            None,
+        )
+    }
+}
+
+impl utoipa::ToSchema for Synonym {}
+
+/// A metric's code, as `validate` checks it.
+pub const CODE_PATTERN: &str = "^[a-z][a-z0-9_]{1,63}$";
+
 /// A metric of the catalogue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Metric {
@@ -93,7 +117,7 @@ pub async fn list_page<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Metric>> {
     authz::require_reader(&caller.principal)?;
-    let (_, descending) = page::parse_sort(sort, "code", &["code"])?;
+    let (_, descending) = page::parse_sort(sort, "code", SORT_KEYS)?;
     let sort = Sort::<metrics::Entity> {
         column: metrics::Column::Code,
         id: metrics::Column::Id,

@@ -260,9 +260,11 @@ pub fn date_value(key: &Value) -> Option<sea_orm::Value> {
         .map(Into::into)
 }
 
-/// A requested sort: a field name, `-` first for descending.
+/// A requested sort: a field name, `-` first for descending; `default`
+/// when none is asked for. The keys are exact: an empty or padded one is
+/// refused, as the API documents' enumeration says.
 pub fn parse_sort<'a>(text: Option<&'a str>, default: &'a str, allowed: &[&str]) -> DomainResult<(&'a str, bool)> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(default);
+    let text = text.unwrap_or(default);
     let (field, descending) = match text.strip_prefix('-') {
         Some(field) => (field, true),
         None => (text, false),

@@ -21,6 +21,10 @@ use super::region::parse_stored;
 use super::values::PairingStatus;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["created_at"];
+
 const PAIRING: &str = "pairing";
 const UNIT_PAIRING: &str = "unit_pairing";
 
@@ -28,7 +32,7 @@ const UNIT_PAIRING: &str = "unit_pairing";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PairingDocument {
-    #[schema(example = "渝中区·巫溪县对口协同发展合作协议")]
+    #[schema(example = "渝中区·巫溪县对口协同发展合作协议", pattern = r"\S")]
     pub title: String,
     /// 文号, e.g. 巫溪府发〔2025〕20号.
     #[schema(example = "巫溪府发〔2025〕20号")]
@@ -316,7 +320,7 @@ pub async fn list_page<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Pairing>> {
     authz::require_reader(&caller.principal)?;
-    let (_, descending) = page::parse_sort(sort, "created_at", &["created_at"])?;
+    let (_, descending) = page::parse_sort(sort, "created_at", SORT_KEYS)?;
     let mut query = pairings::Entity::find();
     if let Some(region_id) = filter.region_id {
         query = query.filter(of_regions_condition(&[region_id]));
@@ -577,7 +581,7 @@ pub async fn list_unit_pairings_page<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<UnitPairing>> {
     authz::require_reader(&caller.principal)?;
-    let (_, descending) = page::parse_sort(sort, "created_at", &["created_at"])?;
+    let (_, descending) = page::parse_sort(sort, "created_at", SORT_KEYS)?;
     let mut query = unit_pairings::Entity::find();
     if let Some(pairing_id) = filter.pairing_id {
         query = query.filter(unit_pairings::Column::PairingId.eq(pairing_id));

@@ -24,6 +24,10 @@ use super::region::parse_stored;
 use super::values::{PlanKind, PlanStatus, Side, end_of_year};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["title", "year", "created_at"];
+
 const ENTITY: &str = "plan";
 
 /// A plan as the service shows it.
@@ -329,7 +333,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Plan>> {
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "-year", &["title", "year", "created_at"])?;
+    let (field, descending) = page::parse_sort(sort, "-year", SORT_KEYS)?;
     let mut query = plans::Entity::find().filter(authz::Visibility::of(conn, &caller.principal).await?.plans());
     if let Some(id) = filter.pairing_id {
         query = query.filter(plans::Column::PairingId.eq(id));

@@ -27,6 +27,13 @@ use super::region::parse_stored;
 use super::values::{Amount, FundKind, FundSource, ProjectStatus};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["name", "created_at", "updated_at"];
+
+/// A category's code, as `create_category` checks it.
+pub const CATEGORY_CODE_PATTERN: &str = "^[a-z0-9_]{1,64}$";
+
 const ENTITY: &str = "project";
 
 /// An amount of money as the API takes it: a decimal in 万元, or followed
@@ -87,7 +94,11 @@ impl utoipa::PartialSchema for Money {
             .description(Some(
                 "An amount of money: a decimal in 万元, or followed by its unit (\"1.2亿元\", \"3000万元\", \"500000元\"); kept in 万元, exact to 1元.",
             ))
-            .pattern(Some(r"^[0-9]+(\.[0-9]+)?(元|万元|亿元)?$"))
+            // Exact to 1元 and within what an amount stores (see Amount):
+            // 4 decimal places in 万元, 8 in 亿元, none in 元.
+            .pattern(Some(
+                r"^([0-9]{1,14}(\.[0-9]{1,4})?(万元)?|[0-9]{1,10}(\.[0-9]{1,8})?亿元|[0-9]{1,18}元)$",
+            ))
             .examples([serde_json::json!("1.2亿元")])
             .into()
     }
@@ -1150,7 +1161,7 @@ pub async fn list<C: ConnectionTrait>(
     sort: Option<&str>,
     page: &PageRequest,
 ) -> DomainResult<Page<Project>> {
-    let (field, descending) = page::parse_sort(sort, "name", &["name", "created_at", "updated_at"])?;
+    let (field, descending) = page::parse_sort(sort, "name", SORT_KEYS)?;
     let query = filtered(conn, caller, filter).await?;
     let sort = match field {
         "name" => Sort::<projects::Entity> {

@@ -17,6 +17,10 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::values::{Cluster, RegionKind};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["name", "created_at"];
+
 const ENTITY: &str = "region";
 
 /// A region as the service shows it.
@@ -237,7 +241,7 @@ pub async fn list_page<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Region>> {
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "name", &["name", "created_at"])?;
+    let (field, descending) = page::parse_sort(sort, "name", SORT_KEYS)?;
     let mut query = regions::Entity::find();
     if let Some(kind) = filter.kind {
         query = query.filter(regions::Column::Kind.eq(kind.as_str()));

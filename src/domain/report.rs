@@ -26,6 +26,10 @@ use super::values::{
 };
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["created_at", "updated_at", "period_end"];
+
 const ENTITY: &str = "report";
 
 /// The year-to-date actual reached for one target.
@@ -676,7 +680,7 @@ pub async fn list<C: ConnectionTrait>(
     use super::page::{self, Sort};
     use sea_orm::sea_query::Query;
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "-created_at", &["created_at", "updated_at", "period_end"])?;
+    let (field, descending) = page::parse_sort(sort, "-created_at", SORT_KEYS)?;
     let mut query = reports::Entity::find().filter(
         authz::Visibility::of(conn, &caller.principal)
             .await?

@@ -25,6 +25,10 @@ use super::values::{
 };
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["seq", "deadline", "created_at", "updated_at"];
+
 const ENTITY: &str = "task";
 
 /// A unit or group assigned to a task.
@@ -1066,6 +1070,17 @@ pub enum TaskStatusFilter {
     Overdue,
 }
 
+impl TaskStatusFilter {
+    /// The wire names: every status, and `overdue`.
+    pub fn names() -> Vec<String> {
+        TaskStatus::names()
+            .into_iter()
+            .chain(["overdue"])
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 impl std::str::FromStr for TaskStatusFilter {
     type Err = String;
     fn from_str(s: &str) -> Result<TaskStatusFilter, String> {
@@ -1175,7 +1190,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> DomainResult<super::page::Page<Task>> {
     use super::page::{self, Sort};
     authz::require_reader(&caller.principal)?;
-    let (field, descending) = page::parse_sort(sort, "seq", &["seq", "deadline", "created_at", "updated_at"])?;
+    let (field, descending) = page::parse_sort(sort, "seq", SORT_KEYS)?;
     let query = filtered(conn, caller, &filter).await?;
     let sort = match field {
         "seq" => Sort::<tasks::Entity> {

@@ -23,6 +23,10 @@ use super::region::{contains, parse_stored};
 use super::values::UnitKind;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
 
+/// The keys its lists sort by (`-` first for descending), for the API
+/// documents as for the query.
+pub const SORT_KEYS: &[&str] = &["name"];
+
 const UNIT: &str = "unit";
 const GROUP: &str = "unit_group";
 
@@ -316,7 +320,7 @@ pub async fn list_units_page<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<Unit>> {
     authz::require_reader(&caller.principal)?;
-    let (_, descending) = page::parse_sort(sort, "name", &["name"])?;
+    let (_, descending) = page::parse_sort(sort, "name", SORT_KEYS)?;
     let mut query = units::Entity::find();
     if let Some(region_id) = filter.region_id {
         query = query.filter(units::Column::RegionId.eq(region_id));
@@ -663,7 +667,7 @@ pub async fn list_groups_page<C: ConnectionTrait>(
     page: &PageRequest,
 ) -> DomainResult<Page<UnitGroup>> {
     authz::require_reader(&caller.principal)?;
-    let (_, descending) = page::parse_sort(sort, "name", &["name"])?;
+    let (_, descending) = page::parse_sort(sort, "name", SORT_KEYS)?;
     let mut query = unit_groups::Entity::find();
     if let Some(region_id) = region_id {
         query = query.filter(unit_groups::Column::RegionId.eq(region_id));

@@ -161,6 +161,17 @@ pub fn names() -> Vec<&'static str> {
     all().map(|u| u.name).collect()
 }
 
+/// A unit's name in the API documents: one of the catalogue's.
+pub struct UnitName;
+
+impl utoipa::PartialSchema for UnitName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::values::string_schema("A unit of the catalogue of units.", None, Some(&names()), None)
+    }
+}
+
+impl utoipa::ToSchema for UnitName {}
+
 /// Why a figure cannot be converted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConversionError {

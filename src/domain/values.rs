@@ -88,6 +88,17 @@ pub(crate) fn string_schema(
     builder.into()
 }
 
+/// Text that must not be blank, in the API documents (`Validator::text`).
+pub struct NonBlank;
+
+impl utoipa::PartialSchema for NonBlank {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema("Not blank.", Some(r"\S"), None, None)
+    }
+}
+
+impl utoipa::ToSchema for NonBlank {}
+
 /// A string that names no value of an enumeration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownValue {
@@ -421,7 +432,9 @@ impl utoipa::PartialSchema for Amount {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         string_schema(
             "An exact decimal amount as a string, at most 4 decimal places (5000万元 is \"5000\", 8.46万亩 is \"8.46\"). Never a JSON number, so nothing rounds.",
-            Some(r"^-?[0-9]+(\.[0-9]{1,4})?$"),
+            // At most 14 digits before the point: the stored integer
+            // (value × 10^4) fits in 64 bits.
+            Some(r"^-?[0-9]{1,14}(\.[0-9]{1,4})?$"),
             None,
             Some("5000"),
         )

@@ -60,6 +60,30 @@ const WORKFLOW: &[(&str, &str, &str)] = &[
     ("plan", "close", "plan.closed"),
 ];
 
+/// Every event type an endpoint may ask for, and `*` (every one).
+pub fn event_types() -> Vec<String> {
+    let changes = ENTITIES
+        .iter()
+        .flat_map(|entity| ["created", "updated", "deleted"].map(|op| format!("{entity}.{op}")));
+    let workflow = WORKFLOW.iter().map(|(_, _, name)| (*name).to_owned());
+    std::iter::once("*".to_owned()).chain(changes).chain(workflow).collect()
+}
+
+/// An event type's name in the API documents: one of [`event_types`].
+pub struct EventTypeName;
+
+impl utoipa::PartialSchema for EventTypeName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An event type, or `*` for every one."))
+            .enum_values(Some(event_types()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventTypeName {}
+
 /// Whether `event` names an event type (or is `*`, every one).
 fn known_event(event: &str) -> bool {
     event == "*"
@@ -144,13 +168,23 @@ pub struct WebhookWithSecret {
 pub struct NewWebhook {
     /// `https://…` (or `http://…`); after resolution its address must be
     /// public unless `XIETONG_WEBHOOK_ALLOW_PRIVATE=true`.
-    #[schema(example = "https://platform.example.gov.cn/hooks/xietong")]
+    // The documents' URL: http or https, a host name or address, an
+    // optional port, a path of printable ASCII (validate_url also refuses
+    // credentials and, unless allowed, private addresses).
+    #[schema(
+        example = "https://platform.example.gov.cn/hooks/xietong",
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-~]*)?$"
+    )]
     pub url: String,
-    #[schema(example = json!(["report.submitted", "task.updated"]))]
+    #[schema(example = json!(["report.submitted", "task.updated"]), min_items = 1, max_items = 100, inline, value_type = Vec<EventTypeName>)]
     pub events: Vec<String>,
     pub filter: Option<WebhookFilter>,
     /// Your own `whsec_…` secret (a key of 24 to 64 bytes); one is made
     /// when none is given.
+    // The base64 of 24 to 64 bytes, as secret_key reads it.
+    #[schema(
+        pattern = r"^whsec_([A-Za-z0-9+/]{4}){8,21}([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+    )]
     pub secret: Option<String>,
 }
 
@@ -158,7 +192,9 @@ pub struct NewWebhook {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookChanges {
+    #[schema(pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-~]*)?$")]
     pub url: Option<String>,
+    #[schema(min_items = 1, max_items = 100, inline, value_type = Option<Vec<EventTypeName>>)]
     pub events: Option<Vec<String>>,
     pub filter: Option<WebhookFilter>,
     /// `active` enables a disabled endpoint again; `disabled` stops it.

@@ -128,9 +128,17 @@ fn no_store(body: impl IntoResponse) -> Response {
 /// The OAuth2 client-credentials grant (RFC 6749 §4.4).
 #[derive(Deserialize, utoipa::ToSchema)]
 struct TokenForm {
+    /// `client_credentials`, the one grant served here.
+    #[schema(required = true, nullable = false, pattern = "^client_credentials$")]
     grant_type: Option<String>,
+    /// In the form, or with the secret as HTTP Basic authentication.
+    #[schema(nullable = false)]
     client_id: Option<String>,
+    #[schema(nullable = false)]
     client_secret: Option<String>,
+    /// `read`, `write` or both, separated by a space; the client's default
+    /// scopes when omitted.
+    #[schema(nullable = false, pattern = "^(read|write)( (read|write))?$")]
     scope: Option<String>,
 }
 

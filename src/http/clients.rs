@@ -46,13 +46,17 @@ async fn list(
 #[serde(deny_unknown_fields)]
 struct CreateClient {
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{3,64}$")]
     client_id: Option<String>,
+    #[schema(pattern = r"\S")]
     name: String,
     /// `read` and/or `write`.
+    #[schema(min_items = 1, inline, value_type = Vec<crate::domain::client::ScopeName>)]
     scopes: Vec<String>,
     /// What a token request that names no `scope` gets; `read` when absent
     /// (or the client's scopes, if it holds no `read`).
     #[serde(default)]
+    #[schema(inline, value_type = Vec<crate::domain::client::ScopeName>)]
     default_scopes: Vec<String>,
 }
 

@@ -126,9 +126,9 @@ struct EventBody {
     /// The pairing whose chronicle it belongs to; it cannot change.
     pairing_id: Uuid,
     /// The day it happened.
-    #[schema(example = "2021-06-18")]
+    #[schema(example = "2021-06-18", pattern = "^(199[0-9]|20[0-9]{2}|2100)-")]
     occurred_on: NaiveDate,
-    #[schema(example = "渝中区向巫溪县购买森林面积指标")]
+    #[schema(example = "渝中区向巫溪县购买森林面积指标", pattern = r"\S")]
     title: String,
     #[schema(example = "签订森林覆盖率指标交易协议，购买森林面积指标8.46万亩，交易金额21150万元。")]
     description: Option<String>,

@@ -39,7 +39,15 @@ struct Upload {
 }
 
 impl Upload {
-    async fn read(form: Result<Multipart, MultipartRejection>) -> ApiResult<Upload> {
+    /// Reads the form `T` documents; a field it does not name is refused,
+    /// as a JSON body's unknown field is.
+    async fn read<T: utoipa::PartialSchema>(form: Result<Multipart, MultipartRejection>) -> ApiResult<Upload> {
+        let known: Vec<String> = match T::schema() {
+            utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object)) => {
+                object.properties.keys().cloned().collect()
+            }
+            _ => Vec::new(),
+        };
         let mut form = form.map_err(|e| {
             ApiError::new(
                 ErrorCode::UnsupportedMediaType,
@@ -60,6 +68,9 @@ impl Upload {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
                 file = Some(field.bytes().await.map_err(bad)?.to_vec());
+            } else if !known.contains(&name) {
+                let message = format!("is not a field here: the fields are {}", known.join(", "));
+                return Err(DomainError::invalid(name, message).into());
             } else {
                 let text = field.text().await.map_err(bad)?;
                 fields.entry(name).or_default().push(text);
@@ -173,7 +184,7 @@ async fn import_tasks(
     Authenticated(caller): Authenticated,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let upload = Upload::read(form).await?;
+    let upload = Upload::read::<TaskUpload>(form).await?;
     let year: i32 = upload
         .required("year")?
         .parse()
@@ -230,7 +241,7 @@ async fn import_unit_pairs(
     Authenticated(caller): Authenticated,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let upload = Upload::read(form).await?;
+    let upload = Upload::read::<UnitPairUpload>(form).await?;
     let id = upload
         .uuid("pairing_id")?
         .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
@@ -277,7 +288,7 @@ async fn import_regions(
     Authenticated(caller): Authenticated,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let upload = Upload::read(form).await?;
+    let upload = Upload::read::<TableUpload>(form).await?;
     let report = reference::regions(&state.db, &caller, &upload.file, upload.flag("dry_run")?).await?;
     answer(&report, report.ok, report.written)
 }
@@ -301,7 +312,7 @@ async fn import_pairings(
     Authenticated(caller): Authenticated,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let upload = Upload::read(form).await?;
+    let upload = Upload::read::<TableUpload>(form).await?;
     let report = reference::pairings(&state.db, &caller, &upload.file, upload.flag("dry_run")?).await?;
     answer(&report, report.ok, report.written)
 }
@@ -340,7 +351,7 @@ async fn import_events(
     Authenticated(caller): Authenticated,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let upload = Upload::read(form).await?;
+    let upload = Upload::read::<EventUpload>(form).await?;
     let id = upload
         .uuid("pairing_id")?
         .ok_or_else(|| ApiError::from(DomainError::invalid("pairing_id", "required")))?;
@@ -387,7 +398,7 @@ async fn import_projects(
     Authenticated(caller): Authenticated,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let upload = Upload::read(form).await?;
+    let upload = Upload::read::<ProjectUpload>(form).await?;
     let options = crate::documents::projects::ProjectImport {
         pairing_id: upload
             .uuid("pairing_id")?

@@ -25,7 +25,31 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             },
         )
     })?;
+    let value = whole_numbers_as_integers(value);
     serde_path_to_error::deserialize(value).map_err(|e| ApiError::from(DomainError::Validation(vec![field_error(&e)])))
+}
+
+/// JSON has one kind of number: `2025.0` is the integer 2025 to JSON
+/// Schema and to the clients that write every number as a float (Python's
+/// `json.dumps(2025.0)`). A float with no fraction that an `i64` holds is
+/// read as that integer; any other number stays as it is.
+fn whole_numbers_as_integers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => match number.as_f64() {
+            // Below 2^63 in magnitude, so the cast is exact.
+            Some(float) if float.fract() == 0.0 && float.abs() < 9.2e18 => Value::from(float as i64),
+            _ => Value::Number(number),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers_as_integers).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, field)| (name, whole_numbers_as_integers(field)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// A query string read into `T`: a value of the wrong kind, an unknown or a
@@ -287,6 +311,16 @@ mod tests {
                 "must be a list, not an object",
             ),
             (r#""hello""#, "body", "must be an object, not the text \"hello\""),
+            (
+                r#"{"seq": 2.5, "title": "t", "targets": []}"#,
+                "seq",
+                "must be a whole number, not the number 2.5",
+            ),
+            (
+                r#"{"seq": 1e30, "title": "t", "targets": []}"#,
+                "seq",
+                "must be a whole number, not the number 1e+30",
+            ),
         ];
         for (json, field, message) in cases {
             let (status, fields, detail) = problem(json);
@@ -294,6 +328,15 @@ mod tests {
             assert_eq!(fields, [(field.to_owned(), message.to_owned())], "{json}");
             assert!(!detail.contains("i32") && !detail.contains("line 1"), "{detail}");
         }
+    }
+
+    #[test]
+    fn a_whole_number_written_as_a_float_is_that_integer() {
+        // As Python's json.dumps(2025.0) writes it, and as JSON Schema's
+        // `integer` admits it.
+        let body: Body = json_body(br#"{"seq": 2025.0, "title": "t", "targets": [{"value": -3.0, "done": true}]}"#)
+            .expect("2025.0 is the integer 2025");
+        assert_eq!((body.seq, body.targets[0].value), (2025, -3));
     }
 
     #[test]

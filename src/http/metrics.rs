@@ -88,16 +88,17 @@ struct CreateMetric {
     /// Stable, unique: lower-case letters, digits and `_`.
     #[schema(example = "villages_paired", pattern = r"^[a-z][a-z0-9_]{1,63}$")]
     code: String,
-    #[schema(example = "结对村")]
+    #[schema(example = "结对村", pattern = r"\S")]
     name: String,
-    /// A unit of the catalogue of units (元, 万元, 亿元, 人, 名, 人次, 亩, 个, 家, 对 …).
-    #[schema(example = "个")]
+    // A unit of the catalogue of units (元, 万元, 亿元, 人, 名, 人次, 亩, 个,
+    // 家, 对 …), as UnitName's enumeration says.
+    #[schema(inline, value_type = crate::domain::units::UnitName)]
     unit_of_measure: String,
     /// `sum` (the default) or `none` (percentages, growth rates: never added up; required for %).
     aggregation: Option<Aggregation>,
     /// The words that name it in a task's text, for the target extractor (the longest found wins).
     #[serde(default)]
-    #[schema(example = json!(["结对村", "村村结对"]))]
+    #[schema(example = json!(["结对村", "村村结对"]), max_items = 30, inline, value_type = Vec<crate::domain::metric::Synonym>)]
     synonyms: Vec<String>,
     description: Option<String>,
 }
@@ -108,12 +109,15 @@ struct CreateMetric {
 struct PatchMetric {
     #[schema(pattern = r"^[a-z][a-z0-9_]{1,63}$")]
     code: Option<String>,
+    #[schema(pattern = r"\S")]
     name: Option<String>,
     /// A unit of the same dimension while targets use the metric (万元 to
     /// 亿元: every stored figure is converted); any unit of the catalogue
     /// otherwise.
+    #[schema(inline, value_type = Option<crate::domain::units::UnitName>)]
     unit_of_measure: Option<String>,
     aggregation: Option<Aggregation>,
+    #[schema(max_items = 30, inline, value_type = Option<Vec<crate::domain::metric::Synonym>>)]
     synonyms: Option<Vec<String>>,
     description: Option<String>,
 }

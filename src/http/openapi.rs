@@ -10,6 +10,9 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
+use crate::documents::export::Format;
+use crate::domain;
+use crate::domain::task::TaskStatusFilter;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -132,6 +135,8 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             let Some(op) = op else { continue };
             unique_operation_id(op);
             describe_header_shapes(op);
+            describe_query_shapes(path, op);
+            describe_bodies(op);
             if path == "/api/v1/auth/token" {
                 // OAuth's own error answers, documented by the handler; the
                 // guard's refusals before it are problems.
@@ -219,6 +224,111 @@ fn describe_header_shapes(op: &mut Operation) {
                 .pattern(Some(pattern))
                 .into(),
         );
+    }
+}
+
+/// What a request body is, stated as the service reads it: a JSON body
+/// that may be left out is an object when sent, never `null`; a form's
+/// fields are each sent or not (a form has no `null`), and a field it does
+/// not name is refused (`imports::Upload::read`).
+fn describe_bodies(op: &mut Operation) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AdditionalProperties, Schema, SchemaType};
+    let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+        return;
+    };
+    if let Some(RefOr::T(json)) = body.content.get_mut("application/json")
+        && let Some(RefOr::T(Schema::OneOf(one_of))) = json.schema.as_ref()
+        && one_of.items.len() == 2
+        && let Some(RefOr::T(Schema::Object(null))) = one_of.items.get(1)
+        && null.schema_type == SchemaType::Type(Type::Null)
+    {
+        json.schema = one_of.items.first().cloned();
+    }
+    let Some(RefOr::T(form)) = body.content.get_mut("multipart/form-data") else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(object))) = form.schema.as_mut() else {
+        return;
+    };
+    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    let not_null = |schema_type: &mut SchemaType| {
+        if let SchemaType::Array(types) = schema_type {
+            types.retain(|t| *t != Type::Null);
+            if let [only] = types.as_slice() {
+                *schema_type = SchemaType::Type(only.clone());
+            }
+        }
+    };
+    for property in object.properties.values_mut() {
+        match property {
+            RefOr::T(Schema::Object(field)) => not_null(&mut field.schema_type),
+            RefOr::T(Schema::Array(field)) => not_null(&mut field.schema_type),
+            _ => {}
+        }
+    }
+}
+
+/// The keys each list sorts by, from the domain module that sorts it.
+const SORTS: [(&str, &[&str]); 12] = [
+    ("/api/v1/events", domain::event::SORT_KEYS),
+    ("/api/v1/leaders", domain::leader::SORT_KEYS),
+    ("/api/v1/metrics", domain::metric::SORT_KEYS),
+    ("/api/v1/pairings", domain::pairing::SORT_KEYS),
+    ("/api/v1/plans", domain::plan::SORT_KEYS),
+    ("/api/v1/projects", domain::project::SORT_KEYS),
+    ("/api/v1/regions", domain::region::SORT_KEYS),
+    ("/api/v1/reports", domain::report::SORT_KEYS),
+    ("/api/v1/tasks", domain::task::SORT_KEYS),
+    ("/api/v1/unit-groups", domain::unit::SORT_KEYS),
+    ("/api/v1/unit-pairings", domain::pairing::SORT_KEYS),
+    ("/api/v1/units", domain::unit::SORT_KEYS),
+];
+
+/// What the service accepts for query parameters given as text, stated
+/// once for every operation: a list's `sort` keys (each ascending, or
+/// descending with `-`), a download's `format`, the task statuses to
+/// filter by, a cursor's alphabet (base64url, as `page::Cursor` writes
+/// it), a code's shape, and, for any other text, no NUL character (the
+/// guard refuses `%00` in a query string).
+fn describe_query_shapes(path: &str, op: &mut Operation) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaType};
+    for param in op.parameters.iter_mut().flatten() {
+        let RefOr::T(param) = param else { continue };
+        if param.parameter_in != ParameterIn::Query {
+            continue;
+        }
+        let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut() else {
+            continue;
+        };
+        if param.name == "on" && path.starts_with("/api/v1/calendar") {
+            // calendar::check_on: a day of the years 2000 to 2100.
+            schema.pattern = Some("^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$".to_owned());
+        }
+        if schema.schema_type != SchemaType::Type(Type::String) || schema.format.is_some() {
+            continue;
+        }
+        let values: Option<Vec<String>> = match param.name.as_str() {
+            "sort" => SORTS.iter().find(|(list, _)| *list == path).map(|(_, keys)| {
+                keys.iter()
+                    .flat_map(|key| [(*key).to_owned(), format!("-{key}")])
+                    .collect()
+            }),
+            "format" => Some(Format::ALL.iter().map(|f| f.extension().to_owned()).collect()),
+            "status" if path == "/api/v1/tasks" => Some(TaskStatusFilter::names()),
+            _ => None,
+        };
+        let pattern = match param.name.as_str() {
+            "cursor" => "^[A-Za-z0-9_-]*$",
+            "metric" => domain::metric::CODE_PATTERN,
+            "category" if path.starts_with("/api/v1/projects") => domain::project::CATEGORY_CODE_PATTERN,
+            _ => "^[^\\u0000]*$",
+        };
+        match values {
+            Some(values) => schema.enum_values = Some(values.into_iter().map(Into::into).collect()),
+            None => schema.pattern = Some(pattern.to_owned()),
+        }
     }
 }
 

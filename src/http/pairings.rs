@@ -91,6 +91,7 @@ struct PairingBody {
     co_helper_region_ids: Vec<Uuid>,
     /// The year the pairing began.
     #[schema(example = 2020)]
+    #[schema(minimum = 1990, maximum = 2100)]
     start_year: Option<i32>,
     /// Defaults to `active`.
     status: Option<PairingStatus>,

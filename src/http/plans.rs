@@ -86,7 +86,7 @@ async fn list(
 struct CreatePlan {
     pairing_id: Option<Uuid>,
     region_id: Option<Uuid>,
-    #[schema(example = 2025)]
+    #[schema(example = 2025, minimum = 1990, maximum = 2100)]
     year: i32,
     #[schema(example = "渝中区·巫溪县2025年度对口协同发展任务清单")]
     title: String,
@@ -98,7 +98,7 @@ struct CreatePlan {
     issued_on: Option<NaiveDate>,
     /// 印发机关
     #[serde(default)]
-    #[schema(example = json!(["巫溪县人民政府", "渝中区人民政府"]))]
+    #[schema(example = json!(["巫溪县人民政府", "渝中区人民政府"]), inline, value_type = Vec<crate::domain::values::NonBlank>)]
     issuers: Vec<String>,
     /// Defaults to the end of the year.
     default_deadline: Option<NaiveDate>,
@@ -181,6 +181,7 @@ struct PatchPlan {
     doc_number: Option<Option<String>>,
     #[serde(default, with = "super::double_option")]
     issued_on: Option<Option<NaiveDate>>,
+    #[schema(inline, value_type = Option<Vec<crate::domain::values::NonBlank>>)]
     issuers: Option<Vec<String>>,
     default_deadline: Option<NaiveDate>,
     /// The whole calendar, replaced.

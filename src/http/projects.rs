@@ -103,12 +103,12 @@ async fn list(
 #[serde(deny_unknown_fields)]
 struct CreateProject {
     pairing_id: Uuid,
-    #[schema(example = 2025)]
+    #[schema(example = 2025, minimum = 1990, maximum = 2100)]
     year: i32,
     plan_id: Option<Uuid>,
     /// The task it serves; its plan is taken from it.
     task_id: Option<Uuid>,
-    #[schema(example = "巫溪县中医院康复大楼建设项目")]
+    #[schema(example = "巫溪县中医院康复大楼建设项目", pattern = r"\S")]
     name: String,
     /// A category's code or name (`medical`, 医疗).
     #[schema(example = "medical")]
@@ -202,6 +202,7 @@ struct PatchProject {
     plan_id: Option<Option<Uuid>>,
     #[serde(default, with = "super::double_option")]
     task_id: Option<Option<Uuid>>,
+    #[schema(pattern = r"\S")]
     name: Option<String>,
     category: Option<String>,
     #[serde(default, with = "super::double_option")]
@@ -440,9 +441,9 @@ async fn categories(
 #[serde(deny_unknown_fields)]
 struct CategoryBody {
     /// Lower-case letters, digits and `_`.
-    #[schema(example = "culture_tourism")]
+    #[schema(example = "culture_tourism", pattern = "^[a-z0-9_]{1,64}$")]
     code: String,
-    #[schema(example = "文化旅游")]
+    #[schema(example = "文化旅游", pattern = r"\S")]
     name: String,
 }
 
@@ -480,6 +481,7 @@ async fn create_category(
 struct ExportQuery {
     pairing_id: Uuid,
     /// Only the projects of this year.
+    #[param(minimum = 1990, maximum = 2100)]
     year: Option<i32>,
     /// `xlsx` (default) or `csv`.
     format: Option<String>,

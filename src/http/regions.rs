@@ -80,9 +80,9 @@ async fn list(
 #[serde(deny_unknown_fields)]
 struct RegionBody {
     /// 行政区划代码, six digits; none for a development zone (开发区, 新区).
-    #[schema(example = "500103")]
+    #[schema(example = "500103", pattern = "^[0-9]{6}$")]
     code: Option<String>,
-    #[schema(example = "渝中区")]
+    #[schema(example = "渝中区", pattern = r"\S")]
     name: String,
     kind: RegionKind,
     /// 一区两群 cluster; none outside Chongqing.

@@ -84,7 +84,7 @@ struct UnitBody {
     /// The region the unit belongs to; it cannot change.
     region_id: Uuid,
     /// Unique in the region among units, groups and aliases.
-    #[schema(example = "县经济信息委")]
+    #[schema(example = "县经济信息委", pattern = r"\S")]
     name: String,
     kind: UnitKind,
     /// Other names of the unit in documents; replaced as a whole.
@@ -233,10 +233,10 @@ struct GroupBody {
     /// The region the group belongs to; it cannot change.
     region_id: Uuid,
     /// Unique in the region among units, groups and aliases.
-    #[schema(example = "各镇街")]
+    #[schema(example = "各镇街", pattern = r"\S")]
     name: String,
     /// Every unit of these kinds in the region belongs to the group.
-    #[schema(example = json!(["street", "town", "township"]))]
+    #[schema(example = json!(["street", "town", "township"]), min_items = 1)]
     rule_kinds: Option<Vec<UnitKind>>,
     /// Units of the region named explicitly.
     #[serde(default)]

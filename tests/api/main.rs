@@ -44,6 +44,7 @@ mod rest_reference;
 mod rest_tasks;
 mod secrets_in_logs;
 mod serve_binary;
+mod shapes;
 mod statistics;
 mod supervision;
 mod supervision_talk;
