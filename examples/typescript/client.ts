@@ -51,13 +51,28 @@ export async function firstSteps(baseUrl: string, username: string, password: st
   // the form is sent as multipart/form-data.
   const file = new Blob(["序号,具体任务\n1,示例任务\n"], { type: "text/csv" });
   const imported = await api.POST("/api/v1/imports/tasks", {
-    body: { file, year, title: "示例任务清单", pairing_id: first.pairing_id ?? null, dry_run: true },
+    body: { file, year, title: "示例任务清单", pairing_id: first.pairing_id ?? undefined, dry_run: true },
     bodySerializer: multipart,
     headers,
   });
   if (imported.error) throw new Error(describe(imported.error));
 
   return titles;
+}
+
+/**
+ * What the document enumerates does not compile with another value: each
+ * `@ts-expect-error` fails the build (`tsc`) if the line it marks compiles.
+ */
+export function unknownValuesDoNotCompile(api: ReturnType<typeof createClient<paths>>): void {
+  // The task statuses, and `overdue`.
+  void api.GET("/api/v1/tasks", { params: { query: { status: "overdue", sort: "-deadline" } } });
+  // @ts-expect-error `late` is not a task status
+  void api.GET("/api/v1/tasks", { params: { query: { status: "late" } } });
+  // @ts-expect-error tasks do not sort by title
+  void api.GET("/api/v1/tasks", { params: { query: { sort: "title" } } });
+  // @ts-expect-error an export is xlsx or csv
+  void api.GET("/api/v1/plans/{id}/export", { params: { path: { id: "" }, query: { format: "pdf" } } });
 }
 
 /** A form of text fields and files, as multipart/form-data. */
