@@ -23,6 +23,8 @@ pub enum ErrorCode {
     /// The request's header section is larger than the service accepts.
     HeadersTooLarge,
     UnsupportedMediaType,
+    /// The representation asked for (`Accept`) is not one this resource has.
+    NotAcceptable,
     ValidationFailed,
     PreconditionRequired,
     RateLimited,
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::HeadersTooLarge => "HEADERS_TOO_LARGE",
             ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::NotAcceptable => "NOT_ACCEPTABLE",
             ErrorCode::ValidationFailed => "VALIDATION_FAILED",
             ErrorCode::PreconditionRequired => "PRECONDITION_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
@@ -66,6 +69,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::HeadersTooLarge => 431,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::NotAcceptable => 406,
             ErrorCode::ValidationFailed => 422,
             ErrorCode::PreconditionRequired => 428,
             ErrorCode::RateLimited => 429,
@@ -87,6 +91,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::HeadersTooLarge => "Request header fields too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
+            ErrorCode::NotAcceptable => "Not acceptable",
             ErrorCode::ValidationFailed => "Validation failed",
             ErrorCode::PreconditionRequired => "Precondition required",
             ErrorCode::RateLimited => "Too many requests",

@@ -166,7 +166,21 @@ pub struct Sort<E: EntityTrait> {
     pub value_of: fn(&Value) -> Option<sea_orm::Value>,
 }
 
-/// Runs `select` for one page in `sort` order, with its total count.
+tokio::task_local! {
+    /// Set while a list is read whole, page after page: the total is not
+    /// wanted, and counting every row once a page would read the list
+    /// again and again.
+    static UNCOUNTED: ();
+}
+
+/// Runs `work` with lists not counting their rows (`total_count` is 0):
+/// for a reader that follows every `next_cursor` to the end.
+pub async fn uncounted<F: std::future::Future>(work: F) -> F::Output {
+    UNCOUNTED.scope((), work).await
+}
+
+/// Runs `select` for one page in `sort` order, with its total count
+/// (unless [`uncounted`]).
 pub async fn fetch<E, C>(
     conn: &C,
     select: Select<E>,
@@ -182,7 +196,11 @@ where
         Some(since) => select.filter(changed_at::<E>()?.gte(since)),
         None => select,
     };
-    let total_count = PaginatorTrait::count(select.clone(), conn).await?;
+    let total_count = if UNCOUNTED.try_with(|_| ()).is_ok() {
+        0
+    } else {
+        PaginatorTrait::count(select.clone(), conn).await?
+    };
     let mut query = select;
     if let Some(cursor) = &request.after {
         let key = (sort.value_of)(&cursor.key)

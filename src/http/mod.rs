@@ -18,6 +18,7 @@ pub mod idempotent;
 mod imports;
 mod input;
 mod metrics;
+pub mod ndjson;
 pub mod openapi;
 mod pairings;
 mod plans;
@@ -83,11 +84,16 @@ pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
     let cors = cors_layer(&state.cors_origins);
     let guard = axum::middleware::from_fn_with_state(state.clone(), guard::limits);
     let state_metrics = state.metrics.clone();
-    routes
+    let handlers = routes
         .fallback(not_found)
         .with_state(state)
         // Extractors refuse larger bodies, and their refusal is a problem.
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    handlers
+        .clone()
+        // Inside the limits: a bulk export is one request to them, and its
+        // time limit ends with the first page.
+        .layer(axum::middleware::from_fn_with_state(handlers, ndjson::export))
         .layer(guard)
         // Preflights are answered here, before the limits count them.
         .layer(cors)

@@ -21,7 +21,9 @@ use crate::domain::task::TaskStatusFilter;
         description = "District–county pairing coordination (对口协同发展): pairings (结对), their yearly task lists \
 (任务清单), the lead (牵头) and supporting (配合) units of each task, the targets (指标) inside tasks, and the \
 progress reports (进展报告) that flow up every month (月调度), quarter (季通报) and year (年评估考核).\n\n\
-Every list answers `{items, next_cursor, total_count}` and takes `limit` (1–200, default 50) and `cursor`. \
+Every list answers `{items, next_cursor, total_count}` and takes `limit` (1–200, default 50) and `cursor`; \
+with `Accept: application/x-ndjson` it answers every row it would page through instead (from `cursor` on), \
+one JSON object a line, streamed. \
 Every mutable resource carries `version` and answers with `ETag: \"<version>\"`; `PATCH`, `PUT` and `DELETE` need \
 `If-Match`. A `POST` that creates may carry `Idempotency-Key`. Amounts are decimal strings. Errors are \
 `application/problem+json` with a stable `code`.",
@@ -137,6 +139,9 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             describe_header_shapes(op);
             describe_query_shapes(path, op);
             describe_bodies(op);
+            if method == "get" {
+                describe_bulk_export(op);
+            }
             if path == "/api/v1/auth/token" {
                 // OAuth's own error answers, documented by the handler; the
                 // guard's refusals before it are problems.
@@ -267,6 +272,35 @@ fn describe_bodies(op: &mut Operation) {
             _ => {}
         }
     }
+}
+
+/// A list (its 200 is a `Page_…`) also answers `Accept:
+/// application/x-ndjson` with every row, one a line (`ndjson::export`);
+/// any other read answers that with 406.
+fn describe_bulk_export(op: &mut Operation) {
+    use utoipa::openapi::RefOr;
+    insert_problem(
+        op,
+        "406",
+        "`Accept` asks for what this operation does not answer: NDJSON of anything but a list (NOT_ACCEPTABLE).",
+    );
+    let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+        return;
+    };
+    let Some(page) = ok.content.get("application/json").and_then(|c| match c {
+        RefOr::T(utoipa::openapi::Content {
+            schema: Some(RefOr::Ref(page)),
+            ..
+        }) if page.ref_location.starts_with("#/components/schemas/Page_") => Some(page.ref_location.clone()),
+        _ => None,
+    }) else {
+        return;
+    };
+    let row = Ref::new(format!("{page}/properties/items/items"));
+    ok.content.insert(
+        super::ndjson::NDJSON.to_owned(),
+        ContentBuilder::new().schema(Some(row)).build().into(),
+    );
 }
 
 /// The keys each list sorts by, from the domain module that sorts it.

@@ -7,6 +7,7 @@ mod common;
 
 mod attachments;
 mod auth;
+mod bulk_export;
 mod bulletin;
 mod calendar;
 mod changes;

@@ -96,17 +96,26 @@ pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, 
         // A file (an export): documented by its media type, not a JSON schema.
         return;
     }
-    let instance: Value =
-        serde_json::from_slice(body).unwrap_or_else(|e| panic!("{method} {template} {status}: not JSON ({e})"));
     let key = format!("{method} {template} {status} {content_type}");
+    // NDJSON: each line is one instance of the schema.
+    let instances: Vec<Value> = if content_type == "application/x-ndjson" {
+        body.split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).unwrap_or_else(|e| panic!("{key}: a line is not JSON ({e})")))
+            .collect()
+    } else {
+        vec![serde_json::from_slice(body).unwrap_or_else(|e| panic!("{method} {template} {status}: not JSON ({e})"))]
+    };
     if let Some(v) = validator(&key, schema) {
-        let errors: Vec<String> = v
-            .iter_errors(&instance)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{key}: the answer does not fit the document: {errors:?}\n{instance}"
-        );
+        for instance in &instances {
+            let errors: Vec<String> = v
+                .iter_errors(instance)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{key}: the answer does not fit the document: {errors:?}\n{instance}"
+            );
+        }
     }
 }
