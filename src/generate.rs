@@ -157,7 +157,11 @@ where
 /// The city: the demo's regions and pairings, synthetic ones beyond, and a
 /// plan per pairing and year with its tasks, units, targets and reports.
 /// Plans that are already there (by title) are left alone.
-pub async fn city(db: &DatabaseConnection, options: &CityOptions) -> anyhow::Result<Generated> {
+pub async fn city(
+    db: &DatabaseConnection,
+    options: &CityOptions,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<Generated> {
     anyhow::ensure!(options.months <= 12, "at most 12 monthly reports a task");
     anyhow::ensure!((1..=100_000).contains(&options.tasks), "tasks per plan: 1 to 100000");
     let system = Caller::system();
@@ -238,6 +242,8 @@ pub async fn city(db: &DatabaseConnection, options: &CityOptions) -> anyhow::Res
         "the project categories are empty: migrate first"
     );
 
+    let years = u64::try_from(options.years).unwrap_or(0);
+    progress.start("plans", pairs.len() as u64 * years);
     for pair in &pairs {
         let helper = region(db, pair.helper_region_id).await?;
         let recipient = region(db, pair.recipient_region_id).await?;
@@ -253,6 +259,7 @@ pub async fn city(db: &DatabaseConnection, options: &CityOptions) -> anyhow::Res
                 .one(db)
                 .await?;
             if exists.is_some() {
+                progress.advance(1);
                 continue;
             }
             let plan = PlanSpec {
@@ -266,8 +273,10 @@ pub async fn city(db: &DatabaseConnection, options: &CityOptions) -> anyhow::Res
                 categories: &categories,
             };
             write_plan(db, &mut rng, options, &plan, &mut out).await?;
+            progress.advance(1);
         }
     }
+    progress.finish();
     Ok(out)
 }
 
@@ -739,7 +748,12 @@ fn monthly_reports(
 /// `months` monthly reports for every task that has no report yet, by its
 /// lead unit (a unit assigned by name; tasks led only by a group are
 /// skipped), for the plan's year.
-pub async fn reports_for_existing(db: &DatabaseConnection, months: u32, seed: u64) -> anyhow::Result<Generated> {
+pub async fn reports_for_existing(
+    db: &DatabaseConnection,
+    months: u32,
+    seed: u64,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<Generated> {
     anyhow::ensure!(months <= 12, "at most 12 monthly reports a task");
     let mut out = Generated::default();
     let mut rng = Rng(seed);
@@ -792,6 +806,7 @@ pub async fn reports_for_existing(db: &DatabaseConnection, months: u32, seed: u6
             by_year.entry(*year).or_default().push((task.id, unit_id, values));
         }
     }
+    progress.start("tasks", by_year.values().map(|tasks| tasks.len() as u64).sum());
     for (year, tasks) in by_year {
         for chunk in tasks.chunks(CHUNK) {
             let (report_rows, value_rows) = monthly_reports(&mut rng, year, months, chunk);
@@ -799,7 +814,9 @@ pub async fn reports_for_existing(db: &DatabaseConnection, months: u32, seed: u6
             out.reports += insert_chunks(&txn, report_rows).await?;
             out.report_values += insert_chunks(&txn, value_rows).await?;
             txn.commit().await?;
+            progress.advance(chunk.len() as u64);
         }
     }
+    progress.finish();
     Ok(out)
 }

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod infra;
+pub mod progress;
 
 use std::future::Future;
 use std::sync::Arc;

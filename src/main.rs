@@ -1,5 +1,7 @@
 //! The `xietong` command line: parses arguments and calls the library.
 
+mod cli_progress;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +25,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(flatten)]
     database: DatabaseArgs,
+
+    /// No progress bar or progress lines on standard error while long work
+    /// runs (generate, import, export, demo, migrate); the final report is
+    /// the same.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -355,17 +363,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let quiet = cli.quiet;
     let result = runtime.block_on(async {
+        use cli_progress::while_running;
         match cli.command {
-            Some(Command::Migrate) => run_migrate(&cli.database).await,
+            Some(Command::Migrate) => while_running("migrate", quiet, run_migrate(&cli.database)).await,
             Some(Command::User(command)) => run_user(&cli.database, command).await,
             Some(Command::Client(command)) => run_client(&cli.database, command).await,
             Some(Command::Webhook(command)) => run_webhook(&cli.database, command).await,
             Some(Command::Schema(_)) => Ok(()),
-            Some(Command::Import(command)) => run_import(&cli.database, command).await,
-            Some(Command::Generate(command)) => run_generate(&cli.database, command).await,
-            Some(Command::Demo { password }) => run_demo(&cli.database, password.as_deref()).await,
-            Some(Command::Export { plan, format, output }) => run_export(&cli.database, plan, &format, output).await,
+            Some(Command::Import(command)) => while_running("import", quiet, run_import(&cli.database, command)).await,
+            Some(Command::Generate(command)) => run_generate(&cli.database, command, quiet).await,
+            Some(Command::Demo { password }) => {
+                while_running("demo", quiet, run_demo(&cli.database, password.as_deref())).await
+            }
+            Some(Command::Export { plan, format, output }) => {
+                while_running("export", quiet, run_export(&cli.database, plan, &format, output)).await
+            }
             Some(Command::Bulletin {
                 period,
                 region,
@@ -374,7 +388,7 @@ fn main() -> ExitCode {
                 format,
                 output,
             }) => {
-                run_bulletin(
+                let bulletin = run_bulletin(
                     &cli.database,
                     &period,
                     region.as_deref(),
@@ -382,8 +396,8 @@ fn main() -> ExitCode {
                     on,
                     &format,
                     output,
-                )
-                .await
+                );
+                while_running("bulletin", quiet, bulletin).await
             }
             Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
             Some(Command::Healthcheck { bind }) => match xietong::http::health::probe(bind).await {
@@ -901,9 +915,9 @@ async fn run_demo(database: &DatabaseArgs, password: Option<&str>) -> anyhow::Re
     Ok(())
 }
 
-async fn run_generate(database: &DatabaseArgs, command: GenerateCommand) -> anyhow::Result<()> {
+async fn run_generate(database: &DatabaseArgs, command: GenerateCommand, quiet: bool) -> anyhow::Result<()> {
     use xietong::generate;
-    let conn = open(database).await?;
+    let conn = cli_progress::while_running("migrate", quiet, open(database)).await?;
     let started = std::time::Instant::now();
     let generated = match command {
         GenerateCommand::City {
@@ -924,9 +938,13 @@ async fn run_generate(database: &DatabaseArgs, command: GenerateCommand) -> anyh
                 projects,
                 seed,
             };
-            generate::city(&conn, &options).await?
+            let progress = cli_progress::Reporter::new("generate city", quiet);
+            generate::city(&conn, &options, &progress).await?
         }
-        GenerateCommand::Reports { months, seed } => generate::reports_for_existing(&conn, months, seed).await?,
+        GenerateCommand::Reports { months, seed } => {
+            let progress = cli_progress::Reporter::new("generate reports", quiet);
+            generate::reports_for_existing(&conn, months, seed, &progress).await?
+        }
     };
     println!("{}", serde_json::to_string_pretty(&generated)?);
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());

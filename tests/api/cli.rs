@@ -310,3 +310,64 @@ async fn import_projects_reads_a_ledger_for_a_pairing_named_by_its_regions() {
     assert!(said.contains("总投资（万元）") && said.contains('2'), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The lines about progress on standard error.
+fn progress_lines(output: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| line.starts_with("generate "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn long_work_says_how_far_it_has_got_unless_quiet() {
+    let args = |quiet: bool| {
+        let mut args = vec![
+            "generate",
+            "city",
+            "--pairings",
+            "7",
+            "--years",
+            "2",
+            "--tasks",
+            "5",
+            "--months",
+            "0",
+        ];
+        if quiet {
+            args.insert(0, "--quiet");
+        }
+        args
+    };
+    // Standard error is not a terminal here: plain lines, one when a stage
+    // starts, one when it ends (and one every 5 s between).
+    let db = TestDb::new().await;
+    let told = run(&db, &args(false), "");
+    assert!(told.status.success(), "{}", String::from_utf8_lossy(&told.stderr));
+    assert_eq!(
+        progress_lines(&told),
+        [
+            "generate city: plans 0/14 (0%)",
+            "generate city: plans 14/14 (100%), done"
+        ]
+    );
+    let filled = run(&db, &["generate", "reports", "--months", "1"], "");
+    assert_eq!(
+        progress_lines(&filled),
+        [
+            "generate reports: tasks 0/70 (0%)",
+            "generate reports: tasks 70/70 (100%), done"
+        ]
+    );
+
+    // The same work quietly: no progress, the same report on standard output.
+    let other = TestDb::new().await;
+    let quiet = run(&other, &args(true), "");
+    assert!(quiet.status.success(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    assert_eq!(progress_lines(&quiet), Vec::<String>::new());
+    let report = |output: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&output.stdout).expect("the JSON report")
+    };
+    assert_eq!(report(&quiet), report(&told));
+}
