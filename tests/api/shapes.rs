@@ -49,6 +49,25 @@ fn refused_fields(answer: &crate::common::TestResponse) -> Vec<String> {
         .collect()
 }
 
+#[test]
+fn every_sort_and_format_parameter_is_an_enumeration() {
+    // A list added without its keys in openapi::SORTS would document
+    // `sort` as free text: this says which.
+    let mut free = Vec::new();
+    for (path, item) in openapi::committed()["paths"].as_object().expect("paths") {
+        for param in item["get"]["parameters"].as_array().into_iter().flatten() {
+            let named = |n: &str| param["name"] == n && param["in"] == "query";
+            if (named("sort") || named("format")) && param["schema"]["enum"].as_array().is_none() {
+                free.push(format!("{path}?{}", param["name"]));
+            }
+        }
+    }
+    assert!(
+        free.is_empty(),
+        "free text where the service takes a fixed set: {free:?}"
+    );
+}
+
 #[tokio::test]
 async fn every_enumerated_query_value_is_taken_and_no_other() {
     let app = TestApp::spawn().await;
