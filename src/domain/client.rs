@@ -77,16 +77,10 @@ pub struct NewClient {
     pub default_scopes: Vec<String>,
 }
 
-/// A scope's name in the API documents: one of [`SCOPES`].
-pub struct ScopeName;
-
-impl utoipa::PartialSchema for ScopeName {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        super::values::string_schema("A client's scope.", None, Some(SCOPES), None)
-    }
-}
-
-impl utoipa::ToSchema for ScopeName {}
+super::values::documented_string!(
+    /// A scope's name: one of [`SCOPES`].
+    ScopeName: "A client's scope.", one of SCOPES
+);
 
 fn check_scopes(v: &mut Validator, scopes: &[String], defaults: &[String]) {
     v.check(!scopes.is_empty(), "scopes", "name at least one scope: read, write");

@@ -17,22 +17,11 @@ use super::{Caller, DomainError, DomainResult, authz};
 /// documents as for the query.
 pub const SORT_KEYS: &[&str] = &["code"];
 
-/// A synonym in the API documents: 1 to 20 characters besides the spaces
-/// around them, as `validate` checks it.
-pub struct Synonym;
-
-impl utoipa::PartialSchema for Synonym {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        super::values::string_schema(
-            "A word that names the metric in a task's text.",
-            Some(r"^\s*\S(.{0,18}\S)?\s*$"),
-            None,
-            None,
-        )
-    }
-}
-
-impl utoipa::ToSchema for Synonym {}
+super::values::documented_string!(
+    /// A synonym: 1 to 20 characters besides the spaces around them, as
+    /// `validate` checks it.
+    Synonym: "A word that names the metric in a task's text.", pattern r"^\s*\S(.{0,18}\S)?\s*$"
+);
 
 /// A metric's code, as `validate` checks it.
 pub const CODE_PATTERN: &str = "^[a-z][a-z0-9_]{1,63}$";

@@ -161,16 +161,10 @@ pub fn names() -> Vec<&'static str> {
     all().map(|u| u.name).collect()
 }
 
-/// A unit's name in the API documents: one of the catalogue's.
-pub struct UnitName;
-
-impl utoipa::PartialSchema for UnitName {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        super::values::string_schema("A unit of the catalogue of units.", None, Some(&names()), None)
-    }
-}
-
-impl utoipa::ToSchema for UnitName {}
+super::values::documented_string!(
+    /// A unit's name: one of the catalogue's.
+    UnitName: "A unit of the catalogue of units.", one of names()
+);
 
 /// Why a figure cannot be converted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

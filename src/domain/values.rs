@@ -88,16 +88,43 @@ pub(crate) fn string_schema(
     builder.into()
 }
 
-/// Text that must not be blank, in the API documents (`Validator::text`).
-pub struct NonBlank;
+/// A type that names, in the API documents only, a string the service
+/// checks (the field itself stays a `String`): its description, and the
+/// pattern it matches or the values it is one of.
+macro_rules! documented_string {
+    ($(#[$meta:meta])* $name:ident: $description:expr, pattern $pattern:expr) => {
+        $(#[$meta])*
+        pub struct $name;
 
-impl utoipa::PartialSchema for NonBlank {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        string_schema("Not blank.", Some(r"\S"), None, None)
-    }
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::domain::values::string_schema($description, Some($pattern), None, None)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+    ($(#[$meta:meta])* $name:ident: $description:expr, one of $values:expr) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let values: Vec<String> = $values.iter().map(|v| v.to_string()).collect();
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                $crate::domain::values::string_schema($description, None, Some(&values), None)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
 }
+pub(crate) use documented_string;
 
-impl utoipa::ToSchema for NonBlank {}
+documented_string!(
+    /// Text that must not be blank (`Validator::text`).
+    NonBlank: "Not blank.", pattern r"\S"
+);
 
 /// A string that names no value of an enumeration.
 #[derive(Debug, Clone, PartialEq, Eq)]

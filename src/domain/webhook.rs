@@ -69,20 +69,10 @@ pub fn event_types() -> Vec<String> {
     std::iter::once("*".to_owned()).chain(changes).chain(workflow).collect()
 }
 
-/// An event type's name in the API documents: one of [`event_types`].
-pub struct EventTypeName;
-
-impl utoipa::PartialSchema for EventTypeName {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("An event type, or `*` for every one."))
-            .enum_values(Some(event_types()))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for EventTypeName {}
+super::values::documented_string!(
+    /// An event type's name: one of [`event_types`].
+    EventTypeName: "An event type, or `*` for every one.", one of event_types()
+);
 
 /// Whether `event` names an event type (or is `*`, every one).
 fn known_event(event: &str) -> bool {
