@@ -326,6 +326,30 @@ enum ClientCommand {
     Rotate { client_id: String },
     /// Revoke a client.
     Revoke { client_id: String },
+    /// Give a client a grant: what it serves (a region, a pairing, a plan,
+    /// or every row) and whether it writes there.
+    Grant {
+        client_id: String,
+        /// A region by name: its plans and those of its pairings.
+        #[arg(long, group = "target")]
+        region: Option<String>,
+        /// A pairing: HELPER:RECIPIENT, e.g. 渝中区:巫溪县.
+        #[arg(long, group = "target")]
+        pairing: Option<String>,
+        /// A plan by id.
+        #[arg(long, group = "target")]
+        plan: Option<uuid::Uuid>,
+        /// Every row (unrestricted).
+        #[arg(long, group = "target")]
+        all: bool,
+        /// `read` or `write`.
+        #[arg(long)]
+        scope: String,
+    },
+    /// List a client's grants.
+    Grants { client_id: String },
+    /// Take a grant from a client.
+    Ungrant { client_id: String, grant_id: uuid::Uuid },
 }
 
 fn main() -> ExitCode {
@@ -562,6 +586,66 @@ async fn run_client(database: &DatabaseArgs, command: ClientCommand) -> anyhow::
             let found = client::find_by_client_id(&conn, &client_id).await.map_err(describe)?;
             let revoked = client::revoke(&conn, &system, found.id).await.map_err(describe)?;
             println!("{}", serde_json::to_string_pretty(&revoked)?);
+            return Ok(());
+        }
+        ClientCommand::Grant {
+            client_id,
+            region,
+            pairing,
+            plan,
+            all,
+            scope,
+        } => {
+            let found = client::find_by_client_id(&conn, &client_id).await.map_err(describe)?;
+            let region_id = match region {
+                Some(name) => Some(
+                    xietong::domain::region::find_by_name(&conn, &name)
+                        .await
+                        .map_err(describe)?
+                        .id,
+                ),
+                None => None,
+            };
+            let pairing_id = match pairing {
+                Some(text) => {
+                    let (helper, recipient) = pairing_regions(&conn, &text).await?;
+                    Some(
+                        xietong::domain::pairing::find_by_regions(&conn, helper.id, recipient.id)
+                            .await
+                            .map_err(describe)?
+                            .ok_or_else(|| anyhow::anyhow!("{} helps no {}", helper.name, recipient.name))?
+                            .id,
+                    )
+                }
+                None => None,
+            };
+            let kind = match (all, region_id, pairing_id, plan) {
+                (true, ..) => "all",
+                (_, Some(_), ..) => "region",
+                (_, _, Some(_), _) => "pairing",
+                (_, _, _, Some(_)) => "plan",
+                _ => anyhow::bail!("give --region REGION, --pairing HELPER:RECIPIENT, --plan ID or --all"),
+            };
+            let input = client::grants::GrantRequest::named(&scope, kind, region_id, pairing_id, plan)
+                .and_then(client::grants::GrantRequest::grant)
+                .map_err(describe)?;
+            let (grant, _) = client::grants::add(&conn, &system, found.id, input)
+                .await
+                .map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&grant)?);
+            return Ok(());
+        }
+        ClientCommand::Grants { client_id } => {
+            let found = client::find_by_client_id(&conn, &client_id).await.map_err(describe)?;
+            let grants = client::grants::list(&conn, &system, found.id).await.map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&grants)?);
+            return Ok(());
+        }
+        ClientCommand::Ungrant { client_id, grant_id } => {
+            let found = client::find_by_client_id(&conn, &client_id).await.map_err(describe)?;
+            client::grants::remove(&conn, &system, found.id, grant_id)
+                .await
+                .map_err(describe)?;
             return Ok(());
         }
     };

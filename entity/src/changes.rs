@@ -18,6 +18,8 @@ pub struct Model {
     pub data: Json,
     pub audience: String,
     pub unit_id: Option<Uuid>,
+    pub plan_id: Option<Uuid>,
+    pub pairing_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit_entry;
 pub mod change_regions;
 pub mod changes;
+pub mod client_grants;
 pub mod event_amounts;
 pub mod events;
 pub mod extensions;

@@ -25,6 +25,7 @@ mod m20261202_000018_attachments;
 mod m20261202_000019_source_layout;
 mod m20261203_000020_changes;
 mod m20261203_000021_webhooks;
+mod m20261204_000022_client_grants;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_source_layout::Migration),
             Box::new(m20261203_000020_changes::Migration),
             Box::new(m20261203_000021_webhooks::Migration),
+            Box::new(m20261204_000022_client_grants::Migration),
         ]
     }
 }

@@ -185,6 +185,8 @@ pub(super) async fn write<C: ConnectionTrait>(conn: &C, at: DateTime<Utc>, chang
         data: Set(data),
         audience: Set(scope.audience.as_str().to_owned()),
         unit_id: Set(scope.unit),
+        plan_id: Set(scope.plan),
+        pairing_id: Set(scope.pairing),
         ..Default::default()
     }
     .insert(conn)
@@ -233,7 +235,7 @@ async fn scope<C: ConnectionTrait>(conn: &C, entity: &str, view: &Value) -> Doma
             pairing: id_field(view, if entity == "pairing" { "id" } else { "pairing_id" }),
             ..Scope::of(Audience::Everyone)
         },
-        "user" | "integration_client" => Scope::of(Audience::Admins),
+        "user" | "integration_client" | "client_grant" => Scope::of(Audience::Admins),
         "plan" => Scope::of_plan(conn, Regions, id_field(view, "id")).await?,
         "task" => Scope::of_plan(conn, Regions, id_field(view, "plan_id")).await?,
         "urging" | "extension" => Scope::of_task(conn, Regions, id_field(view, "task_id")).await?,

@@ -64,8 +64,10 @@ impl Principal {
         self.role() == Role::Admin
     }
 
-    /// Reads everything: administrators, viewers and machines (a machine
-    /// that may write reads what it writes to, so `write` reads too).
+    /// Reads every row in its sight, not only its unit's and region's:
+    /// administrators and viewers everything, machines what their grants
+    /// reach ([`crate::domain::authz::Reach`]; a machine that may write
+    /// reads what it writes to, so `write` reads too).
     pub fn reads_everything(&self) -> bool {
         match self {
             Principal::System => true,

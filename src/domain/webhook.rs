@@ -4,7 +4,7 @@
 //! outbox, [`enqueue`]); the sender ([`deliver`]) posts it, signed, and
 //! keeps the log.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -674,17 +674,63 @@ pub(super) struct Told<'a> {
     pub scope: &'a Scope,
 }
 
+/// What the clients that own `endpoints` read, by client id: their grants
+/// ([`super::authz::Reach`]), in two statements.
+async fn owners_reach<C: ConnectionTrait>(
+    conn: &C,
+    endpoints: &[webhooks::Model],
+) -> DomainResult<HashMap<String, super::authz::Targets>> {
+    use entity::{client_grants, integration_clients};
+    let names: BTreeSet<&str> = endpoints
+        .iter()
+        .filter(|e| !e.owner_is_admin)
+        .map(|e| e.owner_name.as_str())
+        .collect();
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let clients = integration_clients::Entity::find()
+        .filter(integration_clients::Column::ClientId.is_in(names))
+        .all(conn)
+        .await?;
+    let grants = client_grants::Entity::find()
+        .filter(client_grants::Column::ClientId.is_in(clients.iter().map(|c| c.id)))
+        .all(conn)
+        .await?;
+    Ok(clients
+        .into_iter()
+        .map(|client| {
+            let own: Vec<client_grants::Model> = grants.iter().filter(|g| g.client_id == client.id).cloned().collect();
+            (client.client_id, super::authz::Reach::of_grants(&own, true, false).read)
+        })
+        .collect())
+}
+
 /// Writes a delivery of `change` for every active endpoint that listens to
-/// it and may see it, in the change's transaction (the outbox).
+/// it and whose owner may see it (a client, within its grants), in the
+/// change's transaction (the outbox).
 pub(super) async fn enqueue<C: ConnectionTrait>(conn: &C, change: Told<'_>) -> DomainResult<()> {
     let endpoints = webhooks::Entity::find()
         .filter(webhooks::Column::Status.eq("active"))
         .all(conn)
         .await?;
     let scope = change.scope;
+    let reach = if matches!(scope.audience, Audience::Regions | Audience::Coordinated) {
+        owners_reach(conn, &endpoints).await?
+    } else {
+        HashMap::new()
+    };
     let mut rows = Vec::new();
     for endpoint in endpoints {
         if scope.audience == Audience::Admins && !endpoint.owner_is_admin {
+            continue;
+        }
+        let beyond_grants = !endpoint.owner_is_admin
+            && matches!(scope.audience, Audience::Regions | Audience::Coordinated)
+            && !reach
+                .get(&endpoint.owner_name)
+                .is_some_and(|r| r.covers_change(&scope.regions, scope.pairing, scope.plan));
+        if beyond_grants {
             continue;
         }
         let filtered_out = endpoint.filter_region_id.is_some_and(|r| !scope.regions.contains(&r))

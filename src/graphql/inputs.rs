@@ -823,6 +823,37 @@ pub struct CreateClientInput {
     pub default_scopes: Vec<String>,
 }
 
+/// A grant to give a client: what it reaches and whether the client
+/// writes there.
+#[derive(InputObject, Serialize)]
+pub struct ClientGrantInput {
+    /// `read` or `write`.
+    pub scope: String,
+    /// `all`, `region`, `pairing` or `plan`.
+    pub kind: String,
+    /// With `kind: region`.
+    pub region_id: Option<ID>,
+    /// With `kind: pairing`.
+    pub pairing_id: Option<ID>,
+    /// With `kind: plan`.
+    pub plan_id: Option<ID>,
+}
+
+impl ClientGrantInput {
+    pub fn domain(&self) -> Result<crate::domain::client::grants::NewGrant> {
+        use crate::domain::client::grants::GrantRequest;
+        GrantRequest::named(
+            &self.scope,
+            &self.kind,
+            uuid_opt("input.regionId", "Region", self.region_id.as_ref())?,
+            uuid_opt("input.pairingId", "Pairing", self.pairing_id.as_ref())?,
+            uuid_opt("input.planId", "Plan", self.plan_id.as_ref())?,
+        )
+        .and_then(GrantRequest::grant)
+        .gql()
+    }
+}
+
 /// Which changes a webhook endpoint is told of (any that is set).
 #[derive(InputObject, Serialize)]
 pub struct WebhookFilterInput {

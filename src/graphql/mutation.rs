@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::context::{caller, db, state};
 use super::error::{DomainResultExt, from_domain, invalid};
 use super::ids::{global_id, uuid_of};
+use super::inputs::ClientGrantInput;
 use super::inputs::{
     CreateClientInput, CreateMetricInput, CreatePlanInput, CreateReportInput, CreateTaskInput, CreateUserInput,
     EventInput, PairingInput, RegionInput, UnitGroupInput, UnitInput, UnitPairingInput, UpdateMetricInput,
@@ -20,7 +21,7 @@ use super::inputs::{
 };
 use super::inputs::{CreateWebhookInput, UpdateWebhookInput};
 use super::scalars::ProjectStatus;
-use super::types::account::{ClientNode, IssuedClientObject, UserNode};
+use super::types::account::{ClientGrantObject, ClientNode, IssuedClientObject, UserNode};
 use super::types::plan::{PlanNode, TaskNode};
 use super::types::project::{
     CreateProjectInput, FundMovementInput, FundMovementObject, ProjectCategoryObject, ProjectNode, UpdateProjectInput,
@@ -1155,6 +1156,35 @@ impl MutationRoot {
         Ok(IssuedClientObject(
             client::rotate_secret(db(ctx), caller(ctx)?, id).await.gql()?,
         ))
+    }
+
+    /// Give a client a grant: a region, a pairing, a plan or every row
+    /// (`kind`), to read or also to write (`scope`); answers the grant (the
+    /// one it holds, if it holds the same already).
+    async fn add_client_grant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client's `id` or `uuid`.")] id: ID,
+        input: ClientGrantInput,
+    ) -> Result<ClientGrantObject> {
+        let id = uuid_of("id", "IntegrationClient", &id)?;
+        let (grant, _) = client::grants::add(db(ctx), caller(ctx)?, id, input.domain()?)
+            .await
+            .gql()?;
+        Ok(ClientGrantObject(grant))
+    }
+
+    /// Take a grant from a client; answers the grant's `id`.
+    async fn remove_client_grant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The client's `id` or `uuid`.")] id: ID,
+        #[graphql(desc = "The grant's `id` or `uuid`.")] grant_id: ID,
+    ) -> Result<ID> {
+        let id = uuid_of("id", "IntegrationClient", &id)?;
+        let grant = uuid_of("grantId", "ClientGrant", &grant_id)?;
+        client::grants::remove(db(ctx), caller(ctx)?, id, grant).await.gql()?;
+        Ok(global_id("ClientGrant", grant))
     }
 
     /// Revoke a client: its secret buys no more tokens.

@@ -1,5 +1,5 @@
 //! `/api/v1/clients`: integration clients, for administrators. A secret is
-//! shown once, when made or rotated.
+//! shown once, when made or rotated. A client's grants say what it serves.
 
 use axum::Json;
 use axum::extract::State;
@@ -14,6 +14,7 @@ use super::ListQuery;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
 use super::problem::ApiResult;
 use crate::AppState;
+use crate::domain::client::grants::{self, ClientGrant, GrantRequest, NewGrant};
 use crate::domain::client::{self, IntegrationClient, IssuedClient, NewClient};
 use crate::domain::page::Page;
 
@@ -23,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read))
         .routes(routes!(rotate))
         .routes(routes!(revoke))
+        .routes(routes!(list_grants, add_grant))
+        .routes(routes!(remove_grant))
 }
 
 /// The integration clients: for administrators.
@@ -136,4 +139,72 @@ async fn revoke(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
     Ok(Json(client::revoke(&state.db, &caller, id).await?).into_response())
+}
+
+/// What a client serves: its grants.
+///
+/// Each grant names what it reaches (`kind`: `all`, or a `region`, a
+/// `pairing` or a `plan` with its id) and whether the client only reads
+/// there or also writes (`scope`). A client sees the union of its grants
+/// and changes what its `write` grants reach, when its token carries
+/// `write`; a client without grants sees no plan, task, report or project.
+/// A grant of kind `all` is unrestricted (`unrestricted: true`): every
+/// client made before grants existed holds one, as does a new client until
+/// it is narrowed. Oldest first. For administrators and the client itself
+/// (anyone else: 403 FORBIDDEN); an unknown client answers 404 NOT_FOUND.
+#[utoipa::path(get, path = "/api/v1/clients/{id}/grants", tag = "clients", params(("id" = Uuid, Path, description = "The client's id")),
+    responses((status = 200, description = "The client's grants", body = Vec<ClientGrant>)))]
+async fn list_grants(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<ClientGrant>>> {
+    Ok(Json(grants::list(&state.db, &caller, id).await?))
+}
+
+/// Give a client a grant.
+///
+/// `{"scope": "write", "kind": "pairing", "pairing_id": "…"}`: what the
+/// grant reaches (`kind` `all`, `region` with `region_id`, `pairing` with
+/// `pairing_id`, `plan` with `plan_id`) and whether the client also writes
+/// there. A region reaches its own plans and those of every pairing it
+/// takes part in, with those pairings' projects and chronicle; a pairing
+/// its plans, projects and chronicle; a plan its tasks and their reports.
+/// To narrow a client, give its narrower grants, then remove its grant of
+/// kind `all`. Answers 201 with the new grant, or 200 with the same grant
+/// if the client holds it already. For administrators (anyone else: 403
+/// FORBIDDEN); an unknown client answers 404 NOT_FOUND; a region, pairing
+/// or plan that does not exist, or a `write` grant to a client without the
+/// `write` scope, 422 VALIDATION_FAILED. Audited; the client's next request
+/// sees it.
+#[utoipa::path(post, path = "/api/v1/clients/{id}/grants", tag = "clients", params(("id" = Uuid, Path, description = "The client's id")),
+    request_body = NewGrant,
+    responses((status = 201, description = "Given", body = ClientGrant), (status = 200, description = "Held already", body = ClientGrant)))]
+async fn add_grant(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<GrantRequest>,
+) -> ApiResult<Response> {
+    let (grant, new) = grants::add(&state.db, &caller, id, body.grant()?).await?;
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(grant)).into_response())
+}
+
+/// Take a grant from a client.
+///
+/// The client's next request is seen without it (access tokens it holds
+/// keep their scopes, not the grant). For administrators (anyone else: 403
+/// FORBIDDEN); an unknown client, or a grant it does not hold, answers 404
+/// NOT_FOUND. Audited.
+#[utoipa::path(delete, path = "/api/v1/clients/{id}/grants/{grant_id}", tag = "clients",
+    params(("id" = Uuid, Path, description = "The client's id"), ("grant_id" = Uuid, Path, description = "The grant's id")),
+    responses((status = 204, description = "Taken")))]
+async fn remove_grant(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiPath((id, grant_id)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    grants::remove(&state.db, &caller, id, grant_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

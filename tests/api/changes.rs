@@ -122,11 +122,13 @@ async fn each_principal_follows_what_it_may_see_in_the_order_it_happened() {
         let expected: Vec<&str> = match who {
             Who::Admin => everything.clone(),
             Who::Viewer | Who::ClientRead | Who::ClientWrite | Who::Coordinator => all_but_accounts.clone(),
+            // Granted the plan's region or the plan itself: its changes, drafts included.
+            Who::ClientRegion | Who::ClientPlanRead => all_but_accounts.clone(),
             // The plan's tasks, and its own unit's reports.
             Who::Lead => vec![task_created, lead_created, lead_submitted, region_created],
             Who::Supporting => vec![task_created, draft_created, region_created, draft_deleted],
             Who::GroupMember | Who::SameRegion => vec![task_created, region_created],
-            Who::OtherCoordinator | Who::OtherRegion => vec![region_created],
+            Who::OtherCoordinator | Who::OtherRegion | Who::ClientElsewhere => vec![region_created],
         };
         let (items, _) = follow(app, w.bearer(who), &start, 2).await;
         assert_eq!(summary(&items), expected, "{who:?}");

@@ -231,6 +231,99 @@ async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
 }
 
 #[tokio::test]
+async fn a_client_is_narrowed_to_a_pairing_from_the_command_line() {
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    let p = seed::yuzhong_wuxi(&conn).await;
+    let made = run(
+        &db,
+        &[
+            "client",
+            "create",
+            "--name",
+            "巫溪县平台",
+            "--client-id",
+            "wx-platform",
+            "--scope",
+            "read",
+        ],
+        "",
+    );
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let client: serde_json::Value = serde_json::from_slice(&made.stdout).expect("JSON");
+    assert_eq!(client["unrestricted"], true, "a new client starts unrestricted");
+
+    let held = run(&db, &["client", "grants", "wx-platform"], "");
+    let held: serde_json::Value = serde_json::from_slice(&held.stdout).expect("JSON");
+    assert_eq!(held.as_array().map(Vec::len), Some(1));
+    assert_eq!(held[0]["kind"], "all");
+    assert_eq!(held[0]["scope"], "read");
+    let unrestricted = held[0]["id"].as_str().expect("an id").to_owned();
+
+    let given = run(
+        &db,
+        &[
+            "client",
+            "grant",
+            "wx-platform",
+            "--pairing",
+            "渝中区:巫溪县",
+            "--scope",
+            "read",
+        ],
+        "",
+    );
+    assert!(given.status.success(), "{}", String::from_utf8_lossy(&given.stderr));
+    let given: serde_json::Value = serde_json::from_slice(&given.stdout).expect("JSON");
+    assert_eq!(given["kind"], "pairing");
+    assert_eq!(given["pairing_id"], p.pairing.to_string());
+    assert_eq!(given["unrestricted"], false);
+
+    let taken = run(&db, &["client", "ungrant", "wx-platform", &unrestricted], "");
+    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    let held = run(&db, &["client", "grants", "wx-platform"], "");
+    let held: serde_json::Value = serde_json::from_slice(&held.stdout).expect("JSON");
+    assert_eq!(held.as_array().map(Vec::len), Some(1));
+    assert_eq!(held[0]["kind"], "pairing");
+
+    // A write grant for a client that holds only `read` would never apply.
+    let refused = run(
+        &db,
+        &[
+            "client",
+            "grant",
+            "wx-platform",
+            "--region",
+            "巫溪县",
+            "--scope",
+            "write",
+        ],
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not hold the scope `write`"));
+    // Two targets at once are refused by the parser.
+    let two = run(
+        &db,
+        &[
+            "client",
+            "grant",
+            "wx-platform",
+            "--region",
+            "巫溪县",
+            "--all",
+            "--scope",
+            "read",
+        ],
+        "",
+    );
+    assert!(!two.status.success());
+    let none = run(&db, &["client", "grant", "wx-platform", "--scope", "read"], "");
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("give --region"));
+}
+
+#[tokio::test]
 async fn import_projects_reads_a_ledger_for_a_pairing_named_by_its_regions() {
     let db = TestDb::new().await;
     let conn = db.connect().await;

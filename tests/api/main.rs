@@ -12,6 +12,7 @@ mod bulletin;
 mod calendar;
 mod changes;
 mod cli;
+mod client_grants;
 mod concurrency;
 mod domain_crud;
 mod export_roundtrip;

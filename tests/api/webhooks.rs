@@ -920,7 +920,43 @@ async fn an_endpoint_hears_what_its_owner_may_see_and_its_filter_names() {
         )
         .await;
     assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    // Clients hear within their grants: 巫溪县's platform the task of its
+    // pairing's plan, 黔江区's nothing of it.
+    let of_wuxi = Receiver::start().await;
+    let of_qianjiang = Receiver::start().await;
+    let wuxi = register(
+        &w.app,
+        w.bearer(Who::ClientRegion),
+        json!({"url": of_wuxi.url(), "events": ["task.created"]}),
+    )
+    .await;
+    let qianjiang = register(
+        &w.app,
+        w.bearer(Who::ClientElsewhere),
+        json!({"url": of_qianjiang.url(), "events": ["task.created"]}),
+    )
+    .await;
     let task = w.task(1).await;
+    let heard = wait_for_log(
+        &w.app,
+        w.bearer(Who::ClientRegion),
+        wuxi["id"].as_str().expect("an id"),
+        |log| !log.is_empty(),
+    )
+    .await;
+    assert_eq!(heard.len(), 1, "{heard:#?}");
+    assert_eq!(heard[0]["event_type"], "task.created");
+    // The outbox is written in the change's transaction: an endpoint with
+    // no delivery now will have none.
+    assert!(
+        deliveries(
+            &w.app,
+            w.bearer(Who::ClientElsewhere),
+            qianjiang["id"].as_str().expect("an id")
+        )
+        .await
+        .is_empty()
+    );
     let admin_hits = of_admin.wait_for(2).await;
     let types: Vec<&str> = admin_hits
         .iter()

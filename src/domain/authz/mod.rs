@@ -11,8 +11,10 @@ use uuid::Uuid;
 use super::values::{AssignmentRole, ReportStatus, Role};
 use super::{DomainError, DomainResult, Principal};
 
+mod reach;
 mod visibility;
 
+pub use reach::{Reach, Target, Targets};
 pub use visibility::{Visibility, assignments_of, pairings_of_region, plans_of_region, tasks_of_unit};
 
 /// Fails unless the principal administers the service: regions, pairings,
@@ -92,25 +94,18 @@ pub async fn plan_access<C: ConnectionTrait>(
 /// Fails unless `principal` may write the chronicle (大事记) of a pairing:
 /// an administrator, a coordinator whose unit's region is the pairing's
 /// helper, a co-helper or its recipient (as for the pairing's plans, see
-/// [`plan_access`]), or a machine with the `write` scope.
+/// [`plan_access`]), or a machine whose `write` grants reach the pairing
+/// ([`Visibility::chronicle`]).
 pub async fn require_chronicle_writer<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     pairing_id: Uuid,
 ) -> DomainResult<()> {
-    let allowed = match principal {
-        Principal::System => true,
-        Principal::Client(client) => client.can_write,
-        Principal::User(user) => match user.role {
-            Role::Admin => true,
-            Role::Coordinator => match Visibility::of(conn, principal).await?.region() {
-                Some(region) => pairing_regions(conn, pairing_id).await?.contains(&region),
-                None => false,
-            },
-            Role::UnitUser | Role::Viewer | Role::Integration => false,
-        },
-    };
-    if allowed {
+    if Visibility::of(conn, principal)
+        .await?
+        .chronicle(conn, pairing_id)
+        .await?
+    {
         Ok(())
     } else {
         Err(refuse_write(
@@ -242,7 +237,7 @@ impl TaskAccess {
     /// see all; a unit working on the task sees its own and the others'
     /// once submitted, never another unit's draft.
     pub fn read_report(&self, principal: &Principal, report_unit: Uuid, status: ReportStatus) -> bool {
-        if self.plan.coordinate || principal.reads_everything() {
+        if self.read_all_reports(principal) {
             return true;
         }
         self.unit_role.is_some() && (principal.unit_id() == Some(report_unit) || status != ReportStatus::Draft)
@@ -251,25 +246,25 @@ impl TaskAccess {
     /// Whether every report of the task is visible, drafts included (so
     /// lists need no per-row filter).
     pub fn read_all_reports(&self, principal: &Principal) -> bool {
-        self.plan.coordinate || principal.reads_everything()
+        self.plan.coordinate || (self.plan.read && principal.reads_everything())
     }
 
     /// Write reports on the task at all: for some unit, if not the caller's.
     pub fn writes_reports(&self, principal: &Principal) -> bool {
         match principal {
             Principal::System => true,
-            Principal::Client(client) => client.can_write,
+            Principal::Client(_) => self.plan.coordinate,
             Principal::User(user) => user.role == Role::Admin || self.plan.coordinate || self.unit_role.is_some(),
         }
     }
 
     /// Write and submit the reports of `unit` on the task: the unit's own
-    /// users, a coordinator of the plan, an administrator, or a machine with
-    /// the `write` scope.
+    /// users, a coordinator of the plan, an administrator, or a machine
+    /// whose `write` grants reach the plan.
     pub fn write_report_of(&self, principal: &Principal, unit: Uuid) -> bool {
         match principal {
             Principal::System => true,
-            Principal::Client(client) => client.can_write,
+            Principal::Client(_) => self.plan.coordinate,
             Principal::User(user) => {
                 user.role == Role::Admin
                     || self.plan.coordinate

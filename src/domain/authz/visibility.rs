@@ -9,6 +9,7 @@ use sea_orm::sea_query::{Expr, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
+use super::reach::Reach;
 use super::{PlanAccess, ProjectAccess, TaskAccess, groups_of_unit, plan_regions, unit_role_on_task};
 use crate::domain::values::{AssignmentRole, ReportStatus, Role};
 use crate::domain::{DomainResult, Principal};
@@ -17,16 +18,26 @@ use crate::domain::{DomainResult, Principal};
 #[derive(Clone, Debug)]
 pub struct Visibility<'p> {
     principal: &'p Principal,
-    /// Administrators, viewers, the service and machines see every row.
+    /// Administrators, viewers, the service and machines with an
+    /// unrestricted grant see every row.
     everything: bool,
     /// The region of a coordinator's or unit user's unit: they see the
     /// plans of that region and of the pairings it takes part in.
     region: Option<Uuid>,
+    /// A machine's grants: what it reads and what it writes.
+    reach: Option<Reach>,
 }
 
 impl<'p> Visibility<'p> {
     pub async fn of<C: ConnectionTrait>(conn: &C, principal: &'p Principal) -> DomainResult<Visibility<'p>> {
-        let everything = principal.reads_everything();
+        let reach = match principal {
+            Principal::Client(client) => Some(Reach::of(conn, client).await?),
+            _ => None,
+        };
+        let everything = match &reach {
+            Some(reach) => reach.read.all(),
+            None => principal.reads_everything(),
+        };
         let region = match (everything, unit_of(principal)) {
             (false, Some(unit)) => units::Entity::find_by_id(unit).one(conn).await?.map(|u| u.region_id),
             _ => None,
@@ -35,6 +46,24 @@ impl<'p> Visibility<'p> {
             principal,
             everything,
             region,
+            reach,
+        })
+    }
+
+    /// Whether the principal may write the chronicle (大事记) of a pairing:
+    /// an administrator, a coordinator whose unit's region takes part in
+    /// it, a machine whose `write` grants reach it.
+    pub async fn chronicle<C: ConnectionTrait>(&self, conn: &C, pairing_id: Uuid) -> DomainResult<bool> {
+        if let Some(reach) = &self.reach {
+            return reach.write.covers_pairing(conn, pairing_id).await;
+        }
+        Ok(match self.principal.role() {
+            Role::Admin => true,
+            Role::Coordinator => match self.region {
+                Some(region) => super::pairing_regions(conn, pairing_id).await?.contains(&region),
+                None => false,
+            },
+            Role::UnitUser | Role::Viewer | Role::Integration => false,
         })
     }
 
@@ -48,13 +77,17 @@ impl<'p> Visibility<'p> {
     /// pairings where the region is helper, co-helper or recipient; a unit
     /// user reads them (public documents, 此件公开发布).
     pub async fn plan<C: ConnectionTrait>(&self, conn: &C, plan: &plans::Model) -> DomainResult<PlanAccess> {
+        if let Some(reach) = &self.reach {
+            return Ok(PlanAccess {
+                read: reach.read.covers_plan(conn, plan).await?,
+                coordinate: reach.write.covers_plan(conn, plan).await?,
+            });
+        }
         if self.everything {
-            let coordinate = match self.principal {
-                Principal::System => true,
-                Principal::Client(client) => client.can_write,
-                Principal::User(user) => user.role == Role::Admin,
-            };
-            return Ok(PlanAccess { read: true, coordinate });
+            return Ok(PlanAccess {
+                read: true,
+                coordinate: self.principal.is_admin(),
+            });
         }
         let Some(region) = self.region else {
             return Ok(PlanAccess::default());
@@ -68,6 +101,9 @@ impl<'p> Visibility<'p> {
 
     /// The plans [`Visibility::plan`] lets read, as SQL.
     pub fn plans(&self) -> Condition {
+        if let Some(reach) = &self.reach {
+            return reach.read.plans();
+        }
         match (self.everything, self.region) {
             (true, _) => Condition::all(),
             (false, Some(region)) => plans_of_region(region),
@@ -102,12 +138,16 @@ impl<'p> Visibility<'p> {
         pairing_id: Uuid,
         implementing_unit: Uuid,
     ) -> DomainResult<ProjectAccess> {
+        if let Some(reach) = &self.reach {
+            let coordinate = reach.write.covers_pairing(conn, pairing_id).await?;
+            return Ok(ProjectAccess {
+                read: reach.read.covers_pairing(conn, pairing_id).await?,
+                coordinate,
+                implement: coordinate,
+            });
+        }
         if self.everything {
-            let coordinate = match self.principal {
-                Principal::System => true,
-                Principal::Client(client) => client.can_write,
-                Principal::User(user) => user.role == Role::Admin,
-            };
+            let coordinate = self.principal.is_admin();
             return Ok(ProjectAccess {
                 read: true,
                 coordinate,
@@ -130,6 +170,9 @@ impl<'p> Visibility<'p> {
     /// The projects [`Visibility::project`] lets read, as SQL.
     pub fn projects(&self) -> Condition {
         use entity::projects;
+        if let Some(reach) = &self.reach {
+            return reach.read.pairings(projects::Column::PairingId);
+        }
         if self.everything {
             return Condition::all();
         }
@@ -158,14 +201,16 @@ impl<'p> Visibility<'p> {
     }
 
     /// The reports [`TaskAccess::read_report`] lets read, as SQL: every
-    /// report of the plans a coordinator coordinates; for a unit, those of
-    /// the tasks it works on, other units' drafts aside.
+    /// report of the plans a coordinator coordinates or a machine reads;
+    /// for a unit, those of the tasks it works on, other units' drafts
+    /// aside.
     pub async fn reports<C: ConnectionTrait>(&self, conn: &C) -> DomainResult<Condition> {
         if self.everything {
             return Ok(Condition::all());
         }
         let mut cond = Condition::any();
-        if self.principal.role() == Role::Coordinator && self.region.is_some() {
+        let coordinates = self.principal.role() == Role::Coordinator && self.region.is_some();
+        if coordinates || self.reach.is_some() {
             let coordinated = Query::select()
                 .column(tasks::Column::Id)
                 .from(tasks::Entity)
@@ -204,6 +249,13 @@ impl<'p> Visibility<'p> {
         }
         let scoped = [Audience::Regions.as_str(), Audience::Coordinated.as_str()];
         let mut cond = Condition::any().add(changes::Column::Audience.eq(Audience::Everyone.as_str()));
+        if let Some(reach) = &self.reach {
+            return cond.add(
+                Condition::all()
+                    .add(changes::Column::Audience.is_in(scoped))
+                    .add(reach.read.changes()),
+            );
+        }
         if let Some(region) = self.region {
             let of_region = changes::Column::Id.in_subquery(
                 Query::select()
@@ -247,7 +299,7 @@ fn unit_of(principal: &Principal) -> Option<Uuid> {
 }
 
 /// A condition no row meets.
-fn nothing() -> Condition {
+pub(super) fn nothing() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
 }
 

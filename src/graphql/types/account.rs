@@ -8,9 +8,12 @@ use uuid::Uuid;
 
 use super::reference::{UnitNode, load_unit};
 use crate::domain::audit::AuditEntry;
+use crate::domain::client::grants::{self, ClientGrant, GrantTarget};
 use crate::domain::client::{IntegrationClient, IssuedClient};
 use crate::domain::user::User;
 use crate::graphql::connection::connection;
+use crate::graphql::context::{caller, db};
+use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
 use crate::graphql::scalars::Role;
 
@@ -89,6 +92,65 @@ connection!(
 /// credentials of its own; never its secret.
 pub struct ClientNode(pub IntegrationClient);
 
+/// A client's grant: what it reaches, and whether the client writes there.
+pub struct ClientGrantObject(pub ClientGrant);
+
+/// A client's grant: what it reaches (a region, a pairing, a plan, or
+/// every row), and whether the client writes there.
+#[Object(name = "ClientGrant")]
+impl ClientGrantObject {
+    /// The global id.
+    async fn id(&self) -> ID {
+        global_id("ClientGrant", self.0.id)
+    }
+    /// The REST id.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    /// `read` or `write`.
+    async fn scope(&self) -> &'static str {
+        self.0.scope.as_str()
+    }
+    /// `all`, `region`, `pairing` or `plan`.
+    async fn kind(&self) -> &'static str {
+        match self.0.target {
+            GrantTarget::All => "all",
+            GrantTarget::Region { .. } => "region",
+            GrantTarget::Pairing { .. } => "pairing",
+            GrantTarget::Plan { .. } => "plan",
+        }
+    }
+    /// The region reached (`kind: region`).
+    async fn region_id(&self) -> Option<Uuid> {
+        match self.0.target {
+            GrantTarget::Region { region_id } => Some(region_id),
+            _ => None,
+        }
+    }
+    /// The pairing reached (`kind: pairing`).
+    async fn pairing_id(&self) -> Option<Uuid> {
+        match self.0.target {
+            GrantTarget::Pairing { pairing_id } => Some(pairing_id),
+            _ => None,
+        }
+    }
+    /// The plan reached (`kind: plan`).
+    async fn plan_id(&self) -> Option<Uuid> {
+        match self.0.target {
+            GrantTarget::Plan { plan_id } => Some(plan_id),
+            _ => None,
+        }
+    }
+    /// Whether it reaches every row.
+    async fn unrestricted(&self) -> bool {
+        self.0.unrestricted
+    }
+    /// When it was given (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
 /// An integration client (对接平台): a provincial or city platform with
 /// credentials of its own; never its secret.
 #[Object(name = "IntegrationClient")]
@@ -116,6 +178,20 @@ impl ClientNode {
     /// What a token request that names no `scope` gets.
     async fn default_scopes(&self) -> &[String] {
         &self.0.default_scopes
+    }
+    /// Whether it holds an unrestricted grant: it reads (and with `write`
+    /// changes) every plan, task, report and project.
+    async fn unrestricted(&self) -> bool {
+        self.0.unrestricted
+    }
+    /// What it serves: its grants, oldest first.
+    async fn grants(&self, ctx: &Context<'_>) -> Result<Vec<ClientGrantObject>> {
+        Ok(grants::list(db(ctx), caller(ctx)?, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ClientGrantObject)
+            .collect())
     }
     /// When it was revoked (UTC); its secret buys no tokens since.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {

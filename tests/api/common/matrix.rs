@@ -33,9 +33,18 @@ pub enum Who {
     OtherRegion,
     ClientRead,
     ClientWrite,
+    /// A client with `read` and `write` whose one grant is `write` on
+    /// 巫溪县, a region of the plan.
+    ClientRegion,
+    /// A client with `read` and `write` whose one grant is `read` on the
+    /// plan (not its pairing: no project).
+    ClientPlanRead,
+    /// A client with `read` and `write` whose one grant is `write` on
+    /// 黔江区, no region of the plan.
+    ClientElsewhere,
 }
 
-pub const EVERYONE: [Who; 11] = [
+pub const EVERYONE: [Who; 14] = [
     Who::Admin,
     Who::Viewer,
     Who::Coordinator,
@@ -47,6 +56,9 @@ pub const EVERYONE: [Who; 11] = [
     Who::OtherRegion,
     Who::ClientRead,
     Who::ClientWrite,
+    Who::ClientRegion,
+    Who::ClientPlanRead,
+    Who::ClientElsewhere,
 ];
 
 /// The pairing, its units and a signed-in principal of every kind.
@@ -61,6 +73,17 @@ pub struct World {
     pub bailu: Uuid,
     /// 区教委 of 黔江区.
     pub qj_jw: Uuid,
+}
+
+/// Gives client `id` the one grant `grant`, in place of its unrestricted one.
+pub async fn narrow(app: &TestApp, id: Uuid, grant: xietong::domain::client::grants::NewGrant) {
+    use xietong::domain::client::grants;
+    let system = Caller::system();
+    let held = grants::list(&app.db, &system, id).await.expect("its grants");
+    grants::add(&app.db, &system, id, grant).await.expect("a grant");
+    for old in held {
+        grants::remove(&app.db, &system, id, old.id).await.expect("removed");
+    }
 }
 
 impl World {
@@ -123,9 +146,37 @@ impl World {
         ] {
             bearers.push((who, app.bearer(name).await));
         }
-        for (who, client_id, scopes) in [
-            (Who::ClientRead, "reader", vec!["read"]),
-            (Who::ClientWrite, "writer", vec!["read", "write"]),
+        use xietong::domain::client::grants::{GrantScope, GrantTarget, NewGrant};
+        let write = |target| {
+            Some(NewGrant {
+                scope: GrantScope::Write,
+                target,
+            })
+        };
+        for (who, client_id, scopes, grant) in [
+            (Who::ClientRead, "reader", vec!["read"], None),
+            (Who::ClientWrite, "writer", vec!["read", "write"], None),
+            (
+                Who::ClientRegion,
+                "wuxi-platform",
+                vec!["read", "write"],
+                write(GrantTarget::Region { region_id: p.recipient }),
+            ),
+            (
+                Who::ClientPlanRead,
+                "plan-reader",
+                vec!["read", "write"],
+                Some(NewGrant {
+                    scope: GrantScope::Read,
+                    target: GrantTarget::Plan { plan_id: p.plan },
+                }),
+            ),
+            (
+                Who::ClientElsewhere,
+                "qianjiang-platform",
+                vec!["read", "write"],
+                write(GrantTarget::Region { region_id: qianjiang }),
+            ),
         ] {
             let issued = client::create(
                 &app.db,
@@ -140,6 +191,9 @@ impl World {
             )
             .await
             .expect("a client");
+            if let Some(grant) = grant {
+                narrow(&app, issued.client.id, grant).await;
+            }
             let granted = app
                 .request_raw(
                     "POST",
@@ -248,7 +302,7 @@ impl World {
 }
 
 /// Reading a task: the status of `GET /tasks/{id}`.
-pub const READ_TASK: [(Who, u16); 11] = [
+pub const READ_TASK: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 200),
     (Who::Coordinator, 200),
@@ -260,10 +314,13 @@ pub const READ_TASK: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 200),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 200),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// How many tasks each sees in the task list (one task exists).
-pub const VISIBLE_TASKS: [(Who, u64); 11] = [
+pub const VISIBLE_TASKS: [(Who, u64); 14] = [
     (Who::Admin, 1),
     (Who::Viewer, 1),
     (Who::Coordinator, 1),
@@ -275,10 +332,13 @@ pub const VISIBLE_TASKS: [(Who, u64); 11] = [
     (Who::OtherRegion, 0),
     (Who::ClientRead, 1),
     (Who::ClientWrite, 1),
+    (Who::ClientRegion, 1),
+    (Who::ClientPlanRead, 1),
+    (Who::ClientElsewhere, 0),
 ];
 
 /// Changing what a task is (its text).
-pub const CHANGE_TASK_DEFINITION: [(Who, u16); 11] = [
+pub const CHANGE_TASK_DEFINITION: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 200),
@@ -290,10 +350,13 @@ pub const CHANGE_TASK_DEFINITION: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Changing a task's progress and status.
-pub const CHANGE_TASK_PROGRESS: [(Who, u16); 11] = [
+pub const CHANGE_TASK_PROGRESS: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 200),
@@ -305,10 +368,13 @@ pub const CHANGE_TASK_PROGRESS: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Adding a task to the plan.
-pub const ADD_TASK: [(Who, u16); 11] = [
+pub const ADD_TASK: [(Who, u16); 14] = [
     (Who::Admin, 201),
     (Who::Viewer, 403),
     (Who::Coordinator, 201),
@@ -320,10 +386,13 @@ pub const ADD_TASK: [(Who, u16); 11] = [
     (Who::OtherRegion, 422),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 201),
+    (Who::ClientRegion, 201),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 422),
 ];
 
 /// Removing a task.
-pub const REMOVE_TASK: [(Who, u16); 11] = [
+pub const REMOVE_TASK: [(Who, u16); 14] = [
     (Who::Admin, 204),
     (Who::Viewer, 403),
     (Who::Coordinator, 204),
@@ -335,11 +404,14 @@ pub const REMOVE_TASK: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 204),
+    (Who::ClientRegion, 204),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Writing a report for one's own unit. Admins, viewers and machines have no unit of
 /// their own; a coordinator's unit has no role on the task.
-pub const WRITE_OWN_REPORT: [(Who, u16); 11] = [
+pub const WRITE_OWN_REPORT: [(Who, u16); 14] = [
     (Who::Admin, 422),
     (Who::Viewer, 403),
     (Who::Coordinator, 422),
@@ -351,10 +423,13 @@ pub const WRITE_OWN_REPORT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 422),
+    (Who::ClientRegion, 422),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Writing a report for the supporting unit 县商务委.
-pub const WRITE_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
+pub const WRITE_SUPPORTING_UNITS_REPORT: [(Who, u16); 14] = [
     (Who::Admin, 201),
     (Who::Viewer, 403),
     (Who::Coordinator, 201),
@@ -366,10 +441,13 @@ pub const WRITE_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 201),
+    (Who::ClientRegion, 201),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Reading the supporting unit's draft.
-pub const READ_SUPPORTING_UNITS_DRAFT: [(Who, u16); 11] = [
+pub const READ_SUPPORTING_UNITS_DRAFT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 200),
     (Who::Coordinator, 200),
@@ -381,10 +459,13 @@ pub const READ_SUPPORTING_UNITS_DRAFT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 200),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 200),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Reading the supporting unit's submitted report.
-pub const READ_SUBMITTED_REPORT: [(Who, u16); 11] = [
+pub const READ_SUBMITTED_REPORT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 200),
     (Who::Coordinator, 200),
@@ -396,11 +477,14 @@ pub const READ_SUBMITTED_REPORT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 200),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 200),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// How many reports each sees of the task's two: 县商务委's draft and the lead's
 /// submitted consolidated report.
-pub const VISIBLE_REPORTS: [(Who, u64); 11] = [
+pub const VISIBLE_REPORTS: [(Who, u64); 14] = [
     (Who::Admin, 2),
     (Who::Viewer, 2),
     (Who::Coordinator, 2),
@@ -412,10 +496,13 @@ pub const VISIBLE_REPORTS: [(Who, u64); 11] = [
     (Who::OtherRegion, 0),
     (Who::ClientRead, 2),
     (Who::ClientWrite, 2),
+    (Who::ClientRegion, 2),
+    (Who::ClientPlanRead, 2),
+    (Who::ClientElsewhere, 0),
 ];
 
 /// Submitting the supporting unit's draft.
-pub const SUBMIT_SUPPORTING_UNITS_DRAFT: [(Who, u16); 11] = [
+pub const SUBMIT_SUPPORTING_UNITS_DRAFT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 200),
@@ -427,10 +514,13 @@ pub const SUBMIT_SUPPORTING_UNITS_DRAFT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Approving the supporting unit's submitted report.
-pub const APPROVE_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
+pub const APPROVE_SUPPORTING_UNITS_REPORT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 403),
@@ -442,10 +532,13 @@ pub const APPROVE_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 403),
+    (Who::ClientRegion, 403),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Returning the supporting unit's submitted report.
-pub const RETURN_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
+pub const RETURN_SUPPORTING_UNITS_REPORT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 403),
@@ -457,10 +550,13 @@ pub const RETURN_SUPPORTING_UNITS_REPORT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 403),
+    (Who::ClientRegion, 403),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Approving the lead unit's consolidated report.
-pub const APPROVE_CONSOLIDATED_REPORT: [(Who, u16); 11] = [
+pub const APPROVE_CONSOLIDATED_REPORT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 200),
@@ -472,10 +568,13 @@ pub const APPROVE_CONSOLIDATED_REPORT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 403),
+    (Who::ClientRegion, 403),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Listing users and clients: administrators only.
-pub const ONLY_ADMIN: [(Who, u16); 11] = [
+pub const ONLY_ADMIN: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 403),
@@ -487,10 +586,13 @@ pub const ONLY_ADMIN: [(Who, u16); 11] = [
     (Who::OtherRegion, 403),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 403),
+    (Who::ClientRegion, 403),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 403),
 ];
 
 /// Reading the audit log: administrators and viewers.
-pub const ADMIN_AND_VIEWER: [(Who, u16); 11] = [
+pub const ADMIN_AND_VIEWER: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 200),
     (Who::Coordinator, 403),
@@ -502,6 +604,9 @@ pub const ADMIN_AND_VIEWER: [(Who, u16); 11] = [
     (Who::OtherRegion, 403),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 403),
+    (Who::ClientRegion, 403),
+    (Who::ClientPlanRead, 403),
+    (Who::ClientElsewhere, 403),
 ];
 
 impl World {
@@ -558,11 +663,26 @@ impl World {
 
 /// Reading a project: those of the pairing's regions and its implementing
 /// unit read it, as they read the pairing's plans.
-pub const READ_PROJECT: [(Who, u16); 11] = READ_TASK;
+pub const READ_PROJECT: [(Who, u16); 14] = [
+    (Who::Admin, 200),
+    (Who::Viewer, 200),
+    (Who::Coordinator, 200),
+    (Who::OtherCoordinator, 404),
+    (Who::Lead, 200),
+    (Who::Supporting, 200),
+    (Who::GroupMember, 200),
+    (Who::SameRegion, 200),
+    (Who::OtherRegion, 404),
+    (Who::ClientRead, 200),
+    (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 404),
+    (Who::ClientElsewhere, 404),
+];
 
 /// Changing what a project is: coordinators of the pairing's regions,
 /// administrators and machines that write.
-pub const CHANGE_PROJECT: [(Who, u16); 11] = [
+pub const CHANGE_PROJECT: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 200),
@@ -574,10 +694,13 @@ pub const CHANGE_PROJECT: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 404),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Recording spending (支出): the implementing unit too.
-pub const RECORD_SPENDING: [(Who, u16); 11] = [
+pub const RECORD_SPENDING: [(Who, u16); 14] = [
     (Who::Admin, 201),
     (Who::Viewer, 403),
     (Who::Coordinator, 201),
@@ -589,10 +712,13 @@ pub const RECORD_SPENDING: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 201),
+    (Who::ClientRegion, 201),
+    (Who::ClientPlanRead, 404),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Recording an allocation (拨付): coordinators only.
-pub const RECORD_ALLOCATION: [(Who, u16); 11] = [
+pub const RECORD_ALLOCATION: [(Who, u16); 14] = [
     (Who::Admin, 201),
     (Who::Viewer, 403),
     (Who::Coordinator, 201),
@@ -604,10 +730,13 @@ pub const RECORD_ALLOCATION: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 201),
+    (Who::ClientRegion, 201),
+    (Who::ClientPlanRead, 404),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Recording that a project started (开工): the implementing unit too.
-pub const RECORD_MILESTONE: [(Who, u16); 11] = [
+pub const RECORD_MILESTONE: [(Who, u16); 14] = [
     (Who::Admin, 200),
     (Who::Viewer, 403),
     (Who::Coordinator, 200),
@@ -619,11 +748,14 @@ pub const RECORD_MILESTONE: [(Who, u16); 11] = [
     (Who::OtherRegion, 404),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 200),
+    (Who::ClientRegion, 200),
+    (Who::ClientPlanRead, 404),
+    (Who::ClientElsewhere, 404),
 ];
 
 /// Creating a project of the pairing: a pairing the caller does not see is
 /// an invalid `pairing_id` (422).
-pub const CREATE_PROJECT: [(Who, u16); 11] = [
+pub const CREATE_PROJECT: [(Who, u16); 14] = [
     (Who::Admin, 201),
     (Who::Viewer, 403),
     (Who::Coordinator, 201),
@@ -635,10 +767,13 @@ pub const CREATE_PROJECT: [(Who, u16); 11] = [
     (Who::OtherRegion, 422),
     (Who::ClientRead, 403),
     (Who::ClientWrite, 201),
+    (Who::ClientRegion, 201),
+    (Who::ClientPlanRead, 422),
+    (Who::ClientElsewhere, 422),
 ];
 
 /// How many projects each sees in the list (one project exists).
-pub const VISIBLE_PROJECTS: [(Who, u64); 11] = [
+pub const VISIBLE_PROJECTS: [(Who, u64); 14] = [
     (Who::Admin, 1),
     (Who::Viewer, 1),
     (Who::Coordinator, 1),
@@ -650,4 +785,7 @@ pub const VISIBLE_PROJECTS: [(Who, u64); 11] = [
     (Who::OtherRegion, 0),
     (Who::ClientRead, 1),
     (Who::ClientWrite, 1),
+    (Who::ClientRegion, 1),
+    (Who::ClientPlanRead, 0),
+    (Who::ClientElsewhere, 0),
 ];

@@ -17,6 +17,8 @@ use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, Store
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, secret};
 
+pub mod grants;
+
 const ENTITY: &str = "integration_client";
 
 /// The scopes a client may hold.
@@ -33,6 +35,10 @@ pub struct IntegrationClient {
     /// What a token request that names no `scope` gets: `read` unless set
     /// when the client was made.
     pub default_scopes: Vec<String>,
+    /// Whether it holds an unrestricted grant: it reads (and with `write`
+    /// changes) every plan, task, report and project. Narrow it at
+    /// `/api/v1/clients/{id}/grants` (SECURITY.md).
+    pub unrestricted: bool,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -40,9 +46,11 @@ pub struct IntegrationClient {
     pub version: i32,
 }
 
-impl From<integration_clients::Model> for IntegrationClient {
-    fn from(m: integration_clients::Model) -> IntegrationClient {
+impl IntegrationClient {
+    /// The client of row `m`, which holds an unrestricted grant or not.
+    fn of(m: integration_clients::Model, unrestricted: bool) -> IntegrationClient {
         IntegrationClient {
+            unrestricted,
             id: m.id,
             client_id: m.client_id,
             name: m.name,
@@ -170,7 +178,10 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> Domai
     }
     .insert(&txn)
     .await?;
-    let client = IntegrationClient::from(model);
+    grants::unrestricted(model.id, input.scopes.iter().any(|s| s == "write"), at)
+        .insert(&txn)
+        .await?;
+    let client = IntegrationClient::of(model, true);
     audit::commit(txn, caller, Change::created(ENTITY, Some(client.id), &client)?).await?;
     Ok(IssuedClient { client, client_secret })
 }
@@ -188,28 +199,38 @@ pub async fn list<C: ConnectionTrait>(
         key_of: |m| (serde_json::Value::String(m.client_id.clone()), m.id),
         value_of: page::text_value,
     };
-    Ok(page::fetch(conn, integration_clients::Entity::find(), &sort, page)
-        .await?
-        .map(IntegrationClient::from))
+    let found = page::fetch(conn, integration_clients::Entity::find(), &sort, page).await?;
+    let ids: Vec<Uuid> = found.items.iter().map(|m| m.id).collect();
+    let unrestricted = grants::unrestricted_among(conn, &ids).await?;
+    Ok(found.map(|m| {
+        let open = unrestricted.contains(&m.id);
+        IntegrationClient::of(m, open)
+    }))
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
     authz::require_admin(&caller.principal, "read integration clients")?;
-    integration_clients::Entity::find_by_id(id)
+    let found = integration_clients::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .map(IntegrationClient::from)
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))
+        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    view(conn, found).await
+}
+
+/// The client of row `m`, as the service shows it.
+async fn view<C: ConnectionTrait>(conn: &C, m: integration_clients::Model) -> DomainResult<IntegrationClient> {
+    let open = grants::unrestricted_among(conn, &[m.id]).await?.contains(&m.id);
+    Ok(IntegrationClient::of(m, open))
 }
 
 /// Finds a client by its `client_id`, for the command line.
 pub async fn find_by_client_id<C: ConnectionTrait>(conn: &C, client_id: &str) -> DomainResult<IntegrationClient> {
-    integration_clients::Entity::find()
+    let found = integration_clients::Entity::find()
         .filter(integration_clients::Column::ClientId.eq(client_id))
         .one(conn)
         .await?
-        .map(IntegrationClient::from)
-        .ok_or_else(|| DomainError::not_found(ENTITY, client_id))
+        .ok_or_else(|| DomainError::not_found(ENTITY, client_id))?;
+    view(conn, found).await
 }
 
 /// Gives a client a new secret; the old one stops working at once.
@@ -233,7 +254,7 @@ pub async fn rotate_secret(db: &impl Store, caller: &Caller, id: Uuid) -> Domain
     })
     .exec(&txn)
     .await?;
-    let client = IntegrationClient::from(model);
+    let client = view(&txn, model).await?;
     audit::commit(
         txn,
         caller,
@@ -252,9 +273,9 @@ pub async fn revoke(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<
         .await?
         .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
     if current.revoked_at.is_some() {
-        return Ok(IntegrationClient::from(current));
+        return view(&txn, current).await;
     }
-    let before = IntegrationClient::from(current.clone());
+    let before = view(&txn, current.clone()).await?;
     let at = caller.now();
     let model = integration_clients::Entity::update(integration_clients::ActiveModel {
         id: ActiveValue::Unchanged(id),
@@ -265,7 +286,7 @@ pub async fn revoke(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<
     })
     .exec(&txn)
     .await?;
-    let after = IntegrationClient::from(model);
+    let after = IntegrationClient::of(model, before.unrestricted);
     audit::commit(
         txn,
         caller,
