@@ -597,15 +597,7 @@ async fn run_client(database: &DatabaseArgs, command: ClientCommand) -> anyhow::
             scope,
         } => {
             let found = client::find_by_client_id(&conn, &client_id).await.map_err(describe)?;
-            let region_id = match region {
-                Some(name) => Some(
-                    xietong::domain::region::find_by_name(&conn, &name)
-                        .await
-                        .map_err(describe)?
-                        .id,
-                ),
-                None => None,
-            };
+            let region_id = region_id_named(&conn, region.as_deref()).await?;
             let pairing_id = match pairing {
                 Some(text) => {
                     let (helper, recipient) = pairing_regions(&conn, &text).await?;
@@ -739,6 +731,19 @@ async fn run_webhook(database: &DatabaseArgs, command: WebhookCommand) -> anyhow
 /// A domain error with its field messages, for the terminal.
 fn describe(err: xietong::domain::DomainError) -> anyhow::Error {
     anyhow::anyhow!("{} ({})", err.describe(), err.code())
+}
+
+/// The id of the region named `name`, when one is named.
+async fn region_id_named(conn: &sea_orm::DatabaseConnection, name: Option<&str>) -> anyhow::Result<Option<uuid::Uuid>> {
+    match name {
+        Some(name) => Ok(Some(
+            xietong::domain::region::find_by_name(conn, name)
+                .await
+                .map_err(describe)?
+                .id,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// The two regions of `HELPER:RECIPIENT`.
@@ -913,15 +918,7 @@ async fn run_import(database: &DatabaseArgs, command: ImportCommand) -> anyhow::
                 ),
                 (None, None) => anyhow::bail!("give --pairing HELPER:RECIPIENT or --region REGION"),
             };
-            let issuer = match issuer {
-                Some(name) => Some(
-                    xietong::domain::region::find_by_name(&conn, &name)
-                        .await
-                        .map_err(describe)?
-                        .id,
-                ),
-                None => None,
-            };
+            let issuer = region_id_named(&conn, issuer.as_deref()).await?;
             let options = tasks::TaskImport {
                 year,
                 title,

@@ -7,7 +7,6 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 use xietong::domain::Caller;
-use xietong::domain::plan::{self, NewPlan, PlanOwner};
 
 use crate::common::matrix::{Who, World};
 use crate::common::{TestApp, assert_problem, graphql_code, graphql_data};
@@ -83,29 +82,6 @@ async fn listed(app: &TestApp, bearer: &str, path: &str) -> Vec<String> {
         .iter()
         .map(|i| i["id"].as_str().expect("an id").to_owned())
         .collect()
-}
-
-/// 黔江区's own plan of 2025: outside 渝中区–巫溪县.
-async fn qianjiang_plan(w: &World) -> Uuid {
-    plan::create(
-        &w.app.db,
-        &Caller::system(),
-        NewPlan {
-            owner: PlanOwner::Region(w.qianjiang),
-            year: 2025,
-            title: "黔江区2025年重点任务分解".into(),
-            doc_number: None,
-            issued_on: None,
-            issuers: vec![],
-            default_deadline: None,
-            calendar: None,
-            reporting: None,
-            lights: None,
-        },
-    )
-    .await
-    .expect("a region plan")
-    .id
 }
 
 #[tokio::test]
@@ -329,7 +305,7 @@ async fn a_client_granted_a_pairing_sees_and_changes_that_pairing_only() {
     let w = World::new().await;
     let app = &w.app;
     let admin = w.bearer(Who::Admin);
-    let elsewhere = qianjiang_plan(&w).await;
+    let elsewhere = w.qianjiang_plan().await.id;
     let task = w.task(1).await;
     let project = w.project(1).await;
     let (id, token) = client(app, admin, "wx-platform", &["read", "write"]).await;
@@ -476,7 +452,7 @@ async fn graphql_gives_takes_and_honours_grants() {
     let w = World::new().await;
     let app = &w.app;
     let admin = w.bearer(Who::Admin);
-    let elsewhere = qianjiang_plan(&w).await;
+    let elsewhere = w.qianjiang_plan().await.id;
     let (id, token) = client(app, admin, "wx-platform", &["read", "write"]).await;
 
     let given = app
@@ -563,4 +539,60 @@ async fn graphql_gives_takes_and_honours_grants() {
         )
         .await;
     assert_eq!(graphql_code(&forbidden), Some("FORBIDDEN"), "{forbidden}");
+}
+
+/// Clients stored before grants existed keep doing what they did: each
+/// holds one unrestricted grant, `write` when it holds `write`.
+#[tokio::test]
+async fn the_migration_gives_every_existing_client_an_unrestricted_grant() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::Query;
+    use xietong::domain::client::{self, grants::GrantScope};
+
+    let test_db = crate::common::TestDb::new().await;
+    let conn = xietong::db::connect(&test_db.url).await.expect("open");
+    <migration::Migrator as migration::MigratorTrait>::up(&conn, Some(21))
+        .await
+        .expect("the migrations before grants");
+    let now = chrono::Utc::now();
+    let (reader, writer) = (Uuid::new_v4(), Uuid::new_v4());
+    for (id, name, scopes) in [(reader, "old-reader", "read"), (writer, "old-writer", "read write")] {
+        let row = Query::insert()
+            .into_table("integration_clients")
+            .columns([
+                "id",
+                "client_id",
+                "name",
+                "secret_hash",
+                "scopes",
+                "default_scopes",
+                "created_at",
+                "updated_at",
+                "version",
+            ])
+            .values_panic([
+                id.into(),
+                name.into(),
+                name.into(),
+                "not a hash".into(),
+                scopes.into(),
+                "read".into(),
+                now.into(),
+                now.into(),
+                1.into(),
+            ])
+            .to_owned();
+        conn.execute(&row).await.expect("a client");
+    }
+    <migration::Migrator as migration::MigratorTrait>::up(&conn, None)
+        .await
+        .expect("the rest");
+    let system = Caller::system();
+    for (id, scope) in [(reader, GrantScope::Read), (writer, GrantScope::Write)] {
+        let held = client::grants::list(&conn, &system, id).await.expect("its grants");
+        assert_eq!(held.len(), 1, "{held:?}");
+        assert!(held[0].unrestricted);
+        assert_eq!(held[0].scope, scope);
+        assert!(client::get(&conn, &system, id).await.expect("the client").unrestricted);
+    }
 }

@@ -19,6 +19,7 @@ const TABLES: &[&str] = &[
     "audit_log",
     "change_regions",
     "changes",
+    "client_grants",
     "event_amounts",
     "events",
     "extensions",

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 use xietong::domain::Caller;
-use xietong::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
+use xietong::domain::plan::{self, PlanTransition};
 use xietong::domain::task::{self, Assignee, AssignmentInput, NewTask};
 use xietong::domain::values::AssignmentRole;
 
@@ -34,24 +34,7 @@ fn ids(page: &Value) -> BTreeSet<String> {
 /// A region's own plan, issued, with one task its unit leads.
 async fn region_plan(w: &World) {
     let system = Caller::system();
-    let draft = plan::create(
-        &w.app.db,
-        &system,
-        NewPlan {
-            owner: PlanOwner::Region(w.qianjiang),
-            year: 2025,
-            title: "黔江区2025年重点任务分解".into(),
-            doc_number: None,
-            issued_on: None,
-            issuers: vec![],
-            default_deadline: None,
-            calendar: None,
-            reporting: None,
-            lights: None,
-        },
-    )
-    .await
-    .expect("a region plan");
+    let draft = w.qianjiang_plan().await;
     plan::transition(&w.app.db, &system, draft.id, draft.version, PlanTransition::Issue)
         .await
         .expect("issued");

@@ -610,6 +610,29 @@ pub const ADMIN_AND_VIEWER: [(Who, u16); 14] = [
 ];
 
 impl World {
+    /// 黔江区's own plan of 2025, a draft: outside 渝中区–巫溪县.
+    pub async fn qianjiang_plan(&self) -> xietong::domain::plan::Plan {
+        use xietong::domain::plan::{self, NewPlan, PlanOwner};
+        plan::create(
+            &self.app.db,
+            &Caller::system(),
+            NewPlan {
+                owner: PlanOwner::Region(self.qianjiang),
+                year: 2025,
+                title: "黔江区2025年重点任务分解".into(),
+                doc_number: None,
+                issued_on: None,
+                issuers: vec![],
+                default_deadline: None,
+                calendar: None,
+                reporting: None,
+                lights: None,
+            },
+        )
+        .await
+        .expect("a region plan")
+    }
+
     /// A fresh project of the pairing: 县经济信息委 implements it, 县商务委
     /// leads the receiving side, 区经济信息委 the helping side; 1000万元
     /// allocated, so that spending has room.
