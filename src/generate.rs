@@ -423,6 +423,8 @@ async fn write_plan(
             source_cells: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            external_id: Set(None),
+            external_client_id: Set(None),
             version: Set(1),
         });
         let lead = *rng.pick(spec.helper_units);
@@ -536,6 +538,8 @@ async fn write_plan(
         light_lag_points: Set(lights.lag_points),
         created_at: Set(now),
         updated_at: Set(now),
+        external_id: Set(None),
+        external_client_id: Set(None),
         version: Set(1),
     })
     .exec_without_returning(&txn)
@@ -670,6 +674,7 @@ fn projects(
             status: Set(status.as_str().into()),
             created_at: Set(now),
             updated_at: Set(now),
+            external_client_id: Set(None),
             version: Set(1),
         });
     }
@@ -725,6 +730,8 @@ fn monthly_reports(
                 return_reason: Set(None),
                 created_at: Set(submitted),
                 updated_at: Set(submitted),
+                external_id: Set(None),
+                external_client_id: Set(None),
                 version: Set(if approved { 3 } else { 2 }),
             });
             for ((target_id, value), reach) in targets.iter().zip(&reach) {

@@ -32,6 +32,8 @@ pub struct Model {
     pub source_columns: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub external_id: Option<String>,
+    pub external_client_id: Option<Uuid>,
     pub version: i32,
 }
 

@@ -26,6 +26,7 @@ pub struct Model {
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub external_client_id: Option<Uuid>,
     pub version: i32,
 }
 

@@ -24,6 +24,8 @@ pub struct Model {
     pub return_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub external_id: Option<String>,
+    pub external_client_id: Option<Uuid>,
     pub version: i32,
 }
 

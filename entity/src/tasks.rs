@@ -26,6 +26,8 @@ pub struct Model {
     pub source_cells: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub external_id: Option<String>,
+    pub external_client_id: Option<Uuid>,
     pub version: i32,
 }
 

@@ -26,6 +26,7 @@ mod m20261202_000019_source_layout;
 mod m20261203_000020_changes;
 mod m20261203_000021_webhooks;
 mod m20261204_000022_client_grants;
+mod m20261204_000023_external_ids;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_changes::Migration),
             Box::new(m20261203_000021_webhooks::Migration),
             Box::new(m20261204_000022_client_grants::Migration),
+            Box::new(m20261204_000023_external_ids::Migration),
         ]
     }
 }

@@ -354,6 +354,7 @@ async fn run<C: Store>(
             calendar: None,
             reporting: None,
             lights: None,
+            external_id: None,
         },
     )
     .await?;
@@ -515,6 +516,7 @@ async fn run<C: Store>(
                         source_text: t.source_text,
                     })
                     .collect(),
+                external_id: None,
             },
         )
         .await;

@@ -13,6 +13,7 @@ pub mod comment;
 pub mod error;
 pub mod event;
 pub mod extension;
+pub mod external;
 pub mod feed;
 pub mod leader;
 pub mod light;

@@ -17,6 +17,7 @@ use super::audit::{self, Change};
 use super::authz::{self, PlanAccess};
 use super::calendar::{Calendar, Reporting};
 use super::error::Validator;
+use super::external;
 use super::leader;
 use super::light::LightSettings;
 use super::page::{self, Page, PageRequest, Sort};
@@ -61,6 +62,9 @@ pub struct Plan {
     pub reporting: Reporting,
     /// When its tasks turn yellow.
     pub lights: LightSettings,
+    /// The platform's own id of it, when a platform or a person gave one:
+    /// unique per client (`PUT /api/v1/plans/by-external-id/{external_id}`).
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -99,6 +103,7 @@ impl Plan {
             lights,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            external_id: m.external_id,
             version: m.version,
         })
     }
@@ -171,6 +176,8 @@ pub struct NewPlan {
     pub reporting: Option<Reporting>,
     /// Defaults to yellow 15 days before the deadline or 20 points behind.
     pub lights: Option<LightSettings>,
+    /// The platform's own id of it, unique per client.
+    pub external_id: Option<String>,
 }
 
 /// The fields of a plan that can change after it is made.
@@ -237,6 +244,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         "must be a year between 1990 and 2100",
     );
     check_owner_exists(&txn, &mut v, input.owner).await?;
+    external::check(&mut v, "external_id", input.external_id.as_deref());
     let (pairing_id, region_id) = input.owner.columns();
     v.finish()?;
     let at = caller.now();
@@ -263,6 +271,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         source_columns: Set(None),
         light_due_days: Set(lights.due_soon_days),
         light_lag_points: Set(lights.lag_points),
+        external_client_id: Set(input.external_id.as_ref().and(external::namespace(caller))),
+        external_id: Set(input.external_id.clone()),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -290,6 +300,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewPlan) -> DomainR
         source_columns: None,
         light_due_days: 0,
         light_lag_points: 0,
+        external_id: None,
+        external_client_id: None,
         created_at: at,
         updated_at: at,
         version: 1,
@@ -826,4 +838,66 @@ pub fn source_columns(model: &plans::Model) -> Option<Vec<SourceColumn>> {
         .source_columns
         .clone()
         .and_then(|json| serde_json::from_value(json).ok())
+}
+
+impl external::Upsert for NewPlan {
+    type View = Plan;
+    const TABLE: &'static str = "plans";
+    const ENTITY: &'static str = ENTITY;
+
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
+    fn version(view: &Plan) -> i32 {
+        view.version
+    }
+
+    fn with_external_id(self, external_id: String) -> NewPlan {
+        NewPlan {
+            external_id: Some(external_id),
+            ..self
+        }
+    }
+
+    async fn create(self, txn: &DatabaseTransaction, caller: &Caller) -> DomainResult<Plan> {
+        create(txn, caller, self).await
+    }
+
+    async fn read(txn: &DatabaseTransaction, caller: &Caller, id: Uuid) -> DomainResult<Plan> {
+        get(txn, caller, id).await
+    }
+
+    /// Everything a plan's `PATCH` may change, from the whole body; a
+    /// plan's year does not change (another year is another plan).
+    async fn replace(self, txn: &DatabaseTransaction, caller: &Caller, id: Uuid, version: i32) -> DomainResult<Plan> {
+        let current = get(txn, caller, id).await?;
+        if current.year != self.year {
+            return Err(DomainError::invalid(
+                "year",
+                format!(
+                    "is {}: a plan's year does not change, another year is another plan",
+                    current.year
+                ),
+            ));
+        }
+        update(
+            txn,
+            caller,
+            id,
+            version,
+            PlanChanges {
+                title: Some(self.title),
+                doc_number: Some(self.doc_number),
+                issued_on: Some(self.issued_on),
+                issuers: Some(self.issuers),
+                default_deadline: self.default_deadline,
+                calendar: self.calendar,
+                reporting: self.reporting,
+                lights: self.lights,
+                owner: Some(self.owner),
+            },
+        )
+        .await
+    }
 }

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::authz::{self, ProjectAccess, Visibility};
 use super::error::Validator;
+use super::external;
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::{Amount, FundKind, FundSource, ProjectStatus};
@@ -682,6 +683,7 @@ pub async fn create_recorded(
         recipient_lead_unit_id: Set(input.recipient_lead_unit_id),
         investment_e4: Set(stored(input.investment, "investment")?),
         pairing_funds_e4: Set(stored(input.pairing_funds, "pairing_funds")?),
+        external_client_id: Set(clean(input.external_id.as_deref()).and(external::namespace(caller))),
         external_id: Set(clean(input.external_id.as_deref())),
         status: Set(ProjectStatus::Issued.as_str().to_owned()),
         created_at: Set(at),
@@ -1193,3 +1195,69 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 pub mod figures;
+
+impl external::Upsert for NewProject {
+    type View = Project;
+    const TABLE: &'static str = "projects";
+    const ENTITY: &'static str = ENTITY;
+
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
+    fn version(view: &Project) -> i32 {
+        view.version
+    }
+
+    fn with_external_id(self, external_id: String) -> NewProject {
+        NewProject {
+            external_id: Some(external_id),
+            ..self
+        }
+    }
+
+    async fn create(self, txn: &sea_orm::DatabaseTransaction, caller: &Caller) -> DomainResult<Project> {
+        create(txn, caller, self).await
+    }
+
+    async fn read(txn: &sea_orm::DatabaseTransaction, caller: &Caller, id: Uuid) -> DomainResult<Project> {
+        get(txn, caller, id).await
+    }
+
+    /// What the project is, from the whole body; its milestones and money
+    /// stay (they are recorded, not replaced), and it stays its pairing's.
+    async fn replace(
+        self,
+        txn: &sea_orm::DatabaseTransaction,
+        caller: &Caller,
+        id: Uuid,
+        version: i32,
+    ) -> DomainResult<Project> {
+        let current = get(txn, caller, id).await?;
+        if current.pairing_id != self.pairing_id {
+            return Err(DomainError::invalid("pairing_id", "a project stays its pairing's"));
+        }
+        update(
+            txn,
+            caller,
+            id,
+            version,
+            ProjectChanges {
+                year: Some(self.year),
+                plan_id: Some(self.plan_id),
+                task_id: Some(self.task_id),
+                name: Some(self.name),
+                category: Some(self.category),
+                location: Some(self.location),
+                content: Some(self.content),
+                implementing_unit_id: Some(self.implementing_unit_id),
+                helper_lead_unit_id: Some(self.helper_lead_unit_id),
+                recipient_lead_unit_id: Some(self.recipient_lead_unit_id),
+                investment: Some(self.investment),
+                pairing_funds: Some(self.pairing_funds),
+                external_id: Some(self.external_id),
+            },
+        )
+        .await
+    }
+}

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::authz::{self, TaskAccess};
 use super::error::Validator;
+use super::external;
 use super::metric;
 use super::region::parse_stored;
 use super::task;
@@ -65,6 +66,9 @@ pub struct Report {
     pub reviewed_by: Option<Uuid>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub return_reason: Option<String>,
+    /// The platform's own id of it, when a platform or a person gave one:
+    /// unique per client (`PUT /api/v1/reports/by-external-id/{external_id}`).
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -90,6 +94,8 @@ pub struct NewReport {
     pub consolidated: bool,
     pub text: String,
     pub values: Vec<ValueInput>,
+    /// The platform's own id of it, unique per client.
+    pub external_id: Option<String>,
 }
 
 /// What a draft or returned report may change.
@@ -138,6 +144,7 @@ pub async fn report_views<C: ConnectionTrait>(conn: &C, models: Vec<reports::Mod
                 reviewed_by: m.reviewed_by,
                 reviewed_at: m.reviewed_at,
                 return_reason: m.return_reason,
+                external_id: m.external_id,
                 created_at: m.created_at,
                 updated_at: m.updated_at,
                 version: m.version,
@@ -322,6 +329,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
         Some(_) => {}
     }
     let normalized = validate_values(&txn, &mut v, task_model.id, &input.values).await?;
+    external::check(&mut v, "external_id", input.external_id.as_deref());
     v.finish()?;
     let period_text = input.period.to_string();
     let taken = reports::Entity::find()
@@ -357,6 +365,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
         reviewed_by: Set(None),
         reviewed_at: Set(None),
         return_reason: Set(None),
+        external_client_id: Set(input.external_id.as_ref().and(external::namespace(caller))),
+        external_id: Set(input.external_id),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -769,4 +779,64 @@ pub async fn list_by_tasks<C: ConnectionTrait>(
         .all(conn)
         .await?;
     report_views(conn, models).await
+}
+
+impl external::Upsert for NewReport {
+    type View = Report;
+    const TABLE: &'static str = "reports";
+    const ENTITY: &'static str = ENTITY;
+
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
+    fn version(view: &Report) -> i32 {
+        view.version
+    }
+
+    fn with_external_id(self, external_id: String) -> NewReport {
+        NewReport {
+            external_id: Some(external_id),
+            ..self
+        }
+    }
+
+    async fn create(self, txn: &DatabaseTransaction, caller: &Caller) -> DomainResult<Report> {
+        create(txn, caller, self).await
+    }
+
+    async fn read(txn: &DatabaseTransaction, caller: &Caller, id: Uuid) -> DomainResult<Report> {
+        get(txn, caller, id).await
+    }
+
+    /// Its text and figures, as a draft or returned report takes them; the
+    /// task, unit, period and whether it is consolidated stay what they are.
+    async fn replace(self, txn: &DatabaseTransaction, caller: &Caller, id: Uuid, version: i32) -> DomainResult<Report> {
+        let current = get(txn, caller, id).await?;
+        let mut v = Validator::new();
+        v.check(self.task_id == current.task_id, "task_id", "a report stays on its task");
+        v.check(
+            self.unit_id.is_none_or(|unit| unit == current.unit_id),
+            "unit_id",
+            "a report stays its unit's",
+        );
+        v.check(self.period == current.period, "period", "a report stays in its period");
+        v.check(
+            self.consolidated == current.consolidated,
+            "consolidated",
+            "a report stays consolidated or not",
+        );
+        v.finish()?;
+        update(
+            txn,
+            caller,
+            id,
+            version,
+            ReportChanges {
+                text: Some(self.text),
+                values: Some(self.values),
+            },
+        )
+        .await
+    }
 }

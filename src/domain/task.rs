@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::authz::{self, TaskAccess};
 use super::error::Validator;
+use super::external;
 use super::light::LightReason;
 use super::plan;
 use super::region::parse_stored;
@@ -108,6 +109,9 @@ pub struct Task {
     pub notes: Option<String>,
     pub assignments: Vec<Assignment>,
     pub targets: Vec<Target>,
+    /// The platform's own id of it, when a platform or a person gave one:
+    /// unique per client (`PUT /api/v1/tasks/by-external-id/{external_id}`).
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -217,6 +221,8 @@ pub struct NewTask {
     pub notes: Option<String>,
     pub assignments: Vec<AssignmentInput>,
     pub targets: Vec<TargetInput>,
+    /// The platform's own id of it, unique per client.
+    pub external_id: Option<String>,
 }
 
 /// Changes to a task. What the task is (the first group) is the plan's
@@ -396,6 +402,7 @@ pub async fn task_views<C: ConnectionTrait>(
                 notes: m.notes,
                 assignments,
                 targets,
+                external_id: m.external_id,
                 created_at: m.created_at,
                 updated_at: m.updated_at,
                 version: m.version,
@@ -826,6 +833,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     .validate(&mut v);
     validate_assignments(&txn, &mut v, &plan, &input.assignments).await?;
     let metric_ids = validate_targets(&txn, &mut v, &input.targets, &[]).await?;
+    external::check(&mut v, "external_id", input.external_id.as_deref());
     v.finish()?;
     check_seq_free(&txn, plan.id, &section, input.seq, None).await?;
     let at = caller.now();
@@ -845,6 +853,8 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
         leaders: Set(serde_json::json!(input.leaders)),
         notes: Set(input.notes),
         source_cells: Set(None),
+        external_client_id: Set(input.external_id.as_ref().and(external::namespace(caller))),
+        external_id: Set(input.external_id),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -1383,4 +1393,77 @@ pub async fn source_cells_of<C: ConnectionTrait>(
             Some((t.id, cells))
         })
         .collect())
+}
+
+impl external::Upsert for NewTask {
+    type View = Task;
+    const TABLE: &'static str = "tasks";
+    const ENTITY: &'static str = ENTITY;
+
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
+    fn version(view: &Task) -> i32 {
+        view.version
+    }
+
+    fn with_external_id(self, external_id: String) -> NewTask {
+        NewTask {
+            external_id: Some(external_id),
+            ..self
+        }
+    }
+
+    async fn create(self, txn: &DatabaseTransaction, caller: &Caller) -> DomainResult<Task> {
+        create(txn, caller, self).await
+    }
+
+    async fn read(txn: &DatabaseTransaction, caller: &Caller, id: Uuid) -> DomainResult<Task> {
+        get(txn, caller, id).await
+    }
+
+    /// What the task is, from the whole body; its progress stays. The
+    /// targets the body gives without an id are the task's targets it does
+    /// not name, in order (so that reported values stay with them); a task
+    /// stays in its plan.
+    async fn replace(self, txn: &DatabaseTransaction, caller: &Caller, id: Uuid, version: i32) -> DomainResult<Task> {
+        let current = get(txn, caller, id).await?;
+        if current.plan_id != self.plan_id {
+            return Err(DomainError::invalid(
+                "plan_id",
+                "a task stays in its plan: remove it and add it to the other",
+            ));
+        }
+        let named: HashSet<Uuid> = self.targets.iter().filter_map(|t| t.id).collect();
+        let mut free = current.targets.iter().map(|t| t.id).filter(|id| !named.contains(id));
+        let targets = self
+            .targets
+            .into_iter()
+            .map(|t| TargetInput {
+                id: t.id.or_else(|| free.next()),
+                ..t
+            })
+            .collect();
+        update(
+            txn,
+            caller,
+            id,
+            version,
+            TaskChanges {
+                section: Some(self.section),
+                seq: Some(self.seq),
+                category: Some(self.category),
+                content: Some(self.content),
+                deadline: self.deadline,
+                deadline_text: Some(self.deadline_text),
+                leaders: Some(self.leaders),
+                notes: Some(self.notes),
+                assignments: Some(self.assignments),
+                targets: Some(targets),
+                ..TaskChanges::default()
+            },
+        )
+        .await
+    }
 }

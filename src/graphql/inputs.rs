@@ -375,6 +375,7 @@ impl CreatePlanInput {
             calendar: self.calendar.clone().map(CalendarInput::domain),
             reporting: self.reporting.map(ReportingInput::domain),
             lights: self.lights.map(LightSettingsInput::domain),
+            external_id: None,
         })
     }
 }
@@ -618,6 +619,7 @@ impl CreateTaskInput {
             notes: self.notes.clone(),
             assignments: assignments(&self.assignments)?,
             targets: targets(&self.targets),
+            external_id: None,
         })
     }
 }
@@ -728,6 +730,7 @@ impl CreateReportInput {
             consolidated: self.consolidated,
             text: self.text.clone(),
             values: values(&self.values),
+            external_id: None,
         })
     }
 }

@@ -31,6 +31,7 @@ mod supervision;
 mod tasks;
 pub mod telemetry;
 mod units;
+mod upsert;
 mod users;
 mod webhooks;
 

@@ -330,6 +330,12 @@ fn describe_query_shapes(path: &str, op: &mut Operation) {
     use utoipa::openapi::schema::{Schema, SchemaType};
     for param in op.parameters.iter_mut().flatten() {
         let RefOr::T(param) = param else { continue };
+        if param.parameter_in == ParameterIn::Path
+            && param.name == "external_id"
+            && let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut()
+        {
+            schema.pattern = Some(domain::external::PATTERN.to_owned());
+        }
         if param.parameter_in != ParameterIn::Query {
             continue;
         }

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close))
         .routes(routes!(reopen))
         .routes(routes!(export))
+        .routes(routes!(upsert))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -111,6 +112,28 @@ struct CreatePlan {
     /// When tasks turn yellow; 15 days before the deadline, or 20 points
     /// behind the time elapsed, when omitted.
     lights: Option<LightSettings>,
+    /// The platform's own id of it, unique per client: the key of `PUT
+    /// /api/v1/plans/by-external-id/{external_id}`.
+    #[schema(value_type = Option<crate::domain::external::ExternalIdText>)]
+    external_id: Option<String>,
+}
+
+impl CreatePlan {
+    fn input(&self) -> ApiResult<NewPlan> {
+        Ok(NewPlan {
+            owner: PlanOwner::required(self.pairing_id, self.region_id, ["pairing_id", "region_id"])?,
+            year: self.year,
+            title: self.title.clone(),
+            doc_number: self.doc_number.clone(),
+            issued_on: self.issued_on,
+            issuers: self.issuers.clone(),
+            default_deadline: self.default_deadline,
+            calendar: self.calendar.clone(),
+            reporting: self.reporting,
+            lights: self.lights,
+            external_id: self.external_id.clone(),
+        })
+    }
 }
 
 /// Create a plan (a draft) as a coordinator of its regions.
@@ -132,23 +155,39 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreatePlan>,
 ) -> ApiResult<Response> {
-    let owner = PlanOwner::required(body.pairing_id, body.region_id, ["pairing_id", "region_id"])?;
-    let input = NewPlan {
-        owner,
-        year: body.year,
-        title: body.title.clone(),
-        doc_number: body.doc_number.clone(),
-        issued_on: body.issued_on,
-        issuers: body.issuers.clone(),
-        default_deadline: body.default_deadline,
-        calendar: body.calendar.clone(),
-        reporting: body.reporting,
-        lights: body.lights,
-    };
+    let input = body.input()?;
     idempotent::create(&state, &caller, &headers, "POST /api/v1/plans", &body, async |txn| {
         plan::create(txn, &caller, input).await
     })
     .await
+}
+
+/// Create or replace a plan by the platform's own id.
+///
+/// The caller's plan whose `external_id` is the path's (unique per client;
+/// a person's external ids are the office's): none, and it is created as
+/// `POST /api/v1/plans` creates one (201); one, and it is replaced as a
+/// `PATCH` naming every field would change it (200), or answered as it is
+/// when the body says what it holds, so a retried request leaves one plan
+/// at one version. The body is `POST`'s; its `external_id`, when given,
+/// must be the path's; its `year` must be the plan's. `If-Match` is
+/// optional: when sent it must name the current version (412
+/// VERSION_CONFLICT; also when there is no plan yet). Permissions, errors
+/// and states are those of creating and of changing a plan (a closed plan
+/// changes no more: 409 CONFLICT).
+#[utoipa::path(put, path = "/api/v1/plans/by-external-id/{external_id}", tag = "plans", request_body = CreatePlan,
+    params(("external_id" = String, Path, description = "The platform's own id of the plan"),
+        ("If-Match" = Option<String>, Header, description = "The version read, as its ETag: checked when sent")),
+    responses((status = 201, description = "Created", body = Plan, headers(("ETag" = String))),
+        (status = 200, description = "Replaced, or as it was", body = Plan, headers(("ETag" = String)))))]
+async fn upsert(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiPath(external_id): ApiPath<String>,
+    ApiJson(body): ApiJson<CreatePlan>,
+) -> ApiResult<Response> {
+    super::upsert::answer(&state, &caller, &headers, &external_id, body.input()?).await
 }
 
 /// A plan.

@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(milestones, record_milestone))
         .routes(routes!(fund_movements, record_fund_movement))
         .routes(routes!(categories, create_category))
+        .routes(routes!(upsert))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -150,27 +151,63 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateProject>,
 ) -> ApiResult<Response> {
-    let input = NewProject {
-        pairing_id: body.pairing_id,
-        year: body.year,
-        plan_id: body.plan_id,
-        task_id: body.task_id,
-        name: body.name.clone(),
-        category: body.category.clone(),
-        location: body.location.clone(),
-        content: body.content.clone(),
-        implementing_unit_id: body.implementing_unit_id,
-        helper_lead_unit_id: body.helper_lead_unit_id,
-        recipient_lead_unit_id: body.recipient_lead_unit_id,
-        investment: body.investment.0,
-        pairing_funds: body.pairing_funds.0,
-        external_id: body.external_id.clone(),
-        issued_on: body.issued_on,
-    };
+    let input = body.input();
     idempotent::create(&state, &caller, &headers, "POST /api/v1/projects", &body, async |txn| {
         project::create(txn, &caller, input).await
     })
     .await
+}
+
+impl CreateProject {
+    fn input(&self) -> NewProject {
+        NewProject {
+            pairing_id: self.pairing_id,
+            year: self.year,
+            plan_id: self.plan_id,
+            task_id: self.task_id,
+            name: self.name.clone(),
+            category: self.category.clone(),
+            location: self.location.clone(),
+            content: self.content.clone(),
+            implementing_unit_id: self.implementing_unit_id,
+            helper_lead_unit_id: self.helper_lead_unit_id,
+            recipient_lead_unit_id: self.recipient_lead_unit_id,
+            investment: self.investment.0,
+            pairing_funds: self.pairing_funds.0,
+            external_id: self.external_id.clone(),
+            issued_on: self.issued_on,
+        }
+    }
+}
+
+/// Create or replace a project by the platform's own id.
+///
+/// The caller's project whose `external_id` is the path's (unique per
+/// client; the external ids people set, as a ledger's 项目编号, are the
+/// office's): none, and it is recorded as `POST /api/v1/projects` records
+/// one (201); one, and what it is (name, category, units, money planned,
+/// plan and task) is replaced as a `PATCH` naming each would change it
+/// (200) — its milestones, allocations and spending stay, they are
+/// recorded — or it is answered as it is when the body says what it holds,
+/// so a retried request leaves one project at one version. The body is
+/// `POST`'s; its `external_id`, when given, must be the path's; its
+/// `pairing_id` must be the project's. `If-Match` is optional: when sent it
+/// must name the current version (412 VERSION_CONFLICT; also when there is
+/// no project yet). Permissions and errors are those of recording and of
+/// changing a project.
+#[utoipa::path(put, path = "/api/v1/projects/by-external-id/{external_id}", tag = "projects", request_body = CreateProject,
+    params(("external_id" = String, Path, description = "The platform's own id of the project"),
+        ("If-Match" = Option<String>, Header, description = "The version read, as its ETag: checked when sent")),
+    responses((status = 201, description = "Created", body = Project, headers(("ETag" = String))),
+        (status = 200, description = "Replaced, or as it was", body = Project, headers(("ETag" = String)))))]
+async fn upsert(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiPath(external_id): ApiPath<String>,
+    ApiJson(body): ApiJson<CreateProject>,
+) -> ApiResult<Response> {
+    super::upsert::answer(&state, &caller, &headers, &external_id, body.input()).await
 }
 
 /// A project, with what was allocated and spent.

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(comments, add_comment))
         .routes(routes!(approve))
         .routes(routes!(return_report))
+        .routes(routes!(upsert))
 }
 
 /// A figure reached for one target, for the year to date (年度累计).
@@ -70,6 +71,82 @@ struct CreateReport {
     #[serde(default)]
     values: Vec<ValueBody>,
     unit_id: Option<Uuid>,
+    /// The platform's own id of it, unique per client: the key of `PUT
+    /// /api/v1/reports/by-external-id/{external_id}`.
+    #[schema(value_type = Option<crate::domain::external::ExternalIdText>)]
+    external_id: Option<String>,
+}
+
+impl CreateReport {
+    fn input(&self, task_id: Uuid) -> NewReport {
+        NewReport {
+            task_id,
+            unit_id: self.unit_id,
+            period: self.period,
+            consolidated: self.consolidated,
+            text: self.text.clone(),
+            values: values(&self.values),
+            external_id: self.external_id.clone(),
+        }
+    }
+}
+
+/// A report by the platform's own id: the body of `POST
+/// /api/v1/tasks/{task_id}/reports` with its task.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PutReport {
+    task_id: Uuid,
+    period: ReportPeriod,
+    /// True for the lead unit's report, which includes its supporting units' work.
+    #[serde(default)]
+    consolidated: bool,
+    #[serde(default)]
+    #[schema(example = "已帮助销售农特产品2025万元，提前完成年度目标")]
+    text: String,
+    #[serde(default)]
+    values: Vec<ValueBody>,
+    unit_id: Option<Uuid>,
+    /// The path's, when given.
+    #[schema(value_type = Option<crate::domain::external::ExternalIdText>)]
+    external_id: Option<String>,
+}
+
+/// Create or replace a report by the platform's own id.
+///
+/// The caller's report whose `external_id` is the path's (unique per
+/// client; a person's external ids are the office's): none, and it is made
+/// as `POST /api/v1/tasks/{task_id}/reports` makes one, a draft (201); one,
+/// and its text and figures are replaced as its `PATCH` would (200), or it
+/// is answered as it is when the body says what it holds, so a retried
+/// request leaves one report at one version. Its task, unit, period and
+/// whether it is consolidated stay (422 VALIDATION_FAILED if the body says
+/// otherwise); only a draft or returned report changes (409 CONFLICT).
+/// `If-Match` is optional: when sent it must name the current version (412
+/// VERSION_CONFLICT; also when there is no report yet). Permissions and
+/// errors are those of making and of changing a report.
+#[utoipa::path(put, path = "/api/v1/reports/by-external-id/{external_id}", tag = "reports", request_body = PutReport,
+    params(("external_id" = String, Path, description = "The platform's own id of the report"),
+        ("If-Match" = Option<String>, Header, description = "The version read, as its ETag: checked when sent")),
+    responses((status = 201, description = "Created", body = Report, headers(("ETag" = String))),
+        (status = 200, description = "Replaced, or as it was", body = Report, headers(("ETag" = String)))))]
+async fn upsert(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiPath(external_id): ApiPath<String>,
+    ApiJson(body): ApiJson<PutReport>,
+) -> ApiResult<Response> {
+    let input = NewReport {
+        task_id: body.task_id,
+        unit_id: body.unit_id,
+        period: body.period,
+        consolidated: body.consolidated,
+        text: body.text,
+        values: values(&body.values),
+        external_id: body.external_id,
+    };
+    super::upsert::answer(&state, &caller, &headers, &external_id, input).await
 }
 
 /// Make a draft report on a task.
@@ -98,14 +175,7 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateReport>,
 ) -> ApiResult<Response> {
-    let input = NewReport {
-        task_id,
-        unit_id: body.unit_id,
-        period: body.period,
-        consolidated: body.consolidated,
-        text: body.text.clone(),
-        values: values(&body.values),
-    };
+    let input = body.input(task_id);
     let operation = format!("POST /api/v1/tasks/{task_id}/reports");
     idempotent::create(&state, &caller, &headers, &operation, &body, async |txn| {
         report::create(txn, &caller, input).await

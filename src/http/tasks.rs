@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(read, update, delete))
+        .routes(routes!(upsert))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -206,6 +207,29 @@ struct CreateTask {
     assignments: Vec<AssignmentBody>,
     #[serde(default)]
     targets: Vec<TargetBody>,
+    /// The platform's own id of it, unique per client: the key of `PUT
+    /// /api/v1/tasks/by-external-id/{external_id}`.
+    #[schema(value_type = Option<crate::domain::external::ExternalIdText>)]
+    external_id: Option<String>,
+}
+
+impl CreateTask {
+    fn input(&self) -> ApiResult<NewTask> {
+        Ok(NewTask {
+            plan_id: self.plan_id,
+            section: self.section.clone(),
+            seq: self.seq,
+            category: self.category.clone(),
+            content: self.content.clone(),
+            deadline: self.deadline,
+            deadline_text: self.deadline_text.clone(),
+            leaders: self.leaders.clone(),
+            notes: self.notes.clone(),
+            assignments: assignments(self.assignments.clone())?,
+            targets: targets(self.targets.clone()),
+            external_id: self.external_id.clone(),
+        })
+    }
 }
 
 /// Add a task to a plan, as its coordinator.
@@ -228,23 +252,41 @@ async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateTask>,
 ) -> ApiResult<Response> {
-    let input = NewTask {
-        plan_id: body.plan_id,
-        section: body.section.clone(),
-        seq: body.seq,
-        category: body.category.clone(),
-        content: body.content.clone(),
-        deadline: body.deadline,
-        deadline_text: body.deadline_text.clone(),
-        leaders: body.leaders.clone(),
-        notes: body.notes.clone(),
-        assignments: assignments(body.assignments.clone())?,
-        targets: targets(body.targets.clone()),
-    };
+    let input = body.input()?;
     idempotent::create(&state, &caller, &headers, "POST /api/v1/tasks", &body, async |txn| {
         task::create(txn, &caller, input).await
     })
     .await
+}
+
+/// Create or replace a task by the platform's own id.
+///
+/// The caller's task whose `external_id` is the path's (unique per client;
+/// a person's external ids are the office's): none, and it is created as
+/// `POST /api/v1/tasks` creates one (201); one, and what it is (text,
+/// deadline, leaders, units, targets) is replaced as a `PATCH` naming each
+/// would change it (200) — its status and progress stay — or it is
+/// answered as it is when the body says what it holds, so a retried
+/// request leaves one task at one version. Targets given without an `id`
+/// are the task's targets not named by id, in order, so that their
+/// reported figures stay with them. The body is `POST`'s; its
+/// `external_id`, when given, must be the path's; its `plan_id` must be the
+/// task's. `If-Match` is optional: when sent it must name the current
+/// version (412 VERSION_CONFLICT; also when there is no task yet).
+/// Permissions and errors are those of adding and of changing a task.
+#[utoipa::path(put, path = "/api/v1/tasks/by-external-id/{external_id}", tag = "tasks", request_body = CreateTask,
+    params(("external_id" = String, Path, description = "The platform's own id of the task"),
+        ("If-Match" = Option<String>, Header, description = "The version read, as its ETag: checked when sent")),
+    responses((status = 201, description = "Created", body = Task, headers(("ETag" = String))),
+        (status = 200, description = "Replaced, or as it was", body = Task, headers(("ETag" = String)))))]
+async fn upsert(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    ApiPath(external_id): ApiPath<String>,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> ApiResult<Response> {
+    super::upsert::answer(&state, &caller, &headers, &external_id, body.input()?).await
 }
 
 /// A task, with its units and targets.

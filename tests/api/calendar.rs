@@ -402,6 +402,7 @@ async fn task_with(app: &TestApp, p: &seed::Pairing, seq: i32, targets: Vec<Targ
                 side: Some(Side::Recipient),
             }],
             targets,
+            external_id: None,
         },
     )
     .await

@@ -120,6 +120,7 @@ async fn draft_plan(db: &DatabaseConnection, p: &seed::Pairing, year: i32) -> Pl
             calendar: None,
             reporting: None,
             lights: None,
+            external_id: None,
         },
     )
     .await
@@ -142,6 +143,7 @@ async fn supporting_report(db: &DatabaseConnection, p: &seed::Pairing, t: &task:
                 actual: amount(actual),
                 unit: None,
             }],
+            external_id: None,
         },
     )
     .await
@@ -1103,6 +1105,7 @@ async fn updating_targets_keeps_a_target_named_by_its_id() {
                     unit: None,
                 },
             ],
+            external_id: None,
         },
     )
     .await
@@ -1210,6 +1213,7 @@ async fn a_target_with_an_unknown_metric_is_a_field_error() {
             notes: None,
             assignments: vec![],
             targets: vec![target],
+            external_id: None,
         },
     )
     .await
@@ -1354,6 +1358,7 @@ async fn a_supporting_units_report_cannot_be_consolidated() {
             consolidated: true,
             text: "全年到位资金5200万元".into(),
             values: vec![],
+            external_id: None,
         },
     )
     .await
@@ -1378,6 +1383,7 @@ async fn a_report_period_outside_the_plan_year_is_refused() {
             consolidated: false,
             text: "去年第四季度".into(),
             values: vec![],
+            external_id: None,
         },
     )
     .await
@@ -1412,6 +1418,7 @@ async fn a_report_on_a_draft_plan_is_a_conflict() {
                 side: Some(Side::Recipient),
             }],
             targets: vec![],
+            external_id: None,
         },
     )
     .await
@@ -1426,6 +1433,7 @@ async fn a_report_on_a_draft_plan_is_a_conflict() {
             consolidated: true,
             text: "已落实岗位50个".into(),
             values: vec![],
+            external_id: None,
         },
     )
     .await

@@ -167,6 +167,7 @@ async fn the_export_carries_the_latest_approved_progress() {
                 actual: xietong::domain::values::Amount::parse("5200.5").expect("amount"),
                 unit: None,
             }],
+            external_id: None,
         },
     )
     .await

@@ -112,6 +112,7 @@ async fn statements_for(tasks: i32) -> Counts {
                     },
                 ],
                 targets: vec![seed::funds_target("5000")],
+                external_id: None,
             },
         )
         .await
@@ -130,6 +131,7 @@ async fn statements_for(tasks: i32) -> Counts {
                     actual: Amount::parse("1200").expect("amount"),
                     unit: None,
                 }],
+                external_id: None,
             },
         )
         .await
@@ -147,6 +149,7 @@ async fn statements_for(tasks: i32) -> Counts {
                 consolidated: false,
                 text: "配合单位草稿".into(),
                 values: vec![],
+                external_id: None,
             },
         )
         .await

@@ -41,6 +41,7 @@ async fn task_led_by(db: &sea_orm::DatabaseConnection, plan: Uuid, seq: i32, uni
                 side,
             }],
             targets: vec![],
+            external_id: None,
         },
     )
     .await
@@ -59,6 +60,7 @@ async fn draft(db: &sea_orm::DatabaseConnection, task: Uuid, unit: Uuid, consoli
             consolidated,
             text: "进展".into(),
             values: vec![],
+            external_id: None,
         },
     )
     .await
@@ -97,6 +99,7 @@ async fn status_changes_reach_those_who_may_see_them_and_nobody_else() {
             calendar: None,
             reporting: None,
             lights: None,
+            external_id: None,
         },
     )
     .await

@@ -16,6 +16,7 @@ mod client_grants;
 mod concurrency;
 mod domain_crud;
 mod export_roundtrip;
+mod external_ids;
 mod figures;
 mod graphql_api;
 mod graphql_batching;

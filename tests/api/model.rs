@@ -252,6 +252,7 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
         notes: None,
         assignments: vec![],
         targets: vec![],
+        external_id: None,
     };
     let err = task::create(&db, &Caller::system(), new_task(None))
         .await
@@ -282,6 +283,8 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
         leaders: Set(serde_json::json!([])),
         notes: Set(None),
         source_cells: Set(None),
+        external_id: Set(None),
+        external_client_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -314,6 +317,7 @@ async fn one_report_per_task_unit_and_period() {
             actual: Amount::parse("1200").expect("amount"),
             unit: None,
         }],
+        external_id: None,
     };
     report::create(&db, &Caller::system(), new_report())
         .await
@@ -502,6 +506,7 @@ async fn the_report_workflow_takes_only_legal_steps() {
                 actual: Amount::parse("5200.5").expect("amount"),
                 unit: None,
             }],
+            external_id: None,
         },
     )
     .await

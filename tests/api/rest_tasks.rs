@@ -298,6 +298,7 @@ async fn nanchuan_wulong(app: &TestApp) -> Other {
             calendar: None,
             reporting: None,
             lights: None,
+            external_id: None,
         },
     )
     .await
@@ -330,6 +331,7 @@ async fn domain_plan(app: &TestApp, owner: PlanOwner, year: i32, title: &str) ->
             calendar: None,
             reporting: None,
             lights: None,
+            external_id: None,
         },
     )
     .await

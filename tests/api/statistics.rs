@@ -34,6 +34,7 @@ async fn approved(
                 actual: Amount::parse(actual).expect("amount"),
                 unit: None,
             }],
+            external_id: None,
         },
     )
     .await

@@ -57,6 +57,7 @@ async fn region_plan(w: &World) {
                 side: None,
             }],
             targets: vec![],
+            external_id: None,
         },
     )
     .await

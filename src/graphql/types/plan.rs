@@ -192,6 +192,11 @@ impl PlanNode {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// The platform's own id of it, unique per client (REST `PUT
+    /// …/by-external-id/{external_id}`).
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {
         self.0.version
@@ -386,6 +391,11 @@ impl TaskNode {
     /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// The platform's own id of it, unique per client (REST `PUT
+    /// …/by-external-id/{external_id}`).
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
     }
     /// The version: pass it back as `version` to change it.
     async fn version(&self) -> i32 {

@@ -269,6 +269,7 @@ impl World {
                     },
                 ],
                 targets: vec![seed::funds_target("5000")],
+                external_id: None,
             },
         )
         .await
@@ -287,6 +288,7 @@ impl World {
                 consolidated,
                 text: "已对接企业3家".into(),
                 values: vec![],
+                external_id: None,
             },
         )
         .await
@@ -627,6 +629,7 @@ impl World {
                 calendar: None,
                 reporting: None,
                 lights: None,
+                external_id: None,
             },
         )
         .await

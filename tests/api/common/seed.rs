@@ -18,6 +18,7 @@ use xietong::domain::values::{
 };
 
 /// Two regions, their pairing, a unit on each side and an issued plan.
+#[derive(Clone)]
 pub struct Pairing {
     pub helper: Uuid,
     pub recipient: Uuid,
@@ -130,6 +131,7 @@ pub async fn yuzhong_wuxi(db: &DatabaseConnection) -> Pairing {
                 ..Reporting::default()
             }),
             lights: None,
+            external_id: None,
         },
     )
     .await
@@ -197,6 +199,7 @@ pub async fn task(db: &DatabaseConnection, p: &Pairing, seq: i32, values: &[&str
                 },
             ],
             targets: values.iter().map(|v| funds_target(v)).collect(),
+            external_id: None,
         },
     )
     .await
@@ -236,6 +239,7 @@ pub async fn report_on(
                     unit: None,
                 })
                 .collect(),
+            external_id: None,
         },
     )
     .await
