@@ -340,7 +340,9 @@ async fn run<C: Store>(
         .iter()
         .map(|(_, name, _)| format!("{name}人民政府"))
         .collect();
-    let plan = plan::create(
+    // Boxed, as each task's below: an import's future would otherwise hold
+    // every write's, deeper than a debug build's stack allows.
+    let plan = Box::pin(plan::create(
         txn,
         caller,
         NewPlan {
@@ -356,7 +358,7 @@ async fn run<C: Store>(
             lights: None,
             external_id: None,
         },
-    )
+    ))
     .await?;
     let content_header = layout
         .iter()
@@ -488,7 +490,7 @@ async fn run<C: Store>(
             outcomes.push(outcome);
             continue;
         }
-        let created = task::create(
+        let created = Box::pin(task::create(
             txn,
             caller,
             NewTask {
@@ -518,7 +520,7 @@ async fn run<C: Store>(
                     .collect(),
                 external_id: None,
             },
-        )
+        ))
         .await;
         match created {
             Ok(made) => {
