@@ -353,6 +353,7 @@ async fn departments(
                     region_id: Set(region_id),
                     name: Set(name),
                     kind: Set(UnitKind::Department.as_str().into()),
+                    external_id: Set(None),
                     created_at: Set(now),
                     updated_at: Set(now),
                     version: Set(1),

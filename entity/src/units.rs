@@ -10,6 +10,7 @@ pub struct Model {
     pub region_id: Uuid,
     pub name: String,
     pub kind: String,
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -259,6 +259,7 @@ impl<'a> Resolver<'a> {
                             name: name.to_owned(),
                             kind: cells::guess_kind(name),
                             aliases: vec![],
+                            external_id: None,
                         },
                     )
                     .await?;
@@ -366,6 +367,7 @@ impl<'a> Resolver<'a> {
                 name: current.name.clone(),
                 kind: current.kind,
                 aliases,
+                external_id: None,
             },
         )
         .await?;

@@ -185,7 +185,9 @@ pub async fn commit(txn: DatabaseTransaction, caller: &Caller, change: Change) -
 /// Records one change in a transaction that goes on: in the audit log and,
 /// for a change of a resource, in the change feed ([`super::feed`]).
 pub async fn record<C: ConnectionTrait>(conn: &C, caller: &Caller, change: Change) -> DomainResult<()> {
-    super::feed::write(conn, caller.now(), &change).await?;
+    // Boxed: every write ends here, and the feed's future (the change's
+    // scope, its outbox) would otherwise be part of each write's.
+    Box::pin(super::feed::write(conn, caller.now(), &change)).await?;
     let Change {
         action,
         entity,

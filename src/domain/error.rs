@@ -424,6 +424,13 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         message: "a project of this pairing already has this external id",
     },
     UniqueRule {
+        index: "uq_units_external_id",
+        table: "units",
+        columns: &["external_id"],
+        field: "external_id",
+        message: "another unit has this external id",
+    },
+    UniqueRule {
         index: "uq_plans_external_client_id_external_id",
         table: "plans",
         columns: &["external_client_id", "external_id"],

@@ -39,6 +39,8 @@ pub struct Unit {
     pub kind: UnitKind,
     /// Other names of the unit in documents (区就业人才中心 for 区就业和人才中心).
     pub aliases: Vec<String>,
+    /// A platform's id of the unit, set by an administrator; unique among units.
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -51,6 +53,8 @@ pub struct UnitInput {
     pub name: String,
     pub kind: UnitKind,
     pub aliases: Vec<String>,
+    /// A platform's id of the unit; unique among units.
+    pub external_id: Option<String>,
 }
 
 /// A named set of a region's units.
@@ -128,6 +132,7 @@ fn view(m: units::Model, aliases: Vec<String>) -> DomainResult<Unit> {
         kind: parse_stored(&m.kind)?,
         aliases,
         name: m.name,
+        external_id: m.external_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
@@ -232,6 +237,7 @@ async fn validate_unit<C: ConnectionTrait>(conn: &C, input: &UnitInput) -> Domai
     if regions::Entity::find_by_id(input.region_id).one(conn).await?.is_none() {
         v.add("region_id", format!("no region has id {}", input.region_id));
     }
+    super::external::check(&mut v, "external_id", input.external_id.as_deref());
     v.finish()
 }
 
@@ -247,6 +253,7 @@ pub async fn create_unit(db: &impl Store, caller: &Caller, input: UnitInput) -> 
         region_id: Set(input.region_id),
         name: Set(input.name.trim().to_owned()),
         kind: Set(input.kind.as_str().to_owned()),
+        external_id: Set(input.external_id.clone()),
         created_at: Set(at),
         updated_at: Set(at),
         version: Set(1),
@@ -369,6 +376,7 @@ pub async fn update_unit(
         id: ActiveValue::Unchanged(id),
         name: Set(input.name.trim().to_owned()),
         kind: Set(input.kind.as_str().to_owned()),
+        external_id: Set(input.external_id.clone()),
         updated_at: Set(caller.now()),
         version: Set(expected_version + 1),
         ..Default::default()
@@ -808,6 +816,7 @@ pub async fn get_units<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uui
                 region_id: row.region_id,
                 name: row.name,
                 kind: row.kind,
+                external_id: row.external_id,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 version: row.version,
@@ -824,6 +833,7 @@ struct UnitRow {
     region_id: Uuid,
     name: String,
     kind: String,
+    external_id: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i32,

@@ -716,7 +716,8 @@ pub(super) async fn enqueue<C: ConnectionTrait>(conn: &C, change: Told<'_>) -> D
         .await?;
     let scope = change.scope;
     let reach = if matches!(scope.audience, Audience::Regions | Audience::Coordinated) {
-        owners_reach(conn, &endpoints).await?
+        // Boxed: every write's transaction ends here.
+        Box::pin(owners_reach(conn, &endpoints)).await?
     } else {
         HashMap::new()
     };

@@ -139,6 +139,8 @@ pub struct UnitInput {
     /// Other names of the unit in documents (县投资促进服务中心); replaced as a whole.
     #[graphql(default)]
     pub aliases: Vec<String>,
+    /// A platform's id of the unit; unique among units.
+    pub external_id: Option<String>,
 }
 
 impl UnitInput {
@@ -148,6 +150,7 @@ impl UnitInput {
             name: self.name.clone(),
             kind: self.kind.into(),
             aliases: self.aliases.clone(),
+            external_id: self.external_id.clone(),
         })
     }
 }
@@ -354,6 +357,9 @@ pub struct CreatePlanInput {
     pub reporting: Option<ReportingInput>,
     /// When tasks turn yellow; 15 days or 20 points when omitted.
     pub lights: Option<LightSettingsInput>,
+    /// The platform's own id of it, unique per client (REST `PUT
+    /// …/by-external-id/{external_id}` finds it by this).
+    pub external_id: Option<String>,
 }
 
 impl CreatePlanInput {
@@ -375,7 +381,7 @@ impl CreatePlanInput {
             calendar: self.calendar.clone().map(CalendarInput::domain),
             reporting: self.reporting.map(ReportingInput::domain),
             lights: self.lights.map(LightSettingsInput::domain),
-            external_id: None,
+            external_id: self.external_id.clone(),
         })
     }
 }
@@ -603,6 +609,9 @@ pub struct CreateTaskInput {
     /// 指标.
     #[graphql(default)]
     pub targets: Vec<TargetInput>,
+    /// The platform's own id of it, unique per client (REST `PUT
+    /// …/by-external-id/{external_id}` finds it by this).
+    pub external_id: Option<String>,
 }
 
 impl CreateTaskInput {
@@ -619,7 +628,7 @@ impl CreateTaskInput {
             notes: self.notes.clone(),
             assignments: assignments(&self.assignments)?,
             targets: targets(&self.targets),
-            external_id: None,
+            external_id: self.external_id.clone(),
         })
     }
 }
@@ -719,6 +728,9 @@ pub struct CreateReportInput {
     pub values: Vec<ReportValueInput>,
     /// The reporting unit; by default the caller's own.
     pub unit_id: Option<ID>,
+    /// The platform's own id of it, unique per client (REST `PUT
+    /// …/by-external-id/{external_id}` finds it by this).
+    pub external_id: Option<String>,
 }
 
 impl CreateReportInput {
@@ -730,7 +742,7 @@ impl CreateReportInput {
             consolidated: self.consolidated,
             text: self.text.clone(),
             values: values(&self.values),
-            external_id: None,
+            external_id: self.external_id.clone(),
         })
     }
 }

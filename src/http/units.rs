@@ -91,6 +91,10 @@ struct UnitBody {
     #[serde(default)]
     #[schema(example = json!(["县投资促进服务中心"]))]
     aliases: Vec<String>,
+    /// A platform's id of the unit (a provincial platform's unit code);
+    /// unique among units; replaced as a whole, as the rest.
+    #[schema(value_type = Option<crate::domain::external::ExternalIdText>)]
+    external_id: Option<String>,
 }
 
 impl UnitBody {
@@ -100,6 +104,7 @@ impl UnitBody {
             name: self.name.clone(),
             kind: self.kind,
             aliases: self.aliases.clone(),
+            external_id: self.external_id.clone(),
         }
     }
 }

@@ -72,6 +72,7 @@ fn unit_input(region_id: Uuid, name: &str, kind: UnitKind, aliases: &[&str]) -> 
         name: name.to_owned(),
         kind,
         aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+        external_id: None,
     }
 }
 

@@ -345,3 +345,77 @@ async fn ten_concurrent_retries_leave_one_row_of_each_resource() {
         assert_eq!(rows.len(), 1, "{table}: {rows:?}");
     }
 }
+
+#[tokio::test]
+async fn units_carry_an_external_id_that_administrators_set() {
+    let w = World::new().await;
+    let app = &w.app;
+    let admin = w.bearer(Who::Admin);
+    let body = json!({"region_id": w.p.recipient, "name": "县乡村振兴局", "kind": "department",
+                      "external_id": "11500238MB1234567X"});
+    let made = app.as_bearer(admin, "POST", "/api/v1/units", Some(&body)).await;
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let unit = made.json();
+    assert_eq!(unit["external_id"], "11500238MB1234567X");
+    let id = unit["id"].as_str().expect("an id").to_owned();
+
+    // Unique among units.
+    let twice = json!({"region_id": w.p.recipient, "name": "县农业农村委", "kind": "department",
+                       "external_id": "11500238MB1234567X"});
+    let answer = app.as_bearer(admin, "POST", "/api/v1/units", Some(&twice)).await;
+    assert_problem(&answer, 409, "CONFLICT");
+    assert!(String::from_utf8_lossy(&answer.body).contains("external_id"));
+    // Units stay the administrators': a platform that writes sets none.
+    let answer = app
+        .as_bearer(w.bearer(Who::ClientWrite), "POST", "/api/v1/units", Some(&twice))
+        .await;
+    assert_eq!(answer.status, 403);
+
+    // Replaced as a whole, as the rest of the unit; GraphQL reads it.
+    let mut changed = body.clone();
+    changed["external_id"] = json!("11500238MB7654321Y");
+    let answer = app
+        .request(
+            "PUT",
+            &format!("/api/v1/units/{id}"),
+            Some(&changed),
+            &[("authorization", admin), ("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(answer.json()["external_id"], "11500238MB7654321Y");
+    let read = app
+        .graphql(
+            Some(admin),
+            "query($id: ID!) { unit(id: $id) { externalId } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        crate::common::graphql_data(&read)["unit"]["externalId"],
+        "11500238MB7654321Y"
+    );
+}
+
+#[tokio::test]
+async fn graphql_creates_with_an_external_id_that_the_upsert_then_finds() {
+    let w = World::new().await;
+    let app = &w.app;
+    let platform = w.bearer(Who::ClientWrite);
+    let made = app
+        .graphql(
+            Some(platform),
+            "mutation($input: CreateTaskInput!) { createTask(input: $input) { uuid externalId version } }",
+            json!({"input": {"planId": w.p.plan, "seq": 51, "content": "推动文旅产业协作", "externalId": "CQ-GQL-51",
+                             "assignments": [{"unitId": w.p.recipient_unit, "role": "LEAD", "side": "RECIPIENT"}]}}),
+        )
+        .await;
+    let task = &crate::common::graphql_data(&made)["createTask"];
+    assert_eq!(task["externalId"], "CQ-GQL-51", "{made}");
+    let body = json!({"plan_id": w.p.plan, "seq": 51, "content": "推动文旅产业协作（调整）",
+                      "assignments": [{"unit_id": w.p.recipient_unit, "role": "lead", "side": "recipient"}]});
+    let replaced = put(app, platform, "/api/v1/tasks/by-external-id/CQ-GQL-51", &body, None).await;
+    assert_eq!(replaced.status, 200, "{}", String::from_utf8_lossy(&replaced.body));
+    assert_eq!(replaced.json()["id"], task["uuid"]);
+    assert_eq!(replaced.json()["version"], 2);
+}

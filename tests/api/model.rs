@@ -166,6 +166,7 @@ async fn a_unit_name_is_used_once_within_its_region() {
             name: "县经济信息委".into(),
             kind: UnitKind::Department,
             aliases: vec![],
+            external_id: None,
         },
     )
     .await
@@ -181,6 +182,7 @@ async fn a_unit_name_is_used_once_within_its_region() {
             name: "县投资促进服务中心".into(),
             kind: UnitKind::Department,
             aliases: vec!["县商务委".into()],
+            external_id: None,
         },
     )
     .await
@@ -204,6 +206,7 @@ async fn a_unit_of_an_unknown_region_is_a_field_error() {
             name: "区商务委".into(),
             kind: UnitKind::Department,
             aliases: vec![],
+            external_id: None,
         },
     )
     .await
@@ -223,6 +226,7 @@ async fn the_database_itself_refuses_an_unknown_foreign_key() {
         region_id: Set(Uuid::new_v4()),
         name: Set("无主单位".into()),
         kind: Set("department".into()),
+        external_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),

@@ -31,7 +31,9 @@ pub struct Visibility<'p> {
 impl<'p> Visibility<'p> {
     pub async fn of<C: ConnectionTrait>(conn: &C, principal: &'p Principal) -> DomainResult<Visibility<'p>> {
         let reach = match principal {
-            Principal::Client(client) => Some(Reach::of(conn, client).await?),
+            // Boxed: every read and write waits for this, and its future
+            // would otherwise grow each of theirs.
+            Principal::Client(client) => Some(Box::pin(Reach::of(conn, client)).await?),
             _ => None,
         };
         let everything = match &reach {

@@ -196,6 +196,10 @@ impl UnitNode {
     async fn aliases(&self) -> &[String] {
         &self.0.aliases
     }
+    /// A platform's id of the unit, set by an administrator; unique among units.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
     /// The region (行政区划) the unit belongs to.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<RegionNode>> {
         load_region(ctx, self.0.region_id).await

@@ -64,6 +64,7 @@ pub async fn unit(db: &DatabaseConnection, region_id: Uuid, name: &str, kind: Un
             name: name.to_owned(),
             kind,
             aliases: vec![],
+            external_id: None,
         },
     )
     .await
