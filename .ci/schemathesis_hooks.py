@@ -51,6 +51,11 @@ STATE_AND_CROSS_FIELD_RULES = [
     (422, "/api/v1/metrics", r"^aggregation: a metric in % is a share or a growth rate", "a metric's aggregation depends on its unit"),
     (422, None, r"^synonyms\[\d+\]: given twice$",
      "the same word twice, spaces aside: utoipa 6 cannot write uniqueItems, and trimmed equality is beyond it"),
+    (422, None, r"^scope: the client does not hold the scope `write`", "whether a client holds `write` is state"),
+    (422, None, r"^external_id: names another external id than the path",
+     "a body's external_id must repeat the path's (PUT .../by-external-id/{external_id}): a path parameter against a body field"),
+    (422, None, r"a plan's year does not change|a task stays in its plan|a report stays|a project stays its pairing's",
+     "a row found by its external id keeps its plan, year, task, unit, period and pairing: what it holds is state"),
     (422, "/api/v1/webhooks", r"^url: names a private, loopback or link-local address",
      "whether private addresses are allowed is a deployment's setting (XIETONG_WEBHOOK_ALLOW_PRIVATE)"),
 ]

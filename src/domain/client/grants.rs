@@ -113,12 +113,72 @@ impl From<client_grants::Model> for ClientGrant {
 }
 
 /// A grant to give: `{"scope": "write", "kind": "pairing", "pairing_id": "…"}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NewGrant {
     pub scope: GrantScope,
-    #[serde(flatten)]
     pub target: GrantTarget,
 }
+
+/// The body of a grant as the document states it: one closed object per
+/// kind, with the one id that kind takes ([`GrantRequest::grant`]).
+impl utoipa::PartialSchema for NewGrant {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let text = |values: &[&str], description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values.iter().copied()))
+                .description(Some(description))
+        };
+        let kinds = [
+            (GrantKind::All, None, "Every row: unrestricted."),
+            (
+                GrantKind::Region,
+                Some("region_id"),
+                "A region's plans and those of the pairings it takes part in, with those pairings' projects and chronicle.",
+            ),
+            (
+                GrantKind::Pairing,
+                Some("pairing_id"),
+                "A pairing's plans, projects and chronicle.",
+            ),
+            (GrantKind::Plan, Some("plan_id"), "A plan, its tasks and their reports."),
+        ];
+        let mut one_of = OneOfBuilder::new()
+            .description(Some("A grant to give: what it reaches (`kind`, with the one id it takes) and whether the client writes there (`scope`)."));
+        for (kind, id, description) in kinds {
+            let mut object = ObjectBuilder::new()
+                .description(Some(description))
+                .property(
+                    "scope",
+                    text(
+                        &["read", "write"],
+                        "`write` also changes what it reaches (with a token that carries `write`).",
+                    ),
+                )
+                .required("scope")
+                .property("kind", text(&[kind.as_str()], "What the grant reaches."))
+                .required("kind")
+                .additional_properties(Some(AdditionalProperties::<utoipa::openapi::schema::Schema>::FreeForm(
+                    false,
+                )));
+            if let Some(id) = id {
+                object = object
+                    .property(
+                        id,
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .format(Some(SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))),
+                    )
+                    .required(id);
+            }
+            one_of = one_of.item(object);
+        }
+        one_of.into()
+    }
+}
+
+impl utoipa::ToSchema for NewGrant {}
 
 /// What a grant reaches, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
