@@ -294,17 +294,29 @@ impl GrantKind {
     }
 }
 
-/// The client `id`, or 404; administrators only (a client may read its own
-/// grants).
+/// What a caller does with a client's grants.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Read them: administrators, and the client itself.
+    Read,
+    /// Give or take one: administrators.
+    Change,
+}
+
+/// The client `id`, or 404, when the caller may `use` its grants.
 async fn client_of<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     id: Uuid,
-    what: &str,
+    usage: Use,
 ) -> DomainResult<integration_clients::Model> {
     let own = matches!(&caller.principal, Principal::Client(c) if c.id == id);
-    if !(own && what == "read") {
-        authz::require_admin(&caller.principal, &format!("{what} a client's grants"))?;
+    if !(own && usage == Use::Read) {
+        let what = match usage {
+            Use::Read => "read a client's grants",
+            Use::Change => "change a client's grants",
+        };
+        authz::require_admin(&caller.principal, what)?;
     }
     integration_clients::Entity::find_by_id(id)
         .one(conn)
@@ -315,7 +327,7 @@ async fn client_of<C: ConnectionTrait>(
 /// The grants of client `id`, oldest first: administrators, and the client
 /// itself.
 pub async fn list<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Vec<ClientGrant>> {
-    let client = client_of(conn, caller, id, "read").await?;
+    let client = client_of(conn, caller, id, Use::Read).await?;
     Ok(of_client(client.id)
         .order_by_asc(client_grants::Column::CreatedAt)
         .order_by_asc(client_grants::Column::Id)
@@ -334,7 +346,7 @@ fn of_client(id: Uuid) -> sea_orm::Select<client_grants::Entity> {
 /// same grant given twice is the one grant).
 pub async fn add(db: &impl Store, caller: &Caller, id: Uuid, input: NewGrant) -> DomainResult<(ClientGrant, bool)> {
     let txn = begin_write(db).await?;
-    let client = client_of(&txn, caller, id, "change").await?;
+    let client = client_of(&txn, caller, id, Use::Change).await?;
     if input.scope == GrantScope::Write && !client.scopes.split_whitespace().any(|s| s == "write") {
         return Err(DomainError::invalid(
             "scope",
@@ -402,7 +414,7 @@ pub async fn add(db: &impl Store, caller: &Caller, id: Uuid, input: NewGrant) ->
 /// seen without it.
 pub async fn remove(db: &impl Store, caller: &Caller, id: Uuid, grant_id: Uuid) -> DomainResult<()> {
     let txn = begin_write(db).await?;
-    let client = client_of(&txn, caller, id, "change").await?;
+    let client = client_of(&txn, caller, id, Use::Change).await?;
     let found = of_client(client.id)
         .filter(client_grants::Column::Id.eq(grant_id))
         .one(&txn)
