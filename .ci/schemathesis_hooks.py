@@ -42,7 +42,7 @@ STATE_AND_CROSS_FIELD_RULES = [
     (422, "/api/v1/statistics/series", r"^(metric: name the metric|year: name the year|period: a series covers)",
      "the series reads parameters the shared statistics query leaves optional"),
     (422, None, r"a region cannot help itself|a co-helper is neither|the plan is not the pairing's|a development zone has no", "a rule between two fields of a region or pairing"),
-    (422, None, r"^unit_id: an? \w+ belongs to no unit$|^role: machines are integration clients, not users$",
+    (422, None, r"^unit_id: an? \w+ belongs to (no unit|a unit)$|^role: machines are integration clients, not users$",
      "a user's unit depends on the user's role"),
     (422, None, r"^member_ids: a group needs a rule or at least one member$", "a group needs a rule or members: one of two fields"),
     (422, None, r"is not among the client's scopes$", "default scopes must be among the scopes given beside them"),
