@@ -163,7 +163,7 @@ pub struct NewWebhook {
     // credentials and, unless allowed, private addresses).
     #[schema(
         example = "https://platform.example.gov.cn/hooks/xietong",
-        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-~]*)?$"
+        pattern = r"^https?://[A-Za-z0-9.-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[!-~]*)?$"
     )]
     pub url: String,
     #[schema(example = json!(["report.submitted", "task.updated"]), min_items = 1, max_items = 100, inline, value_type = Vec<EventTypeName>)]
@@ -182,7 +182,9 @@ pub struct NewWebhook {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookChanges {
-    #[schema(pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[!-~]*)?$")]
+    #[schema(
+        pattern = r"^https?://[A-Za-z0-9.-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[!-~]*)?$"
+    )]
     pub url: Option<String>,
     #[schema(min_items = 1, max_items = 100, inline, value_type = Option<Vec<EventTypeName>>)]
     pub events: Option<Vec<String>>,
@@ -234,6 +236,14 @@ fn validate_url(v: &mut Validator, url: &str, allow_private: bool) {
         v.check(false, "url", "must be at most 2000 characters");
         return;
     }
+    if !written_as_documented(url) {
+        v.check(
+            false,
+            "url",
+            "must be http(s)://HOST[:PORT][/PATH]: a host of letters, digits, `.` and `-`, a path of printable ASCII",
+        );
+        return;
+    }
     let parsed = match url::Url::parse(url) {
         Ok(parsed) => parsed,
         Err(_) => {
@@ -258,6 +268,33 @@ fn validate_url(v: &mut Validator, url: &str, allow_private: bool) {
             "names a private, loopback or link-local address (XIETONG_WEBHOOK_ALLOW_PRIVATE=true allows it)",
         );
     }
+}
+
+/// Whether `url` is written as the document's pattern says,
+/// `^https?://[A-Za-z0-9.-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[!-~]*)?$` (the URL parser
+/// alone takes hosts such as `0*`).
+fn written_as_documented(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return false;
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port.is_none_or(|p| {
+            (1..=5).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+        })
+        && path.bytes().all(|b| (b'!'..=b'~').contains(&b))
 }
 
 fn validate_events(v: &mut Validator, events: &[String]) {
@@ -769,4 +806,33 @@ pub(super) async fn enqueue<C: ConnectionTrait>(conn: &C, change: Told<'_>) -> D
         webhook_deliveries::Entity::insert_many(rows).exec(conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_as_documented;
+
+    #[test]
+    fn a_url_is_taken_only_as_the_document_writes_it() {
+        for good in [
+            "https://platform.example.cn/hooks/xietong",
+            "http://127.0.0.1:8080/hook?x=1",
+            "http://127.0.0.1:40983/hook",
+            "https://a-b.example",
+        ] {
+            assert!(written_as_documented(good), "{good}");
+        }
+        for bad in [
+            "http://0*",
+            "ftp://example.cn/",
+            "https://",
+            "https://example.cn:808080/",
+            "https://example.cn:65536/",
+            "https://user@example.cn/",
+            "https://例子.cn/",
+            "https://example.cn/a b",
+        ] {
+            assert!(!written_as_documented(bad), "{bad}");
+        }
+    }
 }
