@@ -502,6 +502,57 @@ async fn an_endpoint_failing_past_the_retry_period_is_disabled_then_redelivered(
     assert_eq!(ping.id, test.json()["id"].as_str().expect("id"));
 }
 
+/// A delivery first tried after its retry period (no instance was sending
+/// when it was queued) is given up at that attempt; nothing reached the
+/// endpoint since, so the endpoint is disabled although its own failing
+/// began only then.
+#[tokio::test]
+async fn a_delivery_given_up_at_its_first_late_attempt_disables_its_endpoint() {
+    let retry_for_a_second = ServeArgs {
+        webhook_retry_for_secs: 1,
+        ..delivering()
+    };
+    let app = TestApp::spawn_serving(ServeArgs {
+        webhook_delivery: false,
+        ..retry_for_a_second.clone()
+    })
+    .await;
+    let admin = app.bearer_of_new_admin().await;
+    let receiver = Receiver::start().await;
+    receiver.status.store(503, Ordering::SeqCst);
+    let made = register(
+        &app,
+        &admin,
+        json!({"url": receiver.url(), "events": ["region.created"]}),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id").to_owned();
+    county(&app, &admin, "城口县", "500229").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(receiver.hits().is_empty(), "no instance sends yet");
+
+    let sender = app.spawn_sibling_serving(&retry_for_a_second).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let endpoint = loop {
+        let endpoint = app
+            .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
+            .await
+            .json();
+        if endpoint["status"] == "disabled" {
+            break endpoint;
+        }
+        assert!(Instant::now() < deadline, "never disabled: {endpoint}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    sender.stop().await;
+    assert_eq!(receiver.hits().len(), 1, "given up at its first attempt");
+    let reason = endpoint["disabled_reason"].as_str().expect("a reason");
+    assert!(reason.contains("HTTP 503"), "{reason}");
+    let log = deliveries(&app, &admin, &id).await;
+    assert_eq!(log[0]["status"], "failed");
+    assert_eq!(log[0]["attempts"], 1);
+}
+
 #[tokio::test]
 async fn a_resource_waits_for_its_earlier_event_and_others_do_not() {
     let app = TestApp::spawn_serving(delivering()).await;

@@ -396,6 +396,16 @@ fn describe(err: reqwest::Error) -> String {
     text.chars().take(500).collect()
 }
 
+/// Whether the endpoint took any delivery at or after `since`.
+async fn delivered_since(txn: &impl ConnectionTrait, webhook: uuid::Uuid, since: DateTime<Utc>) -> DomainResult<bool> {
+    let taken = webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::WebhookId.eq(webhook))
+        .filter(webhook_deliveries::Column::DeliveredAt.gte(since))
+        .count(txn)
+        .await?;
+    Ok(taken > 0)
+}
+
 /// The wait before retry `attempts` + 1: the base doubled per attempt, at
 /// most an hour, give or take a fifth.
 fn backoff(base: Duration, attempts: i32) -> TimeDelta {
@@ -463,8 +473,17 @@ async fn record(
     } else {
         Some(endpoint.failing_since.unwrap_or(now))
     };
-    let disable =
-        endpoint.status == "active" && failing_since.is_some_and(|since| now - since >= settings.give_up_after);
+    // Disabled when it has failed for the retry period, or when a delivery
+    // is given up and nothing reached it since that delivery was queued:
+    // a first attempt made late (a busy worker) starts the endpoint's
+    // failing later than the delivery's clock, and without this the last
+    // delivery could be given up with its endpoint left active.
+    let failed_long = failing_since.is_some_and(|since| now - since >= settings.give_up_after);
+    let disable = endpoint.status == "active"
+        && !succeeded
+        && (failed_long
+            || (matches!(counted, DeliveryOutcome::GivenUp)
+                && !delivered_since(&txn, endpoint.id, created_at).await?));
     if failing_since != endpoint.failing_since || disable {
         let version = endpoint.version;
         let mut changed: webhooks::ActiveModel = endpoint.into();
