@@ -2,6 +2,10 @@
 //! coordination (对口协同发展). This crate builds the application for the
 //! binary and for the tests.
 
+// The catalogs of the messages people read, in languages other than
+// English (domain/text.rs; `locales/`).
+rust_i18n::i18n!("locales", fallback = "en");
+
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -5,6 +5,7 @@
 //! elsewhere, it ends its whole family, since one of the two holders is not
 //! who they say. Failed sign-ins are throttled by [`super::throttle`].
 
+use crate::domain::Text;
 use chrono::{DateTime, Duration, Utc};
 use entity::{refresh_tokens, users};
 use sea_orm::sea_query::Expr;
@@ -142,10 +143,9 @@ pub async fn login(
         Some(user) if verified && !user.disabled => User::from_model(user)?,
         Some(user) if verified => {
             txn.commit().await?;
-            return Err(DomainError::Unauthenticated(format!(
-                "the account {} is disabled",
-                user.username
-            )));
+            return Err(DomainError::Unauthenticated(
+                Text::new("the account %{username} is disabled").arg("username", &user.username),
+            ));
         }
         _ => {
             attempt.fail(&txn, at, admission).await?;
@@ -294,10 +294,9 @@ async fn active_user<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::Unauthenticated("the account no longer exists".into()))?;
     if user.disabled {
         revoke_family(conn, token.family_id, at).await?;
-        return Err(DomainError::Unauthenticated(format!(
-            "the account {} is disabled",
-            user.username
-        )));
+        return Err(DomainError::Unauthenticated(
+            Text::new("the account %{username} is disabled").arg("username", &user.username),
+        ));
     }
     User::from_model(user)
 }

@@ -2,6 +2,7 @@
 //! Issuer, audience, expiry and not-before are all checked; `alg: none` and
 //! every algorithm but HS256 are refused.
 
+use crate::domain::Text;
 use std::time::Duration;
 
 use base64::Engine;
@@ -66,6 +67,17 @@ pub enum TokenError {
     NotYetValid,
     #[error("the access token is not valid: {0}")]
     Invalid(String),
+}
+
+impl TokenError {
+    /// Why, for the reader, in their language.
+    pub fn text(&self) -> Text {
+        match self {
+            TokenError::Expired => Text::new("the access token has expired"),
+            TokenError::NotYetValid => Text::new("the access token is not valid yet"),
+            TokenError::Invalid(reason) => Text::new("the access token is not valid: %{reason}").arg("reason", reason),
+        }
+    }
 }
 
 /// Signs and checks access tokens with one HS256 key, and derives refresh

@@ -5,6 +5,7 @@
 //! XLSX), or repeat them. The export writes this; the import reads it back,
 //! and running it again adds nothing that is already there.
 
+use crate::domain::Text;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -17,11 +18,12 @@ use crate::domain::page::PageRequest;
 use crate::domain::values::Amount;
 use crate::domain::{Caller, DomainError, DomainResult, Store};
 
-fn problem(line: Option<usize>, message: impl Into<String>) -> ImportProblem {
+/// A problem of the import, told in the reader's language.
+fn problem(line: Option<usize>, message: impl Into<Text>) -> ImportProblem {
     ImportProblem {
         line,
         column: None,
-        message: message.into(),
+        message: message.into().localized(),
         suggestion: None,
     }
 }

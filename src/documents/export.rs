@@ -3,6 +3,7 @@
 //! the latest approved progress beside it, to CSV or XLSX. What it writes,
 //! the import reads back.
 
+use crate::domain::Text;
 use std::collections::BTreeSet;
 
 use chrono::Datelike;
@@ -33,7 +34,10 @@ impl Format {
         match text {
             None | Some("xlsx") => Ok(Format::Xlsx),
             Some("csv") => Ok(Format::Csv),
-            Some(other) => Err(DomainError::invalid("format", format!("`{other}`: xlsx or csv"))),
+            Some(other) => Err(DomainError::invalid(
+                "format",
+                Text::new("`%{format}`: xlsx or csv").arg("format", other),
+            )),
         }
     }
 

@@ -11,6 +11,7 @@
 //! it on the day of the import, and says so (`dated` false); a project whose
 //! day of issue is not given counts as issued by its first dated milestone.
 
+use crate::domain::Text;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeDelta};
@@ -136,11 +137,12 @@ pub struct ProjectImport {
     pub dry_run: bool,
 }
 
-fn problem(line: usize, column: Option<&str>, message: impl Into<String>) -> ImportProblem {
+/// A problem of the import, told in the reader's language.
+fn problem(line: usize, column: Option<&str>, message: impl Into<Text>) -> ImportProblem {
     ImportProblem {
         line: Some(line),
         column: column.map(str::to_owned),
-        message: message.into(),
+        message: message.into().localized(),
         suggestion: None,
     }
 }
@@ -191,7 +193,7 @@ pub async fn import<C: Store>(
     let pairing = entity::pairings::Entity::find_by_id(options.pairing_id)
         .one(db)
         .await?
-        .ok_or_else(|| DomainError::invalid("pairing_id", format!("no pairing has id {}", options.pairing_id)))?;
+        .ok_or_else(|| DomainError::invalid("pairing_id", crate::domain::no_such("pairing", options.pairing_id)))?;
     let access = authz::Visibility::of(db, &caller.principal)
         .await?
         .project(db, pairing.id, Uuid::nil())
@@ -199,7 +201,7 @@ pub async fn import<C: Store>(
     if !access.read {
         return Err(DomainError::invalid(
             "pairing_id",
-            format!("no pairing has id {}", pairing.id),
+            crate::domain::no_such("pairing", pairing.id),
         ));
     }
     if !access.coordinate {
@@ -592,7 +594,7 @@ pub async fn export<C: Store>(
     {
         return Err(DomainError::invalid(
             "pairing_id",
-            format!("no pairing has id {pairing_id}"),
+            crate::domain::no_such("pairing", pairing_id),
         ));
     }
     to_file(&Sheet::plain(ledger_rows(db, caller, pairing_id, year).await?), format)

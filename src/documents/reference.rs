@@ -4,6 +4,7 @@
 //! name several units). Each import is all or nothing; running one again
 //! changes nothing that is already there.
 
+use crate::domain::Text;
 use serde::Serialize;
 
 use super::cells::{self, CellName};
@@ -38,11 +39,12 @@ pub struct ReferenceReport {
     pub problems: Vec<ImportProblem>,
 }
 
-fn problem(line: Option<usize>, message: impl Into<String>) -> ImportProblem {
+/// A problem of the import, told in the reader's language.
+fn problem(line: Option<usize>, message: impl Into<Text>) -> ImportProblem {
     ImportProblem {
         line,
         column: None,
-        message: message.into(),
+        message: message.into().localized(),
         suggestion: None,
     }
 }
@@ -62,7 +64,7 @@ fn columns(bytes: &[u8], wanted: &[&str]) -> Result<(table::Rows, Vec<usize>), V
     if !missing.is_empty() {
         return Err(vec![problem(
             Some(1),
-            format!("missing columns: {}", missing.join(", ")),
+            Text::new("missing columns: %{columns}").arg("columns", missing.join(", ")),
         )]);
     }
     Ok((rows, at))

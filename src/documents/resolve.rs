@@ -3,6 +3,7 @@
 //! rule, creating missing units when asked, and reporting near misses with
 //! a suggestion instead of guessing.
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use entity::{unit_aliases, unit_groups, units};
@@ -211,7 +212,10 @@ impl<'a> Resolver<'a> {
                     return Ok(Err(Unresolved {
                         written: name.to_owned(),
                         region: region_name.to_owned(),
-                        message: format!("the alias names {target}, which is no unit of {region_name}"),
+                        message: Text::new("the alias names %{target}, which is no unit of %{region}")
+                            .arg("target", &target)
+                            .arg("region", region_name)
+                            .localized(),
                         suggestion: None,
                     }));
                 }
@@ -235,9 +239,13 @@ impl<'a> Resolver<'a> {
                         return Ok(Err(Unresolved {
                             written: name.to_owned(),
                             region: region_name.to_owned(),
-                            message: format!(
-                                "{name} is no unit of {region_name}; did you mean {suggestion}? Settle it with an alias {name}={suggestion}"
-                            ),
+                            message: Text::new(
+                                "%{name} is no unit of %{region}; did you mean %{suggestion}? Settle it with an alias %{name}=%{suggestion}",
+                            )
+                            .arg("name", name)
+                            .arg("region", region_name)
+                            .arg("suggestion", &suggestion)
+                            .localized(),
                             suggestion: Some(suggestion),
                         }));
                     }
@@ -245,9 +253,12 @@ impl<'a> Resolver<'a> {
                         return Ok(Err(Unresolved {
                             written: name.to_owned(),
                             region: region_name.to_owned(),
-                            message: format!(
-                                "{name} is no unit of {region_name}: create it first, allow the import to create missing units, or give an alias"
-                            ),
+                            message: Text::new(
+                                "%{name} is no unit of %{region}: create it first, allow the import to create missing units, or give an alias",
+                            )
+                            .arg("name", name)
+                            .arg("region", region_name)
+                            .localized(),
                             suggestion: None,
                         }));
                     }
@@ -286,10 +297,9 @@ impl<'a> Resolver<'a> {
         let found = match unit::resolve_name(conn, region, &phrase.canonical).await? {
             Some(NamedUnit::Group(id)) => Some(id),
             Some(NamedUnit::Unit(_)) => {
-                return Err(DomainError::conflict(format!(
-                    "{} is a unit of the region, not a group",
-                    phrase.canonical
-                )));
+                return Err(DomainError::conflict(
+                    Text::new("%{name} is a unit of the region, not a group").arg("name", &phrase.canonical),
+                ));
             }
             None => None,
         };

@@ -5,6 +5,7 @@
 use super::cells::{self, CellName};
 use super::headers::{self, Column};
 use super::table::Rows;
+use crate::domain::Text;
 
 /// The units of one unit column of one row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,10 +80,9 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
         return Err(vec![RowProblem {
             line: None,
             column: None,
-            message:
-                "no header row: the table needs a task column (具体任务, 任务内容, 目标任务, 主要目标 or 重点任务) and \
-                      at least one more known column (序号, 协同发展事项, 牵头责任单位 …) in its first ten rows"
-                    .into(),
+            message: Text::new(
+                "no header row: the table needs a task column (具体任务, 任务内容, 目标任务, 主要目标 or 重点任务) and at least one more known column (序号, 协同发展事项, 牵头责任单位 …) in its first ten rows",
+            ).localized(),
         }]);
     };
     let header_row = &rows[header_at];
@@ -92,7 +92,7 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
         return Err(vec![RowProblem {
             line: Some(header_at + 1),
             column: None,
-            message: "no 序号 column".into(),
+            message: Text::new("no 序号 column").localized(),
         }]);
     };
     let content_col = find(&Column::Content).unwrap_or_default();
@@ -125,7 +125,9 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
             problems.push(RowProblem {
                 line: Some(line),
                 column: header_row.get(seq_col).cloned(),
-                message: format!("序号 `{seq_text}` is not a number"),
+                message: Text::new("序号 `%{seq}` is not a number")
+                    .arg("seq", seq_text)
+                    .localized(),
             });
             continue;
         };
@@ -133,7 +135,7 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
             problems.push(RowProblem {
                 line: Some(line),
                 column: header_row.get(content_col).cloned(),
-                message: "the task has no text".into(),
+                message: Text::new("the task has no text").localized(),
             });
             continue;
         }
@@ -176,14 +178,14 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
             problems.push(RowProblem {
                 line: Some(line),
                 column: header_row.get(seq_col).cloned(),
-                message: format!(
-                    "序号 {seq} appears twice in {}",
-                    if section.is_empty() {
-                        "the list".to_owned()
-                    } else {
-                        section.clone()
-                    }
-                ),
+                message: if section.is_empty() {
+                    Text::new("序号 %{seq} appears twice in the list").arg("seq", seq)
+                } else {
+                    Text::new("序号 %{seq} appears twice in %{section}")
+                        .arg("seq", seq)
+                        .arg("section", &section)
+                }
+                .localized(),
             });
             continue;
         }
@@ -205,7 +207,7 @@ pub fn parse(rows: &Rows) -> Result<Vec<TaskRow>, Vec<RowProblem>> {
         problems.push(RowProblem {
             line: None,
             column: None,
-            message: "the table has no task rows".into(),
+            message: Text::new("the table has no task rows").localized(),
         });
     }
     if problems.is_empty() { Ok(tasks) } else { Err(problems) }

@@ -1,6 +1,7 @@
 //! Importing a task list into a new plan: dry run first, then all or
 //! nothing in one transaction.
 
+use crate::domain::Text;
 use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
@@ -78,7 +79,7 @@ pub fn parse_aliases(texts: &[String], field: &str) -> DomainResult<Vec<(String,
             a.split_once('=')
                 .map(|(n, u)| (n.trim().to_owned(), u.trim().to_owned()))
                 .filter(|(n, u)| !n.is_empty() && !u.is_empty())
-                .ok_or_else(|| DomainError::invalid(field, format!("`{a}` is not NAME=UNIT")))
+                .ok_or_else(|| DomainError::invalid(field, Text::new("`%{alias}` is not NAME=UNIT").arg("alias", a)))
         })
         .collect()
 }

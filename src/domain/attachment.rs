@@ -9,6 +9,7 @@
 
 pub mod content;
 
+use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::attachments;
 use sea_orm::{
@@ -154,14 +155,11 @@ async fn access<C: ConnectionTrait>(
             } else if plan.status == PlanStatus::Closed.as_str() {
                 Err(DomainError::conflict("the plan is closed: its reports cannot change"))
             } else if !matches!(status, ReportStatus::Draft | ReportStatus::Returned) {
-                Err(DomainError::conflict(format!(
-                    "a {status} report's evidence cannot change{}",
-                    if status == ReportStatus::Submitted {
-                        ": recall it first"
-                    } else {
-                        ""
-                    }
-                )))
+                Err(DomainError::conflict(if status == ReportStatus::Submitted {
+                    Text::new("a submitted report's evidence cannot change: recall it first")
+                } else {
+                    Text::new("a %{status} report's evidence cannot change").word("status", status.as_str())
+                }))
             } else {
                 Ok(())
             }
@@ -235,7 +233,7 @@ pub async fn may_attach<C: ConnectionTrait>(
     access(conn, caller, parent).await??;
     if count_of(conn, parent).await? >= u64::from(limits.per_parent) {
         return Err(DomainError::Conflict {
-            message: format!("it already carries {} files, the most one may", limits.per_parent),
+            message: Text::new("it already carries %{count} files, the most one may").arg("count", limits.per_parent),
             field: Some("file".into()),
         });
     }
@@ -328,7 +326,7 @@ async fn write_row(
         .await?;
     if let Some(earlier) = duplicate {
         return Err(DomainError::Conflict {
-            message: format!("the same file is already attached here, as {}", earlier.file_name),
+            message: Text::new("the same file is already attached here, as %{name}").arg("name", &earlier.file_name),
             field: Some("file".into()),
         });
     }

@@ -13,6 +13,7 @@
 //! completed, a cancelled one nothing at all. The rule says what is owed; a
 //! report for any valid period is still accepted.
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, Utc};
@@ -732,7 +733,10 @@ pub async fn obligations<C: ConnectionTrait>(
 ) -> DomainResult<CalendarPage> {
     let on = check_on(filter.on, caller.today())?;
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(DomainError::invalid("limit", format!("from 1 to {MAX_LIMIT}")));
+        return Err(DomainError::invalid(
+            "limit",
+            Text::new("from 1 to %{max}").arg("max", MAX_LIMIT),
+        ));
     }
     let all = owed(conn, caller, &filter, on).await?;
     let mut counts = ObligationCounts::default();

@@ -6,6 +6,8 @@ use std::fmt;
 use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
 
+use super::text::{Locale, Text};
+
 /// The stable, machine-readable error codes of the service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -35,6 +37,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::VersionConflict,
+        ErrorCode::CursorExpired,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::HeadersTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::NotAcceptable,
+        ErrorCode::ValidationFailed,
+        ErrorCode::PreconditionRequired,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadRequest => "BAD_REQUEST",
@@ -78,7 +100,12 @@ impl ErrorCode {
         }
     }
 
-    /// A short human title.
+    /// The code's title, in `locale`.
+    pub fn title_in(self, locale: Locale) -> String {
+        Text::new(self.title()).render(locale)
+    }
+
+    /// A short human title, in English (also its catalog key).
     pub fn title(self) -> &'static str {
         match self {
             ErrorCode::BadRequest => "Bad request",
@@ -107,7 +134,7 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// What is wrong with one field of the input.
+/// What is wrong with one field of the input, as a client is told it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field, as the input names it (`seq`, `targets[0].value`).
@@ -115,60 +142,67 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// What is wrong with one field of the input, before it is told in the
+/// reader's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    /// The field, as the input names it (`seq`, `targets[0].value`).
+    pub field: String,
+    pub message: Text,
+}
+
+impl Invalid {
+    fn told(&self, locale: Locale) -> FieldError {
+        FieldError {
+            field: self.field.clone(),
+            message: self.message.render(locale),
+        }
+    }
+}
+
 /// Everything the domain core can refuse or fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum DomainError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Unauthenticated(String),
-    #[error("{0}")]
-    Forbidden(String),
+    BadRequest(Text),
+    Unauthenticated(Text),
+    Forbidden(Text),
     /// A machine's token lacks the scope the operation needs.
-    #[error(
-        "the token lacks the `{scope}` scope: ask the token endpoint for `scope={scope}` (the client must hold it)"
-    )]
-    InsufficientScope { scope: &'static str },
-    #[error("{entity} {id} not found")]
-    NotFound { entity: &'static str, id: String },
+    InsufficientScope {
+        scope: &'static str,
+    },
+    NotFound {
+        entity: &'static str,
+        id: String,
+    },
     /// A state or uniqueness clash.
-    #[error("{message}")]
-    Conflict { message: String, field: Option<String> },
-    #[error("{entity} {id} has changed: it is at version {current}, not {expected}")]
+    Conflict {
+        message: Text,
+        field: Option<String>,
+    },
     VersionConflict {
         entity: &'static str,
         id: String,
         expected: i32,
         current: i32,
     },
-    #[error("the input is not valid: {}", summary(.0))]
-    Validation(Vec<FieldError>),
+    Validation(Vec<Invalid>),
     /// What the caller asks for is no longer kept (a change feed's cursor
     /// older than the changes kept).
-    #[error("{0}")]
-    CursorExpired(String),
+    CursorExpired(Text),
     /// A body of a kind the operation does not take (a file's content
     /// outside the allow-list).
-    #[error("{0}")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Text),
     /// A body larger than the operation takes.
-    #[error("{0}")]
-    PayloadTooLarge(String),
-    #[error("too many attempts; retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
+    PayloadTooLarge(Text),
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    Internal(anyhow::Error),
     /// The database cannot be reached, or the answer took too long.
-    #[error("{message}")]
-    Unavailable { message: String, retry_after_secs: u64 },
-}
-
-fn summary(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+    Unavailable {
+        message: Text,
+        retry_after_secs: u64,
+    },
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
@@ -192,6 +226,52 @@ impl DomainError {
         }
     }
 
+    /// What the error says, in `locale`.
+    pub fn message(&self, locale: Locale) -> String {
+        match self {
+            DomainError::BadRequest(text)
+            | DomainError::Unauthenticated(text)
+            | DomainError::Forbidden(text)
+            | DomainError::Conflict { message: text, .. }
+            | DomainError::CursorExpired(text)
+            | DomainError::UnsupportedMediaType(text)
+            | DomainError::PayloadTooLarge(text)
+            | DomainError::Unavailable { message: text, .. } => text.render(locale),
+            DomainError::InsufficientScope { scope } => Text::new(
+                "the token lacks the `%{scope}` scope: ask the token endpoint for `scope=%{scope}` (the client must hold it)",
+            )
+            .arg("scope", scope)
+            .render(locale),
+            DomainError::NotFound { entity, id } => Text::new("%{entity} %{id} not found")
+                .word("entity", entity)
+                .arg("id", id)
+                .render(locale),
+            DomainError::VersionConflict {
+                entity,
+                id,
+                expected,
+                current,
+            } => Text::new("%{entity} %{id} has changed: it is at version %{current}, not %{expected}")
+                .word("entity", entity)
+                .arg("id", id)
+                .arg("current", current)
+                .arg("expected", expected)
+                .render(locale),
+            DomainError::Validation(errors) => {
+                let fields = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message.render(locale)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Text::new("the input is not valid: %{fields}").arg("fields", fields).render(locale)
+            }
+            DomainError::RateLimited { retry_after_secs } => Text::new("too many attempts; retry in %{seconds} s")
+                .arg("seconds", retry_after_secs)
+                .render(locale),
+            DomainError::Internal(_) => Text::new("internal error").render(locale),
+        }
+    }
+
     pub fn not_found(entity: &'static str, id: impl fmt::Display) -> DomainError {
         DomainError::NotFound {
             entity,
@@ -199,14 +279,14 @@ impl DomainError {
         }
     }
 
-    pub fn conflict(message: impl Into<String>) -> DomainError {
+    pub fn conflict(message: impl Into<Text>) -> DomainError {
         DomainError::Conflict {
             message: message.into(),
             field: None,
         }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> DomainError {
+    pub fn forbidden(message: impl Into<Text>) -> DomainError {
         DomainError::Forbidden(message.into())
     }
 
@@ -214,34 +294,36 @@ impl DomainError {
     /// invalid `field`; any other error as it is.
     pub fn naming(self, field: &str) -> DomainError {
         match self {
-            DomainError::NotFound { entity, id } => DomainError::invalid(field, format!("no {entity} has id {id}")),
+            DomainError::NotFound { entity, id } => DomainError::invalid(field, no_such(entity, id)),
             other => other,
         }
     }
 
     /// One invalid field.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> DomainError {
-        DomainError::Validation(vec![FieldError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<Text>) -> DomainError {
+        DomainError::Validation(vec![Invalid {
             field: field.into(),
             message: message.into(),
         }])
     }
 
     /// The error for a person reading a report or a terminal: the per-field
-    /// messages when there are some, the error itself otherwise.
+    /// messages when there are some, the error itself otherwise; in the
+    /// language of the request being served.
     pub fn describe(&self) -> String {
+        let locale = Locale::current();
         match self.field_errors() {
-            [] => self.to_string(),
+            [] => self.message(locale),
             fields => fields
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
+                .map(|f| format!("{}: {}", f.field, f.message.render(locale)))
                 .collect::<Vec<_>>()
                 .join("; "),
         }
     }
 
     /// The per-field messages of a validation failure (empty otherwise).
-    pub fn field_errors(&self) -> &[FieldError] {
+    pub fn field_errors(&self) -> &[Invalid] {
         match self {
             DomainError::Validation(errors) => errors,
             _ => &[],
@@ -249,9 +331,33 @@ impl DomainError {
     }
 }
 
+/// "No plan has id …": an id of the input that names nothing.
+pub fn no_such(entity: &'static str, id: impl fmt::Display) -> Text {
+    Text::new("no %{entity} has id %{id}")
+        .word("entity", entity)
+        .arg("id", id)
+}
+
+impl fmt::Display for DomainError {
+    /// In English, for logs and the command line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Locale::En))
+    }
+}
+
+impl std::error::Error for DomainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DomainError::Internal(source) => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
 /// What a client is told of an error, whatever the wire: REST renders it
-/// as problem+json, GraphQL as the error's `extensions`. An internal error
-/// is logged here and told only that it was.
+/// as problem+json, GraphQL as the error's `extensions`; in the language of
+/// the request being served. An internal error is logged here and told
+/// only that it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicError {
     pub code: ErrorCode,
@@ -266,6 +372,7 @@ pub struct PublicError {
 
 impl From<DomainError> for PublicError {
     fn from(err: DomainError) -> PublicError {
+        let locale = Locale::current();
         let code = err.code();
         let retry_after_secs = match &err {
             DomainError::RateLimited { retry_after_secs } | DomainError::Unavailable { retry_after_secs, .. } => {
@@ -278,22 +385,22 @@ impl From<DomainError> for PublicError {
             _ => None,
         };
         let fields = match &err {
-            DomainError::Validation(errors) => errors.clone(),
+            DomainError::Validation(errors) => errors.iter().map(|e| e.told(locale)).collect(),
             DomainError::Conflict {
                 field: Some(field),
                 message,
             } => vec![FieldError {
                 field: field.clone(),
-                message: message.clone(),
+                message: message.render(locale),
             }],
             _ => Vec::new(),
         };
         let message = match &err {
             DomainError::Internal(source) => {
                 tracing::error!(error = ?source, "internal error");
-                "the service failed; the error is logged".to_owned()
+                Text::new("the service failed; the error is logged").render(locale)
             }
-            other => other.to_string(),
+            other => other.message(locale),
         };
         PublicError {
             code,
@@ -613,7 +720,7 @@ impl From<DbErr> for DomainError {
         if let Some((message, retry_after_secs)) = unavailability(&err) {
             tracing::warn!(error = %err, "database unavailable");
             return DomainError::Unavailable {
-                message: message.to_owned(),
+                message: Text::new(message),
                 retry_after_secs,
             };
         }
@@ -623,7 +730,7 @@ impl From<DbErr> for DomainError {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(message)) => match unique_rule_for(&message) {
                 Some(rule) => DomainError::Conflict {
-                    message: rule.message.to_owned(),
+                    message: Text::new(rule.message),
                     field: Some(rule.field.to_owned()),
                 },
                 None => DomainError::conflict("a row with the same key already exists"),
@@ -639,7 +746,7 @@ impl From<DbErr> for DomainError {
 /// Collects field errors and fails with all of them at once.
 #[derive(Default, Debug)]
 pub struct Validator {
-    errors: Vec<FieldError>,
+    errors: Vec<Invalid>,
 }
 
 impl Validator {
@@ -647,15 +754,15 @@ impl Validator {
         Validator::default()
     }
 
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(FieldError {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<Text>) {
+        self.errors.push(Invalid {
             field: field.into(),
             message: message.into(),
         });
     }
 
     /// Records `message` for `field` unless `ok`.
-    pub fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) {
+    pub fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<Text>) {
         if !ok {
             self.add(field, message);
         }
@@ -666,7 +773,7 @@ impl Validator {
         if value.trim().is_empty() {
             self.add(field, "must not be empty");
         } else if value.chars().count() > max {
-            self.add(field, format!("must be at most {max} characters"));
+            self.add(field, Text::new("must be at most %{max} characters").arg("max", max));
         }
     }
 
@@ -675,7 +782,7 @@ impl Validator {
         if let Some(value) = value
             && value.chars().count() > max
         {
-            self.add(field, format!("must be at most {max} characters"));
+            self.add(field, Text::new("must be at most %{max} characters").arg("max", max));
         }
     }
 
@@ -724,6 +831,58 @@ mod tests {
         match DomainError::from(err) {
             DomainError::Unavailable { retry_after_secs, .. } => (ErrorCode::Unavailable, Some(retry_after_secs)),
             other => (other.code(), None),
+        }
+    }
+
+    /// Each code as a reader of Chinese is told it, where no request over
+    /// HTTP reaches it at will (tests/api/languages.rs has the others).
+    #[tokio::test]
+    async fn what_no_request_reaches_at_will_is_told_in_chinese_too() {
+        let unreachable = DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed);
+        let timeout = DbErr::ConnectionAcquire(ConnAcquireErr::Timeout);
+        let cases = [
+            (
+                DomainError::CursorExpired(
+                    Text::new("changes after cursor %{after} are no longer kept: note cursor %{head}, read the resources again, then follow the feed from it")
+                        .arg("after", 3)
+                        .arg("head", 90),
+                ),
+                "游标已过期",
+                "游标 3 之后的变更已不再保留：请记下游标 90，重新读取各资源，再从该游标继续跟踪变更",
+            ),
+            (
+                DomainError::Internal(anyhow::anyhow!("a bug")),
+                "服务内部错误",
+                "服务出错，错误已记录",
+            ),
+            (
+                DomainError::from(unreachable),
+                "服务暂不可用",
+                "无法连接数据库，请稍后重试",
+            ),
+            (
+                DomainError::from(timeout),
+                "服务暂不可用",
+                "未能及时获得数据库连接，请稍后重试",
+            ),
+            (
+                DomainError::RateLimited { retry_after_secs: 3 },
+                "请求过于频繁",
+                "尝试次数过多，请在 3 秒后重试",
+            ),
+            (
+                DomainError::InsufficientScope { scope: "write" },
+                "无权操作",
+                "令牌缺少 `write` 权限：请向令牌端点申请 `scope=write`（对接平台须持有该权限）",
+            ),
+        ];
+        for (err, title, message) in cases {
+            let code = err.code();
+            let english = err.to_string();
+            let public = Locale::Zh.scope(async { PublicError::from(err) }).await;
+            assert_eq!(public.code, code);
+            assert_eq!(code.title_in(Locale::Zh), title);
+            assert_eq!(public.message, message, "{english}");
         }
     }
 

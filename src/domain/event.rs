@@ -124,7 +124,7 @@ async fn validate<C: ConnectionTrait>(conn: &C, input: &EventInput) -> DomainRes
         .await?
         .is_none()
     {
-        v.add("pairing_id", format!("no pairing has id {}", input.pairing_id));
+        v.add("pairing_id", crate::domain::no_such("pairing", input.pairing_id));
     }
     v.check(
         (1990..=2100).contains(&input.occurred_on.year()),

@@ -5,6 +5,7 @@
 //! history of its deadline. The lights and the calendar read the deadline,
 //! so they follow.
 
+use crate::domain::Text;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{extensions, tasks};
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -149,11 +150,14 @@ pub async fn request(
     let mut v = Validator::new();
     v.text("reason", reason, 2000);
     if deadline <= today {
-        v.add("deadline", format!("must be a day after today ({today})"));
+        v.add(
+            "deadline",
+            Text::new("must be a day after today (%{today})").arg("today", today),
+        );
     } else if deadline <= task_model.deadline {
         v.add(
             "deadline",
-            format!("must be later than the task's deadline {}", task_model.deadline),
+            Text::new("must be later than the task's deadline %{deadline}").arg("deadline", task_model.deadline),
         );
     } else if deadline.year() > plan.year + MAX_YEARS_PAST_PLAN {
         v.add(
@@ -165,9 +169,9 @@ pub async fn request(
     check_plan_issued(&plan)?;
     let status: TaskStatus = parse_stored(&task_model.status)?;
     if matches!(status, TaskStatus::Completed | TaskStatus::Cancelled) {
-        return Err(DomainError::conflict(format!(
-            "the task is {status}: it needs no more time"
-        )));
+        return Err(DomainError::conflict(
+            Text::new("the task is %{status}: it needs no more time").word("status", status.as_str()),
+        ));
     }
     let pending = extensions::Entity::find()
         .filter(extensions::Column::TaskId.eq(task_id))
@@ -175,10 +179,9 @@ pub async fn request(
         .one(&txn)
         .await?;
     if let Some(pending) = pending {
-        return Err(DomainError::conflict(format!(
-            "request {} for this task awaits its decision: one at a time",
-            pending.id
-        )));
+        return Err(DomainError::conflict(
+            Text::new("request %{id} for this task awaits its decision: one at a time").arg("id", pending.id),
+        ));
     }
     let at = caller.now();
     let extension = Extension::try_from(
@@ -259,7 +262,9 @@ pub async fn decide(db: &impl Store, caller: &Caller, id: Uuid, decision: Decisi
     check_plan_issued(&plan)?;
     let was: ExtensionStatus = parse_stored(&current.status)?;
     if was != ExtensionStatus::Pending {
-        return Err(DomainError::conflict(format!("the request is already {was}")));
+        return Err(DomainError::conflict(
+            Text::new("the request is already %{status}").word("status", was.as_str()),
+        ));
     }
     let at = caller.now();
     let before = Extension::try_from(current.clone())?;

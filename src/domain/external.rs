@@ -12,6 +12,7 @@
 //! second's insert meets the unique index, and it starts again and finds
 //! the first's row.
 
+use crate::domain::Text;
 use std::future::Future;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -164,10 +165,11 @@ pub async fn upsert<R: Upsert>(
             }
             _ => {
                 return Err(DomainError::Conflict {
-                    message: format!(
-                        "several {}s carry external id {external_id} (set by people, who share one namespace); change them by id",
-                        R::ENTITY
-                    ),
+                    message: Text::new(
+                        "several rows (%{entity}) carry external id %{external_id} (set by people, who share one namespace); change them by id",
+                    )
+                    .word("entity", R::ENTITY)
+                    .arg("external_id", external_id),
                     field: Some("external_id".into()),
                 });
             }

@@ -17,6 +17,7 @@
 //! Changes are kept [`DEFAULT_RETENTION_DAYS`] days (`XIETONG_CHANGES_RETENTION_DAYS`);
 //! a cursor older than the oldest change kept answers `CURSOR_EXPIRED`.
 
+use crate::domain::Text;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -432,7 +433,9 @@ pub fn limit(field: &str, asked: Option<i64>) -> DomainResult<u64> {
         Some(n) => u64::try_from(n)
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| DomainError::invalid(field, format!("must be between 1 and {MAX_LIMIT}"))),
+            .ok_or_else(|| {
+                DomainError::invalid(field, Text::new("must be between 1 and %{max}").arg("max", MAX_LIMIT))
+            }),
     }
 }
 
@@ -452,9 +455,11 @@ pub async fn read<C: Store>(db: &C, caller: &Caller, after: Option<&str>, limit:
     // Numbers have no gaps and the newest change is always kept: a cursor
     // before the oldest kept has lost changes.
     if low > 0 && after < low - 1 {
-        return Err(DomainError::CursorExpired(format!(
-            "changes after cursor {after} are no longer kept: note cursor {head}, read the resources again, then follow the feed from it"
-        )));
+        return Err(DomainError::CursorExpired(
+            Text::new("changes after cursor %{after} are no longer kept: note cursor %{head}, read the resources again, then follow the feed from it")
+                .arg("after", after)
+                .arg("head", head),
+        ));
     }
     let sight = Visibility::of(db, &caller.principal).await?;
     let rows = changes::Entity::find()

@@ -3,6 +3,7 @@
 //! words that name it; and the conversion of a figure to its metric's unit,
 //! which every target and reported actual goes through.
 
+use crate::domain::Text;
 use entity::metrics;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -279,6 +280,11 @@ pub async fn normalize_stored<C: ConnectionTrait>(conn: &C) -> DomainResult<u64>
     Ok(changed)
 }
 
+/// "No metric has code …": a code of the input that names no metric.
+pub fn no_metric(code: &str) -> Text {
+    Text::new("no metric has code `%{code}`").arg("code", code)
+}
+
 const ENTITY: &str = "metric";
 
 /// What a new metric is made of.
@@ -356,7 +362,7 @@ async fn validate<C: ConnectionTrait>(conn: &C, metric: &NewMetric, id: Option<U
         .await?;
     if taken.is_some() {
         return Err(DomainError::Conflict {
-            message: format!("metric code `{}` is already used", metric.code),
+            message: Text::new("metric code `%{code}` is already used").arg("code", &metric.code),
             field: Some("code".into()),
         });
     }
@@ -439,10 +445,11 @@ pub async fn update(
         );
         if used > 0 && !converts {
             return Err(DomainError::Conflict {
-                message: format!(
-                    "{used} targets count in {}: the metric cannot take a unit of another dimension",
-                    before.unit_of_measure
-                ),
+                message: Text::new(
+                    "%{used} targets count in %{unit}: the metric cannot take a unit of another dimension",
+                )
+                .arg("used", used)
+                .arg("unit", &before.unit_of_measure),
                 field: Some("unit_of_measure".into()),
             });
         }

@@ -30,6 +30,7 @@ pub mod reminder;
 pub mod report;
 pub mod statistics;
 pub mod task;
+pub mod text;
 pub mod unit;
 pub mod units;
 pub mod urging;
@@ -41,8 +42,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
 pub use clock::Clock;
-pub use error::{DomainError, DomainResult, ErrorCode, FieldError, PublicError};
+pub use error::{DomainError, DomainResult, ErrorCode, FieldError, Invalid, PublicError, no_such};
 pub use principal::{ClientPrincipal, Principal, UserPrincipal};
+pub use text::{Locale, Text};
 
 /// The acting principal of a call, where the call came from (for
 /// authorization and the audit log), and the clock it acts by.

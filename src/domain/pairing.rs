@@ -2,6 +2,7 @@
 //! co-helpers (联合帮扶), under agreement documents; and the unit pairing
 //! table (部门街镇结对帮扶表) within a pairing.
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -135,7 +136,7 @@ async fn validate_pairing<C: ConnectionTrait>(conn: &C, input: &PairingInput, id
         ("recipient_region_id", input.recipient_region_id),
     ] {
         if regions::Entity::find_by_id(region_id).one(conn).await?.is_none() {
-            v.add(field, format!("no region has id {region_id}"));
+            v.add(field, crate::domain::no_such("region", region_id));
         }
     }
     v.check(
@@ -151,7 +152,7 @@ async fn validate_pairing<C: ConnectionTrait>(conn: &C, input: &PairingInput, id
         } else if *region_id == input.helper_region_id || *region_id == input.recipient_region_id {
             v.add(&field, "a co-helper is neither the helper nor the recipient");
         } else if regions::Entity::find_by_id(*region_id).one(conn).await?.is_none() {
-            v.add(&field, format!("no region has id {region_id}"));
+            v.add(&field, crate::domain::no_such("region", region_id));
         }
     }
     if let Some(year) = input.start_year {
@@ -401,9 +402,11 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
         .count(&txn)
         .await?;
     if plan_count + event_count > 0 {
-        return Err(DomainError::conflict(format!(
-            "the pairing still has {plan_count} plans and {event_count} chronicle events"
-        )));
+        return Err(DomainError::conflict(
+            Text::new("the pairing still has %{plans} plans and %{events} chronicle events")
+                .arg("plans", plan_count)
+                .arg("events", event_count),
+        ));
     }
     let before = pairing_view(&txn, current).await?;
     pairings::Entity::delete_by_id(id).exec(&txn).await?;
@@ -462,7 +465,7 @@ async fn validate_unit_pairing<C: ConnectionTrait>(
     let mut v = Validator::new();
     v.optional_text("note", input.note.as_deref(), 500);
     let Some(pairing) = pairings::Entity::find_by_id(input.pairing_id).one(conn).await? else {
-        v.add("pairing_id", format!("no pairing has id {}", input.pairing_id));
+        v.add("pairing_id", crate::domain::no_such("pairing", input.pairing_id));
         return v.finish();
     };
     let regions = authz::pairing_regions(conn, pairing.id).await?;
@@ -486,10 +489,13 @@ async fn validate_unit_pairing<C: ConnectionTrait>(
         ),
     ] {
         match units::Entity::find_by_id(unit_id).one(conn).await? {
-            None => v.add(field, format!("no unit has id {unit_id}")),
-            Some(unit) if !allowed.contains(&unit.region_id) => {
-                v.add(field, format!("{} is not a unit of {side} of the pairing", unit.name))
-            }
+            None => v.add(field, crate::domain::no_such("unit", unit_id)),
+            Some(unit) if !allowed.contains(&unit.region_id) => v.add(
+                field,
+                Text::new("%{unit} is not a unit of %{side} of the pairing")
+                    .arg("unit", &unit.name)
+                    .word("side", side),
+            ),
             Some(_) => {}
         }
     }

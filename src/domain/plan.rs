@@ -1,6 +1,7 @@
 //! Plans (任务清单 / 重点任务分解表): the yearly task list of a pairing or of
 //! one region, its document, status and default deadline.
 
+use crate::domain::Text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -135,7 +136,12 @@ impl PlanOwner {
     }
 
     fn either([pairing, region]: [&str; 2]) -> DomainError {
-        DomainError::invalid(pairing, format!("give either {pairing} or {region}"))
+        DomainError::invalid(
+            pairing,
+            Text::new("give either %{pairing} or %{region}")
+                .arg("pairing", pairing)
+                .arg("region", region),
+        )
     }
 
     fn kind(self) -> PlanKind {
@@ -391,12 +397,12 @@ async fn check_owner_exists<C: ConnectionTrait>(conn: &C, v: &mut Validator, own
     match owner {
         PlanOwner::Pairing(id) => {
             if pairings::Entity::find_by_id(id).one(conn).await?.is_none() {
-                v.add("pairing_id", format!("no pairing has id {id}"));
+                v.add("pairing_id", crate::domain::no_such("pairing", id));
             }
         }
         PlanOwner::Region(id) => {
             if regions::Entity::find_by_id(id).one(conn).await?.is_none() {
-                v.add("region_id", format!("no region has id {id}"));
+                v.add("region_id", crate::domain::no_such("region", id));
             }
         }
     }
@@ -526,9 +532,10 @@ async fn move_tasks(
         .filter(|p| Some(p.pairing_id) != pairing_id)
         .count();
     if linked > 0 {
-        return Err(DomainError::conflict(format!(
-            "{linked} project(s) of the ledger are linked to this plan: link them to none first"
-        )));
+        return Err(DomainError::conflict(
+            Text::new("%{linked} project(s) of the ledger are linked to this plan: link them to none first")
+                .arg("linked", linked),
+        ));
     }
     let recipient = match pairing_id {
         Some(id) => pairings::Entity::find_by_id(id)
@@ -683,11 +690,12 @@ pub async fn transition(
     let before = Plan::from_model(current)?;
     let (from, to) = step.states();
     if before.status != from {
-        return Err(DomainError::conflict(format!(
-            "only a {from} plan can {}; this one is {}",
-            step.name(),
-            before.status
-        )));
+        return Err(DomainError::conflict(
+            Text::new("only a %{from} plan can %{step}; this one is %{status}")
+                .word("from", from.as_str())
+                .word("step", step.name())
+                .word("status", before.status.as_str()),
+        ));
     }
     let model = plans::Entity::update(plans::ActiveModel {
         id: ActiveValue::Unchanged(id),
@@ -728,9 +736,9 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
         .count(&txn)
         .await?;
     if report_count > 0 {
-        return Err(DomainError::conflict(format!(
-            "the plan has {report_count} reports; close it instead of deleting it"
-        )));
+        return Err(DomainError::conflict(
+            Text::new("the plan has %{reports} reports; close it instead of deleting it").arg("reports", report_count),
+        ));
     }
     let before = Plan::from_model(current)?;
     plans::Entity::delete_by_id(id).exec(&txn).await?;

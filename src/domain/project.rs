@@ -7,6 +7,7 @@
 //! (支出), each from a source for a purpose. Every amount is in 万元; the
 //! API takes 亿元 and 元 too (`"1.2亿元"`) and converts at the edge.
 
+use crate::domain::Text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -518,10 +519,13 @@ impl Fields<'_> {
         }
         let unit_in = |unit: Uuid, allowed: Vec<Uuid>, field: &'static str, what: &'static str| async move {
             match units::Entity::find_by_id(unit).one(conn).await? {
-                None => Ok::<_, DomainError>(Some((field, format!("no unit has id {unit}")))),
-                Some(u) if !allowed.contains(&u.region_id) => {
-                    Ok(Some((field, format!("{} is not a unit of {what}", u.name))))
-                }
+                None => Ok::<_, DomainError>(Some((field, crate::domain::no_such("unit", unit)))),
+                Some(u) if !allowed.contains(&u.region_id) => Ok(Some((
+                    field,
+                    Text::new("%{unit} is not a unit of %{side}")
+                        .arg("unit", &u.name)
+                        .word("side", what),
+                ))),
                 Some(_) => Ok(None),
             }
         };
@@ -561,7 +565,7 @@ impl Fields<'_> {
         let mut plan_id = self.plan_id;
         if let Some(task_id) = self.task_id {
             match tasks::Entity::find_by_id(task_id).one(conn).await? {
-                None => v.add("task_id", format!("no task has id {task_id}")),
+                None => v.add("task_id", crate::domain::no_such("task", task_id)),
                 Some(task) if self.plan_id.is_some_and(|p| p != task.plan_id) => {
                     v.add("task_id", "the task is not of the plan named")
                 }
@@ -575,7 +579,7 @@ impl Fields<'_> {
                     if self.plan_id.is_some() { "plan_id" } else { "task_id" },
                     "the plan is not the pairing's",
                 ),
-                None => v.add("plan_id", format!("no plan has id {id}")),
+                None => v.add("plan_id", crate::domain::no_such("plan", id)),
             }
         }
         v.finish()?;
@@ -598,7 +602,7 @@ async fn pairing_for_write<C: ConnectionTrait>(
     pairing_id: Uuid,
     implementing_unit: Uuid,
 ) -> DomainResult<(pairings::Model, Vec<Uuid>, ProjectAccess)> {
-    let unknown = || DomainError::invalid("pairing_id", format!("no pairing has id {pairing_id}"));
+    let unknown = || DomainError::invalid("pairing_id", crate::domain::no_such("pairing", pairing_id));
     let pairing = pairings::Entity::find_by_id(pairing_id)
         .one(conn)
         .await?
@@ -907,10 +911,11 @@ pub async fn record_milestone(
         (from, to) => rank(to) > rank(from),
     };
     if !legal {
-        return Err(DomainError::conflict(format!(
-            "a project {now} cannot become {}: milestones only move on (issued, started, completed, accepted), and an accepted or cancelled project stays",
-            input.status
-        )));
+        return Err(DomainError::conflict(
+            Text::new("a project %{now} cannot become %{next}: milestones only move on (issued, started, completed, accepted), and an accepted or cancelled project stays")
+                .word("now", now.as_str())
+                .word("next", input.status.as_str()),
+        ));
     }
     if let Some(last) = milestones_of(&txn, id).await?.last()
         && on < last.occurred_on
@@ -1045,12 +1050,15 @@ pub async fn record_fund_movement(
                 before.allocated
             );
             if !access.coordinate {
-                return Err(DomainError::conflict(format!(
-                    "{over}: only a coordinator records it, with a reason"
-                )));
+                return Err(DomainError::conflict(
+                    Text::new("%{over}: only a coordinator records it, with a reason").arg("over", over),
+                ));
             }
             if reason.is_none() {
-                return Err(DomainError::invalid("reason", format!("{over}: say why")));
+                return Err(DomainError::invalid(
+                    "reason",
+                    Text::new("%{over}: say why").arg("over", over),
+                ));
             }
         }
     }
@@ -1135,7 +1143,12 @@ async fn filtered<C: ConnectionTrait>(
             .filter(project_categories::Column::Code.eq(code))
             .one(conn)
             .await?
-            .ok_or_else(|| DomainError::invalid("category", format!("`{code}` is not a category's code")))?;
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "category",
+                    Text::new("`%{code}` is not a category's code").arg("code", code),
+                )
+            })?;
         query = query.filter(projects::Column::CategoryId.eq(category.id));
     }
     if let Some(id) = filter.plan_id {

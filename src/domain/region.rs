@@ -1,6 +1,7 @@
 //! Regions (行政区划): provinces, cities, districts, counties and
 //! development zones, with their codes and clusters.
 
+use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::{pairing_co_helpers, pairings, plans, regions, unit_groups, units};
 use sea_orm::sea_query::ExprTrait;
@@ -95,7 +96,7 @@ async fn validate<C: ConnectionTrait>(conn: &C, input: &RegionInput, id: Option<
         if Some(parent_id) == id {
             v.add("parent_id", "a region cannot be its own parent");
         } else if regions::Entity::find_by_id(parent_id).one(conn).await?.is_none() {
-            v.add("parent_id", format!("no region has id {parent_id}"));
+            v.add("parent_id", crate::domain::no_such("region", parent_id));
         }
     }
     v.finish()?;
@@ -108,7 +109,9 @@ async fn validate<C: ConnectionTrait>(conn: &C, input: &RegionInput, id: Option<
             .await?;
         if let Some(other) = taken {
             return Err(DomainError::Conflict {
-                message: format!("region code {code} is already used by {}", other.name),
+                message: Text::new("region code %{code} is already used by %{name}")
+                    .arg("code", code)
+                    .arg("name", &other.name),
                 field: Some("code".into()),
             });
         }
@@ -124,10 +127,8 @@ async fn validate<C: ConnectionTrait>(conn: &C, input: &RegionInput, id: Option<
         .await?;
     if same_name > 0 {
         return Err(DomainError::Conflict {
-            message: format!(
-                "a region named {} already exists under the same parent",
-                input.name.trim()
-            ),
+            message: Text::new("a region named %{name} already exists under the same parent")
+                .arg("name", input.name.trim()),
             field: Some("name".into()),
         });
     }
@@ -294,9 +295,11 @@ pub async fn find_by_name<C: ConnectionTrait>(conn: &C, name: &str) -> DomainRes
                 .next()
                 .ok_or_else(|| DomainError::not_found(ENTITY, name))?,
         ),
-        n => Err(DomainError::conflict(format!(
-            "{n} regions are named {name}; name it by its code instead"
-        ))),
+        n => Err(DomainError::conflict(
+            Text::new("%{count} regions are named %{name}; name it by its code instead")
+                .arg("count", n)
+                .arg("name", name),
+        )),
     }
 }
 
@@ -389,11 +392,11 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
         .map(|(what, n)| format!("{n} {what}"))
         .collect();
     if !users.is_empty() {
-        return Err(DomainError::conflict(format!(
-            "region {} is still referred to by {}",
-            current.name,
-            users.join(", ")
-        )));
+        return Err(DomainError::conflict(
+            Text::new("region %{name} is still referred to by %{users}")
+                .arg("name", &current.name)
+                .arg("users", users.join(", ")),
+        ));
     }
     let before = Region::from_model(current)?;
     regions::Entity::delete_by_id(id).exec(&txn).await?;

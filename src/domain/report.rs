@@ -2,6 +2,7 @@
 //! task for a month, quarter or year, and their review workflow
 //! draft → submitted → approved | returned → submitted …
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -238,7 +239,12 @@ async fn validate_values<C: ConnectionTrait>(
                     },
                     None if unit != target.unit_of_measure => {
                         if let Err(e) = units::convert(value.actual, unit, &target.unit_of_measure) {
-                            v.add(field, format!("{e}: the target counts in {}", target.unit_of_measure));
+                            v.add(
+                                field,
+                                Text::new("%{error}: the target counts in %{unit}")
+                                    .arg("error", e)
+                                    .arg("unit", &target.unit_of_measure),
+                            );
                         }
                     }
                     None => {}
@@ -340,10 +346,9 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
         .await?;
     if let Some(existing) = taken {
         return Err(DomainError::Conflict {
-            message: format!(
-                "the unit already has report {} on this task for {period_text}",
-                existing.id
-            ),
+            message: Text::new("the unit already has report %{id} on this task for %{period}")
+                .arg("id", existing.id)
+                .arg("period", &period_text),
             field: Some("period".into()),
         });
     }
@@ -442,7 +447,9 @@ pub async fn update(
     let txn = begin_write(db).await?;
     let (current, status) = load_for_writer(&txn, caller, id, expected_version).await?;
     if !matches!(status, ReportStatus::Draft | ReportStatus::Returned) {
-        return Err(DomainError::conflict(format!("a {status} report cannot change")));
+        return Err(DomainError::conflict(
+            Text::new("a %{status} report cannot change").word("status", status.as_str()),
+        ));
     }
     let mut v = Validator::new();
     if let Some(text) = &changes.text {
@@ -495,6 +502,16 @@ impl Transition {
             Transition::Approve => "approve",
             Transition::Return { .. } => "return",
             Transition::Recall => "recall",
+        }
+    }
+
+    /// What the report would have been: `submitted`, `approved`, …
+    fn done(&self) -> &'static str {
+        match self {
+            Transition::Submit => "submitted",
+            Transition::Approve => "approved",
+            Transition::Return { .. } => "returned",
+            Transition::Recall => "recalled",
         }
     }
 
@@ -552,10 +569,11 @@ pub async fn transition(
     }
     let from: ReportStatus = parse_stored(&current.status)?;
     let Some(to) = step.target(from) else {
-        return Err(DomainError::conflict(format!(
-            "a {from} report cannot be {}ed",
-            step.name().trim_end_matches('e')
-        )));
+        return Err(DomainError::conflict(
+            Text::new("a %{status} report cannot be %{done}")
+                .word("status", from.as_str())
+                .word("done", step.done()),
+        ));
     };
     if step == Transition::Submit
         && plan.evidence_required
@@ -658,7 +676,9 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     let txn = begin_write(db).await?;
     let (current, status) = load_for_writer(&txn, caller, id, expected_version).await?;
     if status != ReportStatus::Draft {
-        return Err(DomainError::conflict(format!("a {status} report cannot be deleted")));
+        return Err(DomainError::conflict(
+            Text::new("a %{status} report cannot be deleted").word("status", status.as_str()),
+        ));
     }
     let before = report_view(&txn, current).await?;
     reports::Entity::delete_by_id(id).exec(&txn).await?;

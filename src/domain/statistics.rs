@@ -9,6 +9,8 @@
 //! region's own breakdown joins with `scope=all`. A `period` or an `as_of`
 //! day looks back: the figures are those approved by then.
 
+use crate::domain::Text;
+use crate::domain::metric::no_metric;
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use entity::{metrics, pairings, plans, regions, tasks};
 use sea_orm::sea_query::{Query, SelectStatement};
@@ -499,7 +501,7 @@ pub async fn compute<C: ConnectionTrait>(
                 .filter(metrics::Column::Code.eq(code.as_str()))
                 .one(conn)
                 .await?
-                .ok_or_else(|| DomainError::invalid("metric", format!("no metric has code `{code}`")))?,
+                .ok_or_else(|| DomainError::invalid("metric", no_metric(code)))?,
         ),
         None => None,
     };
@@ -661,11 +663,11 @@ pub async fn series<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: Stati
         .filter(metrics::Column::Code.eq(code.as_str()))
         .one(conn)
         .await?
-        .ok_or_else(|| DomainError::invalid("metric", format!("no metric has code `{code}`")))?;
+        .ok_or_else(|| DomainError::invalid("metric", no_metric(&code)))?;
     if metric.aggregation != Aggregation::Sum.as_str() {
         return Err(DomainError::invalid(
             "metric",
-            format!("`{code}` does not add up (a share or a rate): it has no series"),
+            Text::new("`%{code}` does not add up (a share or a rate): it has no series").arg("code", code),
         ));
     }
     let cutoff = Cutoff {

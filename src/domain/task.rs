@@ -1,6 +1,7 @@
 //! Tasks (重点任务) of a plan, with the units assigned to them (牵头 and 配合
 //! 单位, or a group such as 各镇街) and their quantitative targets (指标).
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -169,9 +170,11 @@ impl AssignmentInput {
                 (Some(id), None) => Assignee::Unit(id),
                 (None, Some(id)) => Assignee::Group(id),
                 _ => {
-                    errors.push(super::FieldError {
+                    errors.push(super::Invalid {
                         field: format!("assignments[{i}]"),
-                        message: format!("give either {unit} or {group}"),
+                        message: Text::new("give either %{pairing} or %{region}")
+                            .arg("pairing", unit)
+                            .arg("region", group),
                     });
                     continue;
                 }
@@ -543,20 +546,23 @@ async fn validate_assignments<C: ConnectionTrait>(
             Assignee::Unit(id) => match units::Entity::find_by_id(id).one(conn).await? {
                 Some(u) => (u.name, u.region_id),
                 None => {
-                    v.add(format!("{field}.unit_id"), format!("no unit has id {id}"));
+                    v.add(format!("{field}.unit_id"), crate::domain::no_such("unit", id));
                     continue;
                 }
             },
             Assignee::Group(id) => match unit_groups::Entity::find_by_id(id).one(conn).await? {
                 Some(g) => (g.name, g.region_id),
                 None => {
-                    v.add(format!("{field}.group_id"), format!("no unit group has id {id}"));
+                    v.add(format!("{field}.group_id"), crate::domain::no_such("unit_group", id));
                     continue;
                 }
             },
         };
         if !regions.contains(&region_id) {
-            v.add(&field, format!("{name} belongs to no region of the plan"));
+            v.add(
+                &field,
+                Text::new("%{name} belongs to no region of the plan").arg("name", name),
+            );
             continue;
         }
         match (&pairing, input.side) {
@@ -607,7 +613,7 @@ async fn validate_targets<C: ConnectionTrait>(
             {
                 Some(m) => Some(m),
                 None => {
-                    v.add(format!("{field}.metric"), format!("no metric has code `{code}`"));
+                    v.add(format!("{field}.metric"), crate::domain::metric::no_metric(code));
                     None
                 }
             },
@@ -657,7 +663,10 @@ async fn validate_targets<C: ConnectionTrait>(
         if let Some(id) = t.id
             && !existing.contains(&id)
         {
-            v.add(format!("{field}.id"), format!("the task has no target {id}"));
+            v.add(
+                format!("{field}.id"),
+                Text::new("the task has no target %{id}").arg("id", id),
+            );
         }
     }
     v.check(inputs.len() <= 50, "targets", "at most 50 targets");
@@ -685,7 +694,9 @@ async fn check_seq_free<C: ConnectionTrait>(
             format!("section {section}")
         };
         return Err(DomainError::Conflict {
-            message: format!("sequence number {seq} is already used in {place}"),
+            message: Text::new("sequence number %{seq} is already used in %{place}")
+                .arg("seq", seq)
+                .arg("place", &place),
             field: Some("seq".into()),
         });
     }
@@ -1037,9 +1048,9 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
         .count(&txn)
         .await?;
     if report_count > 0 {
-        return Err(DomainError::conflict(format!(
-            "the task has {report_count} reports; cancel it instead"
-        )));
+        return Err(DomainError::conflict(
+            Text::new("the task has %{reports} reports; cancel it instead").arg("reports", report_count),
+        ));
     }
     let before = task_view(&txn, caller, current).await?;
     tasks::Entity::delete_by_id(id).exec(&txn).await?;

@@ -1,6 +1,7 @@
 //! Units (单位: departments, towns, streets, committees, companies), their
 //! aliases, and unit groups (各镇街, 区级相关部门单位) by rule or by members.
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -191,7 +192,7 @@ async fn check_names_free<C: ConnectionTrait>(
             });
         if clash {
             return Err(DomainError::Conflict {
-                message: format!("{text} already names another unit or group of the region"),
+                message: Text::new("%{alias} already names another unit or group of the region").arg("alias", text),
                 field: Some(field.to_owned()),
             });
         }
@@ -235,7 +236,7 @@ async fn validate_unit<C: ConnectionTrait>(conn: &C, input: &UnitInput) -> Domai
         v.optional_text(&format!("aliases[{i}]"), Some(alias), 200);
     }
     if regions::Entity::find_by_id(input.region_id).one(conn).await?.is_none() {
-        v.add("region_id", format!("no region has id {}", input.region_id));
+        v.add("region_id", crate::domain::no_such("region", input.region_id));
     }
     super::external::check(&mut v, "external_id", input.external_id.as_deref());
     v.finish()
@@ -437,11 +438,11 @@ pub async fn delete_unit(db: &impl Store, caller: &Caller, id: Uuid, expected_ve
         .map(|(w, n)| format!("{n} {w}"))
         .collect();
     if !named.is_empty() {
-        return Err(DomainError::conflict(format!(
-            "unit {} is still referred to by {}",
-            current.name,
-            named.join(", ")
-        )));
+        return Err(DomainError::conflict(
+            Text::new("unit %{name} is still referred to by %{users}")
+                .arg("name", &current.name)
+                .arg("users", named.join(", ")),
+        ));
     }
     let before = unit_view(&txn, current).await?;
     units::Entity::delete_by_id(id).exec(&txn).await?;
@@ -562,11 +563,11 @@ async fn validate_group<C: ConnectionTrait>(conn: &C, input: &UnitGroupInput) ->
         "a group needs a rule or at least one member",
     );
     if regions::Entity::find_by_id(input.region_id).one(conn).await?.is_none() {
-        v.add("region_id", format!("no region has id {}", input.region_id));
+        v.add("region_id", crate::domain::no_such("region", input.region_id));
     }
     for (i, unit_id) in input.member_ids.iter().enumerate() {
         match units::Entity::find_by_id(*unit_id).one(conn).await? {
-            None => v.add(format!("member_ids[{i}]"), format!("no unit has id {unit_id}")),
+            None => v.add(format!("member_ids[{i}]"), crate::domain::no_such("unit", unit_id)),
             Some(unit) if unit.region_id != input.region_id => v.add(
                 format!("member_ids[{i}]"),
                 format!("{} belongs to another region", unit.name),
@@ -762,10 +763,11 @@ pub async fn delete_group(db: &impl Store, caller: &Caller, id: Uuid, expected_v
         .count(&txn)
         .await?;
     if assigned > 0 {
-        return Err(DomainError::conflict(format!(
-            "group {} is assigned to {assigned} tasks",
-            current.name
-        )));
+        return Err(DomainError::conflict(
+            Text::new("group %{name} is assigned to %{tasks} tasks")
+                .arg("name", &current.name)
+                .arg("tasks", assigned),
+        ));
     }
     let before = group_view(&txn, current).await?;
     unit_groups::Entity::delete_by_id(id).exec(&txn).await?;

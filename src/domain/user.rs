@@ -2,6 +2,7 @@
 //! passwords. Only administrators manage users; everyone may change their
 //! own password.
 
+use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::{refresh_tokens, units, users};
 use sea_orm::sea_query::Expr;
@@ -105,10 +106,16 @@ async fn check_role_and_unit<C: ConnectionTrait>(
 ) -> DomainResult<()> {
     match (role, unit_id) {
         (Role::Integration, _) => v.add("role", "machines are integration clients, not users"),
-        (Role::UnitUser | Role::Coordinator, None) => v.add("unit_id", format!("a {role} belongs to a unit")),
-        (Role::Admin | Role::Viewer, Some(_)) => v.add("unit_id", format!("an {role} belongs to no unit")),
+        (Role::UnitUser | Role::Coordinator, None) => v.add(
+            "unit_id",
+            Text::new("a %{role} belongs to a unit").word("role", role.as_str()),
+        ),
+        (Role::Admin | Role::Viewer, Some(_)) => v.add(
+            "unit_id",
+            Text::new("an %{role} belongs to no unit").word("role", role.as_str()),
+        ),
         (_, Some(id)) if units::Entity::find_by_id(id).one(conn).await?.is_none() => {
-            v.add("unit_id", format!("no unit has id {id}"))
+            v.add("unit_id", crate::domain::no_such("unit", id))
         }
         _ => {}
     }
@@ -137,7 +144,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewUser) -> DomainR
         .is_some()
     {
         return Err(DomainError::Conflict {
-            message: format!("username {username} is taken"),
+            message: Text::new("username %{username} is taken").arg("username", &username),
             field: Some("username".into()),
         });
     }

@@ -3,6 +3,7 @@
 //! `before` asks the domain for the same list in the opposite order, after
 //! the `before` row, and turns the page around. Cursors are the domain's.
 
+use crate::domain::Text;
 use async_graphql::{Context, SimpleObject};
 
 use super::error::invalid;
@@ -82,10 +83,12 @@ impl PageArgs {
     fn size(&self, ctx: &Context<'_>) -> async_graphql::Result<(u64, bool)> {
         let max = ctx.data_opt::<Limits>().map_or(MAX_LIMIT, |l| l.max_page_size);
         let check = |field: &str, n: i32| -> async_graphql::Result<u64> {
-            u64::try_from(n)
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| invalid(field, format!("must be between 1 and {max} (the page size limit)")))
+            u64::try_from(n).ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                invalid(
+                    field,
+                    Text::new("must be between 1 and %{max} (the page size limit)").arg("max", max),
+                )
+            })
         };
         match (self.first, self.last) {
             (Some(_), Some(_)) => Err(invalid("last", "give first or last, not both")),

@@ -4,11 +4,12 @@
 use async_graphql::{Error, ErrorExtensions, ServerError};
 
 use super::limits::{Limits, name_limit_error};
-use crate::domain::{DomainError, ErrorCode, FieldError, PublicError};
+use crate::domain::{DomainError, ErrorCode, FieldError, PublicError, Text};
 
 /// A GraphQL error with `code` (and field errors) in its extensions.
-pub fn coded(code: ErrorCode, message: impl Into<String>, fields: &[FieldError]) -> Error {
-    Error::new(message).extend_with(|_, ext| {
+/// The message is told in the language of the request being served.
+pub fn coded(code: ErrorCode, message: impl Into<Text>, fields: &[FieldError]) -> Error {
+    Error::new(message.into().localized()).extend_with(|_, ext| {
         ext.set("code", code.as_str());
         if !fields.is_empty() {
             let list: Vec<async_graphql::Value> = fields
@@ -32,16 +33,8 @@ pub fn coded(code: ErrorCode, message: impl Into<String>, fields: &[FieldError])
 }
 
 /// One invalid argument, as a validation failure.
-pub fn invalid(field: &str, message: impl Into<String>) -> Error {
-    let message = message.into();
-    coded(
-        ErrorCode::ValidationFailed,
-        format!("the input is not valid: {field}: {message}"),
-        &[FieldError {
-            field: field.to_owned(),
-            message,
-        }],
-    )
+pub fn invalid(field: &str, message: impl Into<Text>) -> Error {
+    from_domain(DomainError::invalid(field, message))
 }
 
 /// The error of a domain call, as the REST problem would carry it, its

@@ -3,6 +3,7 @@
 //! JSON, a bad token) answer 4xx with a GraphQL error body; everything else
 //! answers 200 with `data` and `errors`.
 
+use crate::domain::Text;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, BatchResponse, Data, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -93,7 +94,10 @@ pub(super) async fn execute(
         Err(_) => {
             let mut error = error::server_error(
                 ErrorCode::PayloadTooLarge,
-                format!("the request is larger than {max_bytes} bytes, the body size limit ({BODY_ENV})"),
+                Text::new("the request is larger than %{max} bytes, the body size limit (%{setting})")
+                    .arg("max", max_bytes)
+                    .arg("setting", BODY_ENV)
+                    .localized(),
             );
             if let Some(ext) = error.extensions.as_mut() {
                 ext.set("limit", "body");
@@ -118,7 +122,9 @@ pub(super) async fn execute(
                 StatusCode::BAD_REQUEST,
                 error::server_error(
                     ErrorCode::BadRequest,
-                    format!("the body is not a GraphQL request ({{\"query\": …}} or a list of them): {e}"),
+                    Text::new("the body is not a GraphQL request ({\"query\": …} or a list of them): %{reason}")
+                        .arg("reason", e)
+                        .localized(),
                 ),
             );
         }
@@ -131,7 +137,10 @@ pub(super) async fn execute(
     let Ok(_turn) = schema.2.acquire().await else {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
-            error::server_error(ErrorCode::Unavailable, "the service is shutting down".into()),
+            error::server_error(
+                ErrorCode::Unavailable,
+                Text::new("the service is shutting down").localized(),
+            ),
         );
     };
     let answer = match batch {

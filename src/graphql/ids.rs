@@ -1,6 +1,7 @@
 //! Relay global ids: the base64 of `Type:uuid`, opaque to clients. Inputs
 //! take a global id of the expected type or the plain UUID (the REST id).
 
+use crate::domain::Text;
 use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -28,10 +29,15 @@ pub fn uuid_of(field: &str, type_name: &str, id: &ID) -> async_graphql::Result<U
     }
     match decode(id) {
         Some((t, uuid)) if t == type_name => Ok(uuid),
-        Some((t, _)) => Err(invalid(field, format!("a {t} id where a {type_name} id belongs"))),
+        Some((t, _)) => Err(invalid(
+            field,
+            Text::new("a %{given} id where a %{wanted} id belongs")
+                .arg("given", t)
+                .arg("wanted", type_name),
+        )),
         None => Err(invalid(
             field,
-            format!("not a {type_name} id: give its `id` or its `uuid`"),
+            Text::new("not a %{type} id: give its `id` or its `uuid`").arg("type", type_name),
         )),
     }
 }

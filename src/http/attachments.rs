@@ -5,6 +5,7 @@
 //! on the same path lists them; `/api/v1/attachments/{id}` reads and
 //! removes one, `…/content` sends its bytes with `ETag` and `Range`.
 
+use crate::domain::Text;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
@@ -60,16 +61,14 @@ async fn upload(
     let mut form = form.map_err(|e| {
         ApiError::new(
             ErrorCode::UnsupportedMediaType,
-            format!(
-                "send a multipart/form-data body with the file in field `file`: {}",
-                e.body_text()
-            ),
+            Text::new("send a multipart/form-data body with the file in field `file`: %{reason}")
+                .arg("reason", e.body_text()),
         )
     })?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::new(
             ErrorCode::BadRequest,
-            format!("the form cannot be read: {}", e.body_text()),
+            Text::new("the form cannot be read: %{reason}").arg("reason", e.body_text()),
         )
     };
     let mut attached: Option<Attachment> = None;

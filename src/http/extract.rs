@@ -2,6 +2,7 @@
 //! acting principal, JSON bodies whose rejections read as problems, and
 //! the `If-Match` version.
 
+use crate::domain::Text;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -120,7 +121,7 @@ impl FromRequestParts<AppState> for Authenticated {
         let principal = state
             .keys
             .verify(token)
-            .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, e.to_string()))?;
+            .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, e.text()))?;
         if let Some(acting) = parts.extensions.get::<super::access::Acting>() {
             acting.note(&principal);
         }
@@ -150,7 +151,7 @@ where
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     ErrorCode::PayloadTooLarge,
-                    format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+                    Text::new("the body is larger than %{max} bytes").arg("max", super::MAX_BODY_BYTES),
                 )
             } else {
                 ApiError::new(ErrorCode::BadRequest, "the body could not be read")

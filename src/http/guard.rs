@@ -2,6 +2,7 @@
 //! a bounded number of requests at once, the rate limits per token and per
 //! address, and a time limit; and the headers every answer carries.
 
+use crate::domain::Text;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -28,7 +29,7 @@ fn has_nul(query: &str) -> bool {
     query.as_bytes().windows(3).any(|w| w == b"%00") || query.contains('\0')
 }
 
-fn unavailable(message: String) -> Response {
+fn unavailable(message: Text) -> Response {
     ApiError::from(DomainError::Unavailable {
         message,
         retry_after_secs: 1,
@@ -44,7 +45,9 @@ pub async fn limits(State(state): State<AppState>, request: Request, next: Next)
     if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
         return ApiError::new(
             ErrorCode::HeadersTooLarge,
-            format!("at most {MAX_HEADERS} header fields and {MAX_HEADER_BYTES} bytes of them are accepted"),
+            Text::new("at most %{fields} header fields and %{bytes} bytes of them are accepted")
+                .arg("fields", MAX_HEADERS)
+                .arg("bytes", MAX_HEADER_BYTES),
         )
         .into_response();
     }
@@ -61,7 +64,9 @@ pub async fn limits(State(state): State<AppState>, request: Request, next: Next)
         return next.run(request).await;
     }
     let Ok(_permit) = state.requests.clone().try_acquire_owned() else {
-        return unavailable("the service is serving as many requests as it can; retry shortly".to_owned());
+        return unavailable(Text::new(
+            "the service is serving as many requests as it can; retry shortly",
+        ));
     };
     if state.rate_limiter.is_on() {
         // The handler checks the token again and answers for it; here it
@@ -75,7 +80,9 @@ pub async fn limits(State(state): State<AppState>, request: Request, next: Next)
     let limit = state.request_timeout;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => unavailable(format!("the request was not answered within {} s", limit.as_secs())),
+        Err(_) => {
+            unavailable(Text::new("the request was not answered within %{seconds} s").arg("seconds", limit.as_secs()))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! `file`). `dry_run=true` reports what would happen and writes nothing; a
 //! failed import writes nothing and answers 422 with its report.
 
+use crate::domain::Text;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -51,7 +52,7 @@ impl Upload {
         let mut form = form.map_err(|e| {
             ApiError::new(
                 ErrorCode::UnsupportedMediaType,
-                format!("send a multipart/form-data body: {}", e.body_text()),
+                Text::new("send a multipart/form-data body: %{reason}").arg("reason", e.body_text()),
             )
         })?;
         let bad = |e: axum::extract::multipart::MultipartError| {
@@ -60,7 +61,10 @@ impl Upload {
             } else {
                 ErrorCode::BadRequest
             };
-            ApiError::new(code, format!("the form cannot be read: {}", e.body_text()))
+            ApiError::new(
+                code,
+                Text::new("the form cannot be read: %{reason}").arg("reason", e.body_text()),
+            )
         };
         let mut fields: HashMap<String, Vec<String>> = HashMap::new();
         let mut file = None;
@@ -98,7 +102,9 @@ impl Upload {
         match self.text(name) {
             None | Some("false") | Some("0") => Ok(false),
             Some("true") | Some("1") => Ok(true),
-            Some(other) => Err(DomainError::invalid(name, format!("`{other}` is not true or false")).into()),
+            Some(other) => {
+                Err(DomainError::invalid(name, Text::new("`%{value}` is not true or false").arg("value", other)).into())
+            }
         }
     }
 

@@ -5,21 +5,23 @@
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
-use crate::domain::{DomainError, ErrorCode, FieldError};
+use crate::domain::{DomainError, ErrorCode, Invalid, Text};
 
 /// A JSON body read into `T`: JSON that does not parse is 400, JSON of the
 /// wrong shape 422, each with the field and what it must be.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let message = if e.is_eof() {
-            format!("the JSON ends too early (line {}, column {})", e.line(), e.column())
+            Text::new("the JSON ends too early (line %{line}, column %{column})")
         } else {
-            format!("this is not JSON (line {}, column {})", e.line(), e.column())
-        };
-        let detail = format!("the body is not valid JSON: {message}");
+            Text::new("this is not JSON (line %{line}, column %{column})")
+        }
+        .arg("line", e.line())
+        .arg("column", e.column());
+        let detail = Text::new("the body is not valid JSON: %{message}").part("message", message.clone());
         bad_request(
             detail,
-            FieldError {
+            Invalid {
                 field: "body".into(),
                 message,
             },
@@ -58,7 +60,9 @@ pub fn query<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
     serde_path_to_error::deserialize(pairs).map_err(|e| {
         let error = field_error(&e);
-        let detail = format!("the query string is not valid: {}: {}", error.field, error.message);
+        let detail = Text::new("the query string is not valid: %{field}: %{message}")
+            .arg("field", &error.field)
+            .part("message", error.message.clone());
         bad_request(detail, error)
     })
 }
@@ -70,11 +74,11 @@ pub fn path(rejection: &axum::extract::rejection::PathRejection) -> ApiError {
     use axum::extract::rejection::PathRejection;
     let must_be = |expected: &str| {
         if expected.ends_with("Uuid") {
-            "must be a UUID".to_owned()
+            Text::new("must be a UUID")
         } else if ["i32", "i64", "u32", "u64", "usize", "u16", "i16"].contains(&expected) {
-            "must be a whole number".to_owned()
+            Text::new("must be a whole number")
         } else {
-            "is not valid here".to_owned()
+            Text::new("is not valid here")
         }
     };
     let (field, message) = match rejection {
@@ -83,38 +87,43 @@ pub fn path(rejection: &axum::extract::rejection::PathRejection) -> ApiError {
             ErrorKind::ParseErrorAtIndex { expected_type, .. } | ErrorKind::ParseError { expected_type, .. } => {
                 ("path".to_owned(), must_be(expected_type))
             }
-            ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "is not UTF-8 once percent-decoded".to_owned()),
+            ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), Text::new("is not UTF-8 once percent-decoded")),
             // A UUID says so only in its message ("UUID parsing failed: …").
             ErrorKind::DeserializeError { key, message, .. } if message.contains("UUID") => {
                 (key.clone(), must_be("Uuid"))
             }
-            ErrorKind::DeserializeError { key, .. } => (key.clone(), "is not valid here".to_owned()),
-            _ => ("path".to_owned(), "is not valid".to_owned()),
+            ErrorKind::DeserializeError { key, .. } => (key.clone(), Text::new("is not valid here")),
+            _ => ("path".to_owned(), Text::new("is not valid")),
         },
-        _ => ("path".to_owned(), "is not valid".to_owned()),
+        _ => ("path".to_owned(), Text::new("is not valid")),
     };
     bad_request(
-        format!("the path is not valid: {field} {message}"),
-        FieldError { field, message },
+        Text::new("the path is not valid: %{field} %{message}")
+            .arg("field", &field)
+            .part("message", message.clone()),
+        Invalid { field, message },
     )
 }
 
-/// A 400 about one field.
-fn bad_request(detail: String, error: FieldError) -> ApiError {
+/// A 400 about one field, told in the reader's language.
+fn bad_request(detail: Text, error: Invalid) -> ApiError {
     let mut problem = ApiError::new(ErrorCode::BadRequest, detail);
-    problem.errors = vec![error];
+    problem.errors = vec![crate::domain::FieldError {
+        field: error.field,
+        message: error.message.localized(),
+    }];
     problem
 }
 
 /// The field a deserializer refused, and why, in our words.
-fn field_error<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> FieldError {
+fn field_error<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> Invalid {
     let (field, message) = explain(&error.path().to_string(), &error.inner().to_string());
-    FieldError { field, message }
+    Invalid { field, message }
 }
 
 /// The field a deserializer's complaint is about, and what it says in our
 /// words. `path` is where it was (`.` at the top, `targets[0].value`).
-fn explain(path: &str, text: &str) -> (String, String) {
+fn explain(path: &str, text: &str) -> (String, Text) {
     let at = |name: &str| match path {
         "." | "" => name.to_owned(),
         _ => format!("{path}.{name}"),
@@ -126,24 +135,32 @@ fn explain(path: &str, text: &str) -> (String, String) {
     };
     let text = text.split(" at line ").next().unwrap_or(text);
     if let Some(name) = between(text, "missing field `", "`") {
-        return (at(name), "is required".into());
+        return (at(name), Text::new("is required"));
     }
     if let Some(name) = between(text, "unknown field `", "`") {
         let known = text
             .split_once("expected one of ")
             .or_else(|| text.split_once("expected "))
-            .map(|(_, list)| format!(": the fields are {}", plain_list(list)))
-            .unwrap_or_default();
+            .map(|(_, list)| plain_list(list));
         // serde_path_to_error has already stepped into the unknown key.
         let field = if here.ends_with(name) { here.clone() } else { at(name) };
-        return (field, format!("is not a field here{known}"));
+        let message = match known {
+            Some(fields) => Text::new("is not a field here: the fields are %{fields}").arg("fields", fields),
+            None => Text::new("is not a field here"),
+        };
+        return (field, message);
     }
     if let Some(variant) = between(text, "unknown variant `", "`") {
         let allowed = text
             .split_once("expected one of ")
             .or_else(|| text.split_once("expected "))
             .map_or_else(String::new, |(_, list)| plain_list(list));
-        return (here, format!("must be one of {allowed}, not `{variant}`"));
+        return (
+            here,
+            Text::new("must be one of %{allowed}, not `%{text}`")
+                .arg("allowed", allowed)
+                .arg("text", variant),
+        );
     }
     for kind in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = text.strip_prefix(kind)
@@ -151,14 +168,19 @@ fn explain(path: &str, text: &str) -> (String, String) {
         {
             return (
                 here,
-                format!("must be {}, not {}", expected_words(expected), found_words(found)),
+                Text::new("must be %{expected}, not %{found}")
+                    .part("expected", expected_words(expected))
+                    .part("found", found_words(found)),
             );
         }
     }
     if let Some(rest) = text.strip_prefix("invalid length ")
         && let Some((_, expected)) = rest.split_once(", expected ")
     {
-        return (here, format!("must hold {}", expected_words(expected)));
+        return (
+            here,
+            Text::new("must hold %{expected}").part("expected", expected_words(expected)),
+        );
     }
     (here, library_words(text))
 }
@@ -174,53 +196,57 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
 }
 
 /// What serde says a type expects, as a person would say it.
-fn expected_words(expected: &str) -> String {
+fn expected_words(expected: &str) -> Text {
     let e = expected.trim();
     match e {
         "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "an integer" => {
-            "a whole number".into()
+            Text::new("a whole number")
         }
-        "f32" | "f64" | "a number" => "a number".into(),
-        "a string" | "a borrowed string" | "a char" => "text".into(),
-        "a boolean" => "true or false".into(),
-        "a sequence" => "a list".into(),
-        "a map" => "an object".into(),
-        "a UUID string" => "an id (a UUID)".into(),
-        _ if e.starts_with("struct ") => "an object".into(),
-        _ if e.starts_with("a formatted date") || e.contains("NaiveDate") => "a day like 2025-12-31".into(),
-        _ if e.starts_with("tuple") || e.starts_with("an array") => "a list".into(),
-        _ => e.to_owned(),
+        "f32" | "f64" | "a number" => Text::new("a number"),
+        "a string" | "a borrowed string" | "a char" => Text::new("text"),
+        "a boolean" => Text::new("true or false"),
+        "a sequence" => Text::new("a list"),
+        "a map" => Text::new("an object"),
+        "a UUID string" => Text::new("an id (a UUID)"),
+        _ if e.starts_with("struct ") => Text::new("an object"),
+        _ if e.starts_with("a formatted date") || e.contains("NaiveDate") => Text::new("a day like 2025-12-31"),
+        _ if e.starts_with("tuple") || e.starts_with("an array") => Text::new("a list"),
+        _ => Text::from(e.to_owned()),
     }
 }
 
 /// What the input held, as a person would say it.
-fn found_words(found: &str) -> String {
+fn found_words(found: &str) -> Text {
     let f = found.trim();
     if let Some(text) = f.strip_prefix("string ") {
-        return format!("the text {text}");
+        return Text::new("the text %{text}").arg("text", text);
     }
     for (prefix, what) in [
-        ("integer `", "the number "),
-        ("floating point `", "the number "),
+        ("integer `", "number"),
+        ("floating point `", "number"),
         ("boolean `", ""),
     ] {
         if let Some(rest) = f.strip_prefix(prefix) {
-            return format!("{what}{}", rest.trim_end_matches('`'));
+            let value = rest.trim_end_matches('`');
+            return match what {
+                "" => Text::from(value.to_owned()),
+                _ => Text::new("the number %{number}").arg("number", value),
+            };
         }
     }
     match f {
-        "sequence" => "a list".into(),
-        "map" => "an object".into(),
-        "null" | "unit value" | "unit" => "null".into(),
-        _ => f.to_owned(),
+        "sequence" => Text::new("a list"),
+        "map" => Text::new("an object"),
+        "null" | "unit value" | "unit" => Text::new("null"),
+        _ => Text::from(f.to_owned()),
     }
 }
 
 /// Messages that libraries under our types give (ids, days), in our words;
 /// the messages of our own types are ours already.
-fn library_words(text: &str) -> String {
+fn library_words(text: &str) -> Text {
     if text.starts_with("UUID parsing failed") || text.contains("invalid character: expected") {
-        return "must be an id (a UUID like 3f0e9a52-9d2b-4c1e-8a57-1c2b3d4e5f60)".into();
+        return Text::new("must be an id (a UUID like 3f0e9a52-9d2b-4c1e-8a57-1c2b3d4e5f60)");
     }
     if matches!(
         text,
@@ -231,7 +257,7 @@ fn library_words(text: &str) -> String {
             | "input is not enough for unique date and time"
             | "no possible date and time matching input"
     ) {
-        return "must be a day like 2025-12-31".into();
+        return Text::new("must be a day like 2025-12-31");
     }
     if matches!(
         text,
@@ -240,12 +266,12 @@ fn library_words(text: &str) -> String {
             | "number too large to fit in target type"
             | "number too small to fit in target type"
     ) {
-        return "must be a whole number".into();
+        return Text::new("must be a whole number");
     }
     if text == "provided string was not `true` or `false`" {
-        return "must be true or false".into();
+        return Text::new("must be true or false");
     }
-    text.to_owned()
+    Text::lookup(text.to_owned())
 }
 
 #[cfg(test)]

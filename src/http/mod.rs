@@ -98,6 +98,7 @@ pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
         .layer(guard)
         // Preflights are answered here, before the limits count them.
         .layer(cors)
+        .layer(axum::middleware::from_fn(problem::in_readers_language))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(axum::middleware::from_fn_with_state(state_metrics, access::log))

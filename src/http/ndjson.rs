@@ -11,6 +11,7 @@
 //! after the first page ends the stream early (the body is cut, not
 //! finished), which an HTTP client reports as an incomplete body.
 
+use crate::domain::Text;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -127,7 +128,7 @@ async fn list_page(answer: Response) -> Result<Value, Response> {
     } else {
         Err(ApiError::new(
             ErrorCode::NotAcceptable,
-            format!("only a list answers {NDJSON}; ask for application/json"),
+            Text::new("only a list answers %{type}; ask for application/json").arg("type", NDJSON),
         )
         .into_response())
     }

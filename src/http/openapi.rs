@@ -26,7 +26,9 @@ with `Accept: application/x-ndjson` it answers every row it would page through i
 one JSON object a line, streamed. \
 Every mutable resource carries `version` and answers with `ETag: \"<version>\"`; `PATCH`, `PUT` and `DELETE` need \
 `If-Match`. A `POST` that creates may carry `Idempotency-Key`. Amounts are decimal strings. Errors are \
-`application/problem+json` with a stable `code`.",
+`application/problem+json` with a stable `code`. With `Accept-Language: zh-CN` (or any `zh` weighed above \
+`en`) an error's `title`, `detail` and field messages, GraphQL's error messages and an import's problems read \
+in Chinese, and the answer says `Content-Language: zh-CN`; `code` is the same in every language.",
         license(name = "MIT", identifier = "MIT"),
         contact(name = "The xietong maintainers"),
     ),

@@ -1,11 +1,13 @@
 //! Errors as `application/problem+json` (RFC 9457) with the stable `code`
 //! of CONTRACT.md and per-field `errors`.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::domain::{DomainError, ErrorCode, FieldError, PublicError};
+use crate::domain::{DomainError, ErrorCode, FieldError, Locale, PublicError, Text};
 
 /// A problem (RFC 9457), the body of every error answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -17,7 +19,8 @@ pub struct Problem {
     pub title: String,
     #[schema(example = 422)]
     pub status: u16,
-    /// What went wrong, for people.
+    /// What went wrong, for people, in the language `Accept-Language` asks
+    /// for (Chinese for any `zh`, English otherwise).
     #[schema(example = "the input is not valid: seq: must be a positive number")]
     pub detail: String,
     /// A stable machine-readable code: BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
@@ -38,6 +41,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct ApiError {
     pub code: ErrorCode,
+    /// What went wrong, in the reader's language.
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
@@ -48,10 +52,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, detail: impl Into<String>) -> ApiError {
+    /// An error of `code`; `detail` is told in the language of the request
+    /// being served.
+    pub fn new(code: ErrorCode, detail: impl Into<Text>) -> ApiError {
         ApiError {
             code,
-            detail: detail.into(),
+            detail: detail.into().localized(),
             errors: Vec::new(),
             retry_after_secs: None,
             report: None,
@@ -79,7 +85,7 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = Problem {
             r#type: "about:blank".to_owned(),
-            title: self.code.title().to_owned(),
+            title: self.code.title_in(Locale::current()),
             status: status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.as_str().to_owned(),
@@ -93,6 +99,13 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        // The title and detail are told in the language the request asked
+        // for (`Accept-Language`), and say which.
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(Locale::current().tag()),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("accept-language"));
         // RFC 6750 §3: a bad token, or a good one without the scope asked.
         let challenge = match (self.code, self.missing_scope) {
             (ErrorCode::Unauthenticated, _) => Some("error=\"invalid_token\"".to_owned()),
@@ -118,3 +131,16 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Serves the request in the language its `Accept-Language` prefers
+/// (Chinese for any `zh`, English otherwise): the problems it answers with,
+/// REST's and GraphQL's, are told in it.
+pub async fn in_readers_language(request: Request, next: Next) -> Response {
+    let locale = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map(Locale::from_accept_language)
+        .unwrap_or_default();
+    locale.scope(next.run(request)).await
+}

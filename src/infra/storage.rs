@@ -10,6 +10,7 @@
 //! only an accepted file goes on to the storage, in parts. Nothing holds a
 //! whole file in memory.
 
+use crate::domain::Text;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -96,7 +97,7 @@ impl Storage {
 
     fn store(&self) -> DomainResult<&Arc<dyn ObjectStore>> {
         self.store.as_ref().map_err(|reason| DomainError::Unavailable {
-            message: format!("the file storage cannot be used: {reason}"),
+            message: Text::new("the file storage cannot be used: %{reason}").arg("reason", reason),
             retry_after_secs: 60,
         })
     }
@@ -212,10 +213,9 @@ impl Spool {
     pub async fn write(&mut self, chunk: &[u8]) -> DomainResult<()> {
         self.size += chunk.len() as u64;
         if self.size > self.max {
-            return Err(DomainError::PayloadTooLarge(format!(
-                "the file is larger than the {} bytes an attachment may have",
-                self.max
-            )));
+            return Err(DomainError::PayloadTooLarge(
+                Text::new("the file is larger than the %{max} bytes an attachment may have").arg("max", self.max),
+            ));
         }
         self.hasher.update(chunk);
         match &mut self.file {

@@ -590,7 +590,10 @@ async fn a_group_member_of_another_region_is_a_field_error() {
     .expect_err("渝中区's unit in a group of 巫溪县");
     assert_invalid(&err, "member_ids[0]");
     assert_eq!(invalid_fields(&err), ["member_ids[0]"]);
-    assert!(err.field_errors()[0].message.contains("区经济信息委"), "{err:?}");
+    assert!(
+        err.field_errors()[0].message.to_string().contains("区经济信息委"),
+        "{err:?}"
+    );
     assert!(
         unit::list_groups(&db, &system(), None).await.expect("list").is_empty(),
         "nothing was made"
@@ -1221,7 +1224,10 @@ async fn a_target_with_an_unknown_metric_is_a_field_error() {
     .expect_err("an unknown metric code");
     assert_invalid(&err, "targets[0].metric");
     assert_eq!(invalid_fields(&err), ["targets[0].metric"]);
-    assert!(err.field_errors()[0].message.contains("investment_fund"), "{err:?}");
+    assert!(
+        err.field_errors()[0].message.to_string().contains("investment_fund"),
+        "{err:?}"
+    );
     assert!(
         task::list_by_plan(&db, &system(), p.plan)
             .await
@@ -1391,7 +1397,7 @@ async fn a_report_period_outside_the_plan_year_is_refused() {
     .expect_err("a 2024 report on a 2025 plan");
     assert_invalid(&err, "period");
     assert_eq!(invalid_fields(&err), ["period"]);
-    assert!(err.field_errors()[0].message.contains("2025"), "{err:?}");
+    assert!(err.field_errors()[0].message.to_string().contains("2025"), "{err:?}");
 }
 
 #[tokio::test]

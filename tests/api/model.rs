@@ -213,7 +213,7 @@ async fn a_unit_of_an_unknown_region_is_a_field_error() {
     .expect_err("a unit of no region");
     assert_eq!(err.code(), ErrorCode::ValidationFailed);
     assert_eq!(err.field_errors()[0].field, "region_id");
-    assert!(err.field_errors()[0].message.contains(&missing.to_string()));
+    assert!(err.field_errors()[0].message.to_string().contains(&missing.to_string()));
 }
 
 #[tokio::test]

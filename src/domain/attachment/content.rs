@@ -4,6 +4,7 @@
 //! one. Any other archive, an executable, or an Office file with macros
 //! is refused.
 
+use crate::domain::Text;
 use std::io::{Read, Seek};
 
 use serde::Serialize;
@@ -149,9 +150,12 @@ fn refuse(what: &str) -> DomainError {
 }
 
 fn refuse_text(what: String) -> DomainError {
-    DomainError::UnsupportedMediaType(format!(
-        "the file is {what}; attach PDF, JPEG, PNG, OFD, DOCX or XLSX (the kind is read from the content, not the name)"
-    ))
+    DomainError::UnsupportedMediaType(
+        Text::new(
+            "the file is %{kind}; attach PDF, JPEG, PNG, OFD, DOCX or XLSX (the kind is read from the content, not the name)",
+        )
+        .arg("kind", what),
+    )
 }
 
 #[cfg(test)]

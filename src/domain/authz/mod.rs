@@ -2,6 +2,7 @@
 //! Services ask here before they read or write; rows a principal may not
 //! see answer as if they did not exist.
 
+use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use entity::{pairing_co_helpers, pairings, plans, task_assignments, unit_group_members, unit_groups, units};
@@ -19,17 +20,19 @@ pub use visibility::{Visibility, assignments_of, pairings_of_region, plans_of_re
 
 /// Fails unless the principal administers the service: regions, pairings,
 /// units, groups, metrics, users and clients are theirs to change.
-pub fn require_admin(principal: &Principal, what: &str) -> DomainResult<()> {
+pub fn require_admin(principal: &Principal, what: &'static str) -> DomainResult<()> {
     if principal.is_admin() {
         Ok(())
     } else {
-        Err(DomainError::forbidden(format!("only an administrator may {what}")))
+        Err(DomainError::forbidden(
+            Text::new("only an administrator may %{action}").word("action", what),
+        ))
     }
 }
 
 /// The refusal of a write: a machine whose token lacks the `write` scope is
 /// told that (RFC 6750 `insufficient_scope`), anyone else `message`.
-pub fn refuse_write(principal: &Principal, message: impl Into<String>) -> DomainError {
+pub fn refuse_write(principal: &Principal, message: impl Into<Text>) -> DomainError {
     match principal {
         Principal::Client(client) if !client.can_write => DomainError::InsufficientScope { scope: "write" },
         _ => DomainError::forbidden(message),

@@ -5,6 +5,7 @@
 //! decided in [`crate::domain::authz::Reach`], by the same visibility core
 //! as people's sight.
 
+use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::{client_grants, integration_clients, pairings, plans, regions};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set};
@@ -224,7 +225,12 @@ impl GrantRequest {
         ) -> Option<T> {
             let read = serde_json::from_value(serde_json::Value::from(text)).ok();
             if read.is_none() {
-                v.add(field, format!("must be one of {allowed}, not `{text}`"));
+                v.add(
+                    field,
+                    Text::new("must be one of %{allowed}, not `%{text}`")
+                        .arg("allowed", allowed)
+                        .arg("text", text),
+                );
             }
             read
         }
@@ -372,7 +378,7 @@ pub async fn add(db: &impl Store, caller: &Caller, id: Uuid, input: NewGrant) ->
             .then_some(("plan_id", "plan", plan_id)),
     };
     if let Some((field, entity, target)) = missing {
-        return Err(DomainError::invalid(field, format!("no {entity} has id {target}")));
+        return Err(DomainError::invalid(field, crate::domain::no_such(entity, target)));
     }
     let held: Vec<client_grants::Model> = of_client(client.id).all(&txn).await?;
     let wanted = Target::from(input.target);

@@ -3,6 +3,7 @@
 //! tokens by the OAuth2 client-credentials grant. No person's password is
 //! ever needed for a machine.
 
+use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::integration_clients;
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -157,7 +158,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewClient) -> Domai
         .is_some()
     {
         return Err(DomainError::Conflict {
-            message: format!("client id {client_id} is taken"),
+            message: Text::new("client id %{client_id} is taken").arg("client_id", &client_id),
             field: Some("client_id".into()),
         });
     }

@@ -2,6 +2,7 @@
 //! id is found again by it, through the domain's own read (so a node the
 //! caller may not see does not exist).
 
+use crate::domain::Text;
 use async_graphql::{Context, ID, Interface, Result};
 use uuid::Uuid;
 
@@ -55,6 +56,11 @@ pub async fn fetch(ctx: &Context<'_>, id: &ID) -> Result<Node> {
         "User" => Node::User(UserNode(user::get(conn, who, uuid).await.gql()?)),
         "IntegrationClient" => Node::IntegrationClient(ClientNode(client::get(conn, who, uuid).await.gql()?)),
         "Leader" => Node::Leader(LeaderNode(leader::get(conn, who, uuid).await.gql()?)),
-        _ => return Err(invalid("id", format!("no type {type_name} has global ids"))),
+        _ => {
+            return Err(invalid(
+                "id",
+                Text::new("no type %{type} has global ids").arg("type", type_name),
+            ));
+        }
     })
 }
