@@ -164,7 +164,7 @@ pub async fn import<C: Store>(
     let rows = match table::read(bytes) {
         Ok(rows) => rows,
         Err(e) => {
-            report.problems.push(problem(None, e.to_string()));
+            report.problems.push(problem(None, &e));
             return Ok(report);
         }
     };
@@ -210,9 +210,12 @@ pub async fn import<C: Store>(
                     continue;
                 }
                 Err(e) => {
-                    report
-                        .problems
-                        .push(problem(Some(line), format!("amount `{value}`: {e}")));
+                    report.problems.push(problem(
+                        Some(line),
+                        Text::new("amount `%{value}`: %{reason}")
+                            .arg("value", value)
+                            .part("reason", e),
+                    ));
                     continue;
                 }
             },
@@ -234,9 +237,10 @@ pub async fn import<C: Store>(
             continue;
         }
         let Ok(occurred_on) = date.parse::<NaiveDate>() else {
-            report
-                .problems
-                .push(problem(Some(line), format!("date `{date}` is not YYYY-MM-DD")));
+            report.problems.push(problem(
+                Some(line),
+                Text::new("date `%{date}` is not YYYY-MM-DD").arg("date", date),
+            ));
             continue;
         };
         let description = Some(cell(Field::Description).to_owned()).filter(|d| !d.is_empty());
@@ -262,7 +266,7 @@ pub async fn import<C: Store>(
         match event::create(&txn, caller, input).await {
             Ok(_) => report.created += 1,
             Err(DomainError::Internal(e)) => return Err(DomainError::Internal(e)),
-            Err(e) => report.problems.push(problem(Some(line), e.to_string())),
+            Err(e) => report.problems.push(problem(Some(line), e.localized())),
         }
     }
     report.ok = report.problems.is_empty();

@@ -216,7 +216,7 @@ pub async fn import<C: Store>(
             report.problems.push(ImportProblem {
                 line: None,
                 column: None,
-                message: e.to_string(),
+                message: Text::from(&e).localized(),
                 suggestion: None,
             });
             return Ok(report);
@@ -458,12 +458,12 @@ pub async fn import<C: Store>(
                     report.problems.push(ImportProblem {
                         line: Some(row.line),
                         column: field_header(&e.field),
-                        message: format!("{}: {}", e.field, e.message),
+                        message: format!("{}: {}", e.field, e.message.localized()),
                         suggestion: None,
                     });
                 }
             }
-            Err(e) => report.problems.push(problem(row.line, None, e.to_string())),
+            Err(e) => report.problems.push(problem(row.line, None, e.localized())),
         }
     }
     report.ok = report.problems.is_empty();

@@ -51,7 +51,7 @@ fn problem(line: Option<usize>, message: impl Into<Text>) -> ImportProblem {
 
 /// Reads a table and the column numbers of `wanted` headers (all required).
 fn columns(bytes: &[u8], wanted: &[&str]) -> Result<(table::Rows, Vec<usize>), Vec<ImportProblem>> {
-    let rows = table::read(bytes).map_err(|e| vec![problem(None, e.to_string())])?;
+    let rows = table::read(bytes).map_err(|e| vec![problem(None, &e)])?;
     let header = &rows[0];
     let mut at = Vec::new();
     let mut missing = Vec::new();
@@ -112,7 +112,9 @@ pub async fn regions<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: b
         let kind = match kind.parse::<RegionKind>() {
             Ok(k) => k,
             Err(e) => {
-                report.problems.push(problem(Some(line), format!("kind: {e}")));
+                report
+                    .problems
+                    .push(problem(Some(line), format!("kind: {}", e.text().localized())));
                 continue;
             }
         };
@@ -121,7 +123,9 @@ pub async fn regions<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: b
             text => match text.parse::<Cluster>() {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    report.problems.push(problem(Some(line), format!("cluster: {e}")));
+                    report
+                        .problems
+                        .push(problem(Some(line), format!("cluster: {}", e.text().localized())));
                     continue;
                 }
             },
@@ -130,7 +134,9 @@ pub async fn regions<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: b
             Some(parent) => match region::find_by_name(&txn, parent).await {
                 Ok(p) => Some(p.id),
                 Err(e) => {
-                    report.problems.push(problem(Some(line), format!("parent: {e}")));
+                    report
+                        .problems
+                        .push(problem(Some(line), format!("parent: {}", e.localized())));
                     continue;
                 }
             },
@@ -144,14 +150,17 @@ pub async fn regions<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: b
             }
             Ok(existing) => {
                 let had = existing.code.unwrap_or_else(|| "none".into());
-                report
-                    .problems
-                    .push(problem(Some(line), format!("{name} exists with the code {had}")));
+                report.problems.push(problem(
+                    Some(line),
+                    Text::new("%{name} exists with the code %{code}")
+                        .arg("name", name)
+                        .arg("code", had),
+                ));
                 continue;
             }
             Err(DomainError::NotFound { .. }) => {}
             Err(e) => {
-                report.problems.push(problem(Some(line), e.to_string()));
+                report.problems.push(problem(Some(line), e.localized()));
                 continue;
             }
         }
@@ -195,7 +204,7 @@ pub async fn pairings<C: Store>(db: &C, caller: &Caller, bytes: &[u8], dry_run: 
             match region::find_by_name(&txn, name).await {
                 Ok(r) => ids.push(r.id),
                 Err(e) => {
-                    report.problems.push(problem(Some(line), e.to_string()));
+                    report.problems.push(problem(Some(line), e.localized()));
                     bad = true;
                 }
             }

@@ -1,6 +1,7 @@
 //! Reading a table from the bytes of a CSV (UTF-8 with or without BOM, or
 //! GB18030) or an XLSX/XLS file into rows of text, with bounded size.
 
+use crate::domain::Text;
 use std::io::Cursor;
 
 /// The largest file accepted.
@@ -14,25 +15,51 @@ pub const MAX_CELL_CHARS: usize = 10_000;
 pub const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
 
 /// Why a file is not a table we can read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableError {
-    #[error("the file is empty")]
     Empty,
-    #[error("the file is larger than {MAX_FILE_BYTES} bytes")]
     TooLarge,
-    #[error("the file has more than {MAX_ROWS} rows")]
     TooManyRows,
-    #[error("row {row}, column {column}: the cell is longer than {MAX_CELL_CHARS} characters")]
     CellTooLong { row: usize, column: usize },
-    #[error("the spreadsheet unpacks to more than {} MB", MAX_UNPACKED_BYTES / 1024 / 1024)]
     Unpacks,
-    #[error("the file is neither UTF-8 nor GB18030 text, nor an XLSX or XLS workbook")]
     NotATable,
-    #[error("the spreadsheet cannot be read: {0}")]
     Spreadsheet(String),
-    #[error("the CSV cannot be read: {0}")]
     Csv(String),
 }
+
+impl From<&TableError> for Text {
+    fn from(error: &TableError) -> Text {
+        match error {
+            TableError::Empty => Text::new("the file is empty"),
+            TableError::TooLarge => Text::new("the file is larger than %{max} bytes").arg("max", MAX_FILE_BYTES),
+            TableError::TooManyRows => Text::new("the file has more than %{max} rows").arg("max", MAX_ROWS),
+            TableError::CellTooLong { row, column } => {
+                Text::new("row %{row}, column %{column}: the cell is longer than %{max} characters")
+                    .arg("row", row)
+                    .arg("column", column)
+                    .arg("max", MAX_CELL_CHARS)
+            }
+            TableError::Unpacks => {
+                Text::new("the spreadsheet unpacks to more than %{max} MB").arg("max", MAX_UNPACKED_BYTES / 1024 / 1024)
+            }
+            TableError::NotATable => {
+                Text::new("the file is neither UTF-8 nor GB18030 text, nor an XLSX or XLS workbook")
+            }
+            TableError::Spreadsheet(reason) => {
+                Text::new("the spreadsheet cannot be read: %{reason}").arg("reason", reason)
+            }
+            TableError::Csv(reason) => Text::new("the CSV cannot be read: %{reason}").arg("reason", reason),
+        }
+    }
+}
+
+impl std::fmt::Display for TableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Text::from(self).fmt(f)
+    }
+}
+
+impl std::error::Error for TableError {}
 
 /// Rows of trimmed cell texts, in file order; row numbers are 1-based in
 /// messages.

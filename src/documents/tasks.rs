@@ -227,7 +227,7 @@ pub async fn import<C: Store>(
                 vec![ImportProblem {
                     line: None,
                     column: None,
-                    message: e.to_string(),
+                    message: Text::from(&e).localized(),
                     suggestion: None,
                 }],
             ));
@@ -374,10 +374,9 @@ async fn run<C: Store>(
                 problems.push(ImportProblem {
                     line: None,
                     column: cell.region.clone(),
-                    message: format!(
-                        "the column names {}, which is none of the plan's regions",
-                        cell.region.clone().unwrap_or_default()
-                    ),
+                    message: Text::new("the column names %{region}, which is none of the plan's regions")
+                        .arg("region", cell.region.clone().unwrap_or_default())
+                        .localized(),
                     suggestion: None,
                 });
             }

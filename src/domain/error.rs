@@ -322,6 +322,11 @@ impl DomainError {
         }
     }
 
+    /// What the error says, in the language of the request being served.
+    pub fn localized(&self) -> String {
+        self.message(Locale::current())
+    }
+
     /// The per-field messages of a validation failure (empty otherwise).
     pub fn field_errors(&self) -> &[Invalid] {
         match self {
@@ -783,21 +788,6 @@ impl Validator {
             && value.chars().count() > max
         {
             self.add(field, Text::new("must be at most %{max} characters").arg("max", max));
-        }
-    }
-
-    /// Parses a wire name into an enumeration value, recording a failure.
-    pub fn parse<T>(&mut self, field: &str, value: &str) -> Option<T>
-    where
-        T: std::str::FromStr,
-        T::Err: fmt::Display,
-    {
-        match value.parse::<T>() {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, e.to_string());
-                None
-            }
         }
     }
 

@@ -144,7 +144,7 @@ async fn validate<C: ConnectionTrait>(conn: &C, input: &EventInput) -> DomainRes
         v.optional_text(&format!("amounts[{i}].label"), amount.label.as_deref(), 200);
         match amount.value.to_scaled() {
             Ok(value) => scaled.push(value),
-            Err(e) => v.add(format!("amounts[{i}].value"), e.to_string()),
+            Err(e) => v.add(format!("amounts[{i}].value"), e),
         }
     }
     v.finish()?;

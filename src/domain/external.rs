@@ -166,7 +166,7 @@ pub async fn upsert<R: Upsert>(
             _ => {
                 return Err(DomainError::Conflict {
                     message: Text::new(
-                        "several rows (%{entity}) carry external id %{external_id} (set by people, who share one namespace); change them by id",
+                        "several %{entity} rows carry external id %{external_id} (set by people, who share one namespace); change them by id",
                     )
                     .word("entity", R::ENTITY)
                     .arg("external_id", external_id),

@@ -713,9 +713,7 @@ pub async fn create_recorded(
 
 /// An amount as stored, or the field it came in refused.
 fn stored(amount: Amount, field: &str) -> DomainResult<i64> {
-    amount
-        .to_scaled()
-        .map_err(|e| DomainError::invalid(field, e.to_string()))
+    amount.to_scaled().map_err(|e| DomainError::invalid(field, e))
 }
 
 fn check_day(day: NaiveDate, today: NaiveDate, field: &str) -> DomainResult<()> {

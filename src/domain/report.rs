@@ -242,7 +242,7 @@ async fn validate_values<C: ConnectionTrait>(
                             v.add(
                                 field,
                                 Text::new("%{error}: the target counts in %{unit}")
-                                    .arg("error", e)
+                                    .part("error", &e)
                                     .arg("unit", &target.unit_of_measure),
                             );
                         }
@@ -280,7 +280,7 @@ async fn write_values(
             actual_e4: Set(value
                 .actual
                 .to_scaled()
-                .map_err(|e| DomainError::invalid("values", e.to_string()))?),
+                .map_err(|e| DomainError::invalid("values", e))?),
             unit_of_measure: Set(Some(unit.clone()).filter(|u| !u.is_empty())),
             normalized_e8: Set(figure.map(Normalized::to_scaled)),
         }

@@ -780,12 +780,12 @@ async fn write_targets(
             .value
             .map(|value| value.to_scaled())
             .transpose()
-            .map_err(|e| DomainError::invalid(format!("targets[{position}].value"), e.to_string()))?;
+            .map_err(|e| DomainError::invalid(format!("targets[{position}].value"), e))?;
         let value_max = t
             .value_max
             .map(|m| m.to_scaled())
             .transpose()
-            .map_err(|e| DomainError::invalid(format!("targets[{position}].value_max"), e.to_string()))?;
+            .map_err(|e| DomainError::invalid(format!("targets[{position}].value_max"), e))?;
         let mut row = targets::ActiveModel {
             id: Set(t.id.unwrap_or_else(Uuid::new_v4)),
             task_id: Set(task_id),

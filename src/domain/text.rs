@@ -111,6 +111,19 @@ impl Text {
         }
     }
 
+    /// A message of ours that came back as text through a parser (a type's
+    /// refusal inside serde or GraphQL): the catalog's sentence when it has
+    /// it whole, or with the value in the first backticks as `%{value}`
+    /// (`` `12.34567`: more than 4 decimal places ``); as written otherwise.
+    pub fn recognize(text: &str) -> Text {
+        let with_a_value = text.split_once('`').and_then(|(before, rest)| {
+            let (value, after) = rest.split_once('`')?;
+            let template = format!("{before}`%{{value}}`{after}");
+            has_translation(Locale::Zh, &template).then(|| Text::lookup(template).arg("value", value))
+        });
+        with_a_value.unwrap_or_else(|| Text::lookup(text.to_owned()))
+    }
+
     /// Fills `%{name}` with `value` as it is.
     pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Text {
         self.args.push((name, Arg::Plain(value.to_string())));

@@ -10,6 +10,7 @@
 //! except into 平方米 from 亩 (one 亩 is 2000/3 平方米), which rounds half
 //! away from zero at the eighth decimal.
 
+use crate::domain::Text;
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -43,19 +44,25 @@ pub enum Dimension {
     Count(&'static str),
 }
 
+impl From<Dimension> for Text {
+    fn from(dimension: Dimension) -> Text {
+        match dimension {
+            Dimension::Money => Text::new("money"),
+            Dimension::Persons => Text::new("persons"),
+            Dimension::PersonTimes => Text::new("person-times"),
+            Dimension::Area => Text::new("area"),
+            Dimension::Length => Text::new("length"),
+            Dimension::Weight => Text::new("weight"),
+            Dimension::Power => Text::new("power"),
+            Dimension::Percent => Text::new("percent"),
+            Dimension::Count(word) => Text::new("a count in %{word}").arg("word", word),
+        }
+    }
+}
+
 impl fmt::Display for Dimension {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Dimension::Money => f.write_str("money"),
-            Dimension::Persons => f.write_str("persons"),
-            Dimension::PersonTimes => f.write_str("person-times"),
-            Dimension::Area => f.write_str("area"),
-            Dimension::Length => f.write_str("length"),
-            Dimension::Weight => f.write_str("weight"),
-            Dimension::Power => f.write_str("power"),
-            Dimension::Percent => f.write_str("percent"),
-            Dimension::Count(word) => write!(f, "a count in {word}"),
-        }
+        Text::from(*self).fmt(f)
     }
 }
 
@@ -167,20 +174,47 @@ super::values::documented_string!(
 );
 
 /// Why a figure cannot be converted.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConversionError {
-    #[error("`{0}` is not a unit of measure the catalogue knows (元, 万元, 亿元, 人, 名, 人次, 亩, 个, 家, 对 …)")]
     Unknown(String),
-    #[error("{from} is {from_dimension} and {to} is {to_dimension}: they do not convert")]
     OtherDimension {
         from: &'static str,
         from_dimension: Dimension,
         to: &'static str,
         to_dimension: Dimension,
     },
-    #[error("the converted value is too large")]
     TooLarge,
 }
+
+impl From<&ConversionError> for Text {
+    fn from(error: &ConversionError) -> Text {
+        match error {
+            ConversionError::Unknown(name) => Text::new(
+                "`%{unit}` is not a unit of measure the catalogue knows (元, 万元, 亿元, 人, 名, 人次, 亩, 个, 家, 对 …)",
+            )
+            .arg("unit", name),
+            ConversionError::OtherDimension {
+                from,
+                from_dimension,
+                to,
+                to_dimension,
+            } => Text::new("%{from} is %{from_dimension} and %{to} is %{to_dimension}: they do not convert")
+                .arg("from", from)
+                .part("from_dimension", *from_dimension)
+                .arg("to", to)
+                .part("to_dimension", *to_dimension),
+            ConversionError::TooLarge => Text::new("the converted value is too large"),
+        }
+    }
+}
+
+impl fmt::Display for ConversionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Text::from(self).fmt(f)
+    }
+}
+
+impl std::error::Error for ConversionError {}
 
 impl UnitOfMeasure {
     /// Whether a figure in this unit converts to `other`.

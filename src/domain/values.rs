@@ -2,6 +2,7 @@
 //! periods and China's calendar day. Each is parsed once at the edge; code
 //! past it never re-checks.
 
+use crate::domain::Text;
 use std::fmt;
 use std::str::FromStr;
 
@@ -133,14 +134,23 @@ pub struct UnknownValue {
     pub expected: Vec<&'static str>,
 }
 
+impl UnknownValue {
+    /// Why, in the reader's language.
+    pub fn text(&self) -> Text {
+        unknown_value(&self.value, &self.expected.join(", "))
+    }
+}
+
+/// "Unknown value `x`, expected one of: a, b".
+pub fn unknown_value(value: &str, allowed: &str) -> Text {
+    Text::new("unknown value `%{value}`, expected one of: %{allowed}")
+        .arg("value", value)
+        .arg("allowed", allowed)
+}
+
 impl fmt::Display for UnknownValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown value `{}`, expected one of: {}",
-            self.value,
-            self.expected.join(", ")
-        )
+        self.text().fmt(f)
     }
 }
 
@@ -388,15 +398,30 @@ pub const AMOUNT_SCALE: u32 = 4;
 pub struct Amount(Decimal);
 
 /// Why a text is not an [`Amount`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountError {
-    #[error("not a decimal number")]
     NotANumber,
-    #[error("more than {AMOUNT_SCALE} decimal places")]
     TooPrecise,
-    #[error("too large")]
     TooLarge,
 }
+
+impl From<AmountError> for Text {
+    fn from(error: AmountError) -> Text {
+        match error {
+            AmountError::NotANumber => Text::new("not a decimal number"),
+            AmountError::TooPrecise => Text::new("more than %{places} decimal places").arg("places", AMOUNT_SCALE),
+            AmountError::TooLarge => Text::new("too large"),
+        }
+    }
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Text::from(*self).fmt(f)
+    }
+}
+
+impl std::error::Error for AmountError {}
 
 impl Amount {
     pub const ZERO: Amount = Amount(Decimal::ZERO);
@@ -494,9 +519,26 @@ pub enum ReportPeriod {
 }
 
 /// Why a text is not a [`ReportPeriod`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodError(pub String);
+
+impl PeriodError {
+    /// Why, in the reader's language.
+    pub fn text(&self) -> Text {
+        Text::new(
+            "`%{text}` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`",
+        )
+        .arg("text", &self.0)
+    }
+}
+
+impl fmt::Display for PeriodError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for PeriodError {}
 
 impl ReportPeriod {
     pub fn parse(text: &str) -> Result<ReportPeriod, PeriodError> {

@@ -150,11 +150,10 @@ pub(super) async fn execute(
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     limit_error(
-                        format!(
-                            "the batch holds {} operations, over the batch limit of {} ({BATCH_ENV})",
-                            requests.len(),
-                            limits.max_batch
-                        ),
+                        Text::new("the batch holds %{count} operations, over the batch limit of %{limit} (%{setting})")
+                            .arg("count", requests.len())
+                            .arg("limit", limits.max_batch)
+                            .arg("setting", BATCH_ENV),
                         "batch",
                     ),
                 );

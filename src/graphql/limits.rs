@@ -6,6 +6,7 @@
 use async_graphql::ServerError;
 
 use crate::domain::ErrorCode;
+use crate::domain::Text;
 use crate::domain::page::MAX_LIMIT;
 
 /// `XIETONG_GRAPHQL_MAX_DEPTH`: how deep a query nests (GraphiQL's
@@ -53,8 +54,8 @@ impl Default for Limits {
 }
 
 /// A request-level error with a code, for limits and transport problems.
-pub fn limit_error(message: String, limit: &str) -> ServerError {
-    let mut error = super::error::server_error(ErrorCode::BadRequest, message);
+pub fn limit_error(message: Text, limit: &str) -> ServerError {
+    let mut error = super::error::server_error(ErrorCode::BadRequest, message.localized());
     error
         .extensions
         .get_or_insert_with(Default::default)
@@ -70,18 +71,17 @@ pub fn limit_error(message: String, limit: &str) -> ServerError {
 pub fn name_limit_error(error: &mut ServerError, limits: Limits) {
     let (message, limit) = match error.message.as_str() {
         "Query is nested too deep." => (
-            format!(
-                "the query nests deeper than the depth limit of {} ({DEPTH_ENV})",
-                limits.max_depth
-            ),
+            Text::new("the query nests deeper than the depth limit of %{limit} (%{setting})")
+                .arg("limit", limits.max_depth)
+                .arg("setting", DEPTH_ENV),
             "depth",
         ),
         "Query is too complex." => (
-            format!(
-                "the query costs more than the complexity limit of {} ({COMPLEXITY_ENV}); a connection costs its \
-                 page size (first or last) times what each item costs: ask for smaller pages",
-                limits.max_complexity
-            ),
+            Text::new(
+                "the query costs more than the complexity limit of %{limit} (%{setting}); a connection costs its page size (first or last) times what each item costs: ask for smaller pages",
+            )
+            .arg("limit", limits.max_complexity)
+            .arg("setting", COMPLEXITY_ENV),
             "complexity",
         ),
         _ => return,

@@ -1,6 +1,7 @@
 //! Scalars and enumerations of the schema, each spelled as the domain
 //! spells it: exact amounts and report periods travel as strings.
 
+use crate::domain::Text;
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
 use crate::domain::task::TaskStatusFilter as DomainTaskStatusFilter;
@@ -13,9 +14,12 @@ use crate::domain::values::{self, Amount, ReportPeriod};
 impl ScalarType for Amount {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => {
-                Amount::parse(text).map_err(|e| InputValueError::custom(format!("`{text}` is not an amount: {e}")))
-            }
+            Value::String(text) => Amount::parse(text).map_err(|e| {
+                let why = Text::new("`%{value}` is not an amount: %{reason}")
+                    .arg("value", text)
+                    .part("reason", e);
+                InputValueError::custom(why.localized())
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -31,7 +35,8 @@ impl ScalarType for Amount {
 impl ScalarType for crate::domain::project::Money {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => crate::domain::project::Money::parse(text).map_err(InputValueError::custom),
+            Value::String(text) => crate::domain::project::Money::parse(text)
+                .map_err(|e| InputValueError::custom(Text::recognize(&e).localized())),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -62,7 +67,7 @@ impl ScalarType for Normalized {
 impl ScalarType for ReportPeriod {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => ReportPeriod::parse(text).map_err(|e| InputValueError::custom(e.to_string())),
+            Value::String(text) => ReportPeriod::parse(text).map_err(|e| InputValueError::custom(e.text().localized())),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

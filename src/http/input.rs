@@ -162,6 +162,16 @@ fn explain(path: &str, text: &str) -> (String, Text) {
                 .arg("text", variant),
         );
     }
+    if let Some(value) = between(text, "unknown value `", "`")
+        && let Some((_, allowed)) = text.split_once("expected one of: ")
+    {
+        return (here, crate::domain::values::unknown_value(value, allowed));
+    }
+    if let Some((period, _)) = text.split_once("` is not a period: ")
+        && let Some(period) = period.strip_prefix('`')
+    {
+        return (here, crate::domain::values::PeriodError(period.to_owned()).text());
+    }
     for kind in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = text.strip_prefix(kind)
             && let Some((found, expected)) = rest.split_once(", expected ")
@@ -271,7 +281,7 @@ fn library_words(text: &str) -> Text {
     if text == "provided string was not `true` or `false`" {
         return Text::new("must be true or false");
     }
-    Text::lookup(text.to_owned())
+    Text::recognize(text)
 }
 
 #[cfg(test)]
@@ -303,6 +313,24 @@ mod tests {
             .map(|e| (e.field.clone(), e.message.clone()))
             .collect();
         (error.code.http_status(), fields, error.detail)
+    }
+
+    #[test]
+    fn a_message_of_ours_with_its_value_reads_in_chinese() {
+        use crate::domain::Locale;
+        let (_, amount) = explain(".", "`12.34567`: more than 4 decimal places");
+        assert_eq!(amount.render(Locale::En), "`12.34567`: more than 4 decimal places");
+        assert_eq!(amount.render(Locale::Zh), "`12.34567`：小数位数超过 4 位");
+        let (_, money) = explain(
+            ".",
+            "`五千` is not an amount of money: write it in 万元, or with its unit (`1.2亿元`, `500000元`)",
+        );
+        assert_eq!(
+            money.render(Locale::Zh),
+            "`五千` 不是金额：请以万元填写，或带上单位（`1.2亿元`、`500000元`）"
+        );
+        let (_, unknown) = explain(".", "`x` is something no catalog says");
+        assert_eq!(unknown.render(Locale::Zh), "`x` is something no catalog says");
     }
 
     #[test]

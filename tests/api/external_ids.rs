@@ -192,6 +192,31 @@ async fn each_bad_upsert_is_refused() {
     assert_problem(&answer, 422, "VALIDATION_FAILED");
     assert!(String::from_utf8_lossy(&answer.body).contains("year"));
 
+    // A version named for a row that is not there: it is at version 0.
+    let answer = put(app, platform, "/api/v1/tasks/by-external-id/CQ-9", &body, Some(1)).await;
+    assert_problem(&answer, 412, "VERSION_CONFLICT");
+    assert_eq!(
+        answer.json()["detail"],
+        "task CQ-9 has changed: it is at version 0, not 1"
+    );
+
+    // People share one namespace of external ids, the office's: two rows
+    // that carry one are changed by id, not by it.
+    let admin = w.bearer(Who::Admin);
+    for title in ["黔江区2023年重点任务", "黔江区2023年重点任务（调整）"] {
+        let plan = json!({"region_id": w.qianjiang, "year": 2023, "title": title, "external_id": "QJ-2023"});
+        let made = app.as_bearer(admin, "POST", "/api/v1/plans", Some(&plan)).await;
+        assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    }
+    let plan = json!({"region_id": w.qianjiang, "year": 2023, "title": "黔江区2023年重点任务"});
+    let answer = put(app, admin, "/api/v1/plans/by-external-id/QJ-2023", &plan, None).await;
+    assert_problem(&answer, 409, "CONFLICT");
+    assert_eq!(answer.json()["errors"][0]["field"], "external_id");
+    assert_eq!(
+        answer.json()["detail"],
+        "several plan rows carry external id QJ-2023 (set by people, who share one namespace); change them by id"
+    );
+
     // Malformed If-Match, and no token.
     let answer = app
         .request(

@@ -745,6 +745,13 @@ async fn registrations_are_checked_and_kept_to_their_owners() {
             "url",
         ),
         (json!({"url": "not a url", "events": ["*"]}), "url"),
+        // A host the URL parser takes but the document's pattern does not,
+        // and a port past 65535.
+        (json!({"url": "http://0*", "events": ["*"]}), "url"),
+        (
+            json!({"url": "https://platform.example.gov.cn:65536/x", "events": ["*"]}),
+            "url",
+        ),
         (
             json!({"url": "https://user:pw@platform.example.gov.cn/x", "events": ["*"]}),
             "url",

@@ -182,7 +182,7 @@ impl utoipa::PartialSchema for NewGrant {
 impl utoipa::ToSchema for NewGrant {}
 
 /// What a grant reaches, by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantKind {
     All,
