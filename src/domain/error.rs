@@ -27,6 +27,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The representation asked for (`Accept`) is not one this resource has.
     NotAcceptable,
+    /// The path answers other methods (listed in `Allow`).
+    MethodNotAllowed,
     ValidationFailed,
     PreconditionRequired,
     RateLimited,
@@ -38,7 +40,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -50,6 +52,7 @@ impl ErrorCode {
         ErrorCode::HeadersTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::NotAcceptable,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::ValidationFailed,
         ErrorCode::PreconditionRequired,
         ErrorCode::RateLimited,
@@ -70,6 +73,7 @@ impl ErrorCode {
             ErrorCode::HeadersTooLarge => "HEADERS_TOO_LARGE",
             ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             ErrorCode::NotAcceptable => "NOT_ACCEPTABLE",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::ValidationFailed => "VALIDATION_FAILED",
             ErrorCode::PreconditionRequired => "PRECONDITION_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
@@ -92,6 +96,7 @@ impl ErrorCode {
             ErrorCode::HeadersTooLarge => 431,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::NotAcceptable => 406,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ValidationFailed => 422,
             ErrorCode::PreconditionRequired => 428,
             ErrorCode::RateLimited => 429,
@@ -119,6 +124,7 @@ impl ErrorCode {
             ErrorCode::HeadersTooLarge => "Request header fields too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
             ErrorCode::NotAcceptable => "Not acceptable",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::ValidationFailed => "Validation failed",
             ErrorCode::PreconditionRequired => "Precondition required",
             ErrorCode::RateLimited => "Too many requests",

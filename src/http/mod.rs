@@ -95,6 +95,7 @@ pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
         // Inside the limits: a bulk export is one request to them, and its
         // time limit ends with the first page.
         .layer(axum::middleware::from_fn_with_state(handlers, ndjson::export))
+        .layer(axum::middleware::map_response(problem::method_not_allowed))
         .layer(guard)
         // Preflights are answered here, before the limits count them.
         .layer(cors)

@@ -24,7 +24,8 @@ pub struct Problem {
     #[schema(example = "the input is not valid: seq: must be a positive number")]
     pub detail: String,
     /// A stable machine-readable code: BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
-    /// VERSION_CONFLICT, CURSOR_EXPIRED, PAYLOAD_TOO_LARGE, HEADERS_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, VALIDATION_FAILED,
+    /// VERSION_CONFLICT, CURSOR_EXPIRED, PAYLOAD_TOO_LARGE, HEADERS_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, NOT_ACCEPTABLE,
+    /// METHOD_NOT_ALLOWED, VALIDATION_FAILED,
     /// PRECONDITION_REQUIRED, RATE_LIMITED, INTERNAL, UNAVAILABLE.
     #[schema(example = "VALIDATION_FAILED")]
     pub code: String,
@@ -131,6 +132,20 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The router's bare 405 (a path that answers other methods) as a problem
+/// like every other error. (It runs inside the router, before the router
+/// adds `Allow`, so it points there rather than naming the methods.)
+pub async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this path does not answer this method: `Allow` lists those it answers",
+    )
+    .into_response()
+}
 
 /// Serves the request in the language its `Accept-Language` prefers
 /// (Chinese for any `zh`, English otherwise): the problems it answers with,

@@ -245,6 +245,18 @@ async fn each_problem_reads_in_chinese_when_asked_and_keeps_its_code() {
             ["the body is larger than 8388608 bytes", "请求体超过 8388608 字节"],
         );
 
+    let wrong = told(&app, "DELETE", "/api/v1/regions", None, &auth).await;
+    wrong.reads(
+        "METHOD_NOT_ALLOWED",
+        ["Method not allowed", "不支持此请求方法"],
+        [
+            "this path does not answer this method: `Allow` lists those it answers",
+            "此路径不支持该请求方法：`Allow` 列出了它支持的方法",
+        ],
+    );
+    let answer = app.request("DELETE", "/api/v1/regions", None, &auth).await;
+    assert_eq!(answer.header("allow"), Some("GET,HEAD,POST"));
+
     let names: Vec<String> = (0..70).map(|i| format!("x-extra-{i}")).collect();
     let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
     told(&app, "GET", "/api/v1/regions", None, &many).await.reads(
