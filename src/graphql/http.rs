@@ -20,7 +20,7 @@ use super::context::RequestScope;
 use super::limits::{BATCH_ENV, BODY_ENV, limit_error};
 use super::{AppSchema, error, nulls};
 use crate::AppState;
-use crate::domain::{Caller, ErrorCode};
+use crate::domain::{Caller, ErrorCode, Locale};
 use crate::http::extract::Authenticated;
 use crate::infra::telemetry::Outcome;
 
@@ -213,14 +213,19 @@ pub(super) async fn get(
         Ok(socket) => socket,
         Err(rejection) => return rejection.into_response(),
     };
+    // The connection lives on a task of its own: it keeps the language of
+    // the request that opened it.
+    let locale = Locale::current();
     socket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
             let sink = sink.with(|message| std::future::ready(Ok::<_, axum::Error>(transport_close(message))));
-            GraphQLWebSocket::new_with_pair(sink, stream, schema.0.clone(), protocol)
-                .on_connection_init(move |payload| connection_init(state, payload))
-                .serve()
+            locale.scope(
+                GraphQLWebSocket::new_with_pair(sink, stream, schema.0.clone(), protocol)
+                    .on_connection_init(move |payload| connection_init(state, payload))
+                    .serve(),
+            )
         })
         .into_response()
 }
@@ -266,17 +271,21 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
         .iter()
         .find_map(|name| payload.get(*name).and_then(|v| v.as_str()))
         .unwrap_or_default();
-    let token = crate::http::extract::bearer_of(header).ok_or_else(|| {
+    // The reason begins with the protocol's word, in English, whatever
+    // the language: `transport_close` reads it.
+    let refused = |why: Text| {
         error::coded(
             ErrorCode::Unauthenticated,
-            format!("{FORBIDDEN}: send {{\"Authorization\": \"Bearer <access token>\"}} in connection_init"),
+            format!("{FORBIDDEN}: {}", why.localized()),
             &[],
         )
+    };
+    let token = crate::http::extract::bearer_of(header).ok_or_else(|| {
+        refused(Text::new(
+            "send {\"Authorization\": \"Bearer <access token>\"} in connection_init",
+        ))
     })?;
-    let principal = state
-        .keys
-        .verify(token)
-        .map_err(|e| error::coded(ErrorCode::Unauthenticated, format!("{FORBIDDEN}: {e}"), &[]))?;
+    let principal = state.keys.verify(token).map_err(|e| refused(e.text()))?;
     let mut data = Data::default();
     data.insert(RequestScope::spawned(&state, Caller::new(principal)));
     Ok(data)

@@ -361,3 +361,22 @@ async fn an_import_s_problems_read_in_chinese() {
     assert_eq!(zh, en.replace("missing columns: ", "缺少列："));
     assert_eq!(told.zh["detail"], "导入失败，未写入任何内容：详见 `report`");
 }
+
+#[tokio::test]
+async fn a_subscription_refused_at_connection_init_says_why_in_chinese() {
+    let app = TestApp::spawn().await;
+    let no_token = crate::common::subscriber::Subscriber::refusal_in(app.addr, "zh-CN", json!({})).await;
+    assert_eq!(
+        no_token,
+        Some((
+            4403,
+            "Forbidden: 请在 connection_init 中发送 {\"Authorization\": \"Bearer <访问令牌>\"}".to_owned()
+        ))
+    );
+    let forged =
+        crate::common::subscriber::Subscriber::refusal_in(app.addr, "zh-CN", json!({"Authorization": "Bearer forged"}))
+            .await
+            .expect("a close frame");
+    assert_eq!(forged.0, 4403);
+    assert!(forged.1.starts_with("Forbidden: 访问令牌无效："), "{}", forged.1);
+}

@@ -19,6 +19,11 @@ pub struct Subscriber {
 
 /// Opens a socket to `GET /graphql` with the graphql-transport-ws protocol.
 pub async fn open(addr: SocketAddr) -> Socket {
+    open_in(addr, None).await
+}
+
+/// The same, asking for `language` (`Accept-Language`).
+async fn open_in(addr: SocketAddr, language: Option<&str>) -> Socket {
     let mut request = format!("ws://{addr}/graphql")
         .into_client_request()
         .expect("a WebSocket request");
@@ -26,6 +31,11 @@ pub async fn open(addr: SocketAddr) -> Socket {
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("a header value"),
     );
+    if let Some(language) = language {
+        request
+            .headers_mut()
+            .insert("accept-language", language.parse().expect("a header value"));
+    }
     let (socket, response) = tokio_tungstenite::connect_async(request)
         .await
         .expect("open the WebSocket");
@@ -92,6 +102,21 @@ impl Subscriber {
     /// Connects, initialises with `payload` and answers what the service said.
     pub async fn refused(addr: SocketAddr, payload: Value) -> Option<Value> {
         Subscriber::answer_to(addr, json!({"type": "connection_init", "payload": payload})).await
+    }
+
+    /// Connects asking for `language`, initialises with `payload`, and
+    /// answers the close code and reason the service refused it with.
+    pub async fn refusal_in(addr: SocketAddr, language: &str, payload: Value) -> Option<(u16, String)> {
+        use async_graphql::futures_util::StreamExt;
+        let mut socket = open_in(addr, Some(language)).await;
+        send(&mut socket, json!({"type": "connection_init", "payload": payload})).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match tokio::time::timeout_at(deadline, socket.next()).await.ok()??.ok()? {
+                Message::Close(frame) => return frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned())),
+                _ => continue,
+            }
+        }
     }
 
     /// Connects, sends `message` first and answers what the service said.
