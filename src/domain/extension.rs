@@ -162,7 +162,9 @@ pub async fn request(
     } else if deadline.year() > plan.year + MAX_YEARS_PAST_PLAN {
         v.add(
             "deadline",
-            format!("at most {MAX_YEARS_PAST_PLAN} years past the plan's year {}", plan.year),
+            Text::new("at most %{years} years past the plan's year %{year}")
+                .arg("years", MAX_YEARS_PAST_PLAN)
+                .arg("year", plan.year),
         );
     }
     v.finish()?;

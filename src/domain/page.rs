@@ -2,6 +2,7 @@
 //! a page size limit and opaque seek cursors over a sort key and the id,
 //! so that rows inserted meanwhile neither repeat nor vanish.
 
+use crate::domain::Text;
 use std::str::FromStr;
 
 use base64::Engine;
@@ -292,7 +293,7 @@ pub fn parse_sort<'a>(text: Option<&'a str>, default: &'a str, allowed: &[&str])
     } else {
         Err(DomainError::invalid(
             "sort",
-            format!("sort by one of: {} (prefix `-` for descending)", allowed.join(", ")),
+            Text::new("sort by one of: %{keys} (prefix `-` for descending)").arg("keys", allowed.join(", ")),
         ))
     }
 }

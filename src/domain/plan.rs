@@ -883,10 +883,8 @@ impl external::Upsert for NewPlan {
         if current.year != self.year {
             return Err(DomainError::invalid(
                 "year",
-                format!(
-                    "is {}: a plan's year does not change, another year is another plan",
-                    current.year
-                ),
+                Text::new("is %{year}: a plan's year does not change, another year is another plan")
+                    .arg("year", current.year),
             ));
         }
         update(

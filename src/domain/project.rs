@@ -720,7 +720,9 @@ fn check_day(day: NaiveDate, today: NaiveDate, field: &str) -> DomainResult<()> 
     if day > today {
         return Err(DomainError::invalid(
             field,
-            format!("{day} is in the future (today is {today})"),
+            Text::new("%{day} is in the future (today is %{today})")
+                .arg("day", day)
+                .arg("today", today),
         ));
     }
     if day.year() < 1990 {
@@ -920,10 +922,10 @@ pub async fn record_milestone(
     {
         return Err(DomainError::invalid(
             "occurred_on",
-            format!(
-                "{on} is before the previous milestone ({} on {})",
-                last.status, last.occurred_on
-            ),
+            Text::new("%{day} is before the previous milestone (%{status} on %{on})")
+                .arg("day", on)
+                .word("status", last.status.as_str())
+                .arg("on", last.occurred_on),
         ));
     }
     let before = project_view(&txn, current.clone()).await?;

@@ -318,10 +318,11 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewReport) -> Domai
     v.check(
         crate::domain::calendar::task_reports_on(plan.year, task_model.deadline, input.period),
         "period",
-        format!(
-            "must fall in the plan's year {} (or, for a task whose deadline was moved past it, begin by {})",
-            plan.year, task_model.deadline
-        ),
+        Text::new(
+            "must fall in the plan's year %{year} (or, for a task whose deadline was moved past it, begin by %{deadline})",
+        )
+        .arg("year", plan.year)
+        .arg("deadline", task_model.deadline),
     );
     match authz::unit_role_on_task(&txn, unit_id, task_model.id).await? {
         None => v.add("unit_id", "the unit has no role on this task"),

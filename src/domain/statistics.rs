@@ -478,7 +478,9 @@ pub async fn compute<C: ConnectionTrait>(
     {
         return Err(DomainError::invalid(
             "period",
-            format!("{period} is not in the year {year} asked for"),
+            Text::new("%{period} is not in the year %{year} asked for")
+                .arg("period", period)
+                .arg("year", year),
         ));
     }
     let overdue_limit = filter.overdue_limit.unwrap_or(OVERDUE_LIMIT_DEFAULT);

@@ -2,6 +2,7 @@
 //! on an owed report's period, with a message. The unit's users are
 //! notified in the same transaction; the task keeps its urgings.
 
+use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::urgings;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -94,7 +95,9 @@ pub async fn urge(db: &impl Store, caller: &Caller, task_id: Uuid, input: NewUrg
         v.check(
             task_reports_on(plan.year, task_model.deadline, period),
             "period",
-            format!("the task owes no report for {period}: the plan's year is {}", plan.year),
+            Text::new("the task owes no report for %{period}: the plan's year is %{year}")
+                .arg("period", period)
+                .arg("year", plan.year),
         );
     }
     v.finish()?;

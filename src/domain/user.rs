@@ -90,7 +90,7 @@ pub fn check_password(v: &mut Validator, field: &str, password: &str) {
     v.check(
         chars >= MIN_PASSWORD_CHARS,
         field,
-        format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        Text::new("must be at least %{min} characters").arg("min", MIN_PASSWORD_CHARS),
     );
     v.check(chars <= 256, field, "must be at most 256 characters");
 }

@@ -262,15 +262,13 @@ impl GrantRequest {
             match (kind == self.kind, id) {
                 (true, None) => v.add(
                     field,
-                    format!("is required for a grant of kind `{}`", field.trim_end_matches("_id")),
+                    Text::new("is required for a grant of kind `%{kind}`").arg("kind", field.trim_end_matches("_id")),
                 ),
                 (false, Some(_)) => v.add(
                     field,
-                    format!(
-                        "a grant of kind `{}` names no {}",
-                        self.kind.as_str(),
-                        field.trim_end_matches("_id")
-                    ),
+                    Text::new("a grant of kind `%{kind}` names no %{entity}")
+                        .arg("kind", self.kind.as_str())
+                        .word("entity", field.trim_end_matches("_id")),
                 ),
                 _ => {}
             }

@@ -104,7 +104,7 @@ fn check_scopes(v: &mut Validator, scopes: &[String], defaults: &[String]) {
         v.check(
             scopes.contains(scope),
             format!("default_scopes[{i}]"),
-            format!("`{scope}` is not among the client's scopes"),
+            Text::new("`%{scope}` is not among the client's scopes").arg("scope", scope),
         );
     }
 }

@@ -66,7 +66,10 @@ fn arguments(text: &str, open: usize) -> Vec<String> {
             b')' | b']' | b'}' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    args.push(current.trim().to_owned());
+                    // A trailing comma leaves nothing after it.
+                    if !current.trim().is_empty() {
+                        args.push(current.trim().to_owned());
+                    }
                     return args;
                 }
             }
@@ -93,11 +96,54 @@ fn literal(arg: &str) -> Option<String> {
     (!inner.contains('"') || inner.contains("\\\"")).then(|| inner.replace("\\\"", "\"").replace("\\\\", "\\"))
 }
 
+/// `text` without its `#[cfg(test)] mod … { … }` blocks (wherever they
+/// stand: some files go on after theirs).
+fn without_test_modules(text: &str) -> String {
+    let mut text = text.to_owned();
+    while let Some(start) = text.find("#[cfg(test)]\nmod ") {
+        let Some(open) = text[start..].find('{').map(|i| start + i) else {
+            break;
+        };
+        let bytes = text.as_bytes();
+        let (mut depth, mut i, mut end) = (0usize, open, text.len());
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        text.replace_range(start..end, "");
+    }
+    text
+}
+
 fn messages_of(text: &str, found: &mut Vec<String>) {
     // What a module's tests write is not shown to people.
-    let text = text.split("#[cfg(test)]").next().unwrap_or(text);
+    let text = &without_test_modules(text);
     for (call, which) in CALLS {
         for (at, _) in text.match_indices(call) {
+            // `problem(` is not `insert_problem(`.
+            let glued = text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if call.starts_with(char::is_alphabetic) && glued {
+                continue;
+            }
             let args = arguments(text, at + call.len() - 1);
             let arg = match which {
                 Which::First => args.first(),
