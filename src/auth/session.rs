@@ -5,7 +5,6 @@
 //! elsewhere, it ends its whole family, since one of the two holders is not
 //! who they say. Failed sign-ins are throttled by [`super::throttle`].
 
-use crate::domain::Text;
 use chrono::{DateTime, Duration, Utc};
 use entity::{refresh_tokens, users};
 use sea_orm::sea_query::Expr;
@@ -18,7 +17,7 @@ use crate::auth::secret;
 use crate::auth::token::{ACCESS_TTL, TokenKeys};
 use crate::domain::audit::{self, Action, Change};
 use crate::domain::user::User;
-use crate::domain::{Caller, DomainError, DomainResult, Store, begin_write};
+use crate::domain::{Caller, DomainError, DomainResult, Store, Text, begin_write};
 
 /// How long a refresh token lives.
 pub const REFRESH_TTL_DAYS: i64 = 30;

@@ -2,7 +2,6 @@
 //! Issuer, audience, expiry and not-before are all checked; `alg: none` and
 //! every algorithm but HS256 are refused.
 
-use crate::domain::Text;
 use std::time::Duration;
 
 use base64::Engine;
@@ -13,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::values::Role;
-use crate::domain::{ClientPrincipal, Clock, Principal, UserPrincipal};
+use crate::domain::{ClientPrincipal, Clock, Principal, Text, UserPrincipal};
 
 /// The `iss` of every token.
 pub const ISSUER: &str = "xietong";

@@ -5,7 +5,6 @@
 //! XLSX), or repeat them. The export writes this; the import reads it back,
 //! and running it again adds nothing that is already there.
 
-use crate::domain::Text;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -16,7 +15,7 @@ use super::tasks::ImportProblem;
 use crate::domain::event::{self, Event, EventAmount, EventFilter, EventInput};
 use crate::domain::page::PageRequest;
 use crate::domain::values::Amount;
-use crate::domain::{Caller, DomainError, DomainResult, Store};
+use crate::domain::{Caller, DomainError, DomainResult, Store, Text};
 
 /// A problem of the import, told in the reader's language.
 fn problem(line: Option<usize>, message: impl Into<Text>) -> ImportProblem {

@@ -3,7 +3,6 @@
 //! the latest approved progress beside it, to CSV or XLSX. What it writes,
 //! the import reads back.
 
-use crate::domain::Text;
 use std::collections::BTreeSet;
 
 use chrono::Datelike;
@@ -16,7 +15,7 @@ use crate::domain::page::PageRequest;
 use crate::domain::plan::{SourceColumn, SourceField};
 use crate::domain::task::{self, Task, TaskFilter};
 use crate::domain::values::{AssignmentRole, Side};
-use crate::domain::{Caller, DomainError, DomainResult, authz, plan, progress, region};
+use crate::domain::{Caller, DomainError, DomainResult, Text, authz, plan, progress, region};
 
 /// The file formats of an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,6 @@
 //! it on the day of the import, and says so (`dated` false); a project whose
 //! day of issue is not given counts as issued by its first dated milestone.
 
-use crate::domain::Text;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeDelta};
@@ -26,7 +25,7 @@ use super::table;
 use super::tasks::ImportProblem;
 use crate::domain::project::{self, Money, NewMilestone, NewProject, Project, ProjectFilter};
 use crate::domain::values::{Amount, ProjectStatus};
-use crate::domain::{Caller, DomainError, DomainResult, Store, authz, begin_write};
+use crate::domain::{Caller, DomainError, DomainResult, Store, Text, authz, begin_write};
 
 /// A column of the ledger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -4,7 +4,6 @@
 //! name several units). Each import is all or nothing; running one again
 //! changes nothing that is already there.
 
-use crate::domain::Text;
 use serde::Serialize;
 
 use super::cells::{self, CellName};
@@ -15,7 +14,7 @@ use crate::domain::pairing::{self, PairingInput, UnitPairingInput};
 use crate::domain::region::{self, RegionInput};
 use crate::domain::task::Assignee;
 use crate::domain::values::{Cluster, PairingStatus, RegionKind};
-use crate::domain::{Caller, DomainError, DomainResult, Store};
+use crate::domain::{Caller, DomainError, DomainResult, Store, Text};
 
 /// What an import of reference data did.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]

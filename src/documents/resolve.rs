@@ -3,7 +3,6 @@
 //! rule, creating missing units when asked, and reporting near misses with
 //! a suggestion instead of guessing.
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use entity::{unit_aliases, unit_groups, units};
@@ -14,7 +13,7 @@ use uuid::Uuid;
 use super::cells::{self, CellName, GroupPhrase};
 use crate::domain::task::Assignee;
 use crate::domain::unit::{self, NamedUnit, UnitGroupInput, UnitInput};
-use crate::domain::{Caller, DomainError, DomainResult, Store};
+use crate::domain::{Caller, DomainError, DomainResult, Store, Text};
 
 /// How a written name was resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]

@@ -1,8 +1,9 @@
 //! Reading a table from the bytes of a CSV (UTF-8 with or without BOM, or
 //! GB18030) or an XLSX/XLS file into rows of text, with bounded size.
 
-use crate::domain::Text;
 use std::io::Cursor;
+
+use crate::domain::Text;
 
 /// The largest file accepted.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;

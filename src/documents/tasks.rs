@@ -1,7 +1,6 @@
 //! Importing a task list into a new plan: dry run first, then all or
 //! nothing in one transaction.
 
-use crate::domain::Text;
 use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
@@ -12,7 +11,7 @@ use super::{deadline, table, targets};
 use crate::domain::plan::{self, NewPlan, PlanOwner, PlanTransition};
 use crate::domain::task::{self, AssignmentInput, NewTask, TargetInput};
 use crate::domain::values::{AssignmentRole, Side};
-use crate::domain::{Caller, DomainError, DomainResult, Store, authz, region};
+use crate::domain::{Caller, DomainError, DomainResult, Store, Text, authz, region};
 
 /// Whose plan the list becomes, and how names resolve.
 #[derive(Clone, Debug)]

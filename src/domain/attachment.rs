@@ -9,7 +9,6 @@
 
 pub mod content;
 
-use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::attachments;
 use sea_orm::{
@@ -24,6 +23,7 @@ use super::authz;
 use super::region::parse_stored;
 use super::values::{PlanStatus, ReportStatus};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, event, pairing, plan, project, report};
+use crate::domain::Text;
 use crate::infra::storage::{Spool, Storage};
 
 pub use content::MediaType;

@@ -13,7 +13,6 @@
 //! completed, a cancelled one nothing at all. The rule says what is owed; a
 //! report for any valid period is still accepted.
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, Utc};
@@ -29,6 +28,7 @@ use super::values::{
     SupportingReports, TaskStatus, china_day,
 };
 use super::{Caller, DomainError, DomainResult, authz};
+use crate::domain::Text;
 
 /// When a plan's reports are due.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

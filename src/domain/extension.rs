@@ -5,7 +5,6 @@
 //! history of its deadline. The lights and the calendar read the deadline,
 //! so they follow.
 
-use crate::domain::Text;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{extensions, tasks};
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -19,6 +18,7 @@ use super::notification::{self, Notice, task_label};
 use super::region::parse_stored;
 use super::values::{ExtensionStatus, NotificationKind, PlanStatus, TaskStatus};
 use super::{Caller, DomainError, DomainResult, Store, authz, begin_write, lost_update, task};
+use crate::domain::Text;
 
 const ENTITY: &str = "extension";
 

@@ -12,7 +12,6 @@
 //! second's insert meets the unique index, and it starts again and finds
 //! the first's row.
 
-use crate::domain::Text;
 use std::future::Future;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -22,6 +21,7 @@ use uuid::Uuid;
 
 use super::error::Validator;
 use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write};
+use crate::domain::Text;
 
 /// The longest external id.
 pub const MAX_LEN: usize = 100;

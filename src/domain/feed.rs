@@ -17,7 +17,6 @@
 //! Changes are kept [`DEFAULT_RETENTION_DAYS`] days (`XIETONG_CHANGES_RETENTION_DAYS`);
 //! a cursor older than the oldest change kept answers `CURSOR_EXPIRED`.
 
-use crate::domain::Text;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -33,6 +32,7 @@ use uuid::Uuid;
 use super::audit::{Action, Change};
 use super::authz::{self, Visibility};
 use super::{Caller, DomainError, DomainResult, Store, begin_write};
+use crate::domain::Text;
 
 /// How long changes are kept when no setting says.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;

@@ -3,7 +3,6 @@
 //! words that name it; and the conversion of a figure to its metric's unit,
 //! which every target and reported actual goes through.
 
-use crate::domain::Text;
 use entity::metrics;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -13,6 +12,7 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::units::{self, Normalized};
 use super::values::{Aggregation, Amount};
 use super::{Caller, DomainError, DomainResult, authz};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

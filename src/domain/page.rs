@@ -2,7 +2,6 @@
 //! a page size limit and opaque seek cursors over a sort key and the id,
 //! so that rows inserted meanwhile neither repeat nor vanish.
 
-use crate::domain::Text;
 use std::str::FromStr;
 
 use base64::Engine;
@@ -17,6 +16,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{DomainError, DomainResult};
+use crate::domain::Text;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;

@@ -2,7 +2,6 @@
 //! co-helpers (联合帮扶), under agreement documents; and the unit pairing
 //! table (部门街镇结对帮扶表) within a pairing.
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,6 +20,7 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::PairingStatus;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

@@ -1,7 +1,6 @@
 //! Plans (任务清单 / 重点任务分解表): the yearly task list of a pairing or of
 //! one region, its document, status and default deadline.
 
-use crate::domain::Text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -25,6 +24,7 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::{PlanKind, PlanStatus, Side, end_of_year};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

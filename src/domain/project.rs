@@ -7,7 +7,6 @@
 //! (支出), each from a source for a purpose. Every amount is in 万元; the
 //! API takes 亿元 and 元 too (`"1.2亿元"`) and converts at the edge.
 
-use crate::domain::Text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -28,6 +27,7 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::{Amount, FundKind, FundSource, ProjectStatus};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

@@ -1,7 +1,6 @@
 //! Regions (行政区划): provinces, cities, districts, counties and
 //! development zones, with their codes and clusters.
 
-use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::{pairing_co_helpers, pairings, plans, regions, unit_groups, units};
 use sea_orm::sea_query::ExprTrait;
@@ -17,6 +16,7 @@ use super::error::Validator;
 use super::page::{self, Page, PageRequest, Sort};
 use super::values::{Cluster, RegionKind};
 use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

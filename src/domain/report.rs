@@ -2,7 +2,6 @@
 //! task for a month, quarter or year, and their review workflow
 //! draft → submitted → approved | returned → submitted …
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -27,6 +26,7 @@ use super::values::{
     Amount, AssignmentRole, NotificationKind, PlanStatus, ReportPeriod, ReportStatus, SupportingReports,
 };
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

@@ -1,7 +1,6 @@
 //! Tasks (重点任务) of a plan, with the units assigned to them (牵头 and 配合
 //! 单位, or a group such as 各镇街) and their quantitative targets (指标).
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,6 +25,7 @@ use super::values::{
     Amount, AssignmentRole, Comparator, Light, PlanStatus, ReportStatus, Side, TaskStatus, is_overdue,
 };
 use super::{Caller, DomainError, DomainResult, Store, begin_write, expect_version, lost_update};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

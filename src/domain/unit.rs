@@ -1,7 +1,6 @@
 //! Units (单位: departments, towns, streets, committees, companies), their
 //! aliases, and unit groups (各镇街, 区级相关部门单位) by rule or by members.
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -23,6 +22,7 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::region::{contains, parse_stored};
 use super::values::UnitKind;
 use super::{Caller, DomainError, DomainResult, Store, begin_write, lost_update, row_for_change};
+use crate::domain::Text;
 
 /// The keys its lists sort by (`-` first for descending), for the API
 /// documents as for the query.

@@ -10,13 +10,13 @@
 //! except into 平方米 from 亩 (one 亩 is 2000/3 平方米), which rounds half
 //! away from zero at the eighth decimal.
 
-use crate::domain::Text;
 use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
 use super::values::{AMOUNT_SCALE, Amount};
+use crate::domain::Text;
 
 /// The decimal places of a value converted to its metric's unit.
 pub const NORMALIZED_SCALE: u32 = 8;

@@ -2,7 +2,6 @@
 //! on an owed report's period, with a message. The unit's users are
 //! notified in the same transaction; the task keeps its urgings.
 
-use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::urgings;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -16,6 +15,7 @@ use super::notification::{self, Notice, task_label};
 use super::region::parse_stored;
 use super::values::{NotificationKind, PlanStatus, ReportPeriod};
 use super::{Caller, DomainError, DomainResult, Store, authz, begin_write, task};
+use crate::domain::Text;
 
 const ENTITY: &str = "urging";
 

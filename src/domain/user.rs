@@ -2,7 +2,6 @@
 //! passwords. Only administrators manage users; everyone may change their
 //! own password.
 
-use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::{refresh_tokens, units, users};
 use sea_orm::sea_query::Expr;
@@ -18,6 +17,7 @@ use super::region::parse_stored;
 use super::values::Role;
 use super::{Caller, DomainError, DomainResult, Principal, Store, begin_write, lost_update, row_for_change};
 use crate::auth::password;
+use crate::domain::Text;
 
 const ENTITY: &str = "user";
 

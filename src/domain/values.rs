@@ -2,13 +2,14 @@
 //! periods and China's calendar day. Each is parsed once at the edge; code
 //! past it never re-checks.
 
-use crate::domain::Text;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::Text;
 
 /// Defines a string-valued enumeration with its wire names, parsing and
 /// serde, so that the database, the APIs and the CLI spell it the same.

@@ -3,11 +3,11 @@
 //! `before` asks the domain for the same list in the opposite order, after
 //! the `before` row, and turns the page around. Cursors are the domain's.
 
-use crate::domain::Text;
 use async_graphql::{Context, SimpleObject};
 
 use super::error::invalid;
 use super::limits::Limits;
+use crate::domain::Text;
 use crate::domain::page::{Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 
 /// Where a page of a connection is (Relay `PageInfo`).

@@ -3,7 +3,6 @@
 //! JSON, a bad token) answer 4xx with a GraphQL error body; everything else
 //! answers 200 with `data` and `errors`.
 
-use crate::domain::Text;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, BatchResponse, Data, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -20,7 +19,7 @@ use super::context::RequestScope;
 use super::limits::{BATCH_ENV, BODY_ENV, limit_error};
 use super::{AppSchema, error, nulls};
 use crate::AppState;
-use crate::domain::{Caller, ErrorCode, Locale};
+use crate::domain::{Caller, ErrorCode, Locale, Text};
 use crate::http::extract::Authenticated;
 use crate::infra::telemetry::Outcome;
 

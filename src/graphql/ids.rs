@@ -1,13 +1,13 @@
 //! Relay global ids: the base64 of `Type:uuid`, opaque to clients. Inputs
 //! take a global id of the expected type or the plain UUID (the REST id).
 
-use crate::domain::Text;
 use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use uuid::Uuid;
 
 use super::error::invalid;
+use crate::domain::Text;
 
 /// The global id of the node of type `type_name` with id `id`.
 pub fn global_id(type_name: &str, id: Uuid) -> ID {

@@ -5,9 +5,8 @@
 
 use async_graphql::ServerError;
 
-use crate::domain::ErrorCode;
-use crate::domain::Text;
 use crate::domain::page::MAX_LIMIT;
+use crate::domain::{ErrorCode, Text};
 
 /// `XIETONG_GRAPHQL_MAX_DEPTH`: how deep a query nests (GraphiQL's
 /// introspection query is about 13 levels deep).

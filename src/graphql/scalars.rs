@@ -1,9 +1,9 @@
 //! Scalars and enumerations of the schema, each spelled as the domain
 //! spells it: exact amounts and report periods travel as strings.
 
-use crate::domain::Text;
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
+use crate::domain::Text;
 use crate::domain::task::TaskStatusFilter as DomainTaskStatusFilter;
 use crate::domain::units::Normalized;
 use crate::domain::values::{self, Amount, ReportPeriod};

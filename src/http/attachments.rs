@@ -5,7 +5,6 @@
 //! on the same path lists them; `/api/v1/attachments/{id}` reads and
 //! removes one, `…/content` sends its bytes with `ETag` and `Range`.
 
-use crate::domain::Text;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
@@ -20,7 +19,7 @@ use super::extract::{ApiPath, Authenticated};
 use super::problem::{ApiError, ApiResult};
 use crate::AppState;
 use crate::domain::attachment::{self, Attachment, Parent, ParentKind};
-use crate::domain::{Caller, DomainError, ErrorCode};
+use crate::domain::{Caller, DomainError, ErrorCode, Text};
 use crate::infra::storage::Spool;
 
 pub fn router() -> OpenApiRouter<AppState> {

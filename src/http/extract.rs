@@ -2,7 +2,6 @@
 //! acting principal, JSON bodies whose rejections read as problems, and
 //! the `If-Match` version.
 
-use crate::domain::Text;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -14,7 +13,7 @@ use super::REQUEST_ID;
 use super::problem::ApiError;
 use crate::AppState;
 use crate::config::AddressBlock;
-use crate::domain::{Caller, Clock, ErrorCode, Principal};
+use crate::domain::{Caller, Clock, ErrorCode, Principal, Text};
 
 /// The caller of a request that must be signed in.
 pub struct Authenticated(pub Caller);

@@ -2,7 +2,6 @@
 //! a bounded number of requests at once, the rate limits per token and per
 //! address, and a time limit; and the headers every answer carries.
 
-use crate::domain::Text;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -11,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::extract::{bearer_token, client_addr};
 use super::problem::ApiError;
 use crate::AppState;
-use crate::domain::{DomainError, ErrorCode};
+use crate::domain::{DomainError, ErrorCode, Text};
 
 /// The most header fields a request may carry.
 pub const MAX_HEADERS: usize = 64;

@@ -3,7 +3,6 @@
 //! `file`). `dry_run=true` reports what would happen and writes nothing; a
 //! failed import writes nothing and answers 422 with its report.
 
-use crate::domain::Text;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -21,7 +20,7 @@ use super::problem::{ApiError, ApiResult};
 use crate::AppState;
 use crate::documents::reference::{self, ReferenceReport, UnitPairImport};
 use crate::documents::tasks::{self, ImportReport, Owner, TaskImport};
-use crate::domain::{DomainError, ErrorCode, pairing, region};
+use crate::domain::{DomainError, ErrorCode, Text, pairing, region};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -11,7 +11,6 @@
 //! after the first page ends the stream early (the body is cut, not
 //! finished), which an HTTP client reports as an incomplete body.
 
-use crate::domain::Text;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -22,8 +21,8 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::problem::ApiError;
-use crate::domain::ErrorCode;
 use crate::domain::page::{self, MAX_LIMIT};
+use crate::domain::{ErrorCode, Text};
 
 /// The media type of a bulk export.
 pub const NDJSON: &str = "application/x-ndjson";

@@ -10,7 +10,6 @@
 //! only an accepted file goes on to the storage, in parts. Nothing holds a
 //! whole file in memory.
 
-use crate::domain::Text;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -20,7 +19,7 @@ use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMulti
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::domain::{DomainError, DomainResult};
+use crate::domain::{DomainError, DomainResult, Text};
 
 /// The storage of attachments unless configured.
 pub const DEFAULT_STORAGE: &str = "file://./xietong-files";

@@ -4,12 +4,11 @@
 //! one. Any other archive, an executable, or an Office file with macros
 //! is refused.
 
-use crate::domain::Text;
 use std::io::{Read, Seek};
 
 use serde::Serialize;
 
-use crate::domain::{DomainError, DomainResult};
+use crate::domain::{DomainError, DomainResult, Text};
 
 /// An accepted kind of file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

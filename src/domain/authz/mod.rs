@@ -2,7 +2,6 @@
 //! Services ask here before they read or write; rows a principal may not
 //! see answer as if they did not exist.
 
-use crate::domain::Text;
 use std::collections::{HashMap, HashSet};
 
 use entity::{pairing_co_helpers, pairings, plans, task_assignments, unit_group_members, unit_groups, units};
@@ -11,6 +10,7 @@ use uuid::Uuid;
 
 use super::values::{AssignmentRole, ReportStatus, Role};
 use super::{DomainError, DomainResult, Principal};
+use crate::domain::Text;
 
 mod reach;
 mod visibility;

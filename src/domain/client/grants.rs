@@ -5,7 +5,6 @@
 //! decided in [`crate::domain::authz::Reach`], by the same visibility core
 //! as people's sight.
 
-use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::{client_grants, integration_clients, pairings, plans, regions};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set};
@@ -16,7 +15,7 @@ use super::ENTITY as CLIENT;
 use crate::domain::audit::{self, Change};
 use crate::domain::authz::{self, Target};
 use crate::domain::error::Validator;
-use crate::domain::{Caller, DomainError, DomainResult, Principal, Store, begin_write};
+use crate::domain::{Caller, DomainError, DomainResult, Principal, Store, Text, begin_write};
 
 const ENTITY: &str = "client_grant";
 

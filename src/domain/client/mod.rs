@@ -3,7 +3,6 @@
 //! tokens by the OAuth2 client-credentials grant. No person's password is
 //! ever needed for a machine.
 
-use crate::domain::Text;
 use chrono::{DateTime, Utc};
 use entity::integration_clients;
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -17,6 +16,7 @@ use super::page::{self, Page, PageRequest, Sort};
 use super::{Caller, ClientPrincipal, DomainError, DomainResult, Principal, Store, begin_write};
 use crate::auth::token::TokenKeys;
 use crate::auth::{password, secret};
+use crate::domain::Text;
 
 pub mod grants;
 

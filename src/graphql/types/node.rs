@@ -2,7 +2,6 @@
 //! id is found again by it, through the domain's own read (so a node the
 //! caller may not see does not exist).
 
-use crate::domain::Text;
 use async_graphql::{Context, ID, Interface, Result};
 use uuid::Uuid;
 
@@ -11,7 +10,7 @@ use super::plan::{PlanNode, TaskNode};
 use super::reference::{EventNode, MetricNode, PairingNode, RegionNode, UnitGroupNode, UnitNode, UnitPairingNode};
 use super::report::ReportNode;
 use super::supervision::LeaderNode;
-use crate::domain::{client, event, leader, metric, pairing, plan, region, report, task, unit, user};
+use crate::domain::{Text, client, event, leader, metric, pairing, plan, region, report, task, unit, user};
 use crate::graphql::context::{caller, db};
 use crate::graphql::error::{DomainResultExt, invalid};
 use crate::graphql::ids::decode;
