@@ -527,9 +527,9 @@ impl PeriodError {
     /// Why, in the reader's language.
     pub fn text(&self) -> Text {
         Text::new(
-            "`%{text}` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`",
+            "`%{value}` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`",
         )
-        .arg("text", &self.0)
+        .arg("value", &self.0)
     }
 }
 

@@ -167,11 +167,6 @@ fn explain(path: &str, text: &str) -> (String, Text) {
     {
         return (here, crate::domain::values::unknown_value(value, allowed));
     }
-    if let Some((period, _)) = text.split_once("` is not a period: ")
-        && let Some(period) = period.strip_prefix('`')
-    {
-        return (here, crate::domain::values::PeriodError(period.to_owned()).text());
-    }
     for kind in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = text.strip_prefix(kind)
             && let Some((found, expected)) = rest.split_once(", expected ")
@@ -328,6 +323,14 @@ mod tests {
         assert_eq!(
             money.render(Locale::Zh),
             "`五千` 不是金额：请以万元填写，或带上单位（`1.2亿元`、`500000元`）"
+        );
+        let (_, period) = explain(
+            ".",
+            "`2025-13` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`",
+        );
+        assert_eq!(
+            period.render(Locale::Zh),
+            "`2025-13` 不是报送期：请写月份 `2025-03`、季度 `2025-Q1`、半年 `2025-H1` 或年份 `2025`"
         );
         let (_, unknown) = explain(".", "`x` is something no catalog says");
         assert_eq!(unknown.render(Locale::Zh), "`x` is something no catalog says");

@@ -389,6 +389,22 @@ async fn a_failing_delivery_is_retried_with_the_same_id() {
     );
 }
 
+/// The endpoint `id` once it is disabled (within 20 s).
+async fn until_disabled(app: &TestApp, admin: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let endpoint = app
+            .as_bearer(admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
+            .await
+            .json();
+        if endpoint["status"] == "disabled" {
+            return endpoint;
+        }
+        assert!(Instant::now() < deadline, "never disabled: {endpoint}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn an_endpoint_failing_past_the_retry_period_is_disabled_then_redelivered() {
     let app = TestApp::spawn_serving(ServeArgs {
@@ -408,18 +424,7 @@ async fn an_endpoint_failing_past_the_retry_period_is_disabled_then_redelivered(
     let id = made["id"].as_str().expect("id").to_owned();
     county(&app, &admin, "城口县", "500229").await;
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let endpoint = loop {
-        let endpoint = app
-            .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
-            .await
-            .json();
-        if endpoint["status"] == "disabled" {
-            break endpoint;
-        }
-        assert!(Instant::now() < deadline, "never disabled: {endpoint}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let endpoint = until_disabled(&app, &admin, &id).await;
     let reason = endpoint["disabled_reason"].as_str().expect("a reason");
     assert!(reason.contains("HTTP 503"), "{reason}");
     assert!(endpoint["failing_since"].is_string());
@@ -532,18 +537,7 @@ async fn a_delivery_given_up_at_its_first_late_attempt_disables_its_endpoint() {
     assert!(receiver.hits().is_empty(), "no instance sends yet");
 
     let sender = app.spawn_sibling_serving(&retry_for_a_second).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let endpoint = loop {
-        let endpoint = app
-            .as_bearer(&admin, "GET", &format!("/api/v1/webhooks/{id}"), None)
-            .await
-            .json();
-        if endpoint["status"] == "disabled" {
-            break endpoint;
-        }
-        assert!(Instant::now() < deadline, "never disabled: {endpoint}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let endpoint = until_disabled(&app, &admin, &id).await;
     sender.stop().await;
     assert_eq!(receiver.hits().len(), 1, "given up at its first attempt");
     let reason = endpoint["disabled_reason"].as_str().expect("a reason");
