@@ -103,6 +103,13 @@ def positive_data_acceptance_stated(ctx, response, case):
     # (`/plans/None/progress`) sent no schema-valid request.
     if any(value is None for value in (case.path_parameters or {}).values()) or "/None" in case.formatted_path:
         return None
+    # Nor did one whose link found nothing to fill a required query
+    # parameter with (`/events/export` without `pairing_id`, after an empty
+    # list of webhooks): schemathesis 4.32.5 drops the parameter and still
+    # labels the case positive.
+    query = case.query or {}
+    if any(p.is_required and query.get(p.name) is None for p in case.operation.query):
+        return None
     try:
         return openapi_checks.positive_data_acceptance(ctx, response, case)
     except Exception:
