@@ -191,6 +191,14 @@ pub struct ServeArgs {
     #[arg(long, env = "XIETONG_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
 
+    /// A PostgreSQL streaming replica of the database
+    /// (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`): GET and HEAD
+    /// requests and GraphQL queries read from it unless they send
+    /// `X-Consistency: primary`; every write, and every read of a GraphQL
+    /// mutation, goes to `DATABASE_URL`. Unset: everything goes there.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<Secret>,
+
     /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
     /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
     /// S3-compatible store, configured by `AWS_ENDPOINT`,
@@ -326,6 +334,14 @@ impl ServeArgs {
         self.metrics_token.clone().filter(|t| !t.expose().trim().is_empty())
     }
 
+    /// The replica's URL, when one is given (an empty value is none).
+    pub fn given_read_url(&self) -> Option<&str> {
+        self.database_read_url
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|url| !url.trim().is_empty())
+    }
+
     /// The HS256 key given: `jwt_secret`, or the text of `jwt_secret_file`.
     pub fn given_jwt_secret(&self) -> Result<Option<Secret>, String> {
         match &self.jwt_secret_file {
@@ -441,6 +457,7 @@ impl Default for ServeArgs {
             webhook_timeout_secs: DEFAULT_WEBHOOK_TIMEOUT_SECS,
             metrics_bind: None,
             metrics_token: None,
+            database_read_url: None,
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,

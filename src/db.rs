@@ -6,7 +6,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// The database when none is configured: a SQLite file beside the process.
@@ -19,6 +19,14 @@ pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a PostgreSQL connection may sit idle in the pool before it is
 /// checked before it is handed out.
 const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// An instance's databases: the primary every write goes to, and the
+/// streaming replica that reads may go to (`DATABASE_READ_URL`).
+#[derive(Clone, Debug)]
+pub struct Databases {
+    pub primary: DatabaseConnection,
+    pub replica: Option<DatabaseConnection>,
+}
 
 /// Why the database could not be opened: names the URL, password masked.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +165,45 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// How far a replica's replay is behind its primary.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct ReplicaLag {
+    /// The primary's WAL the replica has yet to replay, in bytes.
+    pub lag_bytes: i64,
+    /// While it is behind, the seconds since it last replayed a
+    /// transaction; 0 when it has caught up.
+    pub lag_seconds: f64,
+}
+
+/// Measures `replica`'s lag behind `primary` (both PostgreSQL). A replica
+/// that is not in recovery (a primary named as its own replica) has none.
+pub async fn replica_lag(primary: &DatabaseConnection, replica: &DatabaseConnection) -> Result<ReplicaLag, DbErr> {
+    let backend = DatabaseBackend::Postgres;
+    let position = primary
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT pg_current_wal_lsn()::text AS lsn",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the primary gave no WAL position".to_owned()))?
+        .try_get::<String>("", "lsn")?;
+    let row = replica
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT COALESCE(pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint AS lag_bytes, \
+             COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 AS age",
+            [position.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the replica gave no replay position".to_owned()))?;
+    let lag_bytes = row.try_get::<i64>("", "lag_bytes")?.max(0);
+    let age = row.try_get::<f64>("", "age")?;
+    Ok(ReplicaLag {
+        lag_bytes,
+        lag_seconds: if lag_bytes > 0 { age.max(0.0) } else { 0.0 },
+    })
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock

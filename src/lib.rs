@@ -27,7 +27,11 @@ use tokio::net::TcpListener;
 /// What every request handler may reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The database this request reads and writes: the primary, or the
+    /// streaming replica for a read routed there ([`AppState::reading`]).
     pub db: DatabaseConnection,
+    /// The primary and, when configured, its streaming replica.
+    pub databases: db::Databases,
     /// Signs and checks access tokens.
     pub keys: Arc<auth::token::TokenKeys>,
     pub cors_origins: Arc<Vec<String>>,
@@ -76,6 +80,10 @@ impl AppState {
     pub fn new(db: DatabaseConnection, serve: &config::ServeArgs, secret: &[u8]) -> AppState {
         AppState {
             rate_limiter: infra::rate_limit::RateLimiter::new(db.clone(), serve.rate_limits()),
+            databases: db::Databases {
+                primary: db.clone(),
+                replica: None,
+            },
             db,
             keys: Arc::new(auth::token::TokenKeys::new(secret)),
             cors_origins: Arc::new(serve.checked_cors_origins().unwrap_or_default()),
@@ -98,6 +106,29 @@ impl AppState {
             metrics: infra::telemetry::Metrics::new(),
             metrics_bind: serve.metrics_bind,
             metrics_token: serve.given_metrics_token(),
+        }
+    }
+
+    /// The same state with reads routed to `replica`, a streaming replica
+    /// of its database (`DATABASE_READ_URL`).
+    pub fn with_replica(self, replica: DatabaseConnection) -> AppState {
+        AppState {
+            databases: db::Databases {
+                replica: Some(replica),
+                ..self.databases
+            },
+            ..self
+        }
+    }
+
+    /// The state a read is served in: over the replica when there is one.
+    pub fn reading(&self) -> AppState {
+        match &self.databases.replica {
+            Some(replica) => AppState {
+                db: replica.clone(),
+                ..self.clone()
+            },
+            None => self.clone(),
         }
     }
 

@@ -463,6 +463,23 @@ async fn open(database: &DatabaseArgs) -> anyhow::Result<sea_orm::DatabaseConnec
     Ok(conn)
 }
 
+/// The streaming replica at `url` of the PostgreSQL database at
+/// `primary_url`; it is not migrated (it replays the primary).
+async fn open_replica(primary_url: &str, url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !postgres(primary_url) || !postgres(url) {
+        anyhow::bail!(
+            "DATABASE_READ_URL names a PostgreSQL streaming replica of a PostgreSQL DATABASE_URL; \
+             SQLite has none (its readers share the file)"
+        );
+    }
+    let replica = db::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("DATABASE_READ_URL: {e}"))?;
+    tracing::info!(replica = %db::mask_url(url), "reads go to the replica");
+    Ok(replica)
+}
+
 async fn run_migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
     open(database).await?;
     eprintln!("xietong: {} is up to date", db::mask_url(&database.database_url));
@@ -491,13 +508,17 @@ async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<
         }
     };
     let conn = open(database).await?;
+    let mut state = AppState::new(conn, &serve, &secret);
+    if let Some(url) = serve.given_read_url() {
+        state = state.with_replica(open_replica(&database.database_url, url).await?);
+    }
     let listener = TcpListener::bind(serve.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", serve.bind))?;
     let addr = listener.local_addr()?;
     let shutdown = xietong::shutdown_signal().map_err(|e| anyhow::anyhow!("cannot listen for signals: {e}"))?;
     tracing::info!(database = %db::mask_url(&database.database_url), "xietong listening on http://{addr}");
-    xietong::serve(listener, AppState::new(conn, &serve, &secret), shutdown).await?;
+    xietong::serve(listener, state, shutdown).await?;
     tracing::info!("xietong stopped");
     Ok(())
 }

@@ -10,7 +10,9 @@
 //! misses one that commits later, whatever order the writers committed in;
 //! and two changes of one resource are numbered in the order they were made
 //! (the second writer waited for the first's row). Readers number what is
-//! waiting before they read.
+//! waiting, on the primary, before they read; a reader on a streaming
+//! replica then reads the numbered changes it has replayed, which are
+//! always the first ones (a number commits with every number before it).
 //!
 //! Who may read a change is decided when it is written ([`Scope`]), so that
 //! a deleted row stays visible to those who saw it and to no one else.
@@ -441,12 +443,28 @@ pub fn limit(field: &str, asked: Option<i64>) -> DomainResult<u64> {
 
 /// The changes after `after` that the caller may see, oldest first, at most
 /// `limit` ([`limit`]).
-pub async fn read<C: Store>(db: &C, caller: &Caller, after: Option<&str>, limit: u64) -> DomainResult<FeedPage> {
+/// The changes after `after` that `caller` may see, read from `db` (the
+/// primary, or a replica of it) once `primary` has numbered what waits.
+pub async fn read<P: Store, C: Store>(
+    primary: &P,
+    db: &C,
+    caller: &Caller,
+    after: Option<&str>,
+    limit: u64,
+) -> DomainResult<FeedPage> {
     authz::require_reader(&caller.principal)?;
     let after = cursor(after)?;
-    sequence(db).await?;
+    sequence(primary).await?;
     let (low, head) = bounds(db).await?;
     if after > head {
+        // A replica that has not replayed the change a cursor names yet:
+        // nothing new for now.
+        if after <= bounds(primary).await?.1 {
+            return Ok(FeedPage {
+                items: Vec::new(),
+                next_cursor: after.to_string(),
+            });
+        }
         return Err(DomainError::invalid(
             "after",
             "names no change of this feed: use a `next_cursor` it gave",

@@ -66,7 +66,8 @@ pub fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DataLoader<Dom
         .ok_or_else(unauthenticated)
 }
 
-/// The app's state.
+/// The app's state: the operation's own when it reads the replica
+/// (http.rs), the schema's otherwise.
 pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
 }

@@ -128,6 +128,8 @@ pub(super) async fn execute(
             );
         }
     };
+    // Refused before this when it is not `primary` (http/consistency.rs).
+    let primary = crate::http::consistency::primary_asked(&parts.headers).unwrap_or(true);
     let caller = match caller_of(&mut parts, &state).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal,
@@ -143,7 +145,7 @@ pub(super) async fn execute(
         );
     };
     let answer = match batch {
-        BatchRequest::Single(request) => BatchResponse::Single(run(&schema, &state, caller, request).await),
+        BatchRequest::Single(request) => BatchResponse::Single(run(&schema, &state, caller, request, primary).await),
         BatchRequest::Batch(requests) => {
             if requests.len() > limits.max_batch {
                 return refuse(
@@ -159,7 +161,7 @@ pub(super) async fn execute(
             }
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
-                answers.push(run(&schema, &state, caller.clone(), request).await);
+                answers.push(run(&schema, &state, caller.clone(), request, primary).await);
             }
             BatchResponse::Batch(answers)
         }
@@ -168,16 +170,25 @@ pub(super) async fn execute(
 }
 
 /// Runs one operation with its own loaders, its nulls as the
-/// specification says ([`nulls`]).
+/// specification says ([`nulls`]). A query reads the replica when there is
+/// one, unless the request asked for the `primary`; a mutation, and every
+/// read inside it, the primary.
 async fn run(
     schema: &AppSchema,
     state: &AppState,
     caller: Option<Caller>,
     request: async_graphql::Request,
+    primary: bool,
 ) -> async_graphql::Response {
-    let (scope, queue) = RequestScope::new(state, caller);
+    let reading = (state.databases.replica.is_some() && !primary && reads_only(&request)).then(|| state.reading());
+    let (scope, queue) = RequestScope::new(reading.as_ref().unwrap_or(state), caller);
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
-    let mut response = drive(queue, schema.0.execute(request.data(scope))).await;
+    let mut request = request.data(scope);
+    if let Some(reading) = reading {
+        // Resolvers reach the database through the state (context.rs).
+        request = request.data(reading);
+    }
+    let mut response = drive(queue, schema.0.execute(request)).await;
     nulls::propagate(&schema.3, &query, operation.as_deref(), &mut response);
     let outcome = if response.errors.is_empty() {
         Outcome::Ok
@@ -186,6 +197,21 @@ async fn run(
     };
     state.metrics.graphql_operation(operation.as_deref(), &query, outcome);
     response
+}
+
+/// Whether the operation the request runs is a query (a mutation writes;
+/// a document that does not parse runs nowhere).
+fn reads_only(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Query)
 }
 
 /// `GET /graphql`: subscriptions when the request upgrades to WebSocket,
@@ -287,5 +313,7 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
     let principal = state.keys.verify(token).map_err(|e| refused(e.text()))?;
     let mut data = Data::default();
     data.insert(RequestScope::spawned(&state, Caller::new(principal)));
+    // Over the replica when there is one: a subscription only reads.
+    data.insert(state);
     Ok(data)
 }

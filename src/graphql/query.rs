@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::NaiveDate;
 
 use super::connection::{PageArgs, build, cost};
-use super::context::{caller, db};
+use super::context::{caller, db, state};
 use super::error::{DomainResultExt, coded};
 use super::ids::{uuid_of, uuid_opt};
 use super::scalars::{
@@ -904,7 +904,15 @@ impl QueryRoot {
         #[graphql(desc = "How many changes at most, 1 to 500 (default 100).")] first: Option<i32>,
     ) -> Result<ChangeFeedObject> {
         let first = feed::limit("first", first.map(i64::from)).gql()?;
-        let page = feed::read(db(ctx), caller(ctx)?, after.as_deref(), first).await.gql()?;
+        let page = feed::read(
+            &state(ctx).databases.primary,
+            db(ctx),
+            caller(ctx)?,
+            after.as_deref(),
+            first,
+        )
+        .await
+        .gql()?;
         Ok(ChangeFeedObject(page))
     }
 

@@ -51,5 +51,7 @@ async fn changes(
     ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> ApiResult<Json<FeedPage>> {
     let limit = feed::limit("limit", q.limit)?;
-    Ok(Json(feed::read(&state.db, &caller, q.after.as_deref(), limit).await?))
+    Ok(Json(
+        feed::read(&state.databases.primary, &state.db, &caller, q.after.as_deref(), limit).await?,
+    ))
 }

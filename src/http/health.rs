@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::problem::Problem;
 use crate::AppState;
-use crate::domain::ErrorCode;
 use crate::domain::error::UNREACHABLE_RETRY_AFTER_SECS;
+use crate::domain::{ErrorCode, Locale, Text};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,25 +22,56 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 with `{"status":"ok","database":"ok"}` when the database answers;
-/// otherwise 503, a problem with code `UNAVAILABLE`, `Retry-After`, and
-/// `"database":"unreachable"` as an extension member.
+/// 200 with `{"status":"ok","database":"ok"}` when the database answers,
+/// and with a replica (`DATABASE_READ_URL`) its lag behind the primary:
+/// `"replica":{"status":"ok","lag_bytes":…,"lag_seconds":…}`. Otherwise
+/// 503, a problem with code `UNAVAILABLE`, `Retry-After`, and
+/// `"database":"unreachable"` (or `"replica":"unreachable"`) as an
+/// extension member.
 async fn readyz(State(state): State<AppState>) -> Response {
-    if crate::db::ping(&state.db).await {
-        return (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))).into_response();
+    let databases = &state.databases;
+    if !crate::db::ping(&databases.primary).await {
+        return unavailable(
+            Text::new("the database does not answer"),
+            json!({ "database": "unreachable" }),
+        );
     }
+    let Some(replica) = &databases.replica else {
+        return (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))).into_response();
+    };
+    match crate::db::replica_lag(&databases.primary, replica).await {
+        Ok(lag) => {
+            let mut report = serde_json::to_value(lag).unwrap_or_else(|_| json!({}));
+            report["status"] = json!("ok");
+            let body = json!({ "status": "ok", "database": "ok", "replica": report });
+            (StatusCode::OK, Json(body)).into_response()
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "the read replica does not answer");
+            unavailable(
+                Text::new("the read replica does not answer"),
+                json!({ "database": "ok", "replica": "unreachable" }),
+            )
+        }
+    }
+}
+
+/// A 503 problem with `members` beside its own.
+fn unavailable(detail: Text, members: Value) -> Response {
     let code = ErrorCode::Unavailable;
     let problem = Problem {
         r#type: "about:blank".to_owned(),
-        title: code.title().to_owned(),
+        title: code.title_in(Locale::current()),
         status: code.http_status(),
-        detail: "the database does not answer".to_owned(),
+        detail: detail.localized(),
         code: code.as_str().to_owned(),
         errors: None,
         report: None,
     };
     let mut body = serde_json::to_value(problem).unwrap_or_else(|_| json!({}));
-    body["database"] = json!("unreachable");
+    if let (Some(body), Value::Object(members)) = (body.as_object_mut(), members) {
+        body.extend(members);
+    }
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [

@@ -10,6 +10,7 @@ mod bulletins;
 mod calendar;
 mod changes;
 mod clients;
+pub mod consistency;
 mod events;
 pub mod extract;
 pub mod guard;
@@ -80,8 +81,21 @@ pub fn routes() -> Router<AppState> {
 
 /// `routes` (REST's and GraphQL's) behind what every request passes: the
 /// request id, tracing, the security headers, CORS, the limits (guard.rs),
-/// the body limit; a path nothing answers is a 404 problem.
+/// the body limit; a path nothing answers is a 404 problem. With a read
+/// replica, all of it twice, over the primary and over the replica, and
+/// each request handed to one (consistency.rs).
 pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
+    if state.databases.replica.is_none() {
+        return layered(routes, state);
+    }
+    let routing = consistency::Routing {
+        replica: layered(routes.clone(), state.reading()),
+        primary: layered(routes, state),
+    };
+    Router::new().fallback(consistency::route).with_state(routing)
+}
+
+fn layered(routes: Router<AppState>, state: AppState) -> Router {
     let cors = cors_layer(&state.cors_origins);
     let guard = axum::middleware::from_fn_with_state(state.clone(), guard::limits);
     let state_metrics = state.metrics.clone();
@@ -96,6 +110,7 @@ pub fn serve(routes: Router<AppState>, state: AppState) -> Router {
         // time limit ends with the first page.
         .layer(axum::middleware::from_fn_with_state(handlers, ndjson::export))
         .layer(axum::middleware::map_response(problem::method_not_allowed))
+        .layer(axum::middleware::from_fn(consistency::checked))
         .layer(guard)
         // Preflights are answered here, before the limits count them.
         .layer(cors)
@@ -125,6 +140,7 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
             axum::http::header::IF_MATCH,
             axum::http::header::IF_NONE_MATCH,
             HeaderName::from_static("idempotency-key"),
+            consistency::CONSISTENCY,
         ])
         // What a portal's script must read: the version, the request id,
         // a replayed create, and how long to wait after a 429 or 503.

@@ -28,7 +28,9 @@ Every mutable resource carries `version` and answers with `ETag: \"<version>\"`;
 `If-Match`. A `POST` that creates may carry `Idempotency-Key`. Amounts are decimal strings. Errors are \
 `application/problem+json` with a stable `code`. With `Accept-Language: zh-CN` (or any `zh` weighed above \
 `en`) an error's `title`, `detail` and field messages, GraphQL's error messages and an import's problems read \
-in Chinese, and the answer says `Content-Language: zh-CN`; `code` is the same in every language.",
+in Chinese, and the answer says `Content-Language: zh-CN`; `code` is the same in every language. \
+Where the service reads from a streaming replica, a `GET` sent with `X-Consistency: primary` (its one value) \
+reads the primary instead, to see what was just written.",
         license(name = "MIT", identifier = "MIT"),
         contact(name = "The xietong maintainers"),
     ),

@@ -41,6 +41,7 @@ mod openapi;
 mod permissions;
 mod projects;
 mod prometheus;
+mod replica;
 mod resilience;
 mod rest_imports;
 mod rest_more;

@@ -219,6 +219,12 @@ fn settings_out_of_range_stop_the_service_at_start_naming_the_setting() {
             "/nonexistent/xietong-database-url",
             "DATABASE_URL_FILE",
         ),
+        // A SQLite database has no streaming replica.
+        (
+            "DATABASE_READ_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            "DATABASE_READ_URL names a PostgreSQL streaming replica",
+        ),
     ] {
         let output = xietong(&format!("sqlite://{}", db.display()))
             .args(["serve", "--bind", "127.0.0.1:0"])

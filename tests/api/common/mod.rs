@@ -26,6 +26,24 @@ use xietong::{AppState, db};
 /// The environment variable that points the suite at PostgreSQL.
 pub const POSTGRES_ENV: &str = "XIETONG_TEST_POSTGRES_URL";
 
+/// The environment variable naming a streaming replica of the PostgreSQL
+/// server of [`POSTGRES_ENV`] (`.ci/replica` makes the two).
+pub const REPLICA_ENV: &str = "XIETONG_TEST_POSTGRES_READ_URL";
+
+/// Waits until `replica` has replayed everything `primary` has written.
+pub async fn caught_up(primary: &DatabaseConnection, replica: &DatabaseConnection) {
+    for _ in 0..300 {
+        let lag = db::replica_lag(primary, replica)
+            .await
+            .expect("measure the replica's lag");
+        if lag.lag_bytes == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the replica did not catch up within 30 s");
+}
+
 /// The key test apps sign tokens with, so tests can forge tokens of their own.
 pub const TEST_JWT_SECRET: &[u8] = b"xietong-test-secret-0123456789abcdef";
 
@@ -202,12 +220,56 @@ impl TestApp {
         let test_db = TestDb::new().await;
         let mut conn = test_db.connect().await;
         configure(&mut conn);
+        TestApp::serve_over(test_db, conn, &serve, state).await
+    }
+
+    /// The app on PostgreSQL with its reads routed to a streaming replica
+    /// (`XIETONG_TEST_POSTGRES_READ_URL`, which `.ci/replica` sets up), and
+    /// a connection to the replica's copy of its database, caught up.
+    pub async fn spawn_with_replica() -> (TestApp, DatabaseConnection) {
+        let server = std::env::var(REPLICA_ENV)
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| panic!("{REPLICA_ENV} names a streaming replica of {POSTGRES_ENV}: run .ci/replica"));
+        // A test that failed while it had paused replay left it so.
+        let server_conn = db::connect(&server).await.expect("connect to the replica");
+        server_conn
+            .execute_unprepared("SELECT pg_wal_replay_resume()")
+            .await
+            .expect("resume replay");
+        server_conn.close().await.ok();
+        let test_db = TestDb::new().await;
+        assert!(test_db.is_postgres(), "a replica needs {POSTGRES_ENV}");
+        let conn = test_db.connect().await;
+        let mut url = url::Url::parse(&server).expect("XIETONG_TEST_POSTGRES_READ_URL is a URL");
+        url.set_path(url::Url::parse(&test_db.url).expect("a URL").path());
+        let mut replica = None;
+        for _ in 0..300 {
+            // The database appears there once the replica replays its creation.
+            if let Ok(opened) = db::connect(url.as_str()).await {
+                replica = Some(opened);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let replica = replica.expect("the replica has the test database within 30 s");
+        caught_up(&conn, &replica).await;
+        let app = TestApp::serve_over(test_db, conn, &quiet(), |state| state.with_replica(replica.clone())).await;
+        (app, replica)
+    }
+
+    async fn serve_over(
+        test_db: TestDb,
+        conn: DatabaseConnection,
+        serve: &ServeArgs,
+        state: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a random port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = state(AppState::new(conn.clone(), &serve, TEST_JWT_SECRET));
+        let state = state(AppState::new(conn.clone(), serve, TEST_JWT_SECRET));
         let server = tokio::spawn(xietong::serve(listener, state, async move {
             let _ = rx.await;
         }));
