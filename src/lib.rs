@@ -132,6 +132,14 @@ impl AppState {
         }
     }
 
+    /// The state a write is served in: over the primary.
+    pub fn on_primary(&self) -> AppState {
+        AppState {
+            db: self.databases.primary.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The same state with its time and day read from `clock` (tokens
     /// are issued and expire by it too).
     pub fn with_clock(self, clock: domain::Clock) -> AppState {

@@ -311,9 +311,12 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
         ))
     })?;
     let principal = state.keys.verify(token).map_err(|e| refused(e.text()))?;
+    // On the primary, even when this request came to the replica's
+    // handlers: a subscription follows the primary's log of changes, and
+    // reads what changed where it changed.
+    let state = state.on_primary();
     let mut data = Data::default();
     data.insert(RequestScope::spawned(&state, Caller::new(principal)));
-    // Over the replica when there is one: a subscription only reads.
     data.insert(state);
     Ok(data)
 }

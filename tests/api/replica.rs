@@ -7,10 +7,14 @@
 //! read went, each pauses the replica's replay, so what is written after
 //! the pause is on the primary only.
 
+use std::time::Duration;
+
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
+use xietong::domain::values::Role;
 
-use crate::common::{TestApp, assert_problem, caught_up, seed};
+use crate::common::subscriber::Subscriber;
+use crate::common::{TestApp, assert_problem, caught_up, graphql_data, seed};
 
 /// Replay is paused for the whole replica, every test database at once:
 /// the tests that pause it take turns.
@@ -276,5 +280,36 @@ async fn x_consistency_other_than_primary_is_refused() {
         ready.get("replica").is_none(),
         "no replica, nothing said of one: {ready}"
     );
+    app.stop().await;
+}
+
+/// A subscription follows the primary's log of changes: what it tells
+/// is read on the primary, not on a replica that has yet to replay it.
+#[tokio::test]
+#[ignore = "needs a streaming replica: .ci/replica runs it"]
+async fn a_subscription_tells_a_change_the_replica_has_not_replayed() {
+    let _turn = TURN.lock().await;
+    let (app, replica) = TestApp::spawn_with_replica().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let task = seed::task(&app.db, &p, 1, &[]).await;
+    app.user("wx-jxw", Role::UnitUser, Some(p.recipient_unit)).await;
+    let lead = app.bearer("wx-jxw").await;
+    caught_up(&app.db, &replica).await;
+    replay(&replica, false).await;
+
+    let mut socket = Subscriber::connect(app.addr, &lead).await;
+    socket
+        .subscribe("tasks", "subscription { taskStatusChanged { uuid status } }", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let update = "mutation($id: ID!) { updateTask(id: $id, version: 1, input: {status: COMPLETED}) { status } }";
+    graphql_data(&app.graphql(Some(&lead), update, json!({"id": task.id})).await);
+    let heard = socket.next(Duration::from_secs(10)).await.expect("the change is told");
+    assert_eq!(heard["type"], "next", "{heard}");
+    assert_eq!(
+        heard["payload"]["data"]["taskStatusChanged"],
+        json!({"uuid": task.id, "status": "COMPLETED"})
+    );
+    replay(&replica, true).await;
     app.stop().await;
 }
