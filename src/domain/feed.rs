@@ -442,9 +442,8 @@ pub fn limit(field: &str, asked: Option<i64>) -> DomainResult<u64> {
 }
 
 /// The changes after `after` that the caller may see, oldest first, at most
-/// `limit` ([`limit`]).
-/// The changes after `after` that `caller` may see, read from `db` (the
-/// primary, or a replica of it) once `primary` has numbered what waits.
+/// `limit` ([`limit`]), read from `db` (the primary, or a replica of it)
+/// once `primary` has numbered what waits.
 pub async fn read<P: Store, C: Store>(
     primary: &P,
     db: &C,
