@@ -315,23 +315,22 @@ mod tests {
         use crate::domain::Locale;
         let (_, amount) = explain(".", "`12.34567`: more than 4 decimal places");
         assert_eq!(amount.render(Locale::En), "`12.34567`: more than 4 decimal places");
-        assert_eq!(amount.render(Locale::Zh), "`12.34567`：小数位数超过 4 位");
-        let (_, money) = explain(
-            ".",
-            "`五千` is not an amount of money: write it in 万元, or with its unit (`1.2亿元`, `500000元`)",
-        );
-        assert_eq!(
-            money.render(Locale::Zh),
-            "`五千` 不是金额：请以万元填写，或带上单位（`1.2亿元`、`500000元`）"
-        );
-        let (_, period) = explain(
-            ".",
-            "`2025-13` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`",
-        );
-        assert_eq!(
-            period.render(Locale::Zh),
-            "`2025-13` 不是报送期：请写月份 `2025-03`、季度 `2025-Q1`、半年 `2025-H1` 或年份 `2025`"
-        );
+        for (english, chinese) in [
+            (
+                "`12.34567`: more than 4 decimal places",
+                "`12.34567`：小数位数超过 4 位",
+            ),
+            (
+                "`五千` is not an amount of money: write it in 万元, or with its unit (`1.2亿元`, `500000元`)",
+                "`五千` 不是金额：请以万元填写，或带上单位（`1.2亿元`、`500000元`）",
+            ),
+            (
+                "`2025-13` is not a period: write a month `2025-03`, a quarter `2025-Q1`, a half-year `2025-H1` or a year `2025`",
+                "`2025-13` 不是报送期：请写月份 `2025-03`、季度 `2025-Q1`、半年 `2025-H1` 或年份 `2025`",
+            ),
+        ] {
+            assert_eq!(explain(".", english).1.render(Locale::Zh), chinese);
+        }
         let (_, unknown) = explain(".", "`x` is something no catalog says");
         assert_eq!(unknown.render(Locale::Zh), "`x` is something no catalog says");
     }

@@ -190,6 +190,29 @@ fn an_unreachable_database_is_one_line_with_the_password_masked() {
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
 
+#[tokio::test]
+async fn an_unreachable_replica_stops_serve_naming_it_with_the_password_masked() {
+    let test_db = TestDb::new().await;
+    if !test_db.is_postgres() {
+        // SQLite has no replica: the refusal of that is tested beside the
+        // other settings.
+        eprintln!("skipped: set {} to run it against PostgreSQL", common::POSTGRES_ENV);
+        return;
+    }
+    let output = xietong(&test_db.url)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_READ_URL", "postgres://reader:hunter2@127.0.0.1:1/xietong")
+        .output()
+        .expect("run serve");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DATABASE_READ_URL: cannot open the database at postgres://reader:***@127.0.0.1:1/xietong"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
 #[test]
 fn an_unsupported_database_url_is_refused() {
     let output = xietong("mysql://root@127.0.0.1/test")
