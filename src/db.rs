@@ -159,6 +159,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     crate::domain::leader::link_stored(db)
         .await
         .map_err(|e| DbErr::Custom(format!("tasks linked to their leaders: {e}")))?;
+    crate::domain::figures::fill_missing(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("tasks' kept figures: {e}")))?;
     Ok(())
 }
 

@@ -406,8 +406,10 @@ async fn write_plan(
     let mut assignment_rows = Vec::new();
     let mut target_rows = Vec::new();
     let mut reported = Vec::new();
+    let mut task_ids = Vec::new();
     for seq in 1..=options.tasks {
         let task_id = Uuid::new_v4();
+        task_ids.push(task_id);
         let category = *rng.pick(CATEGORIES);
         let deadline = last_day_of_month(year, 6 + rng.below(7) as u32);
         let status = match rng.below(100) {
@@ -569,6 +571,7 @@ async fn write_plan(
     out.projects += insert_chunks(&txn, project_rows).await?;
     out.project_milestones += insert_chunks(&txn, milestone_rows).await?;
     out.fund_movements += insert_chunks(&txn, movement_rows).await?;
+    crate::domain::figures::refresh(&txn, &task_ids).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -834,6 +837,8 @@ pub async fn reports_for_existing(
             let txn = db.begin().await?;
             out.reports += insert_chunks(&txn, report_rows).await?;
             out.report_values += insert_chunks(&txn, value_rows).await?;
+            let ids: Vec<Uuid> = chunk.iter().map(|reported| reported.0).collect();
+            crate::domain::figures::refresh(&txn, &ids).await?;
             txn.commit().await?;
             progress.advance(chunk.len() as u64);
         }

@@ -27,6 +27,7 @@ mod m20261203_000020_changes;
 mod m20261203_000021_webhooks;
 mod m20261204_000022_client_grants;
 mod m20261204_000023_external_ids;
+mod m20261204_000024_task_figures;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_webhooks::Migration),
             Box::new(m20261204_000022_client_grants::Migration),
             Box::new(m20261204_000023_external_ids::Migration),
+            Box::new(m20261204_000024_task_figures::Migration),
         ]
     }
 }

@@ -277,6 +277,10 @@ pub async fn normalize_stored<C: ConnectionTrait>(conn: &C) -> DomainResult<u64>
         changed += 1;
     }
     changed += normalize_values(conn, None).await?;
+    if changed > 0 {
+        // Values converted anew change the actuals kept per metric.
+        super::figures::refresh_actuals_of_all(conn).await?;
+    }
     Ok(changed)
 }
 

@@ -15,6 +15,7 @@ pub mod event;
 pub mod extension;
 pub mod external;
 pub mod feed;
+pub mod figures;
 pub mod leader;
 pub mod light;
 pub mod metric;

@@ -630,6 +630,9 @@ pub async fn transition(
         .exec(&txn)
         .await
         .map_err(lost_update(ENTITY, id, current.version))?;
+    if step == Transition::Approve {
+        super::figures::refresh(&txn, &[current.task_id]).await?;
+    }
     let after = report_view(&txn, model).await?;
     notify_unit(&txn, at, &step, &after).await?;
     audit::commit(

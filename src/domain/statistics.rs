@@ -237,29 +237,32 @@ fn literal_true(backend: sea_orm::DatabaseBackend) -> &'static str {
 }
 
 /// Runs SQL around the counted tasks' subquery, placed where `{tasks}` is.
-async fn query<C: ConnectionTrait>(
+pub(crate) async fn query<C: ConnectionTrait>(
     conn: &C,
     template: &str,
     counted: &SelectStatement,
 ) -> DomainResult<Vec<sea_orm::QueryResult>> {
-    let backend = conn.get_database_backend();
+    Ok(conn
+        .query_all_raw(statement(conn.get_database_backend(), template, counted))
+        .await?)
+}
+
+/// SQL around the counted tasks' subquery, placed where `{tasks}` is.
+pub(crate) fn statement(backend: sea_orm::DatabaseBackend, template: &str, counted: &SelectStatement) -> Statement {
     let (sub_sql, values) = match backend {
         sea_orm::DatabaseBackend::Postgres => counted.build(sea_orm::sea_query::PostgresQueryBuilder),
         _ => counted.build(sea_orm::sea_query::SqliteQueryBuilder),
     };
-    let sql = template.replace("{tasks}", &sub_sql);
-    Ok(conn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?)
+    Statement::from_sql_and_values(backend, template.replace("{tasks}", &sub_sql), values)
 }
 
-fn get_i64(row: &sea_orm::QueryResult, index: usize) -> DomainResult<i64> {
+pub(crate) fn get_i64(row: &sea_orm::QueryResult, index: usize) -> DomainResult<i64> {
     row.try_get_by_index::<Option<i64>>(index)
         .map(|v| v.unwrap_or(0))
         .map_err(|e| DomainError::Internal(e.into()))
 }
 
-fn get_uuid(row: &sea_orm::QueryResult, index: usize) -> DomainResult<Option<Uuid>> {
+pub(crate) fn get_uuid(row: &sea_orm::QueryResult, index: usize) -> DomainResult<Option<Uuid>> {
     row.try_get_by_index::<Option<Uuid>>(index)
         .map_err(|e| DomainError::Internal(e.into()))
 }
@@ -267,7 +270,7 @@ fn get_uuid(row: &sea_orm::QueryResult, index: usize) -> DomainResult<Option<Uui
 /// When the figures are looked at: the day tasks are judged on, and the
 /// limits on the reports that count.
 #[derive(Clone, Copy, Debug)]
-struct Cutoff {
+pub(crate) struct Cutoff {
     /// Completed by, overdue on (China's calendar).
     day: NaiveDate,
     /// Only reports approved before this instant count (the end of `as_of`).
@@ -279,6 +282,22 @@ struct Cutoff {
 }
 
 impl Cutoff {
+    /// Every approved report, whenever approved and of whatever period:
+    /// the figures as they stand (what `figures` keeps).
+    pub(crate) fn standing() -> Cutoff {
+        Cutoff {
+            day: NaiveDate::MIN,
+            approved_before: None,
+            period: None,
+            looking_back: false,
+        }
+    }
+
+    /// Whether the figures are those standing now, which `figures` keeps.
+    fn is_standing(&self) -> bool {
+        self.approved_before.is_none() && self.period.is_none()
+    }
+
     /// A timestamp as both backends compare it: RFC 3339 in UTC, which is
     /// how SQLite stores them as text (so text order is time order) and
     /// what PostgreSQL reads as a `timestamptz`.
@@ -374,10 +393,10 @@ type MetricRow = (Option<Uuid>, Uuid, u64, i128, i128);
 
 /// The approved consolidated reports that count: for each task and lead
 /// unit, the latest by period (then by approval) within the cutoff.
-fn latest_reports_sql(backend: sea_orm::DatabaseBackend, cutoff: &Cutoff) -> String {
+pub(crate) fn latest_reports_sql(backend: sea_orm::DatabaseBackend, cutoff: &Cutoff) -> String {
     format!(
         "SELECT latest.id FROM (SELECT r.id, ROW_NUMBER() OVER ( \
-           PARTITION BY r.task_id, r.unit_id ORDER BY r.period_end DESC, r.reviewed_at DESC) AS rn \
+           PARTITION BY r.task_id, r.unit_id ORDER BY r.period_end DESC, r.reviewed_at DESC, r.id DESC) AS rn \
            FROM reports r WHERE r.status = 'approved' AND r.consolidated = {yes}{limits} AND r.task_id IN ({{tasks}})) latest \
          WHERE latest.rn = 1",
         yes = literal_true(backend),
@@ -404,14 +423,23 @@ async fn sums<C: ConnectionTrait>(
          FROM targets g JOIN tasks t ON t.id = g.task_id JOIN plans p ON p.id = t.plan_id \
          WHERE g.metric_id IS NOT NULL AND g.normalized_e8 IS NOT NULL AND g.task_id IN ({tasks}) \
          GROUP BY p.pairing_id, g.metric_id";
-    let actuals_sql = format!(
-        "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.normalized_e8) AS BIGINT) \
-         FROM report_values v JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id \
-         JOIN plans p ON p.id = t.plan_id \
-         WHERE g.metric_id IS NOT NULL AND v.normalized_e8 IS NOT NULL AND v.report_id IN ({latest}) \
-         GROUP BY p.pairing_id, g.metric_id",
-        latest = latest_reports_sql(backend, cutoff),
-    );
+    let actuals_sql = if cutoff.is_standing() {
+        // The figures as they stand are kept per task (`figures`).
+        "SELECT p.pairing_id, a.metric_id, CAST(SUM(a.actual_e8) AS BIGINT) \
+         FROM task_metric_actuals a JOIN tasks t ON t.id = a.task_id JOIN plans p ON p.id = t.plan_id \
+         WHERE a.task_id IN ({tasks}) \
+         GROUP BY p.pairing_id, a.metric_id"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT p.pairing_id, g.metric_id, CAST(SUM(v.normalized_e8) AS BIGINT) \
+             FROM report_values v JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id \
+             JOIN plans p ON p.id = t.plan_id \
+             WHERE g.metric_id IS NOT NULL AND v.normalized_e8 IS NOT NULL AND v.report_id IN ({latest}) \
+             GROUP BY p.pairing_id, g.metric_id",
+            latest = latest_reports_sql(backend, cutoff),
+        )
+    };
     let mut out: Vec<MetricRow> = Vec::new();
     for row in query(conn, targets_sql, counted).await? {
         let (pairing, Some(metric_id)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
@@ -456,10 +484,15 @@ async fn distinct<C: ConnectionTrait>(
         out.helper_regions = u64::try_from(get_i64(row, 1)?).unwrap_or(0);
         out.recipient_regions = u64::try_from(get_i64(row, 2)?).unwrap_or(0);
     }
-    let units_sql = format!(
-        "SELECT CAST(COUNT(DISTINCT r.unit_id) AS BIGINT) FROM reports r WHERE r.status = 'approved'{limits} AND r.task_id IN ({{tasks}})",
-        limits = cutoff.report_conditions(),
-    );
+    let units_sql = if cutoff.is_standing() {
+        "SELECT CAST(COUNT(DISTINCT u.unit_id) AS BIGINT) FROM task_reporting_units u WHERE u.task_id IN ({tasks})"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT CAST(COUNT(DISTINCT r.unit_id) AS BIGINT) FROM reports r WHERE r.status = 'approved'{limits} AND r.task_id IN ({{tasks}})",
+            limits = cutoff.report_conditions(),
+        )
+    };
     if let Some(row) = query(conn, &units_sql, counted).await?.first() {
         out.reporting_units = u64::try_from(get_i64(row, 0)?).unwrap_or(0);
     }
@@ -575,11 +608,7 @@ pub async fn compute<C: ConnectionTrait>(
                 ),
         );
     }
-    let counted_models = tasks::Entity::find()
-        .filter(tasks::Column::Id.in_subquery(counted.clone()))
-        .all(conn)
-        .await?;
-    let lights = LightCounts::of(&super::task::views_of_many(conn, caller, counted_models).await?);
+    let lights = LightCounts::of_kept(conn, caller.today(), &counted).await?;
     let overdue_models = tasks::Entity::find()
         .filter(tasks::Column::Id.in_subquery(counted.clone()))
         .filter(tasks::Column::Deadline.lt(day))

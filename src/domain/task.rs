@@ -304,9 +304,21 @@ pub async fn task_views<C: ConnectionTrait>(
     caller: &Caller,
     models: Vec<tasks::Model>,
 ) -> DomainResult<Vec<Task>> {
+    let today = caller.today();
+    let mut tasks = unjudged_views(conn, today, models).await?;
+    super::light::judge_all(conn, today, &mut tasks).await?;
+    Ok(tasks)
+}
+
+/// The views of tasks without their lights (each green, with no reason):
+/// what a task's progress is worked out from.
+pub(crate) async fn unjudged_views<C: ConnectionTrait>(
+    conn: &C,
+    today: chrono::NaiveDate,
+    models: Vec<tasks::Model>,
+) -> DomainResult<Vec<Task>> {
     use sea_orm::{JoinType, QuerySelect};
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
-    let today = caller.today();
     let mut leader_ids = super::leader::ids_of_tasks(conn, &ids).await?;
     let mut assignments: HashMap<Uuid, Vec<AssignmentRow>> = HashMap::new();
     let mut target_rows: HashMap<Uuid, Vec<TargetRow>> = HashMap::new();
@@ -345,7 +357,7 @@ pub async fn task_views<C: ConnectionTrait>(
             target_rows.entry(row.task_id).or_default().push(row);
         }
     }
-    let mut tasks: Vec<Task> = models
+    let tasks: Vec<Task> = models
         .into_iter()
         .map(|m| {
             let status: TaskStatus = parse_stored(&m.status)?;
@@ -412,7 +424,6 @@ pub async fn task_views<C: ConnectionTrait>(
             })
         })
         .collect::<DomainResult<Vec<Task>>>()?;
-    super::light::judge_all(conn, today, &mut tasks).await?;
     Ok(tasks)
 }
 
@@ -876,6 +887,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     write_targets(&txn, caller.now(), model.id, &input.targets, &metric_ids).await?;
     let leader_region = super::leader::region_of_plan(&txn, &plan).await?;
     super::leader::link(&txn, at, model.id, leader_region, &input.leaders).await?;
+    super::figures::refresh(&txn, &[model.id]).await?;
     let task = task_view(&txn, caller, model).await?;
     audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &audited(&task)?)?).await?;
     Ok(task)
@@ -1004,6 +1016,7 @@ pub async fn update(
         let kept: Vec<Uuid> = inputs.iter().filter_map(|t| t.id).collect();
         super::metric::renormalize_values(&txn, &kept).await?;
     }
+    super::figures::refresh(&txn, &[id]).await?;
     let after = task_view(&txn, caller, model).await?;
     audit::commit(
         txn,

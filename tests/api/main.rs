@@ -33,6 +33,7 @@ mod graphql_subscriptions_pg;
 mod health;
 mod hostile_input;
 mod import_fixtures;
+mod kept_figures;
 mod languages;
 mod limits;
 mod logs;

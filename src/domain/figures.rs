@@ -1,0 +1,300 @@
+//! Figures kept as writes happen (issue 26): per task, what statistics and
+//! lights would otherwise re-add from every report on every request.
+//!
+//! - `task_figures.progress_e2`: the task's progress as its progress answer
+//!   gives it, in hundredths of a percent (none when there is nothing to go by);
+//! - `task_metric_actuals`: per catalogue metric, the sum of the year-to-date
+//!   actuals of the latest approved consolidated report of each of the
+//!   task's reporting units, in the metric's unit (scaled by 10⁸);
+//! - `task_reporting_units`: the units with an approved report on the task.
+//!
+//! They are the figures as they stand: statistics that look back (`as_of`,
+//! `period`) still add the reports approved by then. Every write that can
+//! change them (a task created, edited or moved through its statuses, its
+//! targets replaced, a report approved, a metric's unit changed, a city
+//! generated) calls [`refresh`] for its tasks in its own transaction, so a
+//! reader never sees a report approved and its figure not. [`differences`]
+//! recomputes everything and says where the kept figures differ: the
+//! property tests hold it empty after random writes on both backends.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use entity::tasks;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sea_orm::sea_query::{Alias, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::statistics::{Cutoff, get_i64, get_uuid, latest_reports_sql, query, statement};
+use super::{DomainError, DomainResult};
+
+/// Tasks refreshed in one go (each batch names its ids in a statement).
+const BATCH: usize = 500;
+
+/// Per task and metric, the standing approved actual: the rows of
+/// `task_metric_actuals` for the tasks of `{tasks}`.
+fn actuals_sql(backend: sea_orm::DatabaseBackend) -> String {
+    format!(
+        "SELECT g.task_id, g.metric_id, CAST(SUM(v.normalized_e8) AS BIGINT) \
+         FROM report_values v JOIN targets g ON g.id = v.target_id \
+         WHERE g.metric_id IS NOT NULL AND v.normalized_e8 IS NOT NULL AND v.report_id IN ({latest}) \
+         GROUP BY g.task_id, g.metric_id",
+        latest = latest_reports_sql(backend, &Cutoff::standing()),
+    )
+}
+
+/// The rows of `task_reporting_units` for the tasks of `{tasks}`.
+const REPORTING_UNITS_SQL: &str =
+    "SELECT DISTINCT r.task_id, r.unit_id FROM reports r WHERE r.status = 'approved' AND r.task_id IN ({tasks})";
+
+fn ids_of(batch: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(tasks::Column::Id)
+        .from(tasks::Entity)
+        .and_where(tasks::Column::Id.is_in(batch.iter().copied()))
+        .to_owned()
+}
+
+fn every_task() -> SelectStatement {
+    Query::select().column(tasks::Column::Id).from(tasks::Entity).to_owned()
+}
+
+async fn execute<C: ConnectionTrait>(conn: &C, template: &str, tasks: &SelectStatement) -> DomainResult<()> {
+    conn.execute_raw(statement(conn.get_database_backend(), template, tasks))
+        .await?;
+    Ok(())
+}
+
+/// Rewrites the kept figures of these tasks from what is stored; tasks
+/// that no longer exist are passed over. Call it in the transaction of
+/// the write that changed them.
+pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    for batch in task_ids.chunks(BATCH) {
+        let tasks = ids_of(batch);
+        execute(
+            conn,
+            "DELETE FROM task_metric_actuals WHERE task_id IN ({tasks})",
+            &tasks,
+        )
+        .await?;
+        execute(
+            conn,
+            &format!(
+                "INSERT INTO task_metric_actuals (task_id, metric_id, actual_e8) {}",
+                actuals_sql(backend)
+            ),
+            &tasks,
+        )
+        .await?;
+        execute(
+            conn,
+            "DELETE FROM task_reporting_units WHERE task_id IN ({tasks})",
+            &tasks,
+        )
+        .await?;
+        execute(
+            conn,
+            &format!("INSERT INTO task_reporting_units (task_id, unit_id) {REPORTING_UNITS_SQL}"),
+            &tasks,
+        )
+        .await?;
+        execute(conn, "DELETE FROM task_figures WHERE task_id IN ({tasks})", &tasks).await?;
+        let progress = progress_of(conn, batch).await?;
+        if !progress.is_empty() {
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new("task_figures"))
+                .columns([Alias::new("task_id"), Alias::new("progress_e2")]);
+            for (task, percent) in progress {
+                insert
+                    .values([task.into(), percent.into()])
+                    .map_err(|e| DomainError::Internal(e.into()))?;
+            }
+            conn.execute(&insert).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the kept actuals of every task, as when the metric catalogue
+/// converted stored values again (progress reads values as written, and
+/// units do not depend on the catalogue).
+pub async fn refresh_actuals_of_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    conn.execute_unprepared("DELETE FROM task_metric_actuals").await?;
+    execute(
+        conn,
+        &format!(
+            "INSERT INTO task_metric_actuals (task_id, metric_id, actual_e8) {}",
+            actuals_sql(backend)
+        ),
+        &every_task(),
+    )
+    .await
+}
+
+/// Refreshes every task's figures, as after a bulk load.
+pub async fn refresh_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
+    let ids: Vec<Uuid> = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::Id)
+        .order_by_asc(tasks::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    refresh(conn, &ids).await
+}
+
+/// Fills the figures of tasks that have none (those stored before the
+/// figures were kept); a second run changes nothing.
+pub async fn fill_missing<C: ConnectionTrait>(conn: &C) -> DomainResult<u64> {
+    let backend = conn.get_database_backend();
+    let sql = "SELECT t.id FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_figures f WHERE f.task_id = t.id)";
+    let mut ids = Vec::new();
+    for row in conn
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?
+    {
+        if let Some(id) = get_uuid(&row, 0)? {
+            ids.push(id);
+        }
+    }
+    refresh(conn, &ids).await?;
+    Ok(ids.len() as u64)
+}
+
+/// The progress of these tasks as their progress answers give it, in
+/// hundredths of a percent.
+async fn progress_of<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> DomainResult<Vec<(Uuid, Option<i64>)>> {
+    let models = tasks::Entity::find()
+        .filter(tasks::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    // A task's progress does not depend on the day (only whether it is
+    // overdue does, which is not kept).
+    let views = super::task::unjudged_views(conn, NaiveDate::MIN, models).await?;
+    let progress = super::progress::of_tasks(conn, NaiveDate::MIN, &views).await?;
+    progress
+        .into_iter()
+        .map(|p| {
+            let hundredths = p
+                .percent
+                .as_deref()
+                .map(|text| {
+                    text.parse::<Decimal>()
+                        .ok()
+                        .and_then(|d| (d * Decimal::ONE_HUNDRED).to_i64())
+                        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("a progress of {text}")))
+                })
+                .transpose()?;
+            Ok((p.task_id, hundredths))
+        })
+        .collect()
+}
+
+/// What the kept figures say, or what recomputing them gives.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Figures {
+    progress: BTreeMap<Uuid, Option<i64>>,
+    actuals: BTreeMap<(Uuid, Uuid), i64>,
+    reporting_units: BTreeSet<(Uuid, Uuid)>,
+}
+
+/// Rows of two ids, and a number when `numbered`, over every task.
+async fn pairs<C: ConnectionTrait>(conn: &C, sql: &str, numbered: bool) -> DomainResult<Vec<(Uuid, Uuid, i64)>> {
+    let mut out = Vec::new();
+    for row in query(conn, sql, &every_task()).await? {
+        if let (Some(a), Some(b)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) {
+            out.push((a, b, if numbered { get_i64(&row, 2)? } else { 0 }));
+        }
+    }
+    Ok(out)
+}
+
+async fn kept<C: ConnectionTrait>(conn: &C) -> DomainResult<Figures> {
+    let mut out = Figures::default();
+    for (task, metric, actual) in pairs(
+        conn,
+        "SELECT task_id, metric_id, actual_e8 FROM task_metric_actuals",
+        true,
+    )
+    .await?
+    {
+        out.actuals.insert((task, metric), actual);
+    }
+    for (task, unit, _) in pairs(conn, "SELECT task_id, unit_id FROM task_reporting_units", false).await? {
+        out.reporting_units.insert((task, unit));
+    }
+    let backend = conn.get_database_backend();
+    for row in conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT task_id, progress_e2 FROM task_figures",
+        ))
+        .await?
+    {
+        if let Some(task) = get_uuid(&row, 0)? {
+            let percent = row
+                .try_get_by_index::<Option<i64>>(1)
+                .map_err(|e| DomainError::Internal(e.into()))?;
+            out.progress.insert(task, percent);
+        }
+    }
+    Ok(out)
+}
+
+async fn recomputed<C: ConnectionTrait>(conn: &C) -> DomainResult<Figures> {
+    let mut out = Figures::default();
+    for (task, metric, actual) in pairs(conn, &actuals_sql(conn.get_database_backend()), true).await? {
+        out.actuals.insert((task, metric), actual);
+    }
+    for (task, unit, _) in pairs(conn, REPORTING_UNITS_SQL, false).await? {
+        out.reporting_units.insert((task, unit));
+    }
+    let ids: Vec<Uuid> = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for batch in ids.chunks(BATCH) {
+        out.progress.extend(progress_of(conn, batch).await?);
+    }
+    Ok(out)
+}
+
+/// Where the kept figures differ from a full recomputation, one line each
+/// (none when they agree).
+pub async fn differences<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<String>> {
+    let (kept, fresh) = (kept(conn).await?, recomputed(conn).await?);
+    let mut out = Vec::new();
+    let tasks: BTreeSet<&Uuid> = kept.progress.keys().chain(fresh.progress.keys()).collect();
+    for task in tasks {
+        let (k, f) = (kept.progress.get(task), fresh.progress.get(task));
+        if k != f {
+            out.push(format!("task {task}: progress kept {k:?}, recomputed {f:?}"));
+        }
+    }
+    let keys: BTreeSet<&(Uuid, Uuid)> = kept.actuals.keys().chain(fresh.actuals.keys()).collect();
+    for key in keys {
+        let (k, f) = (kept.actuals.get(key), fresh.actuals.get(key));
+        if k != f {
+            out.push(format!(
+                "task {} metric {}: actual kept {k:?}, recomputed {f:?}",
+                key.0, key.1
+            ));
+        }
+    }
+    for (task, unit) in kept.reporting_units.symmetric_difference(&fresh.reporting_units) {
+        let side = if kept.reporting_units.contains(&(*task, *unit)) {
+            "kept but not recomputed"
+        } else {
+            "recomputed but not kept"
+        };
+        out.push(format!("task {task} unit {unit}: reporting, {side}"));
+    }
+    Ok(out)
+}

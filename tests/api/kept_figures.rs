@@ -1,0 +1,436 @@
+//! The figures kept as writes happen (issue 26) against a full
+//! recomputation: after random sequences of task writes, reports drafted,
+//! submitted, approved, returned and deleted, targets replaced, tasks
+//! deleted and a metric's unit changed, on top of the demo's imported task
+//! lists, the kept figures are what recomputing them from every report
+//! gives; and statistics read from them say what statistics that add the
+//! reports say, and the lights the views show.
+
+use entity::tasks;
+use sea_orm::EntityTrait;
+use serde_json::Value;
+use uuid::Uuid;
+use xietong::domain::report::{self, NewReport, Transition, ValueInput};
+use xietong::domain::task::{self, TargetInput, Task, TaskChanges};
+use xietong::domain::values::{Amount, AssignmentRole, Comparator, ReportPeriod, ReportStatus, TaskStatus};
+use xietong::domain::{Caller, Clock, figures, metric};
+
+use crate::common::TestApp;
+use crate::figures::{demo_on, get};
+
+/// The day the app and the writes run on: mid-year, so that lights differ.
+const DAY: &str = "2025-09-15";
+
+/// SplitMix64: the same seed gives the same writes.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| &items[self.below(items.len())])
+    }
+}
+
+/// What a sequence did, so that a test can tell it was not empty.
+#[derive(Debug, Default)]
+struct Tally {
+    approved: usize,
+    returned: usize,
+    deleted_reports: usize,
+    targets_replaced: usize,
+    statuses: usize,
+    tasks_created: usize,
+    tasks_deleted: usize,
+}
+
+fn caller() -> Caller {
+    let at = chrono::DateTime::parse_from_rfc3339(&format!("{DAY}T09:00:00+08:00"))
+        .expect("a day")
+        .to_utc();
+    Caller {
+        clock: Clock::starting_at(at),
+        ..Caller::system()
+    }
+}
+
+async fn all_tasks(app: &TestApp, caller: &Caller) -> Vec<Task> {
+    let models = tasks::Entity::find().all(&app.db).await.expect("tasks");
+    let mut views = task::views_of_many(&app.db, caller, models).await.expect("views");
+    // In an order of their own words, not of their random ids, so that a
+    // seed makes the same writes every run.
+    views.sort_by(|a, b| (a.seq, &a.section, &a.content).cmp(&(b.seq, &b.section, &b.content)));
+    views
+}
+
+fn amount(rng: &mut Rng) -> Amount {
+    Amount::parse(&format!("{}.{}", 1 + rng.below(9_000), rng.below(10))).expect("an amount")
+}
+
+const PERIODS: &[&str] = &[
+    "2025-01", "2025-02", "2025-03", "2025-05", "2025-07", "2025-08", "2025-Q1", "2025-Q2", "2025-H1",
+];
+
+/// `steps` random writes through the domain core, as the API makes them.
+async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
+    let caller = caller();
+    let db = &app.db;
+    let mut rng = Rng(seed);
+    let mut tally = Tally::default();
+    let mut reports: Vec<Uuid> = Vec::new();
+    for step in 0..steps {
+        let tasks = all_tasks(app, &caller).await;
+        let Some(t) = rng.pick(&tasks).cloned() else {
+            break;
+        };
+        if step == steps / 2 {
+            // The catalogue's funds counted in 亿元 from now on: every stored
+            // figure of the metric is converted again.
+            let funds = metric::find_by_code(db, "investment_funds")
+                .await
+                .expect("the catalogue")
+                .expect("investment_funds");
+            let unit = if funds.unit_of_measure == "万元" {
+                "亿元"
+            } else {
+                "万元"
+            };
+            metric::update(
+                db,
+                &caller,
+                funds.id,
+                funds.version,
+                metric::MetricChanges {
+                    unit_of_measure: Some(unit.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("the metric's unit changed");
+        }
+        match rng.below(20) {
+            // A report drafted by one of the task's units, with figures for
+            // some of its targets (sometimes in another unit of measure).
+            0..=5 => {
+                // Mostly of a task with a catalogue figure, by a lead unit.
+                let measured: Vec<&Task> = tasks
+                    .iter()
+                    .filter(|t| t.targets.iter().any(|g| g.metric.is_some()))
+                    .collect();
+                let t = match rng.pick(&measured) {
+                    Some(m) if rng.below(5) != 0 => (*m).clone(),
+                    _ => t,
+                };
+                let units: Vec<(Uuid, bool)> = t
+                    .assignments
+                    .iter()
+                    .filter_map(|a| Some((a.unit_id?, a.role == AssignmentRole::Lead)))
+                    .collect();
+                let leads: Vec<(Uuid, bool)> = units.iter().copied().filter(|u| u.1).collect();
+                let among = if rng.below(4) != 0 && !leads.is_empty() {
+                    &leads
+                } else {
+                    &units
+                };
+                let Some((unit, lead)) = rng.pick(among).copied() else {
+                    continue;
+                };
+                let mut values = Vec::new();
+                for g in &t.targets {
+                    if g.comparator == Comparator::Qualitative || rng.below(4) == 0 {
+                        continue;
+                    }
+                    values.push(ValueInput {
+                        target_id: g.id,
+                        actual: amount(&mut rng),
+                        unit: (g.unit == "万元" && rng.below(3) == 0).then(|| "亿元".to_owned()),
+                    });
+                }
+                let period = ReportPeriod::parse(rng.pick(PERIODS).copied().unwrap_or("2025-Q1")).expect("a period");
+                if let Ok(made) = report::create(
+                    db,
+                    &caller,
+                    NewReport {
+                        task_id: t.id,
+                        unit_id: Some(unit),
+                        period,
+                        consolidated: lead,
+                        text: "进展".into(),
+                        values,
+                        external_id: None,
+                    },
+                )
+                .await
+                {
+                    reports.push(made.id);
+                }
+            }
+            // A report moved on a step: a draft submitted (or deleted), a
+            // submitted one approved (most often), returned or recalled.
+            6..=13 => {
+                let Some(id) = rng.pick(&reports).copied() else {
+                    continue;
+                };
+                let Ok(current) = report::get(db, &caller, id).await else {
+                    reports.retain(|r| *r != id);
+                    continue;
+                };
+                let step = match (current.status, rng.below(10)) {
+                    (ReportStatus::Draft, 0) => {
+                        if report::delete(db, &caller, id, current.version).await.is_ok() {
+                            tally.deleted_reports += 1;
+                            reports.retain(|r| *r != id);
+                        }
+                        continue;
+                    }
+                    (ReportStatus::Draft | ReportStatus::Returned, _) => Transition::Submit,
+                    (ReportStatus::Submitted, 0..=6) => Transition::Approve,
+                    (ReportStatus::Submitted, 7..=8) => Transition::Return {
+                        reason: "数据有误".into(),
+                    },
+                    (ReportStatus::Submitted, _) => Transition::Recall,
+                    (ReportStatus::Approved, _) => continue,
+                };
+                let approving = step == Transition::Approve;
+                let returning = matches!(step, Transition::Return { .. });
+                if report::transition(db, &caller, id, Some(current.version), step)
+                    .await
+                    .is_ok()
+                {
+                    tally.approved += usize::from(approving);
+                    tally.returned += usize::from(returning);
+                }
+            }
+            // Targets replaced: one kept with a new value (perhaps in 亿元),
+            // one dropped (its reported figures go with it), one added.
+            14..=15 => {
+                let mut targets = Vec::new();
+                for g in &t.targets {
+                    if rng.below(4) == 0 {
+                        continue;
+                    }
+                    targets.push(TargetInput {
+                        id: Some(g.id),
+                        metric: g.metric.clone(),
+                        label: g.label.clone(),
+                        // A range's new lower end could pass its upper one.
+                        comparator: if g.comparator == Comparator::Range {
+                            Comparator::AtLeast
+                        } else {
+                            g.comparator
+                        },
+                        value: g.value.map(|_| amount(&mut rng)),
+                        value_max: None,
+                        unit: g.unit.clone(),
+                        baseline: g.baseline.clone(),
+                        source_text: g.source_text.clone(),
+                    });
+                }
+                if rng.below(2) == 0 {
+                    targets.push(TargetInput {
+                        id: None,
+                        metric: Some("investment_funds".into()),
+                        label: Some("实际到位资金".into()),
+                        comparator: Comparator::AtLeast,
+                        value: Some(amount(&mut rng)),
+                        value_max: None,
+                        unit: if rng.below(2) == 0 { "亿元" } else { "万元" }.into(),
+                        baseline: None,
+                        source_text: "力争实际到位资金".into(),
+                    });
+                }
+                let changes = TaskChanges {
+                    targets: Some(targets),
+                    ..Default::default()
+                };
+                if task::update(db, &caller, t.id, t.version, changes).await.is_ok() {
+                    tally.targets_replaced += 1;
+                }
+            }
+            // Its status, or the progress its lead unit declares.
+            16..=17 => {
+                let changes = if rng.below(2) == 0 {
+                    TaskChanges {
+                        status: Some(
+                            *rng.pick(&[
+                                TaskStatus::InProgress,
+                                TaskStatus::Completed,
+                                TaskStatus::Cancelled,
+                                TaskStatus::NotStarted,
+                            ])
+                            .expect("a status"),
+                        ),
+                        ..Default::default()
+                    }
+                } else {
+                    TaskChanges {
+                        declared_progress: Some(Some(rng.below(101) as i32)),
+                        ..Default::default()
+                    }
+                };
+                if task::update(db, &caller, t.id, t.version, changes).await.is_ok() {
+                    tally.statuses += 1;
+                }
+            }
+            // A new task with a target, beside the imported ones.
+            18 => {
+                let input = task::NewTask {
+                    plan_id: t.plan_id,
+                    section: None,
+                    seq: 900 + step as i32,
+                    category: None,
+                    content: "新增任务".into(),
+                    deadline: None,
+                    deadline_text: None,
+                    leaders: vec![],
+                    notes: None,
+                    assignments: t
+                        .assignments
+                        .iter()
+                        .map(|a| task::AssignmentInput {
+                            assignee: match (a.unit_id, a.group_id) {
+                                (Some(unit), _) => task::Assignee::Unit(unit),
+                                (_, Some(group)) => task::Assignee::Group(group),
+                                _ => unreachable!("an assignment names a unit or a group"),
+                            },
+                            role: a.role,
+                            side: a.side,
+                        })
+                        .collect(),
+                    targets: vec![TargetInput {
+                        id: None,
+                        metric: Some("investment_funds".into()),
+                        label: None,
+                        comparator: Comparator::AtLeast,
+                        value: Some(amount(&mut rng)),
+                        value_max: None,
+                        unit: "万元".into(),
+                        baseline: None,
+                        source_text: "力争实际到位资金".into(),
+                    }],
+                    external_id: None,
+                };
+                if task::create(db, &caller, input).await.is_ok() {
+                    tally.tasks_created += 1;
+                }
+            }
+            _ => {
+                if rng.below(3) == 0 && task::delete(db, &caller, t.id, t.version).await.is_ok() {
+                    tally.tasks_deleted += 1;
+                }
+            }
+        }
+    }
+    tally
+}
+
+fn lights(value: &Value) -> (u64, u64, u64) {
+    (
+        value["green"].as_u64().expect("green"),
+        value["yellow"].as_u64().expect("yellow"),
+        value["red"].as_u64().expect("red"),
+    )
+}
+
+/// Runs `steps` random writes from `seed` on the demo and holds the kept
+/// figures to a recomputation, and statistics to what adding the reports
+/// and judging the views gives.
+async fn kept_figures_hold(seed: u64, steps: usize) {
+    let (app, admin) = demo_on(DAY).await;
+    let tally = random_writes(&app, seed, steps).await;
+    assert!(
+        tally.approved >= 10 && tally.returned >= 1 && tally.targets_replaced >= 2 && tally.statuses >= 2,
+        "seed {seed}: too little happened to tell anything: {tally:?}"
+    );
+    let differences = figures::differences(&app.db).await.expect("recomputed");
+    assert!(
+        differences.is_empty(),
+        "seed {seed} ({tally:?}): the kept figures differ from a recomputation:\n{}",
+        differences.join("\n")
+    );
+    // Statistics from the kept figures, and as of today, which adds every
+    // report approved by the end of the day.
+    let kept = get(&app, &admin, "/api/v1/statistics?scope=all").await;
+    let added = get(&app, &admin, &format!("/api/v1/statistics?scope=all&as_of={DAY}")).await;
+    assert_eq!(kept["metrics"], added["metrics"], "seed {seed}: sums per metric");
+    assert_eq!(
+        kept["distinct"]["reporting_units"], added["distinct"]["reporting_units"],
+        "seed {seed}: reporting units"
+    );
+    assert!(
+        kept["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .any(|m| m["actual_total"] != "0"),
+        "seed {seed}: no approved figure counted: {}",
+        kept["metrics"]
+    );
+    // The lights of each plan as statistics count them, and as the task
+    // views judge them.
+    for plan in get(&app, &admin, "/api/v1/plans").await["items"]
+        .as_array()
+        .expect("plans")
+    {
+        let id = plan["id"].as_str().expect("an id");
+        let counted = get(&app, &admin, &format!("/api/v1/statistics?scope=all&plan_id={id}")).await;
+        let judged = get(&app, &admin, &format!("/api/v1/lights?plan_id={id}")).await;
+        assert_eq!(
+            lights(&counted["lights"]),
+            lights(&judged["total"]),
+            "seed {seed}: the lights of plan {id}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn kept_figures_equal_a_recomputation_after_random_writes_seed_1() {
+    kept_figures_hold(1, 220).await;
+}
+
+#[tokio::test]
+async fn kept_figures_equal_a_recomputation_after_random_writes_seed_2() {
+    kept_figures_hold(2, 220).await;
+}
+
+#[tokio::test]
+async fn kept_figures_equal_a_recomputation_after_random_writes_seed_3() {
+    kept_figures_hold(0x5EED, 220).await;
+}
+
+/// A database migrated before the figures were kept gets them when it
+/// migrates: here, one whose kept rows were lost.
+#[tokio::test]
+async fn migrating_fills_the_figures_of_tasks_that_have_none() {
+    let (app, admin) = demo_on(DAY).await;
+    random_writes(&app, 7, 60).await;
+    let before = get(&app, &admin, "/api/v1/statistics?scope=all").await;
+    use sea_orm::ConnectionTrait;
+    for table in ["task_figures", "task_metric_actuals", "task_reporting_units"] {
+        app.db
+            .execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .expect("emptied");
+    }
+    assert!(!figures::differences(&app.db).await.expect("recomputed").is_empty());
+    xietong::db::migrate(&app.db).await.expect("migrated");
+    assert_eq!(
+        figures::differences(&app.db).await.expect("recomputed"),
+        Vec::<String>::new()
+    );
+    let after = get(&app, &admin, "/api/v1/statistics?scope=all").await;
+    assert_eq!(before["metrics"], after["metrics"]);
+    assert_eq!(before["lights"], after["lights"]);
+    app.stop().await;
+}
