@@ -74,6 +74,16 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainR
     let backend = conn.get_database_backend();
     for batch in task_ids.chunks(BATCH) {
         let tasks = ids_of(batch);
+        if backend == sea_orm::DatabaseBackend::Postgres {
+            // Two approvals on one task at once would each delete the rows
+            // the other has not committed yet and insert the same keys:
+            // the second waits here for the first, then reads what it
+            // committed. (SQLite's writers already take turns.)
+            let mut lock = ids_of(batch);
+            lock.order_by(tasks::Column::Id, sea_orm::Order::Asc)
+                .lock(sea_orm::sea_query::LockType::Update);
+            conn.execute(&lock).await?;
+        }
         execute(
             conn,
             "DELETE FROM task_metric_actuals WHERE task_id IN ({tasks})",

@@ -434,3 +434,69 @@ async fn migrating_fills_the_figures_of_tasks_that_have_none() {
     assert_eq!(before["lights"], after["lights"]);
     app.stop().await;
 }
+
+/// Ten reports of one task approved at once, each in its own request: every
+/// approval succeeds and the task's kept figures are those of the latest
+/// (on PostgreSQL, without the task's lock, two refreshes at once inserted
+/// the same keys and one approval failed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn approvals_at_once_on_one_task_all_count() {
+    use crate::common::{race, seed};
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let admin = app.bearer_of_new_admin().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let task = seed::task(&app.db, &p, 1, &["5000"]).await;
+    let months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"];
+    let mut reports = Vec::new();
+    for (i, month) in months.iter().enumerate() {
+        // By the recipient's lead unit (its year-to-date: 100, 200 … 500)
+        // and by the helper's (1000 … 5000).
+        for (unit, scale) in [(p.recipient_unit, 100), (p.helper_unit, 1000)] {
+            let actual = ((i + 1) * scale).to_string();
+            reports.push(
+                seed::report_on(
+                    &app.db,
+                    &task,
+                    unit,
+                    month,
+                    &[(0, actual.as_str())],
+                    Some("2025-06-01"),
+                    false,
+                )
+                .await,
+            );
+        }
+    }
+    let answers = race(
+        &app,
+        reports
+            .iter()
+            .map(|id| {
+                (
+                    "POST",
+                    format!("/api/v1/reports/{id}/approve"),
+                    None,
+                    vec![("authorization", admin.clone())],
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, vec![200; 10]);
+    assert_eq!(
+        figures::differences(&app.db).await.expect("recomputed"),
+        Vec::<String>::new()
+    );
+    // The latest of each lead unit: 500 + 5000 万元.
+    let stats = get(&app, &admin, "/api/v1/statistics").await;
+    let funds = stats["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == "investment_funds")
+        .cloned()
+        .expect("funds");
+    assert_eq!(funds["actual_total"], "5500");
+    assert_eq!(stats["distinct"]["reporting_units"], 2);
+}
