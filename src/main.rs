@@ -92,6 +92,15 @@ enum Command {
     /// Write synthetic data in bulk, for benchmarks (no audit entries).
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Check the figures kept per task (progress, approved actuals,
+    /// reporting units) against a recomputation from every report: prints
+    /// `{"differences": N, ...}`, each difference on standard error, and
+    /// exits 1 when there is one. `--rebuild` rewrites them first.
+    Figures {
+        /// Rewrite every task's kept figures from what is stored, then check.
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Ask the service on this machine whether it is ready (`GET /readyz`):
     /// exit 0 when it answers 200, 1 otherwise. For a container's
     /// HEALTHCHECK (the image has no curl).
@@ -398,6 +407,9 @@ fn main() -> ExitCode {
             Some(Command::Schema(_)) => Ok(()),
             Some(Command::Import(command)) => while_running("import", quiet, run_import(&cli.database, command)).await,
             Some(Command::Generate(command)) => run_generate(&cli.database, command, quiet).await,
+            Some(Command::Figures { rebuild }) => {
+                while_running("figures", quiet, run_figures(&cli.database, rebuild)).await
+            }
             Some(Command::Demo { password }) => {
                 while_running("demo", quiet, run_demo(&cli.database, password.as_deref())).await
             }
@@ -483,6 +495,31 @@ async fn open_replica(primary_url: &str, url: &str) -> anyhow::Result<sea_orm::D
 async fn run_migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
     open(database).await?;
     eprintln!("xietong: {} is up to date", db::mask_url(&database.database_url));
+    Ok(())
+}
+
+async fn run_figures(database: &DatabaseArgs, rebuild: bool) -> anyhow::Result<()> {
+    use xietong::domain::figures;
+    let db = open(database).await?;
+    if rebuild {
+        let txn = db::begin_write(&db).await?;
+        figures::refresh_all(&txn).await?;
+        txn.commit().await?;
+    }
+    let differences = figures::differences(&db).await?;
+    for line in &differences {
+        eprintln!("{line}");
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "differences": differences.len(), "rebuilt": rebuild })
+    );
+    if !differences.is_empty() {
+        anyhow::bail!(
+            "{} kept figure(s) differ from a recomputation: `xietong figures --rebuild` rewrites them",
+            differences.len()
+        );
+    }
     Ok(())
 }
 

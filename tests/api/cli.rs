@@ -228,6 +228,33 @@ async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
     let none_left = run(&db, &["generate", "reports"], "");
     let generated: serde_json::Value = serde_json::from_slice(&none_left.stdout).expect("JSON summary");
     assert_eq!(generated["reports"], 0);
+
+    // What generating wrote is kept per task as a recomputation gives it.
+    let checked = run(&db, &["figures"], "");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&checked.stdout).expect("JSON summary");
+    assert_eq!(answer, serde_json::json!({ "differences": 0, "rebuilt": false }));
+    // A kept actual changed by hand is found, named, and rewritten.
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared(
+        "UPDATE task_metric_actuals SET actual_e8 = actual_e8 + 1 \
+         WHERE task_id IN (SELECT task_id FROM task_metric_actuals LIMIT 1)",
+    )
+    .await
+    .expect("changed by hand");
+    let found = run(&db, &["figures"], "");
+    assert!(!found.status.success());
+    let answer: serde_json::Value = serde_json::from_slice(&found.stdout).expect("JSON summary");
+    assert!(answer["differences"].as_u64().is_some_and(|n| n >= 1), "{answer}");
+    let told = String::from_utf8_lossy(&found.stderr);
+    assert!(
+        told.contains("actual kept Some(") && told.contains("xietong figures --rebuild"),
+        "{told}"
+    );
+    let rebuilt = run(&db, &["figures", "--rebuild"], "");
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&rebuilt.stdout).expect("JSON summary");
+    assert_eq!(answer, serde_json::json!({ "differences": 0, "rebuilt": true }));
 }
 
 #[tokio::test]
