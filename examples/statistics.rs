@@ -150,6 +150,59 @@ async fn main() -> anyhow::Result<()> {
         .await?,
     ));
     rows.push((
+        "statistics, category 产业协作 (admin)".into(),
+        time(
+            rounds,
+            stats(
+                admin.clone(),
+                StatisticsFilter {
+                    category: Some("产业协作".into()),
+                    ..Default::default()
+                },
+            ),
+        )
+        .await?,
+    ));
+    rows.push((
+        "statistics, as_of 2025-06-30, looking back (admin)".into(),
+        time(
+            rounds,
+            stats(
+                admin.clone(),
+                StatisticsFilter {
+                    as_of: "2025-06-30".parse().ok(),
+                    ..Default::default()
+                },
+            ),
+        )
+        .await?,
+    ));
+    rows.push((
+        "project figures, everything (admin)".into(),
+        time(rounds, || {
+            let db = db.clone();
+            let admin = admin.clone();
+            async move {
+                let filter = xietong::domain::project::figures::FigureFilter::default();
+                let s = xietong::domain::project::figures::statistics(&db, &admin, &filter).await?;
+                Ok(format!("{} projects, {} started", s.count, s.started))
+            }
+        })
+        .await?,
+    ));
+    rows.push((
+        "change feed, first 200 (admin)".into(),
+        time(rounds, || {
+            let db = db.clone();
+            let admin = admin.clone();
+            async move {
+                let page = xietong::domain::feed::read(&db, &db, &admin, None, 200).await?;
+                Ok(format!("{} changes", page.items.len()))
+            }
+        })
+        .await?,
+    ));
+    rows.push((
         format!(
             "statistics, everything ({} coordinator)",
             region.map(|r| r.name).unwrap_or_default()
