@@ -469,7 +469,8 @@ async fn long_work_says_how_far_it_has_got_unless_quiet() {
         progress_lines(&told),
         [
             "generate city: plans 0/14 (0%)",
-            "generate city: plans 14/14 (100%), done"
+            "generate city: figures 0/70 (0%)",
+            "generate city: figures 70/70 (100%), done"
         ]
     );
     let filled = run(&db, &["generate", "reports", "--months", "1"], "");
@@ -477,7 +478,8 @@ async fn long_work_says_how_far_it_has_got_unless_quiet() {
         progress_lines(&filled),
         [
             "generate reports: tasks 0/70 (0%)",
-            "generate reports: tasks 70/70 (100%), done"
+            "generate reports: figures 0/70 (0%)",
+            "generate reports: figures 70/70 (100%), done"
         ]
     );
 

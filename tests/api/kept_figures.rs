@@ -14,6 +14,7 @@ use xietong::domain::report::{self, NewReport, Transition, ValueInput};
 use xietong::domain::task::{self, TargetInput, Task, TaskChanges};
 use xietong::domain::values::{Amount, AssignmentRole, Comparator, ReportPeriod, ReportStatus, TaskStatus};
 use xietong::domain::{Caller, Clock, figures, metric};
+use xietong::generate::Rng;
 
 use crate::common::TestApp;
 use crate::figures::{demo_on, get};
@@ -21,25 +22,15 @@ use crate::figures::{demo_on, get};
 /// The day the app and the writes run on: mid-year, so that lights differ.
 const DAY: &str = "2025-09-15";
 
-/// SplitMix64: the same seed gives the same writes.
-struct Rng(u64);
+/// A number in `0..n` (the city generator's SplitMix64: a seed makes the
+/// same writes every run).
+fn below(rng: &mut Rng, n: usize) -> usize {
+    rng.below(n as u64) as usize
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.below(items.len())])
-    }
+/// One of `items`, if there is any.
+fn pick<'a, T>(rng: &mut Rng, items: &'a [T]) -> Option<&'a T> {
+    (!items.is_empty()).then(|| rng.pick(items))
 }
 
 /// What a sequence did, so that a test can tell it was not empty.
@@ -74,7 +65,7 @@ async fn all_tasks(app: &TestApp, caller: &Caller) -> Vec<Task> {
 }
 
 fn amount(rng: &mut Rng) -> Amount {
-    Amount::parse(&format!("{}.{}", 1 + rng.below(9_000), rng.below(10))).expect("an amount")
+    Amount::parse(&format!("{}.{}", 1 + below(rng, 9_000), below(rng, 10))).expect("an amount")
 }
 
 const PERIODS: &[&str] = &[
@@ -90,7 +81,7 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
     let mut reports: Vec<Uuid> = Vec::new();
     for step in 0..steps {
         let tasks = all_tasks(app, &caller).await;
-        let Some(t) = rng.pick(&tasks).cloned() else {
+        let Some(t) = pick(&mut rng, &tasks).cloned() else {
             break;
         };
         if step == steps / 2 {
@@ -118,7 +109,7 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
             .await
             .expect("the metric's unit changed");
         }
-        match rng.below(20) {
+        match below(&mut rng, 20) {
             // A report drafted by one of the task's units, with figures for
             // some of its targets (sometimes in another unit of measure).
             0..=5 => {
@@ -127,8 +118,8 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                     .iter()
                     .filter(|t| t.targets.iter().any(|g| g.metric.is_some()))
                     .collect();
-                let t = match rng.pick(&measured) {
-                    Some(m) if rng.below(5) != 0 => (*m).clone(),
+                let t = match pick(&mut rng, &measured) {
+                    Some(m) if below(&mut rng, 5) != 0 => (*m).clone(),
                     _ => t,
                 };
                 let units: Vec<(Uuid, bool)> = t
@@ -137,26 +128,27 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                     .filter_map(|a| Some((a.unit_id?, a.role == AssignmentRole::Lead)))
                     .collect();
                 let leads: Vec<(Uuid, bool)> = units.iter().copied().filter(|u| u.1).collect();
-                let among = if rng.below(4) != 0 && !leads.is_empty() {
+                let among = if below(&mut rng, 4) != 0 && !leads.is_empty() {
                     &leads
                 } else {
                     &units
                 };
-                let Some((unit, lead)) = rng.pick(among).copied() else {
+                let Some((unit, lead)) = pick(&mut rng, among).copied() else {
                     continue;
                 };
                 let mut values = Vec::new();
                 for g in &t.targets {
-                    if g.comparator == Comparator::Qualitative || rng.below(4) == 0 {
+                    if g.comparator == Comparator::Qualitative || below(&mut rng, 4) == 0 {
                         continue;
                     }
                     values.push(ValueInput {
                         target_id: g.id,
                         actual: amount(&mut rng),
-                        unit: (g.unit == "万元" && rng.below(3) == 0).then(|| "亿元".to_owned()),
+                        unit: (g.unit == "万元" && below(&mut rng, 3) == 0).then(|| "亿元".to_owned()),
                     });
                 }
-                let period = ReportPeriod::parse(rng.pick(PERIODS).copied().unwrap_or("2025-Q1")).expect("a period");
+                let period =
+                    ReportPeriod::parse(pick(&mut rng, PERIODS).copied().unwrap_or("2025-Q1")).expect("a period");
                 if let Ok(made) = report::create(
                     db,
                     &caller,
@@ -178,14 +170,14 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
             // A report moved on a step: a draft submitted (or deleted), a
             // submitted one approved (most often), returned or recalled.
             6..=13 => {
-                let Some(id) = rng.pick(&reports).copied() else {
+                let Some(id) = pick(&mut rng, &reports).copied() else {
                     continue;
                 };
                 let Ok(current) = report::get(db, &caller, id).await else {
                     reports.retain(|r| *r != id);
                     continue;
                 };
-                let step = match (current.status, rng.below(10)) {
+                let step = match (current.status, below(&mut rng, 10)) {
                     (ReportStatus::Draft, 0) => {
                         if report::delete(db, &caller, id, current.version).await.is_ok() {
                             tally.deleted_reports += 1;
@@ -216,7 +208,7 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
             14..=15 => {
                 let mut targets = Vec::new();
                 for g in &t.targets {
-                    if rng.below(4) == 0 {
+                    if below(&mut rng, 4) == 0 {
                         continue;
                     }
                     targets.push(TargetInput {
@@ -236,7 +228,7 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                         source_text: g.source_text.clone(),
                     });
                 }
-                if rng.below(2) == 0 {
+                if below(&mut rng, 2) == 0 {
                     targets.push(TargetInput {
                         id: None,
                         metric: Some("investment_funds".into()),
@@ -244,7 +236,7 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                         comparator: Comparator::AtLeast,
                         value: Some(amount(&mut rng)),
                         value_max: None,
-                        unit: if rng.below(2) == 0 { "亿元" } else { "万元" }.into(),
+                        unit: if below(&mut rng, 2) == 0 { "亿元" } else { "万元" }.into(),
                         baseline: None,
                         source_text: "力争实际到位资金".into(),
                     });
@@ -259,22 +251,25 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
             }
             // Its status, or the progress its lead unit declares.
             16..=17 => {
-                let changes = if rng.below(2) == 0 {
+                let changes = if below(&mut rng, 2) == 0 {
                     TaskChanges {
                         status: Some(
-                            *rng.pick(&[
-                                TaskStatus::InProgress,
-                                TaskStatus::Completed,
-                                TaskStatus::Cancelled,
-                                TaskStatus::NotStarted,
-                            ])
+                            *pick(
+                                &mut rng,
+                                &[
+                                    TaskStatus::InProgress,
+                                    TaskStatus::Completed,
+                                    TaskStatus::Cancelled,
+                                    TaskStatus::NotStarted,
+                                ],
+                            )
                             .expect("a status"),
                         ),
                         ..Default::default()
                     }
                 } else {
                     TaskChanges {
-                        declared_progress: Some(Some(rng.below(101) as i32)),
+                        declared_progress: Some(Some(below(&mut rng, 101) as i32)),
                         ..Default::default()
                     }
                 };
@@ -325,7 +320,7 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                 }
             }
             _ => {
-                if rng.below(3) == 0 && task::delete(db, &caller, t.id, t.version).await.is_ok() {
+                if below(&mut rng, 3) == 0 && task::delete(db, &caller, t.id, t.version).await.is_ok() {
                     tally.tasks_deleted += 1;
                 }
             }
