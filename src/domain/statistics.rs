@@ -8,6 +8,11 @@
 //! rates are never added. By default only pairings' task lists count; a
 //! region's own breakdown joins with `scope=all`. A `period` or an `as_of`
 //! day looks back: the figures are those approved by then.
+//!
+//! The figures as they stand (no `period`, no `as_of`) are read from what
+//! `figures` keeps per task as writes happen: the approved actuals, the
+//! units that reported and each task's progress, from which the lights are
+//! judged. Looking back adds the reports approved by then.
 
 use crate::domain::Text;
 use crate::domain::metric::no_metric;
