@@ -130,8 +130,8 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainR
 }
 
 /// Rewrites the kept actuals of every task, as when the metric catalogue
-/// converted stored values again (progress reads values as written, and
-/// units do not depend on the catalogue).
+/// converted stored values again (progress reads the values as written,
+/// and which units reported does not depend on the catalogue).
 pub async fn refresh_actuals_of_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
     let backend = conn.get_database_backend();
     conn.execute_unprepared("DELETE FROM task_metric_actuals").await?;
