@@ -13,7 +13,7 @@ use entity::{metrics, pairings, plans, regions, report_values, reports, targets,
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -279,13 +279,7 @@ pub async fn city(
             progress.advance(1);
         }
     }
-    let ids: Vec<Uuid> = tasks::Entity::find()
-        .select_only()
-        .column(tasks::Column::Id)
-        .order_by_asc(tasks::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let ids = crate::domain::figures::task_ids(db).await?;
     keep_figures(db, progress, &ids).await?;
     Ok(out)
 }

@@ -148,14 +148,18 @@ pub async fn refresh_actuals_of_all<C: ConnectionTrait>(conn: &C) -> DomainResul
 
 /// Refreshes every task's figures, as after a bulk load.
 pub async fn refresh_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
-    let ids: Vec<Uuid> = tasks::Entity::find()
+    refresh(conn, &task_ids(conn).await?).await
+}
+
+/// Every task's id, in order.
+pub async fn task_ids<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Uuid>> {
+    Ok(tasks::Entity::find()
         .select_only()
         .column(tasks::Column::Id)
         .order_by_asc(tasks::Column::Id)
         .into_tuple()
         .all(conn)
-        .await?;
-    refresh(conn, &ids).await
+        .await?)
 }
 
 /// Fills the figures of tasks that have none (those stored before the
@@ -264,13 +268,7 @@ async fn recomputed<C: ConnectionTrait>(conn: &C) -> DomainResult<Figures> {
     for (task, unit, _) in pairs(conn, REPORTING_UNITS_SQL, false).await? {
         out.reporting_units.insert((task, unit));
     }
-    let ids: Vec<Uuid> = tasks::Entity::find()
-        .select_only()
-        .column(tasks::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    for batch in ids.chunks(BATCH) {
+    for batch in task_ids(conn).await?.chunks(BATCH) {
         out.progress.extend(progress_of(conn, batch).await?);
     }
     Ok(out)
