@@ -199,6 +199,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
     pub database_read_url: Option<Secret>,
 
+    /// A file holding the replica's URL (a Docker or Kubernetes secret, as
+    /// the URL carries the password); its final line break is not part of
+    /// it. When given it is used instead of `DATABASE_READ_URL`.
+    #[arg(long, env = "DATABASE_READ_URL_FILE")]
+    pub database_read_url_file: Option<String>,
+
     /// Where attachments' bytes are kept: `file://FOLDER` (relative to the
     /// working directory unless absolute) or `s3://BUCKET[/PREFIX]` (an
     /// S3-compatible store, configured by `AWS_ENDPOINT`,
@@ -334,12 +340,15 @@ impl ServeArgs {
         self.metrics_token.clone().filter(|t| !t.expose().trim().is_empty())
     }
 
-    /// The replica's URL, when one is given (an empty value is none).
-    pub fn given_read_url(&self) -> Option<&str> {
-        self.database_read_url
-            .as_ref()
-            .map(Secret::expose)
-            .filter(|url| !url.trim().is_empty())
+    /// The replica's URL, when one is given: the text of
+    /// `database_read_url_file`, or `database_read_url` (an empty value is
+    /// none).
+    pub fn given_read_url(&self) -> Result<Option<Secret>, String> {
+        let given = match &self.database_read_url_file {
+            Some(path) if !path.is_empty() => Some(Secret(read_secret_file(path.as_ref())?)),
+            _ => self.database_read_url.clone(),
+        };
+        Ok(given.filter(|url| !url.expose().trim().is_empty()))
     }
 
     /// The HS256 key given: `jwt_secret`, or the text of `jwt_secret_file`.
@@ -458,6 +467,7 @@ impl Default for ServeArgs {
             metrics_bind: None,
             metrics_token: None,
             database_read_url: None,
+            database_read_url_file: None,
             storage: crate::infra::storage::DEFAULT_STORAGE.to_owned(),
             attachment_max_bytes: AttachmentLimits::default().max_bytes,
             attachments_per_parent: AttachmentLimits::default().per_parent,

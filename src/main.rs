@@ -544,10 +544,13 @@ async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<
             xietong::auth::secret::random_token()?.into_bytes()
         }
     };
+    let read_url = serve
+        .given_read_url()
+        .map_err(|e| anyhow::anyhow!("DATABASE_READ_URL_FILE: {e}"))?;
     let conn = open(database).await?;
     let mut state = AppState::new(conn, &serve, &secret);
-    if let Some(url) = serve.given_read_url() {
-        state = state.with_replica(open_replica(&database.database_url, url).await?);
+    if let Some(url) = read_url {
+        state = state.with_replica(open_replica(&database.database_url, url.expose()).await?);
     }
     let listener = TcpListener::bind(serve.bind)
         .await

@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, Utc};
-use entity::{plans, reports, task_assignments, tasks, unit_group_members, unit_groups, units};
+use entity::{plans, regions, reports, task_assignments, tasks, unit_group_members, unit_groups, units};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -534,21 +534,54 @@ async fn debtors<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// What of a task the calendar reads.
+struct OwingTask {
+    id: Uuid,
+    plan_id: Uuid,
+    section: String,
+    seq: i32,
+    deadline: NaiveDate,
+    completed_on: Option<NaiveDate>,
+}
+
 /// Every report owed on the tasks of `in_scope` (already visible to the
 /// caller) as of `on`, in order: of issued and closed plans, by each plan's
-/// calendar and rule, of `kind` and involving `unit` when given.
+/// calendar and rule, of `kind` and involving `unit` when given, and only
+/// those standing as `only` when given (the late list and the lights ask
+/// for the late ones alone, of a few hundred thousand owed in a city).
 pub(crate) async fn owed_on<C: ConnectionTrait>(
     conn: &C,
     in_scope: SelectStatement,
     on: NaiveDate,
     kind: Option<PeriodKind>,
     unit: Option<Uuid>,
+    only: Option<ObligationStatus>,
 ) -> DomainResult<Vec<Obligation>> {
-    let task_rows = tasks::Entity::find()
+    let task_rows: Vec<OwingTask> = tasks::Entity::find()
+        .select_only()
+        .columns([
+            tasks::Column::Id,
+            tasks::Column::PlanId,
+            tasks::Column::Section,
+            tasks::Column::Seq,
+            tasks::Column::Deadline,
+            tasks::Column::CompletedOn,
+        ])
         .filter(tasks::Column::Id.in_subquery(in_scope.clone()))
         .filter(tasks::Column::Status.ne(TaskStatus::Cancelled.as_str()))
+        .into_tuple::<(Uuid, Uuid, String, i32, NaiveDate, Option<NaiveDate>)>()
         .all(conn)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|(id, plan_id, section, seq, deadline, completed_on)| OwingTask {
+            id,
+            plan_id,
+            section,
+            seq,
+            deadline,
+            completed_on,
+        })
+        .collect();
     if task_rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -594,15 +627,15 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
     let debtors = debtors(conn, &in_scope, &rule_of_task, unit).await?;
     // Only reports on owed periods count (a plan owing the year alone
     // leaves its units' monthly reports aside).
-    let owed_periods: HashSet<String> = plans_owing
+    let owed_periods: HashSet<ReportPeriod> = plans_owing
         .values()
         .flat_map(|(periods, _)| periods.iter())
         .chain(past_plan_year.values().flatten())
-        .map(|(p, _)| p.to_string())
+        .map(|(p, _)| *p)
         .collect();
 
     // Reports that count as submitted: submitted or approved, by the day looked from.
-    let submitted: HashMap<(Uuid, Uuid, String), (Uuid, NaiveDate)> = reports::Entity::find()
+    let submitted: HashMap<(Uuid, Uuid, ReportPeriod), (Uuid, NaiveDate)> = reports::Entity::find()
         .select_only()
         .columns([
             reports::Column::Id,
@@ -612,7 +645,7 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
             reports::Column::SubmittedAt,
         ])
         .filter(reports::Column::TaskId.in_subquery(in_scope))
-        .filter(reports::Column::Period.is_in(owed_periods))
+        .filter(reports::Column::Period.is_in(owed_periods.iter().map(ReportPeriod::to_string)))
         .filter(reports::Column::Status.is_in([ReportStatus::Submitted.as_str(), ReportStatus::Approved.as_str()]))
         .into_tuple::<(Uuid, Uuid, Uuid, String, Option<chrono::DateTime<Utc>>)>()
         .all(conn)
@@ -620,6 +653,7 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|(id, task, unit, period, at)| {
             let day = china_day(at?);
+            let period = ReportPeriod::parse(&period).ok()?;
             (day <= on).then_some(((task, unit, period), (id, day)))
         })
         .collect();
@@ -634,12 +668,7 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
             if t.completed_on.is_some_and(|done| period_start(*period) > done) {
                 continue;
             }
-            let key_period = period.to_string();
-            let filed = |unit: Uuid| {
-                submitted
-                    .get(&(t.id, unit, key_period.clone()))
-                    .map(|(id, day)| (unit, *id, *day))
-            };
+            let filed = |unit: Uuid| submitted.get(&(t.id, unit, *period)).map(|(id, day)| (unit, *id, *day));
             for (debtor, role) in owing {
                 // A group's report is filed by whichever member was first.
                 let (group_id, report) = match debtor {
@@ -655,6 +684,9 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
                     None if *due_on < on => ObligationStatus::Late,
                     None => ObligationStatus::Open,
                 };
+                if only.is_some_and(|wanted| wanted != status) {
+                    continue;
+                }
                 out.push(Obligation {
                     plan_id: t.plan_id,
                     task_id: t.id,
@@ -698,12 +730,14 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Every report owed in scope as of `on`, in order, before `status` is applied.
+/// Every report owed in scope as of `on`, in order, before `status` is
+/// applied; only those standing as `only` when given.
 async fn owed<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     filter: &CalendarFilter,
     on: NaiveDate,
+    only: Option<ObligationStatus>,
 ) -> DomainResult<Vec<Obligation>> {
     authz::require_reader(&caller.principal)?;
     let years = match filter.year {
@@ -711,7 +745,7 @@ async fn owed<C: ConnectionTrait>(
         None => vec![on.year() - 1, on.year()],
     };
     let in_scope = scope(conn, caller, filter, &years).await?;
-    owed_on(conn, in_scope, on, filter.kind, filter.unit_id).await
+    owed_on(conn, in_scope, on, filter.kind, filter.unit_id, only).await
 }
 
 fn check_on(on: Option<NaiveDate>, today: NaiveDate) -> DomainResult<NaiveDate> {
@@ -738,7 +772,7 @@ pub async fn obligations<C: ConnectionTrait>(
             Text::new("from 1 to %{max}").arg("max", MAX_LIMIT),
         ));
     }
-    let all = owed(conn, caller, &filter, on).await?;
+    let all = owed(conn, caller, &filter, on, None).await?;
     let mut counts = ObligationCounts::default();
     for o in &all {
         counts.add(o.status);
@@ -764,14 +798,15 @@ pub async fn obligations<C: ConnectionTrait>(
 }
 
 /// The units with late reports as of a day, across the plans the caller
-/// sees (a coordinator: its own), the most late first.
+/// sees (a coordinator: its own), the most late first, then the oldest,
+/// by name, and by district's name where units share one.
 pub async fn late_units<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     filter: CalendarFilter,
 ) -> DomainResult<LateReport> {
     let on = check_on(filter.on, caller.today())?;
-    let all = owed(conn, caller, &filter, on).await?;
+    let all = owed(conn, caller, &filter, on, Some(ObligationStatus::Late)).await?;
     // A late report was never filed: a group's has no unit, only the group.
     let mut by_unit: HashMap<(Option<Uuid>, Option<Uuid>), Vec<Obligation>> = HashMap::new();
     for o in all.into_iter().filter(|o| o.status == ObligationStatus::Late) {
@@ -812,11 +847,23 @@ pub async fn late_units<C: ConnectionTrait>(
             })
         })
         .collect();
+    // Offices' units share names across districts (区商务委): equal counts
+    // and names then go by the district's name, so that the list (and its
+    // document) comes in the same order every time.
+    let districts: HashMap<Uuid, String> = regions::Entity::find()
+        .filter(regions::Column::Id.is_in(late.iter().map(|u| u.region_id).collect::<HashSet<_>>()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
     late.sort_by(|a, b| {
         b.late
             .cmp(&a.late)
             .then(a.oldest_due_on.cmp(&b.oldest_due_on))
             .then(a.unit_name.cmp(&b.unit_name))
+            .then(districts.get(&a.region_id).cmp(&districts.get(&b.region_id)))
+            .then((a.unit_id, a.group_id).cmp(&(b.unit_id, b.group_id)))
     });
     Ok(LateReport { on, units: late })
 }

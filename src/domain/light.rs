@@ -208,7 +208,7 @@ async fn late_reports<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> DomainResult<HashMap<Uuid, (usize, NaiveDate)>> {
     let mut late: HashMap<Uuid, (usize, NaiveDate)> = HashMap::new();
-    for o in owed_on(conn, in_scope, today, None, None).await? {
+    for o in owed_on(conn, in_scope, today, None, None, Some(ObligationStatus::Late)).await? {
         if o.status == ObligationStatus::Late {
             let entry = late.entry(o.task_id).or_insert((0, o.due_on));
             entry.0 += 1;

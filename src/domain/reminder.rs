@@ -112,7 +112,7 @@ pub async fn run_once(
         .from(tasks::Entity)
         .and_where(tasks::Column::PlanId.in_subquery(issued))
         .to_owned();
-    let owed = owed_on(db, in_scope, today, None, None).await?;
+    let owed = owed_on(db, in_scope, today, None, None, None).await?;
     let remind_days: HashMap<Uuid, i64> = plans::Entity::find()
         .filter(plans::Column::Id.is_in(owed.iter().map(|o| o.plan_id).collect::<HashSet<_>>()))
         .all(db)
@@ -235,7 +235,8 @@ pub async fn run_once(
 /// least a minute, so that another instance takes over when this one dies.
 /// The instance that holds the lease also sweeps the storage of bytes whose
 /// attachment is gone ([`attachment::sweep`]) and removes the changes the
-/// feed no longer keeps ([`super::feed::prune`]).
+/// feed no longer keeps ([`super::feed::prune`]), and on SQLite keeps the
+/// query planner's statistics current ([`crate::db::optimize`]).
 pub async fn run(
     db: DatabaseConnection,
     storage: Storage,
@@ -271,6 +272,9 @@ pub async fn run(
                     Err(err) => {
                         tracing::warn!(error = %err, "pruning the webhook log failed; it tries again next interval")
                     }
+                }
+                if let Err(err) = crate::db::optimize(&db).await {
+                    tracing::warn!(error = %err, "updating the query planner's statistics failed; it tries again next interval")
                 }
                 match attachment::sweep(&db, &storage, clock.now(), attachment::ORPHAN_GRACE).await {
                     Ok(0) => {}

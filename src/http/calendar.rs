@@ -102,7 +102,8 @@ struct LateQuery {
 /// Late units (逾期未报): the units with reports past their due day.
 ///
 /// Across the plans the caller sees (a coordinator: the plans it
-/// coordinates), as of `on` (today by default): the most late first, each
+/// coordinates), as of `on` (today by default): the most late first (then
+/// the oldest, by name, by district), each
 /// unit (or group that owes as one) with its district, its count of late
 /// reports and its oldest late reports (twenty at most; the count is
 /// whole). Narrow by `plan_id`, `pairing_id`, `region_id` (its own plans and

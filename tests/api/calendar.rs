@@ -647,3 +647,79 @@ async fn the_late_list_names_a_units_oldest_twenty_and_counts_them_all() {
     assert_eq!(rows[19][6..], ["2025年8月", "2025-09-05", "106"]);
     assert!(merged.contains(&(3, 3, 22, 3)), "{merged:?}");
 }
+
+/// Offices' units share names across districts: two units named 县商务委,
+/// one of 巫溪县 and one of 渝中区, leading one task each with the same
+/// late reports, come in the district's order (巫溪县 before 渝中区 by the
+/// names' code points) on every request, and so in the document.
+#[tokio::test]
+async fn late_units_of_one_name_come_in_the_districts_order_every_time() {
+    let app = TestApp::spawn().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let admin = app.bearer_of_new_admin().await;
+    let namesake = seed::unit(
+        &app.db,
+        p.helper,
+        "县商务委",
+        xietong::domain::values::UnitKind::Department,
+    )
+    .await;
+    // Created in the opposite order of the districts.
+    for (seq, unit, side) in [(1, namesake, Side::Helper), (2, p.recipient_unit_2, Side::Recipient)] {
+        task::create(
+            &app.db,
+            &Caller::system(),
+            NewTask {
+                plan_id: p.plan,
+                section: None,
+                seq,
+                category: None,
+                content: format!("第{seq}项"),
+                deadline: None,
+                deadline_text: None,
+                leaders: vec![],
+                notes: None,
+                assignments: vec![AssignmentInput {
+                    assignee: Assignee::Unit(unit),
+                    role: AssignmentRole::Lead,
+                    side: Some(side),
+                }],
+                targets: vec![],
+                external_id: None,
+            },
+        )
+        .await
+        .expect("a task");
+    }
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let report = app
+            .as_bearer(&admin, "GET", "/api/v1/calendar/late?on=2025-07-11&year=2025", None)
+            .await;
+        assert_eq!(report.status, 200, "{}", String::from_utf8_lossy(&report.body));
+        let units = report.json()["units"].clone();
+        let rows: Vec<(String, String, u64)> = units
+            .as_array()
+            .expect("units")
+            .iter()
+            .map(|u| {
+                (
+                    u["unit_name"].as_str().unwrap_or("").to_owned(),
+                    u["unit_id"].as_str().unwrap_or("").to_owned(),
+                    u["late"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        seen.push(rows);
+    }
+    // Monthly reports of January to June (due by the 5th of the next
+    // month) and the first two quarters: eight late reports each.
+    assert_eq!(
+        seen[0],
+        [
+            ("县商务委".to_owned(), p.recipient_unit_2.to_string(), 8),
+            ("县商务委".to_owned(), namesake.to_string(), 8),
+        ]
+    );
+    assert!(seen.iter().all(|rows| *rows == seen[0]), "{seen:?}");
+}

@@ -625,3 +625,50 @@ async fn every_change_is_in_the_audit_log() {
         "what changed, and the version it made"
     );
 }
+
+/// A SQLite database that grows by use gets the query planner's statistics
+/// from the scheduler: the demo's task lists, loaded with no `ANALYZE`,
+/// have none; once an instance with the scheduler on has run a round,
+/// `sqlite_stat1` counts the tasks table's rows exactly.
+#[tokio::test]
+async fn the_scheduler_gives_sqlite_planner_statistics() {
+    let app = crate::common::TestApp::spawn().await;
+    if app.test_db.is_postgres() {
+        eprintln!("skipped: PostgreSQL's autovacuum analyzes on its own");
+        return;
+    }
+    xietong::demo::load(&app.db, Some("demo-password"))
+        .await
+        .expect("the demo");
+    let stats_of_tasks = "SELECT stat FROM sqlite_stat1 WHERE tbl = 'tasks' AND idx IS NOT NULL ORDER BY idx LIMIT 1";
+    let analyzed = query_strings(&app.db, "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").await;
+    assert!(
+        analyzed.is_empty() || query_strings(&app.db, stats_of_tasks).await.is_empty(),
+        "nothing analyzed the tasks before the scheduler ran"
+    );
+    let tasks = query_strings(&app.db, "SELECT CAST(COUNT(*) AS TEXT) FROM tasks").await;
+    assert!(
+        tasks[0].parse::<u32>().expect("a count") > 50,
+        "the demo has task lists: {tasks:?}"
+    );
+    let scheduling = xietong::config::ServeArgs {
+        reminder_interval_secs: 1,
+        ..crate::common::quiet()
+    };
+    let instance = app.spawn_sibling_serving(&scheduling).await;
+    let mut stat = Vec::new();
+    for _ in 0..100 {
+        let analyzed = query_strings(&app.db, "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").await;
+        if !analyzed.is_empty() {
+            stat = query_strings(&app.db, stats_of_tasks).await;
+            if !stat.is_empty() {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    instance.stop().await;
+    // An index's statistics begin with the table's row count.
+    let rows = stat.first().and_then(|s| s.split(' ').next()).map(str::to_owned);
+    assert_eq!(rows.as_ref(), tasks.first(), "sqlite_stat1 of tasks: {stat:?}");
+}

@@ -199,18 +199,32 @@ async fn an_unreachable_replica_stops_serve_naming_it_with_the_password_masked()
         eprintln!("skipped: set {} to run it against PostgreSQL", common::POSTGRES_ENV);
         return;
     }
-    let output = xietong(&test_db.url)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_READ_URL", "postgres://reader:hunter2@127.0.0.1:1/xietong")
-        .output()
-        .expect("run serve");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("DATABASE_READ_URL: cannot open the database at postgres://reader:***@127.0.0.1:1/xietong"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let url = "postgres://reader:hunter2@127.0.0.1:1/xietong";
+    let folder =
+        xietong::config::temporary_folder().join(format!("xietong-read-url-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&folder).expect("a folder");
+    let url_file = folder.join("database_read_url");
+    // A secret's file, final line break and all; it wins over the variable.
+    std::fs::write(&url_file, format!("{url}\n")).expect("the URL's file");
+    for (name, value) in [
+        ("DATABASE_READ_URL", url.to_owned()),
+        ("DATABASE_READ_URL_FILE", url_file.display().to_string()),
+    ] {
+        let output = xietong(&test_db.url)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_READ_URL", "postgres://reader:hunter2@127.0.0.1:2/elsewhere")
+            .env(name, value)
+            .output()
+            .expect("run serve");
+        assert!(!output.status.success(), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("DATABASE_READ_URL: cannot open the database at postgres://reader:***@127.0.0.1:1/xietong"),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{name}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&folder);
 }
 
 #[test]
@@ -247,6 +261,11 @@ fn settings_out_of_range_stop_the_service_at_start_naming_the_setting() {
             "DATABASE_READ_URL",
             "postgres://postgres@127.0.0.1:5432/postgres",
             "DATABASE_READ_URL names a PostgreSQL streaming replica",
+        ),
+        (
+            "DATABASE_READ_URL_FILE",
+            "/nonexistent/xietong-database-read-url",
+            "DATABASE_READ_URL_FILE",
         ),
     ] {
         let output = xietong(&format!("sqlite://{}", db.display()))
