@@ -39,7 +39,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Migrate the database and serve the HTTP API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations and exit.
     Migrate,
     /// Manage users.
@@ -375,7 +375,7 @@ fn main() -> ExitCode {
     if cli.command.is_none() {
         // No subcommand means `serve`, with its environment.
         match ServeArgs::from_environment() {
-            Ok(serve) => cli.command = Some(Command::Serve(serve)),
+            Ok(serve) => cli.command = Some(Command::Serve(Box::new(serve))),
             Err(err) => err.exit(),
         }
     }
@@ -435,7 +435,7 @@ fn main() -> ExitCode {
                 );
                 while_running("bulletin", quiet, bulletin).await
             }
-            Some(Command::Serve(serve)) => run_serve(&cli.database, serve).await,
+            Some(Command::Serve(serve)) => run_serve(&cli.database, *serve).await,
             Some(Command::Healthcheck { bind }) => match xietong::http::health::probe(bind).await {
                 Ok(200) => Ok(()),
                 Ok(status) => Err(anyhow::anyhow!("not ready: /readyz answered {status}")),
