@@ -784,6 +784,9 @@ async fn a_coordinator_moves_a_plan_between_a_pairing_and_its_region() {
     let stats = get(&app, &admin, "/api/v1/statistics?year=2025").await;
     assert_eq!(stats["tasks"]["total"], 164);
     assert_eq!(stats["distinct"]["pairings"], 2);
+    // fixtures/pairings.csv: 渝中区 helps 巫溪县, 南川区 helps 武隆区.
+    assert_eq!(stats["distinct"]["helper_regions"], 2);
+    assert_eq!(stats["distinct"]["recipient_regions"], 2);
     assert_eq!(
         metric(&stats, "investment_funds"),
         (2, "2305000".into(), "0".into(), "万元".into())
