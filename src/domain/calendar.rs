@@ -548,7 +548,7 @@ struct OwingTask {
 /// caller) as of `on`, in order: of issued and closed plans, by each plan's
 /// calendar and rule, of `kind` and involving `unit` when given, and only
 /// those standing as `only` when given (the late list and the lights ask
-/// for the late ones alone, of a few hundred thousand owed in a city).
+/// for the late ones alone).
 pub(crate) async fn owed_on<C: ConnectionTrait>(
     conn: &C,
     in_scope: SelectStatement,
