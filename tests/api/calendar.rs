@@ -383,6 +383,17 @@ fn target(comparator: Comparator, value: &str, max: Option<&str>, unit: &str) ->
 }
 
 async fn task_with(app: &TestApp, p: &seed::Pairing, seq: i32, targets: Vec<TargetInput>) -> task::Task {
+    task_led_by(app, p, seq, (p.recipient_unit, Side::Recipient), targets).await
+}
+
+/// Task `seq` of the pairing's plan, led by one unit of the side given.
+async fn task_led_by(
+    app: &TestApp,
+    p: &seed::Pairing,
+    seq: i32,
+    (unit, side): (Uuid, Side),
+    targets: Vec<TargetInput>,
+) -> task::Task {
     task::create(
         &app.db,
         &Caller::system(),
@@ -397,9 +408,9 @@ async fn task_with(app: &TestApp, p: &seed::Pairing, seq: i32, targets: Vec<Targ
             leaders: vec![],
             notes: None,
             assignments: vec![AssignmentInput {
-                assignee: Assignee::Unit(p.recipient_unit),
+                assignee: Assignee::Unit(unit),
                 role: AssignmentRole::Lead,
-                side: Some(Side::Recipient),
+                side: Some(side),
             }],
             targets,
             external_id: None,
@@ -665,32 +676,8 @@ async fn late_units_of_one_name_come_in_the_districts_order_every_time() {
     )
     .await;
     // Created in the opposite order of the districts.
-    for (seq, unit, side) in [(1, namesake, Side::Helper), (2, p.recipient_unit_2, Side::Recipient)] {
-        task::create(
-            &app.db,
-            &Caller::system(),
-            NewTask {
-                plan_id: p.plan,
-                section: None,
-                seq,
-                category: None,
-                content: format!("第{seq}项"),
-                deadline: None,
-                deadline_text: None,
-                leaders: vec![],
-                notes: None,
-                assignments: vec![AssignmentInput {
-                    assignee: Assignee::Unit(unit),
-                    role: AssignmentRole::Lead,
-                    side: Some(side),
-                }],
-                targets: vec![],
-                external_id: None,
-            },
-        )
-        .await
-        .expect("a task");
-    }
+    task_led_by(&app, &p, 1, (namesake, Side::Helper), vec![]).await;
+    task_led_by(&app, &p, 2, (p.recipient_unit_2, Side::Recipient), vec![]).await;
     let mut seen = Vec::new();
     for _ in 0..6 {
         let report = app
