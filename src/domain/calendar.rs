@@ -809,7 +809,7 @@ pub async fn late_units<C: ConnectionTrait>(
     let all = owed(conn, caller, &filter, on, Some(ObligationStatus::Late)).await?;
     // A late report was never filed: a group's has no unit, only the group.
     let mut by_unit: HashMap<(Option<Uuid>, Option<Uuid>), Vec<Obligation>> = HashMap::new();
-    for o in all.into_iter().filter(|o| o.status == ObligationStatus::Late) {
+    for o in all {
         by_unit
             .entry((o.group_id.is_none().then_some(o.unit_id).flatten(), o.group_id))
             .or_default()

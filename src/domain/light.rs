@@ -209,11 +209,9 @@ async fn late_reports<C: ConnectionTrait>(
 ) -> DomainResult<HashMap<Uuid, (usize, NaiveDate)>> {
     let mut late: HashMap<Uuid, (usize, NaiveDate)> = HashMap::new();
     for o in owed_on(conn, in_scope, today, None, None, Some(ObligationStatus::Late)).await? {
-        if o.status == ObligationStatus::Late {
-            let entry = late.entry(o.task_id).or_insert((0, o.due_on));
-            entry.0 += 1;
-            entry.1 = entry.1.min(o.due_on);
-        }
+        let entry = late.entry(o.task_id).or_insert((0, o.due_on));
+        entry.0 += 1;
+        entry.1 = entry.1.min(o.due_on);
     }
     Ok(late)
 }
