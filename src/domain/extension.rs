@@ -302,6 +302,8 @@ pub async fn decide(db: &impl Store, caller: &Caller, id: Uuid, decision: Decisi
         .exec(&txn)
         .await
         .map_err(lost_update("task", task_model.id, task_model.version))?;
+        // The new deadline moves the task in its plan's kept counts.
+        super::figures::refresh(&txn, &[task_model.id]).await?;
         let task_after = task::get(&txn, caller, task_model.id).await?;
         audit::record(
             &txn,

@@ -8,11 +8,20 @@
 //!   task's reporting units, in the metric's unit (scaled by 10⁸);
 //! - `task_reporting_units`: the units with an approved report on the task.
 //!
+//! Per plan and task category (`''` for none), what statistics add up:
+//!
+//! - `plan_task_counts`: tasks by status and deadline, and how many were
+//!   completed by their deadline;
+//! - `plan_metric_figures`: per metric, the targets, their sum and the sum
+//!   of the tasks' kept actuals;
+//! - `plan_reporting_units`: the units with an approved report on a task.
+//!
 //! They are the figures as they stand: statistics that look back (`as_of`,
 //! `period`) still add the reports approved by then. Every write that can
 //! change them (a task created, edited or moved through its statuses, its
 //! targets replaced, a report approved, a metric's unit changed, a city
-//! generated) calls [`refresh`] for its tasks in its own transaction, so a
+//! generated, a deadline extended) calls [`refresh`] for its tasks in its
+//! own transaction (a task deleted, [`refresh_plans`] for its plan), so a
 //! reader never sees a report approved and its figure not. [`differences`]
 //! recomputes everything and says where the kept figures differ: the
 //! property tests hold it empty after random writes on both backends.
@@ -20,7 +29,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use entity::tasks;
+use entity::{plans, tasks};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::sea_query::{Alias, Query, SelectStatement};
@@ -125,8 +134,256 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainR
             }
             conn.execute(&insert).await?;
         }
+        let plans: Vec<Uuid> = tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::PlanId)
+            .distinct()
+            .filter(tasks::Column::Id.is_in(batch.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        refresh_plans(conn, &plans).await?;
     }
     Ok(())
+}
+
+/// The kept per-plan rows of the plans of `{tasks}` (here a select of plan
+/// ids), as the tasks' own rows and kept figures give them.
+const PLAN_COUNTS_SQL: &str = "SELECT t.plan_id, COALESCE(t.category, ''), t.status, t.deadline, CAST(COUNT(*) AS BIGINT), \
+     CAST(SUM(CASE WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= t.deadline \
+       THEN 1 ELSE 0 END) AS BIGINT) \
+     FROM tasks t WHERE t.plan_id IN ({tasks}) \
+     GROUP BY t.plan_id, COALESCE(t.category, ''), t.status, t.deadline";
+const PLAN_TARGETS_SQL: &str = "SELECT t.plan_id, COALESCE(t.category, ''), g.metric_id, CAST(COUNT(*) AS BIGINT), \
+     CAST(SUM(g.normalized_e8) AS BIGINT) \
+     FROM targets g JOIN tasks t ON t.id = g.task_id \
+     WHERE g.metric_id IS NOT NULL AND g.normalized_e8 IS NOT NULL AND t.plan_id IN ({tasks}) \
+     GROUP BY t.plan_id, COALESCE(t.category, ''), g.metric_id";
+const PLAN_ACTUALS_SQL: &str = "SELECT t.plan_id, COALESCE(t.category, ''), a.metric_id, CAST(SUM(a.actual_e8) AS BIGINT) \
+     FROM task_metric_actuals a JOIN tasks t ON t.id = a.task_id WHERE t.plan_id IN ({tasks}) \
+     GROUP BY t.plan_id, COALESCE(t.category, ''), a.metric_id";
+const PLAN_UNITS_SQL: &str = "SELECT DISTINCT t.plan_id, COALESCE(t.category, ''), u.unit_id \
+     FROM task_reporting_units u JOIN tasks t ON t.id = u.task_id WHERE t.plan_id IN ({tasks})";
+
+/// Plans refreshed in one go.
+const PLAN_BATCH: usize = 100;
+
+/// The advisory lock class of a plan's kept figures (PostgreSQL's two-key
+/// locks do not share keys with one-key locks, so no other lock meets it).
+const PLAN_LOCK_CLASS: i32 = 0x5854_4631;
+
+/// What is kept per plan and category, or what recomputing it gives.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct PlanFigures {
+    /// (plan, category, status, deadline) → (tasks, completed on time)
+    counts: BTreeMap<(Uuid, String, String, NaiveDate), (i64, i64)>,
+    /// (plan, category, metric) → (targets, target sum, actual sum)
+    metrics: BTreeMap<(Uuid, String, Uuid), (i64, i64, i64)>,
+    /// (plan, category, unit)
+    units: BTreeSet<(Uuid, String, Uuid)>,
+}
+
+fn internal(e: sea_orm::DbErr) -> DomainError {
+    DomainError::Internal(e.into())
+}
+
+/// A kept row's key, (plan, category, metric or unit), and its numbers.
+type KeyedRow = ((Uuid, String, Uuid), Vec<i64>);
+
+/// Rows of (plan, category, id) and the numbers from column `from` on.
+fn keyed(row: &sea_orm::QueryResult, from: usize, numbers: usize) -> DomainResult<Option<KeyedRow>> {
+    let (Some(plan), Some(id)) = (get_uuid(row, 0)?, get_uuid(row, 2)?) else {
+        return Ok(None);
+    };
+    let category: String = row.try_get_by_index(1).map_err(internal)?;
+    let values = (from..from + numbers)
+        .map(|i| get_i64(row, i))
+        .collect::<DomainResult<_>>()?;
+    Ok(Some(((plan, category, id), values)))
+}
+
+impl PlanFigures {
+    /// Counts rows: (plan, category, status, deadline, tasks, on time).
+    fn add_counts(&mut self, rows: Vec<sea_orm::QueryResult>) -> DomainResult<()> {
+        for row in rows {
+            let Some(plan) = get_uuid(&row, 0)? else { continue };
+            let category: String = row.try_get_by_index(1).map_err(internal)?;
+            let status: String = row.try_get_by_index(2).map_err(internal)?;
+            let deadline: NaiveDate = row.try_get_by_index(3).map_err(internal)?;
+            self.counts.insert(
+                (plan, category, status, deadline),
+                (get_i64(&row, 4)?, get_i64(&row, 5)?),
+            );
+        }
+        Ok(())
+    }
+
+    /// Recomputed from the tasks and their kept figures, for the plans of
+    /// `plans`.
+    async fn of<C: ConnectionTrait>(conn: &C, plans: &SelectStatement) -> DomainResult<PlanFigures> {
+        let mut out = PlanFigures::default();
+        out.add_counts(query(conn, PLAN_COUNTS_SQL, plans).await?)?;
+        for row in query(conn, PLAN_TARGETS_SQL, plans).await? {
+            if let Some(((plan, category, metric), v)) = keyed(&row, 3, 2)? {
+                let entry = out.metrics.entry((plan, category, metric)).or_default();
+                entry.0 += v[0];
+                entry.1 += v[1];
+            }
+        }
+        for row in query(conn, PLAN_ACTUALS_SQL, plans).await? {
+            if let Some(((plan, category, metric), v)) = keyed(&row, 3, 1)? {
+                out.metrics.entry((plan, category, metric)).or_default().2 += v[0];
+            }
+        }
+        for row in query(conn, PLAN_UNITS_SQL, plans).await? {
+            if let Some(((plan, category, unit), _)) = keyed(&row, 3, 0)? {
+                out.units.insert((plan, category, unit));
+            }
+        }
+        Ok(out)
+    }
+
+    /// What is kept, for every plan.
+    async fn kept<C: ConnectionTrait>(conn: &C) -> DomainResult<PlanFigures> {
+        let backend = conn.get_database_backend();
+        let all = |sql: &str| conn.query_all_raw(sea_orm::Statement::from_string(backend, sql));
+        let mut out = PlanFigures::default();
+        out.add_counts(all("SELECT plan_id, category, status, deadline, tasks, on_time FROM plan_task_counts").await?)?;
+        for row in
+            all("SELECT plan_id, category, metric_id, targets, target_e8, actual_e8 FROM plan_metric_figures").await?
+        {
+            if let Some(((plan, category, metric), v)) = keyed(&row, 3, 3)? {
+                out.metrics.insert((plan, category, metric), (v[0], v[1], v[2]));
+            }
+        }
+        for row in all("SELECT plan_id, category, unit_id FROM plan_reporting_units").await? {
+            if let Some(((plan, category, unit), _)) = keyed(&row, 3, 0)? {
+                out.units.insert((plan, category, unit));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes these rows (of plans whose rows were deleted).
+    async fn insert<C: ConnectionTrait>(self, conn: &C) -> DomainResult<()> {
+        let bad = |e: sea_orm::sea_query::error::Error| DomainError::Internal(e.into());
+        let columns = |names: &[&str]| names.iter().map(|n| Alias::new(*n)).collect::<Vec<_>>();
+        let counts: Vec<_> = self.counts.into_iter().collect();
+        for chunk in counts.chunks(BATCH) {
+            let mut insert = Query::insert();
+            insert.into_table(Alias::new("plan_task_counts")).columns(columns(&[
+                "plan_id", "category", "status", "deadline", "tasks", "on_time",
+            ]));
+            for ((plan, category, status, deadline), (n, on_time)) in chunk.iter().cloned() {
+                insert
+                    .values([
+                        plan.into(),
+                        category.into(),
+                        status.into(),
+                        deadline.into(),
+                        n.into(),
+                        on_time.into(),
+                    ])
+                    .map_err(bad)?;
+            }
+            conn.execute(&insert).await?;
+        }
+        let metrics: Vec<_> = self.metrics.into_iter().collect();
+        for chunk in metrics.chunks(BATCH) {
+            let mut insert = Query::insert();
+            insert.into_table(Alias::new("plan_metric_figures")).columns(columns(&[
+                "plan_id",
+                "category",
+                "metric_id",
+                "targets",
+                "target_e8",
+                "actual_e8",
+            ]));
+            for ((plan, category, metric), (n, target, actual)) in chunk.iter().cloned() {
+                insert
+                    .values([
+                        plan.into(),
+                        category.into(),
+                        metric.into(),
+                        n.into(),
+                        target.into(),
+                        actual.into(),
+                    ])
+                    .map_err(bad)?;
+            }
+            conn.execute(&insert).await?;
+        }
+        let units: Vec<_> = self.units.into_iter().collect();
+        for chunk in units.chunks(BATCH) {
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new("plan_reporting_units"))
+                .columns(columns(&["plan_id", "category", "unit_id"]));
+            for (plan, category, unit) in chunk.iter().cloned() {
+                insert
+                    .values([plan.into(), category.into(), unit.into()])
+                    .map_err(bad)?;
+            }
+            conn.execute(&insert).await?;
+        }
+        Ok(())
+    }
+}
+
+fn plans_of(batch: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(plans::Column::Id)
+        .from(plans::Entity)
+        .and_where(plans::Column::Id.is_in(batch.iter().copied()))
+        .to_owned()
+}
+
+/// Rewrites the kept figures of these plans from their tasks' rows and
+/// kept figures (refresh the tasks first); plans that no longer exist are
+/// passed over. Call it in the transaction of the write that changed them.
+pub async fn refresh_plans<C: ConnectionTrait>(conn: &C, plan_ids: &[Uuid]) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    let mut ids = plan_ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    for batch in ids.chunks(PLAN_BATCH) {
+        if backend == sea_orm::DatabaseBackend::Postgres {
+            // Two writes on tasks of one plan at once would each rewrite
+            // the plan's rows from what they see: the second waits here
+            // for the first to commit, then reads what it wrote. Plans in
+            // order, so that two writes never wait for each other.
+            for plan in batch {
+                let key = plan.as_u64_pair().0 as i64 as i32;
+                conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    backend,
+                    "SELECT pg_advisory_xact_lock($1, $2)",
+                    [PLAN_LOCK_CLASS.into(), key.into()],
+                ))
+                .await?;
+            }
+        }
+        let plans = plans_of(batch);
+        for table in ["plan_task_counts", "plan_metric_figures", "plan_reporting_units"] {
+            execute(
+                conn,
+                &format!("DELETE FROM {table} WHERE plan_id IN ({{tasks}})"),
+                &plans,
+            )
+            .await?;
+        }
+        PlanFigures::of(conn, &plans).await?.insert(conn).await?;
+    }
+    Ok(())
+}
+
+/// Every plan's id.
+async fn plan_ids<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Uuid>> {
+    Ok(plans::Entity::find()
+        .select_only()
+        .column(plans::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 /// Rewrites the kept actuals of every task, as when the metric catalogue
@@ -143,12 +400,15 @@ pub async fn refresh_actuals_of_all<C: ConnectionTrait>(conn: &C) -> DomainResul
         ),
         &every_task(),
     )
-    .await
+    .await?;
+    refresh_plans(conn, &plan_ids(conn).await?).await
 }
 
 /// Refreshes every task's figures, as after a bulk load.
 pub async fn refresh_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
-    refresh(conn, &task_ids(conn).await?).await
+    refresh(conn, &task_ids(conn).await?).await?;
+    // Plans without tasks too (their rows, if any, go).
+    refresh_plans(conn, &plan_ids(conn).await?).await
 }
 
 /// Every task's id, in order.
@@ -177,6 +437,20 @@ pub async fn fill_missing<C: ConnectionTrait>(conn: &C) -> DomainResult<u64> {
         }
     }
     refresh(conn, &ids).await?;
+    // Plans with tasks and no kept rows (those stored before plans' figures
+    // were kept): a plan with a task has at least one count.
+    let sql = "SELECT p.id FROM plans p WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM plan_task_counts c WHERE c.plan_id = p.id)";
+    let mut plans = Vec::new();
+    for row in conn
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?
+    {
+        if let Some(id) = get_uuid(&row, 0)? {
+            plans.push(id);
+        }
+    }
+    refresh_plans(conn, &plans).await?;
     Ok(ids.len() as u64)
 }
 
@@ -304,5 +578,41 @@ pub async fn differences<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Strin
         };
         out.push(format!("task {task} unit {unit}: reporting, {side}"));
     }
+    let every_plan = Query::select().column(plans::Column::Id).from(plans::Entity).to_owned();
+    let (kept, fresh) = (
+        PlanFigures::kept(conn).await?,
+        PlanFigures::of(conn, &every_plan).await?,
+    );
+    differ(&mut out, "tasks (count, on time)", &kept.counts, &fresh.counts);
+    differ(
+        &mut out,
+        "metric (targets, target sum, actual sum)",
+        &kept.metrics,
+        &fresh.metrics,
+    );
+    for key in kept.units.symmetric_difference(&fresh.units) {
+        let side = if kept.units.contains(key) {
+            "kept but not recomputed"
+        } else {
+            "recomputed but not kept"
+        };
+        out.push(format!("plan figures {key:?}: reporting unit, {side}"));
+    }
     Ok(out)
+}
+
+/// A line for each key whose kept value differs from the recomputed one.
+fn differ<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
+    out: &mut Vec<String>,
+    what: &str,
+    kept: &BTreeMap<K, V>,
+    fresh: &BTreeMap<K, V>,
+) {
+    let keys: BTreeSet<&K> = kept.keys().chain(fresh.keys()).collect();
+    for key in keys {
+        let (k, f) = (kept.get(key), fresh.get(key));
+        if k != f {
+            out.push(format!("plan figures {key:?}: {what} kept {k:?}, recomputed {f:?}"));
+        }
+    }
 }

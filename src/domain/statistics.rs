@@ -160,18 +160,8 @@ pub(crate) fn percent(part: u64, whole: u64) -> Option<String> {
     })
 }
 
-/// The ids of the tasks counted: those the caller may see that meet the filter.
-async fn counted_tasks<C: ConnectionTrait>(
-    conn: &C,
-    caller: &Caller,
-    filter: &StatisticsFilter,
-) -> DomainResult<SelectStatement> {
-    let mut cond = Condition::all().add(
-        authz::Visibility::of(conn, &caller.principal)
-            .await?
-            .tasks(conn)
-            .await?,
-    );
+/// The plans whose tasks count, as far as the filter names plans.
+fn plans_counted(filter: &StatisticsFilter) -> Condition {
     let mut plan_cond = Condition::all();
     if filter.scope.unwrap_or(StatisticsScope::Pairing) == StatisticsScope::Pairing {
         plan_cond = plan_cond.add(super::plan::of_kind(super::values::PlanKind::Pairing));
@@ -186,6 +176,9 @@ async fn counted_tasks<C: ConnectionTrait>(
     }
     if let Some(id) = filter.pairing_id {
         plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));
+    }
+    if let Some(id) = filter.plan_id {
+        plan_cond = plan_cond.add(plans::Column::Id.eq(id));
     }
     if let Some(cluster) = filter.cluster {
         let in_cluster = Query::select()
@@ -204,18 +197,26 @@ async fn counted_tasks<C: ConnectionTrait>(
                 .add(plans::Column::PairingId.in_subquery(recipients_in_cluster)),
         );
     }
+    plan_cond
+}
+
+/// The ids of the tasks counted: those the caller may see that meet the filter.
+async fn counted_tasks<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    visibility: &authz::Visibility<'_>,
+    filter: &StatisticsFilter,
+) -> DomainResult<SelectStatement> {
+    let mut cond = Condition::all().add(visibility.tasks(conn).await?);
     cond = cond.add(
         tasks::Column::PlanId.in_subquery(
             Query::select()
                 .column(plans::Column::Id)
                 .from(plans::Entity)
-                .cond_where(plan_cond)
+                .cond_where(plans_counted(filter))
                 .to_owned(),
         ),
     );
-    if let Some(id) = filter.plan_id {
-        cond = cond.add(tasks::Column::PlanId.eq(id));
-    }
     if let Some(category) = &filter.category {
         cond = cond.add(tasks::Column::Category.eq(category.as_str()));
     }
@@ -227,6 +228,61 @@ async fn counted_tasks<C: ConnectionTrait>(
         .from(tasks::Entity)
         .cond_where(cond)
         .to_owned())
+}
+
+/// The tasks counted, as the figures kept per plan can read them: every
+/// task of these plans, of one category when asked.
+struct CountedPlans {
+    plans: SelectStatement,
+    category: Option<String>,
+}
+
+impl CountedPlans {
+    /// When the counted tasks are whole plans' (or one category of them):
+    /// the caller sees whole plans, and no filter picks tasks within a
+    /// plan but by category. (An empty category names no task's, which
+    /// keeps none as `''`.)
+    async fn of<C: ConnectionTrait>(
+        conn: &C,
+        visibility: &authz::Visibility<'_>,
+        filter: &StatisticsFilter,
+    ) -> DomainResult<Option<CountedPlans>> {
+        if filter.leader_id.is_some() || filter.category.as_deref() == Some("") {
+            return Ok(None);
+        }
+        let Some(seen) = visibility.whole_plans(conn).await? else {
+            return Ok(None);
+        };
+        Ok(Some(CountedPlans {
+            plans: Query::select()
+                .column(plans::Column::Id)
+                .from(plans::Entity)
+                .cond_where(Condition::all().add(seen).add(plans_counted(filter)))
+                .to_owned(),
+            category: filter.category.clone(),
+        }))
+    }
+
+    /// Runs SQL on a kept table `a`: the counted plans' subquery where
+    /// `{tasks}` is, and the category's condition (a bound parameter after
+    /// the subquery's) where `{category}` is.
+    async fn query<C: ConnectionTrait>(&self, conn: &C, template: &str) -> DomainResult<Vec<sea_orm::QueryResult>> {
+        let backend = conn.get_database_backend();
+        let mut stmt = statement(backend, template, &self.plans);
+        let clause = match &self.category {
+            Some(category) => {
+                let values = stmt.values.get_or_insert_with(|| sea_orm::Values(Vec::new()));
+                values.0.push(category.as_str().into());
+                match backend {
+                    sea_orm::DatabaseBackend::Postgres => format!(" AND a.category = ${}", values.0.len()),
+                    _ => " AND a.category = ?".to_owned(),
+                }
+            }
+            None => String::new(),
+        };
+        stmt.sql = stmt.sql.replace("{category}", &clause);
+        Ok(conn.query_all_raw(stmt).await?)
+    }
 }
 
 /// A value written into SQL as a literal: only values of our own making
@@ -359,8 +415,31 @@ async fn counts<C: ConnectionTrait>(
         day = literal_day(cutoff.day),
         status = cutoff.status_sql(),
     );
+    fold_counts(query(conn, &sql, counted).await?)
+}
+
+/// Counts by status and the on-time count per pairing, from the kept
+/// counts of the counted plans.
+async fn kept_counts<C: ConnectionTrait>(
+    conn: &C,
+    counted: &CountedPlans,
+    day: NaiveDate,
+) -> DomainResult<Vec<(Option<Uuid>, TaskCounts, u64)>> {
+    let sql = format!(
+        "SELECT p.pairing_id, a.status, CAST(SUM(a.tasks) AS BIGINT), \
+         CAST(SUM(CASE WHEN a.deadline < {day} AND a.status NOT IN ('completed', 'cancelled') THEN a.tasks ELSE 0 END) AS BIGINT), \
+         CAST(SUM(a.on_time) AS BIGINT) \
+         FROM plan_task_counts a JOIN plans p ON p.id = a.plan_id WHERE a.plan_id IN ({{tasks}}){{category}} \
+         GROUP BY p.pairing_id, a.status",
+        day = literal_day(day),
+    );
+    fold_counts(counted.query(conn, &sql).await?)
+}
+
+/// Rows of (pairing, status, tasks, overdue, on time) as counts per pairing.
+fn fold_counts(rows: Vec<sea_orm::QueryResult>) -> DomainResult<Vec<(Option<Uuid>, TaskCounts, u64)>> {
     let mut out: Vec<(Option<Uuid>, TaskCounts, u64)> = Vec::new();
-    for row in query(conn, &sql, counted).await? {
+    for row in rows {
         let pairing = get_uuid(&row, 0)?;
         let status: String = row.try_get_by_index(1).map_err(|e| DomainError::Internal(e.into()))?;
         let n = u64::try_from(get_i64(&row, 2)?).unwrap_or(0);
@@ -476,6 +555,71 @@ async fn sums<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Target and actual sums per metric and pairing, from the kept figures
+/// of the counted plans.
+async fn kept_sums<C: ConnectionTrait>(
+    conn: &C,
+    counted: &CountedPlans,
+    metric: Option<Uuid>,
+) -> DomainResult<Vec<MetricRow>> {
+    let sql = "SELECT p.pairing_id, a.metric_id, CAST(SUM(a.targets) AS BIGINT), CAST(SUM(a.target_e8) AS BIGINT), \
+         CAST(SUM(a.actual_e8) AS BIGINT) \
+         FROM plan_metric_figures a JOIN plans p ON p.id = a.plan_id WHERE a.plan_id IN ({tasks}){category} \
+         GROUP BY p.pairing_id, a.metric_id";
+    let mut out: Vec<MetricRow> = Vec::new();
+    for row in counted.query(conn, sql).await? {
+        let (pairing, Some(metric_id)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
+            continue;
+        };
+        if metric.is_none_or(|m| m == metric_id) {
+            out.push((
+                pairing,
+                metric_id,
+                u64::try_from(get_i64(&row, 2)?).unwrap_or(0),
+                i128::from(get_i64(&row, 3)?),
+                i128::from(get_i64(&row, 4)?),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// How many units have an approved report on the counted tasks.
+async fn reporting_units<C: ConnectionTrait>(
+    conn: &C,
+    counted: &SelectStatement,
+    kept: Option<&CountedPlans>,
+    cutoff: &Cutoff,
+) -> DomainResult<u64> {
+    let rows = match kept {
+        Some(kept) => {
+            kept.query(
+                conn,
+                "SELECT CAST(COUNT(DISTINCT a.unit_id) AS BIGINT) FROM plan_reporting_units a \
+                 WHERE a.plan_id IN ({tasks}){category}",
+            )
+            .await?
+        }
+        None if cutoff.is_standing() => query(
+            conn,
+            "SELECT CAST(COUNT(DISTINCT u.unit_id) AS BIGINT) FROM task_reporting_units u WHERE u.task_id IN ({tasks})",
+            counted,
+        )
+        .await?,
+        None => {
+            let sql = format!(
+                "SELECT CAST(COUNT(DISTINCT r.unit_id) AS BIGINT) FROM reports r WHERE r.status = 'approved'{limits} AND r.task_id IN ({{tasks}})",
+                limits = cutoff.report_conditions(),
+            );
+            query(conn, &sql, counted).await?
+        }
+    };
+    match rows.first() {
+        Some(row) => Ok(u64::try_from(get_i64(row, 0)?).unwrap_or(0)),
+        None => Ok(0),
+    }
+}
+
 /// How many pairings, regions and reporting units the counted tasks span;
 /// `pairing_ids` are the pairings with a counted task, as the counts by
 /// status found them. (Asked of the database as pairings having a counted
@@ -484,9 +628,8 @@ async fn sums<C: ConnectionTrait>(
 /// 100,000 tasks.)
 async fn distinct<C: ConnectionTrait>(
     conn: &C,
-    counted: &SelectStatement,
-    cutoff: &Cutoff,
     pairing_ids: HashSet<Uuid>,
+    reporting_units: u64,
 ) -> DomainResult<DistinctCounts> {
     let sides: Vec<(Uuid, Uuid)> = pairings::Entity::find()
         .select_only()
@@ -496,7 +639,7 @@ async fn distinct<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-    let mut out = DistinctCounts {
+    let out = DistinctCounts {
         pairings: count(sides.len()),
         helper_regions: count(sides.iter().map(|(helper, _)| helper).collect::<HashSet<_>>().len()),
         recipient_regions: count(
@@ -506,20 +649,8 @@ async fn distinct<C: ConnectionTrait>(
                 .collect::<HashSet<_>>()
                 .len(),
         ),
-        reporting_units: 0,
+        reporting_units,
     };
-    let units_sql = if cutoff.is_standing() {
-        "SELECT CAST(COUNT(DISTINCT u.unit_id) AS BIGINT) FROM task_reporting_units u WHERE u.task_id IN ({tasks})"
-            .to_owned()
-    } else {
-        format!(
-            "SELECT CAST(COUNT(DISTINCT r.unit_id) AS BIGINT) FROM reports r WHERE r.status = 'approved'{limits} AND r.task_id IN ({{tasks}})",
-            limits = cutoff.report_conditions(),
-        )
-    };
-    if let Some(row) = query(conn, &units_sql, counted).await?.first() {
-        out.reporting_units = u64::try_from(get_i64(row, 0)?).unwrap_or(0);
-    }
     Ok(out)
 }
 
@@ -564,14 +695,29 @@ pub async fn compute<C: ConnectionTrait>(
         ),
         None => None,
     };
-    let counted = counted_tasks(conn, caller, &filter).await?;
-    let counts = counts(conn, &counted, &cutoff).await?;
-    let sums = sums(conn, &counted, &cutoff, metric.as_ref().map(|m| m.id)).await?;
+    let visibility = authz::Visibility::of(conn, &caller.principal).await?;
+    let counted = counted_tasks(conn, caller, &visibility, &filter).await?;
+    // The figures as they stand, of whole plans, are added up from what is
+    // kept per plan; the others from each counted task's rows.
+    let kept = match cutoff.is_standing() {
+        true => CountedPlans::of(conn, &visibility, &filter).await?,
+        false => None,
+    };
+    let metric_id = metric.as_ref().map(|m| m.id);
+    let (counts, sums) = match &kept {
+        Some(kept) => (
+            kept_counts(conn, kept, day).await?,
+            kept_sums(conn, kept, metric_id).await?,
+        ),
+        None => (
+            counts(conn, &counted, &cutoff).await?,
+            sums(conn, &counted, &cutoff, metric_id).await?,
+        ),
+    };
     let distinct = distinct(
         conn,
-        &counted,
-        &cutoff,
         counts.iter().filter_map(|(p, _, _)| *p).collect(),
+        reporting_units(conn, &counted, kept.as_ref(), &cutoff).await?,
     )
     .await?;
     let catalogue: Vec<metrics::Model> = metrics::Entity::find()
@@ -737,7 +883,8 @@ pub async fn series<C: ConnectionTrait>(conn: &C, caller: &Caller, filter: Stati
         period: None,
         looking_back: filter.as_of.is_some(),
     };
-    let counted = counted_tasks(conn, caller, &filter).await?;
+    let visibility = authz::Visibility::of(conn, &caller.principal).await?;
+    let counted = counted_tasks(conn, caller, &visibility, &filter).await?;
     let backend = conn.get_database_backend();
     // The metric's code is the catalogue's own (matched above), which its
     // rule keeps to letters, digits and `_`; quotes are doubled regardless.

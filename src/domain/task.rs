@@ -1067,6 +1067,7 @@ pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version
     }
     let before = task_view(&txn, caller, current).await?;
     tasks::Entity::delete_by_id(id).exec(&txn).await?;
+    super::figures::refresh_plans(&txn, &[plan.id]).await?;
     audit::commit(txn, caller, Change::deleted(ENTITY, Some(id), &audited(&before)?)?).await?;
     Ok(())
 }

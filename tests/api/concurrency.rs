@@ -371,3 +371,61 @@ async fn no_transition_is_lost_when_submitters_and_reviewers_race() {
         .collect();
     assert_eq!(entries.len(), submits, "distinct audit entries");
 }
+
+/// Twenty approvals at once, each of a report on another task of one plan,
+/// all rewrite the plan's kept figures: each waits for the one before, so
+/// none is lost. By hand: twenty tasks with a target of 5000万元 each, and
+/// twenty consolidated reports of the lead unit with 100万元 each make
+/// targets 20, 100000 and an actual of 2000 (万元), by one reporting unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn approvals_racing_on_tasks_of_one_plan_all_count() {
+    const TASKS: usize = 20;
+    let app = Arc::new(TestApp::spawn().await);
+    let admin = app.bearer_of_new_admin().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let mut requests = Vec::new();
+    for seq in 1..=TASKS {
+        let task = seed::task(&app.db, &p, seq as i32, &["5000"]).await;
+        let report = seed::report_on(
+            &app.db,
+            &task,
+            p.recipient_unit,
+            "2025-03",
+            &[(0, "100")],
+            Some("2025-04-03"),
+            false,
+        )
+        .await;
+        requests.push((
+            "POST",
+            format!("/api/v1/reports/{report}/approve"),
+            None,
+            vec![("authorization", admin.clone())],
+        ));
+    }
+    let answers = race(&app, requests).await;
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        answers.iter().map(|a| (a.status, body_text(a))).collect::<Vec<_>>()
+    );
+    let differences = xietong::domain::figures::differences(&app.db)
+        .await
+        .expect("recomputed");
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    let stats = app.as_bearer(&admin, "GET", "/api/v1/statistics?scope=all", None).await;
+    assert_eq!(stats.status, 200, "{}", body_text(&stats));
+    let stats = stats.json();
+    let funds = stats["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == "investment_funds")
+        .expect("investment_funds");
+    assert_eq!(funds["targets"], 20);
+    assert_eq!(funds["target_total"], "100000");
+    assert_eq!(funds["actual_total"], "2000");
+    assert_eq!(funds["unit"], "万元");
+    assert_eq!(stats["distinct"]["reporting_units"], 1);
+    assert_eq!(stats["tasks"]["total"], 20);
+}

@@ -68,6 +68,9 @@ fn amount(rng: &mut Rng) -> Amount {
     Amount::parse(&format!("{}.{}", 1 + below(rng, 9_000), below(rng, 10))).expect("an amount")
 }
 
+/// What the writes file tasks under (none: out of any category).
+const CATEGORIES: [Option<&str>; 3] = [Some("产业协作"), Some("劳务协作"), None];
+
 const PERIODS: &[&str] = &[
     "2025-01", "2025-02", "2025-03", "2025-05", "2025-07", "2025-08", "2025-Q1", "2025-Q2", "2025-H1",
 ];
@@ -251,8 +254,25 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
             }
             // Its status, or the progress its lead unit declares.
             16..=17 => {
-                let changes = if below(&mut rng, 2) == 0 {
-                    TaskChanges {
+                let changes = match below(&mut rng, 4) {
+                    // Moved to a category (or out of one), or its deadline
+                    // moved: the task moves between its plan's kept counts.
+                    0 => TaskChanges {
+                        category: Some(pick(&mut rng, &CATEGORIES).cloned().flatten().map(str::to_owned)),
+                        ..Default::default()
+                    },
+                    1 => TaskChanges {
+                        deadline: Some(
+                            chrono::NaiveDate::from_ymd_opt(
+                                2025,
+                                4 + below(&mut rng, 9) as u32,
+                                1 + below(&mut rng, 28) as u32,
+                            )
+                            .expect("a day"),
+                        ),
+                        ..Default::default()
+                    },
+                    2 => TaskChanges {
                         status: Some(
                             *pick(
                                 &mut rng,
@@ -266,12 +286,11 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                             .expect("a status"),
                         ),
                         ..Default::default()
-                    }
-                } else {
-                    TaskChanges {
+                    },
+                    _ => TaskChanges {
                         declared_progress: Some(Some(below(&mut rng, 101) as i32)),
                         ..Default::default()
-                    }
+                    },
                 };
                 if task::update(db, &caller, t.id, t.version, changes).await.is_ok() {
                     tally.statuses += 1;
@@ -353,14 +372,61 @@ async fn kept_figures_hold(seed: u64, steps: usize) {
         "seed {seed} ({tally:?}): the kept figures differ from a recomputation:\n{}",
         differences.join("\n")
     );
-    // Statistics from the kept figures, and as of today, which adds every
-    // report approved by the end of the day.
+    // Statistics from the figures kept per plan, and as of today, which
+    // adds every task's reports approved by the end of the day: the whole
+    // answer, for everything, each category, and a district coordinator
+    // (who sees whole plans), and for a lead unit's user (who does not).
     let kept = get(&app, &admin, "/api/v1/statistics?scope=all").await;
     let added = get(&app, &admin, &format!("/api/v1/statistics?scope=all&as_of={DAY}")).await;
-    assert_eq!(kept["metrics"], added["metrics"], "seed {seed}: sums per metric");
-    assert_eq!(
-        kept["distinct"]["reporting_units"], added["distinct"]["reporting_units"],
-        "seed {seed}: reporting units"
+    assert_eq!(kept, added, "seed {seed}: statistics kept and added");
+    let yuzhong = get(&app, &admin, "/api/v1/regions?limit=100").await["items"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .find(|r| r["name"] == "渝中区")
+        .and_then(|r| r["id"].as_str())
+        .expect("渝中区")
+        .to_owned();
+    let units = get(&app, &admin, &format!("/api/v1/units?region_id={yuzhong}&limit=1")).await;
+    let unit: Uuid = units["items"][0]["id"]
+        .as_str()
+        .expect("a unit")
+        .parse()
+        .expect("a uuid");
+    app.user("yz-coordinator", xietong::domain::values::Role::Coordinator, Some(unit))
+        .await;
+    app.user("yz-unit", xietong::domain::values::Role::UnitUser, Some(unit))
+        .await;
+    for (who, bearer) in [
+        ("admin", admin.clone()),
+        ("coordinator", app.bearer("yz-coordinator").await),
+        ("unit user", app.bearer("yz-unit").await),
+    ] {
+        for filter in [
+            "",
+            "&category=产业协作",
+            "&category=劳务协作",
+            "&year=2025&metric=investment_funds",
+        ] {
+            let kept = get(&app, &bearer, &format!("/api/v1/statistics?scope=all{filter}")).await;
+            let added = get(
+                &app,
+                &bearer,
+                &format!("/api/v1/statistics?scope=all{filter}&as_of={DAY}"),
+            )
+            .await;
+            assert_eq!(kept, added, "seed {seed}: statistics of the {who} with `{filter}`");
+        }
+    }
+    let categorized = get(
+        &app,
+        &admin,
+        &format!("/api/v1/statistics?scope=all&category={}", "产业协作"),
+    )
+    .await;
+    assert!(
+        categorized["tasks"]["total"].as_u64().expect("a count") > 0,
+        "seed {seed}: no task was filed under a category"
     );
     assert!(
         kept["metrics"]

@@ -202,6 +202,30 @@ impl<'p> Visibility<'p> {
         Ok(cond)
     }
 
+    /// The plans whose tasks are exactly the tasks [`Visibility::tasks`]
+    /// lets read, as SQL, when there are such plans: every plan for those
+    /// who see everything, the plans they see for the others, unless their
+    /// unit works on a task of another plan (then none: the tasks they see
+    /// are not whole plans). What figures kept per plan can serve.
+    pub async fn whole_plans<C: ConnectionTrait>(&self, conn: &C) -> DomainResult<Option<Condition>> {
+        if self.everything {
+            return Ok(Some(Condition::all()));
+        }
+        if let Some(unit) = unit_of(self.principal) {
+            let beyond = Query::select()
+                .column(tasks::Column::Id)
+                .from(tasks::Entity)
+                .and_where(tasks::Column::Id.in_subquery(tasks_of_unit(conn, unit, None).await?))
+                .and_where(tasks::Column::PlanId.not_in_subquery(self.plan_ids()))
+                .limit(1)
+                .to_owned();
+            if conn.query_one(&beyond).await?.is_some() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.plans()))
+    }
+
     /// The reports [`TaskAccess::read_report`] lets read, as SQL: every
     /// report of the plans a coordinator coordinates or a machine reads;
     /// for a unit, those of the tasks it works on, other units' drafts
