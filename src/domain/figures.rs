@@ -122,18 +122,10 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainR
         .await?;
         execute(conn, "DELETE FROM task_figures WHERE task_id IN ({tasks})", &tasks).await?;
         let progress = progress_of(conn, batch).await?;
-        if !progress.is_empty() {
-            let mut insert = Query::insert();
-            insert
-                .into_table(Alias::new("task_figures"))
-                .columns([Alias::new("task_id"), Alias::new("progress_e2")]);
-            for (task, percent) in progress {
-                insert
-                    .values([task.into(), percent.into()])
-                    .map_err(|e| DomainError::Internal(e.into()))?;
-            }
-            conn.execute(&insert).await?;
-        }
+        let rows = progress
+            .into_iter()
+            .map(|(task, percent)| vec![task.into(), percent.into()]);
+        insert_rows(conn, "task_figures", &["task_id", "progress_e2"], rows).await?;
         let plans: Vec<Uuid> = tasks::Entity::find()
             .select_only()
             .column(tasks::Column::PlanId)
@@ -266,68 +258,63 @@ impl PlanFigures {
 
     /// Writes these rows (of plans whose rows were deleted).
     async fn insert<C: ConnectionTrait>(self, conn: &C) -> DomainResult<()> {
-        let bad = |e: sea_orm::sea_query::error::Error| DomainError::Internal(e.into());
-        let columns = |names: &[&str]| names.iter().map(|n| Alias::new(*n)).collect::<Vec<_>>();
-        let counts: Vec<_> = self.counts.into_iter().collect();
-        for chunk in counts.chunks(BATCH) {
-            let mut insert = Query::insert();
-            insert.into_table(Alias::new("plan_task_counts")).columns(columns(&[
-                "plan_id", "category", "status", "deadline", "tasks", "on_time",
-            ]));
-            for ((plan, category, status, deadline), (n, on_time)) in chunk.iter().cloned() {
-                insert
-                    .values([
-                        plan.into(),
-                        category.into(),
-                        status.into(),
-                        deadline.into(),
-                        n.into(),
-                        on_time.into(),
-                    ])
-                    .map_err(bad)?;
-            }
-            conn.execute(&insert).await?;
-        }
-        let metrics: Vec<_> = self.metrics.into_iter().collect();
-        for chunk in metrics.chunks(BATCH) {
-            let mut insert = Query::insert();
-            insert.into_table(Alias::new("plan_metric_figures")).columns(columns(&[
-                "plan_id",
-                "category",
-                "metric_id",
-                "targets",
-                "target_e8",
-                "actual_e8",
-            ]));
-            for ((plan, category, metric), (n, target, actual)) in chunk.iter().cloned() {
-                insert
-                    .values([
-                        plan.into(),
-                        category.into(),
-                        metric.into(),
-                        n.into(),
-                        target.into(),
-                        actual.into(),
-                    ])
-                    .map_err(bad)?;
-            }
-            conn.execute(&insert).await?;
-        }
-        let units: Vec<_> = self.units.into_iter().collect();
-        for chunk in units.chunks(BATCH) {
-            let mut insert = Query::insert();
-            insert
-                .into_table(Alias::new("plan_reporting_units"))
-                .columns(columns(&["plan_id", "category", "unit_id"]));
-            for (plan, category, unit) in chunk.iter().cloned() {
-                insert
-                    .values([plan.into(), category.into(), unit.into()])
-                    .map_err(bad)?;
-            }
-            conn.execute(&insert).await?;
-        }
-        Ok(())
+        let counts = self
+            .counts
+            .into_iter()
+            .map(|((plan, category, status, deadline), (n, on_time))| {
+                vec![
+                    plan.into(),
+                    category.into(),
+                    status.into(),
+                    deadline.into(),
+                    n.into(),
+                    on_time.into(),
+                ]
+            });
+        let columns = ["plan_id", "category", "status", "deadline", "tasks", "on_time"];
+        insert_rows(conn, "plan_task_counts", &columns, counts).await?;
+        let metrics = self
+            .metrics
+            .into_iter()
+            .map(|((plan, category, metric), (n, target, actual))| {
+                vec![
+                    plan.into(),
+                    category.into(),
+                    metric.into(),
+                    n.into(),
+                    target.into(),
+                    actual.into(),
+                ]
+            });
+        let columns = ["plan_id", "category", "metric_id", "targets", "target_e8", "actual_e8"];
+        insert_rows(conn, "plan_metric_figures", &columns, metrics).await?;
+        let units =
+            (self.units.into_iter()).map(|(plan, category, unit)| vec![plan.into(), category.into(), unit.into()]);
+        insert_rows(conn, "plan_reporting_units", &["plan_id", "category", "unit_id"], units).await
     }
+}
+
+/// Inserts rows into `columns` of `table`, `BATCH` to a statement.
+async fn insert_rows<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    columns: &[&str],
+    rows: impl Iterator<Item = Vec<sea_orm::Value>>,
+) -> DomainResult<()> {
+    let rows: Vec<Vec<sea_orm::Value>> = rows.collect();
+    for chunk in rows.chunks(BATCH) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(table))
+            .columns(columns.iter().map(|c| Alias::new(*c)));
+        for row in chunk {
+            insert
+                .values(row.iter().cloned().map(Into::into))
+                .map_err(|e| DomainError::Internal(e.into()))?;
+        }
+        conn.execute(&insert).await?;
+    }
+    Ok(())
 }
 
 fn plans_of(batch: &[Uuid]) -> SelectStatement {

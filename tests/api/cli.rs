@@ -255,6 +255,27 @@ async fn generate_city_writes_the_asked_scale_once_and_reports_fill_the_rest() {
     assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
     let answer: serde_json::Value = serde_json::from_slice(&rebuilt.stdout).expect("JSON summary");
     assert_eq!(answer, serde_json::json!({ "differences": 0, "rebuilt": true }));
+
+    // Plans stored before their figures were kept get them when the
+    // database is opened (and migrated), by `figures` as by `serve`.
+    for table in ["plan_task_counts", "plan_metric_figures", "plan_reporting_units"] {
+        conn.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .expect("emptied by hand");
+    }
+    let checked = run(&db, &["figures"], "");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let refilled = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM plan_task_counts",
+        ))
+        .await
+        .expect("counted")
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok());
+    assert!(refilled.is_some_and(|n| n > 0), "{refilled:?}");
+    let answer: serde_json::Value = serde_json::from_slice(&checked.stdout).expect("JSON summary");
+    assert_eq!(answer, serde_json::json!({ "differences": 0, "rebuilt": false }));
 }
 
 #[tokio::test]
