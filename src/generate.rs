@@ -295,10 +295,12 @@ async fn keep_figures(
 ) -> anyhow::Result<()> {
     analyze(db).await?;
     progress.start("figures", ids.len() as u64);
+    let mut plans = Vec::new();
     for chunk in ids.chunks(CHUNK) {
-        crate::domain::figures::refresh(db, chunk).await?;
+        plans.extend(crate::domain::figures::refresh_tasks(db, chunk).await?);
         progress.advance(chunk.len() as u64);
     }
+    crate::domain::figures::refresh_plans(db, &plans).await?;
     progress.finish();
     analyze(db).await
 }

@@ -76,11 +76,21 @@ async fn execute<C: ConnectionTrait>(conn: &C, template: &str, tasks: &SelectSta
     Ok(())
 }
 
-/// Rewrites the kept figures of these tasks from what is stored; tasks
-/// that no longer exist are passed over. Call it in the transaction of
-/// the write that changed them.
+/// Rewrites the kept figures of these tasks from what is stored, then
+/// those of their plans; tasks that no longer exist are passed over. Call
+/// it in the transaction of the write that changed them.
 pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainResult<()> {
+    let plans = refresh_tasks(conn, task_ids).await?;
+    refresh_plans(conn, &plans).await
+}
+
+/// Rewrites the kept figures of these tasks alone, and says their plans,
+/// whose figures the caller must refresh after: a bulk load refreshes
+/// each plan once at the end, not once per batch of tasks (a batch of
+/// random ids spans every plan).
+pub async fn refresh_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainResult<Vec<Uuid>> {
     let backend = conn.get_database_backend();
+    let mut plans = Vec::new();
     for batch in task_ids.chunks(BATCH) {
         let tasks = ids_of(batch);
         if backend == sea_orm::DatabaseBackend::Postgres {
@@ -126,7 +136,7 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainR
             .into_iter()
             .map(|(task, percent)| vec![task.into(), percent.into()]);
         insert_rows(conn, "task_figures", &["task_id", "progress_e2"], rows).await?;
-        let plans: Vec<Uuid> = tasks::Entity::find()
+        let of_batch: Vec<Uuid> = tasks::Entity::find()
             .select_only()
             .column(tasks::Column::PlanId)
             .distinct()
@@ -134,9 +144,11 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainR
             .into_tuple()
             .all(conn)
             .await?;
-        refresh_plans(conn, &plans).await?;
+        plans.extend(of_batch);
     }
-    Ok(())
+    plans.sort();
+    plans.dedup();
+    Ok(plans)
 }
 
 /// The kept per-plan rows of the plans of `{tasks}` (here a select of plan
@@ -391,9 +403,9 @@ pub async fn refresh_actuals_of_all<C: ConnectionTrait>(conn: &C) -> DomainResul
     refresh_plans(conn, &plan_ids(conn).await?).await
 }
 
-/// Refreshes every task's figures, as after a bulk load.
+/// Refreshes every task's and every plan's figures, as after a bulk load.
 pub async fn refresh_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
-    refresh(conn, &task_ids(conn).await?).await?;
+    refresh_tasks(conn, &task_ids(conn).await?).await?;
     // Plans without tasks too (their rows, if any, go).
     refresh_plans(conn, &plan_ids(conn).await?).await
 }
