@@ -10,9 +10,12 @@
 //! day looks back: the figures are those approved by then.
 //!
 //! The figures as they stand (no `period`, no `as_of`) are read from what
-//! `figures` keeps per task as writes happen: the approved actuals, the
-//! units that reported and each task's progress, from which the lights are
-//! judged. Looking back adds the reports approved by then.
+//! `figures` keeps as writes happen: per plan and task category (counts by
+//! status and deadline, target and actual sums, reporting units) when the
+//! caller sees whole plans and no filter picks tasks within a plan but by
+//! category; per task otherwise (the approved actuals, the units that
+//! reported); and each task's progress, from which the lights are judged.
+//! Looking back adds the reports approved by then.
 
 use std::collections::HashSet;
 
