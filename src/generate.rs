@@ -302,7 +302,12 @@ async fn keep_figures(
     }
     crate::domain::figures::refresh_plans(db, &plans).await?;
     progress.finish();
-    analyze(db).await
+    analyze(db).await?;
+    // Tasks written in bulk changed lights no write recorded: today's are
+    // judged again (the service would, in the background).
+    crate::domain::light::kept::forget_all(db).await?;
+    crate::domain::light::kept::keep(db, crate::domain::Clock::system().today()).await?;
+    Ok(())
 }
 
 /// Refreshes the planner's statistics after a bulk load. PostgreSQL's

@@ -165,7 +165,7 @@ pub fn app(state: AppState) -> axum::Router {
 /// Serves `state` on `listener` until `shutdown` completes; requests in
 /// flight then finish before this returns. The reminder scheduler runs
 /// beside it, and gives its lease up when it stops; so does the webhook
-/// sender, unless turned off.
+/// sender, unless turned off, and the keeper of today's lights.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -195,6 +195,7 @@ pub async fn serve(
     };
     let deliveries =
         sender.map(|sender| tokio::spawn(domain::webhook::deliver::run(state.db.clone(), state.clock, sender)));
+    let lights = tokio::spawn(domain::light::kept::run(state.db.clone(), state.clock));
     let exporter = match state.metrics_bind {
         Some(bind) => {
             let listener = TcpListener::bind(bind).await?;
@@ -215,6 +216,8 @@ pub async fn serve(
         task.abort();
         let _ = task.await;
     }
+    lights.abort();
+    let _ = lights.await;
     // A delivery stopped mid-attempt keeps its lease, and is sent again
     // when the lease ends: at least once, as receivers expect.
     if let Some(task) = deliveries {

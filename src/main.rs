@@ -92,10 +92,11 @@ enum Command {
     /// Write synthetic data in bulk, for benchmarks (no audit entries).
     #[command(subcommand)]
     Generate(GenerateCommand),
-    /// Check the figures kept per task (progress, approved actuals,
-    /// reporting units) against a recomputation from every report: prints
-    /// `{"differences": N, ...}`, each difference on standard error, and
-    /// exits 1 when there is one. `--rebuild` rewrites them first.
+    /// Check the figures kept per task and plan (progress, approved
+    /// actuals, reporting units, today's lights) against a recomputation
+    /// from every report: prints `{"differences": N, ...}`, each difference
+    /// on standard error, and exits 1 when there is one. `--rebuild`
+    /// rewrites them first.
     Figures {
         /// Rewrite every task's kept figures from what is stored, then check.
         #[arg(long)]
@@ -499,14 +500,18 @@ async fn run_migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
 }
 
 async fn run_figures(database: &DatabaseArgs, rebuild: bool) -> anyhow::Result<()> {
-    use xietong::domain::figures;
+    use xietong::domain::{figures, light};
     let db = open(database).await?;
+    let today = xietong::domain::Clock::system().today();
     if rebuild {
         let txn = db::begin_write(&db).await?;
         figures::refresh_all(&txn).await?;
+        light::kept::forget_all(&txn).await?;
         txn.commit().await?;
+        light::kept::keep(&db, today).await?;
     }
-    let differences = figures::differences(&db).await?;
+    let mut differences = figures::differences(&db).await?;
+    differences.extend(light::kept::differences(&db, today).await?);
     for line in &differences {
         eprintln!("{line}");
     }

@@ -29,6 +29,7 @@ mod m20261204_000022_client_grants;
 mod m20261204_000023_external_ids;
 mod m20261204_000024_task_figures;
 mod m20261205_000025_plan_figures;
+mod m20261205_000026_plan_lights;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000023_external_ids::Migration),
             Box::new(m20261204_000024_task_figures::Migration),
             Box::new(m20261205_000025_plan_figures::Migration),
+            Box::new(m20261205_000026_plan_lights::Migration),
         ]
     }
 }

@@ -188,6 +188,7 @@ pub async fn record<C: ConnectionTrait>(conn: &C, caller: &Caller, change: Chang
     // Boxed: every write ends here, and the feed's future (the change's
     // scope, its outbox) would otherwise be part of each write's.
     Box::pin(super::feed::write(conn, caller.now(), &change)).await?;
+    super::light::kept::forget_changed(conn, &change).await?;
     let Change {
         action,
         entity,

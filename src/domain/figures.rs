@@ -307,7 +307,7 @@ impl PlanFigures {
 }
 
 /// Inserts rows into `columns` of `table`, `BATCH` to a statement.
-async fn insert_rows<C: ConnectionTrait>(
+pub(crate) async fn insert_rows<C: ConnectionTrait>(
     conn: &C,
     table: &str,
     columns: &[&str],
@@ -337,30 +337,36 @@ fn plans_of(batch: &[Uuid]) -> SelectStatement {
         .to_owned()
 }
 
+/// Holds these plans (in order) until the transaction ends, on PostgreSQL:
+/// two writes on tasks of one plan at once would each rewrite the plan's
+/// kept rows from what they see, so the second waits here for the first to
+/// commit, then reads what it wrote. (SQLite's writers already take turns.)
+pub(crate) async fn lock_plans<C: ConnectionTrait>(conn: &C, sorted: &[Uuid]) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    for plan in sorted {
+        let key = plan.as_u64_pair().0 as i64 as i32;
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [PLAN_LOCK_CLASS.into(), key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Rewrites the kept figures of these plans from their tasks' rows and
 /// kept figures (refresh the tasks first); plans that no longer exist are
 /// passed over. Call it in the transaction of the write that changed them.
 pub async fn refresh_plans<C: ConnectionTrait>(conn: &C, plan_ids: &[Uuid]) -> DomainResult<()> {
-    let backend = conn.get_database_backend();
     let mut ids = plan_ids.to_vec();
     ids.sort();
     ids.dedup();
     for batch in ids.chunks(PLAN_BATCH) {
-        if backend == sea_orm::DatabaseBackend::Postgres {
-            // Two writes on tasks of one plan at once would each rewrite
-            // the plan's rows from what they see: the second waits here
-            // for the first to commit, then reads what it wrote. Plans in
-            // order, so that two writes never wait for each other.
-            for plan in batch {
-                let key = plan.as_u64_pair().0 as i64 as i32;
-                conn.execute_raw(sea_orm::Statement::from_sql_and_values(
-                    backend,
-                    "SELECT pg_advisory_xact_lock($1, $2)",
-                    [PLAN_LOCK_CLASS.into(), key.into()],
-                ))
-                .await?;
-            }
-        }
+        lock_plans(conn, batch).await?;
         let plans = plans_of(batch);
         for table in ["plan_task_counts", "plan_metric_figures", "plan_reporting_units"] {
             execute(

@@ -23,6 +23,8 @@ use super::task::Task;
 use super::values::{AssignmentRole, Light, ObligationStatus, TaskStatus, is_overdue};
 use super::{DomainError, DomainResult};
 
+pub mod kept;
+
 /// A plan's thresholds for yellow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -252,31 +254,77 @@ impl LightCounts {
         today: NaiveDate,
         in_scope: &SelectStatement,
     ) -> DomainResult<LightCounts> {
-        let sql = "SELECT t.id, t.status, t.deadline, p.year, p.light_due_days, p.light_lag_points, f.progress_e2 \
-             FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN task_figures f ON f.task_id = t.id \
-             WHERE t.id IN ({tasks})";
-        let late = late_reports(conn, in_scope.clone(), today).await?;
         let mut counts = LightCounts::default();
-        let internal = |e: sea_orm::DbErr| DomainError::Internal(e.into());
-        for row in super::statistics::query(conn, sql, in_scope).await? {
-            let id: Uuid = row.try_get_by_index(0).map_err(internal)?;
-            let status: String = row.try_get_by_index(1).map_err(internal)?;
-            let progress: Option<i64> = row.try_get_by_index(6).map_err(internal)?;
-            let facts = Facts {
-                status: super::region::parse_stored(&status)?,
-                deadline: row.try_get_by_index(2).map_err(internal)?,
-                year: row.try_get_by_index(3).map_err(internal)?,
-                settings: LightSettings {
-                    due_soon_days: row.try_get_by_index(4).map_err(internal)?,
-                    lag_points: row.try_get_by_index(5).map_err(internal)?,
-                },
-                percent: progress.map(|hundredths| Decimal::new(hundredths, 2)),
-                late: late.get(&id).copied(),
-            };
-            counts.add(judge(&facts, today).0);
+        for (_, light) in judged(conn, today, in_scope).await? {
+            counts.add(light);
         }
         Ok(counts)
     }
+
+    /// Counts of each colour, as kept.
+    pub(crate) fn of_counts(green: u64, yellow: u64, red: u64) -> LightCounts {
+        let worst = [(red, Light::Red), (yellow, Light::Yellow), (green, Light::Green)]
+            .into_iter()
+            .find(|(n, _)| *n > 0)
+            .map(|(_, light)| light);
+        LightCounts {
+            green,
+            yellow,
+            red,
+            worst,
+        }
+    }
+
+    /// These and `other` together.
+    pub(crate) fn merge(&mut self, other: &LightCounts) {
+        self.green += other.green;
+        self.yellow += other.yellow;
+        self.red += other.red;
+        self.worst = self.worst.max(other.worst);
+    }
+}
+
+/// Where a task's light is counted when lights are kept: its plan and its
+/// category (`''` for none).
+pub(crate) type PlanCategory = (Uuid, String);
+
+/// The light of each task of `in_scope` on `today`, with its plan and
+/// category, judged from its kept progress (`figures`) without building
+/// its view.
+pub(crate) async fn judged<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+    in_scope: &SelectStatement,
+) -> DomainResult<Vec<(PlanCategory, Light)>> {
+    let sql = "SELECT t.id, t.status, t.deadline, p.year, p.light_due_days, p.light_lag_points, f.progress_e2, \
+         t.plan_id, COALESCE(t.category, '') \
+         FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN task_figures f ON f.task_id = t.id \
+         WHERE t.id IN ({tasks})";
+    let late = late_reports(conn, in_scope.clone(), today).await?;
+    let internal = |e: sea_orm::DbErr| DomainError::Internal(e.into());
+    let mut out = Vec::new();
+    for row in super::statistics::query(conn, sql, in_scope).await? {
+        let id: Uuid = row.try_get_by_index(0).map_err(internal)?;
+        let status: String = row.try_get_by_index(1).map_err(internal)?;
+        let progress: Option<i64> = row.try_get_by_index(6).map_err(internal)?;
+        let facts = Facts {
+            status: super::region::parse_stored(&status)?,
+            deadline: row.try_get_by_index(2).map_err(internal)?,
+            year: row.try_get_by_index(3).map_err(internal)?,
+            settings: LightSettings {
+                due_soon_days: row.try_get_by_index(4).map_err(internal)?,
+                lag_points: row.try_get_by_index(5).map_err(internal)?,
+            },
+            percent: progress.map(|hundredths| Decimal::new(hundredths, 2)),
+            late: late.get(&id).copied(),
+        };
+        let place = (
+            row.try_get_by_index(7).map_err(internal)?,
+            row.try_get_by_index(8).map_err(internal)?,
+        );
+        out.push((place, judge(&facts, today).0));
+    }
+    Ok(out)
 }
 
 /// The lights of what a task list rolls up to: a plan, a lead unit or

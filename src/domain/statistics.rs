@@ -266,6 +266,45 @@ impl CountedPlans {
         }))
     }
 
+    /// The lights of the counted tasks on `today`: the lights kept for
+    /// today of their plans, and the tasks of the plans without them
+    /// judged one by one (see [`super::light::kept`]).
+    async fn lights<C: ConnectionTrait>(&self, conn: &C, today: NaiveDate) -> DomainResult<LightCounts> {
+        let day = literal_day(today);
+        let sql = format!(
+            "SELECT CAST(SUM(a.green) AS BIGINT), CAST(SUM(a.yellow) AS BIGINT), CAST(SUM(a.red) AS BIGINT) \
+             FROM plan_lights a WHERE a.plan_id IN ({{tasks}}) AND a.judged_on = {day}{{category}}"
+        );
+        let count = |row: &sea_orm::QueryResult, at: usize| get_i64(row, at).map(|n| u64::try_from(n).unwrap_or(0));
+        let mut lights = LightCounts::default();
+        if let Some(row) = self.query(conn, &sql).await?.first() {
+            lights = LightCounts::of_counts(count(row, 0)?, count(row, 1)?, count(row, 2)?);
+        }
+        let sql = format!(
+            "SELECT p.id FROM plans p WHERE p.id IN ({{tasks}}) \
+             AND EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id) \
+             AND NOT EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = p.id AND l.judged_on = {day})"
+        );
+        let unjudged: Vec<Uuid> = query(conn, &sql, &self.plans)
+            .await?
+            .iter()
+            .filter_map(|row| get_uuid(row, 0).transpose())
+            .collect::<DomainResult<_>>()?;
+        if !unjudged.is_empty() {
+            let mut cond = Condition::all().add(tasks::Column::PlanId.is_in(unjudged));
+            if let Some(category) = &self.category {
+                cond = cond.add(tasks::Column::Category.eq(category.as_str()));
+            }
+            let tasks = Query::select()
+                .column(tasks::Column::Id)
+                .from(tasks::Entity)
+                .cond_where(cond)
+                .to_owned();
+            lights.merge(&LightCounts::of_kept(conn, today, &tasks).await?);
+        }
+        Ok(lights)
+    }
+
     /// Runs SQL on a kept table `a`: the counted plans' subquery where
     /// `{tasks}` is, and the category's condition (a bound parameter after
     /// the subquery's) where `{category}` is.
@@ -702,12 +741,10 @@ pub async fn compute<C: ConnectionTrait>(
     let counted = counted_tasks(conn, caller, &visibility, &filter).await?;
     // The figures as they stand, of whole plans, are added up from what is
     // kept per plan; the others from each counted task's rows.
-    let kept = match cutoff.is_standing() {
-        true => CountedPlans::of(conn, &visibility, &filter).await?,
-        false => None,
-    };
+    let whole = CountedPlans::of(conn, &visibility, &filter).await?;
+    let kept = whole.as_ref().filter(|_| cutoff.is_standing());
     let metric_id = metric.as_ref().map(|m| m.id);
-    let (counts, sums) = match &kept {
+    let (counts, sums) = match kept {
         Some(kept) => (
             kept_counts(conn, kept, day).await?,
             kept_sums(conn, kept, metric_id).await?,
@@ -720,7 +757,7 @@ pub async fn compute<C: ConnectionTrait>(
     let distinct = distinct(
         conn,
         counts.iter().filter_map(|(p, _, _)| *p).collect(),
-        reporting_units(conn, &counted, kept.as_ref(), &cutoff).await?,
+        reporting_units(conn, &counted, kept, &cutoff).await?,
     )
     .await?;
     let catalogue: Vec<metrics::Model> = metrics::Entity::find()
@@ -787,7 +824,11 @@ pub async fn compute<C: ConnectionTrait>(
                 ),
         );
     }
-    let lights = LightCounts::of_kept(conn, caller.today(), &counted).await?;
+    // Lights are of today whatever the day asked: kept per plan for today.
+    let lights = match &whole {
+        Some(plans) => plans.lights(conn, caller.today()).await?,
+        None => LightCounts::of_kept(conn, caller.today(), &counted).await?,
+    };
     let overdue_models = tasks::Entity::find()
         .filter(tasks::Column::Id.in_subquery(counted.clone()))
         .filter(tasks::Column::Deadline.lt(day))

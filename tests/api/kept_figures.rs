@@ -4,16 +4,20 @@
 //! deleted and a metric's unit changed, on top of the demo's imported task
 //! lists, the kept figures are what recomputing them from every report
 //! gives; and statistics read from them say what statistics that add the
-//! reports say, and the lights the views show.
+//! reports say, and the lights the views show. Today's lights are kept
+//! every few writes, so that later writes find lights to forget; changes
+//! of a plan's thresholds for yellow are among the writes.
 
 use entity::tasks;
 use sea_orm::EntityTrait;
 use serde_json::Value;
 use uuid::Uuid;
+use xietong::domain::light::LightSettings;
+use xietong::domain::plan::{self, PlanChanges};
 use xietong::domain::report::{self, NewReport, Transition, ValueInput};
 use xietong::domain::task::{self, TargetInput, Task, TaskChanges};
 use xietong::domain::values::{Amount, AssignmentRole, Comparator, ReportPeriod, ReportStatus, TaskStatus};
-use xietong::domain::{Caller, Clock, figures, metric};
+use xietong::domain::{Caller, Clock, figures, light, metric};
 use xietong::generate::Rng;
 
 use crate::common::TestApp;
@@ -43,6 +47,9 @@ struct Tally {
     statuses: usize,
     tasks_created: usize,
     tasks_deleted: usize,
+    thresholds: usize,
+    /// Plans whose kept lights outlived the writes between two keepings.
+    plans_kept_between_writes: usize,
 }
 
 fn caller() -> Caller {
@@ -76,7 +83,11 @@ const PERIODS: &[&str] = &[
 ];
 
 /// `steps` random writes through the domain core, as the API makes them.
-async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
+/// With `keep` (every so many writes, and the admin's bearer), today's
+/// lights are kept every so many writes, so that the writes after find
+/// lights to forget, and statistics count each plan's lights as the views
+/// judge them before each keeping.
+async fn random_writes(app: &TestApp, seed: u64, steps: usize, keep: Option<(usize, &str)>) -> Tally {
     let caller = caller();
     let db = &app.db;
     let mut rng = Rng(seed);
@@ -338,14 +349,43 @@ async fn random_writes(app: &TestApp, seed: u64, steps: usize) -> Tally {
                     tally.tasks_created += 1;
                 }
             }
-            _ => {
-                if below(&mut rng, 3) == 0 && task::delete(db, &caller, t.id, t.version).await.is_ok() {
-                    tally.tasks_deleted += 1;
+            _ => match below(&mut rng, 3) {
+                0 => tally.tasks_deleted += usize::from(task::delete(db, &caller, t.id, t.version).await.is_ok()),
+                // The plan's thresholds for yellow: its tasks' lights change.
+                1 => {
+                    let plan = plan::get(db, &caller, t.plan_id).await.expect("the task's plan");
+                    let lights = LightSettings {
+                        due_soon_days: [0, 15, 60, 200][below(&mut rng, 4)],
+                        lag_points: [0, 20, 50][below(&mut rng, 3)],
+                    };
+                    let changes = PlanChanges {
+                        lights: Some(lights),
+                        ..Default::default()
+                    };
+                    if plan::update(db, &caller, plan.id, plan.version, changes).await.is_ok() {
+                        tally.thresholds += 1;
+                    }
                 }
-            }
+                _ => {}
+            },
+        }
+        if let Some((every, admin)) = keep
+            && step % every == every - 1
+        {
+            // What the writes since the last keeping forgot is judged
+            // again; what they left is still right.
+            let kept = plans_with_lights_kept(app).await;
+            tally.plans_kept_between_writes += usize::try_from(kept).unwrap_or(0);
+            lights_of_each_plan_agree(app, admin, &format!("seed {seed}, step {step}, {kept} plan(s) kept")).await;
+            light::kept::keep(db, day()).await.expect("lights kept");
         }
     }
     tally
+}
+
+/// The app's day.
+fn day() -> chrono::NaiveDate {
+    DAY.parse().expect("a day")
 }
 
 fn lights(value: &Value) -> (u64, u64, u64) {
@@ -361,9 +401,14 @@ fn lights(value: &Value) -> (u64, u64, u64) {
 /// and judging the views gives.
 async fn kept_figures_hold(seed: u64, steps: usize) {
     let (app, admin) = demo_on(DAY).await;
-    let tally = random_writes(&app, seed, steps).await;
+    let tally = random_writes(&app, seed, steps, Some((4, &admin))).await;
     assert!(
-        tally.approved >= 10 && tally.returned >= 1 && tally.targets_replaced >= 2 && tally.statuses >= 2,
+        tally.approved >= 10
+            && tally.returned >= 1
+            && tally.targets_replaced >= 2
+            && tally.statuses >= 2
+            && tally.thresholds >= 2
+            && tally.plans_kept_between_writes >= 5,
         "seed {seed}: too little happened to tell anything: {tally:?}"
     );
     let differences = figures::differences(&app.db).await.expect("recomputed");
@@ -437,22 +482,51 @@ async fn kept_figures_hold(seed: u64, steps: usize) {
         "seed {seed}: no approved figure counted: {}",
         kept["metrics"]
     );
-    // The lights of each plan as statistics count them, and as the task
-    // views judge them.
-    for plan in get(&app, &admin, "/api/v1/plans").await["items"]
+    // Every plan judged again: what is kept is what judging gives, and a
+    // second run finds nothing to judge.
+    light::kept::keep(&app.db, day()).await.expect("kept");
+    assert!(plans_with_lights_kept(&app).await > 0);
+    assert_eq!(light::kept::keep(&app.db, day()).await.expect("kept"), 0);
+    let differences = light::kept::differences(&app.db, day()).await.expect("judged again");
+    assert!(
+        differences.is_empty(),
+        "seed {seed}: the kept lights differ from judging again:\n{}",
+        differences.join("\n")
+    );
+    lights_of_each_plan_agree(&app, &admin, &format!("seed {seed}, every plan kept")).await;
+    app.stop().await;
+}
+
+/// How many plans have lights kept for the app's day.
+async fn plans_with_lights_kept(app: &TestApp) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT COUNT(DISTINCT plan_id) FROM plan_lights WHERE judged_on = '{DAY}'"),
+        ))
+        .await
+        .expect("counted")
+        .expect("a row");
+    row.try_get_by_index(0).expect("a count")
+}
+
+/// Statistics count each plan's lights as the task views judge them.
+async fn lights_of_each_plan_agree(app: &TestApp, admin: &str, when: &str) {
+    for plan in get(app, admin, "/api/v1/plans").await["items"]
         .as_array()
         .expect("plans")
     {
         let id = plan["id"].as_str().expect("an id");
-        let counted = get(&app, &admin, &format!("/api/v1/statistics?scope=all&plan_id={id}")).await;
-        let judged = get(&app, &admin, &format!("/api/v1/lights?plan_id={id}")).await;
+        let counted = get(app, admin, &format!("/api/v1/statistics?scope=all&plan_id={id}")).await;
+        let judged = get(app, admin, &format!("/api/v1/lights?plan_id={id}")).await;
         assert_eq!(
             lights(&counted["lights"]),
             lights(&judged["total"]),
-            "seed {seed}: the lights of plan {id}"
+            "{when}: the lights of plan {id}"
         );
     }
-    app.stop().await;
 }
 
 #[tokio::test]
@@ -475,7 +549,7 @@ async fn kept_figures_equal_a_recomputation_after_random_writes_seed_3() {
 #[tokio::test]
 async fn migrating_fills_the_figures_of_tasks_that_have_none() {
     let (app, admin) = demo_on(DAY).await;
-    random_writes(&app, 7, 60).await;
+    random_writes(&app, 7, 60, None).await;
     let before = get(&app, &admin, "/api/v1/statistics?scope=all").await;
     use sea_orm::ConnectionTrait;
     for table in ["task_figures", "task_metric_actuals", "task_reporting_units"] {

@@ -33,6 +33,7 @@ const TABLES: &[&str] = &[
     "pairing_co_helpers",
     "pairing_documents",
     "pairings",
+    "plan_lights",
     "plan_metric_figures",
     "plan_reporting_units",
     "plan_task_counts",

@@ -465,9 +465,11 @@ async fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // Down.
-    proxy.down().await;
+    // Down. The outage begins as the proxy starts to sever connections: a
+    // reader whose connection goes first may be answered 503 before the
+    // last one is gone.
     let down_at = Instant::now();
+    proxy.down().await;
     let get = |path: &'static str| {
         let remote = server.remote.clone();
         let bearer = bearer.clone();
@@ -559,7 +561,10 @@ async fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
                 // later requests find only checked or new connections.
                 assert!(
                     sample.sent + sample.took >= down_at && sample.sent <= recovered_at + STALE_CONNECTIONS_FOR,
-                    "a 503 outside the outage"
+                    "a 503 outside the outage: sent {:?} after it began, took {:?}; the database was back {:?} after it began",
+                    sample.sent.checked_duration_since(down_at),
+                    sample.took,
+                    recovered_at - down_at
                 );
             }
             other => panic!("a reader got {other} {code:?}"),
@@ -571,7 +576,14 @@ async fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
             sample.took
         );
         if sample.sent + sample.took < down_at || sample.sent > recovered_at + STALE_CONNECTIONS_FOR {
-            assert_eq!(status, 200, "a refusal while the database was there");
+            assert_eq!(
+                status,
+                200,
+                "a refusal while the database was there: sent {:?} after the outage began (negative: {:?} before), took {:?}",
+                sample.sent.checked_duration_since(down_at),
+                down_at.checked_duration_since(sample.sent),
+                sample.took
+            );
         }
     }
     assert!(refused > 0, "the readers saw the outage");

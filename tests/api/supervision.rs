@@ -644,6 +644,16 @@ async fn a_plans_thresholds_move_its_lights() {
     w.task(&plan, 3, "2025-12-31", &[], 10).await;
     let current = get(app, admin, &format!("/api/v1/plans/{plan}")).await;
     assert_eq!(current["lights"], json!({"due_soon_days": 15, "lag_points": 20}));
+    // With the defaults, 8 days before its deadline the first is near; the
+    // second, at 10 % with 182 of its 364 days gone, trails by 40 points.
+    // Statistics count them from the lights kept for today.
+    let day = "2025-07-02".parse().expect("a day");
+    assert!(xietong::domain::light::kept::keep(&app.db, day).await.expect("kept") >= 1);
+    let stats = get(app, admin, &format!("/api/v1/statistics?scope=all&plan_id={plan}")).await;
+    assert_eq!(
+        stats["lights"],
+        json!({"green": 0, "yellow": 2, "red": 0, "worst": "yellow"})
+    );
     let patched = send(
         app,
         admin,
@@ -659,6 +669,15 @@ async fn a_plans_thresholds_move_its_lights() {
         summary["total"],
         json!({"green": 2, "yellow": 0, "red": 0, "worst": "green"})
     );
+    // The change forgot the plan's kept lights: statistics judge its tasks
+    // until they are kept again, and say the same after.
+    for keeping in [false, true] {
+        if keeping {
+            assert_eq!(xietong::domain::light::kept::keep(&app.db, day).await.expect("kept"), 1);
+        }
+        let stats = get(app, admin, &format!("/api/v1/statistics?scope=all&plan_id={plan}")).await;
+        assert_eq!(stats["lights"], summary["total"], "kept again: {keeping}");
+    }
 
     // Bad thresholds and rules name their fields.
     let version = format!("\"{}\"", patched["version"]);
