@@ -5,9 +5,10 @@
 //! the tasks of the other plans one by one.
 //!
 //! A write that can change a plan's lights removes the plan's rows in its
-//! transaction (every one of them, for a change that can reach every plan:
-//! a unit, a group, a metric); the service judges the plans without rows
-//! of today again in the background, and every plan when the day turns.
+//! transaction; one that can reach every plan (a unit, a group) moves
+//! `plan_lights_epoch` on instead, and rows count only at the epoch they
+//! were judged at. The service judges the plans without rows of today
+//! again in the background, and every plan when the day turns.
 
 use sea_orm_migration::prelude::*;
 
@@ -31,6 +32,7 @@ impl MigrationTrait for Migration {
                     .col(uuid("plan_id"))
                     .col(sortable_text(backend, "category", 200))
                     .col(ColumnDef::new("judged_on").date().not_null())
+                    .col(ColumnDef::new("epoch").big_integer().not_null())
                     .col(ColumnDef::new("green").big_integer().not_null())
                     .col(ColumnDef::new("yellow").big_integer().not_null())
                     .col(ColumnDef::new("red").big_integer().not_null())
@@ -45,13 +47,31 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager.create_index(index("plan_lights", &["judged_on"])).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_lights_epoch")
+                    .col(ColumnDef::new("id").integer().not_null().primary_key())
+                    .col(ColumnDef::new("epoch").big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table("plan_lights_epoch")
+                    .columns(["id", "epoch"])
+                    .values_panic([1.into(), 0i64.into()])
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("plan_lights").to_owned())
-            .await?;
+        for table in ["plan_lights_epoch", "plan_lights"] {
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
         Ok(())
     }
 }

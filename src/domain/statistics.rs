@@ -273,7 +273,8 @@ impl CountedPlans {
         let day = literal_day(today);
         let sql = format!(
             "SELECT CAST(SUM(a.green) AS BIGINT), CAST(SUM(a.yellow) AS BIGINT), CAST(SUM(a.red) AS BIGINT) \
-             FROM plan_lights a WHERE a.plan_id IN ({{tasks}}) AND a.judged_on = {day}{{category}}"
+             FROM plan_lights a WHERE a.plan_id IN ({{tasks}}) AND a.judged_on = {day} AND a.epoch = {epoch}{{category}}",
+            epoch = super::light::kept::CURRENT_EPOCH
         );
         let count = |row: &sea_orm::QueryResult, at: usize| get_i64(row, at).map(|n| u64::try_from(n).unwrap_or(0));
         let mut lights = LightCounts::default();
@@ -283,7 +284,9 @@ impl CountedPlans {
         let sql = format!(
             "SELECT p.id FROM plans p WHERE p.id IN ({{tasks}}) \
              AND EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id) \
-             AND NOT EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = p.id AND l.judged_on = {day})"
+             AND NOT EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = p.id AND l.judged_on = {day} \
+             AND l.epoch = {epoch})",
+            epoch = super::light::kept::CURRENT_EPOCH
         );
         let unjudged: Vec<Uuid> = query(conn, &sql, &self.plans)
             .await?

@@ -497,14 +497,17 @@ async fn kept_figures_hold(seed: u64, steps: usize) {
     app.stop().await;
 }
 
-/// How many plans have lights kept for the app's day.
+/// How many plans have lights kept for the app's day that count.
 async fn plans_with_lights_kept(app: &TestApp) -> i64 {
     use sea_orm::ConnectionTrait;
     let row = app
         .db
         .query_one_raw(sea_orm::Statement::from_string(
             app.db.get_database_backend(),
-            format!("SELECT COUNT(DISTINCT plan_id) FROM plan_lights WHERE judged_on = '{DAY}'"),
+            format!(
+                "SELECT COUNT(DISTINCT plan_id) FROM plan_lights \
+                 WHERE judged_on = '{DAY}' AND epoch = (SELECT epoch FROM plan_lights_epoch WHERE id = 1)"
+            ),
         ))
         .await
         .expect("counted")
@@ -542,6 +545,38 @@ async fn kept_figures_equal_a_recomputation_after_random_writes_seed_2() {
 #[tokio::test]
 async fn kept_figures_equal_a_recomputation_after_random_writes_seed_3() {
     kept_figures_hold(0x5EED, 220).await;
+}
+
+/// A unit created can owe reports on any plan (a group of its kind takes
+/// it in): every plan's kept lights stop counting, statistics judge the
+/// tasks until the keeper has judged every plan again, and say the same.
+#[tokio::test]
+async fn a_unit_created_makes_every_plans_kept_lights_count_no_more() {
+    let (app, admin) = demo_on(DAY).await;
+    let plans = light::kept::keep(&app.db, day()).await.expect("kept");
+    assert!(plans >= 2, "the demo's plans: {plans}");
+    assert_eq!(
+        plans_with_lights_kept(&app).await,
+        i64::try_from(plans).expect("a count")
+    );
+    let before = get(&app, &admin, "/api/v1/statistics?scope=all").await;
+    let region = get(&app, &admin, "/api/v1/regions?limit=1").await["items"][0]["id"].clone();
+    let body = serde_json::json!({"region_id": region, "name": "新设的局", "kind": "department"});
+    let made = app.as_bearer(&admin, "POST", "/api/v1/units", Some(&body)).await;
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    assert_eq!(plans_with_lights_kept(&app).await, 0);
+    let judged = get(&app, &admin, "/api/v1/statistics?scope=all").await;
+    assert_eq!(judged["lights"], before["lights"]);
+    assert_eq!(light::kept::keep(&app.db, day()).await.expect("kept"), plans);
+    let kept = get(&app, &admin, "/api/v1/statistics?scope=all").await;
+    assert_eq!(kept["lights"], before["lights"]);
+    assert!(
+        light::kept::differences(&app.db, day())
+            .await
+            .expect("judged")
+            .is_empty()
+    );
+    app.stop().await;
 }
 
 /// A database migrated before the figures were kept gets them when it

@@ -34,6 +34,7 @@ const TABLES: &[&str] = &[
     "pairing_documents",
     "pairings",
     "plan_lights",
+    "plan_lights_epoch",
     "plan_metric_figures",
     "plan_reporting_units",
     "plan_task_counts",

@@ -11,17 +11,19 @@
 //!   write's own transaction ([`forget_changed`], called for every change
 //!   the audit log records): a task, a report or a request for more time
 //!   on one of its tasks, the plan itself; a unit or a unit group, which
-//!   can change who owes reports on any plan, removes every plan's rows;
+//!   can change who owes reports on any plan, makes every plan's rows
+//!   count no more;
 //! - [`keep`] judges the plans that have tasks and no rows of today, each
 //!   in a write of its own: the service runs it in the background, so when
 //!   the day turns every plan is judged again.
 //!
 //! On PostgreSQL a plan's rows are written and removed under its lock
-//! ([`super::super::figures::lock_plans`]); judging a plan also holds a
-//! lock shared by every judge that a change reaching every plan takes
-//! alone. So a judge that read before a write committed either finishes
-//! first (and the write removes what it wrote) or waits for the write (and
-//! reads it). SQLite's writers take turns.
+//! ([`crate::domain::figures::lock_plans`]): a judge that read before a
+//! write committed either finishes first (and the write removes what it
+//! wrote) or waits for the write (and reads it). A change that can reach
+//! every plan moves the epoch on ([`forget_all`]): rows judged at an older
+//! epoch do not count. A judge holds one plan's lock and waits for nothing
+//! after it, so it is never part of a deadlock. SQLite's writers take turns.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -40,30 +42,14 @@ use crate::domain::statistics::{get_i64, get_uuid};
 use crate::domain::values::Light;
 use crate::domain::{Clock, DomainResult, Store, begin_write};
 
-/// The advisory lock (two-key form, a class of its own) that every judge
-/// holds shared and a change reaching every plan holds alone.
-const ALL_PLANS_LOCK: (i32, i32) = (0x5854_4C31, 0);
-
 const TABLE: &str = "plan_lights";
 
-async fn lock_all<C: ConnectionTrait>(conn: &C, shared: bool) -> DomainResult<()> {
-    let backend = conn.get_database_backend();
-    if backend != DatabaseBackend::Postgres {
-        return Ok(());
-    }
-    let function = if shared {
-        "pg_advisory_xact_lock_shared"
-    } else {
-        "pg_advisory_xact_lock"
-    };
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        format!("SELECT {function}($1, $2)"),
-        [ALL_PLANS_LOCK.0.into(), ALL_PLANS_LOCK.1.into()],
-    ))
-    .await?;
-    Ok(())
-}
+/// The epoch of the kept lights: rows of another epoch do not count (see
+/// [`forget_all`]).
+const EPOCH: &str = "SELECT e.epoch FROM plan_lights_epoch e WHERE e.id = 1";
+
+/// [`EPOCH`] as a subquery.
+pub(crate) const CURRENT_EPOCH: &str = "(SELECT e.epoch FROM plan_lights_epoch e WHERE e.id = 1)";
 
 /// Removes the kept lights of these plans, in the transaction of the write
 /// that changed them.
@@ -85,11 +71,14 @@ pub(crate) async fn forget<C: ConnectionTrait>(conn: &C, plans: &[Uuid]) -> Doma
     Ok(())
 }
 
-/// Removes every plan's kept lights, in the transaction of the write that
-/// can change them all (or that loaded tasks in bulk).
+/// Makes every plan's kept lights count no more, in the transaction of the
+/// write that can change them all (or that loaded tasks in bulk): the
+/// epoch moves on, and only rows judged at the new one count. (Removing the
+/// rows instead would miss those a judge is writing meanwhile; and a lock
+/// over every plan would make a judge that holds a plan wait for a write
+/// that goes on to that plan: an import creates units between tasks.)
 pub async fn forget_all<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
-    lock_all(conn, false).await?;
-    conn.execute(&Query::delete().from_table(Alias::new(TABLE)).to_owned())
+    conn.execute_unprepared("UPDATE plan_lights_epoch SET epoch = epoch + 1 WHERE id = 1")
         .await?;
     Ok(())
 }
@@ -149,6 +138,7 @@ async fn unjudged<C: ConnectionTrait>(conn: &C, today: NaiveDate, plan: Option<U
         .from_as(Alias::new(TABLE), Alias::new("l"))
         .and_where(Expr::col((Alias::new("l"), Alias::new("plan_id"))).equals((plans::Entity, plans::Column::Id)))
         .and_where(Expr::col((Alias::new("l"), Alias::new("judged_on"))).eq(today))
+        .and_where(Expr::cust(format!("l.epoch = {CURRENT_EPOCH}")))
         .to_owned();
     let with_tasks = Query::select()
         .expr(Expr::val(1))
@@ -175,7 +165,15 @@ async fn unjudged<C: ConnectionTrait>(conn: &C, today: NaiveDate, plan: Option<U
 /// Judges one plan's tasks as of `today` and keeps their lights, in place
 /// of what was kept.
 async fn keep_plan<C: ConnectionTrait>(conn: &C, plan: Uuid, today: NaiveDate) -> DomainResult<()> {
-    lock_all(conn, true).await?;
+    // The epoch as committed: if a change reaching every plan commits
+    // while this judges, it moves the epoch on, and these rows no longer count.
+    let epoch = match conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), EPOCH))
+        .await?
+    {
+        Some(row) => get_i64(&row, 0)?,
+        None => 0,
+    };
     forget(conn, &[plan]).await?;
     let scope = Query::select()
         .column(tasks::Column::Id)
@@ -192,12 +190,13 @@ async fn keep_plan<C: ConnectionTrait>(conn: &C, plan: Uuid, today: NaiveDate) -
             plan.into(),
             category.into(),
             today.into(),
+            epoch.into(),
             count(c.green),
             count(c.yellow),
             count(c.red),
         ]
     });
-    let columns = ["plan_id", "category", "judged_on", "green", "yellow", "red"];
+    let columns = ["plan_id", "category", "judged_on", "epoch", "green", "yellow", "red"];
     insert_rows(conn, TABLE, &columns, rows).await
 }
 
@@ -246,14 +245,14 @@ pub async fn run(db: DatabaseConnection, clock: Clock) {
 /// out (statistics judge them).
 pub async fn differences<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> DomainResult<Vec<String>> {
     let backend = conn.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "SELECT plan_id, category, green, yellow, red FROM plan_lights WHERE judged_on = $1 ORDER BY plan_id, category"
+    let sql = format!(
+        "SELECT l.plan_id, l.category, l.green, l.yellow, l.red FROM plan_lights l \
+         WHERE l.judged_on = {} AND l.epoch = {CURRENT_EPOCH} ORDER BY l.plan_id, l.category",
+        match backend {
+            DatabaseBackend::Postgres => "$1",
+            _ => "?",
         }
-        _ => {
-            "SELECT plan_id, category, green, yellow, red FROM plan_lights WHERE judged_on = ? ORDER BY plan_id, category"
-        }
-    };
+    );
     let mut kept: BTreeMap<PlanCategory, (i64, i64, i64)> = BTreeMap::new();
     for row in conn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [today.into()]))
