@@ -403,7 +403,26 @@ async fn approvals_racing_on_tasks_of_one_plan_all_count() {
             vec![("authorization", admin.clone())],
         ));
     }
+    // The keeper of today's lights judges the plan again and again while
+    // the approvals forget it: neither waits on the other for long, and
+    // none of them fails.
+    let today = xietong::domain::Clock::system().today();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keeper = tokio::spawn({
+        let (app, done) = (Arc::clone(&app), Arc::clone(&done));
+        async move {
+            let mut judged = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                judged += xietong::domain::light::kept::keep(&app.db, today).await?;
+                tokio::task::yield_now().await;
+            }
+            Ok::<u64, xietong::domain::DomainError>(judged)
+        }
+    });
     let answers = race(&app, requests).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let judged = keeper.await.expect("the keeper ran").expect("the keeper never failed");
+    assert!(judged >= 1, "the keeper judged the plan");
     assert!(
         answers.iter().all(|a| a.status == 200),
         "{:?}",
@@ -412,6 +431,10 @@ async fn approvals_racing_on_tasks_of_one_plan_all_count() {
     let differences = xietong::domain::figures::differences(&app.db)
         .await
         .expect("recomputed");
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    let differences = xietong::domain::light::kept::differences(&app.db, today)
+        .await
+        .expect("judged again");
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     let stats = app.as_bearer(&admin, "GET", "/api/v1/statistics?scope=all", None).await;
     assert_eq!(stats.status, 200, "{}", body_text(&stats));
