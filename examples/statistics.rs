@@ -92,10 +92,13 @@ async fn main() -> anyhow::Result<()> {
             async move {
                 let s = statistics::compute(&db, &caller, filter).await?;
                 Ok(format!(
-                    "{} tasks, {} overdue, {} metrics",
+                    "{} tasks, {} overdue, {} metrics, lights {}/{}/{}",
                     s.tasks.total,
                     s.overdue.len(),
-                    s.metrics.len()
+                    s.metrics.len(),
+                    s.lights.green,
+                    s.lights.yellow,
+                    s.lights.red
                 ))
             }
         }

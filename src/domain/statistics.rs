@@ -23,7 +23,7 @@ use crate::domain::Text;
 use crate::domain::metric::no_metric;
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use entity::{metrics, pairings, plans, regions, tasks};
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
 use serde::Serialize;
 use uuid::Uuid;
@@ -306,6 +306,44 @@ impl CountedPlans {
             lights.merge(&LightCounts::of_kept(conn, today, &tasks).await?);
         }
         Ok(lights)
+    }
+
+    /// The first `limit` tasks of these plans still open past their
+    /// deadline on `day`, by deadline, on PostgreSQL: the first of each
+    /// plan from its open tasks in order (`ix_tasks_open_plan_id_deadline`),
+    /// then the first of those. Asked of all the tasks at once, PostgreSQL
+    /// walks every task by deadline until it has found enough of these
+    /// plans' (110 ms for one year's at 100,000 tasks; this takes 1 ms).
+    async fn first_overdue<C: ConnectionTrait>(&self, conn: &C, day: NaiveDate, limit: u64) -> DomainResult<Vec<Uuid>> {
+        let (plan, first) = (Alias::new("p"), Alias::new("o"));
+        let mut of_plan = Query::select();
+        of_plan
+            .columns([tasks::Column::Id, tasks::Column::Deadline])
+            .from(tasks::Entity)
+            .and_where(Expr::col((tasks::Entity, tasks::Column::PlanId)).equals((plan.clone(), Alias::new("id"))))
+            .and_where(tasks::Column::Deadline.lt(day))
+            // As literals: the index's own predicate, which the planner
+            // proves only from constants.
+            .and_where(Expr::cust("tasks.status NOT IN ('completed', 'cancelled')"))
+            .order_by(tasks::Column::Deadline, Order::Asc)
+            .order_by(tasks::Column::Id, Order::Asc)
+            .limit(limit);
+        if let Some(category) = &self.category {
+            of_plan.and_where(tasks::Column::Category.eq(category.as_str()));
+        }
+        let select = Query::select()
+            .column((first.clone(), tasks::Column::Id))
+            .from_subquery(self.plans.clone(), plan)
+            .join_lateral(JoinType::InnerJoin, of_plan, first.clone(), Expr::cust("TRUE"))
+            .order_by((first.clone(), tasks::Column::Deadline), Order::Asc)
+            .order_by((first, tasks::Column::Id), Order::Asc)
+            .limit(limit)
+            .to_owned();
+        conn.query_all(&select)
+            .await?
+            .iter()
+            .filter_map(|row| get_uuid(row, 0).transpose())
+            .collect()
     }
 
     /// Runs SQL on a kept table `a`: the counted plans' subquery where
@@ -832,8 +870,14 @@ pub async fn compute<C: ConnectionTrait>(
         Some(plans) => plans.lights(conn, caller.today()).await?,
         None => LightCounts::of_kept(conn, caller.today(), &counted).await?,
     };
+    let first_overdue = match &whole {
+        Some(plans) if !cutoff.looking_back && conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres => {
+            tasks::Column::Id.is_in(plans.first_overdue(conn, day, overdue_limit).await?)
+        }
+        _ => tasks::Column::Id.in_subquery(counted.clone()),
+    };
     let overdue_models = tasks::Entity::find()
-        .filter(tasks::Column::Id.in_subquery(counted.clone()))
+        .filter(first_overdue)
         .filter(tasks::Column::Deadline.lt(day))
         .filter(open_then)
         .order_by_asc(tasks::Column::Deadline)

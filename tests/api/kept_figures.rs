@@ -452,6 +452,9 @@ async fn kept_figures_hold(seed: u64, steps: usize) {
             "&category=产业协作",
             "&category=劳务协作",
             "&year=2025&metric=investment_funds",
+            // The first overdue tasks, a few of each plan's first.
+            "&overdue_limit=3",
+            "&category=产业协作&overdue_limit=2",
         ] {
             let kept = get(&app, &bearer, &format!("/api/v1/statistics?scope=all{filter}")).await;
             let added = get(
