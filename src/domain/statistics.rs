@@ -270,31 +270,63 @@ impl CountedPlans {
     /// today of their plans, and the tasks of the plans without them
     /// judged one by one (see [`super::light::kept`]).
     async fn lights<C: ConnectionTrait>(&self, conn: &C, today: NaiveDate) -> DomainResult<LightCounts> {
-        let day = literal_day(today);
-        let sql = format!(
-            "SELECT CAST(SUM(a.green) AS BIGINT), CAST(SUM(a.yellow) AS BIGINT), CAST(SUM(a.red) AS BIGINT) \
-             FROM plan_lights a WHERE a.plan_id IN ({{tasks}}) AND a.judged_on = {day} AND a.epoch = {epoch}{{category}}",
-            epoch = super::light::kept::CURRENT_EPOCH
-        );
-        let count = |row: &sea_orm::QueryResult, at: usize| get_i64(row, at).map(|n| u64::try_from(n).unwrap_or(0));
-        let mut lights = LightCounts::default();
-        if let Some(row) = self.query(conn, &sql).await?.first() {
-            lights = LightCounts::of_counts(count(row, 0)?, count(row, 1)?, count(row, 2)?);
-        }
-        let sql = format!(
-            "SELECT p.id FROM plans p WHERE p.id IN ({{tasks}}) \
-             AND EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id) \
-             AND NOT EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = p.id AND l.judged_on = {day} \
-             AND l.epoch = {epoch})",
-            epoch = super::light::kept::CURRENT_EPOCH
-        );
-        let unjudged: Vec<Uuid> = query(conn, &sql, &self.plans)
+        let plan_ids: Vec<Uuid> = conn
+            .query_all(&self.plans)
             .await?
             .iter()
             .filter_map(|row| get_uuid(row, 0).transpose())
             .collect::<DomainResult<_>>()?;
-        if !unjudged.is_empty() {
-            let mut cond = Condition::all().add(tasks::Column::PlanId.is_in(unjudged));
+        if plan_ids.is_empty() {
+            return Ok(LightCounts::default());
+        }
+        // One statement, so one snapshot: the plans judged one by one and
+        // the rows added up are told apart as of the same moment, whatever
+        // the keeper or a write commits meanwhile.
+        let kept_today = format!(
+            "l.judged_on = {} AND l.epoch = {}",
+            literal_day(today),
+            super::light::kept::CURRENT_EPOCH
+        );
+        let (l, p) = (Alias::new("l"), Alias::new("p"));
+        let mut sums = Query::select();
+        sums.expr(Expr::cust("NULL"))
+            .expr(Expr::cust("CAST(SUM(l.green) AS BIGINT)"))
+            .expr(Expr::cust("CAST(SUM(l.yellow) AS BIGINT)"))
+            .expr(Expr::cust("CAST(SUM(l.red) AS BIGINT)"))
+            .from_as(Alias::new("plan_lights"), l.clone())
+            .and_where(Expr::col((l.clone(), Alias::new("plan_id"))).is_in(plan_ids.iter().copied()))
+            .and_where(Expr::cust(kept_today.clone()));
+        if let Some(category) = &self.category {
+            sums.and_where(Expr::col((l, Alias::new("category"))).eq(category.as_str()));
+        }
+        let mut unjudged = Query::select();
+        unjudged
+            .column((p.clone(), Alias::new("id")))
+            .expr(Expr::cust("0"))
+            .expr(Expr::cust("0"))
+            .expr(Expr::cust("0"))
+            .from_as(plans::Entity, p.clone())
+            .and_where(Expr::col((p, Alias::new("id"))).is_in(plan_ids.iter().copied()))
+            .and_where(Expr::cust("EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id)"))
+            .and_where(Expr::cust(format!(
+                "NOT EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = p.id AND {kept_today})"
+            )))
+            .union(sea_orm::sea_query::UnionType::All, sums);
+        let count = |row: &sea_orm::QueryResult, at: usize| get_i64(row, at).map(|n| u64::try_from(n).unwrap_or(0));
+        let mut lights = LightCounts::default();
+        let mut judge = Vec::new();
+        for row in conn.query_all(&unjudged).await? {
+            match get_uuid(&row, 0)? {
+                Some(plan) => judge.push(plan),
+                None => lights.merge(&LightCounts::of_counts(
+                    count(&row, 1)?,
+                    count(&row, 2)?,
+                    count(&row, 3)?,
+                )),
+            }
+        }
+        if !judge.is_empty() {
+            let mut cond = Condition::all().add(tasks::Column::PlanId.is_in(judge));
             if let Some(category) = &self.category {
                 cond = cond.add(tasks::Column::Category.eq(category.as_str()));
             }
