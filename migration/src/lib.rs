@@ -31,6 +31,7 @@ mod m20261204_000024_task_figures;
 mod m20261205_000025_plan_figures;
 mod m20261205_000026_plan_lights;
 mod m20261205_000027_open_tasks_by_plan;
+mod m20261205_000028_plan_obligations;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000025_plan_figures::Migration),
             Box::new(m20261205_000026_plan_lights::Migration),
             Box::new(m20261205_000027_open_tasks_by_plan::Migration),
+            Box::new(m20261205_000028_plan_obligations::Migration),
         ]
     }
 }

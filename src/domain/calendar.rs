@@ -30,6 +30,8 @@ use super::values::{
 use super::{Caller, DomainError, DomainResult, authz};
 use crate::domain::Text;
 
+pub(crate) mod kept;
+
 /// When a plan's reports are due.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Calendar {
@@ -377,6 +379,26 @@ pub const MAX_LIMIT: u64 = 1000;
 /// The most of one unit's late reports a late list names (its count is whole).
 pub const LATE_ITEMS: usize = 20;
 
+/// The plans `filter` asks about among those owing reports, as SQL.
+fn plans_asked(filter: &CalendarFilter, years: &[i32]) -> Condition {
+    let mut cond = Condition::all()
+        .add(plans::Column::Year.is_in(years.iter().copied()))
+        .add(plans::Column::Status.is_in(OWING.map(PlanStatus::as_str)));
+    if let Some(id) = filter.plan_id {
+        cond = cond.add(plans::Column::Id.eq(id));
+    }
+    if let Some(id) = filter.pairing_id {
+        cond = cond.add(plans::Column::PairingId.eq(id));
+    }
+    if let Some(region) = filter.region_id {
+        cond = cond.add(authz::plans_of_region(region));
+    }
+    if let Some(kind) = filter.plan_kind {
+        cond = cond.add(super::plan::of_kind(kind));
+    }
+    cond
+}
+
 /// The tasks in scope, as SQL: visible to the caller, of issued or closed
 /// plans of the years asked, not cancelled, the unit's when one is given.
 async fn scope<C: ConnectionTrait>(
@@ -385,21 +407,7 @@ async fn scope<C: ConnectionTrait>(
     filter: &CalendarFilter,
     years: &[i32],
 ) -> DomainResult<SelectStatement> {
-    let mut plan_cond = Condition::all()
-        .add(plans::Column::Year.is_in(years.iter().copied()))
-        .add(plans::Column::Status.is_in(OWING.map(PlanStatus::as_str)));
-    if let Some(id) = filter.plan_id {
-        plan_cond = plan_cond.add(plans::Column::Id.eq(id));
-    }
-    if let Some(id) = filter.pairing_id {
-        plan_cond = plan_cond.add(plans::Column::PairingId.eq(id));
-    }
-    if let Some(region) = filter.region_id {
-        plan_cond = plan_cond.add(authz::plans_of_region(region));
-    }
-    if let Some(kind) = filter.plan_kind {
-        plan_cond = plan_cond.add(super::plan::of_kind(kind));
-    }
+    let plan_cond = plans_asked(filter, years);
     let mut cond = Condition::all()
         .add(
             authz::Visibility::of(conn, &caller.principal)
@@ -707,7 +715,14 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
             }
         }
     }
-    out.sort_by(|a, b| {
+    in_order(&mut out);
+    Ok(out)
+}
+
+/// Obligations in the calendar's order: by due day, then as the plans
+/// list their tasks, then by who owes them.
+fn in_order(obligations: &mut [Obligation]) {
+    obligations.sort_by(|a, b| {
         (
             a.due_on,
             a.plan_id,
@@ -727,7 +742,6 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
                 b.period.kind() as u8,
             ))
     });
-    Ok(out)
 }
 
 /// Every report owed in scope as of `on`, in order, before `status` is
@@ -740,12 +754,61 @@ async fn owed<C: ConnectionTrait>(
     only: Option<ObligationStatus>,
 ) -> DomainResult<Vec<Obligation>> {
     authz::require_reader(&caller.principal)?;
-    let years = match filter.year {
+    let in_scope = scope(conn, caller, filter, &years_asked(filter, on)).await?;
+    owed_on(conn, in_scope, on, filter.kind, filter.unit_id, only).await
+}
+
+/// The plans' years `filter` asks about: its own, or those of `on` and
+/// the one before.
+fn years_asked(filter: &CalendarFilter, on: NaiveDate) -> Vec<i32> {
+    match filter.year {
         Some(year) => vec![year],
         None => vec![on.year() - 1, on.year()],
+    }
+}
+
+/// The reports late on `on` in scope, in order: those of plans seen whole
+/// from what is kept of them ([`kept`]), the rest from the calendar. (A
+/// unit's are few, and a group owes them for its members: the calendar
+/// works them out.)
+async fn late<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: &CalendarFilter,
+    on: NaiveDate,
+) -> DomainResult<Vec<Obligation>> {
+    authz::require_reader(&caller.principal)?;
+    let whole = match filter.unit_id {
+        None => {
+            authz::Visibility::of(conn, &caller.principal)
+                .await?
+                .whole_plans(conn)
+                .await?
+        }
+        Some(_) => None,
     };
-    let in_scope = scope(conn, caller, filter, &years).await?;
-    owed_on(conn, in_scope, on, filter.kind, filter.unit_id, only).await
+    let Some(whole) = whole else {
+        return owed(conn, caller, filter, on, Some(ObligationStatus::Late)).await;
+    };
+    let plans = Query::select()
+        .column(plans::Column::Id)
+        .from(plans::Entity)
+        .cond_where(plans_asked(filter, &years_asked(filter, on)).add(whole))
+        .to_owned();
+    let kept::Late {
+        kept: mut all,
+        not_kept,
+    } = kept::late(conn, plans, on, filter.kind).await?;
+    if !not_kept.is_empty() {
+        let in_scope = Query::select()
+            .column(tasks::Column::Id)
+            .from(tasks::Entity)
+            .and_where(tasks::Column::PlanId.is_in(not_kept))
+            .to_owned();
+        all.extend(owed_on(conn, in_scope, on, filter.kind, None, Some(ObligationStatus::Late)).await?);
+    }
+    in_order(&mut all);
+    Ok(all)
 }
 
 fn check_on(on: Option<NaiveDate>, today: NaiveDate) -> DomainResult<NaiveDate> {
@@ -806,7 +869,7 @@ pub async fn late_units<C: ConnectionTrait>(
     filter: CalendarFilter,
 ) -> DomainResult<LateReport> {
     let on = check_on(filter.on, caller.today())?;
-    let all = owed(conn, caller, &filter, on, Some(ObligationStatus::Late)).await?;
+    let all = late(conn, caller, &filter, on).await?;
     // A late report was never filed: a group's has no unit, only the group.
     let mut by_unit: HashMap<(Option<Uuid>, Option<Uuid>), Vec<Obligation>> = HashMap::new();
     for o in all {

@@ -173,6 +173,15 @@ async fn the_calendar_tells_open_submitted_and_late_reports_on_any_day() {
     assert_eq!(units[0]["oldest_due_on"], "2025-04-10");
     assert_eq!(units[0]["unit_name"], "区经济信息委");
     assert!(rows[1..].iter().all(|(_, n)| *n == 1));
+    // The same from the reports kept as owed, once the plan is judged.
+    xietong::domain::light::kept::keep(&app.db, chrono::Utc::now().date_naive())
+        .await
+        .expect("kept");
+    let kept = app
+        .as_bearer(&admin, "GET", "/api/v1/calendar/late?on=2025-07-11&year=2025", None)
+        .await
+        .json();
+    assert_eq!(kept["units"], units, "the late units from what is kept");
 
     // The late list as a document: a row per late report, each unit's
     // number, name, district and count merged over its rows.

@@ -497,7 +497,66 @@ async fn kept_figures_hold(seed: u64, steps: usize) {
         differences.join("\n")
     );
     lights_of_each_plan_agree(&app, &admin, &format!("seed {seed}, every plan kept")).await;
+    late_lists_kept_and_asked_agree(&app, seed, &admin).await;
     app.stop().await;
+}
+
+/// The late list read from the reports kept as owed equals the calendar's
+/// own, worked out from the tasks, their units and their reports: on days
+/// before, on and after the app's, for each kind, for an administrator and
+/// a district coordinator (who sees whole plans).
+async fn late_lists_kept_and_asked_agree(app: &TestApp, seed: u64, admin: &str) {
+    let asked = [
+        // Due days: the first quarter's, June's, the year's.
+        "on=2025-04-10".to_owned(),
+        "on=2025-07-05&year=2025".to_owned(),
+        "on=2025-11-20".to_owned(),
+        "on=2025-07-11&year=2025".to_owned(),
+        format!("on={DAY}"),
+        "on=2025-12-31".to_owned(),
+        "on=2025-12-31&kind=month".to_owned(),
+        "on=2026-03-01&year=2025&kind=quarter".to_owned(),
+    ];
+    let coordinator = app.bearer("yz-coordinator").await;
+    let mut kept = Vec::new();
+    for bearer in [admin, coordinator.as_str()] {
+        for query in &asked {
+            kept.push(get(app, bearer, &format!("/api/v1/calendar/late?{query}")).await);
+        }
+    }
+    assert!(
+        kept.iter()
+            .any(|list| list["units"].as_array().is_some_and(|units| units.len() > 1)),
+        "seed {seed}: nothing late to compare"
+    );
+    assert!(reports_kept_as_owed(app).await > 0, "seed {seed}: nothing kept as owed");
+    light::kept::forget_all(&app.db).await.expect("forgotten");
+    let mut kept = kept.into_iter();
+    for (who, bearer) in [("administrator", admin), ("coordinator", coordinator.as_str())] {
+        for query in &asked {
+            let calendar = get(app, bearer, &format!("/api/v1/calendar/late?{query}")).await;
+            assert_eq!(
+                kept.next(),
+                Some(calendar),
+                "seed {seed}: the {who}'s late list `{query}`, kept and from the calendar"
+            );
+        }
+    }
+}
+
+/// How many reports are kept as owed.
+async fn reports_kept_as_owed(app: &TestApp) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM plan_obligations",
+        ))
+        .await
+        .expect("counted")
+        .expect("a row");
+    row.try_get_by_index(0).expect("a count")
 }
 
 /// How many plans have lights kept for the app's day that count.

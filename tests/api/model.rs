@@ -36,6 +36,7 @@ const TABLES: &[&str] = &[
     "plan_lights",
     "plan_lights_epoch",
     "plan_metric_figures",
+    "plan_obligations",
     "plan_reporting_units",
     "plan_task_counts",
     "plans",

@@ -24,6 +24,9 @@
 //! every plan moves the epoch on ([`forget_all`]): rows judged at an older
 //! epoch do not count. A judge holds one plan's lock and waits for nothing
 //! after it, so it is never part of a deadlock. SQLite's writers take turns.
+//!
+//! The judge keeps what the plan's tasks owe in the same write
+//! ([`crate::domain::calendar::kept`]), and the same changes remove it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -37,6 +40,7 @@ use uuid::Uuid;
 
 use super::{LightCounts, PlanCategory, judged};
 use crate::domain::audit::Change;
+use crate::domain::calendar;
 use crate::domain::figures::{insert_rows, lock_plans};
 use crate::domain::statistics::{get_i64, get_uuid};
 use crate::domain::values::Light;
@@ -61,13 +65,15 @@ pub(crate) async fn forget<C: ConnectionTrait>(conn: &C, plans: &[Uuid]) -> Doma
         return Ok(());
     }
     lock_plans(conn, &plans).await?;
-    conn.execute(
-        &Query::delete()
-            .from_table(Alias::new(TABLE))
-            .and_where(Expr::col(Alias::new("plan_id")).is_in(plans))
-            .to_owned(),
-    )
-    .await?;
+    for table in [TABLE, calendar::kept::TABLE] {
+        conn.execute(
+            &Query::delete()
+                .from_table(Alias::new(table))
+                .and_where(Expr::col(Alias::new("plan_id")).is_in(plans.iter().copied()))
+                .to_owned(),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -175,6 +181,7 @@ async fn keep_plan<C: ConnectionTrait>(conn: &C, plan: Uuid, today: NaiveDate) -
         None => 0,
     };
     forget(conn, &[plan]).await?;
+    calendar::kept::keep(conn, plan).await?;
     let scope = Query::select()
         .column(tasks::Column::Id)
         .from(tasks::Entity)
@@ -240,8 +247,21 @@ pub async fn run(db: DatabaseConnection, clock: Clock) {
     }
 }
 
+/// The plans whose kept rows count: those with lights at the current
+/// epoch, of any day.
+async fn kept_plans<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Uuid>> {
+    let sql =
+        format!("SELECT DISTINCT l.plan_id FROM plan_lights l WHERE l.epoch = {CURRENT_EPOCH} ORDER BY l.plan_id");
+    conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await?
+        .iter()
+        .filter_map(|row| get_uuid(row, 0).transpose())
+        .collect()
+}
+
 /// The lights kept for `today` that differ from judging the plans' tasks
-/// again, one line each; plans with no lights kept for `today` are left
+/// again, and the reports kept as owed that differ from asking the
+/// calendar again, one line each; plans with no lights kept for `today` are left
 /// out (statistics judge them).
 pub async fn differences<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> DomainResult<Vec<String>> {
     let backend = conn.get_database_backend();
@@ -282,7 +302,7 @@ pub async fn differences<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> Doma
             Light::Red => entry.2 += 1,
         }
     }
-    let mut out = Vec::new();
+    let mut out = calendar::kept::differences(conn, &kept_plans(conn).await?).await?;
     for place in kept
         .keys()
         .chain(judged_again.keys())
