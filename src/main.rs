@@ -93,7 +93,7 @@ enum Command {
     #[command(subcommand)]
     Generate(GenerateCommand),
     /// Check the figures kept per task and plan (progress, approved
-    /// actuals, reporting units, today's lights) against a recomputation
+    /// actuals, reporting units, today's lights, reports owed) against a recomputation
     /// from every report: prints `{"differences": N, ...}`, each difference
     /// on standard error, and exits 1 when there is one. `--rebuild`
     /// rewrites them first.
