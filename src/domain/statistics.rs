@@ -282,11 +282,7 @@ impl CountedPlans {
         // One statement, so one snapshot: the plans judged one by one and
         // the rows added up are told apart as of the same moment, whatever
         // the keeper or a write commits meanwhile.
-        let kept_today = format!(
-            "l.judged_on = {} AND l.epoch = {}",
-            literal_day(today),
-            super::light::kept::CURRENT_EPOCH
-        );
+        let kept_today = super::light::kept::counting(Some(today));
         let (l, p) = (Alias::new("l"), Alias::new("p"));
         let mut sums = Query::select();
         sums.expr(Expr::cust("NULL"))
@@ -295,7 +291,7 @@ impl CountedPlans {
             .expr(Expr::cust("CAST(SUM(l.red) AS BIGINT)"))
             .from_as(Alias::new("plan_lights"), l.clone())
             .and_where(Expr::col((l.clone(), Alias::new("plan_id"))).is_in(plan_ids.iter().copied()))
-            .and_where(Expr::cust(kept_today.clone()));
+            .and_where(Expr::cust(kept_today));
         if let Some(category) = &self.category {
             sums.and_where(Expr::col((l, Alias::new("category"))).eq(category.as_str()));
         }
@@ -307,10 +303,8 @@ impl CountedPlans {
             .expr(Expr::cust("0"))
             .from_as(plans::Entity, p.clone())
             .and_where(Expr::col((p, Alias::new("id"))).is_in(plan_ids.iter().copied()))
-            .and_where(Expr::cust("EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id)"))
-            .and_where(Expr::cust(format!(
-                "NOT EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = p.id AND {kept_today})"
-            )))
+            .and_where(super::light::kept::has_tasks("p.id"))
+            .and_where(super::light::kept::kept_for("p.id", Some(today)).not())
             .union(sea_orm::sea_query::UnionType::All, sums);
         let count = |row: &sea_orm::QueryResult, at: usize| get_i64(row, at).map(|n| u64::try_from(n).unwrap_or(0));
         let mut lights = LightCounts::default();
@@ -403,7 +397,7 @@ impl CountedPlans {
 /// A value written into SQL as a literal: only values of our own making
 /// (days, ids, flags), so that the counted tasks' subquery keeps the only
 /// bound parameters, in the order both backends expect.
-fn literal_day(day: NaiveDate) -> String {
+pub(crate) fn literal_day(day: NaiveDate) -> String {
     format!("'{}'", day.format("%Y-%m-%d"))
 }
 

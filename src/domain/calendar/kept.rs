@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{Obligation, owed_on};
 use crate::domain::figures::insert_rows;
-use crate::domain::light::kept::CURRENT_EPOCH;
+use crate::domain::light::kept::{has_tasks, kept_for};
 use crate::domain::region::parse_stored;
 use crate::domain::values::{ObligationStatus, PeriodKind, ReportPeriod};
 use crate::domain::{DomainError, DomainResult};
@@ -157,13 +157,6 @@ pub(crate) async fn keep<C: ConnectionTrait>(conn: &C, plan: Uuid) -> DomainResu
     insert_rows(conn, TABLE, &COLUMNS, rows).await
 }
 
-/// Whether a plan's kept rows count, as SQL on its id `plan_id`.
-fn kept(plan_id: &str) -> Expr {
-    Expr::cust(format!(
-        "EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = {plan_id} AND l.epoch = {CURRENT_EPOCH})"
-    ))
-}
-
 /// The reports late on `on` on the tasks of `plans` (of `kind` when
 /// given), as far as they are kept, and the plans with tasks that have no
 /// rows that count, for the calendar to work out.
@@ -187,23 +180,18 @@ pub(crate) async fn late<C: ConnectionTrait>(
         .and_where(col("plan_id").in_subquery(plans.clone()))
         .and_where(col("due_on").lt(on))
         .and_where(col("filed_on").is_null().or(col("filed_on").gt(on)))
-        .and_where(kept("o.plan_id"));
+        .and_where(kept_for("o.plan_id", None));
     if let Some(kind) = kind {
         rows.and_where(col("kind").eq(kind.as_str()));
     }
-    let with_tasks = Query::select()
-        .expr(Expr::val(1))
-        .from(tasks::Entity)
-        .and_where(Expr::col((tasks::Entity, tasks::Column::PlanId)).equals((p.clone(), Alias::new("id"))))
-        .to_owned();
     let mut not_kept = Query::select();
     not_kept
         .column((p.clone(), Alias::new("id")))
         .exprs(COLUMNS.map(|_| Expr::cust("NULL")))
         .from_as(entity::plans::Entity, p.clone())
         .and_where(Expr::col((p, Alias::new("id"))).in_subquery(plans))
-        .and_where(Expr::exists(with_tasks))
-        .and_where(kept("p.id").not())
+        .and_where(has_tasks("p.id"))
+        .and_where(kept_for("p.id", None).not())
         // One statement, so one snapshot: a plan the keeper or a write
         // changes meanwhile is either kept here or listed as not kept.
         .union(UnionType::All, rows);

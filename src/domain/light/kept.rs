@@ -34,7 +34,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use entity::{plans, tasks};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -42,7 +42,7 @@ use super::{LightCounts, PlanCategory, judged};
 use crate::domain::audit::Change;
 use crate::domain::calendar;
 use crate::domain::figures::{insert_rows, lock_plans};
-use crate::domain::statistics::{get_i64, get_uuid};
+use crate::domain::statistics::{get_i64, get_uuid, literal_day};
 use crate::domain::values::Light;
 use crate::domain::{Clock, DomainResult, Store, begin_write};
 
@@ -53,7 +53,31 @@ const TABLE: &str = "plan_lights";
 const EPOCH: &str = "SELECT e.epoch FROM plan_lights_epoch e WHERE e.id = 1";
 
 /// [`EPOCH`] as a subquery.
-pub(crate) const CURRENT_EPOCH: &str = "(SELECT e.epoch FROM plan_lights_epoch e WHERE e.id = 1)";
+const CURRENT_EPOCH: &str = "(SELECT e.epoch FROM plan_lights_epoch e WHERE e.id = 1)";
+
+/// The condition, on a `plan_lights` row aliased `l`, that it counts:
+/// judged at the current epoch, and on `day` when given (lights count only
+/// on the day they were judged; the reports kept beside them on any).
+pub(crate) fn counting(day: Option<NaiveDate>) -> String {
+    match day {
+        Some(day) => format!("l.epoch = {CURRENT_EPOCH} AND l.judged_on = {}", literal_day(day)),
+        None => format!("l.epoch = {CURRENT_EPOCH}"),
+    }
+}
+
+/// Whether the plan whose id is the SQL `plan_id` has lights that count
+/// ([`counting`]).
+pub(crate) fn kept_for(plan_id: &str, day: Option<NaiveDate>) -> Expr {
+    Expr::cust(format!(
+        "EXISTS (SELECT 1 FROM plan_lights l WHERE l.plan_id = {plan_id} AND {})",
+        counting(day)
+    ))
+}
+
+/// Whether the plan whose id is the SQL `plan_id` has tasks.
+pub(crate) fn has_tasks(plan_id: &str) -> Expr {
+    Expr::cust(format!("EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = {plan_id})"))
+}
 
 /// Removes the kept lights of these plans, in the transaction of the write
 /// that changed them.
@@ -139,24 +163,12 @@ pub(crate) async fn forget_changed<C: ConnectionTrait>(conn: &C, change: &Change
 /// The plans (or only `plan`) that have tasks and no lights kept for
 /// `today`, in order.
 async fn unjudged<C: ConnectionTrait>(conn: &C, today: NaiveDate, plan: Option<Uuid>) -> DomainResult<Vec<Uuid>> {
-    let kept_today = Query::select()
-        .expr(Expr::val(1))
-        .from_as(Alias::new(TABLE), Alias::new("l"))
-        .and_where(Expr::col((Alias::new("l"), Alias::new("plan_id"))).equals((plans::Entity, plans::Column::Id)))
-        .and_where(Expr::col((Alias::new("l"), Alias::new("judged_on"))).eq(today))
-        .and_where(Expr::cust(format!("l.epoch = {CURRENT_EPOCH}")))
-        .to_owned();
-    let with_tasks = Query::select()
-        .expr(Expr::val(1))
-        .from(tasks::Entity)
-        .and_where(Expr::col((tasks::Entity, tasks::Column::PlanId)).equals((plans::Entity, plans::Column::Id)))
-        .to_owned();
     let mut select = Query::select();
     select
         .column((plans::Entity, plans::Column::Id))
         .from(plans::Entity)
-        .and_where(Expr::exists(with_tasks))
-        .and_where(Expr::exists(kept_today).not())
+        .and_where(has_tasks("plans.id"))
+        .and_where(kept_for("plans.id", Some(today)).not())
         .order_by((plans::Entity, plans::Column::Id), sea_orm::Order::Asc);
     if let Some(plan) = plan {
         select.and_where(Expr::col((plans::Entity, plans::Column::Id)).eq(plan));
@@ -250,8 +262,10 @@ pub async fn run(db: DatabaseConnection, clock: Clock) {
 /// The plans whose kept rows count: those with lights at the current
 /// epoch, of any day.
 async fn kept_plans<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Uuid>> {
-    let sql =
-        format!("SELECT DISTINCT l.plan_id FROM plan_lights l WHERE l.epoch = {CURRENT_EPOCH} ORDER BY l.plan_id");
+    let sql = format!(
+        "SELECT DISTINCT l.plan_id FROM plan_lights l WHERE {} ORDER BY l.plan_id",
+        counting(None)
+    );
     conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await?
         .iter()
@@ -264,18 +278,14 @@ async fn kept_plans<C: ConnectionTrait>(conn: &C) -> DomainResult<Vec<Uuid>> {
 /// calendar again, one line each; plans with no lights kept for `today` are left
 /// out (statistics judge them).
 pub async fn differences<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> DomainResult<Vec<String>> {
-    let backend = conn.get_database_backend();
     let sql = format!(
         "SELECT l.plan_id, l.category, l.green, l.yellow, l.red FROM plan_lights l \
-         WHERE l.judged_on = {} AND l.epoch = {CURRENT_EPOCH} ORDER BY l.plan_id, l.category",
-        match backend {
-            DatabaseBackend::Postgres => "$1",
-            _ => "?",
-        }
+         WHERE {} ORDER BY l.plan_id, l.category",
+        counting(Some(today))
     );
     let mut kept: BTreeMap<PlanCategory, (i64, i64, i64)> = BTreeMap::new();
     for row in conn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, [today.into()]))
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await?
     {
         let plan = get_uuid(&row, 0)?.unwrap_or_default();
