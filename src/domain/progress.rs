@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::reports;
+use entity::{reports, tasks};
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -19,23 +20,35 @@ use super::{Caller, DomainError, DomainResult};
 
 /// The latest approved consolidated report of each task that has one
 /// (latest by the end of the period it covers, then by review time).
+///
+/// The database picks the one row per task (a window over the task's
+/// approved reports) in the same statement that reads it: a year of
+/// monthly reports per task was read whole and all but one row dropped
+/// here, a cost that grew with the months (BENCHMARKS.md, "SQLite at full
+/// speed").
 pub async fn latest_approved<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainResult<HashMap<Uuid, Report>> {
     if task_ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let backend = conn.get_database_backend();
+    let template = format!(
+        "SELECT * FROM reports WHERE id IN (SELECT latest.id FROM (SELECT r.id, ROW_NUMBER() OVER ( \
+           PARTITION BY r.task_id ORDER BY r.period_end DESC, r.reviewed_at DESC, r.id DESC) AS rn \
+           FROM reports r WHERE r.status = '{approved}' AND r.consolidated = {yes} AND r.task_id IN ({{tasks}})) latest \
+         WHERE latest.rn = 1)",
+        approved = ReportStatus::Approved.as_str(),
+        yes = super::statistics::literal_true(backend),
+    );
+    let tasks = Query::select()
+        .column(tasks::Column::Id)
+        .from(tasks::Entity)
+        .and_where(tasks::Column::Id.is_in(task_ids.iter().copied()))
+        .to_owned();
     let rows = reports::Entity::find()
-        .filter(reports::Column::TaskId.is_in(task_ids.iter().copied()))
-        .filter(reports::Column::Consolidated.eq(true))
-        .filter(reports::Column::Status.eq(ReportStatus::Approved.as_str()))
-        .order_by_desc(reports::Column::PeriodEnd)
-        .order_by_desc(reports::Column::ReviewedAt)
+        .from_raw_sql(super::statistics::statement(backend, &template, &tasks))
         .all(conn)
         .await?;
-    let mut latest: HashMap<Uuid, reports::Model> = HashMap::new();
-    for row in rows {
-        latest.entry(row.task_id).or_insert(row);
-    }
-    let views = report_views(conn, latest.into_values().collect()).await?;
+    let views = report_views(conn, rows).await?;
     Ok(views.into_iter().map(|r| (r.task_id, r)).collect())
 }
 

@@ -401,7 +401,7 @@ pub(crate) fn literal_day(day: NaiveDate) -> String {
     format!("'{}'", day.format("%Y-%m-%d"))
 }
 
-fn literal_true(backend: sea_orm::DatabaseBackend) -> &'static str {
+pub(crate) fn literal_true(backend: sea_orm::DatabaseBackend) -> &'static str {
     match backend {
         sea_orm::DatabaseBackend::Postgres => "TRUE",
         _ => "1",

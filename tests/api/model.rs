@@ -678,3 +678,31 @@ async fn the_scheduler_gives_sqlite_planner_statistics() {
     let rows = stat.first().and_then(|s| s.split(' ').next()).map(str::to_owned);
     assert_eq!(rows.as_ref(), tasks.first(), "sqlite_stat1 of tasks: {stat:?}");
 }
+
+/// The SQLite compiled in is built for many readers at once
+/// (`.cargo/config.toml`): no memory statistics, whose one process-wide
+/// mutex every allocation took, and no STAT4 samples, with which a
+/// statement was parsed and planned again at every run with new values. A
+/// build that lost the settings (a Dockerfile without `.cargo/`, another
+/// `LIBSQLITE3_FLAGS`) fails here, not only in a benchmark.
+#[tokio::test]
+async fn sqlite_is_compiled_for_concurrent_readers() {
+    let app = crate::common::TestApp::spawn().await;
+    if app.test_db.is_postgres() {
+        eprintln!("skipped: SQLite's compile options");
+        return;
+    }
+    let options = query_strings(&app.db, "PRAGMA compile_options").await;
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "memory statistics off: {options:?}"
+    );
+    assert!(
+        !options.iter().any(|o| o.starts_with("ENABLE_STAT")),
+        "no STAT4 samples: {options:?}"
+    );
+    assert!(
+        options.iter().any(|o| o == "THREADSAFE=1"),
+        "still safe across threads: {options:?}"
+    );
+}
