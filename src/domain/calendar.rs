@@ -798,7 +798,7 @@ async fn late<C: ConnectionTrait>(
     let kept::Late {
         kept: mut all,
         not_kept,
-    } = kept::late(conn, plans, on, filter.kind).await?;
+    } = kept::late(conn, plans, None, on, filter.kind).await?;
     if !not_kept.is_empty() {
         let in_scope = Query::select()
             .column(tasks::Column::Id)
@@ -808,6 +808,36 @@ async fn late<C: ConnectionTrait>(
         all.extend(owed_on(conn, in_scope, on, filter.kind, None, Some(ObligationStatus::Late)).await?);
     }
     in_order(&mut all);
+    Ok(all)
+}
+
+/// The reports owed on the tasks of `in_scope` (already visible to the
+/// caller) that are late on `on`, in no particular order: from what is
+/// kept of their plans where it counts, from the calendar for the rest.
+pub(crate) async fn late_on_tasks<C: ConnectionTrait>(
+    conn: &C,
+    in_scope: SelectStatement,
+    on: NaiveDate,
+) -> DomainResult<Vec<Obligation>> {
+    let plans = Query::select()
+        .distinct()
+        .column(tasks::Column::PlanId)
+        .from(tasks::Entity)
+        .and_where(tasks::Column::Id.in_subquery(in_scope.clone()))
+        .to_owned();
+    let kept::Late {
+        kept: mut all,
+        not_kept,
+    } = kept::late(conn, plans, Some(in_scope.clone()), on, None).await?;
+    if !not_kept.is_empty() {
+        let rest = Query::select()
+            .column(tasks::Column::Id)
+            .from(tasks::Entity)
+            .and_where(tasks::Column::Id.in_subquery(in_scope))
+            .and_where(tasks::Column::PlanId.is_in(not_kept))
+            .to_owned();
+        all.extend(owed_on(conn, rest, on, None, None, Some(ObligationStatus::Late)).await?);
+    }
     Ok(all)
 }
 

@@ -120,25 +120,45 @@ pub async fn link<C: ConnectionTrait>(
 
 /// The leader ids of each task, in the order its names are written.
 pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[Uuid]) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
-    let mut out: HashMap<Uuid, Vec<(i32, Uuid)>> = HashMap::new();
+    let mut links = Vec::new();
     for chunk in task_ids.chunks(500) {
-        for link in task_leaders::Entity::find()
-            .filter(task_leaders::Column::TaskId.is_in(chunk.iter().copied()))
-            .all(conn)
-            .await?
-        {
-            out.entry(link.task_id)
-                .or_default()
-                .push((link.position, link.leader_id));
-        }
+        links.extend(
+            task_leaders::Entity::find()
+                .filter(task_leaders::Column::TaskId.is_in(chunk.iter().copied()))
+                .all(conn)
+                .await?,
+        );
     }
-    Ok(out
-        .into_iter()
+    Ok(by_task(links))
+}
+
+/// The leaders' ids of each task of `in_scope` (a statement selecting
+/// task ids), in their order.
+pub(crate) async fn ids_in<C: ConnectionTrait>(
+    conn: &C,
+    in_scope: &SelectStatement,
+) -> DomainResult<HashMap<Uuid, Vec<Uuid>>> {
+    let links = task_leaders::Entity::find()
+        .filter(task_leaders::Column::TaskId.in_subquery(in_scope.clone()))
+        .all(conn)
+        .await?;
+    Ok(by_task(links))
+}
+
+/// Links grouped by task, each task's in their order.
+fn by_task(links: Vec<task_leaders::Model>) -> HashMap<Uuid, Vec<Uuid>> {
+    let mut out: HashMap<Uuid, Vec<(i32, Uuid)>> = HashMap::new();
+    for link in links {
+        out.entry(link.task_id)
+            .or_default()
+            .push((link.position, link.leader_id));
+    }
+    out.into_iter()
         .map(|(task, mut links)| {
             links.sort();
             (task, links.into_iter().map(|(_, id)| id).collect())
         })
-        .collect())
+        .collect()
 }
 
 /// The leaders a principal sees, as SQL: every one for those who read

@@ -13,12 +13,13 @@ use chrono::NaiveDate;
 use entity::{plans, tasks};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::calendar::owed_on;
+use super::calendar::{late_on_tasks, owed_on};
 use super::error::Validator;
+use super::statistics::get_uuid;
 use super::task::Task;
 use super::values::{AssignmentRole, Light, ObligationStatus, TaskStatus, is_overdue};
 use super::{DomainError, DomainResult};
@@ -184,7 +185,7 @@ pub async fn judge_all<C: ConnectionTrait>(conn: &C, today: NaiveDate, tasks: &m
         .from(tasks::Entity)
         .and_where(tasks::Column::Id.is_in(tasks.iter().map(|t| t.id)))
         .to_owned();
-    let late = late_reports(conn, in_scope, today).await?;
+    let late = late_reports(conn, in_scope, today, Owing::Kept).await?;
     for (task, progress) in tasks.iter_mut().zip(progress) {
         let plan = plans
             .get(&task.plan_id)
@@ -202,15 +203,31 @@ pub async fn judge_all<C: ConnectionTrait>(conn: &C, today: NaiveDate, tasks: &m
     Ok(())
 }
 
+/// Where the late reports that turn a task red are read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owing {
+    /// What is kept of each plan where it counts
+    /// ([`crate::domain::calendar::kept`]), the calendar for the rest.
+    Kept,
+    /// The calendar alone: what the keeper keeps, and what its check
+    /// compares the kept rows with.
+    Calendar,
+}
+
 /// Per task of `in_scope`, the reports it owes that are late on `today`:
 /// how many, and the oldest due day.
 async fn late_reports<C: ConnectionTrait>(
     conn: &C,
     in_scope: SelectStatement,
     today: NaiveDate,
+    owing: Owing,
 ) -> DomainResult<HashMap<Uuid, (usize, NaiveDate)>> {
+    let owed = match owing {
+        Owing::Kept => late_on_tasks(conn, in_scope, today).await?,
+        Owing::Calendar => owed_on(conn, in_scope, today, None, None, Some(ObligationStatus::Late)).await?,
+    };
     let mut late: HashMap<Uuid, (usize, NaiveDate)> = HashMap::new();
-    for o in owed_on(conn, in_scope, today, None, None, Some(ObligationStatus::Late)).await? {
+    for o in owed {
         let entry = late.entry(o.task_id).or_insert((0, o.due_on));
         entry.0 += 1;
         entry.1 = entry.1.min(o.due_on);
@@ -238,14 +255,6 @@ impl LightCounts {
         self.worst = self.worst.max(Some(light));
     }
 
-    pub fn of<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> LightCounts {
-        let mut counts = LightCounts::default();
-        for task in tasks {
-            counts.add(task.light);
-        }
-        counts
-    }
-
     /// The lights of the tasks of `in_scope` on `today`, judged from their
     /// kept progress (`figures`) without building their views: the same
     /// colours their views show, at the cost of one row a task.
@@ -255,8 +264,8 @@ impl LightCounts {
         in_scope: &SelectStatement,
     ) -> DomainResult<LightCounts> {
         let mut counts = LightCounts::default();
-        for (_, light) in judged(conn, today, in_scope).await? {
-            counts.add(light);
+        for task in judged(conn, today, in_scope, Owing::Kept).await? {
+            counts.add(task.light);
         }
         Ok(counts)
     }
@@ -288,19 +297,28 @@ impl LightCounts {
 /// category (`''` for none).
 pub(crate) type PlanCategory = (Uuid, String);
 
+/// A task's light, judged without building its view ([`judged`]).
+pub(crate) struct Judged {
+    pub(crate) task_id: Uuid,
+    /// Its plan and category.
+    pub(crate) place: PlanCategory,
+    pub(crate) light: Light,
+}
+
 /// The light of each task of `in_scope` on `today`, with its plan and
-/// category, judged from its kept progress (`figures`) without building
-/// its view.
+/// category, judged from its kept progress (`figures`) and the late
+/// reports `owing` reads, without building its view.
 pub(crate) async fn judged<C: ConnectionTrait>(
     conn: &C,
     today: NaiveDate,
     in_scope: &SelectStatement,
-) -> DomainResult<Vec<(PlanCategory, Light)>> {
+    owing: Owing,
+) -> DomainResult<Vec<Judged>> {
     let sql = "SELECT t.id, t.status, t.deadline, p.year, p.light_due_days, p.light_lag_points, f.progress_e2, \
          t.plan_id, COALESCE(t.category, '') \
          FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN task_figures f ON f.task_id = t.id \
          WHERE t.id IN ({tasks})";
-    let late = late_reports(conn, in_scope.clone(), today).await?;
+    let late = late_reports(conn, in_scope.clone(), today, owing).await?;
     let internal = |e: sea_orm::DbErr| DomainError::Internal(e.into());
     let mut out = Vec::new();
     for row in super::statistics::query(conn, sql, in_scope).await? {
@@ -322,7 +340,11 @@ pub(crate) async fn judged<C: ConnectionTrait>(
             row.try_get_by_index(7).map_err(internal)?,
             row.try_get_by_index(8).map_err(internal)?,
         );
-        out.push((place, judge(&facts, today).0));
+        out.push(Judged {
+            task_id: id,
+            place,
+            light: judge(&facts, today).0,
+        });
     }
     Ok(out)
 }
@@ -353,13 +375,23 @@ pub struct LightSummary {
     pub leaders: Vec<LightRollup>,
 }
 
+/// What a task's light is rolled up by: its plan, its lead units and
+/// groups (id and name), its leaders.
+pub struct Rolled<'a> {
+    pub plan_id: Uuid,
+    pub light: Light,
+    pub leads: &'a [(Uuid, String)],
+    pub leader_ids: &'a [Uuid],
+}
+
 /// Rolls lights up by plan, lead unit and leader.
-pub fn summarize(
+pub fn summarize<'a>(
     on: NaiveDate,
-    tasks: &[Task],
+    tasks: impl IntoIterator<Item = Rolled<'a>>,
     plan_titles: &HashMap<Uuid, String>,
     leader_names: &HashMap<Uuid, String>,
 ) -> LightSummary {
+    let mut total = LightCounts::default();
     let mut plans: HashMap<Uuid, LightRollup> = HashMap::new();
     let mut units: HashMap<Uuid, LightRollup> = HashMap::new();
     let mut leaders: HashMap<Uuid, LightRollup> = HashMap::new();
@@ -369,6 +401,7 @@ pub fn summarize(
         counts: LightCounts::default(),
     };
     for task in tasks {
+        total.add(task.light);
         let title = plan_titles.get(&task.plan_id).map_or("", String::as_str);
         plans
             .entry(task.plan_id)
@@ -376,18 +409,16 @@ pub fn summarize(
             .counts
             .add(task.light);
         let mut leads = HashSet::new();
-        for a in task.assignments.iter().filter(|a| a.role == AssignmentRole::Lead) {
-            if let Some(id) = a.unit_id.or(a.group_id)
-                && leads.insert(id)
-            {
+        for (id, name) in task.leads {
+            if leads.insert(*id) {
                 units
-                    .entry(id)
-                    .or_insert_with(|| rollup(id, &a.name))
+                    .entry(*id)
+                    .or_insert_with(|| rollup(*id, name))
                     .counts
                     .add(task.light);
             }
         }
-        for id in &task.leader_ids {
+        for id in task.leader_ids {
             let name = leader_names.get(id).map_or("", String::as_str);
             leaders
                 .entry(*id)
@@ -411,7 +442,7 @@ pub fn summarize(
     };
     LightSummary {
         on,
-        total: LightCounts::of(tasks),
+        total,
         plans: sorted(plans),
         units: sorted(units),
         leaders: sorted(leaders),
@@ -420,15 +451,24 @@ pub fn summarize(
 
 /// The lights of the tasks the caller may see that meet `filter` (a
 /// plan, a unit, a leader, a region, a year …), in all and rolled up by
-/// plan, lead unit and leader, as of today.
+/// plan, lead unit and leader, as of today. Each task is judged from its
+/// kept progress and the late reports kept of its plan, as its view is,
+/// without building the view: a row a task and a row a lead and leader.
 pub async fn summary<C: ConnectionTrait>(
     conn: &C,
     caller: &super::Caller,
     filter: &super::task::TaskFilter,
 ) -> DomainResult<LightSummary> {
-    let query = super::task::filtered(conn, caller, filter).await?;
-    let tasks = super::task::views_of_many(conn, caller, query.all(conn).await?).await?;
-    let plan_ids: HashSet<Uuid> = tasks.iter().map(|t| t.plan_id).collect();
+    let today = caller.today();
+    let scope = super::task::filtered(conn, caller, filter)
+        .await?
+        .select_only()
+        .column(tasks::Column::Id)
+        .into_query();
+    let judged = judged(conn, today, &scope, Owing::Kept).await?;
+    let leads = leads_of(conn, &scope).await?;
+    let leaders = super::leader::ids_in(conn, &scope).await?;
+    let plan_ids: HashSet<Uuid> = judged.iter().map(|t| t.place.0).collect();
     let plan_titles: HashMap<Uuid, String> = plans::Entity::find()
         .filter(plans::Column::Id.is_in(plan_ids))
         .all(conn)
@@ -436,7 +476,7 @@ pub async fn summary<C: ConnectionTrait>(
         .into_iter()
         .map(|p| (p.id, p.title))
         .collect();
-    let leader_ids: HashSet<Uuid> = tasks.iter().flat_map(|t| t.leader_ids.iter().copied()).collect();
+    let leader_ids: HashSet<Uuid> = leaders.values().flatten().copied().collect();
     let leader_names: HashMap<Uuid, String> = entity::leaders::Entity::find()
         .filter(entity::leaders::Column::Id.is_in(leader_ids))
         .all(conn)
@@ -444,7 +484,36 @@ pub async fn summary<C: ConnectionTrait>(
         .into_iter()
         .map(|l| (l.id, l.name))
         .collect();
-    Ok(summarize(caller.today(), &tasks, &plan_titles, &leader_names))
+    let rolled = judged.iter().map(|t| Rolled {
+        plan_id: t.place.0,
+        light: t.light,
+        leads: leads.get(&t.task_id).map_or(&[], Vec::as_slice),
+        leader_ids: leaders.get(&t.task_id).map_or(&[], Vec::as_slice),
+    });
+    Ok(summarize(today, rolled, &plan_titles, &leader_names))
+}
+
+/// The lead units and groups of each task of `in_scope`, with their
+/// names, in the task's order of units.
+async fn leads_of<C: ConnectionTrait>(
+    conn: &C,
+    in_scope: &SelectStatement,
+) -> DomainResult<HashMap<Uuid, Vec<(Uuid, String)>>> {
+    let sql = "SELECT a.task_id, COALESCE(a.unit_id, a.group_id), COALESCE(u.name, g.name, '') \
+         FROM task_assignments a LEFT JOIN units u ON u.id = a.unit_id \
+         LEFT JOIN unit_groups g ON g.id = a.group_id \
+         WHERE a.role = '{lead}' AND a.task_id IN ({tasks}) ORDER BY a.task_id, a.position";
+    let internal = |e: sea_orm::DbErr| DomainError::Internal(e.into());
+    let mut out: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
+    let sql = sql.replace("{lead}", AssignmentRole::Lead.as_str());
+    for row in super::statistics::query(conn, &sql, in_scope).await? {
+        let (Some(task), Some(lead)) = (get_uuid(&row, 0)?, get_uuid(&row, 1)?) else {
+            continue;
+        };
+        let name: String = row.try_get_by_index(2).map_err(internal)?;
+        out.entry(task).or_default().push((lead, name));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use entity::{metrics, pairings, plans, report_values, reports, targets, task_ass
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -1206,9 +1206,15 @@ pub async fn filtered<C: ConnectionTrait>(
         query = query.filter(tasks::Column::Id.in_subquery(super::leader::tasks_led(conn, caller, leader).await?));
     }
     if let Some(light) = filter.light {
-        // The light is judged, not stored: judge the candidates, keep the ids.
-        let candidates = views_of_many(conn, caller, query.clone().all(conn).await?).await?;
-        let ids: Vec<Uuid> = candidates.iter().filter(|t| t.light == light).map(|t| t.id).collect();
+        // The light is judged, not stored: judge the candidates (as their
+        // views would be, without building them), keep the ids.
+        let candidates = query.clone().select_only().column(tasks::Column::Id).into_query();
+        let ids: Vec<Uuid> = super::light::judged(conn, caller.today(), &candidates, super::light::Owing::Kept)
+            .await?
+            .into_iter()
+            .filter(|t| t.light == light)
+            .map(|t| t.task_id)
+            .collect();
         query = query.filter(tasks::Column::Id.is_in(ids));
     }
     Ok(query)

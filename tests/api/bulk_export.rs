@@ -33,28 +33,11 @@ fn ids_of_lines(answer: &TestResponse) -> Vec<String> {
 
 /// The ids of every page of `path`, following `next_cursor`, `limit` a page.
 async fn ids_of_pages(app: &TestApp, bearer: &str, path: &str, limit: u32) -> Vec<String> {
-    let join = if path.contains('?') { '&' } else { '?' };
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let after = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
-        let page = app
-            .request(
-                "GET",
-                &format!("{path}{join}limit={limit}{after}"),
-                None,
-                &[("authorization", bearer)],
-            )
-            .await
-            .json();
-        for item in page["items"].as_array().expect("items") {
-            ids.push(item["id"].as_str().expect("an id").to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return ids,
-        }
-    }
+    app.every_item(bearer, path, limit)
+        .await
+        .iter()
+        .map(|item| item["id"].as_str().expect("an id").to_owned())
+        .collect()
 }
 
 #[tokio::test]

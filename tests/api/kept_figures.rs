@@ -591,7 +591,78 @@ async fn lights_of_each_plan_agree(app: &TestApp, admin: &str, when: &str) {
             lights(&judged["total"]),
             "{when}: the lights of plan {id}"
         );
+        rolled_up_as_the_views_show(app, admin, id, &judged, when).await;
     }
+}
+
+/// A plan's lights rolled up by lead unit and by leader (`summary`, judged
+/// without building the tasks' views) are what adding up its tasks' views
+/// gives, and the task list's light filter keeps as many as it counts.
+async fn rolled_up_as_the_views_show(app: &TestApp, admin: &str, plan: &str, summary: &Value, when: &str) {
+    type Tally = std::collections::BTreeMap<String, (String, u64, u64, u64)>;
+    let tally = |t: &mut Tally, id: &str, name: &str, light: &str| {
+        let entry = t.entry(id.to_owned()).or_insert_with(|| (name.to_owned(), 0, 0, 0));
+        match light {
+            "green" => entry.1 += 1,
+            "yellow" => entry.2 += 1,
+            _ => entry.3 += 1,
+        }
+    };
+    let (mut units, mut leaders) = (Tally::new(), Tally::new());
+    let views = app
+        .every_item(admin, &format!("/api/v1/tasks?plan_id={plan}"), 200)
+        .await;
+    for view in &views {
+        let light = view["light"].as_str().expect("a light");
+        let mut leads: Vec<(&str, &str)> = view["assignments"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .filter(|a| a["role"] == "lead")
+            .filter_map(|a| Some((a["unit_id"].as_str().or(a["group_id"].as_str())?, a["name"].as_str()?)))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        leads.retain(|(id, _)| seen.insert(*id));
+        for (id, name) in leads {
+            tally(&mut units, id, name, light);
+        }
+        for leader in view["leader_ids"].as_array().expect("leader ids") {
+            tally(&mut leaders, leader.as_str().expect("an id"), "", light);
+        }
+    }
+    let rolled = |rows: &Value, named: bool| -> Tally {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                let (g, y, r_) = lights(r);
+                let name = if named { r["name"].as_str().unwrap_or("") } else { "" };
+                (r["id"].as_str().expect("an id").to_owned(), (name.to_owned(), g, y, r_))
+            })
+            .collect()
+    };
+    assert_eq!(
+        rolled(&summary["units"], true),
+        units,
+        "{when}: plan {plan}'s lights by lead unit"
+    );
+    assert_eq!(
+        rolled(&summary["leaders"], false),
+        leaders,
+        "{when}: plan {plan}'s lights by leader"
+    );
+    let red = app
+        .every_item(admin, &format!("/api/v1/tasks?plan_id={plan}&light=red"), 200)
+        .await;
+    assert_eq!(
+        red.len() as u64,
+        lights(&summary["total"]).2,
+        "{when}: plan {plan}'s red tasks listed and counted"
+    );
+    assert!(
+        red.iter().all(|t| t["light"] == "red"),
+        "{when}: a task listed as red is not"
+    );
 }
 
 #[tokio::test]

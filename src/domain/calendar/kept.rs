@@ -157,9 +157,10 @@ pub(crate) async fn keep<C: ConnectionTrait>(conn: &C, plan: Uuid) -> DomainResu
     insert_rows(conn, TABLE, &COLUMNS, rows).await
 }
 
-/// The reports late on `on` on the tasks of `plans` (of `kind` when
-/// given), as far as they are kept, and the plans with tasks that have no
-/// rows that count, for the calendar to work out.
+/// The reports late on `on` on the tasks of `plans` (only those of
+/// `tasks` and of `kind` when given), as far as they are kept, and the
+/// plans with tasks that have no rows that count, for the calendar to work
+/// out.
 pub(crate) struct Late {
     pub(crate) kept: Vec<Obligation>,
     pub(crate) not_kept: Vec<Uuid>,
@@ -168,6 +169,7 @@ pub(crate) struct Late {
 pub(crate) async fn late<C: ConnectionTrait>(
     conn: &C,
     plans: SelectStatement,
+    tasks: Option<SelectStatement>,
     on: NaiveDate,
     kind: Option<PeriodKind>,
 ) -> DomainResult<Late> {
@@ -181,6 +183,9 @@ pub(crate) async fn late<C: ConnectionTrait>(
         .and_where(col("due_on").lt(on))
         .and_where(col("filed_on").is_null().or(col("filed_on").gt(on)))
         .and_where(kept_for("o.plan_id", None));
+    if let Some(tasks) = tasks {
+        rows.and_where(col("task_id").in_subquery(tasks));
+    }
     if let Some(kind) = kind {
         rows.and_where(col("kind").eq(kind.as_str()));
     }

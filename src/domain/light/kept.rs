@@ -38,7 +38,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{LightCounts, PlanCategory, judged};
+use super::{LightCounts, Owing, PlanCategory, judged};
 use crate::domain::audit::Change;
 use crate::domain::calendar;
 use crate::domain::figures::{insert_rows, lock_plans};
@@ -200,8 +200,8 @@ async fn keep_plan<C: ConnectionTrait>(conn: &C, plan: Uuid, today: NaiveDate) -
         .and_where(tasks::Column::PlanId.eq(plan))
         .to_owned();
     let mut counts: BTreeMap<PlanCategory, LightCounts> = BTreeMap::new();
-    for (place, light) in judged(conn, today, &scope).await? {
-        counts.entry(place).or_default().add(light);
+    for task in judged(conn, today, &scope, Owing::Calendar).await? {
+        counts.entry(task.place).or_default().add(task.light);
     }
     let rows = counts.into_iter().map(|((plan, category), c)| {
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX).into();
@@ -304,9 +304,9 @@ pub async fn differences<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> Doma
         .and_where(tasks::Column::PlanId.is_in(plans))
         .to_owned();
     let mut judged_again: BTreeMap<PlanCategory, (i64, i64, i64)> = BTreeMap::new();
-    for (place, light) in judged(conn, today, &scope).await? {
-        let entry = judged_again.entry(place).or_default();
-        match light {
+    for task in judged(conn, today, &scope, Owing::Calendar).await? {
+        let entry = judged_again.entry(task.place).or_default();
+        match task.light {
             Light::Green => entry.0 += 1,
             Light::Yellow => entry.1 += 1,
             Light::Red => entry.2 += 1,

@@ -424,6 +424,27 @@ impl TestApp {
     pub async fn as_bearer(&self, bearer: &str, method: &str, path: &str, body: Option<&Value>) -> TestResponse {
         self.request(method, path, body, &[("authorization", bearer)]).await
     }
+
+    /// Every item of every page of the list at `path`, `limit` a page,
+    /// following `next_cursor`, as the holder of `bearer`.
+    pub async fn every_item(&self, bearer: &str, path: &str, limit: u32) -> Vec<Value> {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let after = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let page = self
+                .as_bearer(bearer, "GET", &format!("{path}{join}limit={limit}{after}"), None)
+                .await;
+            assert_eq!(page.status, 200, "{path}: {}", String::from_utf8_lossy(&page.body));
+            let page = page.json();
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+    }
 }
 
 /// Asserts that an answer is a problem with this status and code.
