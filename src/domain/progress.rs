@@ -256,7 +256,7 @@ pub struct PlanProgress {
 
 /// The progress of every task of a plan that the caller may see, in document order.
 pub async fn of_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<PlanProgress> {
-    let tasks = super::task::list_by_plan(conn, caller, plan_id).await?;
+    let tasks = super::task::unjudged_of_plan(conn, caller, plan_id).await?;
     let tasks = of_tasks(conn, caller.today(), &tasks).await?;
     Ok(summed(plan_id, tasks))
 }
@@ -269,7 +269,7 @@ pub async fn of_plans<C: ConnectionTrait>(
     caller: &Caller,
     plan_ids: &[Uuid],
 ) -> DomainResult<Vec<PlanProgress>> {
-    let tasks = super::task::list_by_plans(conn, caller, plan_ids).await?;
+    let tasks = super::task::unjudged_by_plans(conn, caller, plan_ids).await?;
     let plan_of: HashMap<Uuid, Uuid> = tasks.iter().map(|t| (t.id, t.plan_id)).collect();
     let mut by_plan: HashMap<Uuid, Vec<TaskProgress>> = plan_ids.iter().map(|id| (*id, Vec::new())).collect();
     for progress in of_tasks(conn, caller.today(), &tasks).await? {

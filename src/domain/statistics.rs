@@ -401,6 +401,33 @@ pub(crate) fn literal_day(day: NaiveDate) -> String {
     format!("'{}'", day.format("%Y-%m-%d"))
 }
 
+/// An id as a literal, as each backend stores it: a `uuid` in PostgreSQL,
+/// 16 bytes in SQLite.
+pub(crate) fn literal_uuid(backend: sea_orm::DatabaseBackend, id: Uuid) -> String {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => format!("'{id}'"),
+        _ => format!("X'{}'", id.simple()),
+    }
+}
+
+/// `column IN (ids)` with the ids written as literals: a list of ids
+/// worked out in Rust (the tasks of one light) can be longer than the
+/// parameters a statement may bind (32,766 in SQLite, 65,535 in
+/// PostgreSQL). Never true for no ids.
+pub(crate) fn among(backend: sea_orm::DatabaseBackend, column: &str, ids: &[Uuid]) -> sea_orm::sea_query::Expr {
+    if ids.is_empty() {
+        return sea_orm::sea_query::Expr::cust("1 = 0");
+    }
+    let mut list = String::with_capacity(ids.len() * 40);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(&literal_uuid(backend, *id));
+    }
+    sea_orm::sea_query::Expr::cust(format!("{column} IN ({list})"))
+}
+
 pub(crate) fn literal_true(backend: sea_orm::DatabaseBackend) -> &'static str {
     match backend {
         sea_orm::DatabaseBackend::Postgres => "TRUE",

@@ -900,14 +900,34 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
 
 /// The tasks of a plan the caller may see, in document order.
 pub async fn list_by_plan<C: ConnectionTrait>(conn: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<Vec<Task>> {
+    let models = models_of_plan(conn, caller, plan_id).await?;
+    task_views(conn, caller, models).await
+}
+
+/// [`list_by_plan`] without the tasks' lights (each green, as
+/// [`unjudged_views`]): what the plan's progress is worked out from.
+pub(crate) async fn unjudged_of_plan<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    plan_id: Uuid,
+) -> DomainResult<Vec<Task>> {
+    let models = models_of_plan(conn, caller, plan_id).await?;
+    unjudged_views(conn, caller.today(), models).await
+}
+
+/// The rows of [`list_by_plan`].
+async fn models_of_plan<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    plan_id: Uuid,
+) -> DomainResult<Vec<tasks::Model>> {
     plan::load_visible(conn, caller, plan_id).await?;
-    let models = tasks::Entity::find()
+    Ok(tasks::Entity::find()
         .filter(tasks::Column::PlanId.eq(plan_id))
         .order_by_asc(tasks::Column::Section)
         .order_by_asc(tasks::Column::Seq)
         .all(conn)
-        .await?;
-    task_views(conn, caller, models).await
+        .await?)
 }
 
 pub async fn update(
@@ -1215,7 +1235,11 @@ pub async fn filtered<C: ConnectionTrait>(
             .filter(|t| t.light == light)
             .map(|t| t.task_id)
             .collect();
-        query = query.filter(tasks::Column::Id.is_in(ids));
+        query = query.filter(super::statistics::among(
+            conn.get_database_backend(),
+            r#""tasks"."id""#,
+            &ids,
+        ));
     }
     Ok(query)
 }
@@ -1291,18 +1315,38 @@ pub async fn list_by_plans<C: ConnectionTrait>(
     caller: &Caller,
     plan_ids: &[Uuid],
 ) -> DomainResult<Vec<Task>> {
+    let models = models_by_plans(conn, caller, plan_ids).await?;
+    task_views(conn, caller, models).await
+}
+
+/// [`list_by_plans`] without the tasks' lights (each green, as
+/// [`unjudged_views`]): what the plans' progress is worked out from.
+pub(crate) async fn unjudged_by_plans<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    plan_ids: &[Uuid],
+) -> DomainResult<Vec<Task>> {
+    let models = models_by_plans(conn, caller, plan_ids).await?;
+    unjudged_views(conn, caller.today(), models).await
+}
+
+/// The rows of [`list_by_plans`].
+async fn models_by_plans<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    plan_ids: &[Uuid],
+) -> DomainResult<Vec<tasks::Model>> {
     authz::require_reader(&caller.principal)?;
     if plan_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let models = in_document_order(
+    Ok(in_document_order(
         visible(conn, caller)
             .await?
             .filter(tasks::Column::PlanId.is_in(plan_ids.iter().copied())),
     )
     .all(conn)
-    .await?;
-    task_views(conn, caller, models).await
+    .await?)
 }
 
 /// The tasks each of `unit_ids` works on (directly or through a group it

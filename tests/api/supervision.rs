@@ -1181,3 +1181,73 @@ async fn the_migration_gives_existing_plans_their_kinds_defaults_and_links_leade
         2
     );
 }
+
+/// More tasks of one colour than a statement may bind parameters (32,766
+/// in SQLite, 65,535 in PostgreSQL): the light filter still answers, and
+/// counts them all. 70,001 tasks of one plan, all due by the end of 2025
+/// and none completed, are all red on 2026-03-02 (overdue); none green.
+#[tokio::test]
+async fn a_light_shared_by_more_tasks_than_a_statement_binds_still_filters() {
+    use sea_orm::{ConnectionTrait, Iterable, Statement};
+    let app = TestApp::spawn_on("2026-03-02").await;
+    let admin = app.bearer_of_new_admin().await;
+    let pairing = seed::yuzhong_wuxi(&app.db).await;
+    let first = seed::task(&app.db, &pairing, 1, &[]).await;
+    // The first task copied 70,000 times, each with an id and 序号 of its own.
+    let backend = app.db.get_database_backend();
+    let new_id = match backend {
+        sea_orm::DatabaseBackend::Postgres => "gen_random_uuid()",
+        _ => "randomblob(16)",
+    };
+    let columns: Vec<String> = entity::tasks::Column::iter()
+        .map(|c| sea_orm::IdenStatic::as_str(&c).to_owned())
+        .collect();
+    let copied: Vec<String> = columns
+        .iter()
+        .map(|c| match c.as_str() {
+            "id" => new_id.to_owned(),
+            "seq" => "n.i + 1".to_owned(),
+            other => format!("t.{other}"),
+        })
+        .collect();
+    let id = match backend {
+        sea_orm::DatabaseBackend::Postgres => format!("'{}'", first.id),
+        _ => format!("X'{}'", first.id.simple()),
+    };
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000) \
+         INSERT INTO tasks ({}) SELECT {} FROM tasks t, n WHERE t.id = {id}",
+        columns.join(", "),
+        copied.join(", ")
+    );
+    app.db
+        .execute_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("tasks copied");
+
+    let red = app
+        .as_bearer(&admin, "GET", "/api/v1/tasks?light=red&limit=3", None)
+        .await;
+    assert_eq!(red.status, 200, "{}", String::from_utf8_lossy(&red.body));
+    let red = red.json();
+    assert_eq!(red["total_count"], 70_001);
+    assert_eq!(red["items"].as_array().map(Vec::len), Some(3));
+    assert!(
+        red["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|t| t["light"] == "red")
+    );
+    let green = app
+        .as_bearer(&admin, "GET", "/api/v1/tasks?light=green&limit=3", None)
+        .await
+        .json();
+    assert_eq!(green["total_count"], 0);
+    let lights = app.as_bearer(&admin, "GET", "/api/v1/lights?light=red", None).await;
+    assert_eq!(lights.status, 200, "{}", String::from_utf8_lossy(&lights.body));
+    assert_eq!(
+        lights.json()["total"],
+        json!({"green": 0, "yellow": 0, "red": 70_001, "worst": "red"})
+    );
+}
