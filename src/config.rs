@@ -53,6 +53,14 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL_FILE", global = true)]
     pub database_url_file: Option<String>,
 
+    /// The most connections the service opens to the database (and as many
+    /// to the replica): 1 to 1000; 16 for PostgreSQL, 8 for SQLite unless
+    /// given. Instances sharing one PostgreSQL server need together fewer
+    /// than its `max_connections`.
+    #[arg(long, env = "DATABASE_POOL_SIZE", global = true,
+        value_parser = clap::value_parser!(u32).range(1..=crate::db::MAX_POOL_SIZE as i64))]
+    pub database_pool_size: Option<u32>,
+
     /// Tracing filter, e.g. `info` or `xietong=debug,info`.
     #[arg(
         long,

@@ -66,9 +66,19 @@ fn with_create_mode(url: &str) -> String {
     }
 }
 
-/// Opens the database. SQLite runs in WAL mode with foreign keys on and
-/// waits for a busy writer instead of failing.
+/// The most connections `DATABASE_POOL_SIZE` may ask for.
+pub const MAX_POOL_SIZE: u32 = 1000;
+
+/// Opens the database with the default number of connections
+/// ([`connect_with`]).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    connect_with(url, None).await
+}
+
+/// Opens the database with at most `pool_size` connections (16 for
+/// PostgreSQL, 8 for SQLite when none is given). SQLite runs in WAL mode
+/// with foreign keys on and waits for a busy writer instead of failing.
+pub async fn connect_with(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnection, ConnectError> {
     let fail = |reason: String| ConnectError {
         url: mask_url(url),
         reason,
@@ -107,14 +117,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
             // not: checking every one would add a round trip to every
             // statement (sqlx already checks each on its way back).
             .test_before_acquire_if_idle_for(POSTGRES_PING_AFTER_IDLE)
-            .max_connections(16)
+            .max_connections(pool_size.unwrap_or(16))
             .min_connections(1)
             .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT);
     } else {
         options
             // A SQLite connection does not die while idle.
             .test_before_acquire(false)
-            .max_connections(8)
+            .max_connections(pool_size.unwrap_or(8))
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10));
     }

@@ -469,16 +469,18 @@ fn init_tracing(filter: &str, format: xietong::config::LogFormat) {
 }
 
 async fn open(database: &DatabaseArgs) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let conn = db::connect(&database.database_url).await?;
+    let conn = db::connect_with(&database.database_url, database.database_pool_size).await?;
     db::migrate(&conn)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate {}: {e}", db::mask_url(&database.database_url)))?;
     Ok(conn)
 }
 
-/// The streaming replica at `url` of the PostgreSQL database at
-/// `primary_url`; it is not migrated (it replays the primary).
-async fn open_replica(primary_url: &str, url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+/// The streaming replica at `url` of the PostgreSQL database of
+/// `database`, opened with its pool size; it is not migrated (it replays
+/// the primary).
+async fn open_replica(database: &DatabaseArgs, url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let primary_url = database.database_url.as_str();
     let postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
     if !postgres(primary_url) || !postgres(url) {
         anyhow::bail!(
@@ -486,7 +488,7 @@ async fn open_replica(primary_url: &str, url: &str) -> anyhow::Result<sea_orm::D
              SQLite has none (its readers share the file)"
         );
     }
-    let replica = db::connect(url)
+    let replica = db::connect_with(url, database.database_pool_size)
         .await
         .map_err(|e| anyhow::anyhow!("DATABASE_READ_URL: {e}"))?;
     tracing::info!(replica = %db::mask_url(url), "reads go to the replica");
@@ -555,7 +557,7 @@ async fn run_serve(database: &DatabaseArgs, serve: ServeArgs) -> anyhow::Result<
     let conn = open(database).await?;
     let mut state = AppState::new(conn, &serve, &secret);
     if let Some(url) = read_url {
-        state = state.with_replica(open_replica(&database.database_url, url.expose()).await?);
+        state = state.with_replica(open_replica(database, url.expose()).await?);
     }
     let listener = TcpListener::bind(serve.bind)
         .await

@@ -706,3 +706,22 @@ async fn sqlite_is_compiled_for_concurrent_readers() {
         "still safe across threads: {options:?}"
     );
 }
+
+/// `DATABASE_POOL_SIZE` bounds the connections (instances sharing one
+/// PostgreSQL server must stay under its `max_connections` together);
+/// without it PostgreSQL gets 16 and SQLite 8.
+#[tokio::test]
+async fn the_pool_holds_as_many_connections_as_asked() {
+    let test_db = crate::common::TestDb::new().await;
+    let max = |db: &sea_orm::DatabaseConnection| {
+        if test_db.is_postgres() {
+            db.get_postgres_connection_pool().options().get_max_connections()
+        } else {
+            db.get_sqlite_connection_pool().options().get_max_connections()
+        }
+    };
+    let asked = xietong::db::connect_with(&test_db.url, Some(3)).await.expect("open");
+    assert_eq!(max(&asked), 3);
+    let default = xietong::db::connect(&test_db.url).await.expect("open");
+    assert_eq!(max(&default), if test_db.is_postgres() { 16 } else { 8 });
+}

@@ -251,6 +251,8 @@ fn settings_out_of_range_stop_the_service_at_start_naming_the_setting() {
         ("XIETONG_TRUSTED_PROXIES", "proxy.internal", "XIETONG_TRUSTED_PROXIES"),
         ("XIETONG_JWT_SECRET", "too-short", "XIETONG_JWT_SECRET"),
         ("XIETONG_LOG_FORMAT", "xml", "--log-format"),
+        ("DATABASE_POOL_SIZE", "0", "--database-pool-size"),
+        ("DATABASE_POOL_SIZE", "1001", "--database-pool-size"),
         (
             "DATABASE_URL_FILE",
             "/nonexistent/xietong-database-url",
