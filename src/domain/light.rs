@@ -165,40 +165,28 @@ pub fn judge(facts: &Facts, today: NaiveDate) -> (Light, Vec<LightReason>) {
     (light, reasons)
 }
 
-/// Judges the lights of tasks the caller may already see, as of `today`:
-/// their plans' settings, their progress, and the late reports they owe.
+/// Judges the lights of tasks the caller may already see, as of `today`,
+/// as [`judged`] does: from their rows, their plans' settings, their kept
+/// progress and the late reports they owe.
 pub async fn judge_all<C: ConnectionTrait>(conn: &C, today: NaiveDate, tasks: &mut [Task]) -> DomainResult<()> {
     if tasks.is_empty() {
         return Ok(());
     }
-    let plan_ids: HashSet<Uuid> = tasks.iter().map(|t| t.plan_id).collect();
-    let plans: HashMap<Uuid, plans::Model> = plans::Entity::find()
-        .filter(plans::Column::Id.is_in(plan_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let progress = super::progress::of_tasks(conn, today, tasks).await?;
     let in_scope = Query::select()
         .column(tasks::Column::Id)
         .from(tasks::Entity)
         .and_where(tasks::Column::Id.is_in(tasks.iter().map(|t| t.id)))
         .to_owned();
-    let late = late_reports(conn, in_scope, today, Owing::Kept).await?;
-    for (task, progress) in tasks.iter_mut().zip(progress) {
-        let plan = plans
-            .get(&task.plan_id)
+    let mut judged: HashMap<Uuid, Judged> = judged(conn, today, &in_scope, Owing::Kept)
+        .await?
+        .into_iter()
+        .map(|j| (j.task_id, j))
+        .collect();
+    for task in tasks.iter_mut() {
+        let found = judged
+            .remove(&task.id)
             .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("task {} without its plan", task.id)))?;
-        let facts = Facts {
-            status: task.status,
-            deadline: task.deadline,
-            year: plan.year,
-            settings: LightSettings::of(plan),
-            percent: progress.percent.as_deref().and_then(|p| p.parse().ok()),
-            late: late.get(&task.id).copied(),
-        };
-        (task.light, task.light_reasons) = judge(&facts, today);
+        (task.light, task.light_reasons) = (found.light, found.reasons);
     }
     Ok(())
 }
@@ -303,6 +291,7 @@ pub(crate) struct Judged {
     /// Its plan and category.
     pub(crate) place: PlanCategory,
     pub(crate) light: Light,
+    pub(crate) reasons: Vec<LightReason>,
 }
 
 /// The light of each task of `in_scope` on `today`, with its plan and
@@ -340,10 +329,12 @@ pub(crate) async fn judged<C: ConnectionTrait>(
             row.try_get_by_index(7).map_err(internal)?,
             row.try_get_by_index(8).map_err(internal)?,
         );
+        let (light, reasons) = judge(&facts, today);
         out.push(Judged {
             task_id: id,
             place,
-            light: judge(&facts, today).0,
+            light,
+            reasons,
         });
     }
     Ok(out)
