@@ -887,10 +887,20 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     write_targets(&txn, caller.now(), model.id, &input.targets, &metric_ids).await?;
     let leader_region = super::leader::region_of_plan(&txn, &plan).await?;
     super::leader::link(&txn, at, model.id, leader_region, &input.leaders).await?;
-    super::figures::refresh(&txn, &[model.id]).await?;
+    kept_anew(&txn, model.id, plan.id).await?;
     let task = task_view(&txn, caller, model).await?;
     audit::commit(txn, caller, Change::created(ENTITY, Some(task.id), &audited(&task)?)?).await?;
     Ok(task)
+}
+
+/// Brings what is kept of a task up to date in the write that changed it,
+/// before its view is built: its figures and its plan's, and its plan's
+/// kept lights and owed reports, which stop counting. (The audit forgets
+/// those too, but at commit, after the view: the view would be judged on
+/// what the task owed before the write.)
+async fn kept_anew(txn: &DatabaseTransaction, task: Uuid, plan: Uuid) -> DomainResult<()> {
+    super::figures::refresh(txn, &[task]).await?;
+    super::light::kept::forget(txn, &[plan]).await
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Task> {
@@ -1036,7 +1046,7 @@ pub async fn update(
         let kept: Vec<Uuid> = inputs.iter().filter_map(|t| t.id).collect();
         super::metric::renormalize_values(&txn, &kept).await?;
     }
-    super::figures::refresh(&txn, &[id]).await?;
+    kept_anew(&txn, id, plan.id).await?;
     let after = task_view(&txn, caller, model).await?;
     audit::commit(
         txn,

@@ -1251,3 +1251,103 @@ async fn a_light_shared_by_more_tasks_than_a_statement_binds_still_filters() {
         json!({"green": 0, "yellow": 0, "red": 70_001, "worst": "red"})
     );
 }
+
+/// A task written on a plan whose lights and owed reports are kept is
+/// answered with the light of what it owes after the write, as reading it
+/// afterwards shows. On 2025-07-11 a task of the seed's plan (monthly,
+/// quarterly and yearly reports) owes, from each of its two lead units,
+/// the reports of January to June (due the 5th of the next month) and of
+/// Q1 and Q2 (due 04-10 and 07-10), none filed: red, for 2 × 8 = 16 late
+/// reports, the oldest due 2025-02-05.
+#[tokio::test]
+async fn a_task_written_on_a_kept_plan_is_judged_on_what_it_owes_after_the_write() {
+    let app = TestApp::spawn_on("2025-07-11").await;
+    let admin = app.bearer_of_new_admin().await;
+    let p = seed::yuzhong_wuxi(&app.db).await;
+    let body = |seq: i32, deadline: &str| {
+        json!({
+            "plan_id": p.plan,
+            "seq": seq,
+            "content": "确保协作引进1个以上项目落地巫溪县。",
+            "deadline": deadline,
+            "assignments": [
+                {"unit_id": p.recipient_unit, "role": "lead", "side": "recipient"},
+                {"unit_id": p.helper_unit, "role": "lead", "side": "helper"},
+            ],
+        })
+    };
+    let first = app
+        .as_bearer(&admin, "POST", "/api/v1/tasks", Some(&body(1, "2025-12-31")))
+        .await;
+    assert_eq!(first.status, 201, "{}", String::from_utf8_lossy(&first.body));
+    let day = "2025-07-11".parse().expect("a day");
+    assert_eq!(
+        xietong::domain::light::kept::keep(&app.db, day).await.expect("kept"),
+        1,
+        "the plan's lights and owed reports kept"
+    );
+    let reasons = |task: &Value| -> Vec<(String, String)> {
+        task["light_reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap_or("").to_owned(),
+                    r["message"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let late = (
+        "report_late".to_owned(),
+        "16 report(s) owed are late, the oldest due 2025-02-05".to_owned(),
+    );
+
+    let created = app
+        .as_bearer(&admin, "POST", "/api/v1/tasks", Some(&body(2, "2025-12-31")))
+        .await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    let created = created.json();
+    assert_eq!(created["light"], "red");
+    assert!(reasons(&created).contains(&late), "{:?}", reasons(&created));
+    let id = created["id"].as_str().expect("an id").to_owned();
+    let read = app
+        .as_bearer(&admin, "GET", &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json();
+    assert_eq!((&read["light"], reasons(&read)), (&created["light"], reasons(&created)));
+
+    // With 县经济信息委 alone leading it, only its 8 are owed (a task owes
+    // every period of its plan's year, whatever its deadline). The plan is
+    // kept again first, so that the write finds rows to forget.
+    assert_eq!(xietong::domain::light::kept::keep(&app.db, day).await.expect("kept"), 1);
+    let patch = json!({"assignments": [{"unit_id": p.recipient_unit, "role": "lead", "side": "recipient"}]});
+    let moved = app
+        .request(
+            "PATCH",
+            &format!("/api/v1/tasks/{id}"),
+            Some(&patch),
+            &[
+                ("authorization", &admin),
+                ("if-match", &format!("\"{}\"", read["version"])),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", String::from_utf8_lossy(&moved.body));
+    let moved = moved.json();
+    assert_eq!(moved["light"], "red");
+    assert!(
+        reasons(&moved).contains(&(
+            "report_late".to_owned(),
+            "8 report(s) owed are late, the oldest due 2025-02-05".to_owned()
+        )),
+        "{:?}",
+        reasons(&moved)
+    );
+    let read = app
+        .as_bearer(&admin, "GET", &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json();
+    assert_eq!((&read["light"], reasons(&read)), (&moved["light"], reasons(&moved)));
+}
