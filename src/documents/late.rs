@@ -4,16 +4,14 @@
 //! number, name, district and count merged over its rows, the most late
 //! unit first. Output only: nothing reads it back.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, NaiveDate};
-use entity::{plans, regions, tasks};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::export::Sheet;
 use crate::domain::calendar::{self, CalendarFilter, LateReport};
-use crate::domain::{Caller, DomainResult};
+use crate::domain::names::Named;
+use crate::domain::{Caller, DomainResult, names};
 
 /// The columns, as offices head them.
 pub const HEADER: [&str; 9] = [
@@ -46,27 +44,9 @@ pub async fn sheet_of<C: ConnectionTrait>(conn: &C, report: &LateReport) -> Doma
     let plan_ids: Vec<Uuid> = items.clone().map(|o| o.plan_id).collect();
     let task_ids: Vec<Uuid> = items.map(|o| o.task_id).collect();
     let region_ids: Vec<Uuid> = report.units.iter().map(|u| u.region_id).collect();
-    let plan_titles: HashMap<Uuid, String> = plans::Entity::find()
-        .filter(plans::Column::Id.is_in(plan_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.title))
-        .collect();
-    let contents: HashMap<Uuid, String> = tasks::Entity::find()
-        .filter(tasks::Column::Id.is_in(task_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.content))
-        .collect();
-    let region_names: HashMap<Uuid, String> = regions::Entity::find()
-        .filter(regions::Column::Id.is_in(region_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+    let plan_titles = names::of(conn, Named::PlanTitles, plan_ids).await?;
+    let contents = names::of(conn, Named::TaskContents, task_ids).await?;
+    let region_names = names::of(conn, Named::Regions, region_ids).await?;
 
     let total: u64 = report.units.iter().map(|u| u.late).sum();
     let mut rows = vec![HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];

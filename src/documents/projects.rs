@@ -23,6 +23,7 @@ use super::export::{Format, Sheet, to_file};
 use super::reference::ReferenceReport;
 use super::table;
 use super::tasks::ImportProblem;
+use crate::domain::names::{self, Named};
 use crate::domain::project::{self, Money, NewMilestone, NewProject, Project, ProjectFilter};
 use crate::domain::values::{Amount, ProjectStatus};
 use crate::domain::{Caller, DomainError, DomainResult, Store, Text, authz, begin_write};
@@ -532,13 +533,7 @@ pub async fn ledger_rows<C: Store>(
             None => break,
         }
     }
-    let unit_names: HashMap<Uuid, String> = units::Entity::find()
-        .filter(units::Column::Id.is_in(all.iter().map(|p| p.implementing_unit_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let unit_names = names::of(db, Named::Units, all.iter().map(|p| p.implementing_unit_id)).await?;
     let mut rows = vec![LEDGER_HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
     for (n, p) in (1..).zip(&all) {
         let reached: HashMap<ProjectStatus, NaiveDate> = project::milestones(db, caller, p.id)

@@ -10,6 +10,7 @@ use super::cells::{self, CellName};
 use super::resolve::Resolver;
 use super::table;
 use super::tasks::ImportProblem;
+use crate::domain::names::{self, Named};
 use crate::domain::pairing::{self, PairingInput, UnitPairingInput};
 use crate::domain::region::{self, RegionInput};
 use crate::domain::task::Assignee;
@@ -346,30 +347,15 @@ pub async fn unit_pairs_rows<C: Store>(
     caller: &Caller,
     pairing_id: uuid::Uuid,
 ) -> DomainResult<Vec<Vec<String>>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let found = pairing::get(db, caller, pairing_id).await?;
     let mut pairs = pairing::list_unit_pairings(db, caller, pairing_id).await?;
     pairs.sort_by_key(|p| (p.seq.is_none(), p.seq, p.created_at));
     let ids: std::collections::BTreeSet<uuid::Uuid> = pairs
         .iter()
         .flat_map(|p| [p.helper_unit_id, p.recipient_unit_id])
-        .chain([found.helper_region_id, found.recipient_region_id])
         .collect();
-    let names: std::collections::HashMap<uuid::Uuid, String> = entity::units::Entity::find()
-        .filter(entity::units::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .chain(
-            entity::regions::Entity::find()
-                .filter(entity::regions::Column::Id.is_in([found.helper_region_id, found.recipient_region_id]))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| (r.id, r.name)),
-        )
-        .collect();
+    let mut names = names::of(db, Named::Units, ids).await?;
+    names.extend(names::of(db, Named::Regions, [found.helper_region_id, found.recipient_region_id]).await?);
     let name = |id: uuid::Uuid| names.get(&id).cloned().unwrap_or_default();
     let mut rows = vec![vec![
         "序号".to_owned(),

@@ -16,13 +16,14 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, Utc};
-use entity::{plans, regions, reports, task_assignments, tasks, unit_group_members, unit_groups, units};
+use entity::{plans, reports, task_assignments, tasks, unit_group_members, unit_groups, units};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::Validator;
+use super::names::{self, Named};
 use super::values::{
     AssignmentRole, GroupReports, ObligationStatus, PeriodKind, PlanKind, PlanStatus, ReportPeriod, ReportStatus,
     SupportingReports, TaskStatus, china_day,
@@ -943,13 +944,7 @@ pub async fn late_units<C: ConnectionTrait>(
     // Offices' units share names across districts (区商务委): equal counts
     // and names then go by the district's name, so that the list (and its
     // document) comes in the same order every time.
-    let districts: HashMap<Uuid, String> = regions::Entity::find()
-        .filter(regions::Column::Id.is_in(late.iter().map(|u| u.region_id).collect::<HashSet<_>>()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+    let districts = names::of(conn, Named::Regions, late.iter().map(|u| u.region_id)).await?;
     late.sort_by(|a, b| {
         b.late
             .cmp(&a.late)

@@ -73,12 +73,10 @@ pub trait Upsert: Clone + Send + Sync {
     const TABLE: &'static str;
     const ENTITY: &'static str;
 
-    /// The external id the body names, if it names one.
-    fn external_id(&self) -> Option<&str>;
+    /// The body's external id: what it names, where the path's is put.
+    fn external_id_mut(&mut self) -> &mut Option<String>;
     /// The version of a view (its `ETag`).
     fn version(view: &Self::View) -> i32;
-    /// The body with the path's external id.
-    fn with_external_id(self, external_id: String) -> Self;
 
     /// Creates it, as `POST` does.
     fn create(
@@ -110,11 +108,12 @@ pub async fn upsert<R: Upsert>(
     caller: &Caller,
     external_id: &str,
     if_match: Option<i32>,
-    body: R,
+    mut body: R,
 ) -> DomainResult<(R::View, bool)> {
     let mut v = Validator::new();
     check(&mut v, "external_id", Some(external_id));
-    if let Some(named) = body.external_id() {
+    let named = body.external_id_mut();
+    if let Some(named) = named.as_deref() {
         v.check(
             named == external_id,
             "external_id",
@@ -122,7 +121,7 @@ pub async fn upsert<R: Upsert>(
         );
     }
     v.finish()?;
-    let body = body.with_external_id(external_id.to_owned());
+    *named = Some(external_id.to_owned());
     let mut attempt = 0;
     loop {
         attempt += 1;

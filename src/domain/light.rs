@@ -13,12 +13,13 @@ use chrono::NaiveDate;
 use entity::{plans, tasks};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, QuerySelect, QueryTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::calendar::{late_on_tasks, owed_on};
 use super::error::Validator;
+use super::names::{self, Named};
 use super::statistics::get_uuid;
 use super::task::Task;
 use super::values::{AssignmentRole, Light, ObligationStatus, TaskStatus, is_overdue};
@@ -459,22 +460,9 @@ pub async fn summary<C: ConnectionTrait>(
     let judged = judged(conn, today, &scope, Owing::Kept).await?;
     let leads = leads_of(conn, &scope).await?;
     let leaders = super::leader::ids_in(conn, &scope).await?;
-    let plan_ids: HashSet<Uuid> = judged.iter().map(|t| t.place.0).collect();
-    let plan_titles: HashMap<Uuid, String> = plans::Entity::find()
-        .filter(plans::Column::Id.is_in(plan_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.title))
-        .collect();
+    let plan_titles = names::of(conn, Named::PlanTitles, judged.iter().map(|t| t.place.0)).await?;
     let leader_ids: HashSet<Uuid> = leaders.values().flatten().copied().collect();
-    let leader_names: HashMap<Uuid, String> = entity::leaders::Entity::find()
-        .filter(entity::leaders::Column::Id.is_in(leader_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l.name))
-        .collect();
+    let leader_names = names::of(conn, Named::Leaders, leader_ids).await?;
     let rolled = judged.iter().map(|t| Rolled {
         plan_id: t.place.0,
         light: t.light,

@@ -19,6 +19,7 @@ pub mod figures;
 pub mod leader;
 pub mod light;
 pub mod metric;
+pub mod names;
 pub mod notification;
 pub mod page;
 pub mod pairing;

@@ -255,6 +255,39 @@ fn changed_at<E: EntityTrait>() -> DomainResult<E::Column> {
         .ok_or_else(|| DomainError::invalid("updated_since", "this list's rows do not say when they changed"))
 }
 
+/// A view that says when its row last changed, so that a list held whole
+/// in memory (a plan's tasks, a region's units) answers `updated_since` as
+/// [`fetch`] does: only the rows changed at or after the time.
+pub trait Changed {
+    fn changed_at(&self) -> DateTime<Utc>;
+
+    /// Whether the row is in a list asked with `updated_since`.
+    fn changed_since(&self, since: Option<DateTime<Utc>>) -> bool {
+        since.is_none_or(|since| self.changed_at() >= since)
+    }
+}
+
+/// Views whose rows say when they changed in `updated_at`, as [`changed_at`]
+/// finds for their tables.
+macro_rules! changed_at_updated_at {
+    ($($view:ty),* $(,)?) => {
+        $(impl Changed for $view {
+            fn changed_at(&self) -> DateTime<Utc> {
+                self.updated_at
+            }
+        })*
+    };
+}
+
+changed_at_updated_at!(
+    super::event::Event,
+    super::pairing::Pairing,
+    super::plan::Plan,
+    super::region::Region,
+    super::task::Task,
+    super::unit::Unit,
+);
+
 /// A cursor key that is text.
 pub fn text_value(key: &Value) -> Option<sea_orm::Value> {
     key.as_str().map(|s| s.to_owned().into())

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::authz;
 use super::error::Validator;
+use super::names::{self, Named};
 use super::page::{self, Page, PageRequest, Sort};
 use super::region::parse_stored;
 use super::values::PairingStatus;
@@ -691,13 +692,12 @@ pub async fn names<C: ConnectionTrait>(
         .filter(pairings::Column::Id.is_in(ids))
         .all(conn)
         .await?;
-    let region_names: HashMap<Uuid, String> = regions::Entity::find()
-        .filter(regions::Column::Id.is_in(rows.iter().flat_map(|p| [p.helper_region_id, p.recipient_region_id])))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+    let region_names = names::of(
+        conn,
+        Named::Regions,
+        rows.iter().flat_map(|p| [p.helper_region_id, p.recipient_region_id]),
+    )
+    .await?;
     let name_of = |id: Uuid| region_names.get(&id).map(String::as_str).unwrap_or_default();
     Ok(rows
         .iter()

@@ -853,19 +853,12 @@ impl external::Upsert for NewPlan {
     const TABLE: &'static str = "plans";
     const ENTITY: &'static str = ENTITY;
 
-    fn external_id(&self) -> Option<&str> {
-        self.external_id.as_deref()
+    fn external_id_mut(&mut self) -> &mut Option<String> {
+        &mut self.external_id
     }
 
     fn version(view: &Plan) -> i32 {
         view.version
-    }
-
-    fn with_external_id(self, external_id: String) -> NewPlan {
-        NewPlan {
-            external_id: Some(external_id),
-            ..self
-        }
     }
 
     async fn create(self, txn: &DatabaseTransaction, caller: &Caller) -> DomainResult<Plan> {

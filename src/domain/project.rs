@@ -1214,19 +1214,12 @@ impl external::Upsert for NewProject {
     const TABLE: &'static str = "projects";
     const ENTITY: &'static str = ENTITY;
 
-    fn external_id(&self) -> Option<&str> {
-        self.external_id.as_deref()
+    fn external_id_mut(&mut self) -> &mut Option<String> {
+        &mut self.external_id
     }
 
     fn version(view: &Project) -> i32 {
         view.version
-    }
-
-    fn with_external_id(self, external_id: String) -> NewProject {
-        NewProject {
-            external_id: Some(external_id),
-            ..self
-        }
     }
 
     async fn create(self, txn: &sea_orm::DatabaseTransaction, caller: &Caller) -> DomainResult<Project> {

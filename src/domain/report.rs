@@ -810,19 +810,12 @@ impl external::Upsert for NewReport {
     const TABLE: &'static str = "reports";
     const ENTITY: &'static str = ENTITY;
 
-    fn external_id(&self) -> Option<&str> {
-        self.external_id.as_deref()
+    fn external_id_mut(&mut self) -> &mut Option<String> {
+        &mut self.external_id
     }
 
     fn version(view: &Report) -> i32 {
         view.version
-    }
-
-    fn with_external_id(self, external_id: String) -> NewReport {
-        NewReport {
-            external_id: Some(external_id),
-            ..self
-        }
     }
 
     async fn create(self, txn: &DatabaseTransaction, caller: &Caller) -> DomainResult<Report> {

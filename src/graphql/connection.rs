@@ -8,7 +8,7 @@ use async_graphql::{Context, SimpleObject};
 use super::error::invalid;
 use super::limits::Limits;
 use crate::domain::Text;
-use crate::domain::page::{Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
+use crate::domain::page::{Changed, Cursor, DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 
 /// Where a page of a connection is (Relay `PageInfo`).
 #[derive(SimpleObject, Clone, Debug, Default)]
@@ -190,17 +190,20 @@ pub fn build<T, N>(paging: &Paging, page: Page<T>, node: impl Fn(T) -> N) -> Bui
 }
 
 /// Shows a page of a list held whole in memory (a plan's tasks, loaded in
-/// one batch for every plan of the query), in its own order; `cursor` is
-/// an item's cursor in that order, as the domain spells it.
-pub fn slice<T, N>(
+/// one batch for every plan of the query), in its own order, of the items
+/// changed since `updatedSince` when asked; `cursor` is an item's cursor in
+/// that order, as the domain spells it.
+pub fn slice<T: Changed, N>(
     ctx: &Context<'_>,
     args: &PageArgs,
     field: &str,
-    all: Vec<T>,
+    mut all: Vec<T>,
     cursor: impl Fn(&T) -> Cursor,
     node: impl Fn(T) -> N,
 ) -> async_graphql::Result<Built<N>> {
     let paging = args.paging(ctx, None, field)?;
+    let since = paging.request.updated_since;
+    all.retain(|item| item.changed_since(since));
     let total_count = all.len() as u64;
     let limit = usize::try_from(paging.request.limit).unwrap_or(usize::MAX);
     let position = |after: &Cursor, name: &str| {
@@ -255,7 +258,7 @@ pub async fn children<K, T, N>(
 where
     super::loaders::DomainLoader: async_graphql::dataloader::Loader<K, Value = Vec<T>, Error = async_graphql::Error>,
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    T: Send + Sync + Clone + 'static,
+    T: Changed + Send + Sync + Clone + 'static,
 {
     let all = super::context::loader(ctx)?.load_one(key).await?.unwrap_or_default();
     slice(ctx, args, field, all, cursor, node)

@@ -603,3 +603,66 @@ async fn lists_take_updated_since() {
         assert_eq!(answer.json()["errors"][0]["field"], "updated_since", "{bad}");
     }
 }
+
+/// `updatedSince` on the lists under a parent (a plan's tasks, a region's
+/// units), as on the top-level lists: only what changed at or after the
+/// time, counted so.
+#[tokio::test]
+async fn nested_lists_take_updated_since() {
+    let app = TestApp::spawn().await;
+    let admin = app.bearer_of_new_admin().await;
+    let p = crate::common::seed::yuzhong_wuxi(&app.db).await;
+    let mut tasks = Vec::new();
+    for seq in 1..=3 {
+        tasks.push(crate::common::seed::task(&app.db, &p, seq, &[]).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let between = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Task 2 and 县商务委 change after `between`; nothing else does.
+    let changed = app
+        .request(
+            "PATCH",
+            &format!("/api/v1/tasks/{}", tasks[1].id),
+            Some(&json!({"notes": "已对接"})),
+            &[
+                ("authorization", &admin),
+                ("if-match", &format!("\"{}\"", tasks[1].version)),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+    let renamed = app
+        .request(
+            "PUT",
+            &format!("/api/v1/units/{}", p.recipient_unit_2),
+            Some(&json!({"region_id": p.recipient, "name": "县商务局", "kind": "department"})),
+            &[("authorization", &admin), ("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", String::from_utf8_lossy(&renamed.body));
+    let answer = app
+        .graphql(
+            Some(&admin),
+            "query($plan: ID!, $region: ID!, $since: DateTime) {
+               plan(id: $plan) {
+                 changed: tasks(updatedSince: $since) { totalCount nodes { seq } pageInfo { hasNextPage } }
+                 all: tasks { totalCount }
+               }
+               region(id: $region) {
+                 changed: units(updatedSince: $since) { totalCount nodes { name } }
+                 all: units { totalCount }
+               }
+             }",
+            json!({"plan": p.plan, "region": p.recipient, "since": between.to_rfc3339()}),
+        )
+        .await;
+    let data = graphql_data(&answer);
+    assert_eq!(data["plan"]["changed"]["totalCount"], 1, "{answer}");
+    assert_eq!(data["plan"]["changed"]["nodes"], json!([{"seq": 2}]), "{answer}");
+    assert_eq!(data["plan"]["changed"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(data["plan"]["all"]["totalCount"], 3);
+    assert_eq!(data["region"]["changed"]["totalCount"], 1, "{answer}");
+    assert_eq!(data["region"]["changed"]["nodes"], json!([{"name": "县商务局"}]));
+    assert_eq!(data["region"]["all"]["totalCount"], 2);
+}

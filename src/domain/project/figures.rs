@@ -10,12 +10,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use entity::{fund_movements, pairings, project_categories, project_milestones, projects, regions};
+use entity::{fund_movements, pairings, project_categories, project_milestones, projects};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ProjectFilter, filtered, rank};
+use crate::domain::names::{self, Named};
 use crate::domain::region::parse_stored;
 use crate::domain::statistics::percent;
 use crate::domain::values::{Amount, FundKind, FundSource, ProjectStatus, ReportPeriod};
@@ -295,13 +296,7 @@ pub async fn statistics<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let pairing_names = crate::domain::pairing::names(conn, per_pairing.keys().copied()).await?;
-    let region_names: HashMap<Uuid, String> = regions::Entity::find()
-        .filter(regions::Column::Id.is_in(pairing_rows.iter().map(|p| p.helper_region_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+    let region_names = names::of(conn, Named::Regions, pairing_rows.iter().map(|p| p.helper_region_id)).await?;
     let name_of = |id: Uuid| region_names.get(&id).cloned().unwrap_or_default();
     let mut by_pairing = Vec::new();
     let mut per_helper: HashMap<Uuid, Tally> = HashMap::new();
