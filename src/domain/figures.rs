@@ -456,6 +456,12 @@ pub async fn fill_missing<C: ConnectionTrait>(conn: &C) -> DomainResult<u64> {
         }
     }
     refresh_plans(conn, &plans).await?;
+    if !ids.is_empty() || !plans.is_empty() {
+        // Lights kept meanwhile were judged from the progress these tasks
+        // lacked (the light keeper of a running instance may have judged
+        // them): judge again, as `xietong figures --rebuild` does.
+        super::light::kept::forget_all(conn).await?;
+    }
     Ok(ids.len() as u64)
 }
 
