@@ -164,7 +164,7 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
         .flat_map(|t| t.assignments.iter().filter_map(|a| a.unit_id.or(a.group_id)))
         .collect();
     let unit_regions = regions_of(db, &ids).await?;
-    let model = plan_model(db, plan_id).await?;
+    let model = crate::domain::row::<entity::plans::Entity>(db, "plan", plan_id).await?;
     let regions = authz::plan_regions(db, &model).await?;
     let layout = plan::source_columns(&model);
     let source_cells = std::sync::Arc::new(task::source_cells_of(db, plan_id).await?);
@@ -407,14 +407,6 @@ async fn regions_of<C: Store>(db: &C, ids: &BTreeSet<Uuid>) -> DomainResult<std:
         out.insert(g.id, g.region_id);
     }
     Ok(out)
-}
-
-async fn plan_model<C: Store>(db: &C, plan_id: Uuid) -> DomainResult<entity::plans::Model> {
-    use sea_orm::EntityTrait;
-    entity::plans::Entity::find_by_id(plan_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::not_found("plan", plan_id))
 }
 
 /// A table as a document lays it out: lines above it (its title, its

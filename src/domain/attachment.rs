@@ -375,10 +375,7 @@ async fn load_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> DomainResult<(attachments::Model, Result<(), DomainError>)> {
-    let model = attachments::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let model = super::row::<attachments::Entity>(conn, ENTITY, id).await?;
     let parent = Parent::of(&model)?;
     let changeable = access(conn, caller, parent).await.map_err(|err| match err {
         DomainError::NotFound { .. } => DomainError::not_found(ENTITY, id),

@@ -110,10 +110,7 @@ pub async fn event_views<C: ConnectionTrait>(conn: &C, models: Vec<events::Model
 }
 
 async fn event_view<C: ConnectionTrait>(conn: &C, model: events::Model) -> DomainResult<Event> {
-    event_views(conn, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("event view lost")))
+    super::only(event_views(conn, vec![model]).await?, "event")
 }
 
 /// Checks the input; answers the amounts' stored values, in order.
@@ -211,10 +208,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: EventInput) -> Doma
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Event> {
     authz::require_reader(&caller.principal)?;
-    let model = events::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let model = super::row::<events::Entity>(conn, ENTITY, id).await?;
     event_view(conn, model).await
 }
 
@@ -293,10 +287,7 @@ pub async fn update(
     input: EventInput,
 ) -> DomainResult<Event> {
     let txn = begin_write(db).await?;
-    let current = events::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let current = super::row::<events::Entity>(&txn, ENTITY, id).await?;
     authz::require_chronicle_writer(&txn, &caller.principal, current.pairing_id).await?;
     expect_version(ENTITY, id, expected_version, current.version)?;
     if input.pairing_id != current.pairing_id {
@@ -330,10 +321,7 @@ pub async fn update(
 /// Removes an event with its amounts, at the version the caller read.
 pub async fn delete(db: &impl Store, caller: &Caller, id: Uuid, expected_version: i32) -> DomainResult<()> {
     let txn = begin_write(db).await?;
-    let current = events::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let current = super::row::<events::Entity>(&txn, ENTITY, id).await?;
     authz::require_chronicle_writer(&txn, &caller.principal, current.pairing_id).await?;
     expect_version(ENTITY, id, expected_version, current.version)?;
     let before = event_view(&txn, current).await?;

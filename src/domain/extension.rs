@@ -99,10 +99,7 @@ async fn load_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> DomainResult<(extensions::Model, tasks::Model, entity::plans::Model, authz::TaskAccess)> {
-    let found = extensions::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let found = super::row::<extensions::Entity>(conn, ENTITY, id).await?;
     let (task_model, plan, access) = task::load_visible(conn, caller, found.task_id)
         .await
         .map_err(|e| match e {

@@ -112,16 +112,16 @@ pub async fn upsert<R: Upsert>(
 ) -> DomainResult<(R::View, bool)> {
     let mut v = Validator::new();
     check(&mut v, "external_id", Some(external_id));
-    let named = body.external_id_mut();
-    if let Some(named) = named.as_deref() {
+    let slot = body.external_id_mut();
+    if let Some(given) = slot.as_deref() {
         v.check(
-            named == external_id,
+            given == external_id,
             "external_id",
             "names another external id than the path: leave it out or repeat it",
         );
     }
     v.finish()?;
-    *named = Some(external_id.to_owned());
+    *slot = Some(external_id.to_owned());
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -131,11 +131,7 @@ pub async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> DomainRes
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Metric> {
     authz::require_reader(&caller.principal)?;
-    metrics::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(Metric::from)
-        .ok_or_else(|| DomainError::not_found("metric", id))
+    super::row::<metrics::Entity>(conn, ENTITY, id).await.map(Metric::from)
 }
 
 /// Fills in the reported actuals' values in their metric's unit where they

@@ -98,6 +98,27 @@ pub async fn begin_write<C: Store>(db: &C) -> Result<DatabaseTransaction, DbErr>
     crate::db::begin_write(db).await
 }
 
+/// The view a batch builder made of the one row it was given: it makes one
+/// view per row, so none is an internal error.
+pub fn only<T>(mut views: Vec<T>, what: &str) -> DomainResult<T> {
+    views
+        .pop()
+        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("{what} view lost")))
+}
+
+/// Row `id` of `E`, or [`DomainError::NotFound`] naming it `entity`: the
+/// lookup by id under every read and change of a row.
+pub async fn row<E>(conn: &impl ConnectionTrait, entity: &'static str, id: uuid::Uuid) -> DomainResult<E::Model>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+{
+    E::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::not_found(entity, id))
+}
+
 /// Row `id` of `E`, still at the version the caller read (`version` reads
 /// a row's): the start of every change to a row that has no visibility of
 /// its own (reference data, users). A row that is not there is not found;
@@ -113,10 +134,7 @@ where
     E: sea_orm::EntityTrait,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
 {
-    let row = E::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(entity, id))?;
+    let row = self::row::<E>(txn, entity, id).await?;
     expect_version(entity, id, expected, version(&row))?;
     Ok(row)
 }

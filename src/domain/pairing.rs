@@ -124,10 +124,7 @@ pub async fn pairing_views<C: ConnectionTrait>(conn: &C, models: Vec<pairings::M
 }
 
 async fn pairing_view<C: ConnectionTrait>(conn: &C, model: pairings::Model) -> DomainResult<Pairing> {
-    pairing_views(conn, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("pairing view lost")))
+    super::only(pairing_views(conn, vec![model]).await?, "pairing")
 }
 
 async fn validate_pairing<C: ConnectionTrait>(conn: &C, input: &PairingInput, id: Option<Uuid>) -> DomainResult<()> {
@@ -242,10 +239,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: PairingInput) -> Do
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Pairing> {
     authz::require_reader(&caller.principal)?;
-    let model = pairings::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(PAIRING, id))?;
+    let model = super::row::<pairings::Entity>(conn, PAIRING, id).await?;
     pairing_view(conn, model).await
 }
 

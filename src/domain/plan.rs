@@ -220,10 +220,7 @@ pub async fn load_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> DomainResult<(plans::Model, PlanAccess)> {
-    let model = plans::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let model = super::row::<plans::Entity>(conn, ENTITY, id).await?;
     let access = authz::plan_access(conn, &caller.principal, &model).await?;
     if !access.read {
         return Err(DomainError::not_found(ENTITY, id));

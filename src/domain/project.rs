@@ -378,10 +378,7 @@ pub async fn project_views<C: ConnectionTrait>(conn: &C, models: Vec<projects::M
 }
 
 async fn project_view<C: ConnectionTrait>(conn: &C, model: projects::Model) -> DomainResult<Project> {
-    project_views(conn, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("project view lost")))
+    super::only(project_views(conn, vec![model]).await?, "project")
 }
 
 /// Loads a project the caller may see, with what it may do; one it may
@@ -391,10 +388,7 @@ pub(crate) async fn load_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> DomainResult<(projects::Model, ProjectAccess)> {
-    let found = projects::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let found = super::row::<projects::Entity>(conn, ENTITY, id).await?;
     let access = Visibility::of(conn, &caller.principal)
         .await?
         .project(conn, found.pairing_id, found.implementing_unit_id)

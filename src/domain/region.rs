@@ -160,10 +160,7 @@ pub async fn create(db: &impl Store, caller: &Caller, input: RegionInput) -> Dom
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Region> {
     authz::require_reader(&caller.principal)?;
-    let model = regions::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let model = super::row::<regions::Entity>(conn, ENTITY, id).await?;
     Region::from_model(model)
 }
 

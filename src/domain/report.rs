@@ -155,10 +155,7 @@ pub async fn report_views<C: ConnectionTrait>(conn: &C, models: Vec<reports::Mod
 }
 
 async fn report_view<C: ConnectionTrait>(conn: &C, model: reports::Model) -> DomainResult<Report> {
-    report_views(conn, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("report view lost")))
+    super::only(report_views(conn, vec![model]).await?, "report")
 }
 
 /// Loads a report the caller may see, with its task's plan and the
@@ -168,10 +165,7 @@ pub(crate) async fn load_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> DomainResult<(reports::Model, plans::Model, TaskAccess)> {
-    let report = reports::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let report = super::row::<reports::Entity>(conn, ENTITY, id).await?;
     let (_, plan, access) = task::load_visible(conn, caller, report.task_id)
         .await
         .map_err(|_| DomainError::not_found(ENTITY, id))?;

@@ -460,10 +460,7 @@ pub(crate) async fn task_view<C: ConnectionTrait>(
     caller: &Caller,
     model: tasks::Model,
 ) -> DomainResult<Task> {
-    task_views(conn, caller, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("task view lost")))
+    super::only(task_views(conn, caller, vec![model]).await?, "task")
 }
 
 /// Loads a task the caller may see, with its plan and the caller's access;

@@ -141,10 +141,7 @@ fn view(m: units::Model, aliases: Vec<String>) -> DomainResult<Unit> {
 }
 
 async fn unit_view<C: ConnectionTrait>(conn: &C, model: units::Model) -> DomainResult<Unit> {
-    unit_views(conn, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("unit view lost")))
+    super::only(unit_views(conn, vec![model]).await?, "unit")
 }
 
 /// Cleans a list of aliases: trimmed, without blanks and duplicates.
@@ -269,10 +266,7 @@ pub async fn create_unit(db: &impl Store, caller: &Caller, input: UnitInput) -> 
 
 pub async fn get_unit<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Unit> {
     authz::require_reader(&caller.principal)?;
-    let model = units::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(UNIT, id))?;
+    let model = super::row::<units::Entity>(conn, UNIT, id).await?;
     unit_view(conn, model).await
 }
 
@@ -544,10 +538,7 @@ pub async fn group_views<C: ConnectionTrait>(
 }
 
 async fn group_view<C: ConnectionTrait>(conn: &C, model: unit_groups::Model) -> DomainResult<UnitGroup> {
-    group_views(conn, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("group view lost")))
+    super::only(group_views(conn, vec![model]).await?, "group")
 }
 
 async fn validate_group<C: ConnectionTrait>(conn: &C, input: &UnitGroupInput) -> DomainResult<()> {
@@ -629,10 +620,7 @@ pub async fn create_group(db: &impl Store, caller: &Caller, input: UnitGroupInpu
 
 pub async fn get_group<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<UnitGroup> {
     authz::require_reader(&caller.principal)?;
-    let model = unit_groups::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(GROUP, id))?;
+    let model = super::row::<unit_groups::Entity>(conn, GROUP, id).await?;
     group_view(conn, model).await
 }
 

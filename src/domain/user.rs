@@ -174,10 +174,7 @@ pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> Dom
     if !(caller.principal.is_admin() || caller.principal.user_id() == Some(id)) {
         return Err(DomainError::not_found(ENTITY, id));
     }
-    let model = users::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let model = super::row::<users::Entity>(conn, ENTITY, id).await?;
     User::from_model(model)
 }
 
@@ -310,10 +307,7 @@ pub async fn reset_password(db: &impl Store, caller: &Caller, id: Uuid, new_pass
     check_password(&mut v, "password", new_password);
     v.finish()?;
     let txn = begin_write(db).await?;
-    let user = users::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let user = super::row::<users::Entity>(&txn, ENTITY, id).await?;
     set_password(&txn, caller, user, new_password, "reset_password").await?;
     txn.commit().await?;
     Ok(())
@@ -339,10 +333,7 @@ pub async fn change_own_password(
     );
     v.finish()?;
     let txn = begin_write(db).await?;
-    let user = users::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let user = super::row::<users::Entity>(&txn, ENTITY, id).await?;
     if !password::verify(&user.password_hash, current) {
         return Err(DomainError::invalid("current_password", "is not your current password"));
     }

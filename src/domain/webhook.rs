@@ -579,10 +579,7 @@ pub async fn deliveries<C: ConnectionTrait>(
 
 /// A delivery to an endpoint the caller manages.
 pub async fn delivery<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<Delivery> {
-    let found = webhook_deliveries::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found("webhook_delivery", id))?;
+    let found = super::row::<webhook_deliveries::Entity>(conn, "webhook_delivery", id).await?;
     load_managed(conn, caller, found.webhook_id)
         .await
         .map_err(|_| DomainError::not_found("webhook_delivery", id))?;
@@ -595,10 +592,7 @@ pub async fn delivery<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -
 pub async fn redeliver(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<Delivery> {
     let txn = begin_write(db).await?;
     delivery(&txn, caller, id).await?;
-    let found = webhook_deliveries::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found("webhook_delivery", id))?;
+    let found = super::row::<webhook_deliveries::Entity>(&txn, "webhook_delivery", id).await?;
     if found.status == "pending" {
         return Err(DomainError::conflict(
             "the delivery is still pending: it is sent when due",

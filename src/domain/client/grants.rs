@@ -321,10 +321,7 @@ async fn client_of<C: ConnectionTrait>(
         };
         authz::require_admin(&caller.principal, what)?;
     }
-    integration_clients::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(CLIENT, id))
+    crate::domain::row::<integration_clients::Entity>(conn, CLIENT, id).await
 }
 
 /// The grants of client `id`, oldest first: administrators, and the client

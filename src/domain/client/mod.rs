@@ -211,10 +211,7 @@ pub async fn list<C: ConnectionTrait>(
 
 pub async fn get<C: ConnectionTrait>(conn: &C, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
     authz::require_admin(&caller.principal, "read integration clients")?;
-    let found = integration_clients::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let found = crate::domain::row::<integration_clients::Entity>(conn, ENTITY, id).await?;
     view(conn, found).await
 }
 
@@ -238,10 +235,7 @@ pub async fn find_by_client_id<C: ConnectionTrait>(conn: &C, client_id: &str) ->
 pub async fn rotate_secret(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<IssuedClient> {
     authz::require_admin(&caller.principal, "rotate client secrets")?;
     let txn = begin_write(db).await?;
-    let current = integration_clients::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let current = crate::domain::row::<integration_clients::Entity>(&txn, ENTITY, id).await?;
     if current.revoked_at.is_some() {
         return Err(DomainError::conflict("a revoked client gets no new secret"));
     }
@@ -269,10 +263,7 @@ pub async fn rotate_secret(db: &impl Store, caller: &Caller, id: Uuid) -> Domain
 pub async fn revoke(db: &impl Store, caller: &Caller, id: Uuid) -> DomainResult<IntegrationClient> {
     authz::require_admin(&caller.principal, "revoke integration clients")?;
     let txn = begin_write(db).await?;
-    let current = integration_clients::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(ENTITY, id))?;
+    let current = crate::domain::row::<integration_clients::Entity>(&txn, ENTITY, id).await?;
     if current.revoked_at.is_some() {
         return view(&txn, current).await;
     }
