@@ -285,6 +285,7 @@ changed_at_updated_at!(
     super::plan::Plan,
     super::region::Region,
     super::task::Task,
+    super::task::Placed,
     super::unit::Unit,
 );
 

@@ -134,6 +134,38 @@ impl Task {
     }
 }
 
+/// A task's place in a list held whole (a plan's tasks, a unit's), before
+/// any view of it is built: a page is cut from the places, and only the
+/// tasks on it are shown ([`get_many`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub seq: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Placed {
+    /// The task's cursor among its plan's tasks, as [`Task::cursor_in_plan`].
+    pub fn cursor_in_plan(&self) -> super::page::Cursor {
+        super::page::Cursor {
+            key: seq_key(self.seq),
+            id: self.id,
+        }
+    }
+}
+
+impl From<&tasks::Model> for Placed {
+    fn from(m: &tasks::Model) -> Placed {
+        Placed {
+            id: m.id,
+            plan_id: m.plan_id,
+            seq: m.seq,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
 /// A unit or a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Assignee {
@@ -1314,19 +1346,20 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
     task_views(conn, caller, models).await
 }
 
-/// The tasks of these plans that the caller may see, in document order
-/// (section, then sequence number), with a fixed number of queries however
-/// many plans and tasks (with the visibility of [`list`]): for batch loading.
-pub async fn list_by_plans<C: ConnectionTrait>(
+/// The places of the tasks of these plans that the caller may see, in
+/// document order (section, then sequence number), in
+/// one statement however many plans and tasks (with the visibility of
+/// [`list`]): for batch loading, before the page shown is built.
+pub async fn placed_by_plans<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     plan_ids: &[Uuid],
-) -> DomainResult<Vec<Task>> {
+) -> DomainResult<Vec<Placed>> {
     let models = models_by_plans(conn, caller, plan_ids).await?;
-    task_views(conn, caller, models).await
+    Ok(models.iter().map(Placed::from).collect())
 }
 
-/// [`list_by_plans`] without the tasks' lights (each green, as
+/// The tasks of [`placed_by_plans`], without their lights (each green, as
 /// [`unjudged_views`]): what the plans' progress is worked out from.
 pub(crate) async fn unjudged_by_plans<C: ConnectionTrait>(
     conn: &C,
@@ -1337,7 +1370,7 @@ pub(crate) async fn unjudged_by_plans<C: ConnectionTrait>(
     unjudged_views(conn, caller.today(), models).await
 }
 
-/// The rows of [`list_by_plans`].
+/// The rows of [`placed_by_plans`].
 async fn models_by_plans<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
@@ -1356,17 +1389,17 @@ async fn models_by_plans<C: ConnectionTrait>(
     .await?)
 }
 
-/// The tasks each of `unit_ids` works on (directly or through a group it
-/// belongs to; with `role`, only where it leads or only where it
-/// supports) that the caller may see, in document order, each with the
-/// unit it was found for, in a fixed number of statements: for batch
-/// loading (`Unit.tasks`).
+/// The places of the tasks each of `unit_ids` works on (directly or
+/// through a group it belongs to; with `role`, only where it leads or only
+/// where it supports) that the caller may see, in document order, each
+/// with the unit it was found for, in a fixed number of statements: for
+/// batch loading (`Unit.tasks`), before the page shown is built.
 pub async fn of_units<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     unit_ids: &[Uuid],
     role: Option<AssignmentRole>,
-) -> DomainResult<Vec<(Uuid, Task)>> {
+) -> DomainResult<Vec<(Uuid, Placed)>> {
     authz::require_reader(&caller.principal)?;
     if unit_ids.is_empty() {
         return Ok(Vec::new());
@@ -1407,9 +1440,9 @@ pub async fn of_units<C: ConnectionTrait>(
     .all(conn)
     .await?;
     let mut out = Vec::new();
-    for task in task_views(conn, caller, models).await? {
+    for task in &models {
         for unit in units_of_task.get(&task.id).into_iter().flatten() {
-            out.push((*unit, task.clone()));
+            out.push((*unit, Placed::from(task)));
         }
     }
     Ok(out)

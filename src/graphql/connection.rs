@@ -163,6 +163,28 @@ pub struct Built<N> {
     pub total_count: u64,
 }
 
+impl<N> Built<N> {
+    /// The page with each node made into another (a view loaded for its
+    /// id); a node that cannot be made (its row went meanwhile) leaves the
+    /// page.
+    pub fn filter_map<M>(self, mut made: impl FnMut(N) -> Option<M>) -> Built<M> {
+        let edges: Vec<(String, M)> = self
+            .edges
+            .into_iter()
+            .filter_map(|(cursor, node)| made(node).map(|m| (cursor, m)))
+            .collect();
+        Built {
+            page_info: PageInfo {
+                start_cursor: edges.first().map(|(c, _)| c.clone()),
+                end_cursor: edges.last().map(|(c, _)| c.clone()),
+                ..self.page_info
+            },
+            edges,
+            total_count: self.total_count,
+        }
+    }
+}
+
 /// Shows a domain page fetched for `paging`.
 pub fn build<T, N>(paging: &Paging, page: Page<T>, node: impl Fn(T) -> N) -> Built<N> {
     let more = page.next_cursor.is_some();

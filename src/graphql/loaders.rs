@@ -18,7 +18,7 @@ use crate::domain::plan::{self, Plan};
 use crate::domain::progress::{self, PlanProgress};
 use crate::domain::region::{self, Region};
 use crate::domain::report::{self, Report};
-use crate::domain::task::{self, Task};
+use crate::domain::task::{self, Placed, Task};
 use crate::domain::unit::{self, Unit, UnitGroup};
 use crate::domain::user::{self, User};
 use crate::domain::values::AssignmentRole;
@@ -53,7 +53,8 @@ pub struct PlanKey(pub Uuid);
 /// A task by id, if the caller may see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TaskKey(pub Uuid);
-/// The tasks of a plan that the caller may see, in document order.
+/// The places of the tasks of a plan that the caller may see, in document
+/// order (the page shown is built through [`TaskKey`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PlanTasksKey(pub Uuid);
 /// The reports on a task that the caller may see, by period.
@@ -160,11 +161,11 @@ impl Loader<RegionPairingsKey> for DomainLoader {
 pub struct UnitTasksKey(pub Uuid, pub Option<AssignmentRole>);
 
 impl Loader<UnitTasksKey> for DomainLoader {
-    type Value = Vec<Task>;
+    type Value = Vec<Placed>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[UnitTasksKey]) -> Loaded<UnitTasksKey, Vec<Task>> {
-        let mut out: HashMap<UnitTasksKey, Vec<Task>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    async fn load(&self, keys: &[UnitTasksKey]) -> Loaded<UnitTasksKey, Vec<Placed>> {
+        let mut out: HashMap<UnitTasksKey, Vec<Placed>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         // One domain call for each role asked for: at most three.
         let mut roles: Vec<Option<AssignmentRole>> = keys.iter().map(|k| k.1).collect();
         roles.sort_by_key(|r| r.map(AssignmentRole::as_str));
@@ -284,12 +285,12 @@ impl Loader<TaskKey> for DomainLoader {
 }
 
 impl Loader<PlanTasksKey> for DomainLoader {
-    type Value = Vec<Task>;
+    type Value = Vec<Placed>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[PlanTasksKey]) -> Loaded<PlanTasksKey, Vec<Task>> {
+    async fn load(&self, keys: &[PlanTasksKey]) -> Loaded<PlanTasksKey, Vec<Placed>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = task::list_by_plans(&self.db, &self.caller, &ids).await.gql()?;
+        let found = task::placed_by_plans(&self.db, &self.caller, &ids).await.gql()?;
         Ok(grouped(keys, found, |t| PlanTasksKey(t.plan_id)))
     }
 }

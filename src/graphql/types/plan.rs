@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::reference::{PairingNode, RegionNode, UnitNode, load_pairing, load_region, load_unit};
 use super::report::ReportNode;
 use crate::domain::plan::Plan;
-use crate::domain::task::{Assignment, Target, Task};
+use crate::domain::task::{Assignment, Placed, Target, Task};
 use crate::domain::units::Normalized;
 use crate::domain::values::Amount;
 use crate::graphql::connection::{PageArgs, connection, cost, slice};
@@ -16,7 +16,7 @@ use crate::graphql::context::loader;
 use crate::graphql::eager::Eager;
 use crate::graphql::error::DomainResultExt;
 use crate::graphql::ids::global_id;
-use crate::graphql::loaders::{GroupKey, PlanKey, PlanTasksKey, TaskReportsKey};
+use crate::graphql::loaders::{GroupKey, PlanKey, PlanTasksKey, TaskKey, TaskReportsKey};
 use crate::graphql::scalars::{
     AssignmentRole, Comparator, GroupReports, Light, PlanStatus, Side, SupportingReports, TaskStatus,
 };
@@ -162,18 +162,11 @@ impl PlanNode {
         updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<TaskConnection> {
         let args = PageArgs::new(first, after, last, before).since(updated_since);
-        let all = loader(ctx)?
+        let placed = loader(ctx)?
             .load_one(PlanTasksKey(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(TaskConnection(slice(
-            ctx,
-            &args,
-            "seq",
-            all,
-            Task::cursor_in_plan,
-            TaskNode,
-        )?))
+        task_page(ctx, &args, placed).await
     }
     /// How far it has got (进度): the mean of its tasks' percents and each
     /// task's progress, over the tasks the caller may see; loaded for every
@@ -554,4 +547,13 @@ pub struct PlanCalendar {
     pub yearly_due_on: Option<NaiveDate>,
     /// The summary's due day in the plan's year.
     pub summary_due_on: Option<NaiveDate>,
+}
+
+/// A page of tasks cut from their places (a plan's, a unit's), with the
+/// views of that page alone built: every list of a query level asks at
+/// once, so the statements stay as many however long the lists.
+pub(super) async fn task_page(ctx: &Context<'_>, args: &PageArgs, placed: Vec<Placed>) -> Result<TaskConnection> {
+    let page = slice(ctx, args, "seq", placed, Placed::cursor_in_plan, |p| TaskKey(p.id))?;
+    let mut views = loader(ctx)?.load_many(page.edges.iter().map(|(_, key)| *key)).await?;
+    Ok(TaskConnection(page.filter_map(|key| views.remove(&key).map(TaskNode))))
 }

@@ -222,18 +222,11 @@ impl UnitNode {
         updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<super::plan::TaskConnection> {
         let args = PageArgs::new(first, after, last, before).since(updated_since);
-        let key = UnitTasksKey(self.0.id, role.map(Into::into));
-        Ok(super::plan::TaskConnection(
-            children(
-                ctx,
-                key,
-                &args,
-                "seq",
-                crate::domain::task::Task::cursor_in_plan,
-                super::plan::TaskNode,
-            )
-            .await?,
-        ))
+        let placed = loader(ctx)?
+            .load_one(UnitTasksKey(self.0.id, role.map(Into::into)))
+            .await?
+            .unwrap_or_default();
+        super::plan::task_page(ctx, &args, placed).await
     }
     /// When it was recorded (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
