@@ -124,16 +124,6 @@ fn seq_key(seq: i32) -> serde_json::Value {
     serde_json::json!(seq)
 }
 
-impl Task {
-    /// The cursor of the task among its plan's tasks.
-    pub fn cursor_in_plan(&self) -> super::page::Cursor {
-        super::page::Cursor {
-            key: seq_key(self.seq),
-            id: self.id,
-        }
-    }
-}
-
 /// A task's place in a list held whole (a plan's tasks, a unit's), before
 /// any view of it is built: a page is cut from the places, and only the
 /// tasks on it are shown ([`get_many`]).
@@ -146,7 +136,8 @@ pub struct Placed {
 }
 
 impl Placed {
-    /// The task's cursor among its plan's tasks, as [`Task::cursor_in_plan`].
+    /// The task's cursor among its plan's tasks, keyed by 序号 as the task
+    /// list's cursors are.
     pub fn cursor_in_plan(&self) -> super::page::Cursor {
         super::page::Cursor {
             key: seq_key(self.seq),
