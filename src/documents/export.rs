@@ -570,21 +570,20 @@ fn laid_out(sheet: &Sheet) -> Vec<Vec<String>> {
 }
 
 /// Writes `sheet` into a worksheet as a document: the lines above merged
-/// across the table, the header bold, columns as wide as their text, long
-/// cells wrapped, merged cells merged, numbers as numbers; printed
-/// landscape one page wide with the header on every page, which stays in
-/// view on screen.
+/// across the table, the table ruled (every cell boxed in a thin line, as
+/// an official table is printed), the header bold and centred, columns as
+/// wide as their text, long cells wrapped and centred between their row's
+/// lines, merged cells merged, numbers as numbers; printed landscape one
+/// page wide with the header on every page, which stays in view on screen.
 pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> DomainResult<()> {
     let rows = laid_out(sheet);
     let width = sheet.rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
     let offset = sheet.above.len();
-    let bold = rust_xlsxwriter::Format::new()
-        .set_bold()
+    let ruled = rust_xlsxwriter::Format::new()
         .set_text_wrap()
-        .set_align(rust_xlsxwriter::FormatAlign::Top);
-    let wrap = rust_xlsxwriter::Format::new()
-        .set_text_wrap()
-        .set_align(rust_xlsxwriter::FormatAlign::Top);
+        .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let bold = ruled.clone().set_bold().set_align(rust_xlsxwriter::FormatAlign::Center);
     let error = xlsx_error;
     // Each column as wide as its longest cell (a Chinese character
     // is two), within bounds; a longer cell wraps, its row grows. A
@@ -612,7 +611,9 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
         }
     }
     for (c, width) in widths.iter().enumerate() {
-        ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 1.0)
+        // Two to spare: a Chinese character shows a little wider than two
+        // digits, so the lines counted below are not one short.
+        ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), *width as f64 + 2.0)
             .map_err(error)?;
     }
     let title = rust_xlsxwriter::Format::new()
@@ -628,9 +629,17 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
         }
     }
     for (r, row) in rows.iter().enumerate().skip(offset) {
-        let format = if r == offset { &bold } else { &wrap };
+        let format = if r == offset { &bold } else { &ruled };
         let numbers = r > offset;
         let mut lines = 1;
+        // A row shorter than the table is ruled to its end.
+        for c in row.len()..width {
+            let (r, c) = (
+                u32::try_from(r).unwrap_or(u32::MAX),
+                u16::try_from(c).unwrap_or(u16::MAX),
+            );
+            ws.write_blank(r, c, format).map_err(error)?;
+        }
         for (c, cell) in row.iter().enumerate() {
             let width = widths[c].max(1);
             let wrapped: usize = cell.split('\n').map(|l| display_width(l).div_ceil(width).max(1)).sum();
@@ -649,12 +658,12 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
         }
         if lines > 1 {
             let r = u32::try_from(r).unwrap_or(u32::MAX);
-            ws.set_row_height(r, 15.0 * lines.min(30) as f64).map_err(error)?;
+            // A wrapped line of Chinese takes a little over 15 points
+            // (LibreOffice draws 15 and pads the cell): 16 a line and 2
+            // to spare keep the last line inside the ruling.
+            ws.set_row_height(r, 16.0 * lines.min(30) as f64 + 2.0).map_err(error)?;
         }
     }
-    let centred = rust_xlsxwriter::Format::new()
-        .set_text_wrap()
-        .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
     for (first, last, column) in &sheet.merged {
         let value = sheet
             .rows
@@ -664,7 +673,7 @@ pub fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, sheet: &Sheet) -> Domain
             .unwrap_or_default();
         let at = |r: usize| u32::try_from(offset + r).unwrap_or(u32::MAX);
         let column = u16::try_from(*column).unwrap_or(u16::MAX);
-        ws.merge_range(at(*first), column, at(*last), column, &value, &centred)
+        ws.merge_range(at(*first), column, at(*last), column, &value, &ruled)
             .map_err(error)?;
     }
     // Printed as a document: landscape, one page wide, the header

@@ -184,6 +184,31 @@ async fn the_quarter_bulletin_tells_the_figures_progress_and_what_lags() {
     );
     assert_eq!(funds_chart.matches("<c:ser>").count(), 2, "目标 and 完成");
 
+    // Each table prints ruled, as the office's own tables are: every cell
+    // from its header to its last row, across its width, boxed in a thin
+    // line; the header bold and centred; the lines above the table not.
+    let drawn = crate::common::xlsx_drawn(&answer.body);
+    for (n, header) in [(0, 2), (1, 1), (2, 2), (3, 1)] {
+        let (name, cells, _) = &book[n];
+        let width = cells[header].len() as u32;
+        for r in header..cells.len() {
+            for c in 0..width {
+                let at = (r as u32, c);
+                let cell = drawn[n].get(&at).copied().unwrap_or_default();
+                assert!(cell.boxed, "{name}: cell {at:?} has no box");
+                assert_eq!(
+                    cell.bold && cell.centred,
+                    r == header,
+                    "{name}: cell {at:?} is {cell:?}"
+                );
+            }
+        }
+        assert!(
+            (0..header).all(|r| !drawn[n][&(r as u32, 0)].boxed),
+            "{name}: the lines above"
+        );
+    }
+
     // The CSV is the figures table.
     let csv = app
         .as_bearer(

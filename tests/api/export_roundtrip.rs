@@ -304,6 +304,40 @@ async fn the_pairing_list_exports_as_the_document_lays_it_out() {
     assert_eq!(merged, expected);
 }
 
+/// The list prints as the document's table does: every cell from the
+/// header to the last task, in every column, boxed in a thin line, blank
+/// and merged cells too (16 tasks and a header, eight columns: 136 cells);
+/// the header bold and centred; the title and the document number above
+/// stand free of the ruling.
+#[tokio::test]
+async fn the_exported_list_is_ruled_as_a_printed_table() {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
+    let plan = plan_titled(&db, xietong::demo::YUZHONG_WUXI_TITLE).await;
+    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
+        .await
+        .expect("the export");
+    let drawn = crate::common::xlsx_drawn(&bytes).remove(0);
+    let table: Vec<(u32, u32)> = (2..2 + 1 + 16).flat_map(|r| (0..8).map(move |c| (r, c))).collect();
+    assert_eq!(table.len(), 136);
+    let unruled: Vec<&(u32, u32)> = table
+        .iter()
+        .filter(|at| !drawn.get(at).is_some_and(|d| d.boxed))
+        .collect();
+    assert!(unruled.is_empty(), "cells without their box: {unruled:?}");
+    for c in 0..8 {
+        let header = drawn[&(2, c)];
+        assert!(header.bold && header.centred, "header cell {c}: {header:?}");
+        assert!(!drawn[&(3, c)].bold, "a task's cell is not bold");
+    }
+    assert!(
+        !drawn[&(0, 0)].boxed && !drawn[&(1, 0)].boxed,
+        "the lines above are not in the table"
+    );
+    assert!(!drawn.contains_key(&(19, 0)), "nothing is drawn below the last task");
+}
+
 /// The unit pairing table exports a row per 序号 as the fixture writes it
 /// (32 rows for 36 pairings), and its export reads back through the import
 /// as pairings already there, every one.

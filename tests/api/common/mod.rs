@@ -727,6 +727,106 @@ pub async fn race(app: &Arc<TestApp>, requests: Vec<Racer>) -> Vec<TestResponse>
 /// A merged range: first row, first column, last row, last column.
 pub type Merged = (u32, u32, u32, u32);
 
+/// How a cell of a workbook is drawn: boxed in a thin line on all four
+/// sides, bold, centred across.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drawn {
+    pub boxed: bool,
+    pub bold: bool,
+    pub centred: bool,
+}
+
+/// The parts of an XML text between `<tag` and its end (`/>` or
+/// `</tag>`), each with its attributes and contents.
+fn elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(at) = rest.find(&open) {
+        let from = &rest[at..];
+        // `<b` must not match `<border`: the tag's name ends there.
+        if !from[open.len()..].starts_with([' ', '/', '>']) {
+            rest = &from[open.len()..];
+            continue;
+        }
+        let head_end = from.find('>').expect("a tag's end");
+        let end = if from[..head_end].ends_with('/') {
+            head_end + 1
+        } else {
+            from.find(&close).map_or(head_end + 1, |e| e + close.len())
+        };
+        out.push(&from[..end]);
+        rest = &from[end..];
+    }
+    out
+}
+
+/// An attribute of an element's opening tag.
+fn attribute<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    let head = &element[..element.find('>').unwrap_or(element.len())];
+    let key = format!(" {name}=\"");
+    let from = head.find(&key)? + key.len();
+    head[from..].split('"').next()
+}
+
+/// How each written cell of every sheet is drawn, read from the
+/// workbook's styles and sheets as Excel reads them: sheet by sheet, the
+/// cells by (row, column) from 0.
+pub fn xlsx_drawn(bytes: &[u8]) -> Vec<std::collections::BTreeMap<(u32, u32), Drawn>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name).expect(name).read_to_string(&mut text).expect(name);
+        text
+    };
+    let styles = read("xl/styles.xml");
+    let section = |tag: &str| elements(&styles, tag).into_iter().next().unwrap_or_default();
+    let boxed: Vec<bool> = elements(section("borders"), "border")
+        .into_iter()
+        .map(|b| {
+            ["left", "right", "top", "bottom"]
+                .iter()
+                .all(|side| elements(b, side).first().and_then(|e| attribute(e, "style")) == Some("thin"))
+        })
+        .collect();
+    let bold: Vec<bool> = elements(section("fonts"), "font")
+        .into_iter()
+        .map(|f| !elements(f, "b").is_empty())
+        .collect();
+    let formats: Vec<Drawn> = elements(section("cellXfs"), "xf")
+        .into_iter()
+        .map(|xf| {
+            let index = |name: &str| attribute(xf, name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+            Drawn {
+                boxed: boxed.get(index("borderId")).copied().unwrap_or(false),
+                bold: bold.get(index("fontId")).copied().unwrap_or(false),
+                centred: elements(xf, "alignment")
+                    .first()
+                    .and_then(|a| attribute(a, "horizontal"))
+                    == Some("center"),
+            }
+        })
+        .collect();
+    let sheets = elements(&read("xl/workbook.xml"), "sheet").len();
+    (1..=sheets)
+        .map(|n| {
+            elements(&read(&format!("xl/worksheets/sheet{n}.xml")), "c")
+                .into_iter()
+                .map(|cell| {
+                    let at = attribute(cell, "r").expect("a cell's reference");
+                    let letters = at.chars().take_while(char::is_ascii_uppercase).count();
+                    let column = at[..letters].bytes().fold(0, |n, b| n * 26 + u32::from(b - b'A') + 1) - 1;
+                    let row: u32 = at[letters..].parse::<u32>().expect("a row") - 1;
+                    let style = attribute(cell, "s").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+                    ((row, column), formats.get(style).copied().unwrap_or_default())
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The first sheet of a workbook: its cells as text (blank for empty) and
 /// its merged ranges, sorted.
 pub fn xlsx_sheet(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<Merged>) {
