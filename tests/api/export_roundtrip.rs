@@ -249,17 +249,21 @@ fn fixture_table(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-/// The demo's plan titled `title` exported as XLSX: its first sheet's
-/// cells and merged ranges.
-async fn exported_demo_plan(title: &str) -> (Vec<Vec<String>>, Vec<crate::common::Merged>) {
+/// The demo's plan titled `title` exported as XLSX.
+async fn demo_plan_xlsx(title: &str) -> Vec<u8> {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
     xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
     let plan = plan_titled(&db, title).await;
-    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
+    export::export(&db, &Caller::system(), plan, Format::Xlsx)
         .await
-        .expect("the export");
-    crate::common::xlsx_sheet(&bytes)
+        .expect("the export")
+}
+
+/// The demo's plan titled `title` exported as XLSX: its first sheet's
+/// cells and merged ranges.
+async fn exported_demo_plan(title: &str) -> (Vec<Vec<String>>, Vec<crate::common::Merged>) {
+    crate::common::xlsx_sheet(&demo_plan_xlsx(title).await)
 }
 
 /// 渝中区·巫溪县's list exported as the document reads: its title and its
@@ -311,13 +315,7 @@ async fn the_pairing_list_exports_as_the_document_lays_it_out() {
 /// stand free of the ruling.
 #[tokio::test]
 async fn the_exported_list_is_ruled_as_a_printed_table() {
-    let test_db = TestDb::new().await;
-    let db = test_db.connect().await;
-    xietong::demo::load(&db, Some("demo-password")).await.expect("the demo");
-    let plan = plan_titled(&db, xietong::demo::YUZHONG_WUXI_TITLE).await;
-    let bytes = export::export(&db, &Caller::system(), plan, Format::Xlsx)
-        .await
-        .expect("the export");
+    let bytes = demo_plan_xlsx(xietong::demo::YUZHONG_WUXI_TITLE).await;
     let drawn = crate::common::xlsx_drawn(&bytes).remove(0);
     let table: Vec<(u32, u32)> = (2..2 + 1 + 16).flat_map(|r| (0..8).map(move |c| (r, c))).collect();
     assert_eq!(table.len(), 136);
