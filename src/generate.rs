@@ -452,6 +452,7 @@ async fn write_plan(
             plan_id: Set(plan_id),
             section: Set(String::new()),
             seq: Set(seq),
+            place: Set(crate::domain::task::place(0, seq)),
             category: Set(Some(category.into())),
             content: Set(format!("{category}第{seq}项：合成任务，用于统计与性能测试。")),
             deadline: Set(deadline),

@@ -10,6 +10,9 @@ pub struct Model {
     pub plan_id: Uuid,
     pub section: String,
     pub seq: i32,
+    /// The task's place in its plan's document: its section's rank times
+    /// a million, plus its 序号 (`task::place`).
+    pub place: i64,
     pub category: Option<String>,
     pub content: String,
     pub deadline: Date,

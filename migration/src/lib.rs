@@ -32,6 +32,7 @@ mod m20261205_000025_plan_figures;
 mod m20261205_000026_plan_lights;
 mod m20261205_000027_open_tasks_by_plan;
 mod m20261205_000028_plan_obligations;
+mod m20261206_000029_task_place;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000026_plan_lights::Migration),
             Box::new(m20261205_000027_open_tasks_by_plan::Migration),
             Box::new(m20261205_000028_plan_obligations::Migration),
+            Box::new(m20261206_000029_task_place::Migration),
         ]
     }
 }

@@ -132,6 +132,7 @@ fn in_layout(
 /// The rows of a plan's export, header first.
 pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainResult<Vec<Vec<String>>> {
     let plan = plan::get(db, caller, plan_id).await?;
+    // In document order: the `seq` sort is by place (section, then 序号).
     let mut tasks = Vec::new();
     let mut page = PageRequest {
         limit: 200,
@@ -149,15 +150,6 @@ pub async fn rows<C: Store>(db: &C, caller: &Caller, plan_id: Uuid) -> DomainRes
             None => break,
         }
     }
-    // Sections in the document's order: as they were first written (an
-    // import writes a document's rows in order), each by its numbers.
-    let mut first_written: std::collections::HashMap<Option<String>, chrono::DateTime<chrono::Utc>> =
-        std::collections::HashMap::new();
-    for t in &tasks {
-        let at = first_written.entry(t.section.clone()).or_insert(t.created_at);
-        *at = (*at).min(t.created_at);
-    }
-    tasks.sort_by_cached_key(|t| (first_written.get(&t.section).copied(), t.section.clone(), t.seq));
     // Which region each assigned unit or group belongs to.
     let ids: BTreeSet<Uuid> = tasks
         .iter()

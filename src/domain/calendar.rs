@@ -278,6 +278,10 @@ pub struct Obligation {
     /// 部分; none when the plan has no sections.
     pub section: Option<String>,
     pub seq: i32,
+    /// The task's place in its plan's document (`task::place`): the
+    /// calendar's order, not shown.
+    #[serde(skip)]
+    pub place: i64,
     /// The unit that owes it; for a group's report, the member that filed
     /// it (none until one has).
     pub unit_id: Option<Uuid>,
@@ -549,6 +553,7 @@ struct OwingTask {
     plan_id: Uuid,
     section: String,
     seq: i32,
+    place: i64,
     deadline: NaiveDate,
     completed_on: Option<NaiveDate>,
 }
@@ -573,20 +578,22 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
             tasks::Column::PlanId,
             tasks::Column::Section,
             tasks::Column::Seq,
+            tasks::Column::Place,
             tasks::Column::Deadline,
             tasks::Column::CompletedOn,
         ])
         .filter(tasks::Column::Id.in_subquery(in_scope.clone()))
         .filter(tasks::Column::Status.ne(TaskStatus::Cancelled.as_str()))
-        .into_tuple::<(Uuid, Uuid, String, i32, NaiveDate, Option<NaiveDate>)>()
+        .into_tuple::<(Uuid, Uuid, String, i32, i64, NaiveDate, Option<NaiveDate>)>()
         .all(conn)
         .await?
         .into_iter()
-        .map(|(id, plan_id, section, seq, deadline, completed_on)| OwingTask {
+        .map(|(id, plan_id, section, seq, place, deadline, completed_on)| OwingTask {
             id,
             plan_id,
             section,
             seq,
+            place,
             deadline,
             completed_on,
         })
@@ -701,6 +708,7 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
                     task_id: t.id,
                     section: (!t.section.is_empty()).then(|| t.section.clone()),
                     seq: t.seq,
+                    place: t.place,
                     unit_id: match debtor {
                         Debtor::Unit(unit) => Some(*unit),
                         Debtor::Group(..) => report.map(|(unit, _, _)| unit),
@@ -721,14 +729,13 @@ pub(crate) async fn owed_on<C: ConnectionTrait>(
 }
 
 /// Obligations in the calendar's order: by due day, then as the plans
-/// list their tasks, then by who owes them.
+/// list their tasks (in document order), then by who owes them.
 fn in_order(obligations: &mut [Obligation]) {
     obligations.sort_by(|a, b| {
         (
             a.due_on,
             a.plan_id,
-            &a.section,
-            a.seq,
+            a.place,
             a.group_id,
             a.unit_id,
             a.period.kind() as u8,
@@ -736,8 +743,7 @@ fn in_order(obligations: &mut [Obligation]) {
             .cmp(&(
                 b.due_on,
                 b.plan_id,
-                &b.section,
-                b.seq,
+                b.place,
                 b.group_id,
                 b.unit_id,
                 b.period.kind() as u8,

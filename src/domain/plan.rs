@@ -547,10 +547,7 @@ async fn move_tasks(
         .from(tasks::Entity)
         .and_where(tasks::Column::PlanId.eq(plan.id))
         .to_owned();
-    let plan_tasks = tasks::Entity::find()
-        .filter(tasks::Column::PlanId.eq(plan.id))
-        .order_by_asc(tasks::Column::Section)
-        .order_by_asc(tasks::Column::Seq)
+    let plan_tasks = super::task::in_document_order(tasks::Entity::find().filter(tasks::Column::PlanId.eq(plan.id)))
         .all(txn)
         .await?;
     let order: HashMap<Uuid, usize> = plan_tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();

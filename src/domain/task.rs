@@ -118,10 +118,55 @@ pub struct Task {
     pub version: i32,
 }
 
-/// A task's key in its plan's order (序号), as the task list's cursors
-/// spell it.
-fn seq_key(seq: i32) -> serde_json::Value {
-    serde_json::json!(seq)
+/// How far apart two sections' places are: room for every 序号 of one
+/// section (1 to 100,000).
+const SECTION_SPAN: i64 = 1_000_000;
+
+/// A task's place in its plan's document (`tasks.place`): its section's
+/// rank among the plan's sections, in the order the document first wrote
+/// them, then its 序号. Document order is the order of places (then ids);
+/// the `seq` sort and its cursors are places.
+pub fn place(section_rank: i64, seq: i32) -> i64 {
+    section_rank * SECTION_SPAN + i64::from(seq)
+}
+
+/// The rank of `section` among the sections of `plan_id`: the rank its
+/// tasks (other than `own`) have, or, for a section the plan does not have
+/// yet, the next after the last; a new section goes after the others, as
+/// it would in the document.
+async fn section_rank<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: Uuid,
+    section: &str,
+    own: Option<Uuid>,
+) -> DomainResult<i64> {
+    let of_plan = || {
+        tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::Place)
+            .filter(tasks::Column::PlanId.eq(plan_id))
+            .filter(tasks::Column::Id.ne(own.unwrap_or_default()))
+    };
+    let sibling: Option<i64> = of_plan()
+        .filter(tasks::Column::Section.eq(section))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    if let Some(place) = sibling {
+        return Ok(place.div_euclid(SECTION_SPAN));
+    }
+    let last: Option<i64> = of_plan()
+        .order_by_desc(tasks::Column::Place)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(last.map_or(0, |place| place.div_euclid(SECTION_SPAN) + 1))
+}
+
+/// A task's key in its plan's order (its place), as the task list's
+/// cursors spell it.
+fn place_key(place: i64) -> serde_json::Value {
+    serde_json::json!(place)
 }
 
 /// A task's place in a list held whole (a plan's tasks, a unit's), before
@@ -131,16 +176,17 @@ fn seq_key(seq: i32) -> serde_json::Value {
 pub struct Placed {
     pub id: Uuid,
     pub plan_id: Uuid,
-    pub seq: i32,
+    /// Its place in its plan's document ([`place`]).
+    pub place: i64,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Placed {
-    /// The task's cursor among its plan's tasks, keyed by 序号 as the task
-    /// list's cursors are.
+    /// The task's cursor among its plan's tasks, keyed by its place as the
+    /// task list's cursors are.
     pub fn cursor_in_plan(&self) -> super::page::Cursor {
         super::page::Cursor {
-            key: seq_key(self.seq),
+            key: place_key(self.place),
             id: self.id,
         }
     }
@@ -151,7 +197,7 @@ impl From<&tasks::Model> for Placed {
         Placed {
             id: m.id,
             plan_id: m.plan_id,
-            seq: m.seq,
+            place: m.place,
             updated_at: m.updated_at,
         }
     }
@@ -878,12 +924,14 @@ pub async fn create(db: &impl Store, caller: &Caller, input: NewTask) -> DomainR
     external::check(&mut v, "external_id", input.external_id.as_deref());
     v.finish()?;
     check_seq_free(&txn, plan.id, &section, input.seq, None).await?;
+    let rank = section_rank(&txn, plan.id, &section, None).await?;
     let at = caller.now();
     let model = tasks::ActiveModel {
         id: Set(Uuid::new_v4()),
         plan_id: Set(plan.id),
         section: Set(section),
         seq: Set(input.seq),
+        place: Set(place(rank, input.seq)),
         category: Set(input.category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())),
         content: Set(input.content.trim().to_owned()),
         deadline: Set(input.deadline.unwrap_or(plan.default_deadline)),
@@ -952,12 +1000,11 @@ async fn models_of_plan<C: ConnectionTrait>(
     plan_id: Uuid,
 ) -> DomainResult<Vec<tasks::Model>> {
     plan::load_visible(conn, caller, plan_id).await?;
-    Ok(tasks::Entity::find()
-        .filter(tasks::Column::PlanId.eq(plan_id))
-        .order_by_asc(tasks::Column::Section)
-        .order_by_asc(tasks::Column::Seq)
-        .all(conn)
-        .await?)
+    Ok(
+        in_document_order(tasks::Entity::find().filter(tasks::Column::PlanId.eq(plan_id)))
+            .all(conn)
+            .await?,
+    )
 }
 
 pub async fn update(
@@ -1024,10 +1071,16 @@ pub async fn update(
     if section != current.section || seq != current.seq {
         check_seq_free(&txn, plan.id, &section, seq, Some(id)).await?;
     }
+    let rank = if section == current.section {
+        current.place.div_euclid(SECTION_SPAN)
+    } else {
+        section_rank(&txn, plan.id, &section, Some(id)).await?
+    };
     let model = tasks::Entity::update(tasks::ActiveModel {
         id: ActiveValue::Unchanged(id),
         section: Set(section),
         seq: Set(seq),
+        place: Set(place(rank, seq)),
         category: Set(category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())),
         content: Set(content.trim().to_owned()),
         deadline: Set(changes.deadline.unwrap_or(current.deadline)),
@@ -1289,10 +1342,10 @@ pub async fn list<C: ConnectionTrait>(
     let query = filtered(conn, caller, &filter).await?;
     let sort = match field {
         "seq" => Sort::<tasks::Entity> {
-            column: tasks::Column::Seq,
+            column: tasks::Column::Place,
             id: tasks::Column::Id,
             descending,
-            key_of: |m: &tasks::Model| (seq_key(m.seq), m.id),
+            key_of: |m: &tasks::Model| (place_key(m.place), m.id),
             value_of: page::int_value,
         },
         "deadline" => Sort {
@@ -1439,12 +1492,11 @@ pub async fn of_units<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Plan by plan, each in document order (section, then 序号).
-fn in_document_order(query: sea_orm::Select<tasks::Entity>) -> sea_orm::Select<tasks::Entity> {
+/// Plan by plan, each in document order (its places).
+pub(crate) fn in_document_order(query: sea_orm::Select<tasks::Entity>) -> sea_orm::Select<tasks::Entity> {
     query
         .order_by_asc(tasks::Column::PlanId)
-        .order_by_asc(tasks::Column::Section)
-        .order_by_asc(tasks::Column::Seq)
+        .order_by_asc(tasks::Column::Place)
         .order_by_asc(tasks::Column::Id)
 }
 

@@ -137,7 +137,9 @@ impl QueryRoot {
         #[graphql(desc = "Words in the task's text (具体任务).")] q: Option<String>,
         #[graphql(desc = "Tasks this leader (牵头领导) leads.")] leader_id: Option<ID>,
         #[graphql(desc = "Tasks whose traffic light is this colour today.")] light: Option<Light>,
-        #[graphql(desc = "`seq`, `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).")]
+        #[graphql(
+            desc = "`seq` (document order: a plan's sections as its document orders them, each by 序号), `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`)."
+        )]
         sort: Option<String>,
         #[graphql(desc = "Page size, 1 to 200 (default 50).")] first: Option<i32>,
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,

@@ -42,7 +42,7 @@ struct TaskQuery {
     /// `2025-07-01T00:00:00+08:00`): the simple form of `/api/v1/changes`.
     #[param(format = DateTime)]
     updated_since: Option<String>,
-    /// `seq`, `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).
+    /// `seq` (document order: a plan's sections as its document orders them, each by 序号), `deadline`, `created_at` or `updated_at`, `-` first for descending (default `seq`).
     sort: Option<String>,
     plan_id: Option<Uuid>,
     pairing_id: Option<Uuid>,
@@ -77,7 +77,9 @@ struct TaskQuery {
 /// unit works on (directly or through a group). Each with its units (牵头, 配合),
 /// targets, status, overdue flag and traffic light; filtered as the parameters
 /// say (`status=overdue` for 逾期; an unknown status is 422 VALIDATION_FAILED),
-/// sorted by `seq` by default, paged with `limit` and `cursor`.
+/// in document order by default (`seq`: a plan's sections as its document
+/// orders them, 主要预期目标 before 主要工作任务, each by 序号), paged with
+/// `limit` and `cursor`.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskQuery),
     responses((status = 200, description = "A page of tasks", body = Page<Task>)))]
 async fn list(

@@ -14,6 +14,7 @@ mod changes;
 mod cli;
 mod client_grants;
 mod concurrency;
+mod document_order;
 mod domain_crud;
 mod export_roundtrip;
 mod external_ids;

@@ -285,6 +285,7 @@ async fn a_sequence_number_is_used_once_within_a_plan_section() {
         plan_id: Set(p.plan),
         section: Set(String::new()),
         seq: Set(1),
+        place: Set(task::place(0, 1)),
         category: Set(None),
         content: Set("重复".into()),
         deadline: Set(other.deadline),

@@ -26,7 +26,7 @@ use crate::domain::{DomainError, DomainResult};
 
 pub(crate) const TABLE: &str = "plan_obligations";
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "plan_id",
     "task_id",
     "unit_id",
@@ -39,6 +39,7 @@ const COLUMNS: [&str; 12] = [
     "report_id",
     "section",
     "seq",
+    "place",
 ];
 
 /// One kept row: a report owed, as of no day in particular.
@@ -57,6 +58,7 @@ struct Owed {
     report_id: Option<Uuid>,
     section: String,
     seq: i32,
+    place: i64,
 }
 
 impl Owed {
@@ -74,6 +76,7 @@ impl Owed {
             report_id: o.report_id,
             section: o.section.clone().unwrap_or_default(),
             seq: o.seq,
+            place: o.place,
         }
     }
 
@@ -91,6 +94,7 @@ impl Owed {
             self.report_id.into(),
             self.section.into(),
             self.seq.into(),
+            self.place.into(),
         ]
     }
 
@@ -110,6 +114,7 @@ impl Owed {
             report_id: row.try_get_by_index(from + 9).map_err(internal)?,
             section: row.try_get_by_index(from + 10).map_err(internal)?,
             seq: row.try_get_by_index(from + 11).map_err(internal)?,
+            place: row.try_get_by_index(from + 12).map_err(internal)?,
         })
     }
 
@@ -121,6 +126,7 @@ impl Owed {
             task_id: self.task_id,
             section: (!self.section.is_empty()).then_some(self.section),
             seq: self.seq,
+            place: self.place,
             unit_id: self.unit_id.filter(|_| self.group_id.is_none()),
             group_id: self.group_id,
             role: parse_stored(&self.role)?,

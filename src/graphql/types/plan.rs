@@ -149,7 +149,8 @@ impl PlanNode {
         }
     }
     /// The plan's tasks (重点任务) that the caller may see, in document
-    /// order (section, then 序号); loaded for every plan of the query at once.
+    /// order (its sections as the document orders them, each by 序号);
+    /// loaded for every plan of the query at once.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn tasks(
         &self,
