@@ -18,6 +18,10 @@ use sea_orm_migration::prelude::*;
 
 use crate::columns::index;
 
+/// The tables whose rows get a place: the tasks, and the reports kept as
+/// owed on them.
+const PLACED: [&str; 2] = ["tasks", "plan_obligations"];
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -28,14 +32,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("tasks")
-                    .add_column(ColumnDef::new("place").big_integer().not_null().default(0))
-                    .to_owned(),
-            )
-            .await?;
+        for table in PLACED {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(table)
+                        .add_column(ColumnDef::new("place").big_integer().not_null().default(0))
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .get_connection()
             .execute_unprepared(
@@ -52,14 +58,6 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager.create_index(index("tasks", &["plan_id", "place"])).await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("plan_obligations")
-                    .add_column(ColumnDef::new("place").big_integer().not_null().default(0))
-                    .to_owned(),
-            )
-            .await?;
         for kept in ["plan_obligations", "plan_lights"] {
             manager.exec_stmt(Query::delete().from_table(kept).to_owned()).await?;
         }
@@ -68,13 +66,13 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table("plan_obligations").drop_column("place").to_owned())
-            .await?;
-        manager
             .drop_index(Index::drop().name("ix_tasks_plan_id_place").table("tasks").to_owned())
             .await?;
-        manager
-            .alter_table(Table::alter().table("tasks").drop_column("place").to_owned())
-            .await
+        for table in PLACED {
+            manager
+                .alter_table(Table::alter().table(table).drop_column("place").to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

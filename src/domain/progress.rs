@@ -149,7 +149,9 @@ pub fn measure(
             let tolerance = v.abs() / Decimal::TEN;
             (ratio(a, v), (a - v).abs() <= tolerance)
         }
-        Comparator::Exactly => (ratio(a, v), a == v),
+        // A figure a plan states bare (新培育“四上”企业100户, 固定资产投资增长5%)
+        // is a goal to reach: more is over-fulfilment (超额完成), not a miss.
+        Comparator::Exactly => (ratio(a, v), a >= v),
         Comparator::Range => {
             let high = value_max.map_or(v, Amount::decimal);
             (ratio(a, v), a >= v && a <= high)
@@ -324,6 +326,7 @@ mod tests {
         assert_eq!(check(Comparator::About, "100", None, "111"), ("111.00".into(), false));
         assert_eq!(check(Comparator::Exactly, "3", None, "3"), ("100.00".into(), true));
         assert_eq!(check(Comparator::Exactly, "3", None, "2"), ("66.67".into(), false));
+        assert_eq!(check(Comparator::Exactly, "100", None, "120"), ("120.00".into(), true));
         assert_eq!(check(Comparator::Range, "3", Some("5"), "4"), ("133.33".into(), true));
         assert_eq!(check(Comparator::Range, "3", Some("5"), "6"), ("200.00".into(), false));
         assert_eq!(check(Comparator::Range, "3", Some("5"), "2"), ("66.67".into(), false));

@@ -241,9 +241,10 @@ string_enum!(
 
 string_enum!(
     /// How a target compares: 以上/不少于 (at least), 以内/不超过 (at most),
-    /// 左右/多/余 (about), exactly, a range (3—5名), or qualitative
-    /// (完成市上下达任务: no value, met by declaration).
-    Comparator ("How a target compares: at_least 以上/不少于, at_most 以内/不超过, about 左右/多/余, exactly, range (3—5名), qualitative (完成市上下达任务, 与经济增长同步: no value, met by declaration).") {
+    /// 左右/多/余 (about), exactly (a figure stated bare, 新培育100户: met
+    /// once reached), a range (3—5名), or qualitative (完成市上下达任务: no
+    /// value, met by declaration).
+    Comparator ("How a target compares: at_least 以上/不少于, at_most 以内/不超过, about 左右/多/余, exactly (a figure stated bare, 新培育100户: met once reached, more is over-fulfilment), range (3—5名), qualitative (完成市上下达任务, 与经济增长同步: no value, met by declaration).") {
         AtLeast = "at_least",
         AtMost = "at_most",
         About = "about",

@@ -234,7 +234,7 @@ pub enum Comparator {
     AtMost,
     /// 左右
     About,
-    /// exactly the value
+    /// a figure stated bare (新培育100户): met once reached, more is over-fulfilment
     Exactly,
     /// a range (3—5名): value to valueMax
     Range,

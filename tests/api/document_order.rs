@@ -33,6 +33,23 @@ fn fuling_rows() -> Vec<Place> {
         .collect()
 }
 
+/// The id of the demo's 涪陵区 plan.
+async fn fuling_plan(app: &TestApp, bearer: &str) -> String {
+    let plans = app
+        .as_bearer(bearer, "GET", "/api/v1/plans?limit=200", None)
+        .await
+        .json();
+    plans["items"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .find(|p| p["title"] == xietong::demo::FULING_TITLE)
+        .expect("涪陵区's plan")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
 /// Every task of a REST list, following `next_cursor` page after page.
 async fn rest_pages(app: &TestApp, bearer: &str, first: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -90,19 +107,7 @@ async fn a_plan_with_sections_lists_its_tasks_in_the_documents_order() {
     assert_eq!(expected[7], ("主要工作任务".to_owned(), 1));
     assert_eq!(expected[144], ("政府自身建设".to_owned(), 1));
 
-    let plans = app
-        .as_bearer(&admin, "GET", "/api/v1/plans?limit=200", None)
-        .await
-        .json();
-    let plan = plans["items"]
-        .as_array()
-        .expect("plans")
-        .iter()
-        .find(|p| p["title"] == xietong::demo::FULING_TITLE)
-        .expect("涪陵区's plan")["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let plan = fuling_plan(&app, &admin).await;
 
     // REST, 50 a page (the cursors carry the order from page to page).
     let listed = rest_pages(&app, &admin, &format!("/api/v1/tasks?plan_id={plan}&limit=50")).await;
@@ -172,19 +177,7 @@ async fn the_migration_places_existing_tasks_as_their_sections_were_written() {
         .await
         .expect("back before places");
     migration::Migrator::up(&app.db, None).await.expect("places again");
-    let plans = app
-        .as_bearer(&admin, "GET", "/api/v1/plans?limit=200", None)
-        .await
-        .json();
-    let plan = plans["items"]
-        .as_array()
-        .expect("plans")
-        .iter()
-        .find(|p| p["title"] == xietong::demo::FULING_TITLE)
-        .expect("涪陵区's plan")["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let plan = fuling_plan(&app, &admin).await;
     let listed = rest_pages(&app, &admin, &format!("/api/v1/tasks?plan_id={plan}&limit=50")).await;
     assert_eq!(listed.iter().map(place_of).collect::<Vec<_>>(), fuling_rows());
 }

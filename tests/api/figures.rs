@@ -180,6 +180,52 @@ pub(crate) async fn approved_report(app: &TestApp, admin: &str, task: &Value, pe
     made.json()
 }
 
+/// A figure a plan states bare is a goal to reach: 涪陵区's task 40 asks
+/// 新培育“四上”企业100户 (no 以上, no 以内); 120户 by June is the goal met
+/// and over-fulfilled (120 %), 90户 is not (90 %).
+#[tokio::test]
+async fn a_bare_figure_is_met_once_reached_and_more_is_over_fulfilment() {
+    let (app, admin) = demo_on("2025-07-10").await;
+    let task = task_with(&app, &admin, "新培育“四上”企业100户").await;
+    issued(&app, &admin, task["plan_id"].as_str().expect("a plan")).await;
+    let target = task["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["value"] == "100" && t["unit"] == "户")
+        .expect("the 100户 target")
+        .clone();
+    assert_eq!(target["comparator"], "exactly", "the document states it bare");
+    let task_id = task["id"].as_str().expect("an id");
+    for (period, actual, percent, met) in [("2025-Q1", "90", "90.00", false), ("2025-Q2", "120", "120.00", true)] {
+        approved_report(
+            &app,
+            &admin,
+            &task,
+            period,
+            json!([{"target_id": target["id"], "actual": actual}]),
+        )
+        .await;
+        let progress = get(&app, &admin, &format!("/api/v1/tasks/{task_id}/progress")).await;
+        let measured = progress["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .find(|t| t["target_id"] == target["id"])
+            .expect("the target's progress")
+            .clone();
+        assert_eq!(
+            (
+                measured["actual"].as_str(),
+                measured["percent"].as_str(),
+                measured["met"].as_bool()
+            ),
+            (Some(actual), Some(percent), Some(met)),
+            "{period}: {measured}"
+        );
+    }
+}
+
 /// A half-year report is accepted, counted for its half-year, and a report
 /// approved after an `as_of` day is left out of that day's figures.
 #[tokio::test]
