@@ -144,6 +144,37 @@ async fn a_plan_with_sections_lists_its_tasks_in_the_documents_order() {
         .collect();
     assert_eq!(in_progress, expected);
 
+    // The calendar: on 2025-05-01 every task's first-quarter report, due on
+    // 04-10, is late; a task's reports stand together (one per lead unit),
+    // the tasks in the document's order.
+    let calendar = app
+        .as_bearer(
+            &admin,
+            "GET",
+            &format!("/api/v1/calendar?plan_id={plan}&on=2025-05-01&limit=1000"),
+            None,
+        )
+        .await
+        .json();
+    let mut owing: Vec<Place> = calendar["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|o| o["due_on"] == "2025-04-10")
+        .map(place_of)
+        .collect();
+    owing.dedup();
+    assert_eq!(owing.first(), expected.first());
+    let at = |p: &Place| expected.iter().position(|e| e == p).expect("a task of the plan");
+    assert!(
+        owing.windows(2).all(|w| at(&w[0]) < at(&w[1])),
+        "the calendar lists the tasks in document order: {owing:?}"
+    );
+    assert!(
+        owing.contains(&expected[7]) && owing.contains(&expected[144]),
+        "{owing:?}"
+    );
+
     // The export, as CSV: 部分 and 序号 in the first and third columns.
     let csv = app
         .as_bearer(&admin, "GET", &format!("/api/v1/plans/{plan}/export?format=csv"), None)
