@@ -119,7 +119,8 @@ pub struct Task {
 }
 
 /// How far apart two sections' places are: room for every 序号 of one
-/// section (1 to 100,000).
+/// section (1 to 100,000). The migration that made places
+/// (`m20261206_000029_task_place`) wrote existing tasks with this span.
 const SECTION_SPAN: i64 = 1_000_000;
 
 /// A task's place in its plan's document (`tasks.place`): its section's
@@ -1391,9 +1392,9 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, caller: &Caller, ids: &[Uuid
 }
 
 /// The places of the tasks of these plans that the caller may see, in
-/// document order (section, then sequence number), in
-/// one statement however many plans and tasks (with the visibility of
-/// [`list`]): for batch loading, before the page shown is built.
+/// document order (by [`place`]), in one statement however many plans and
+/// tasks (with the visibility of [`list`]): for batch loading, before the
+/// page shown is built.
 pub async fn placed_by_plans<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
